@@ -1,0 +1,74 @@
+"""Deterministic JSON encoding, atomic writes and bounded reads of cache files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError
+
+__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "DEFAULT_READ_LIMIT"]
+
+DEFAULT_READ_LIMIT = 64 * 1024 * 1024
+
+
+def dump_json(obj: Any) -> bytes:
+    """Canonical bytes for obj: sorted keys, 2-space indent, UTF-8, final newline."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def atomic_write(path: Path | str, data: bytes) -> None:
+    """Write data to path via a temp file in the same directory, fsync, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_if_changed(path: Path | str, data: bytes) -> bool:
+    """Atomically write data unless path already holds exactly these bytes; True when written."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT) -> Any:
+    """Parse the JSON file at path; DataError (one line, naming ``what``) if absent, too big or malformed."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise DataError(f"{what} not found at {path}") from None
+    except OSError as exc:
+        raise DataError(f"{what} at {path} cannot be read: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise DataError(f"{what} at {path} is larger than {max_bytes} bytes; delete it and rebuild")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{what} at {path} is not UTF-8 (byte {exc.start}); delete it and rebuild") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{what} at {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "delete it and rebuild"
+        ) from None

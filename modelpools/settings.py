@@ -1,0 +1,265 @@
+"""One frozen Settings object: defaults, then ``[tool.modelpools]`` in pyproject.toml, then MODELPOOLS_* env vars."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .errors import SettingsError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_duration(value: Any) -> int:
+    """Seconds from an int or a string like ``90``, ``90s``, ``30m``, ``24h``, ``7d``."""
+    if isinstance(value, bool):
+        raise ValueError("a duration")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a non-negative duration")
+        return int(value)
+    match = _DURATION.match(str(value).lower())
+    if not match:
+        raise ValueError("a duration: seconds, or a number followed by s, m, h or d (e.g. 90s, 30m, 24h, 7d)")
+    return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("a boolean: 1/0, true/false, yes/no, on/off")
+
+
+def _parse_int(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"a whole number from {low} to {high}")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"a whole number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _parse_fraction(value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError("a fraction between 0 and 1 (e.g. 0.15)") from None
+    if not 0.0 < number <= 1.0:
+        raise ValueError("a fraction between 0 and 1 (e.g. 0.15)")
+    return number
+
+
+def _parse_url(schemes: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in schemes:
+            raise ValueError("a URL starting with " + " or ".join(s + "://" for s in schemes))
+        return text
+
+    return parse
+
+
+def _parse_git_url(value: Any) -> str:
+    text = str(value).strip()
+    if text.startswith("-"):
+        raise ValueError("a git URL (https://, ssh://, git://, file:// or user@host:path)")
+    if "://" in text:
+        return _parse_url(("https", "ssh", "git", "file"))(text)
+    if re.match(r"^[\w.-]+@[\w.-]+:", text):  # scp-like ssh syntax
+        return text
+    raise ValueError("a git URL (https://, ssh://, git://, file:// or user@host:path)")
+
+
+def _parse_ref(value: Any) -> str:
+    text = str(value).strip()
+    if text.startswith("-") or any(c in text for c in " \t\n~^:?*[\\") or ".." in text:
+        raise ValueError("a branch, tag or commit name (no spaces, no leading '-')")
+    return text
+
+
+def _parse_prefix(value: Any) -> str:
+    text = str(value)
+    if text and not re.match(r"^[A-Za-z0-9_.:-]+$", text):
+        raise ValueError("letters, digits and _ . : - only (e.g. 'models-')")
+    return text
+
+
+def _parse_tier(value: Any) -> str:
+    text = str(value).strip().upper()
+    if text not in ("LARGE", "MEDIUM", "SMALL"):
+        raise ValueError("one of LARGE, MEDIUM, SMALL")
+    return text
+
+
+def _parse_text(value: Any) -> str:
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting that affects modelpools' work; build it with load_settings()."""
+
+    project_dir: Path = field(default_factory=Path.cwd)
+    openrouter_url: str = "https://openrouter.ai/api/v1/models"
+    benchmarks_repo: str = "https://github.com/JonathanChavezTamales/llm-leaderboard.git"
+    benchmarks_ref: str = ""
+    cache_dir: Path = Path(".cache")
+    catalog_ttl: int = 24 * 3600
+    benchmarks_ttl: int = 7 * 86400
+    offline: bool = False
+    strict: bool = False
+    include_non_text: bool = False
+    http_timeout: int = 10
+    max_response_bytes: int = 32 * 1024 * 1024
+    clone_timeout: int = 300
+    max_checkout_bytes: int = 512 * 1024 * 1024
+    fuzzy_threshold: int = 70
+    overrides_file: str = ""
+    large_cutoff: float = 0.15
+    medium_cutoff: float = 0.50
+    page_model_other_vendor: bool = True
+    small_tasks_tier: str = "MEDIUM"
+    expiry_warning_days: int = 7
+    task_prefix: str = ""
+
+    @property
+    def cache_path(self) -> Path:
+        """The cache directory as an absolute path."""
+        return self.cache_dir if self.cache_dir.is_absolute() else self.project_dir / self.cache_dir
+
+    # Files in the cache directory, one per stage output.
+    catalog_file = property(lambda self: self.cache_path / "openrouter-models.json")
+    catalog_meta_file = property(lambda self: self.cache_path / "openrouter-models.meta.json")
+    clone_dir = property(lambda self: self.cache_path / "llm-stats-data")
+    benchmarks_meta_file = property(lambda self: self.cache_path / "llm-stats.meta.json")
+    benchmark_scores_file = property(lambda self: self.cache_path / "benchmark-scores.json")
+    matches_file = property(lambda self: self.cache_path / "model-matches.json")
+    pools_file = property(lambda self: self.cache_path / "model-pools.json")
+    changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
+
+    @property
+    def overrides_path(self) -> Path | None:
+        """The user's overrides file as an absolute path, or None."""
+        if not self.overrides_file:
+            return None
+        path = Path(self.overrides_file)
+        return path if path.is_absolute() else self.project_dir / path
+
+
+# key -> parser; every key is settable as [tool.modelpools] <key> or MODELPOOLS_<KEY>.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "openrouter_url": _parse_url(("https", "http")),
+    "benchmarks_repo": _parse_git_url,
+    "benchmarks_ref": _parse_ref,
+    "cache_dir": lambda v: Path(str(v).strip()) if str(v).strip() else _fail("a directory path"),
+    "catalog_ttl": parse_duration,
+    "benchmarks_ttl": parse_duration,
+    "offline": _parse_bool,
+    "strict": _parse_bool,
+    "include_non_text": _parse_bool,
+    "http_timeout": _parse_int(1, 600),
+    "max_response_bytes": _parse_int(1024, 1 << 32),
+    "clone_timeout": _parse_int(1, 86400),
+    "max_checkout_bytes": _parse_int(1 << 20, 1 << 40),
+    "fuzzy_threshold": _parse_int(0, 100),
+    "overrides_file": _parse_text,
+    "large_cutoff": _parse_fraction,
+    "medium_cutoff": _parse_fraction,
+    "page_model_other_vendor": _parse_bool,
+    "small_tasks_tier": _parse_tier,
+    "expiry_warning_days": _parse_int(0, 3650),
+    "task_prefix": _parse_prefix,
+}
+SETTING_KEYS = tuple(_PARSERS)
+
+
+def _fail(expected: str):
+    raise ValueError(expected)
+
+
+def _read_pyproject(project_dir: Path) -> dict[str, Any]:
+    path = project_dir / "pyproject.toml"
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    table = document.get("tool", {}).get("modelpools", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [tool.modelpools] must be a table")
+    return table
+
+
+def load_settings(project_dir: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from defaults, ``[tool.modelpools]`` and ``MODELPOOLS_*`` variables; raise SettingsError."""
+    project = Path(project_dir) if project_dir is not None else Path.cwd()
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    pyproject = project / "pyproject.toml"
+    for raw_key, raw in _read_pyproject(project).items():
+        key = raw_key.replace("-", "_")
+        if key not in _PARSERS:
+            raise SettingsError(
+                f"{pyproject}: unknown key {raw_key!r} in [tool.modelpools]; known keys: {', '.join(SETTING_KEYS)}"
+            )
+        values[key] = _parse(key, raw, f"[tool.modelpools] {raw_key} in {pyproject}")
+    for key, parser in _PARSERS.items():
+        name = "MODELPOOLS_" + key.upper()
+        if name in environ:
+            values[key] = _parse(key, environ[name], name)
+    settings = Settings(project_dir=project.resolve(), **values)
+    if settings.large_cutoff >= settings.medium_cutoff:
+        raise SettingsError(
+            f"large_cutoff ({settings.large_cutoff}) must be below medium_cutoff ({settings.medium_cutoff})"
+        )
+    return settings
+
+
+def _parse(key: str, raw: Any, where: str) -> Any:
+    try:
+        return _PARSERS[key](raw)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: invalid value {raw!r}; expected {exc}") from None
+
+
+def settings_fingerprint(settings: Settings, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The named settings as a JSON-ready dict, for doit's config_changed."""
+    out = {}
+    for key in keys:
+        value = getattr(settings, key)
+        out[key] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    """A copy of settings with some values changed."""
+    return dataclasses.replace(settings, **changes)
