@@ -1,0 +1,51 @@
+"""modelpools: rank OpenRouter's free models for coding and keep tiered model pools for site builds.
+
+The public API is imported lazily so that ``from modelpools.tasks import *`` in a dodo.py stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import DataError, FetchError, GitError, ModelPoolsError, PoolsInvalid, ResponseTooLarge, SettingsError
+from .settings import Settings, load_settings
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it (imported on first use)
+_LAZY = {
+    "Pools": "api",
+    "load_pools": "api",
+    "Decision": "router",
+    "Router": "router",
+    "decide": "router",
+    "compare_pools": "changes",
+    "format_changes": "changes",
+    "validate_pools": "validation",
+}
+
+__all__ = [
+    "Settings",
+    "load_settings",
+    "ModelPoolsError",
+    "SettingsError",
+    "FetchError",
+    "ResponseTooLarge",
+    "GitError",
+    "DataError",
+    "PoolsInvalid",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modelpools' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

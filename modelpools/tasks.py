@@ -1,0 +1,151 @@
+"""doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, pools and validate.
+
+Loading stays cheap: this module reads settings and stats a few files; each stage module (and
+aiohttp, jsonschema, thefuzz with it) is imported only when its action runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import time as time_module
+from pathlib import Path
+from typing import Any, Iterator
+
+from doit.exceptions import InvalidTask, TaskFailed
+from doit.tools import config_changed
+
+from .errors import ModelPoolsError, SettingsError
+from .settings import Settings, load_settings, settings_fingerprint
+
+__all__ = ["task_modelpools"]
+
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+PACKAGE_OVERRIDES = PACKAGE_DATA / "model-id-overrides.json"
+PACKAGE_CURATED = PACKAGE_DATA / "curated-scores.json"
+
+# Settings that change what each stage writes (the Nikola `kw` idea); strict/offline change only failure handling.
+CATALOG_KEYS = ("openrouter_url", "include_non_text", "max_response_bytes")
+BENCHMARK_KEYS = ("benchmarks_repo", "benchmarks_ref", "max_checkout_bytes")
+MATCH_KEYS = ("fuzzy_threshold", "overrides_file")
+POOLS_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier", "expiry_warning_days")
+
+
+class ttl_fresh:
+    """doit up-to-date check: the stage's meta file records a successful refresh of ``source`` younger than ``ttl``."""
+
+    def __init__(self, meta_file: Path, source: str, ttl: int) -> None:
+        self.meta_file, self.source, self.ttl = meta_file, source, ttl
+
+    def __call__(self, task: Any = None, values: Any = None) -> bool:
+        try:
+            meta = json.loads(self.meta_file.read_bytes())
+            refreshed = meta["refreshedAt"]
+            if meta.get("status") != "ok" or meta.get("source") != self.source:
+                return False
+            return 0 <= time_module.time() - float(refreshed) < self.ttl
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return False
+
+
+def run_stage(module: str, function: str, settings: Settings, task_name: str) -> TaskFailed | None:
+    """doit action: call modelpools.<module>.<function>(settings); expected failures become one-line TaskFailed."""
+    stage = getattr(importlib.import_module(f"modelpools.{module}"), function)
+    try:
+        summary = stage(settings)
+    except ModelPoolsError as exc:
+        return TaskFailed(f"modelpools {task_name}: {exc}")
+    if summary:
+        print(summary, flush=True)
+    return None
+
+
+def remove_tree(path: Path, cache: Path) -> None:
+    """doit clean action: delete a directory modelpools created inside its cache (never a symlink target)."""
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir() and cache.resolve() in path.resolve().parents:
+        shutil.rmtree(path)
+        print(f"{path} removed")
+
+
+def _action(settings: Settings, name: str, module: str, function: str) -> tuple:
+    return (run_stage, (module, function, settings, settings.task_prefix + name))
+
+
+def make_tasks(settings: Settings) -> Iterator[dict]:
+    """Yield the five modelpools task dicts for these settings."""
+    prefix = settings.task_prefix
+    user_overrides = settings.overrides_path
+    overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
+    if user_overrides is not None and not user_overrides.is_file():
+        raise InvalidTask(
+            f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
+        )
+    yield {
+        "basename": prefix + "catalog",
+        "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
+        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog")],
+        "targets": [settings.catalog_file, settings.catalog_meta_file],
+        "uptodate": [
+            ttl_fresh(settings.catalog_meta_file, settings.openrouter_url, settings.catalog_ttl),
+            config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
+        ],
+        "clean": True,
+        "verbosity": 2,
+    }
+    yield {
+        "basename": prefix + "benchmarks",
+        "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
+        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks")],
+        "targets": [settings.benchmark_scores_file, settings.benchmarks_meta_file],
+        "uptodate": [
+            ttl_fresh(settings.benchmarks_meta_file, settings.benchmarks_repo, settings.benchmarks_ttl),
+            config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
+        ],
+        "clean": [(remove_tree, (settings.clone_dir, settings.cache_path)), "clean_targets"],
+        "verbosity": 2,
+    }
+    yield {
+        "basename": prefix + "match",
+        "doc": "Match free catalog models to benchmark models (report: model-matches.json)",
+        "actions": [_action(settings, "match", "matching", "build_matches")],
+        "file_dep": [settings.catalog_file, settings.benchmark_scores_file, *overrides],
+        "targets": [settings.matches_file],
+        "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS))],
+        "clean": True,
+        "verbosity": 2,
+    }
+    yield {
+        "basename": prefix + "pools",
+        "doc": "Rank free models, split them into tiers, choose role defaults (model-pools.json)",
+        "actions": [_action(settings, "pools", "pools", "build_pools")],
+        "file_dep": [
+            settings.catalog_file,
+            settings.benchmark_scores_file,
+            settings.matches_file,
+            PACKAGE_CURATED,
+            *overrides,
+        ],
+        "targets": [settings.pools_file, settings.changes_file],
+        "uptodate": [config_changed(settings_fingerprint(settings, POOLS_KEYS))],
+        "clean": True,
+        "verbosity": 2,
+    }
+    yield {
+        "basename": prefix + "validate",
+        "doc": "Check the pools file on disk: schema and invariants (for CI)",
+        "actions": [_action(settings, "validate", "validation", "validate_pools_file")],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_modelpools() -> Iterator[dict]:
+    """modelpools: rank OpenRouter's free models for coding."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise InvalidTask(f"modelpools: {exc}") from None
+    yield from make_tasks(settings)

@@ -1,0 +1,99 @@
+"""Settings: defaults, then [tool.modelpools] in pyproject.toml, then MODELPOOLS_* variables."""
+
+from pathlib import Path
+
+import pytest
+
+from modelpools.errors import SettingsError
+from modelpools.settings import SETTING_KEYS, Settings, load_settings, parse_duration
+
+
+def write_pyproject(tmp_path: Path, body: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(body, encoding="utf-8")
+
+
+def test_defaults_without_pyproject_or_environment(tmp_path):
+    settings = load_settings(tmp_path, environ={})
+    assert settings.openrouter_url == "https://openrouter.ai/api/v1/models"
+    assert settings.benchmarks_repo == "https://github.com/JonathanChavezTamales/llm-leaderboard.git"
+    assert settings.catalog_ttl == 24 * 3600
+    assert settings.benchmarks_ttl == 7 * 86400
+    assert settings.cache_path == tmp_path.resolve() / ".cache"
+    assert settings.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"
+    assert (settings.offline, settings.strict) == (False, False)
+
+
+def test_pyproject_overrides_defaults_and_environment_overrides_pyproject(tmp_path):
+    write_pyproject(
+        tmp_path,
+        '[tool.modelpools]\ncatalog_ttl = "30m"\ncache-dir = "build/pools"\nfuzzy_threshold = 80\n',
+    )
+    settings = load_settings(tmp_path, environ={"MODELPOOLS_CATALOG_TTL": "90s", "MODELPOOLS_STRICT": "1"})
+    assert settings.catalog_ttl == 90
+    assert settings.strict is True
+    assert settings.fuzzy_threshold == 80
+    assert settings.cache_path == tmp_path.resolve() / "build" / "pools"
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("90", 90), ("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604800), (3600, 3600), ("1.5h", 5400)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "name, value, expected_words",
+    [
+        ("MODELPOOLS_CATALOG_TTL", "tomorrow", "a duration"),
+        ("MODELPOOLS_OFFLINE", "maybe", "a boolean"),
+        ("MODELPOOLS_OPENROUTER_URL", "ftp://example.org/models", "http"),
+        ("MODELPOOLS_BENCHMARKS_REPO", "--upload-pack=evil", "git URL"),
+        ("MODELPOOLS_BENCHMARKS_REF", "-x", "branch, tag or commit"),
+        ("MODELPOOLS_FUZZY_THRESHOLD", "170", "from 0 to 100"),
+        ("MODELPOOLS_LARGE_CUTOFF", "1.5", "fraction"),
+    ],
+)
+def test_invalid_environment_value_names_key_value_and_what_is_accepted(tmp_path, name, value, expected_words):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(tmp_path, environ={name: value})
+    message = str(caught.value)
+    assert name in message and repr(value) in message and expected_words in message
+    assert "\n" not in message
+
+
+def test_invalid_pyproject_value_names_the_file(tmp_path):
+    write_pyproject(tmp_path, "[tool.modelpools]\nbenchmarks_ttl = \"a week\"\n")
+    with pytest.raises(SettingsError, match=r"\[tool.modelpools\] benchmarks_ttl in .*pyproject.toml: invalid value"):
+        load_settings(tmp_path, environ={})
+
+
+def test_unknown_pyproject_key_is_an_error_listing_known_keys(tmp_path):
+    write_pyproject(tmp_path, "[tool.modelpools]\ncatalog_tll = 5\n")
+    with pytest.raises(SettingsError, match="unknown key 'catalog_tll'.*catalog_ttl"):
+        load_settings(tmp_path, environ={})
+
+
+def test_broken_pyproject_is_reported(tmp_path):
+    write_pyproject(tmp_path, "[tool.modelpools\n")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings(tmp_path, environ={})
+
+
+def test_tier_cutoffs_must_be_ordered(tmp_path):
+    with pytest.raises(SettingsError, match="large_cutoff"):
+        load_settings(tmp_path, environ={"MODELPOOLS_LARGE_CUTOFF": "0.6"})
+
+
+def test_every_key_has_an_environment_variable_and_a_field(tmp_path):
+    fields = set(Settings.__dataclass_fields__)
+    assert set(SETTING_KEYS) <= fields
+    settings = load_settings(tmp_path, environ={"MODELPOOLS_TASK_PREFIX": "models-", "MODELPOOLS_OFFLINE": "yes"})
+    assert settings.task_prefix == "models-" and settings.offline is True
+
+
+def test_settings_are_immutable(tmp_path):
+    settings = load_settings(tmp_path, environ={})
+    with pytest.raises(AttributeError):
+        settings.strict = True  # type: ignore[misc]
