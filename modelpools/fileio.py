@@ -13,6 +13,8 @@ from .errors import DataError
 __all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "DEFAULT_READ_LIMIT"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def dump_json(obj: Any) -> bytes:
@@ -26,6 +28,7 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -7,7 +7,6 @@ aiohttp, jsonschema, thefuzz with it) is imported only when its action runs.
 from __future__ import annotations
 
 import importlib
-import json
 import shutil
 import time as time_module
 from pathlib import Path
@@ -32,21 +31,18 @@ MATCH_KEYS = ("fuzzy_threshold", "overrides_file")
 POOLS_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier", "expiry_warning_days")
 
 
-class ttl_fresh:
-    """doit up-to-date check: the stage's meta file records a successful refresh of ``source`` younger than ``ttl``."""
+class stage_fresh:
+    """doit up-to-date check: ``modelpools.<module>.<function>(settings, now)`` says the last refresh is fresh."""
 
-    def __init__(self, meta_file: Path, source: str, ttl: int) -> None:
-        self.meta_file, self.source, self.ttl = meta_file, source, ttl
+    def __init__(self, module: str, function: str, settings: Settings) -> None:
+        self.module, self.function, self.settings = module, function, settings
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
-        try:
-            meta = json.loads(self.meta_file.read_bytes())
-            refreshed = meta["refreshedAt"]
-            if meta.get("status") != "ok" or meta.get("source") != self.source:
-                return False
-            return 0 <= time_module.time() - float(refreshed) < self.ttl
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return False
+        check = getattr(importlib.import_module(f"modelpools.{self.module}"), self.function)
+        return bool(check(self.settings, time_module.time()))
+
+    def __repr__(self) -> str:  # shown by `doit info`
+        return f"{self.function}({self.settings.cache_path})"
 
 
 def run_stage(module: str, function: str, settings: Settings, task_name: str) -> TaskFailed | None:
@@ -89,7 +85,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "actions": [_action(settings, "catalog", "catalog", "refresh_catalog")],
         "targets": [settings.catalog_file, settings.catalog_meta_file],
         "uptodate": [
-            ttl_fresh(settings.catalog_meta_file, settings.openrouter_url, settings.catalog_ttl),
+            stage_fresh("catalog", "catalog_is_fresh", settings),
             config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
         ],
         "clean": True,
@@ -101,7 +97,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks")],
         "targets": [settings.benchmark_scores_file, settings.benchmarks_meta_file],
         "uptodate": [
-            ttl_fresh(settings.benchmarks_meta_file, settings.benchmarks_repo, settings.benchmarks_ttl),
+            stage_fresh("benchmarks", "benchmarks_are_fresh", settings),
             config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
         ],
         "clean": [(remove_tree, (settings.clone_dir, settings.cache_path)), "clean_targets"],

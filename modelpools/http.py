@@ -1,0 +1,198 @@
+"""Bounded HTTP GET with retries, backoff, Retry-After and conditional requests (aiohttp, imported lazily)."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import FetchError, ResponseTooLarge
+
+__all__ = [
+    "HttpResponse",
+    "HttpStatusError",
+    "RetryPolicy",
+    "display_url",
+    "fetch",
+    "fetch_sync",
+    "parse_retry_after",
+]
+
+Sleep = Callable[[float], Awaitable[None]]
+CHUNK = 64 * 1024
+USER_AGENT = "modelpools (+https://github.com/modelpools)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often to try and how long to wait: delays[i] is the wait before try i+2."""
+
+    attempts: int = 3
+    delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+    retry_after_cap: float = 60.0
+
+    def delay(self, failed_attempt: int) -> float:
+        """Backoff after the failed_attempt-th try (1-based); the last delay repeats."""
+        if not self.delays:
+            return 0.0
+        return self.delays[min(failed_attempt - 1, len(self.delays) - 1)]
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A completed response: status 200 (body read, within the cap) or 304 (empty body)."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
+    attempts: int = 1
+
+    def header(self, name: str) -> str | None:
+        """A response header by case-insensitive name."""
+        return self.headers.get(name.lower())
+
+
+class HttpStatusError(FetchError):
+    """The server answered with an HTTP error status (after any retries)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Transient(Exception):
+    """A failure worth another try; ``retry_after`` overrides the backoff."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.status = status
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or unparseable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def display_url(url: str) -> str:
+    """url without any user:password part, safe to print or store."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+
+
+def _retryable(status: int) -> bool:
+    return status == 429 or 500 <= status <= 599
+
+
+async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int, timeout: float) -> HttpResponse:
+    import aiohttp
+
+    shown = display_url(url)
+    try:
+        async with session.get(url, headers=dict(headers), allow_redirects=True) as resp:
+            status = resp.status
+            if status == 304:
+                return HttpResponse(url, 304, b"", _lower(resp.headers))
+            if _retryable(status):
+                retry_after = parse_retry_after(resp.headers.get("Retry-After")) if status in (429, 503) else None
+                raise _Transient(f"HTTP {status}", retry_after, status)
+            if status != 200:
+                raise HttpStatusError(f"HTTP {status} {resp.reason or ''}".strip() + f" from {shown}", status)
+            declared = resp.content_length
+            if declared is not None and declared > max_bytes:
+                raise ResponseTooLarge(
+                    f"response from {shown} is {declared} bytes, over the {max_bytes}-byte limit "
+                    "(raise max_response_bytes if this is expected)"
+                )
+            chunks, size = [], 0
+            async for chunk in resp.content.iter_chunked(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ResponseTooLarge(
+                        f"response from {shown} exceeded the {max_bytes}-byte limit; stopped reading "
+                        "(raise max_response_bytes if this is expected)"
+                    )
+                chunks.append(chunk)
+            return HttpResponse(url, 200, b"".join(chunks), _lower(resp.headers))
+    except asyncio.TimeoutError:
+        raise _Transient(f"timed out (limit {timeout:g} s)") from None
+    except aiohttp.ClientPayloadError as exc:
+        raise _Transient(f"body cut off ({type(exc).__name__})") from None
+    except aiohttp.ClientConnectionError as exc:
+        raise _Transient(f"connection failed ({_short(exc)})") from None
+    except aiohttp.ClientError as exc:
+        raise FetchError(f"request to {shown} failed: {_short(exc)}") from None
+
+
+def _lower(headers) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+async def fetch(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    headers: Mapping[str, str] | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    sleep: Sleep | None = None,
+) -> HttpResponse:
+    """GET url; retry timeouts, connection errors, 429 and 5xx; raise FetchError (one line) when all tries fail."""
+    import aiohttp
+
+    sleep = sleep or asyncio.sleep
+    request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    last: _Transient | None = None
+    async with aiohttp.ClientSession(timeout=client_timeout) as session:
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                response = await _attempt(session, url, request_headers, max_bytes, timeout)
+                return HttpResponse(response.url, response.status, response.body, response.headers, attempt)
+            except _Transient as exc:
+                last = exc
+                if attempt == policy.attempts:
+                    break
+                wait = policy.delay(attempt)
+                if exc.retry_after is not None:
+                    wait = min(exc.retry_after, policy.retry_after_cap)
+                await sleep(wait)
+    assert last is not None
+    tries = f"{policy.attempts} attempt" + ("s" if policy.attempts != 1 else "")
+    reason = f"{last.reason} after {tries} from {display_url(url)}"
+    if last.status is not None:
+        raise HttpStatusError(reason, last.status)
+    raise FetchError(reason)
+
+
+def fetch_sync(url: str, **kwargs) -> HttpResponse:
+    """fetch() run in a fresh event loop."""
+    return asyncio.run(fetch(url, **kwargs))

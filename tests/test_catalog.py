@@ -1,0 +1,597 @@
+"""Catalog stage: fetch, free-model rules, cache, fallback policy, offline mode and the bundled snapshot."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import SHARED_DATA, Reply
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from modelpools import catalog
+from modelpools.catalog import (
+    catalog_is_fresh,
+    is_free_model,
+    is_router,
+    is_text_model,
+    normalize_model,
+    refresh_catalog,
+    select_free_models,
+)
+from modelpools.errors import DataError, FetchError, ResponseTooLarge
+from modelpools.http import RetryPolicy, parse_retry_after
+from modelpools.settings import load_settings
+
+NOW = 1_777_593_600.0  # 2026-05-01 00:00 UTC
+DAY = 86400.0
+
+
+class Sleeps:
+    """An injectable async sleep that records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def dump(shared_data, name: str) -> bytes:
+    return (shared_data / "openrouter" / name).read_bytes()
+
+
+def colon_free_ids(raw: bytes) -> set[str]:
+    """The expected free set, computed simply: ids ending in ':free'."""
+    return {e["id"] for e in json.loads(raw)["data"] if e["id"].endswith(":free")}
+
+
+def make_settings(tmp_path, server, **changes):
+    env = {"MODELPOOLS_OPENROUTER_URL": f"{server.url}/api/v1/models"}
+    return dataclasses.replace(load_settings(tmp_path, environ=env), **changes)
+
+
+def run(settings, now=NOW, sleeps=None):
+    return refresh_catalog(settings, sleep=sleeps or Sleeps(), clock=lambda: now)
+
+
+def cached_ids(settings) -> list[str]:
+    return [m["id"] for m in json.loads(settings.catalog_file.read_bytes())["models"]]
+
+
+def meta(settings) -> dict:
+    return json.loads(settings.catalog_meta_file.read_bytes())
+
+
+def seed_cache(settings, server, raw: bytes, now=NOW - 3 * DAY) -> bytes:
+    """Fill the cache with a good fetch of raw (as it was at ``now``); return the cache bytes."""
+    server.add(Reply(body=raw, headers={"ETag": '"seed"'}))
+    run(settings, now=now)
+    return settings.catalog_file.read_bytes()
+
+
+# ---------------------------------------------------------------- happy paths
+
+
+def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_data, capsys):
+    raw = dump(shared_data, "models-2026-08-18.json")
+    http_server.add(Reply(body=raw, headers={"ETag": 'W/"abc"', "Last-Modified": "Tue, 18 Aug 2026 20:00:00 GMT"}))
+    settings = make_settings(tmp_path, http_server)
+
+    summary = run(settings)
+
+    # 2026-08-18 has no zero-priced text model without ':free' besides the router openrouter/free.
+    assert set(cached_ids(settings)) == colon_free_ids(raw)
+    assert cached_ids(settings) == sorted(cached_ids(settings)) and len(cached_ids(settings)) == 17
+    gpt = next(
+        m for m in json.loads(settings.catalog_file.read_bytes())["models"] if m["id"] == "openai/gpt-oss-20b:free"
+    )
+    assert gpt["pricing"] == {"prompt": "0", "completion": "0"}
+    assert gpt["benchmarks"]["artificial_analysis"]["coding_index"] == 20.7
+    assert gpt["canonical_slug"] == "openai/gpt-oss-20b" and gpt["context_length"] == 131072
+    assert set(gpt) >= {
+        "id",
+        "name",
+        "hugging_face_id",
+        "created",
+        "expiration_date",
+        "supported_parameters",
+        "input_modalities",
+        "output_modalities",
+    }
+    assert meta(settings) == {
+        "source": settings.openrouter_url,
+        "status": "ok",
+        "refreshedAt": NOW,
+        "attemptedAt": NOW,
+        "etag": 'W/"abc"',
+        "lastModified": "Tue, 18 Aug 2026 20:00:00 GMT",
+        "lastError": None,
+        "includeNonText": False,
+    }
+    assert summary == f"catalog: 17 free models of 414 listed at {settings.openrouter_url} (first fetch)"
+    assert "If-None-Match" not in http_server.requests[0].headers
+    assert capsys.readouterr().err == ""
+
+
+def test_not_modified_keeps_the_cache_bytes_and_counts_as_a_refresh(tmp_path, http_server, shared_data):
+    raw = dump(shared_data, "models-2026-05-01.json")
+
+    def honour_etag(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Reply(status=304, headers={"ETag": '"v1"'})
+        return Reply(body=raw, headers={"ETag": '"v1"'})
+
+    http_server.handler = honour_etag
+    settings = make_settings(tmp_path, http_server)
+    run(settings, now=NOW)
+    before = settings.catalog_file.read_bytes()
+    mtime = settings.catalog_file.stat().st_mtime_ns
+
+    summary = run(settings, now=NOW + DAY)
+
+    assert http_server.requests[1].headers["If-None-Match"] == '"v1"'
+    assert settings.catalog_file.read_bytes() == before and settings.catalog_file.stat().st_mtime_ns == mtime
+    assert meta(settings)["status"] == "ok" and meta(settings)["refreshedAt"] == NOW + DAY
+    assert "not modified" in summary
+
+
+def test_real_day_to_day_change_2026_04_30_to_05_01(tmp_path, http_server, shared_data):
+    old, new = dump(shared_data, "models-2026-04-30.json"), dump(shared_data, "models-2026-05-01.json")
+    http_server.add(Reply(body=old), Reply(body=new))
+    settings = make_settings(tmp_path, http_server)
+
+    run(settings, now=NOW - DAY)
+    assert set(cached_ids(settings)) == colon_free_ids(old)  # lyria (audio) and openrouter/free are left out
+    summary = run(settings, now=NOW)
+
+    # The ':free' set is the same on both days; the stealth model openrouter/owl-alpha appears at price 0.
+    assert colon_free_ids(old) == colon_free_ids(new)
+    assert set(cached_ids(settings)) == colon_free_ids(new) | {"openrouter/owl-alpha"}
+    assert "(+1 -0)" in summary
+    for absent in ("openrouter/free", "openrouter/auto", "google/lyria-3-pro-preview", "openrouter/pareto-code"):
+        assert absent not in cached_ids(settings)
+
+
+def test_real_catalog_change_2025_12_04_to_2026_01_29(tmp_path, http_server, shared_data):
+    old, new = dump(shared_data, "models-2025-12-04.json"), dump(shared_data, "models-2026-01-29.json")
+    http_server.add(Reply(body=old), Reply(body=new))
+    settings = make_settings(tmp_path, http_server)
+
+    run(settings, now=NOW - DAY)
+    assert set(cached_ids(settings)) == colon_free_ids(old)
+    assert "kwaipilot/kat-coder-pro:free" in cached_ids(settings)
+    summary = run(settings, now=NOW)
+
+    assert set(cached_ids(settings)) == colon_free_ids(new)  # 2026 dumps omit zero price keys: still free
+    assert "openai/gpt-oss-120b:free" in cached_ids(settings)
+    assert "kwaipilot/kat-coder-pro:free" not in cached_ids(settings)
+    added, removed = colon_free_ids(new) - colon_free_ids(old), colon_free_ids(old) - colon_free_ids(new)
+    assert (len(added), len(removed)) == (11, 7)
+    assert "(+11 -7)" in summary
+
+
+def test_same_upstream_content_gives_identical_bytes(tmp_path, http_server, shared_data):
+    raw = dump(shared_data, "models-2025-08-31.json")
+    body = json.loads(raw)
+    random.Random(7).shuffle(body["data"])
+    shuffled = json.dumps(body, separators=(",", ":")).encode()
+    http_server.add(Reply(body=raw), Reply(body=raw), Reply(body=shuffled))
+    first, second = make_settings(tmp_path / "a", http_server), make_settings(tmp_path / "b", http_server)
+
+    run(first, now=NOW)
+    original = first.catalog_file.read_bytes()
+    run(first, now=NOW + DAY)
+    run(second, now=NOW + 2 * DAY)
+
+    assert first.catalog_file.read_bytes() == original
+    assert second.catalog_file.read_bytes() == original
+    assert "google/gemini-2.5-pro-exp-03-25" in cached_ids(first)  # zero-priced text model without ':free'
+    assert "google/gemini-2.5-flash-image-preview:free" not in cached_ids(first)  # outputs images
+
+
+# ---------------------------------------------------------------- retries
+
+
+def test_500_twice_then_200_succeeds_after_backoff(tmp_path, http_server, shared_data):
+    http_server.add(Reply(status=500), Reply(status=502), Reply(body=dump(shared_data, "models-2026-05-01.json")))
+    settings = make_settings(tmp_path, http_server)
+    sleeps = Sleeps()
+
+    run(settings, sleeps=sleeps)
+
+    assert http_server.hits == 3
+    assert sleeps.delays == [1.0, 2.0]
+    assert meta(settings)["status"] == "ok"
+
+
+def test_429_honours_retry_after(tmp_path, http_server, shared_data):
+    http_server.add(
+        Reply(status=429, body=dump(shared_data, "errors/429-free-models-per-min.json"), headers={"Retry-After": "7"}),
+        Reply(status=503, headers={"Retry-After": "3600"}),
+        Reply(body=dump(shared_data, "models-2026-05-01.json")),
+    )
+    settings = make_settings(tmp_path, http_server)
+    sleeps = Sleeps()
+
+    run(settings, sleeps=sleeps)
+
+    assert sleeps.delays == [7.0, 60.0]  # the second wait is capped at 60 s
+    assert meta(settings)["status"] == "ok"
+
+
+def test_parse_retry_after_accepts_seconds_and_http_dates():
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Fri, 01 May 2026 00:00:30 GMT", now=NOW) == 30.0
+    assert parse_retry_after("Fri, 01 May 2026 00:00:00 GMT", now=NOW + 5) == 0.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_other_4xx_is_not_retried(tmp_path, http_server, shared_data, capsys):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    http_server.add(Reply(status=404))
+
+    run(settings)
+
+    assert http_server.hits == 2
+    assert settings.catalog_file.read_bytes() == cache
+    assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_timeout_falls_back_after_three_attempts(tmp_path, http_server, shared_data, capsys):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    capsys.readouterr()
+    http_server.default = Reply(stall=30)
+    settings = dataclasses.replace(settings, http_timeout=0.3)
+
+    started = time.monotonic()
+    summary = run(settings)
+
+    assert time.monotonic() - started < 5
+    assert http_server.hits == 1 + 3
+    assert settings.catalog_file.read_bytes() == cache
+    err = capsys.readouterr().err
+    assert "timed out (limit 0.3 s) after 3 attempts" in err
+    assert "refresh failed" in summary
+
+
+# ---------------------------------------------------------------- bad bodies and the fallback policy
+
+
+def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server, shared_data, capsys):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
+    capsys.readouterr()
+    http_server.default = Reply(status=500)
+
+    run(settings, now=NOW)
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err == (
+        f"modelpools: warning: catalog refresh failed (HTTP 500 after 3 attempts from {settings.openrouter_url}); "
+        "keeping the cached catalog from 2026-04-28 (3 d old)\n"
+    )
+    assert settings.catalog_file.read_bytes() == cache
+    assert meta(settings)["status"] == "fallback"
+    assert meta(settings)["refreshedAt"] == NOW - 3 * DAY and meta(settings)["attemptedAt"] == NOW
+    assert meta(settings)["etag"] == '"seed"'
+    assert not catalog_is_fresh(settings, NOW)
+
+
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (Reply(body=b"<!DOCTYPE html><html><body>Bad gateway</body></html>", content_type="text/html"), "HTML"),
+        (Reply(body=b'{"data": []}'), "no free models"),
+        (Reply(body=b'{"error": {"code": 401, "message": "no"}}'), "no 'data' list"),
+        (Reply(body=b'{"data": [{"id": "a/b:free", "pricing": {}}'), "not valid JSON, perhaps truncated"),
+    ],
+    ids=["html", "empty-data", "no-data-list", "cut-json"],
+)
+def test_bad_bodies_fall_back_without_retry(tmp_path, http_server, shared_data, capsys, reply, message):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    http_server.add(reply)
+
+    run(settings)
+
+    assert http_server.hits == 2
+    assert settings.catalog_file.read_bytes() == cache
+    assert message in capsys.readouterr().err
+    assert meta(settings)["status"] == "fallback" and message in meta(settings)["lastError"]
+
+
+def test_connection_cut_mid_body_is_retried_then_falls_back(tmp_path, http_server, shared_data, capsys):
+    raw = dump(shared_data, "models-2026-05-01.json")
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, raw)
+    http_server.default = Reply(body=raw, truncate_at=len(raw) // 2)
+
+    run(settings)
+
+    assert http_server.hits == 1 + 3
+    assert settings.catalog_file.read_bytes() == cache
+    assert "body cut off" in capsys.readouterr().err
+
+
+def test_shrink_below_half_is_rejected(tmp_path, http_server, shared_data, capsys):
+    raw = dump(shared_data, "models-2025-05-23.json")
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, raw)
+    body = json.loads(raw)
+    free = [e for e in body["data"] if e["id"].endswith(":free")]
+    body["data"] = [e for e in body["data"] if not e["id"].endswith(":free")] + free[:30]  # 31 of 69 left
+    http_server.add(Reply(body=json.dumps(body).encode()))
+
+    run(settings)
+
+    assert settings.catalog_file.read_bytes() == cache
+    err = capsys.readouterr().err
+    assert "only 31 free models, under half of the 69 cached" in err and str(settings.catalog_file) in err
+
+
+def test_real_halving_to_exactly_half_is_accepted(tmp_path, http_server, shared_data):
+    settings = make_settings(tmp_path, http_server)
+    seed_cache(settings, http_server, dump(shared_data, "models-2025-08-31.json"))
+    before = len(cached_ids(settings))
+    http_server.add(Reply(body=dump(shared_data, "models-2025-12-04.json")))
+
+    run(settings)
+
+    assert (before, len(cached_ids(settings))) == (58, 29)
+    assert meta(settings)["status"] == "ok"
+
+
+@pytest.mark.parametrize("content_length", [True, False], ids=["declared", "streamed"])
+def test_size_cap(tmp_path, http_server, shared_data, content_length):
+    settings = make_settings(tmp_path, http_server, max_response_bytes=100_000, strict=True)
+    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json"), content_length=content_length))
+
+    with pytest.raises(ResponseTooLarge, match="100000-byte limit"):
+        run(settings)
+    assert http_server.hits == 1
+    assert not settings.catalog_file.exists()
+
+
+def test_strict_mode_raises_and_leaves_the_cache_untouched(tmp_path, http_server, shared_data):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    strict = dataclasses.replace(settings, strict=True)
+    http_server.add(Reply(status=500), Reply(status=500), Reply(status=500), Reply(body=b"<html>login</html>"))
+
+    with pytest.raises(FetchError, match="HTTP 500 after 3 attempts"):
+        run(strict)
+    with pytest.raises(DataError, match="HTML"):
+        run(strict)
+
+    assert settings.catalog_file.read_bytes() == cache
+    assert meta(settings)["status"] == "fallback" and meta(settings)["refreshedAt"] == NOW - 3 * DAY
+
+
+def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_server, capsys):
+    settings = make_settings(tmp_path, http_server)
+    http_server.default = Reply(status=503)
+
+    summary = run(settings)
+
+    snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
+    assert json.loads(settings.catalog_file.read_bytes()) == {"schemaVersion": 1, "models": snapshot["models"]}
+    assert meta(settings)["status"] == "bundled" and meta(settings)["refreshedAt"] is None
+    assert "BUNDLED SNAPSHOT captured 2026-08-18" in capsys.readouterr().err
+    assert "bundled snapshot" in summary
+
+
+# ---------------------------------------------------------------- offline mode
+
+
+def test_offline_with_cache_touches_nothing(tmp_path, http_server, shared_data, capsys):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
+    meta_bytes = settings.catalog_meta_file.read_bytes()
+    capsys.readouterr()
+    offline = dataclasses.replace(settings, offline=True)
+
+    run(offline, now=NOW - 3 * DAY + 60)
+    assert capsys.readouterr().err == ""  # fresh: nothing to say
+    run(offline, now=NOW)
+
+    assert http_server.hits == 1
+    assert settings.catalog_file.read_bytes() == cache
+    assert settings.catalog_meta_file.read_bytes() == meta_bytes  # a stale cache is not marked refreshed
+    assert "from 2026-04-28 (3 d old), which is stale" in capsys.readouterr().err
+    assert not catalog_is_fresh(offline, NOW)
+
+
+def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp_path, http_server, capsys):
+    settings = make_settings(tmp_path, http_server, offline=True)
+
+    with pytest.raises(FetchError, match="offline and no cached catalog"):
+        run(dataclasses.replace(settings, strict=True))
+    assert not settings.catalog_file.exists()
+    run(settings)
+
+    assert http_server.hits == 0
+    assert meta(settings)["status"] == "bundled"
+    assert "openai/gpt-oss-20b:free" in cached_ids(settings)
+    assert "captured 2026-08-18" in capsys.readouterr().err
+
+
+def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, shared_data):
+    raw = dump(shared_data, "models-2026-08-18.json")
+    snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
+
+    assert snapshot["capturedAt"] == "2026-08-18" and snapshot["source"].startswith("https://openrouter.ai/")
+    assert snapshot["models"] == select_free_models(json.loads(raw))
+    assert {m["id"] for m in snapshot["models"]} == colon_free_ids(raw)
+
+    out = tmp_path / "snapshot.json"
+    source = snapshot["source"]
+    path = str(shared_data / "openrouter" / "models-2026-08-18.json")
+    assert catalog.main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
+    assert out.read_bytes() == catalog.SNAPSHOT_FILE.read_bytes()
+
+
+def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data, capsys):
+    http_server.add(Reply(body=dump(shared_data, "models-2026-04-30.json")))
+    out = tmp_path / "snap.json"
+
+    code = catalog.main(
+        ["snapshot", "--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
+    )
+
+    assert code == 0
+    doc = json.loads(out.read_bytes())
+    assert doc["capturedAt"] == "2026-04-30" and doc["source"] == f"{http_server.url}/models"
+    assert "snapshot written" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- freshness rule
+
+
+def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, shared_data):
+    settings = make_settings(tmp_path, http_server, catalog_ttl=3600)
+    assert not catalog_is_fresh(settings, NOW)
+    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json")))
+    run(settings, now=NOW)
+
+    assert catalog_is_fresh(settings, NOW + 3599)
+    assert not catalog_is_fresh(settings, NOW + 3600)
+    assert not catalog_is_fresh(dataclasses.replace(settings, openrouter_url="https://example.org/models"), NOW)
+    assert not catalog_is_fresh(dataclasses.replace(settings, include_non_text=True), NOW)
+
+
+# ---------------------------------------------------------------- free-model rules
+
+
+def test_missing_price_keys_count_as_zero():
+    assert is_free_model({"id": "x/y", "pricing": {}})
+    assert is_free_model({"id": "x/y", "pricing": {"prompt": "0"}})
+    assert not is_free_model({"id": "x/y", "pricing": {"completion": "0.000001"}})
+    assert not is_free_model({"id": "x/y"})  # no pricing object at all: malformed
+
+
+def test_routers_are_never_free(shared_data):
+    data = json.loads(dump(shared_data, "models-2026-08-18.json"))["data"]
+    by_id = {e["id"]: e for e in data}
+    assert by_id["openrouter/auto"]["pricing"]["prompt"] == "-1" and is_router(by_id["openrouter/auto"])
+    assert by_id["openrouter/free"]["pricing"] == {"prompt": "0", "completion": "0"}
+    assert not is_free_model(by_id["openrouter/free"]) and not is_free_model(by_id["openrouter/auto"])
+    assert not is_free_model({"id": "someone/router:free", "pricing": {"prompt": "-1", "completion": "-1"}})
+
+
+def test_non_text_models_are_left_out_unless_asked_for(shared_data):
+    body = json.loads(dump(shared_data, "extra/models-2026-08-18-output_modalities-all.json"))
+    default = {m["id"] for m in select_free_models(body)}
+    everything = {m["id"] for m in select_free_models(body, include_non_text=True)}
+
+    assert "qwen/qwen3-reranker-8b" not in default and "qwen/qwen3-reranker-8b" in everything
+    assert "nvidia/nemotron-3-embed-1b:free" not in default and "nvidia/nemotron-3-embed-1b:free" in everything
+    assert "google/lyria-3-pro-preview" not in default  # outputs text and audio
+    assert default == {m["id"] for m in select_free_models(json.loads(dump(shared_data, "models-2026-08-18.json")))}
+    assert len(everything) - len(default) > 60
+
+
+def test_modality_string_is_used_when_the_lists_are_missing():
+    assert not is_text_model({"architecture": {"modality": "text->image"}})
+    assert is_text_model({"architecture": {"modality": "text+image->text"}})
+    record = normalize_model(
+        {"id": "a/b:free", "pricing": {"prompt": 0}, "architecture": {"modality": "text+image->text"}}
+    )
+    assert record["input_modalities"] == ["image", "text"] and record["pricing"] == {"prompt": "0"}
+
+
+def test_malformed_entries_are_skipped_not_fatal():
+    good = {"id": "a/good:free", "name": "Good", "pricing": {"prompt": "0", "completion": "0"}}
+    body = {
+        "data": [
+            None,
+            "text",
+            {"name": "no id"},
+            {"id": 42, "pricing": {}},
+            {"id": " a/pad ", "pricing": {}},
+            {"id": "a/b", "pricing": "free"},
+            {"id": "a/c", "pricing": {"prompt": "abc"}},
+            good,
+        ]
+    }
+    assert [m["id"] for m in select_free_models(body)] == ["a/good:free"]
+    with pytest.raises(DataError, match="no 'data' list"):
+        select_free_models({"models": []})
+
+
+def test_duplicate_ids_resolve_the_same_way_in_any_order():
+    one = {"id": "a/b:free", "name": "One", "pricing": {}}
+    two = {"id": "a/b:free", "name": "Two", "pricing": {}}
+    assert select_free_models({"data": [one, two]}) == select_free_models({"data": [two, one]})
+
+
+def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, shared_data):
+    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json")))
+    host = http_server.url.split("://", 1)[1]
+    settings = make_settings(tmp_path, http_server, openrouter_url=f"http://user:s3cret@{host}/api/v1/models")
+
+    run(settings)
+
+    assert "s3cret" not in settings.catalog_meta_file.read_text()
+    assert meta(settings)["source"] == f"http://***@{host}/api/v1/models"
+
+
+def test_importing_the_stage_and_checking_freshness_stays_cheap(tmp_path):
+    code = (
+        "import sys; from pathlib import Path; import modelpools.catalog as c; from modelpools.settings import Settings;"
+        f"c.catalog_is_fresh(Settings(project_dir=Path({str(tmp_path)!r})), 0.0);"
+        "assert 'aiohttp' not in sys.modules, 'aiohttp imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_retry_policy_repeats_its_last_delay():
+    assert [RetryPolicy(attempts=5).delay(n) for n in range(1, 5)] == [1.0, 2.0, 4.0, 4.0]
+
+
+def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, shared_data, capsys):
+    settings = make_settings(tmp_path, http_server)
+    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api/v1/models"
+    sleeps = Sleeps()
+
+    run(dataclasses.replace(settings, openrouter_url=closed), sleeps=sleeps)
+
+    assert sleeps.delays == [1.0, 2.0]
+    assert settings.catalog_file.read_bytes() == cache
+    assert "connection failed" in capsys.readouterr().err
+
+
+@hypothesis_settings(max_examples=8, deadline=None)
+@given(order=st.randoms(use_true_random=False))
+def test_selection_ignores_upstream_order(order):
+    raw = (SHARED_DATA / "openrouter" / "models-2025-05-23.json").read_bytes()
+    body = json.loads(raw)
+    expected = select_free_models(body)
+    order.shuffle(body["data"])
+    assert select_free_models(body) == expected
+
+
+def test_changing_the_filter_forces_a_full_download(tmp_path, http_server, shared_data):
+    raw = dump(shared_data, "extra/models-2026-08-18-output_modalities-all.json")
+    http_server.add(Reply(body=raw, headers={"ETag": '"all"'}), Reply(body=raw, headers={"ETag": '"all"'}))
+    settings = make_settings(tmp_path, http_server)
+    run(settings)
+
+    run(dataclasses.replace(settings, include_non_text=True), now=NOW + 60)
+
+    assert "If-None-Match" not in http_server.requests[1].headers  # a 304 would keep the text-only cache
+    assert "nvidia/nemotron-3-embed-1b:free" in cached_ids(settings)
+    assert meta(settings)["includeNonText"] is True
