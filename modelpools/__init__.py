@@ -16,9 +16,12 @@ __version__ = "0.1.0"
 # public name -> submodule that defines it (imported on first use)
 _LAZY = {
     "Pools": "api",
+    "PoolModel": "api",
     "load_pools": "api",
     "Decision": "router",
     "Router": "router",
+    "ModelSession": "router",
+    "Exhausted": "router",
     "decide": "router",
     "compare_pools": "changes",
     "format_changes": "changes",

@@ -1,0 +1,35 @@
+"""Example site build: modelpools' tasks plus a ``site`` task that renders the pools as _site/index.html.
+
+Run ``doit site`` here (MODELPOOLS_OFFLINE=1 builds from the bundled catalog snapshot and curated scores).
+"""
+
+import sys
+from pathlib import Path
+
+from modelpools.settings import load_settings
+from modelpools.tasks import *  # noqa: F403 - catalog, benchmarks, match, pools, validate
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from render import write_site  # noqa: E402
+
+SETTINGS = load_settings(HERE)
+SITE_INDEX = HERE / "_site" / "index.html"
+
+
+def build_site() -> None:
+    """doit action: render the pools file into _site/index.html (rewritten only when the page changes)."""
+    written = write_site(SETTINGS.pools_file, SITE_INDEX)
+    print(f"{SITE_INDEX}: {'written' if written else 'unchanged'}")
+
+
+def task_site():
+    """Render the model pools as a static HTML page (_site/index.html)."""
+    return {
+        "actions": [build_site],
+        "file_dep": [SETTINGS.pools_file, HERE / "render.py"],
+        "targets": [SITE_INDEX],
+        "clean": True,
+        "verbosity": 2,
+    }

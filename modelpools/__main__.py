@@ -1,0 +1,7 @@
+"""``python -m modelpools``: the modelpools command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,285 @@
+"""Library API over model-pools.json: role defaults, round-robin, fallback chains and a request router.
+
+The five integration strategies, on the sample file in the test suite:
+
+>>> from pathlib import Path
+>>> pools = load_pools(Path("tests/data/pools-sample.json"))
+>>> pools.bulk_model                                  # 1. role default
+'z-ai/glm-5.2:free'
+>>> [pools.pick("SMALL", i) for i in range(3)]        # 2. deterministic round-robin by index
+['cohere/north-mini-code:free', 'nvidia/nemotron-3.5-lightning:free', 'openai/gpt-oss-20b:free']
+>>> pools.tier("LARGE")                               # 3. a tier for the size of the job
+('z-ai/glm-5.2:free', 'nvidia/nemotron-3-ultra-550b-a55b:free')
+>>> pools.fallback_chain("page")[:3]                  # 4. fallback chain: role default, then by rank
+('nvidia/nemotron-3-ultra-550b-a55b:free', 'z-ai/glm-5.2:free', 'google/gemma-4-31b-it:free')
+>>> router = pools.router("page")                     # 5. request router (the caller does the HTTP)
+>>> router.session().model
+'nvidia/nemotron-3-ultra-550b-a55b:free'
+"""
+
+from __future__ import annotations
+
+import itertools
+import time as time_module
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from .errors import DataError, PoolsInvalid
+from .fileio import read_json
+
+__all__ = [
+    "Pools",
+    "PoolModel",
+    "UnrankedModel",
+    "ScoreSource",
+    "MatchInfo",
+    "load_pools",
+    "pools_from_document",
+    "is_free_id",
+    "ROLES",
+    "TIERS",
+]
+
+TIERS = ("LARGE", "MEDIUM", "SMALL")
+# role name -> chosenDefaults key; the key itself and snake_case are accepted too
+ROLES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel"}
+_ROLE_ALIASES = {
+    **{k: v for k, v in ROLES.items()},
+    **{v: v for v in ROLES.values()},
+    "small_tasks": "smallTasksModel",
+    "small": "smallTasksModel",
+}
+
+
+def is_free_id(model_id: str) -> bool:
+    """True when an OpenRouter id is a free variant (ends with ``:free``)."""
+    return isinstance(model_id, str) and model_id.endswith(":free")
+
+
+@dataclass(frozen=True)
+class ScoreSource:
+    """One score behind a model's codingScore."""
+
+    source: str
+    raw: float
+    calibrated: float
+    ref: str
+
+
+@dataclass(frozen=True)
+class MatchInfo:
+    """How the catalog id was matched to benchmark data."""
+
+    benchmark_id: str | None
+    method: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PoolModel:
+    """A ranked free model."""
+
+    id: str
+    name: str
+    vendor: str
+    rank: int
+    tier: str
+    coding_score: float
+    context_length: int | None
+    expiration_date: str | None
+    score_sources: tuple[ScoreSource, ...]
+    match: MatchInfo
+
+
+@dataclass(frozen=True)
+class UnrankedModel:
+    """A free model without a coding score, and why."""
+
+    id: str
+    name: str
+    vendor: str
+    context_length: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pools:
+    """A read-only view of model-pools.json; build it with load_pools()."""
+
+    models: tuple[PoolModel, ...]
+    tiers: tuple[tuple[str, tuple[str, ...]], ...]
+    defaults: tuple[tuple[str, str | None], ...]
+    unranked: tuple[UnrankedModel, ...] = ()
+    path: Path | None = None
+    document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    # -- lookups -------------------------------------------------------------------------------------
+    def model(self, model_id: str) -> PoolModel | None:
+        """The ranked model with this id, or None."""
+        return next((m for m in self.models if m.id == model_id), None)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """Every model id in the file, ranked or not."""
+        return frozenset(m.id for m in self.models) | frozenset(u.id for u in self.unranked)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self.ids
+
+    def tier(self, name: str) -> tuple[str, ...]:
+        """The ids of a tier (LARGE, MEDIUM or SMALL), best first; empty if the tier has none."""
+        key = _tier_name(name)
+        return dict(self.tiers).get(key, ())
+
+    # -- strategy 1: role defaults -------------------------------------------------------------------
+    def default(self, role: str) -> str | None:
+        """The chosen model for a role: ``bulk``, ``page`` or ``smallTasks`` (or the chosenDefaults key)."""
+        key = _role_key(role)
+        return dict(self.defaults).get(key)
+
+    bulk_model = property(lambda self: self.default("bulk"), doc="chosenDefaults.bulkModel")
+    page_model = property(lambda self: self.default("page"), doc="chosenDefaults.pageModel")
+    small_tasks_model = property(lambda self: self.default("smallTasks"), doc="chosenDefaults.smallTasksModel")
+
+    # -- strategy 2: deterministic round-robin -------------------------------------------------------
+    def pick(self, tier: str, index: int) -> str:
+        """The model for job number ``index`` in a round-robin over a tier (same index, same model)."""
+        ids = self._nonempty_tier(tier)
+        return ids[index % len(ids)]
+
+    def round_robin(self, tier: str, start: int = 0) -> Iterator[str]:
+        """An endless iterator over a tier's ids, best first, starting at position ``start``."""
+        ids = self._nonempty_tier(tier)
+        offset = start % len(ids)
+        return itertools.cycle(ids[offset:] + ids[:offset])
+
+    def _nonempty_tier(self, tier: str) -> tuple[str, ...]:
+        ids = self.tier(tier)
+        if not ids:
+            where = f" in {self.path}" if self.path else ""
+            raise DataError(f"tier {_tier_name(tier)} has no models{where}; use fallback_chain() or another tier")
+        return ids
+
+    # -- strategy 4: fallback chain ------------------------------------------------------------------
+    def fallback_chain(self, role: str | None = None, *, tiers: tuple[str, ...] | None = None,
+                       free_only: bool = True) -> tuple[str, ...]:
+        """The role default first, then the other ranked models by rank; only ids from this file, only ``:free``."""
+        allowed_tiers = None if tiers is None else {_tier_name(t) for t in tiers}
+        chain: list[str] = []
+        ranked = {m.id: m for m in self.models}
+        first = self.default(role) if role is not None else None
+        candidates = ([first] if first else []) + [m.id for m in self.models]
+        for model_id in candidates:
+            model = ranked.get(model_id)
+            if model is None or model_id in chain:
+                continue
+            if free_only and not is_free_id(model_id):
+                continue
+            if allowed_tiers is not None and model.tier not in allowed_tiers and model_id != first:
+                continue
+            chain.append(model_id)
+        return tuple(chain)
+
+    # -- strategy 5: request router ------------------------------------------------------------------
+    def router(self, role: str | None = None, *, clock: Callable[[], float] = time_module.time, **options: Any):
+        """A Router walking ``fallback_chain(role)``; options go to modelpools.router.Router."""
+        from .router import Router
+
+        return Router(self.fallback_chain(role), allowed=self.ids, clock=clock, **options)
+
+
+def _tier_name(name: str) -> str:
+    key = str(name).upper()
+    if key not in TIERS:
+        raise ValueError(f"unknown tier {name!r}; expected one of {', '.join(TIERS)}")
+    return key
+
+
+def _role_key(role: str) -> str:
+    try:
+        return _ROLE_ALIASES[role]
+    except KeyError:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}") from None
+
+
+def load_pools(path: Path | str | None = None, *, validate: bool = True, settings: Any = None) -> Pools:
+    """Read and (by default) validate a pools file; the default path is ``load_settings().pools_file``."""
+    if path is None:
+        if settings is None:
+            from .settings import load_settings
+
+            settings = load_settings()
+        path = settings.pools_file
+    path = Path(path)
+    document = read_json(path, "pools file")
+    try:
+        return pools_from_document(document, validate=validate, path=path)
+    except PoolsInvalid as exc:
+        raise PoolsInvalid(f"{path}: {exc}", exc.path) from None
+
+
+def pools_from_document(document: Any, *, validate: bool = True, path: Path | None = None) -> Pools:
+    """Build a Pools view of a parsed document; PoolsInvalid if it is malformed."""
+    if validate:
+        validator = _validator()
+        if validator is not None:
+            validator(document)
+    try:
+        return _build(document, path)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PoolsInvalid(f"malformed pools document ({type(exc).__name__}: {exc}); rebuild it with `doit pools`") \
+            from None
+
+
+def _validator() -> Callable[[Any], None] | None:
+    try:
+        from .validation import validate_pools
+    except ModuleNotFoundError as exc:  # the validation module is optional at import time
+        if exc.name != "modelpools.validation":
+            raise
+        return None
+    return validate_pools
+
+
+def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
+    if not isinstance(doc, Mapping):
+        raise PoolsInvalid("the pools document must be a JSON object", "$")
+    if doc.get("schemaVersion") != 1:
+        raise PoolsInvalid(f"unsupported schemaVersion {doc.get('schemaVersion')!r}; expected 1", "$.schemaVersion")
+    models = tuple(
+        PoolModel(
+            id=str(m["id"]), name=str(m.get("name") or m["id"]), vendor=str(m.get("vendor") or ""),
+            rank=int(m["rank"]), tier=_tier_name(m["tier"]), coding_score=float(m["codingScore"]),
+            context_length=m.get("contextLength"), expiration_date=m.get("expirationDate"),
+            score_sources=tuple(
+                ScoreSource(str(s["source"]), float(s["raw"]), float(s["calibrated"]), str(s.get("ref", "")))
+                for s in m.get("scoreSources") or ()
+            ),
+            match=MatchInfo(
+                (m.get("match") or {}).get("benchmarkId"),
+                str((m.get("match") or {}).get("method", "none")),
+                float((m.get("match") or {}).get("confidence", 0.0)),
+            ),
+        )
+        for m in doc["models"]
+    )
+    tiers = tuple((_tier_name(t["name"]), tuple(str(i) for i in t["models"])) for t in doc["tiers"])
+    chosen = doc.get("chosenDefaults") or {}
+    defaults = tuple((key, chosen.get(key)) for key in ROLES.values())
+    unranked = tuple(
+        UnrankedModel(str(u["id"]), str(u.get("name") or u["id"]), str(u.get("vendor") or ""),
+                      u.get("contextLength"), str(u.get("reason", "")))
+        for u in doc.get("unranked") or ()
+    )
+    known = {m.id for m in models}
+    for name, ids in tiers:
+        for i, model_id in enumerate(ids):
+            if model_id not in known:
+                raise PoolsInvalid(f"tier {name} lists {model_id!r}, which is not a ranked model",
+                                   f"$.tiers[{name}].models[{i}]")
+    for key, model_id in defaults:
+        if model_id is not None and model_id not in known:
+            raise PoolsInvalid(f"chosenDefaults.{key} is {model_id!r}, which is not a ranked model",
+                               f"$.chosenDefaults.{key}")
+    return Pools(models=models, tiers=tiers, defaults=defaults, unranked=unranked, path=path, document=doc)

@@ -1,0 +1,98 @@
+"""Compare two pools documents: free models added or removed, tier moves, changed defaults, models about to expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time as time_module
+from typing import Any, Mapping
+
+__all__ = ["compare_pools", "format_changes", "days_left"]
+
+_ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
+_DEFAULT_WARNING_DAYS = 7
+
+
+def _entries(doc: Mapping[str, Any] | None) -> dict[str, dict]:
+    """id -> {"tier": name|None, "name", "expirationDate"} for every ranked and unranked model of a document."""
+    out: dict[str, dict] = {}
+    if not doc:
+        return out
+    for model in doc.get("unranked") or ():
+        out[model["id"]] = {"tier": None, "name": model.get("name"), "expirationDate": model.get("expirationDate")}
+    for model in doc.get("models") or ():
+        out[model["id"]] = {"tier": model.get("tier"), "name": model.get("name"),
+                            "expirationDate": model.get("expirationDate")}
+    return out
+
+
+def days_left(expiration_date: str, now: float) -> int | None:
+    """Whole days from the UTC date of ``now`` to an ``expirationDate`` (YYYY-MM-DD or ISO time); None if unparsable."""
+    try:
+        day = dt.date.fromisoformat(str(expiration_date)[:10])
+    except ValueError:
+        return None
+    today = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc).date()
+    return (day - today).days
+
+
+def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any], settings: Any = None,
+                  now: float | None = None) -> dict:
+    """A deterministic change report from old_doc (None for a first build) to new_doc."""
+    now = time_module.time() if now is None else now
+    warning_days = getattr(settings, "expiry_warning_days", _DEFAULT_WARNING_DAYS)
+    old, new = _entries(old_doc), _entries(new_doc)
+    added = [{"id": i, "tier": new[i]["tier"]} for i in sorted(set(new) - set(old))]
+    removed = [{"id": i, "tier": old[i]["tier"]} for i in sorted(set(old) - set(new))]
+    moves = [
+        {"id": i, "from": old[i]["tier"], "to": new[i]["tier"]}
+        for i in sorted(set(old) & set(new))
+        if old[i]["tier"] != new[i]["tier"]
+    ]
+    old_defaults = (old_doc or {}).get("chosenDefaults") or {}
+    new_defaults = new_doc.get("chosenDefaults") or {}
+    defaults = [
+        {"role": key, "from": old_defaults.get(key), "to": new_defaults.get(key)}
+        for key in _ROLE_KEYS
+        if old_defaults.get(key) != new_defaults.get(key)
+    ]
+    expiring = []
+    for model_id in sorted(new):
+        date = new[model_id]["expirationDate"]
+        if not date:
+            continue
+        left = days_left(date, now)
+        if left is not None and left <= warning_days:
+            expiring.append({"id": model_id, "expirationDate": date, "daysLeft": left})
+    return {
+        "schemaVersion": 1,
+        "firstBuild": old_doc is None,
+        "changed": bool(added or removed or moves or defaults),
+        "added": added,
+        "removed": removed,
+        "tierMoves": moves,
+        "defaultChanges": defaults,
+        "expiring": expiring,
+        "expiryWarningDays": warning_days,
+    }
+
+
+def _tier(name: str | None) -> str:
+    return name or "unranked"
+
+
+def format_changes(report: Mapping[str, Any]) -> list[str]:
+    """Short human lines for a compare_pools report (``no changes`` when nothing moved)."""
+    lines: list[str] = []
+    if report.get("firstBuild"):
+        lines.append(f"first build: {len(report.get('added', ()))} free models")
+    else:
+        lines += [f"+ {a['id']} ({_tier(a['tier'])})" for a in report.get("added", ())]
+        lines += [f"- {r['id']} (was {_tier(r['tier'])})" for r in report.get("removed", ())]
+    lines += [f"~ {m['id']}: {_tier(m['from'])} -> {_tier(m['to'])}" for m in report.get("tierMoves", ())]
+    if not report.get("firstBuild"):
+        lines += [f"* {d['role']}: {d['from'] or 'none'} -> {d['to'] or 'none'}" for d in report.get("defaultChanges", ())]
+    for e in report.get("expiring", ()):
+        left = e["daysLeft"]
+        when = "expired" if left < 0 else "expires today" if left == 0 else f"expires in {left} day{'s' * (left != 1)}"
+        lines.append(f"! {e['id']} {when} ({e['expirationDate']})")
+    return lines or ["no changes"]

@@ -1,0 +1,275 @@
+"""Decide what to do after a failed OpenRouter request, and walk a fallback chain with those decisions (no HTTP).
+
+``decide(status, headers, body)`` classifies one failed answer; ``Router`` keeps run-wide state (dead models, the
+daily stop, a shared per-minute wait) and hands out a ``ModelSession`` per request that walks the chain.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time as time_module
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import ModelPoolsError
+
+__all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "ACTIONS", "Exhausted"]
+
+ACTIONS = ("stop", "wait", "next_model", "retry")
+DEFAULT_MINUTE_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do next: ``stop``, ``wait`` (then same model), ``next_model`` or ``retry`` (same model, after a pause).
+
+    ``wait_seconds`` is the pause before acting (for ``stop`` the time until the limit resets, if known);
+    ``reset_at`` is when the limit resets, in epoch seconds; ``model_dead`` means skip this model for the run.
+    """
+
+    action: str
+    wait_seconds: float | None
+    reset_at: float | None
+    model_dead: bool
+    reason: str
+
+
+class Exhausted(ModelPoolsError):
+    """Raised by ModelSession.run when no model is left (or the router stopped); ``decision`` says why."""
+
+    def __init__(self, decision: Decision | None, message: str) -> None:
+        super().__init__(message)
+        self.decision = decision
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    """A header value, case-insensitively."""
+    if not headers:
+        return None
+    lower = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == lower and value is not None:
+            return str(value)
+    return None
+
+
+def parse_reset(value: Any) -> float | None:
+    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string)."""
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or number <= 0:
+        return None
+    return number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86400 * 2 else None
+
+
+def _error(body: Any) -> dict:
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return {"message": body.decode("utf-8", "replace") if isinstance(body, bytes) else body}
+    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+        return dict(body["error"])
+    return {}
+
+
+def _has_error(body: Any) -> bool:
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return False
+    return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
+
+
+def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: Any = None, *, attempt: int = 0,
+           max_retries: int = 3, backoff: float = 1.0, max_backoff: float = 30.0,
+           now: float | None = None) -> Decision:
+    """Classify OpenRouter's answer to a failed request; ``attempt`` counts earlier retries of this model."""
+    now = time_module.time() if now is None else now
+    error = _error(body)
+    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    message = str(error.get("message") or "").strip()
+    raw = str(metadata.get("raw") or "")
+    if isinstance(error.get("code"), int) and (status is None or status < 400):
+        status = error["code"]  # an error object in a 200 (streamed) answer
+    meta_headers = metadata.get("headers") if isinstance(metadata.get("headers"), Mapping) else {}
+    reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
+    retry_after = _parse_retry_after(_header(headers, "Retry-After"))
+    until_reset = max(0.0, reset_at - now) if reset_at is not None else None
+    limit_source = str(metadata.get("limit_source") or "")
+    short = (message or raw or f"HTTP {status}")[:200]
+
+    def retry_or_next(reason: str) -> Decision:
+        if attempt < max_retries:
+            pause = retry_after if retry_after is not None else min(max_backoff, backoff * (2 ** attempt))
+            return Decision("retry", pause, None, False, f"{reason}; retry {attempt + 1} of {max_retries}")
+        return Decision("next_model", None, None, False, f"{reason}; gave up after {max_retries} retries")
+
+    if status is None or status == 0:
+        return retry_or_next("no answer (network error or timeout)")
+    if status == 429:
+        if "free-models-per-day" in message or limit_source == "openrouter_free_tier_daily":
+            return Decision("stop", until_reset, reset_at, False,
+                            f"daily free-model cap reached ({short}); no retry until the reset")
+        if "free-models-per-min" in message or limit_source == "openrouter_free_tier_minute":
+            wait = until_reset if until_reset is not None else (retry_after or DEFAULT_MINUTE_WAIT)
+            return Decision("wait", wait, reset_at, False, "per-minute free-model cap reached; wait for the reset")
+        if (limit_source.startswith("upstream") or message == "Provider returned error"
+                or message.startswith("Rate limit exceeded: limit_rpm/") or "rate-limited upstream" in raw):
+            return Decision("next_model", None, reset_at, False, f"upstream provider rate limit: {(raw or message)[:160]}")
+        if retry_after is not None:
+            return Decision("wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s")
+        return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
+    if status == 404 or "no endpoints found" in message.lower():
+        return Decision("next_model", None, None, True, f"model unavailable ({short}); skipped for this run")
+    if status == 400:
+        lowered = message.lower()
+        if "not a valid model" in lowered or "model not found" in lowered:
+            return Decision("next_model", None, None, True, f"invalid model ({short}); skipped for this run")
+        if "context length" in lowered or "context window" in lowered or "too many tokens" in lowered:
+            return Decision("next_model", None, None, False, f"request too long for this model ({short})")
+        return Decision("stop", None, None, False, f"bad request ({short}); fix the request")
+    if status in (401, 402):
+        what = "invalid or missing API key" if status == 401 else "insufficient credits"
+        return Decision("stop", None, None, False, f"{what} ({short})")
+    if status == 403:
+        return Decision("next_model", None, None, False, f"refused by moderation or provider policy ({short})")
+    if status in (408, 409, 425) or status >= 500:
+        return retry_or_next(f"HTTP {status} ({short})")
+    if status == 413:
+        return Decision("stop", None, None, False, f"request too large ({short}); shorten it")
+    return Decision("next_model", None, None, False, f"unexpected HTTP {status} ({short})")
+
+
+class Router:
+    """Run-wide routing state over a fallback chain: dead models, a daily stop, a shared wait; no HTTP."""
+
+    def __init__(self, chain: Iterable[str], *, allowed: Iterable[str] | None = None, free_only: bool = True,
+                 max_retries: int = 3, backoff: float = 1.0, max_backoff: float = 30.0, max_wait: float = 120.0,
+                 clock: Callable[[], float] = time_module.time) -> None:
+        self.chain = tuple(chain)
+        allowed_set = None if allowed is None else frozenset(allowed)
+        for model_id in self.chain:
+            if free_only and not str(model_id).endswith(":free"):
+                raise ValueError(f"{model_id!r} is not a free model id (no ':free'); the router only routes free models")
+            if allowed_set is not None and model_id not in allowed_set:
+                raise ValueError(f"{model_id!r} is not in the pools file; the router only routes pooled models")
+        if len(set(self.chain)) != len(self.chain):
+            raise ValueError("the fallback chain lists a model twice")
+        self.max_retries, self.backoff, self.max_backoff, self.max_wait = max_retries, backoff, max_backoff, max_wait
+        self.clock = clock
+        self.dead: dict[str, str] = {}
+        self.stopped: Decision | None = None
+        self.not_before = 0.0
+        self.history: list[tuple[str, Decision]] = []
+
+    @property
+    def alive(self) -> tuple[str, ...]:
+        """The chain without the models marked dead in this run."""
+        return tuple(m for m in self.chain if m not in self.dead)
+
+    def is_stopped(self) -> bool:
+        """True while a stop decision holds (a daily cap lifts once the clock passes its reset time)."""
+        if self.stopped is not None and self.stopped.reset_at is not None and self.clock() >= self.stopped.reset_at:
+            self.stopped = None
+        return self.stopped is not None
+
+    def wait_time(self) -> float:
+        """Seconds to wait before any request (a per-minute cap applies to every free model)."""
+        return max(0.0, self.not_before - self.clock())
+
+    def session(self) -> "ModelSession":
+        """A new per-request walk over the living chain."""
+        return ModelSession(self)
+
+
+class ModelSession:
+    """One request's walk down the chain: ``model`` to try, ``failed(...)`` after an error, ``model is None`` at the end."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._position = 0
+        self.retries = 0
+        self.attempts = 0
+        self.last: Decision | None = None
+        self.done = False
+
+    @property
+    def model(self) -> str | None:
+        """The model to call now, or None when the chain is exhausted or the router stopped."""
+        if self.done or self.router.is_stopped():
+            return None
+        chain = self.router.chain
+        while self._position < len(chain) and chain[self._position] in self.router.dead:
+            self._position += 1
+            self.retries = 0
+        return chain[self._position] if self._position < len(chain) else None
+
+    def succeeded(self) -> None:
+        """Record a successful answer; the session ends."""
+        self.done = True
+
+    def failed(self, status: int | None, headers: Mapping[str, Any] | None = None, body: Any = None) -> Decision:
+        """Record a failed answer for ``model``, apply the decision and return it (sleep ``wait_seconds`` if set)."""
+        router, model = self.router, self.model
+        if model is None:
+            raise RuntimeError("failed() called with no current model; check session.model first")
+        now = router.clock()
+        decision = decide(status, headers, body, attempt=self.retries, max_retries=router.max_retries,
+                          backoff=router.backoff, max_backoff=router.max_backoff, now=now)
+        if decision.action == "wait" and (decision.wait_seconds or 0.0) > router.max_wait:
+            decision = Decision("stop", decision.wait_seconds, decision.reset_at, False,
+                                f"{decision.reason}; the wait of {decision.wait_seconds:.0f}s exceeds max_wait "
+                                f"({router.max_wait:.0f}s)")
+        self.attempts += 1
+        self.last = decision
+        router.history.append((model, decision))
+        if decision.model_dead:
+            router.dead[model] = decision.reason
+        if decision.action == "stop":
+            router.stopped = decision
+        elif decision.action == "wait":
+            router.not_before = max(router.not_before, now + (decision.wait_seconds or 0.0))
+        elif decision.action == "retry":
+            self.retries += 1
+        elif decision.action == "next_model":
+            self._position += 1
+            self.retries = 0
+        return decision
+
+    def run(self, send: Callable[[str], tuple[int | None, Mapping[str, Any] | None, Any]],
+            sleep: Callable[[float], None] = time_module.sleep) -> tuple[str, Any]:
+        """Call ``send(model) -> (status, headers, body)`` down the chain until a 2xx; return (model, body).
+
+        Raise Exhausted when the router stops or no model is left.
+        """
+        while True:
+            model = self.model
+            if model is None:
+                reason = self.last.reason if self.last else "no model in the fallback chain"
+                stop = self.router.stopped
+                raise Exhausted(stop or self.last, f"no model left: {stop.reason if stop else reason}")
+            pause = self.router.wait_time()
+            if pause > 0:
+                sleep(pause)
+            status, headers, body = send(model)
+            if status is not None and 200 <= status < 300 and not _has_error(body):
+                self.succeeded()
+                return model, body
+            decision = self.failed(status, headers, body)
+            if decision.action == "retry" and decision.wait_seconds:
+                sleep(decision.wait_seconds)

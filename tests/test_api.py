@@ -1,0 +1,145 @@
+"""The library API over model-pools.json: the five integration strategies on a real-id sample."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+import modelpools.api
+from modelpools.api import Pools, is_free_id, load_pools, pools_from_document
+from modelpools.errors import DataError, PoolsInvalid
+from modelpools.settings import load_settings
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
+
+
+@pytest.fixture
+def doc() -> dict:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def pools() -> Pools:
+    return load_pools(SAMPLE)
+
+
+def test_docstring_examples_run(monkeypatch):
+    monkeypatch.chdir(SAMPLE.parents[2])
+    result = doctest.testmod(modelpools.api)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+def test_load_pools_reads_models_in_rank_order(pools):
+    assert [m.rank for m in pools.models] == list(range(1, 11))
+    top = pools.models[0]
+    assert (top.id, top.vendor, top.tier, top.coding_score, top.context_length) == (
+        "z-ai/glm-5.2:free", "z-ai", "LARGE", 68.8, 256000)
+    assert pools.model("openai/gpt-oss-20b:free").match.method == "exact"
+    assert [s.source for s in pools.model("openai/gpt-oss-20b:free").score_sources] == ["artificial_analysis", "llm-stats"]
+    assert len(pools.unranked) == 7 and "liquid/lfm-2.5-2.6b:free" in pools
+
+
+def test_default_path_comes_from_settings(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.modelpools]\ncache_dir = "build/cache"\n')
+    target = tmp_path / "build" / "cache" / "model-pools.json"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(SAMPLE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert load_pools().path == load_settings(tmp_path).pools_file == target.resolve()
+
+
+def test_missing_file_is_one_line_data_error(tmp_path):
+    with pytest.raises(DataError, match="pools file not found at .*nope.json"):
+        load_pools(tmp_path / "nope.json")
+
+
+def test_invalid_document_is_rejected_with_its_path(tmp_path, doc):
+    doc["chosenDefaults"]["pageModel"] = "anthropic/claude-sonnet-4"
+    bad = tmp_path / "model-pools.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(PoolsInvalid) as caught:
+        load_pools(bad)
+    assert caught.value.path == "$.chosenDefaults.pageModel"
+    assert str(bad) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_validate_false_still_refuses_defaults_outside_the_models(doc):
+    doc["chosenDefaults"]["bulkModel"] = "openai/gpt-4o"
+    with pytest.raises(PoolsInvalid, match="not a ranked model"):
+        pools_from_document(doc, validate=False)
+
+
+def test_role_defaults(pools):
+    assert pools.default("bulk") == pools.bulk_model == "z-ai/glm-5.2:free"
+    assert pools.default("page") == pools.page_model == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    assert pools.default("smallTasks") == pools.default("smallTasksModel") == pools.small_tasks_model
+    assert pools.small_tasks_model == "google/gemma-4-31b-it:free"
+    with pytest.raises(ValueError, match="unknown role"):
+        pools.default("huge")
+
+
+def test_pick_is_deterministic_round_robin(pools):
+    medium = pools.tier("MEDIUM")
+    assert medium == ("google/gemma-4-31b-it:free", "google/gemma-4-26b-a4b-it:free",
+                      "nvidia/nemotron-3-super-120b-a12b:free")
+    assert [pools.pick("MEDIUM", i) for i in range(7)] == [medium[i % 3] for i in range(7)]
+    assert pools.pick("medium", 4) == load_pools(SAMPLE).pick("MEDIUM", 4)  # stable across loads
+
+
+def test_round_robin_cycles_from_a_start(pools):
+    assert list(itertools.islice(pools.round_robin("LARGE"), 5)) == [
+        "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"] * 2 + ["z-ai/glm-5.2:free"]
+    assert next(pools.round_robin("SMALL", start=2)) == pools.pick("SMALL", 2)
+
+
+def test_empty_tier_raises_data_error(doc):
+    doc["tiers"][2]["models"] = []
+    pools = pools_from_document(doc, validate=False)
+    with pytest.raises(DataError, match="tier SMALL has no models"):
+        pools.pick("SMALL", 0)
+    with pytest.raises(ValueError, match="unknown tier"):
+        pools.tier("HUGE")
+
+
+def test_fallback_chain_starts_with_role_default_then_rank(pools):
+    chain = pools.fallback_chain("page")
+    assert chain[0] == pools.page_model
+    assert chain[1:] == tuple(m.id for m in pools.models if m.id != pools.page_model)
+    assert pools.fallback_chain("bulk") == tuple(m.id for m in pools.models)
+    assert pools.fallback_chain("smallTasks", tiers=("MEDIUM",)) == pools.tier("MEDIUM")
+
+
+def test_fallback_chain_never_holds_ids_outside_the_file_or_paid_ids(doc):
+    paid = copy.deepcopy(doc["models"][4])
+    paid["id"] = "nvidia/nemotron-3-super-120b-a12b"  # the paid twin
+    doc["models"].insert(5, paid)
+    for i, model in enumerate(doc["models"]):
+        model["rank"] = i + 1
+    doc["tiers"][1]["models"].append(paid["id"])
+    pools = pools_from_document(doc, validate=False)
+    chain = pools.fallback_chain("bulk")
+    assert paid["id"] not in chain and all(is_free_id(i) for i in chain)
+    assert set(chain) <= {m.id for m in pools.models}
+    assert paid["id"] in pools.fallback_chain("bulk", free_only=False)
+
+
+def test_router_from_pools_walks_the_chain(pools):
+    router = pools.router("smallTasks", clock=lambda: 0.0)
+    session = router.session()
+    assert session.model == "google/gemma-4-31b-it:free"
+    session.failed(404, {}, {"error": {"code": 404, "message": "No endpoints found for google/gemma-4-31b-it:free."}})
+    assert session.model == "z-ai/glm-5.2:free"
+    with pytest.raises(ValueError, match="not in the pools file"):
+        type(router)(["qwen/qwen3-coder:free"], allowed=pools.ids)
+
+
+def test_readme_examples_run(monkeypatch):
+    root = SAMPLE.parents[2]
+    monkeypatch.chdir(root)
+    result = doctest.testfile(str(root / "docs" / "readme" / "consumers.md"), module_relative=False)
+    assert result.attempted >= 12 and result.failed == 0

@@ -1,0 +1,110 @@
+"""Change reports between two pools documents."""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from modelpools.changes import compare_pools, days_left, format_changes
+from modelpools.fileio import dump_json
+from modelpools.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
+NOW = calendar.timegm((2026, 8, 18, 20, 0, 0))  # the day of the catalog capture behind the sample
+EARLY = calendar.timegm((2026, 7, 1, 0, 0, 0))  # long before any expirationDate in the sample
+VL = "nvidia/nemotron-nano-12b-v2-vl:free"  # expiration_date 2026-08-24 in the 2026-08-18 catalog
+
+
+@pytest.fixture
+def old() -> dict:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+def _move(doc: dict, model_id: str, tier_from: int, tier_to: int, name: str) -> None:
+    doc["tiers"][tier_from]["models"].remove(model_id)
+    doc["tiers"][tier_to]["models"].insert(0, model_id)
+    next(m for m in doc["models"] if m["id"] == model_id)["tier"] = name
+
+
+def test_identical_documents_have_no_changes(old):
+    report = compare_pools(old, copy.deepcopy(old), Settings(), now=EARLY)
+    assert report["changed"] is False and format_changes(report) == ["no changes"]
+
+
+def test_real_expiry_date_in_the_catalog_is_warned_about(old):
+    report = compare_pools(old, copy.deepcopy(old), Settings(), now=NOW)
+    assert report["changed"] is False
+    assert report["expiring"] == [{"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6}]
+    assert format_changes(report) == [f"! {VL} expires in 6 days (2026-08-24)"]
+
+
+def test_added_removed_moved_and_new_defaults(old):
+    new = copy.deepcopy(old)
+    gone = new["unranked"].pop(0)["id"]  # dots-studio/dots-3-note-preview:free left the free list
+    new["unranked"].append({"id": "qwen/qwen3-coder:free", "name": "Qwen: Qwen3 Coder 480B A35B (free)",
+                            "vendor": "qwen", "contextLength": 262144, "reason": "no coding score"})
+    _move(new, "nvidia/nemotron-3-super-120b-a12b:free", 1, 2, "SMALL")
+    new["chosenDefaults"]["pageModel"] = "google/gemma-4-31b-it:free"
+    report = compare_pools(old, new, Settings(), now=EARLY)
+    assert report["added"] == [{"id": "qwen/qwen3-coder:free", "tier": None}]
+    assert report["removed"] == [{"id": gone, "tier": None}]
+    assert report["tierMoves"] == [{"id": "nvidia/nemotron-3-super-120b-a12b:free", "from": "MEDIUM", "to": "SMALL"}]
+    assert report["defaultChanges"] == [{"role": "pageModel", "from": "nvidia/nemotron-3-ultra-550b-a55b:free",
+                                         "to": "google/gemma-4-31b-it:free"}]
+    assert format_changes(report) == [
+        "+ qwen/qwen3-coder:free (unranked)",
+        f"- {gone} (was unranked)",
+        "~ nvidia/nemotron-3-super-120b-a12b:free: MEDIUM -> SMALL",
+        "* pageModel: nvidia/nemotron-3-ultra-550b-a55b:free -> google/gemma-4-31b-it:free",
+    ]
+
+
+def test_ranked_to_unranked_is_a_tier_move(old):
+    new = copy.deepcopy(old)
+    next(m for m in new["models"] if m["id"] == "openai/gpt-oss-20b:free")["tier"] = None  # simplified
+    assert compare_pools(old, new, now=NOW)["tierMoves"] == [
+        {"id": "openai/gpt-oss-20b:free", "from": "SMALL", "to": None}]
+
+
+def test_expiring_models_within_warning_days(old):
+    new = copy.deepcopy(old)
+    # the 2026-08-18 catalog gives nvidia/nemotron-nano-12b-v2-vl:free an expiration_date of 2026-08-24
+    new["models"][6]["expirationDate"] = "2026-08-24"  # as the unranked VL model
+    new["models"][7]["expirationDate"] = "2026-09-30"
+    new["models"][8]["expirationDate"] = "2026-08-01T00:00:00Z"
+    report = compare_pools(old, new, Settings(expiry_warning_days=7), now=NOW)
+    assert report["expiring"] == [
+        {"id": new["models"][8]["id"], "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
+        {"id": new["models"][6]["id"], "expirationDate": "2026-08-24", "daysLeft": 6},
+        {"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6},
+    ]
+    assert compare_pools(old, new, Settings(expiry_warning_days=3), now=NOW)["expiring"][0]["daysLeft"] == -17
+    lines = format_changes(report)
+    assert f"! {new['models'][6]['id']} expires in 6 days (2026-08-24)" in lines
+    assert f"! {new['models'][8]['id']} expired (2026-08-01T00:00:00Z)" in lines
+
+
+def test_first_build_lists_every_model_once(old):
+    report = compare_pools(None, old, now=EARLY)
+    assert report["firstBuild"] and len(report["added"]) == 17
+    assert format_changes(report) == ["first build: 17 free models"]
+
+
+def test_report_is_deterministic_and_sorted(old):
+    new = copy.deepcopy(old)
+    new["unranked"].reverse()
+    new["models"] = new["models"][:3]
+    a = dump_json(compare_pools(old, new, now=NOW))
+    b = dump_json(compare_pools(copy.deepcopy(old), copy.deepcopy(new), now=NOW + 3600))
+    assert a == b
+    removed = [r["id"] for r in compare_pools(old, new, now=NOW)["removed"]]
+    assert removed == sorted(removed) and len(removed) == 7
+
+
+def test_days_left_handles_bad_dates():
+    assert days_left("2026-08-19", NOW) == 1
+    assert days_left("next week", NOW) is None

@@ -1,0 +1,167 @@
+"""The ``modelpools`` command line: show, explain, diff, check; exit codes and --json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelpools.cli import main
+from modelpools.fileio import dump_json
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
+NOW = 1_787_000_000.0  # 2026-08-17
+
+
+@pytest.fixture
+def cache(tmp_path, shared_data) -> Path:
+    """A cache as a healthy offline build leaves it: pools, catalog of real ids, match report, meta files."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "model-pools.json").write_bytes(SAMPLE.read_bytes())
+    dump = json.loads((shared_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
+    free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
+    (cache / "openrouter-models.json").write_bytes(dump_json({"schemaVersion": 1, "models": [
+        {"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free]}))
+    (cache / "benchmark-scores.json").write_bytes(dump_json({"schemaVersion": 1, "models": []}))
+    (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
+        {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,
+         "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}]}))
+    _meta(cache / "openrouter-models.meta.json", "https://openrouter.ai/api/v1/models", "ok", NOW - 3600)
+    _meta(cache / "llm-stats.meta.json", "https://github.com/JonathanChavezTamales/llm-leaderboard.git",
+          "curated-only", None, lastError="offline (MODELPOOLS_OFFLINE=1)")
+    return cache
+
+
+def _meta(path: Path, source: str, status: str, refreshed: float | None, **extra) -> None:
+    path.write_bytes(dump_json({"source": source, "status": status, "refreshedAt": refreshed,
+                                "attemptedAt": NOW - 60, "lastError": None, **extra}))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv), clock=lambda: NOW)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_show_prints_tiers_best_first(cache, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "show")
+    assert code == 0
+    assert out.index("LARGE (2)") < out.index("1   68.8    256000  z-ai/glm-5.2:free") < out.index("MEDIUM (3)")
+    assert out.index("MEDIUM (3)") < out.index("google/gemma-4-26b-a4b-it:free") < out.index("SMALL (5)")
+    assert "bulkModel=z-ai/glm-5.2:free" in out and "unranked (7)" in out
+
+
+def test_show_json(cache, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "show", "--json")
+    data = json.loads(out)
+    assert code == 0 and [t["name"] for t in data["tiers"]] == ["LARGE", "MEDIUM", "SMALL"]
+    assert data["tiers"][0]["models"][0] == {"id": "z-ai/glm-5.2:free", "name": "Z.ai: GLM 5.2 (free)", "rank": 1,
+                                             "codingScore": 68.8, "contextLength": 256000}
+    assert data["summary"]["ranked"] == 10
+
+
+def test_explain_ranked_model(cache, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20b")  # ":free" may be left off
+    assert code == 0
+    assert "tier SMALL, rank 8" in out and "rank 8 of 10 ranked (top 80%)" in out
+    assert "source llm-stats: raw 41" in out and "match: exact -> openai/gpt-oss-20b (confidence 1.00)" in out
+
+
+def test_explain_json_includes_match_report_candidates(cache, capsys):
+    code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "explain", "cohere/north-mini-code:free")
+    data = json.loads(out)
+    assert code == 0 and data["tier"] == "SMALL" and data["rank"] == 6
+    assert data["matchReport"]["candidates"] == [{"id": "cohere/command-a", "score": 52}]
+    assert data["scoreSources"][0]["source"] == "artificial_analysis"
+
+
+def test_explain_default_and_unranked(cache, capsys):
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "google/gemma-4-31b-it:free")
+    assert "default for: smallTasksModel" in out
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "poolside/laguna-s-2.1:free")
+    assert code == 0 and "unranked: no coding score" in out
+
+
+def test_explain_unknown_id_is_one_line_error_with_suggestions(cache, capsys):
+    code, out, err = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20:free")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "did you mean openai/gpt-oss-20b:free" in err
+
+
+def test_diff_reports_changes(cache, tmp_path, capsys):
+    new = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    new["unranked"] = [u for u in new["unranked"] if u["id"] != "liquid/lfm-2.5-2.6b:free"]
+    new["summary"].update(unranked=6, freeModels=16)
+    path = tmp_path / "new.json"
+    path.write_bytes(dump_json(new))
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "diff", str(SAMPLE), str(path))
+    assert (code, out) == (0, "- liquid/lfm-2.5-2.6b:free (was unranked)\n"
+                               "! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)\n")
+    code, out, _ = run(capsys, "diff", "--json", str(SAMPLE), str(path))
+    assert json.loads(out)["removed"] == [{"id": "liquid/lfm-2.5-2.6b:free", "tier": None}]
+
+
+def test_diff_of_an_invalid_file_exits_2(tmp_path, capsys):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    code, _, err = run(capsys, "diff", str(SAMPLE), str(broken))
+    assert code == 2 and "not valid JSON" in err and err.count("\n") == 1
+
+
+def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "check")
+    assert code == 0
+    assert "ok    pools valid:" in out and "valid (schema, invariants and catalog cache)" in out
+    assert "ok    catalog cache: age 60m (ttl 24.0h)" in out
+    assert "warn  benchmarks cache: fallback in use (status curated-only)" in out
+    assert "warn  expiry: nvidia/nemotron-nano-12b-v2-vl:free expires in 7d (2026-08-24)" in out
+    assert out.rstrip().endswith("0 failed, 2 warnings")
+
+
+def test_check_reports_stale_catalog(cache, capsys):
+    _meta(cache / "openrouter-models.meta.json", "https://openrouter.ai/api/v1/models", "ok", NOW - 3 * 86400)
+    code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "check")
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 0 and checks["catalog cache"]["status"] == "warn" and "stale" in checks["catalog cache"]["detail"]
+
+
+def test_check_warns_when_cache_came_from_another_source(cache, capsys):
+    _meta(cache / "openrouter-models.meta.json", "http://127.0.0.1:9/models", "ok", NOW - 60)
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "check")
+    assert "warn  catalog cache: built from http://127.0.0.1:9/models, not the configured" in out
+
+
+def test_check_fails_on_missing_or_invalid_pools(cache, capsys):
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["models"][0]["rank"] = 2
+    (cache / "model-pools.json").write_bytes(dump_json(doc))
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "check")
+    assert code == 1 and "FAIL  pools valid:" in out and "$.models[0].rank" in out
+    (cache / "model-pools.json").unlink()
+    code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "check")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert {"name": "pools file", "status": "fail", "detail": f"missing: {cache / 'model-pools.json'}; run `doit pools`"} \
+        in data["checks"]
+
+
+def test_show_without_pools_file_exits_2(tmp_path, capsys):
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "show")
+    assert code == 2 and out == "" and err.startswith("modelpools: error: pools file not found at ")
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
+
+
+def test_python_dash_m_runs_the_cli(cache):
+    result = subprocess.run([sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["chosenDefaults"]["bulkModel"] == "z-ai/glm-5.2:free"
