@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import SHARED_DATA, Reply
+from support import SHARED_DATA, Reply
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st

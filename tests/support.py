@@ -1,0 +1,156 @@
+"""Test support: real data paths, a loopback HTTP server with scripted replies, and file:// git repos of real LLM-Stats data."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP answer.
+
+    stall: seconds to wait before answering (released early when the server stops);
+    truncate_at: send only this many body bytes while Content-Length announces the full body, then close;
+    content_length: False to omit Content-Length (the body then ends when the connection closes).
+    """
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    stall: float = 0.0
+    truncate_at: int | None = None
+    content_length: bool = True
+
+
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1: queued replies first, then ``handler(request)`` or ``default``."""
+
+    def __init__(self) -> None:
+        self.queue: list[Reply] = []
+        self.default = Reply(status=404, body=b'{"error": "no reply scripted"}')
+        self.handler: Callable[[Seen], Reply] | None = None
+        self.requests: list[Seen] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
+        self._httpd.daemon_threads = True
+        serve = {"poll_interval": 0.02}  # quick shutdown at teardown
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs=serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:PORT"""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def hits(self) -> int:
+        return len(self.requests)
+
+    def add(self, *replies: Reply) -> LoopbackServer:
+        """Queue replies, served in order, one per request."""
+        with self._lock:
+            self.queue.extend(replies)
+        return self
+
+    def _next(self, seen: Seen) -> Reply:
+        with self._lock:
+            self.requests.append(seen)
+            if self.queue:
+                return self.queue.pop(0)
+        return self.handler(seen) if self.handler else self.default
+
+    def _make_handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                reply = server._next(Seen("GET", self.path, {k: v for k, v in self.headers.items()}))
+                if reply.stall and server._stop.wait(reply.stall):
+                    return
+                try:
+                    self.send_response(reply.status)
+                    if reply.status not in (204, 304):
+                        self.send_header("Content-Type", reply.content_type)
+                        if reply.content_length:
+                            self.send_header("Content-Length", str(len(reply.body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    if reply.status not in (204, 304):
+                        body = reply.body if reply.truncate_at is None else reply.body[: reply.truncate_at]
+                        self.wfile.write(body)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args) -> None:  # keep pytest output clean
+                pass
+
+        return Handler
+
+    def start(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+
+LLM_STATS_OLD = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-df1d14e"
+LLM_STATS_NEW = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-24a9ccf"
+GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in cwd (as a test author, never for modelpools itself) and return its stripped stdout."""
+    return subprocess.run(["git", *GIT_USER, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit everything in repo; return the new commit's sha."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def old_layout_repo(root: Path) -> Path:
+    """32 real model dirs of the old layout (deepseek, openai, and qwen3-235b-a22b with off-scale rows)."""
+    for org in ("deepseek", "openai"):
+        shutil.copytree(LLM_STATS_OLD / "models" / org, root / "models" / org)
+    shutil.copytree(LLM_STATS_OLD / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "old layout excerpt")
+    return root
+
+
+def new_layout_repo(root: Path, orgs: tuple[str, ...] = ("deepseek", "openai", "zai-org")) -> Path:
+    """Some organizations of the new layout, with benchmark and provider definitions."""
+    for org in orgs:
+        shutil.copytree(LLM_STATS_NEW / "data" / "organizations" / org, root / "data" / "organizations" / org)
+    shutil.copytree(LLM_STATS_NEW / "data" / "benchmarks", root / "data" / "benchmarks")
+    shutil.copytree(LLM_STATS_NEW / "data" / "providers", root / "data" / "providers")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "new layout excerpt")
+    return root
