@@ -7,6 +7,7 @@ aiohttp, jsonschema, thefuzz with it) is imported only when its action runs.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import time as time_module
 from pathlib import Path
@@ -57,22 +58,37 @@ def run_stage(module: str, function: str, settings: Settings, task_name: str) ->
     return None
 
 
-def remove_tree(path: Path, cache: Path) -> None:
-    """doit clean action: delete a directory modelpools created inside its cache (never a symlink target)."""
-    if path.is_symlink():
-        path.unlink()
-    elif path.is_dir() and cache.resolve() in path.resolve().parents:
-        shutil.rmtree(path)
-        print(f"{path} removed")
+def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
+    """doit clean action: delete these files, and a directory modelpools created inside its cache (never via a symlink)."""
+    for name in files:
+        if os.path.lexists(name):
+            os.unlink(name)
+            print(f"{name} removed")
+    if tree.is_symlink():
+        tree.unlink()
+    elif tree.is_dir() and cache.resolve() in tree.resolve().parents:
+        shutil.rmtree(tree)
+        print(f"{tree} removed")
 
 
 def _action(settings: Settings, name: str, module: str, function: str) -> tuple:
     return (run_stage, (module, function, settings, settings.task_prefix + name))
 
 
+def _local(path: Path, settings: Settings) -> str:
+    """path as the site's dodo.py would write it: relative to the project directory when inside it."""
+    try:
+        return str(path.relative_to(settings.project_dir))
+    except ValueError:
+        return str(path)
+
+
 def make_tasks(settings: Settings) -> Iterator[dict]:
-    """Yield the five modelpools task dicts for these settings."""
+    """Yield the five modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them)."""
     prefix = settings.task_prefix
+    catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
+    scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
+    matches, pools = _local(settings.matches_file, settings), _local(settings.pools_file, settings)
     user_overrides = settings.overrides_path
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
     if user_overrides is not None and not user_overrides.is_file():
@@ -83,7 +99,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
         "actions": [_action(settings, "catalog", "catalog", "refresh_catalog")],
-        "targets": [settings.catalog_file, settings.catalog_meta_file],
+        "targets": [catalog, catalog_meta],
         "uptodate": [
             stage_fresh("catalog", "catalog_is_fresh", settings),
             config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
@@ -95,20 +111,20 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
         "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks")],
-        "targets": [settings.benchmark_scores_file, settings.benchmarks_meta_file],
+        "targets": [scores, scores_meta],
         "uptodate": [
             stage_fresh("benchmarks", "benchmarks_are_fresh", settings),
             config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
         ],
-        "clean": [(remove_tree, (settings.clone_dir, settings.cache_path)), "clean_targets"],
+        "clean": [(remove_outputs, ([scores, scores_meta], settings.clone_dir, settings.cache_path))],
         "verbosity": 2,
     }
     yield {
         "basename": prefix + "match",
         "doc": "Match free catalog models to benchmark models (report: model-matches.json)",
         "actions": [_action(settings, "match", "matching", "build_matches")],
-        "file_dep": [settings.catalog_file, settings.benchmark_scores_file, *overrides],
-        "targets": [settings.matches_file],
+        "file_dep": [catalog, scores, *overrides],
+        "targets": [matches],
         "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS))],
         "clean": True,
         "verbosity": 2,
@@ -118,13 +134,13 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "doc": "Rank free models, split them into tiers, choose role defaults (model-pools.json)",
         "actions": [_action(settings, "pools", "pools", "build_pools")],
         "file_dep": [
-            settings.catalog_file,
-            settings.benchmark_scores_file,
-            settings.matches_file,
+            catalog,
+            scores,
+            matches,
             PACKAGE_CURATED,
             *overrides,
         ],
-        "targets": [settings.pools_file, settings.changes_file],
+        "targets": [pools, _local(settings.changes_file, settings)],
         "uptodate": [config_changed(settings_fingerprint(settings, POOLS_KEYS))],
         "clean": True,
         "verbosity": 2,

@@ -15,12 +15,14 @@ sys.path.insert(0, str(HERE))
 from render import write_site  # noqa: E402
 
 SETTINGS = load_settings(HERE)
-SITE_INDEX = HERE / "_site" / "index.html"
+SITE_INDEX = "_site/index.html"
+# doit links tasks by path as written: name the pools file relative to this directory, as modelpools does.
+POOLS_FILE = str(SETTINGS.pools_file.relative_to(HERE))
 
 
 def build_site() -> None:
     """doit action: render the pools file into _site/index.html (rewritten only when the page changes)."""
-    written = write_site(SETTINGS.pools_file, SITE_INDEX)
+    written = write_site(HERE / POOLS_FILE, HERE / SITE_INDEX)
     print(f"{SITE_INDEX}: {'written' if written else 'unchanged'}")
 
 
@@ -28,7 +30,7 @@ def task_site():
     """Render the model pools as a static HTML page (_site/index.html)."""
     return {
         "actions": [build_site],
-        "file_dep": [SETTINGS.pools_file, HERE / "render.py"],
+        "file_dep": [POOLS_FILE, "render.py"],
         "targets": [SITE_INDEX],
         "clean": True,
         "verbosity": 2,

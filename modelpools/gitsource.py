@@ -1,0 +1,177 @@
+"""Shallow, hardened git clone/update of an untrusted data repository (argument lists only, never a shell)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import GitError, ResponseTooLarge
+
+__all__ = ["git_executable", "head_commit", "is_commit_sha", "run_git", "sync_checkout", "tree_bytes"]
+
+# Config forced on every git call: only the four network/file transports, no hooks, no fsmonitor
+# (a repository-configured fsmonitor command would run code), no automatic gc in the cache dir.
+_SAFE_CONFIG = (
+    "protocol.allow=never",
+    "protocol.https.allow=always",
+    "protocol.ssh.allow=always",
+    "protocol.git.allow=always",
+    "protocol.file.allow=always",
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.sshCommand=ssh -o BatchMode=yes",
+    "gc.auto=0",
+    "advice.detachedHead=false",
+    "init.defaultBranch=main",
+)
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def is_commit_sha(ref: str) -> bool:
+    """True when ref is a full (SHA-1 or SHA-256) commit id rather than a branch or tag."""
+    return bool(_SHA.match(ref or ""))
+
+
+def git_executable(repo_url: str) -> str:
+    """The path of git, or GitError saying how to proceed without it."""
+    path = shutil.which("git")
+    if path is None:
+        raise GitError(
+            f"git is not installed (needed to fetch benchmark data from {repo_url}); "
+            "install git or set MODELPOOLS_OFFLINE=1"
+        )
+    return path
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GIT_TERMINAL_PROMPT="0",  # never block on a password prompt
+        GIT_CONFIG_NOSYSTEM="1",  # no /etc/gitconfig (user's ~/.gitconfig stays for proxies/credentials)
+        GIT_ASKPASS="true",
+        SSH_ASKPASS="true",
+        GIT_TEMPLATE_DIR="",  # no template hooks copied into new repositories
+        LC_ALL="C",
+    )
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS"):
+        env.pop(key, None)
+    return env
+
+
+def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: str) -> str:
+    """Run ``git <safe -c config> <args>`` and return stdout; GitError (one line) on failure or timeout."""
+    argv = [git]
+    for item in _SAFE_CONFIG:
+        argv += ["-c", item]
+    argv += args
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network") from None
+    except OSError as exc:
+        raise GitError(f"git {what} could not start: {exc.strerror}") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+        fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        detail = (fatal or lines or [f"exit status {proc.returncode}"])[0]
+        raise GitError(f"git {what} failed: {detail}")
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def tree_bytes(git: str, checkout: Path, rev: str, timeout: float) -> int:
+    """Total size of the blobs in rev's tree (what a checkout of rev would write), without checking it out."""
+    listing = run_git(git, ["ls-tree", "-r", "-l", "--full-tree", rev], checkout, timeout, "ls-tree")
+    total = 0
+    for line in listing.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) >= 4 and fields[3].isdigit():
+            total += int(fields[3])
+    return total
+
+
+def _dir_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):  # os.walk does not follow symlinks
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _check_size(git: str, checkout: Path, rev: str, timeout: float, max_bytes: int, url: str) -> None:
+    packed = _dir_bytes(checkout / ".git")
+    tree = tree_bytes(git, checkout, rev, timeout)
+    if max(packed, tree) > max_bytes:
+        raise ResponseTooLarge(
+            f"benchmark repository {url} at {rev[:12]} is {max(packed, tree)} bytes, more than max_checkout_bytes "
+            f"({max_bytes}); raise max_checkout_bytes or point benchmarks_repo elsewhere"
+        )
+
+
+def head_commit(git: str, checkout: Path, timeout: float = 60) -> str:
+    """The commit checked out at checkout."""
+    return run_git(git, ["rev-parse", "--verify", "HEAD^{commit}"], checkout, timeout, "rev-parse")
+
+
+def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+    if is_commit_sha(ref):
+        try:
+            if head_commit(git, dest, timeout) == ref:
+                return ref  # a commit id never moves: nothing to fetch
+        except GitError:
+            pass
+    current_url = run_git(git, ["config", "--get", "remote.origin.url"], dest, timeout, "config")
+    if current_url != url:
+        run_git(git, ["remote", "set-url", "--", "origin", url], dest, timeout, "remote set-url")
+    run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", "origin", ref or "HEAD"], dest, timeout, "fetch")
+    fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
+    _check_size(git, dest, fetched, timeout, max_bytes, url)
+    run_git(git, ["reset", "--quiet", "--hard", fetched], dest, timeout, "reset")
+    return head_commit(git, dest, timeout)
+
+
+def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+    os.chmod(tmp, 0o755)
+    try:
+        if is_commit_sha(ref):
+            run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
+            run_git(git, ["remote", "add", "--", "origin", url], tmp, timeout, "remote add")
+            run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", "origin", ref], tmp, timeout, "fetch")
+            rev = "FETCH_HEAD"
+        else:
+            branch = ["--branch", ref] if ref else []
+            args = ["clone", "--quiet", "--depth", "1", "--no-checkout", "--template=", *branch, "--", url, str(tmp)]
+            run_git(git, args, None, timeout, "clone")
+            rev = "HEAD"
+        commit = run_git(git, ["rev-parse", "--verify", f"{rev}^{{commit}}"], tmp, timeout, "rev-parse")
+        _check_size(git, tmp, commit, timeout, max_bytes, url)
+        run_git(git, ["checkout", "--quiet", "--force", "--detach", commit], tmp, timeout, "checkout")
+        if dest.exists() or dest.is_symlink():
+            trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+            os.replace(dest, trash / "old")
+            os.replace(tmp, dest)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, dest)
+        return commit
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+    """Update dest in place (shallow fetch + hard reset) or clone it fresh via a temp dir; return the commit."""
+    git = git_executable(url)
+    if (dest / ".git").is_dir() and not dest.is_symlink():
+        return _update(git, url, ref, dest, timeout, max_bytes)
+    return _fresh_clone(git, url, ref, dest, timeout, max_bytes)

@@ -1,0 +1,393 @@
+"""Match OpenRouter catalog ids to LLM-Stats benchmark models: overrides, exact ids, Hugging Face ids, guarded fuzzy."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+from . import fileio, log
+from .errors import DataError
+
+__all__ = [
+    "BenchmarkModel", "CatalogModel", "Match", "Signature", "PACKAGE_OVERRIDES",
+    "build_matches", "match_models", "load_overrides", "signature", "disagreement", "normalize_id",
+]
+
+PACKAGE_OVERRIDES = Path(__file__).with_name("data") / "model-id-overrides.json"
+# OpenRouter vendor -> LLM-Stats organization directory (both snapshots use the right-hand names).
+VENDOR_ALIASES = {"meta-llama": "meta", "mistralai": "mistral", "x-ai": "xai", "z-ai": "zai-org", "thudm": "zai-org",
+                  "zhipuai": "zai-org", "ibm-granite": "ibm", "ai21labs": "ai21", "moonshot": "moonshotai",
+                  "deepseek-ai": "deepseek", "alibaba-qwen": "qwen", "google-deepmind": "google"}
+ROUTING_SUFFIXES = (":free", ":beta", ":exacto", ":thinking", ":extended", ":batch", ":floor", ":nitro", ":online")
+NEUTRAL = {"instruct", "it", "chat", "hf", "latest", "v1", "fp8", "bf16"}  # words both sides may drop freely
+# Variant words: both sides must carry the same set (synonyms map to one spelling).
+VARIANTS = {"base": "base", "coder": "coder", "code": "coder", "codex": "codex", "distill": "distill",
+            "vl": "vl", "vision": "vl", "omni": "omni", "multimodal": "multimodal", "mini": "mini", "nano": "nano",
+            "micro": "micro", "tiny": "tiny", "small": "small", "medium": "medium", "large": "large",
+            "flash": "flash", "lite": "lite", "pro": "pro", "max": "max", "turbo": "turbo", "plus": "plus",
+            "air": "air", "ultra": "ultra", "super": "super", "fast": "fast", "heavy": "heavy", "zero": "zero",
+            "preview": "preview", "exp": "exp", "experimental": "exp", "thinking": "reasoning", "think": "reasoning",
+            "reasoning": "reasoning", "moe": "moe", "audio": "audio", "image": "image", "embed": "embed",
+            "embedding": "embed", "guard": "guard", "safety": "safety", "ocr": "ocr", "math": "math",
+            "prover": "prover", "next": "next", "litert": "litert", "deepresearch": "deepresearch", "oss": "oss"}
+_DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching pattern at a position wins
+    (re.compile(r"-(20\d\d)-?(\d\d)-?(\d\d)(?=-|$)"), "ymd"),
+    (re.compile(r"-(\d\d)-(20\d\d)(?=-|$)"), "my"),
+    (re.compile(r"-(\d\d)-(\d\d)(?=-|$)"), "md"),
+    (re.compile(r"-(\d\d)(\d\d)(?=-|$)"), "4"),
+]
+_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bmt]|a\d+(?:\.\d+)?b|e\d+b|\d+e)$")
+_VERSION = re.compile(r"^([a-z]*?)(\d+(?:\.\d+)*[a-z]?)$")
+
+
+@dataclass(frozen=True)
+class BenchmarkModel:
+    """One LLM-Stats model, as far as matching needs it."""
+
+    id: str
+    name: str = ""
+    hugging_face_id: Optional[str] = None
+    param_count: Optional[int] = None
+    release_date: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "BenchmarkModel":
+        """From a benchmark-scores.json model entry."""
+        return cls(str(d["id"]), str(d.get("name") or ""), d.get("huggingFaceId") or None, d.get("paramCount"),
+                   d.get("releaseDate") or None)
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    """One OpenRouter catalog entry, as far as matching needs it."""
+
+    id: str
+    name: str = ""
+    canonical_slug: Optional[str] = None
+    hugging_face_id: Optional[str] = None
+    created: Optional[int] = None  # epoch seconds when OpenRouter listed it
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "CatalogModel":
+        """From an openrouter-models.json model entry."""
+        created = d.get("created")
+        return cls(str(d["id"]), str(d.get("name") or ""), d.get("canonical_slug") or None,
+                   d.get("hugging_face_id") or None, created if isinstance(created, int) else None)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome for one catalog id."""
+
+    id: str
+    benchmark_id: Optional[str]
+    method: str  # override | exact | huggingface | fuzzy | none
+    confidence: float
+    candidates: tuple = ()  # ((benchmark id, fuzzy score), ...) best first, at most three
+    note: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        """The model-matches.json entry."""
+        return {"id": self.id, "benchmarkId": self.benchmark_id, "method": self.method,
+                "confidence": self.confidence, "candidates": [{"id": i, "score": s} for i, s in self.candidates],
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A normalized id split into the parts that must agree between two ids of the same model."""
+
+    vendor: str
+    slug: str  # normalized slug without dates
+    family: str
+    dates: tuple = ()  # ((year|None, month, day|None), ...)
+    versions: frozenset = field(default_factory=frozenset)
+    sizes: frozenset = field(default_factory=frozenset)
+    variants: frozenset = field(default_factory=frozenset)
+    words: frozenset = field(default_factory=frozenset)  # other alphabetic words
+
+    @property
+    def text(self) -> str:
+        """Words, variants, versions and sizes as one space-separated string, for fuzzy scoring."""
+        return " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
+
+    @property
+    def core(self) -> str:
+        """The slug without neutral words: the key for exact matching."""
+        return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
+
+
+def normalize_id(model_id: str) -> tuple[str, str]:
+    """(vendor, slug) of an id: lower case, '~' alias mark, routing suffix and '-latest' dropped, vendor mapped."""
+    text = model_id.strip().lower().lstrip("~")
+    text = text.split(":", 1)[0] if ":" in text else text
+    vendor, _, slug = text.rpartition("/")
+    slug = re.sub(r"-latest$", "", slug.replace("_", "-").replace(" ", "-"))
+    return VENDOR_ALIASES.get(vendor, vendor), slug
+
+
+def _parse_dates(slug: str) -> tuple[str, tuple]:
+    """Remove date tags from slug; return (rest, dates as (year, month, day) with None for unknown parts)."""
+    dates = []
+    for pattern, kind in _DATE_PATTERNS:
+        def take(m: re.Match) -> str:
+            a, b = int(m.group(1)), int(m.group(2))
+            if kind == "ymd" and 1 <= b <= 12 and 1 <= int(m.group(3)) <= 31:
+                dates.append((a, b, int(m.group(3))))
+            elif kind == "my" and 1 <= a <= 12:
+                dates.append((b, a, None))
+            elif kind == "md" and 1 <= a <= 12 and 1 <= b <= 31:
+                dates.append((None, a, b))
+            elif kind == "4" and 23 <= a <= 29 and 1 <= b <= 12:
+                dates.append((2000 + a, b, None))  # Mistral/Qwen style YYMM: 2507
+            elif kind == "4" and 1 <= a <= 12 and 1 <= b <= 31:
+                dates.append((None, a, b))  # MMDD: 0528
+            else:
+                return m.group(0)
+            return ""
+        slug = pattern.sub(take, slug)
+    return slug, tuple(sorted(dates, key=lambda d: tuple(-1 if x is None else x for x in d)))
+
+
+def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
+    """The Signature of a catalog or benchmark id."""
+    vendor, slug = normalize_id(model_id)
+    slug, dates = _parse_dates(slug)
+    slug = re.sub(r"(?<![\d.])(\d)-(\d)(?=-|$)", r"\1.\2", slug)  # claude-3-5-sonnet -> claude-3.5-sonnet
+    slug = re.sub(r"(?<=[a-z])-(\d{1,2}(?:\.\d+)?)(?=-|$)", r"\1", slug)  # qwen-2.5 -> qwen2.5, gemma-3 -> gemma3
+    slug = re.sub(r"(?<=\d)\.0(?=[a-z]|-|$)", "", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
+    tokens = [t for t in slug.split("-") if t]
+    versions, sizes, variants, words = set(), set(), set(extra_variants), set()
+    for token in tokens:
+        if token in NEUTRAL:
+            continue
+        if re.fullmatch(r"\d+k", token):  # context variants (gpt-4-32k) are distinct models
+            variants.add(token)
+        elif _SIZE.match(token):
+            sizes.add(token)
+        elif token in VARIANTS:
+            variants.add(VARIANTS[token])
+        elif (m := _VERSION.match(token)) is not None:
+            prefix, number = m.groups()
+            versions.add(prefix + number if len(prefix) == 1 else number)
+            if len(prefix) > 1:
+                (variants.add(VARIANTS[prefix]) if prefix in VARIANTS else words.add(prefix))
+        else:
+            words.add(token)
+    family = re.match(r"[a-z]*", tokens[0]).group(0) if tokens else ""
+    return Signature(vendor, "-".join(tokens), family, dates, frozenset(versions), frozenset(sizes),
+                     frozenset(variants), frozenset(words))
+
+
+def _dates_agree(a: tuple, b: tuple) -> bool:
+    return all(x is None or y is None or x == y for x, y in zip(a, b)) and a[1] == b[1]
+
+
+def _release_tuple(release_date: Optional[str]) -> Optional[tuple]:
+    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)", release_date or "")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def disagreement(cat: Signature, bench: Signature, release_date: Optional[str] = None,
+                 check_variants: bool = True) -> Optional[str]:
+    """Why two signatures cannot be the same model (version, size, variant, date, family), or None."""
+    if cat.versions != bench.versions:
+        return f"version {'/'.join(sorted(cat.versions)) or '-'} vs {'/'.join(sorted(bench.versions)) or '-'}"
+    if cat.sizes and bench.sizes and cat.sizes != bench.sizes:
+        return f"size {'/'.join(sorted(cat.sizes))} vs {'/'.join(sorted(bench.sizes))}"
+    if check_variants and cat.variants != bench.variants:
+        return f"variant {'/'.join(sorted(cat.variants)) or '-'} vs {'/'.join(sorted(bench.variants)) or '-'}"
+    if cat.dates:
+        other = bench.dates or ((_release_tuple(release_date),) if _release_tuple(release_date) else ())
+        if other and not any(_dates_agree(c, o) for c in cat.dates for o in other):
+            return "date " + "/".join(_fmt_date(d) for d in cat.dates) + " vs " + "/".join(_fmt_date(d) for d in other)
+        if not other:
+            return "dated id vs a benchmark model without any date"
+    if check_variants and cat.words != bench.words:
+        return f"name words {' '.join(sorted(cat.words ^ bench.words))}"
+    return None
+
+
+def _fmt_date(d: tuple) -> str:
+    return "-".join("??" if x is None else f"{x:02d}" for x in d)
+
+
+def _hf_key(hf_id: Optional[str]) -> Optional[str]:
+    return hf_id.strip().strip("/").lower() if hf_id and "/" in hf_id.strip().strip("/") else None
+
+
+def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, Signature]) -> Optional[BenchmarkModel]:
+    """The unique benchmark model whose normalized id equals cat_sig's, dates reconciled; None if none or ambiguous."""
+    tiers = [[b for b in index.get((kind, cat_sig.vendor, key), ())
+              if disagreement(cat_sig, sigs[b.id], b.release_date) is None]
+             for kind, key in (("slug", cat_sig.slug), ("core", cat_sig.core))]
+    if cat_sig.dates:  # a dated id matches a release of that date (by id, else by release date)
+        picks = [[b for b in t if sigs[b.id].dates] for t in tiers]
+        picks += [[b for b in t if b.release_date] for t in tiers]
+    else:  # an undated id is the undated entry, else the only dated release
+        picks = [[b for b in t if not sigs[b.id].dates] for t in tiers]
+        picks.append(tiers[1] if len({sigs[b.id].dates for b in tiers[1]}) == 1 else [])
+    for pick in picks:
+        if pick:
+            return pick[0] if len(pick) == 1 else None
+    return None
+
+
+def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
+                 overrides: Mapping[str, Optional[str]], threshold: int = 70) -> list[Match]:
+    """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy."""
+    # thefuzz is rapidfuzz underneath (a hard dependency of thefuzz); calling rapidfuzz directly skips thefuzz's
+    # per-choice re-processing, which made 10k x 10k runs several times slower.
+    from rapidfuzz import fuzz, process
+
+    bench = sorted({b.id: b for b in benchmarks}.values(), key=lambda b: b.id)
+    by_id = {b.id: b for b in bench}
+    sigs = {b.id: signature(b.id) for b in bench}
+    by_vendor: dict[str, list] = defaultdict(list)
+    by_family: dict[str, list] = defaultdict(list)
+    by_hf: dict[str, list] = defaultdict(list)
+    index: dict[tuple, list] = defaultdict(list)  # ("slug"|"core", vendor, key) -> models, for exact matching
+    for b in bench:
+        by_vendor[sigs[b.id].vendor].append(b)
+        index[("slug", sigs[b.id].vendor, sigs[b.id].slug)].append(b)
+        index[("core", sigs[b.id].vendor, sigs[b.id].core)].append(b)
+        by_family[sigs[b.id].family].append(b)
+        if _hf_key(b.hugging_face_id):
+            by_hf[_hf_key(b.hugging_face_id)].append(b)
+    texts: dict[Any, dict] = {}  # fuzzy choices per vendor and per ("family", word)
+    for key, pool in list(by_vendor.items()) + [(("family", k), v) for k, v in by_family.items()]:
+        texts[key] = {b.id: sigs[b.id].text for b in pool}
+    tables = (sigs, by_id, by_vendor, index, by_family, by_hf, texts)
+    out = []
+    for cat in sorted({c.id: c for c in catalog}.values(), key=lambda c: c.id):
+        extra = ("base",) if "(base)" in cat.name.lower() else ()
+        csig = signature(cat.id, extra)
+        hf_sig = signature(cat.hugging_face_id) if _hf_key(cat.hugging_face_id) else None
+        if not csig.dates and hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
+            csig = Signature(**{**csig.__dict__, "dates": hf_sig.dates})
+        base_id = cat.id.split(":", 1)[0]
+        for key in (cat.id, base_id):
+            if key in overrides:
+                target = overrides[key]
+                if target is None or target in by_id:
+                    note = "pinned: no benchmark model" if target is None else None
+                    out.append(Match(cat.id, target, "override", 1.0, (), note))
+                    break
+                log.warn(f"override {key} -> {target}: no such benchmark model; matching by rules")
+        else:
+            found = _match_one(cat, csig, tables, threshold, fuzz, process)
+            out.append(_veto_later_release(found, cat, csig, sigs))
+    return out
+
+
+def _veto_later_release(match: Match, cat: CatalogModel, csig: Signature, sigs: Mapping[str, Signature]) -> Match:
+    """Undo a match of an undated id to a release dated over a month after OpenRouter listed the id."""
+    if match.benchmark_id is None or cat.created is None or csig.dates:
+        return match
+    dated = [d for d in sigs[match.benchmark_id].dates if d[0] is not None]
+    if not dated:
+        return match
+    import datetime
+
+    listed = datetime.datetime.fromtimestamp(cat.created, datetime.timezone.utc).date()
+    released = datetime.date(dated[0][0], dated[0][1], min(dated[0][2] or 28, 28))
+    if (released - listed).days <= 31:
+        return match
+    note = f"rejected {match.benchmark_id}: released {released}, after the id was listed on {listed}"
+    return Match(match.id, None, "none", 0.0, match.candidates, note)
+
+
+def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int, fuzz, process) -> Match:
+    """Exact, then Hugging Face, then guarded fuzzy matching for one catalog model."""
+    sigs, by_id, by_vendor, index, by_family, by_hf, texts = tables
+    vendor_pool = by_vendor.get(csig.vendor, [])
+    hit = _exact(csig, index, sigs)
+    if hit is None and cat.canonical_slug:  # same model under OpenRouter's canonical name, if it agrees with the id
+        slug_sig = signature(cat.canonical_slug, csig.variants & {"base"})
+        if (slug_sig.vendor == csig.vendor and slug_sig.versions == csig.versions
+                and slug_sig.variants == csig.variants and csig.sizes <= slug_sig.sizes):
+            # slug dates are OpenRouter listing dates (some bogus: ...-20230311); keep the id's own dates
+            hit = _exact(Signature(**{**slug_sig.__dict__, "dates": csig.dates}), index, sigs)
+    if hit is not None:
+        return Match(cat.id, hit.id, "exact", 1.0)
+    hf = _hf_key(cat.hugging_face_id)
+    if hf and by_hf.get(hf):
+        pool = by_hf[hf]
+        strict = [b for b in pool if disagreement(csig, sigs[b.id], b.release_date) is None]
+        loose = [b for b in pool if disagreement(csig, sigs[b.id], b.release_date, check_variants=False) is None]
+        chosen = strict if len(strict) == 1 else (loose if len(pool) == 1 else [])
+        if len(chosen) == 1:
+            return Match(cat.id, chosen[0].id, "huggingface", 0.95)
+    # Fuzzy: same vendor only; candidates for the maintainer also come from the same model family elsewhere.
+    query = csig.text
+    pool = vendor_pool or by_family.get(csig.family, [])
+    choices = texts.get(csig.vendor) if vendor_pool else texts.get(("family", csig.family))
+    found = process.extract(query, choices, scorer=fuzz.token_set_ratio, processor=None,
+                            score_cutoff=min(threshold, 50), limit=10) if choices and query else []
+    ranked = sorted(((key, int(round(score))) for _text, score, key in found), key=lambda r: (-r[1], r[0]))
+    candidates = tuple(ranked[:3])
+    note, accepted = None, []
+    for bid, score in ranked:
+        if score < threshold or not vendor_pool or (accepted and score < accepted[0][1]):
+            break
+        why = disagreement(csig, sigs[bid], by_id[bid].release_date)
+        if why is None:
+            accepted.append((bid, score))
+        else:
+            note = note or f"rejected {bid} ({score}): {why}"
+    if len(accepted) > 1:  # a tie on the set score: the closest whole string wins, if one is strictly closest
+        sort_scores = sorted((fuzz.token_sort_ratio(query, choices[bid]), bid) for bid, _ in accepted)
+        if sort_scores[-1][0] > sort_scores[-2][0]:
+            accepted = [a for a in accepted if a[0] == sort_scores[-1][1]]
+    if len(accepted) == 1:
+        return Match(cat.id, accepted[0][0], "fuzzy", round(0.9 * accepted[0][1] / 100, 3), candidates)
+    if accepted:
+        note = "ambiguous: " + ", ".join(bid for bid, _ in accepted) + " score the same; add an override"
+    if not vendor_pool:
+        note = f"no benchmark models from vendor {csig.vendor!r}"
+    return Match(cat.id, None, "none", 0.0, candidates, note)
+
+
+def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]]:
+    """Parse an overrides file into {openrouter id: benchmark id or None}; DataError on a malformed file."""
+    if not path.exists() and not required:
+        return {}
+    data = fileio.read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
+    if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
+        raise DataError(f"overrides file {path}: expected an object with an \"overrides\" object; see docs (matching)")
+    if data.get("schemaVersion", 1) != 1:
+        raise DataError(f"overrides file {path}: schemaVersion {data.get('schemaVersion')!r} is not supported (use 1)")
+    result = {}
+    for key, value in data["overrides"].items():
+        target = value.get("benchmarkId", ...) if isinstance(value, dict) else value
+        if target is ... or not (target is None or (isinstance(target, str) and re.match(r"^[^/\s]+/[^/\s]+$", target))):
+            raise DataError(f"overrides file {path}: entry {key!r} needs \"benchmarkId\": \"<org>/<model>\" or null")
+        if not re.match(r"^~?[\w.-]+/[\w.:~-]+$", key):
+            raise DataError(f"overrides file {path}: key {key!r} is not an OpenRouter id like \"vendor/model\"")
+        result[key] = target
+    return result
+
+
+def build_matches(settings) -> str:
+    """Read catalog, benchmark scores and overrides; write model-matches.json; return a one-line summary."""
+    catalog = fileio.read_json(settings.catalog_file, "OpenRouter catalog cache")
+    scores = fileio.read_json(settings.benchmark_scores_file, "benchmark scores")
+    try:
+        cats = [CatalogModel.from_dict(m) for m in catalog["models"]]
+        benches = [BenchmarkModel.from_dict(m) for m in scores["models"]]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DataError(f"catalog or benchmark scores cache is malformed ({exc!r}); delete .cache and rebuild") from None
+    overrides = load_overrides(PACKAGE_OVERRIDES)
+    if settings.overrides_path is not None:
+        overrides.update(load_overrides(settings.overrides_path))
+    matches = match_models(cats, benches, overrides, settings.fuzzy_threshold)
+    doc = {"schemaVersion": 1, "fuzzyThreshold": settings.fuzzy_threshold, "matches": [m.to_dict() for m in matches]}
+    fileio.write_if_changed(settings.matches_file, fileio.dump_json(doc))
+    counts = defaultdict(int)
+    for m in matches:
+        counts[m.method] += 1
+    parts = ", ".join(f"{counts[k]} {k}" for k in ("override", "exact", "huggingface", "fuzzy", "none"))
+    return f"matched {len(matches) - counts['none']} of {len(matches)} catalog models ({parts})"

@@ -1,0 +1,195 @@
+"""Check a pools document against schemas/model-pools.schema.json and the ranking invariants."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Collection, Iterable, Mapping
+
+from . import fileio
+from .errors import DataError, PoolsInvalid
+from .ranking import rank_key, tier_sizes
+
+__all__ = ["SCHEMA_NAME", "load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
+           "read_catalog_ids"]
+
+SCHEMA_NAME = "model-pools.schema.json"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MAX_DETAIL = 200
+
+
+def load_schema() -> dict[str, Any]:
+    """The pools JSON Schema: packaged copy (wheel) first, else the repo's schemas/ beside the package."""
+    try:
+        resource = resources.files("modelpools").joinpath("schemas", SCHEMA_NAME)
+        if resource.is_file():
+            return json.loads(resource.read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
+        pass
+    return json.loads((Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_NAME).read_text(encoding="utf-8"))
+
+
+def json_path(parts: Iterable[Any]) -> str:
+    """``$.tiers[1].models[0]`` from ("tiers", 1, "models", 0)."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENT.match(str(part)):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(str(part)) + "]"
+    return out
+
+
+def _invalid(parts: Iterable[Any], detail: str) -> PoolsInvalid:
+    path = json_path(parts)
+    detail = " ".join(detail.split())
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[:_MAX_DETAIL - 3] + "..."
+    return PoolsInvalid(f"model-pools.json invalid at {path}: {detail}", path)
+
+
+def _check_schema(doc: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    errors = list(Draft202012Validator(load_schema()).iter_errors(doc))
+    if not errors:
+        return
+
+    def key(error: Any) -> tuple:
+        parts = tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
+        return (parts, str(error.validator), error.message)
+
+    first = min(errors, key=key)
+    raise _invalid(first.absolute_path, first.message)
+
+
+def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | None) -> None:
+    seen: dict[str, str] = {}
+    for section in ("models", "unranked"):
+        for i, entry in enumerate(doc[section]):
+            mid = entry["id"]
+            if mid in seen:
+                raise _invalid((section, i, "id"), f"{mid!r} is listed twice (first at {seen[mid]})")
+            seen[mid] = json_path((section, i, "id"))
+            if catalog_ids is not None and mid not in catalog_ids:
+                raise _invalid((section, i, "id"),
+                               f"{mid!r} is not a free model in the catalog cache; run `doit pools`")
+    models = doc["models"]
+    for i, entry in enumerate(models):
+        if entry["rank"] != i + 1:
+            raise _invalid(("models", i, "rank"),
+                           f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order")
+        if i and rank_key(entry["codingScore"], entry["contextLength"], entry["id"]) < rank_key(
+            models[i - 1]["codingScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
+        ):
+            raise _invalid(("models", i), f"{entry['id']!r} (score {entry['codingScore']}) is out of rank order")
+
+
+def _check_tiers(doc: Mapping[str, Any]) -> None:
+    models = doc["models"]
+    tier_of = {m["id"]: m["tier"] for m in models}
+    position = {m["id"]: i for i, m in enumerate(models)}
+    placed: dict[str, str] = {}
+    expected = 0
+    for t, tier in enumerate(doc["tiers"]):
+        for j, mid in enumerate(tier["models"]):
+            where = ("tiers", t, "models", j)
+            if mid not in position:
+                raise _invalid(where, f"{mid!r} is not a ranked model")
+            if mid in placed:
+                raise _invalid(where, f"{mid!r} is in more than one tier ({placed[mid]} and {tier['name']})")
+            placed[mid] = tier["name"]
+            if tier_of[mid] != tier["name"]:
+                raise _invalid(("models", position[mid], "tier"),
+                               f"{mid!r} says tier {tier_of[mid]} but is listed in {tier['name']}")
+            if position[mid] != expected:
+                raise _invalid(where,
+                               f"{mid!r} is out of rank order (rank {position[mid] + 1}, expected rank {expected + 1})")
+            expected += 1
+    for i, entry in enumerate(models):
+        if entry["id"] not in placed:
+            raise _invalid(("models", i), f"{entry['id']!r} is in no tier")
+    settings = doc["inputs"]["settings"]
+    sizes = tier_sizes(len(models), settings["large_cutoff"], settings["medium_cutoff"])
+    for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):
+        if len(tier["models"]) != size:
+            raise _invalid(("tiers", t, "models"),
+                           f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}")
+
+
+def _check_defaults(doc: Mapping[str, Any]) -> None:
+    ranked = {m["id"] for m in doc["models"]}
+    for key, value in doc["chosenDefaults"].items():
+        where = ("chosenDefaults", key)
+        if value is None and ranked:
+            raise _invalid(where, "is null but there are ranked models")
+        if value is not None and value not in ranked:
+            raise _invalid(where, f"{value!r} is not a ranked model")
+    bulk = doc["chosenDefaults"]["bulkModel"]
+    if ranked and bulk != doc["models"][0]["id"]:
+        raise _invalid(("chosenDefaults", "bulkModel"), f"{bulk!r} is not the rank-1 model {doc['models'][0]['id']!r}")
+
+
+def _check_summary(doc: Mapping[str, Any]) -> None:
+    summary = doc["summary"]
+    actual = {"ranked": len(doc["models"]), "unranked": len(doc["unranked"]),
+              "freeModels": len(doc["models"]) + len(doc["unranked"])}
+    for key in ("freeModels", "ranked", "unranked"):
+        if summary[key] != actual[key]:
+            raise _invalid(("summary", key), f"says {summary[key]} but the file lists {actual[key]}")
+    for tier in doc["tiers"]:
+        if summary["tiers"][tier["name"]] != len(tier["models"]):
+            raise _invalid(("summary", "tiers", tier["name"]),
+                           f"says {summary['tiers'][tier['name']]} but the tier lists {len(tier['models'])}")
+
+
+def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None) -> None:
+    """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid."""
+    _check_schema(doc)
+    _check_ids_and_ranks(doc, catalog_ids)
+    _check_tiers(doc)
+    _check_defaults(doc)
+    _check_summary(doc)
+
+
+def read_catalog_ids(path: Path) -> set[str] | None:
+    """Ids in the catalog cache at path, or None when there is no cache file."""
+    if not Path(path).exists():
+        return None
+    catalog = fileio.read_json(path, "OpenRouter catalog cache")
+    models = catalog.get("models") if isinstance(catalog, dict) else None
+    if not isinstance(models, list):
+        raise DataError(f"OpenRouter catalog cache at {path} has no 'models' list; run `doit catalog`")
+    return {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
+
+
+def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
+    """Human lines for a valid pools document: counts, tiers with ids and scores, defaults."""
+    summary = doc["summary"]
+    scores = {m["id"]: m["codingScore"] for m in doc["models"]}
+    lines = [f"{summary['freeModels']} free models: {summary['ranked']} ranked, {summary['unranked']} unranked"]
+    for tier in doc["tiers"]:
+        shown = tier["models"] if top is None else tier["models"][:top]
+        more = len(tier["models"]) - len(shown)
+        listed = ", ".join(f"{mid} ({scores[mid]:.1f})" for mid in shown) or "-"
+        lines.append(f"  {tier['name']:<6} {len(tier['models']):>3}: {listed}" + (f", +{more} more" if more else ""))
+    defaults = doc["chosenDefaults"]
+    lines.append(f"defaults: bulk={defaults['bulkModel']} page={defaults['pageModel']} "
+                 f"smallTasks={defaults['smallTasksModel']}")
+    return lines
+
+
+def validate_pools_file(settings: Any) -> str:
+    """Validate settings.pools_file (against the catalog cache too, when present); return a one-screen summary."""
+    path = Path(settings.pools_file)
+    if not path.exists():
+        raise DataError(f"no pools file at {path}; run `doit pools` first")
+    doc = fileio.read_json(path, "pools file")
+    catalog_ids = read_catalog_ids(settings.catalog_file)
+    validate_pools(doc, catalog_ids)
+    checked = "schema, invariants" + (" and catalog cache" if catalog_ids is not None else "")
+    return "\n".join([f"{path}: valid ({checked})"] + describe_pools(doc, top=12))

@@ -1,0 +1,97 @@
+"""Shallow clone/update of a file:// repository with modelpools.gitsource."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from modelpools.errors import GitError, ResponseTooLarge
+from modelpools.gitsource import is_commit_sha, sync_checkout
+
+GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *GIT_USER, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_file(repo: Path, name: str, text: str) -> str:
+    (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"add {name}")
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Path:
+    repo = tmp_path / "upstream"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "trunk")
+    commit_file(repo, "a.txt", "one\n")
+    git(repo, "tag", "v1")
+    commit_file(repo, "b.txt", "two\n")
+    return repo
+
+
+def test_first_clone_is_shallow_and_reports_the_commit(upstream: Path, tmp_path: Path):
+    dest = tmp_path / "cache" / "checkout"
+    commit = sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
+    assert commit == git(upstream, "rev-parse", "HEAD")
+    assert git(dest, "rev-parse", "--is-shallow-repository") == "true"
+    assert (dest / "b.txt").read_text() == "two\n"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["checkout"]  # no temp dir left behind
+
+
+def test_update_fetches_in_place_and_follows_new_commits(upstream: Path, tmp_path: Path):
+    dest = tmp_path / "checkout"
+    sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
+    (dest / ".git" / "marker").write_text("same repository")
+    new = commit_file(upstream, "c.txt", "three\n")
+    assert sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20) == new
+    assert (dest / ".git" / "marker").exists()  # updated in place, not re-cloned
+    assert (dest / "c.txt").read_text() == "three\n"
+
+
+def test_tag_branch_and_commit_refs(upstream: Path, tmp_path: Path):
+    first = git(upstream, "rev-parse", "v1^{commit}")
+    assert sync_checkout(upstream.as_uri(), "v1", tmp_path / "tag", 60, 1 << 20) == first
+    assert not (tmp_path / "tag" / "b.txt").exists()
+    head = git(upstream, "rev-parse", "trunk")
+    assert sync_checkout(upstream.as_uri(), "trunk", tmp_path / "branch", 60, 1 << 20) == head
+    git(upstream, "config", "uploadpack.allowAnySHA1InWant", "true")
+    assert sync_checkout(upstream.as_uri(), first, tmp_path / "sha", 60, 1 << 20) == first
+    assert git(tmp_path / "sha", "rev-parse", "--is-shallow-repository") == "true"
+    assert is_commit_sha(first) and not is_commit_sha("v1")
+
+
+def test_failed_clone_leaves_nothing(tmp_path: Path):
+    with pytest.raises(GitError, match="git clone failed"):
+        sync_checkout((tmp_path / "missing").as_uri(), "", tmp_path / "cache" / "checkout", 60, 1 << 20)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_checkout_bigger_than_the_bound_is_rejected(upstream: Path, tmp_path: Path):
+    commit_file(upstream, "big.bin", "x" * 300_000)
+    with pytest.raises(ResponseTooLarge, match="max_checkout_bytes"):
+        sync_checkout(upstream.as_uri(), "", tmp_path / "checkout", 60, 100_000)
+    assert not (tmp_path / "checkout").exists()
+
+
+def test_git_missing_says_what_to_do(upstream: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(GitError, match=r"git is not installed .* set MODELPOOLS_OFFLINE=1"):
+        sync_checkout(upstream.as_uri(), "", tmp_path / "checkout", 60, 1 << 20)
+
+
+def test_repository_hooks_never_run(upstream: Path, tmp_path: Path):
+    dest = tmp_path / "checkout"
+    sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
+    hook = dest / ".git" / "hooks" / "reference-transaction"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\ntouch {tmp_path / 'pwned'}\n")
+    hook.chmod(0o755)
+    commit_file(upstream, "d.txt", "four\n")
+    sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
+    assert not (tmp_path / "pwned").exists()

@@ -1,0 +1,113 @@
+"""Ranking order, tier cut-offs and default-model rules."""
+
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from modelpools.ranking import Defaults, assign_tiers, choose_defaults, rank_models, tier_sizes
+
+
+@dataclass(frozen=True)
+class M:
+    id: str
+    coding_score: float | None
+    context_length: int = 131072
+
+
+# The reference system's seven free models (its README): 2 LARGE / 2 MEDIUM / 3 SMALL.
+REFERENCE_SEVEN = [
+    M("qwen/qwen3-coder:free", 89, 262144),
+    M("nex-agi/deepseek-v3.1-nex-n1:free", 88, 131072),
+    M("google/gemini-2.0-flash-exp:free", 85, 1048576),
+    M("deepseek/deepseek-r1-0528:free", 84, 163840),
+    M("mistralai/devstral-2512:free", 82, 262144),
+    M("kwaipilot/kat-coder-pro:free", 78, 256000),
+    M("nvidia/nemotron-3-nano-30b-a3b:free", 72, 256000),
+]
+
+
+def test_rank_orders_by_score_then_context_then_id_and_drops_unscored():
+    models = [
+        M("b/tie:free", 50, 1000),
+        M("a/tie:free", 50, 1000),
+        M("c/long:free", 50, 2000),
+        M("d/best:free", 70, 10),
+        M("e/none:free", None, 10**6),
+    ]
+    assert [m.id for m in rank_models(models)] == ["d/best:free", "c/long:free", "a/tie:free", "b/tie:free"]
+
+
+def test_rank_is_independent_of_input_order():
+    expected = [m.id for m in rank_models(REFERENCE_SEVEN)]
+    for seed in range(5):
+        shuffled = REFERENCE_SEVEN[:]
+        random.Random(seed).shuffle(shuffled)
+        assert [m.id for m in rank_models(shuffled)] == expected
+
+
+@pytest.mark.parametrize(
+    "n, sizes",
+    [
+        (0, (0, 0, 0)),  # nothing ranked: all tiers empty
+        (1, (1, 0, 0)),  # LARGE only
+        (2, (1, 1, 0)),  # ceil(0.3)=1 LARGE; ceil(1.0)=1 would leave MEDIUM empty, so MEDIUM takes one
+        (3, (1, 1, 1)),
+        (7, (2, 2, 3)),  # the reference system's split
+        (20, (3, 7, 10)),  # 20 * 0.15 is exactly 3 (no float round-up to 4)
+        (100, (15, 35, 50)),
+    ],
+)
+def test_tier_sizes(n, sizes):
+    assert tier_sizes(n, 0.15, 0.50) == sizes
+    assert sum(sizes) == n
+
+
+def test_assign_tiers_reference_seven():
+    ids = [m.id for m in rank_models(REFERENCE_SEVEN)]
+    tiers = assign_tiers(ids, 0.15, 0.50)
+    assert list(tiers) == ["LARGE", "MEDIUM", "SMALL"]
+    assert tiers["LARGE"] == ["qwen/qwen3-coder:free", "nex-agi/deepseek-v3.1-nex-n1:free"]
+    assert tiers["MEDIUM"] == ["google/gemini-2.0-flash-exp:free", "deepseek/deepseek-r1-0528:free"]
+    assert tiers["SMALL"] == ids[4:]
+
+
+def test_custom_cutoffs():
+    assert tier_sizes(10, 0.3, 0.6) == (3, 3, 4)
+    assert tier_sizes(10, 0.1, 1.0) == (1, 9, 0)
+
+
+def test_defaults_match_the_reference_system():
+    ids = [m.id for m in REFERENCE_SEVEN]
+    defaults = choose_defaults(ids, assign_tiers(ids), True, "MEDIUM")
+    assert defaults == Defaults(
+        "qwen/qwen3-coder:free", "nex-agi/deepseek-v3.1-nex-n1:free", "google/gemini-2.0-flash-exp:free"
+    )
+    assert defaults.to_json()["pageModel"] == "nex-agi/deepseek-v3.1-nex-n1:free"
+
+
+def test_page_model_prefers_another_vendor():
+    ids = ["nvidia/a:free", "nvidia/b:free", "google/c:free", "qwen/d:free"]
+    tiers = assign_tiers(ids)
+    assert choose_defaults(ids, tiers, True).page_model == "google/c:free"
+    assert choose_defaults(ids, tiers, False).page_model == "nvidia/b:free"
+    same_vendor = ["nvidia/a:free", "nvidia/b:free"]
+    assert choose_defaults(same_vendor, assign_tiers(same_vendor), True).page_model == "nvidia/b:free"
+
+
+def test_small_tasks_model_skips_models_already_used():
+    ids = ["nvidia/a:free", "nvidia/b:free", "google/c:free", "qwen/d:free", "x/e:free", "y/f:free", "z/g:free"]
+    tiers = assign_tiers(ids)  # LARGE a,b  MEDIUM c,d  SMALL e,f,g
+    # page = google/c (other vendor), which is MEDIUM's best, so small tasks takes the next MEDIUM model.
+    assert choose_defaults(ids, tiers, True, "MEDIUM") == Defaults("nvidia/a:free", "google/c:free", "qwen/d:free")
+    assert choose_defaults(ids, tiers, True, "SMALL").small_tasks_model == "x/e:free"
+    assert choose_defaults(ids, tiers, False, "LARGE").small_tasks_model == "google/c:free"  # LARGE used up
+
+
+def test_defaults_for_tiny_rankings():
+    assert choose_defaults([], assign_tiers([])) == Defaults(None, None, None)
+    assert choose_defaults(["a/x:free"], assign_tiers(["a/x:free"])) == Defaults("a/x:free", "a/x:free", "a/x:free")
+    two = ["a/x:free", "b/y:free"]
+    assert choose_defaults(two, assign_tiers(two)) == Defaults("a/x:free", "b/y:free", "a/x:free")
+    three = ["a/x:free", "a/y:free", "b/z:free"]
+    assert choose_defaults(three, assign_tiers(three)) == Defaults("a/x:free", "b/z:free", "a/y:free")

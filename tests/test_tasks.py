@@ -1,0 +1,177 @@
+"""The whole chain under real doit: a site-like dodo.py, a loopback catalog server and a file:// benchmark repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import SHARED_DATA, Reply, new_layout_repo
+
+DUMPS = SHARED_DATA / "openrouter"
+TASKS = ("catalog", "benchmarks", "match", "pools")
+
+SITE_DODO = '''
+import json
+from modelpools.tasks import *
+
+def write_site(targets):
+    pools = json.load(open(".cache/model-pools.json"))
+    with open(targets[0], "w") as out:
+        out.write(pools["chosenDefaults"]["bulkModel"] or "none")
+
+def task_site():
+    return {"actions": [write_site], "file_dep": [".cache/model-pools.json"], "targets": ["site.txt"]}
+'''
+
+
+@pytest.fixture(scope="module")
+def benchmark_repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("llm-stats")
+    return new_layout_repo(root, orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai", "qwen", "zai-org"))
+
+
+class Site:
+    """A site project directory in which doit runs as a user would run it."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root, self.env = root, env
+        (root / "dodo.py").write_text(SITE_DODO)
+
+    def doit(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "doit", *args],
+            cwd=self.root,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def ran(self, result: subprocess.CompletedProcess) -> set[str]:
+        """Names of the tasks doit executed (". name"), as opposed to skipped ("-- name")."""
+        return {line[2:].strip() for line in result.stdout.splitlines() if line.startswith(". ")}
+
+    def skipped(self, result: subprocess.CompletedProcess) -> set[str]:
+        return {line[3:].strip() for line in result.stdout.splitlines() if line.startswith("-- ")}
+
+    def cache(self, name: str) -> bytes:
+        return (self.root / ".cache" / name).read_bytes()
+
+
+@pytest.fixture
+def site(tmp_path, http_server, benchmark_repo) -> Site:
+    http_server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-04-30.json").read_bytes())
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("MODELPOOLS_")
+    } | {
+        "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models",
+        "MODELPOOLS_BENCHMARKS_REPO": benchmark_repo.as_uri(),
+    }
+    return Site(tmp_path, env)
+
+
+def test_first_run_builds_the_chain_and_the_second_run_rebuilds_nothing(site, http_server):
+    first = site.doit("site")
+    assert first.returncode == 0, first.stderr
+    assert site.ran(first) == {*TASKS, "site"}
+    assert http_server.hits == 1
+    pools = json.loads(site.cache("model-pools.json"))
+    assert pools["chosenDefaults"]["bulkModel"] == (site.root / "site.txt").read_text()
+    assert [tier["name"] for tier in pools["tiers"]] == ["LARGE", "MEDIUM", "SMALL"]
+    assert "Traceback" not in first.stderr
+
+    second = site.doit("site")
+    assert second.returncode == 0, second.stderr
+    assert site.ran(second) == set()
+    assert site.skipped(second) == {*TASKS, "site"}
+    assert http_server.hits == 1  # within the TTL no request at all
+
+
+def test_ttl_refresh_with_identical_content_rebuilds_nothing_downstream(site, http_server):
+    assert site.doit("site").returncode == 0
+    before = {name: site.cache(name) for name in ("openrouter-models.json", "model-pools.json")}
+    refresh = site.doit("site", MODELPOOLS_CATALOG_TTL="0s")
+    assert refresh.returncode == 0, refresh.stderr
+    assert http_server.hits == 2
+    assert site.ran(refresh) == {"catalog"}
+    assert {"match", "pools", "site"} <= site.skipped(refresh)
+    assert before == {name: site.cache(name) for name in before}
+
+
+def test_a_real_catalog_change_rebuilds_downstream(site, http_server):
+    assert site.doit("site").returncode == 0
+    http_server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-05-01.json").read_bytes())
+    changed = site.doit("site", MODELPOOLS_CATALOG_TTL="0s")
+    assert changed.returncode == 0, changed.stderr
+    assert {"catalog", "match", "pools"} <= site.ran(changed)
+    catalog_ids = {m["id"] for m in json.loads(site.cache("openrouter-models.json"))["models"]}
+    assert "openrouter/owl-alpha" in catalog_ids  # the one free model 2026-05-01 adds
+
+
+def test_changed_ranking_setting_rebuilds_pools_only(site):
+    assert site.doit("pools").returncode == 0
+    result = site.doit("pools", MODELPOOLS_LARGE_CUTOFF="0.3")
+    assert result.returncode == 0, result.stderr
+    assert site.ran(result) == {"pools"}
+
+
+def test_forget_makes_the_next_run_refresh(site, http_server):
+    assert site.doit("catalog").returncode == 0
+    assert site.doit("forget", "catalog").returncode == 0
+    again = site.doit("catalog")
+    assert site.ran(again) == {"catalog"} and http_server.hits == 2
+
+
+def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
+    result = site.doit("pools", MODELPOOLS_BENCHMARKS_TTL="a week")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "ERROR: modelpools: MODELPOOLS_BENCHMARKS_TTL: invalid value 'a week'; expected a duration: "
+        "seconds, or a number followed by s, m, h or d (e.g. 90s, 30m, 24h, 7d)"
+    ]
+    assert http_server.hits == 0 and not (site.root / ".cache").exists()
+
+
+def test_strict_mode_failure_is_one_line_task_failure_without_traceback(site, http_server):
+    http_server.handler = lambda seen: Reply(status=404, body=b'{"error": {"code": 404, "message": "gone"}}')
+    result = site.doit("catalog", MODELPOOLS_STRICT="1")
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    failure = [line for line in output.splitlines() if line.startswith("modelpools catalog:")]
+    assert len(failure) == 1 and "404" in failure[0]
+
+
+def test_prefix_renames_every_task(site):
+    result = site.doit("list", MODELPOOLS_TASK_PREFIX="models-")
+    names = {line.split()[0] for line in result.stdout.splitlines()}
+    assert names == {"models-catalog", "models-benchmarks", "models-match", "models-pools", "models-validate", "site"}
+
+
+def test_clean_removes_only_modelpools_outputs(site):
+    assert site.doit("pools").returncode == 0
+    mine = site.root / ".cache" / "notes.txt"
+    mine.write_text("the site's own file")
+    assert (site.root / ".cache" / "llm-stats-data" / ".git").is_dir()
+    result = site.doit("clean", *TASKS)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (site.root / ".cache").iterdir()) == ["notes.txt"]
+
+
+def test_validate_checks_the_file_on_disk(site):
+    assert site.doit("pools").returncode == 0
+    ok = site.doit("validate")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    pools_file = site.root / ".cache" / "model-pools.json"
+    pools = json.loads(pools_file.read_text())
+    pools["summary"]["ranked"] += 1
+    pools_file.write_text(json.dumps(pools))
+    bad = site.doit("validate")
+    assert bad.returncode == 1
+    assert "$.summary" in bad.stdout + bad.stderr

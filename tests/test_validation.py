@@ -1,0 +1,182 @@
+"""Pools validation: each schema rule and invariant, broken on purpose, is reported at its JSON path."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from modelpools import fileio
+from modelpools.errors import DataError, PoolsInvalid
+from modelpools.pools import build_document
+from modelpools.settings import Settings
+from modelpools.validation import json_path, load_schema, validate_pools, validate_pools_file
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = {"catalogSha256": "a" * 64, "benchmarkScoresSha256": "b" * 64, "benchmarkCommit": "24a9ccf",
+          "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64,
+          "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
+                       "small_tasks_tier": "MEDIUM"}}
+
+
+def catalog():
+    raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())["data"]
+    keep = ("id", "name", "context_length", "expiration_date", "benchmarks")
+    return sorted(({k: m[k] for k in keep if m.get(k) is not None} for m in raw if m["id"].endswith(":free")),
+                  key=lambda m: m["id"])
+
+
+@pytest.fixture(scope="module")
+def valid():
+    """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
+    return build_document(catalog(), [], [], [], Settings(), INPUTS)
+
+
+def broken(doc, mutate):
+    doc = copy.deepcopy(doc)
+    mutate(doc)
+    return doc
+
+
+def rejected(doc, **kwargs):
+    with pytest.raises(PoolsInvalid) as info:
+        validate_pools(doc, **kwargs)
+    assert str(info.value).startswith(f"model-pools.json invalid at {info.value.path}: ")
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_the_built_document_is_valid(valid):
+    validate_pools(valid, catalog_ids={m["id"] for m in catalog()})
+    assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 5]
+
+
+def test_schema_file_is_a_2020_12_schema_and_loads():
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema == json.loads((ROOT / "schemas" / "model-pools.schema.json").read_text())
+
+
+def test_json_path_format():
+    assert json_path(["tiers", 1, "models", 0]) == "$.tiers[1].models[0]"
+    assert json_path(["calibration", "llm-stats"]) == '$.calibration["llm-stats"]'
+    assert json_path([]) == "$"
+
+
+def put(path, value):
+    def mutate(doc):
+        *parents, last = path
+        target = doc
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return mutate
+
+
+SCHEMA_CASES = [
+    ("tier names in order", put(["tiers", 1, "name"], "SMALL"), "$.tiers[1].name"),
+    ("exactly three tiers", lambda d: d["tiers"].pop(), "$.tiers"),
+    ("no unknown keys", put(["models", 0, "extra"], 1), "$.models[0]"),
+    ("id pattern", put(["models", 0, "id"], "not an id"), "$.models[0].id"),
+    ("match method enum", put(["models", 0, "match", "method"], "guess"), "$.models[0].match.method"),
+    ("source enum", put(["models", 0, "scoreSources", 0, "source"], "vibes"), "$.models[0].scoreSources[0].source"),
+    ("score range", put(["models", 0, "codingScore"], 120), "$.models[0].codingScore"),
+    ("sha256 hex", put(["inputs", "catalogSha256"], "xyz"), "$.inputs.catalogSha256"),
+    ("schema version", put(["schemaVersion"], 2), "$.schemaVersion"),
+    ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
+]
+
+
+@pytest.mark.parametrize("what, mutate, path", SCHEMA_CASES, ids=[c[0] for c in SCHEMA_CASES])
+def test_schema_violations(valid, what, mutate, path):
+    assert rejected(broken(valid, mutate)).path == path
+
+
+def move_first_medium_to_large(doc):
+    mid = doc["tiers"][1]["models"].pop(0)
+    doc["tiers"][0]["models"].append(mid)
+    doc["models"][2]["tier"] = "LARGE"
+    doc["summary"]["tiers"].update(LARGE=3, MEDIUM=2)
+
+
+def swap(doc, a, b):
+    doc[a], doc[b] = doc[b], doc[a]
+
+
+INVARIANT_CASES = [
+    ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
+    ("score order", put(["models", 1, "codingScore"], 99.0), "$.models[1]", "out of rank order"),
+    ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
+    ("in two tiers", lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]), "$.tiers[2].models[5]",
+     "in more than one tier (LARGE and SMALL)"),
+    ("tier field agrees", put(["models", 0, "tier"], "MEDIUM"), "$.models[0].tier",
+     "says tier MEDIUM but is listed in LARGE"),
+    ("tier lists a ranked model", lambda d: d["tiers"][1]["models"].insert(0, d["unranked"][0]["id"]),
+     "$.tiers[1].models[0]", "is not a ranked model"),
+    ("order within a tier", lambda d: swap(d["tiers"][0]["models"], 0, 1), "$.tiers[0].models[0]", "out of rank order"),
+    ("tier sizes follow the cut-offs", move_first_medium_to_large, "$.tiers[0].models",
+     "LARGE holds 3 models; the cut-offs give 2"),
+    ("page default ranked", put(["chosenDefaults", "pageModel"], "x/unknown:free"), "$.chosenDefaults.pageModel",
+     "'x/unknown:free' is not a ranked model"),
+    ("no null default when ranked", put(["chosenDefaults", "smallTasksModel"], None),
+     "$.chosenDefaults.smallTasksModel", "is null but there are ranked models"),
+    ("bulk is rank 1", put(["chosenDefaults", "bulkModel"], "google/gemma-4-31b-it:free"),
+     "$.chosenDefaults.bulkModel", "is not the rank-1 model"),
+    ("ids unique", lambda d: d["unranked"][0].update(id=d["models"][3]["id"]), "$.unranked[0].id",
+     "is listed twice (first at $.models[3].id)"),
+    ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),
+    ("summary free", put(["summary", "freeModels"], 16), "$.summary.freeModels", "says 16 but the file lists 17"),
+    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 5"),
+]
+
+
+@pytest.mark.parametrize("what, mutate, path, detail", INVARIANT_CASES, ids=[c[0] for c in INVARIANT_CASES])
+def test_invariant_violations(valid, what, mutate, path, detail):
+    error = rejected(broken(valid, mutate))
+    assert (error.path, detail in str(error)) == (path, True), str(error)
+
+
+def test_exact_one_line_message_for_a_bad_default(valid):
+    error = rejected(broken(valid, put(["chosenDefaults", "pageModel"], "x/unknown:free")))
+    assert str(error) == (
+        "model-pools.json invalid at $.chosenDefaults.pageModel: 'x/unknown:free' is not a ranked model")
+
+
+def test_ids_must_be_free_models_in_the_catalog(valid):
+    ids = {m["id"] for m in catalog()} - {"z-ai/glm-5.2:free"}
+    error = rejected(valid, catalog_ids=ids)
+    assert error.path == "$.models[0].id" and "not a free model in the catalog cache" in str(error)
+
+
+def test_empty_ranking_needs_null_defaults(valid):
+    empty = build_document([], [], [], [], Settings(), INPUTS)
+    validate_pools(empty)
+    error = rejected(broken(empty, put(["chosenDefaults", "bulkModel"], "a/b:free")))
+    assert error.path == "$.chosenDefaults.bulkModel"
+
+
+def test_first_schema_error_is_chosen_deterministically():
+    assert rejected({}).path == "$"
+    assert "'calibration' is a required property" in str(rejected({}))
+
+
+def test_validate_pools_file(tmp_path, valid):
+    settings = Settings(project_dir=tmp_path)
+    with pytest.raises(DataError, match=r"no pools file at .*model-pools.json; run `doit pools` first"):
+        validate_pools_file(settings)
+    fileio.write_if_changed(settings.pools_file, fileio.dump_json(valid))
+    text = validate_pools_file(settings)
+    assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
+    assert "  LARGE    2: z-ai/glm-5.2:free (68.8), nvidia/nemotron-3-ultra-550b-a55b:free (49.3)" in text
+    assert "defaults: bulk=z-ai/glm-5.2:free" in text
+    assert len(text.splitlines()) <= 25
+    # A catalog cache that no longer lists a ranked model makes the file invalid.
+    models = [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]
+    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": models}))
+    with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
+        validate_pools_file(settings)
+    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": catalog()}))
+    assert "(schema, invariants and catalog cache)" in validate_pools_file(settings)
