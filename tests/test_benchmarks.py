@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,43 +13,11 @@ import pytest
 from modelpools.benchmarks import benchmarks_are_fresh, hugging_face_id, parse_checkout, refresh_benchmarks
 from modelpools.errors import DataError, GitError
 from modelpools.settings import Settings
+from support import LLM_STATS_NEW as NEW
+from support import LLM_STATS_OLD as OLD
+from support import commit_all, git, new_layout_repo, old_layout_repo
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm-stats"
-OLD = DATA / "JonathanChavezTamales-df1d14e"
-NEW = DATA / "JonathanChavezTamales-24a9ccf"
-GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
 NOW = 1_760_000_000.0
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *GIT_USER, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
-def old_layout_repo(root: Path) -> Path:
-    """32 real model dirs of the old layout (deepseek, openai, and qwen3-235b-a22b with off-scale rows)."""
-    for org in ("deepseek", "openai"):
-        shutil.copytree(OLD / "models" / org, root / "models" / org)
-    shutil.copytree(OLD / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b")
-    git(root, "init", "-q", "-b", "main")
-    commit_all(root, "old layout excerpt")
-    return root
-
-
-def new_layout_repo(root: Path) -> Path:
-    """The deepseek, openai and zai-org organizations of the new layout, with benchmark and provider definitions."""
-    for org in ("deepseek", "openai", "zai-org"):
-        shutil.copytree(NEW / "data" / "organizations" / org, root / "data" / "organizations" / org)
-    shutil.copytree(NEW / "data" / "benchmarks", root / "data" / "benchmarks")
-    shutil.copytree(NEW / "data" / "providers", root / "data" / "providers")
-    git(root, "init", "-q", "-b", "main")
-    commit_all(root, "new layout excerpt")
-    return root
 
 
 def settings_for(repo: Path, tmp_path: Path, **changes) -> Settings:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from modelpools.errors import GitError, ResponseTooLarge
 from modelpools.gitsource import is_commit_sha, sync_checkout
-
-GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *GIT_USER, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
+from support import git
 
 def commit_file(repo: Path, name: str, text: str) -> str:
     (repo / name).write_text(text)
