@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import log
+from .log import display_url
 from .errors import DataError, FetchError, ModelPoolsError
 from .fileio import dump_json, read_json, write_if_changed
 
@@ -217,8 +218,6 @@ def _write_cache(settings, models: list[dict[str, Any]]) -> None:
 
 
 def _source(settings) -> str:
-    from .http import display_url
-
     return display_url(settings.openrouter_url)
 
 
@@ -477,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         origin = args.origin or settings.openrouter_url
         if re.match(r"^https?://", origin, re.IGNORECASE):
-            from .http import display_url, fetch_sync
+            from .http import fetch_sync
 
             response = fetch_sync(origin, timeout=settings.http_timeout, max_bytes=settings.max_response_bytes)
             raw, source = response.body, display_url(origin)

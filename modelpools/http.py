@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import FetchError, ResponseTooLarge
+from .log import display_url
 
 __all__ = [
     "HttpResponse",
@@ -81,6 +80,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if text.isdigit():
         return float(text)
     try:
+        import email.utils
+
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
@@ -89,25 +90,13 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def display_url(url: str) -> str:
-    """url without any user:password part, safe to print or store."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
-
-
 def _retryable(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
 
 async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int, timeout: float) -> HttpResponse:
+    import asyncio
+
     import aiohttp
 
     shown = display_url(url)
@@ -166,6 +155,8 @@ async def fetch(
     sleep: Sleep | None = None,
 ) -> HttpResponse:
     """GET url; retry timeouts, connection errors, 429 and 5xx; raise FetchError (one line) when all tries fail."""
+    import asyncio
+
     import aiohttp
 
     sleep = sleep or asyncio.sleep
@@ -195,4 +186,6 @@ async def fetch(
 
 def fetch_sync(url: str, **kwargs) -> HttpResponse:
     """fetch() run in a fresh event loop."""
+    import asyncio
+
     return asyncio.run(fetch(url, **kwargs))
