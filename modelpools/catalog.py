@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import time
@@ -39,6 +40,9 @@ SNAPSHOT_FILE = Path(__file__).resolve().parent / "data" / "openrouter-snapshot.
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
 _ZERO = Decimal(0)
 _VALIDATOR_OK = re.compile(r"^[\x20-\x7e]{1,512}$")
+_MAX_NESTING = 32  # upstream pricing/benchmarks objects nest 3 deep; far deeper is junk (and nears recursion limits)
+_MAX_INT = 2 ** 53
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone UTF-16 halves (from "\\ud800" escapes) cannot be written as UTF-8
 
 
 # ---------------------------------------------------------------- pure rules
@@ -109,7 +113,8 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    """A non-negative integer up to 2**53 (what every JSON reader holds exactly), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_INT else None
 
 
 def normalize_model(entry: Any) -> dict[str, Any] | None:
@@ -148,6 +153,21 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
     return record
 
 
+def _cacheable(value: Any, depth: int = 0) -> bool:
+    """True when value can go into the cache as canonical JSON: finite numbers, UTF-8 text, shallow nesting."""
+    if isinstance(value, str):
+        return value.isascii() or _SURROGATE.search(value) is None
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if value is None or isinstance(value, (bool, int)):
+        return True
+    if depth >= _MAX_NESTING:
+        return False
+    if isinstance(value, dict):
+        return all(_cacheable(k, depth + 1) and _cacheable(v, depth + 1) for k, v in value.items())
+    return isinstance(value, list) and all(_cacheable(v, depth + 1) for v in value)
+
+
 def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[str, Any]]:
     """Normalized free models of an upstream body, sorted by id; malformed entries skipped; DataError if no data list."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
@@ -158,6 +178,8 @@ def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[s
         if record is None or not is_free_model(entry):
             continue
         if not include_non_text and not is_text_model(entry):
+            continue
+        if not _cacheable(record):  # NaN/Infinity, lone surrogates (\ud800) or absurd nesting
             continue
         previous = chosen.get(record["id"])
         # Duplicate ids: keep the same one whatever the upstream order.
@@ -182,6 +204,10 @@ def parse_body(raw: bytes, where: str) -> Any:
             f"response from {where} is not valid JSON, perhaps truncated "
             f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise DataError(f"response from {where} nests JSON too deeply to be a model catalog") from None
+    except ValueError as exc:  # an integer past Python's int/str conversion limit (4300 digits)
+        raise DataError(f"response from {where} is not usable JSON ({str(exc)[:60]})") from None
 
 
 # ---------------------------------------------------------------- cache and meta files
@@ -494,7 +520,6 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataError(f"no date in the file name {path.name}; pass --captured YYYY-MM-DD")
         snapshot = build_snapshot(parse_body(raw, source), captured, args.source or source)
         written = write_if_changed(args.output, dump_json(snapshot))
-        args.output.chmod(0o644)  # package data: readable by all (atomic writes create 0600 files)
     except ModelPoolsError as exc:
         print(f"modelpools: error: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,6 @@ from .errors import DataError
 __all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "DEFAULT_READ_LIMIT"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def dump_json(obj: Any) -> bytes:
@@ -26,9 +24,10 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     """Write data to path via a temp file in the same directory, fsync, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    # O_EXCL: never reuse or follow an existing name; mode 0o666 lets the umask decide permissions, as open() does
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
