@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from .errors import DataError, PoolsInvalid
 from .fileio import read_json
+from .fusion import MatchInfo
 
 __all__ = [
     "Pools",
@@ -36,7 +37,6 @@ __all__ = [
     "MatchInfo",
     "load_pools",
     "pools_from_document",
-    "is_free_id",
     "ROLES",
     "TIERS",
 ]
@@ -52,28 +52,14 @@ _ROLE_ALIASES = {
 }
 
 
-def is_free_id(model_id: str) -> bool:
-    """True when an OpenRouter id is a free variant (ends with ``:free``)."""
-    return isinstance(model_id, str) and model_id.endswith(":free")
-
-
 @dataclass(frozen=True)
 class ScoreSource:
-    """One score behind a model's codingScore."""
+    """One score behind a model's codingScore, as the pools file stores it (fusion.ScoreSource also holds build state)."""
 
     source: str
     raw: float
     calibrated: float
     ref: str
-
-
-@dataclass(frozen=True)
-class MatchInfo:
-    """How the catalog id was matched to benchmark data."""
-
-    benchmark_id: str | None
-    method: str
-    confidence: float
 
 
 @dataclass(frozen=True)
@@ -162,9 +148,8 @@ class Pools:
         return ids
 
     # -- strategy 4: fallback chain ------------------------------------------------------------------
-    def fallback_chain(self, role: str | None = None, *, tiers: tuple[str, ...] | None = None,
-                       free_only: bool = True) -> tuple[str, ...]:
-        """The role default first, then the other ranked models by rank; only ids from this file, only ``:free``."""
+    def fallback_chain(self, role: str | None = None, *, tiers: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """The role default first, then the other ranked models by rank; only ranked ids of this (all-free) file."""
         allowed_tiers = None if tiers is None else {_tier_name(t) for t in tiers}
         chain: list[str] = []
         ranked = {m.id: m for m in self.models}
@@ -174,8 +159,6 @@ class Pools:
             model = ranked.get(model_id)
             if model is None or model_id in chain:
                 continue
-            if free_only and not is_free_id(model_id):
-                continue
             if allowed_tiers is not None and model.tier not in allowed_tiers and model_id != first:
                 continue
             chain.append(model_id)
@@ -183,7 +166,7 @@ class Pools:
 
     # -- strategy 5: request router ------------------------------------------------------------------
     def router(self, role: str | None = None, *, clock: Callable[[], float] = time_module.time, **options: Any):
-        """A Router walking ``fallback_chain(role)``; options go to modelpools.router.Router."""
+        """A Router walking ``fallback_chain(role)``, allowed only this file's ids; options go to router.Router."""
         from .router import Router
 
         return Router(self.fallback_chain(role), allowed=self.ids, clock=clock, **options)
@@ -204,49 +187,52 @@ def _role_key(role: str) -> str:
 
 
 def load_pools(path: Path | str | None = None, *, validate: bool = True, settings: Any = None) -> Pools:
-    """Read and (by default) validate a pools file; the default path is ``load_settings().pools_file``."""
-    if path is None:
-        if settings is None:
-            from .settings import load_settings
+    """Read and (by default) validate a pools file; the default path is ``settings.pools_file`` (or load_settings()).
 
-            settings = load_settings()
-        path = settings.pools_file
-    path = Path(path)
+    ``settings``, when given, also names the task prefix in the "run `doit ...pools`" hints.
+    """
+    if settings is None and path is None:
+        from .settings import load_settings
+
+        settings = load_settings()
+    path = Path(settings.pools_file if path is None else path)
+    if settings is not None and not path.exists() and path.resolve() == Path(settings.pools_file).resolve():
+        raise DataError(f"pools file not found at {path}; run `doit {settings.task_prefix}pools`")
     document = read_json(path, "pools file")
     try:
-        return pools_from_document(document, validate=validate, path=path)
+        return pools_from_document(document, validate=validate, path=path, settings=settings)
     except PoolsInvalid as exc:
         raise PoolsInvalid(f"{path}: {exc}", exc.path) from None
 
 
-def pools_from_document(document: Any, *, validate: bool = True, path: Path | None = None) -> Pools:
-    """Build a Pools view of a parsed document; PoolsInvalid if it is malformed."""
+def pools_from_document(document: Any, *, validate: bool = True, path: Path | None = None,
+                        settings: Any = None) -> Pools:
+    """Build a Pools view of a parsed document; PoolsInvalid if it is malformed.
+
+    With ``validate`` the schema and every invariant are checked (validation.validate_pools); without it, only what
+    the view relies on: a version-1 object whose tiers and role defaults name ranked models.
+    """
     if validate:
-        validator = _validator()
-        if validator is not None:
-            validator(document)
-    try:
-        return _build(document, path)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PoolsInvalid(f"malformed pools document ({type(exc).__name__}: {exc}); rebuild it with `doit pools`") \
-            from None
-
-
-def _validator() -> Callable[[Any], None] | None:
-    try:
         from .validation import validate_pools
-    except ModuleNotFoundError as exc:  # the validation module is optional at import time
-        if exc.name != "modelpools.validation":
-            raise
-        return None
-    return validate_pools
+
+        validate_pools(document)
+    elif not isinstance(document, Mapping):
+        raise PoolsInvalid("the pools document must be a JSON object", "$")
+    elif document.get("schemaVersion") != 1:
+        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1",
+                           "$.schemaVersion")
+    try:
+        pools = _build(document, path)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        prefix = settings.task_prefix if settings is not None else ""
+        raise PoolsInvalid(f"malformed pools document ({type(exc).__name__}: {exc}); "
+                           f"rebuild it with `doit {prefix}pools`") from None
+    if not validate:
+        _check_references(pools)
+    return pools
 
 
 def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
-    if not isinstance(doc, Mapping):
-        raise PoolsInvalid("the pools document must be a JSON object", "$")
-    if doc.get("schemaVersion") != 1:
-        raise PoolsInvalid(f"unsupported schemaVersion {doc.get('schemaVersion')!r}; expected 1", "$.schemaVersion")
     models = tuple(
         PoolModel(
             id=str(m["id"]), name=str(m.get("name") or m["id"]), vendor=str(m.get("vendor") or ""),
@@ -272,14 +258,18 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
                       u.get("contextLength"), str(u.get("reason", "")))
         for u in doc.get("unranked") or ()
     )
-    known = {m.id for m in models}
-    for name, ids in tiers:
+    return Pools(models=models, tiers=tiers, defaults=defaults, unranked=unranked, path=path, document=doc)
+
+
+def _check_references(pools: Pools) -> None:
+    """For an unvalidated document: tiers and role defaults may only name ranked models (strategies 1-5 rely on it)."""
+    known = {m.id for m in pools.models}
+    for name, ids in pools.tiers:
         for i, model_id in enumerate(ids):
             if model_id not in known:
                 raise PoolsInvalid(f"tier {name} lists {model_id!r}, which is not a ranked model",
                                    f"$.tiers[{name}].models[{i}]")
-    for key, model_id in defaults:
-        if model_id is not None and model_id not in known:
+    for key, model_id in pools.defaults:
+        if model_id is not None and (not isinstance(model_id, str) or model_id not in known):
             raise PoolsInvalid(f"chosenDefaults.{key} is {model_id!r}, which is not a ranked model",
                                f"$.chosenDefaults.{key}")
-    return Pools(models=models, tiers=tiers, defaults=defaults, unranked=unranked, path=path, document=doc)

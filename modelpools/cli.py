@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
+import os
 import sys
 import time as time_module
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -15,6 +18,7 @@ from .errors import DataError, ModelPoolsError
 __all__ = ["main", "build_parser", "health_checks"]
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 1  # as in the Python docs' SIGPIPE recipe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,15 +41,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time_module.time) -> int:
-    """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit status (quietly 1 when the reader of stdout goes away, as in ``| head``)."""
     try:
-        settings = _settings(args)
-        handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check}[args.command]
-        return handler(args, settings, clock)
-    except ModelPoolsError as exc:
-        print(f"modelpools: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        args = build_parser().parse_args(argv)
+        try:
+            settings = _settings(args)
+            handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check}[args.command]
+            code = handler(args, settings, clock)
+        except ModelPoolsError as exc:
+            print(f"modelpools: error: {exc}", file=sys.stderr)
+            code = EXIT_USAGE
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # Python docs, "Note on SIGPIPE": point stdout at devnull so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _settings(args: argparse.Namespace):
@@ -72,7 +84,7 @@ def _fmt_score(value: Any) -> str:
 def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
     from .api import load_pools
 
-    pools = load_pools(settings.pools_file)
+    pools = load_pools(settings=settings)
     doc = pools.document
     by_id = {m.id: m for m in pools.models}
     lines = ["role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults)]
@@ -98,7 +110,7 @@ def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
 def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
     from .api import load_pools
 
-    pools = load_pools(settings.pools_file)
+    pools = load_pools(settings=settings)
     wanted = args.model_id
     if wanted not in pools.ids and wanted + ":free" in pools.ids:
         wanted += ":free"
@@ -106,12 +118,7 @@ def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]
     model = pools.model(wanted)
     roles = [key for key, value in pools.defaults if value == wanted]
     if model is not None:
-        cut = (pools.document.get("inputs") or {}).get("settings") or {}
-        large = float(cut.get("large_cutoff", settings.large_cutoff))
-        medium = float(cut.get("medium_cutoff", settings.medium_cutoff))
-        ranked = len(pools.models)
-        why = (f"rank {model.rank} of {ranked} ranked (top {100 * model.rank / ranked:.0f}%); LARGE is the top "
-               f"{100 * large:.0f}%, MEDIUM down to {100 * medium:.0f}%, SMALL the rest -> {model.tier}")
+        why = f"rank {model.rank} of {len(pools.models)} ranked; {_tier_rule(pools)} -> {model.tier}"
         data = {"id": model.id, "name": model.name, "vendor": model.vendor, "ranked": True, "rank": model.rank,
                 "tier": model.tier, "codingScore": model.coding_score, "contextLength": model.context_length,
                 "expirationDate": model.expiration_date, "defaultFor": roles, "why": why,
@@ -150,6 +157,29 @@ def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]
     return EXIT_OK
 
 
+def _tier_rule(pools: Any) -> str:
+    """The rank ranges of the tiers and the rounded-up cut-offs behind them, from the pools file's own settings."""
+    cut = pools.document["inputs"]["settings"]  # validated: both cut-offs are there
+    n = len(pools.models)
+    large_end = len(pools.tier("LARGE"))
+    medium_end = large_end + len(pools.tier("MEDIUM"))
+
+    def ceil_of(cutoff: float, end: int) -> str:
+        value = min(n, math.ceil(n * Fraction(str(cutoff))))  # exact, as ranking.tier_sizes computes it
+        text = f"ceil({n} x {cutoff:g}) = {value}"
+        return text if value == end else f"{text}, raised to {end}: MEDIUM holds at least one model when any is left"
+
+    return (f"LARGE holds {_ranks(1, large_end)} ({ceil_of(cut['large_cutoff'], large_end)}), "
+            f"MEDIUM {_ranks(large_end + 1, medium_end)} (up to {ceil_of(cut['medium_cutoff'], medium_end)}), "
+            f"SMALL {_ranks(medium_end + 1, n)} (the rest)")
+
+
+def _ranks(first: int, last: int) -> str:
+    if last < first:
+        return "no ranks"
+    return f"rank {first}" if first == last else f"ranks {first}-{last}"
+
+
 def _matches_entry(settings: Any, model_id: str) -> dict | None:
     from .fileio import read_json
 
@@ -167,8 +197,8 @@ def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
     from .api import load_pools
     from .changes import compare_pools, format_changes
 
-    old = load_pools(args.old).document
-    new = load_pools(args.new).document
+    old = load_pools(args.old, settings=settings).document
+    new = load_pools(args.new, settings=settings).document
     report = compare_pools(old, new, settings, now=clock())
     _emit(args, report, format_changes(report))
     return EXIT_OK
@@ -202,7 +232,7 @@ def health_checks(settings: Any, now: float) -> list[dict]:
             from .changes import compare_pools
 
             try:
-                pools = load_pools(settings.pools_file, validate=False)
+                pools = load_pools(settings=settings, validate=False)  # validated just above
             except ModelPoolsError as exc:
                 add("pools readable", "fail", str(exc))
             else:
@@ -245,15 +275,8 @@ def _expiry(entry: dict) -> str:
 
 
 def _validate(settings: Any) -> str:
-    try:
-        from .validation import validate_pools_file
-    except ModuleNotFoundError as exc:
-        if exc.name != "modelpools.validation":
-            raise
-        from .api import load_pools
+    from .validation import validate_pools_file
 
-        pools = load_pools(settings.pools_file)
-        return f"{len(pools.models)} ranked models (structural check only)"
     return validate_pools_file(settings) or "valid"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ModelPoolsError
+from .http import parse_retry_after
 
 __all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "ACTIONS", "Exhausted"]
 
@@ -65,16 +66,6 @@ def parse_reset(value: Any) -> float | None:
     return number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
 
 
-def _parse_retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < 86400 * 2 else None
-
-
 def _error(body: Any) -> dict:
     if isinstance(body, (bytes, str)):
         try:
@@ -108,7 +99,7 @@ def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: A
         status = error["code"]  # an error object in a 200 (streamed) answer
     meta_headers = metadata.get("headers") if isinstance(metadata.get("headers"), Mapping) else {}
     reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
-    retry_after = _parse_retry_after(_header(headers, "Retry-After"))
+    retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
     until_reset = max(0.0, reset_at - now) if reset_at is not None else None
     limit_source = str(metadata.get("limit_source") or "")
     short = (message or raw or f"HTTP {status}")[:200]
@@ -156,18 +147,24 @@ def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: A
 
 
 class Router:
-    """Run-wide routing state over a fallback chain: dead models, a daily stop, a shared wait; no HTTP."""
+    """Run-wide routing state over a fallback chain: dead models, a daily stop, a shared wait; no HTTP.
 
-    def __init__(self, chain: Iterable[str], *, allowed: Iterable[str] | None = None, free_only: bool = True,
-                 max_retries: int = 3, backoff: float = 1.0, max_backoff: float = 30.0, max_wait: float = 120.0,
+    Only free models are routed. With ``allowed`` (Pools.router passes the pools file's ids, which are all free,
+    zero-priced ids without ``:free`` included) an id is accepted iff it is in that set; without it, iff it ends
+    in ``:free``.
+    """
+
+    def __init__(self, chain: Iterable[str], *, allowed: Iterable[str] | None = None, max_retries: int = 3,
+                 backoff: float = 1.0, max_backoff: float = 30.0, max_wait: float = 120.0,
                  clock: Callable[[], float] = time_module.time) -> None:
         self.chain = tuple(chain)
         allowed_set = None if allowed is None else frozenset(allowed)
         for model_id in self.chain:
-            if free_only and not str(model_id).endswith(":free"):
-                raise ValueError(f"{model_id!r} is not a free model id (no ':free'); the router only routes free models")
             if allowed_set is not None and model_id not in allowed_set:
-                raise ValueError(f"{model_id!r} is not in the pools file; the router only routes pooled models")
+                raise ValueError(f"{model_id!r} is not in the pools file; the router only routes its free models")
+            if allowed_set is None and not str(model_id).endswith(":free"):
+                raise ValueError(f"{model_id!r} has no ':free' suffix; pass allowed=pools.ids (or use "
+                                 "Pools.router()) to route the pools file's zero-priced models")
         if len(set(self.chain)) != len(self.chain):
             raise ValueError("the fallback chain lists a model twice")
         self.max_retries, self.backoff, self.max_backoff, self.max_wait = max_retries, backoff, max_backoff, max_wait

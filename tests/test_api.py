@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import doctest
 import itertools
 import json
@@ -11,11 +10,18 @@ from pathlib import Path
 import pytest
 
 import modelpools.api
-from modelpools.api import Pools, is_free_id, load_pools, pools_from_document
+import modelpools.fusion
+import modelpools.validation
+from modelpools.api import Pools, load_pools, pools_from_document
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.settings import load_settings
+from modelpools.router import Router
+from modelpools.settings import load_settings, replace
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
+# Built offline by the real pipeline from the 10 scored free models of shared/data/openrouter/models-2025-07-25.json
+# (plus two unscored ones); rank 1 is google/gemini-2.5-pro-exp-03-25, zero-priced and without ":free".
+JULY_2025 = Path(__file__).resolve().parent / "data" / "pools-2025-07-25.json"
+ZERO_PRICED = "google/gemini-2.5-pro-exp-03-25"
 
 
 @pytest.fixture
@@ -72,6 +78,29 @@ def test_validate_false_still_refuses_defaults_outside_the_models(doc):
     doc["chosenDefaults"]["bulkModel"] = "openai/gpt-4o"
     with pytest.raises(PoolsInvalid, match="not a ranked model"):
         pools_from_document(doc, validate=False)
+    doc["chosenDefaults"]["bulkModel"] = ["z-ai/glm-5.2:free"]
+    with pytest.raises(PoolsInvalid, match="not a ranked model"):
+        pools_from_document(doc, validate=False)
+
+
+def test_validated_documents_are_checked_once_by_the_validator(doc, monkeypatch):
+    seen = []
+    monkeypatch.setattr(modelpools.validation, "validate_pools", seen.append)  # a validator that accepts anything
+    doc["chosenDefaults"]["bulkModel"] = "openai/gpt-4o"
+    assert pools_from_document(doc).bulk_model == "openai/gpt-4o"  # the view does not re-check the invariants
+    assert seen == [doc]
+    assert modelpools.api.MatchInfo is modelpools.fusion.MatchInfo  # one record for a model's match, not two
+
+
+def test_hints_name_the_configured_task_prefix(tmp_path, doc):
+    settings = replace(load_settings(tmp_path), cache_dir=tmp_path, task_prefix="models-")
+    with pytest.raises(DataError, match=r"pools file not found at .*; run `doit models-pools`$"):
+        load_pools(settings=settings)
+    del doc["models"][0]["rank"]
+    with pytest.raises(PoolsInvalid, match=r"rebuild it with `doit models-pools`$"):
+        pools_from_document(doc, validate=False, settings=settings)
+    with pytest.raises(PoolsInvalid, match=r"rebuild it with `doit pools`$"):  # no settings at hand: the default
+        pools_from_document(doc, validate=False)
 
 
 def test_role_defaults(pools):
@@ -114,18 +143,32 @@ def test_fallback_chain_starts_with_role_default_then_rank(pools):
     assert pools.fallback_chain("smallTasks", tiers=("MEDIUM",)) == pools.tier("MEDIUM")
 
 
-def test_fallback_chain_never_holds_ids_outside_the_file_or_paid_ids(doc):
-    paid = copy.deepcopy(doc["models"][4])
-    paid["id"] = "nvidia/nemotron-3-super-120b-a12b"  # the paid twin
-    doc["models"].insert(5, paid)
-    for i, model in enumerate(doc["models"]):
-        model["rank"] = i + 1
-    doc["tiers"][1]["models"].append(paid["id"])
-    pools = pools_from_document(doc, validate=False)
-    chain = pools.fallback_chain("bulk")
-    assert paid["id"] not in chain and all(is_free_id(i) for i in chain)
-    assert set(chain) <= {m.id for m in pools.models}
-    assert paid["id"] in pools.fallback_chain("bulk", free_only=False)
+def test_zero_priced_model_without_free_suffix_keeps_its_role(shared_data):
+    # The catalog counts a zero price as free, so the pools file holds such ids; "free" means "in the pools file".
+    dump = json.loads((shared_data / "openrouter" / "models-2025-07-25.json").read_text(encoding="utf-8"))
+    pricing = next(m["pricing"] for m in dump["data"] if m["id"] == ZERO_PRICED)
+    assert (pricing["prompt"], pricing["completion"]) == ("0", "0")
+    pools = load_pools(JULY_2025)
+    assert pools.bulk_model == ZERO_PRICED
+    assert pools.fallback_chain("bulk") == tuple(m.id for m in pools.models)
+    assert pools.fallback_chain("page")[:2] == ("deepseek/deepseek-r1-0528:free", ZERO_PRICED)
+    assert pools.router("bulk", clock=lambda: 0.0).session().model == ZERO_PRICED
+
+
+def test_fallback_chain_only_holds_ranked_ids_of_the_file(pools):
+    for role in ("bulk", "page", "smallTasks", None):
+        chain = pools.fallback_chain(role)
+        assert len(set(chain)) == len(chain) and set(chain) == {m.id for m in pools.models}
+    assert "liquid/lfm-2.5-2.6b:free" in pools and "liquid/lfm-2.5-2.6b:free" not in pools.fallback_chain("bulk")
+
+
+def test_a_paid_id_never_enters_the_chain_or_the_router(doc):
+    doc["chosenDefaults"]["pageModel"] = "nvidia/nemotron-3-super-120b-a12b"  # the paid twin, not in the file
+    with pytest.raises(PoolsInvalid, match="not a ranked model"):
+        pools_from_document(doc, validate=False)
+    pools = load_pools(SAMPLE)
+    with pytest.raises(ValueError, match="not in the pools file"):
+        Router(["z-ai/glm-5.2:free", "nvidia/nemotron-3-super-120b-a12b"], allowed=pools.ids)
 
 
 def test_router_from_pools_walks_the_chain(pools):
@@ -135,7 +178,7 @@ def test_router_from_pools_walks_the_chain(pools):
     session.failed(404, {}, {"error": {"code": 404, "message": "No endpoints found for google/gemma-4-31b-it:free."}})
     assert session.model == "z-ai/glm-5.2:free"
     with pytest.raises(ValueError, match="not in the pools file"):
-        type(router)(["qwen/qwen3-coder:free"], allowed=pools.ids)
+        Router(["qwen/qwen3-coder:free"], allowed=pools.ids)
 
 
 def test_readme_examples_run(monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,8 +68,35 @@ def test_show_json(cache, capsys):
 def test_explain_ranked_model(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20b")  # ":free" may be left off
     assert code == 0
-    assert "tier SMALL, rank 8" in out and "rank 8 of 10 ranked (top 80%)" in out
+    assert "tier SMALL, rank 8" in out
+    assert ("why: rank 8 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2), MEDIUM ranks 3-5 "
+            "(up to ceil(10 x 0.5) = 5), SMALL ranks 6-10 (the rest) -> SMALL") in out
     assert "source llm-stats: raw 41" in out and "match: exact -> openai/gpt-oss-20b (confidence 1.00)" in out
+
+
+def test_explain_states_the_rounded_up_cutoff_behind_the_tier(cache, capsys):
+    # rank 2 of 10 is the top 20 %, yet LARGE: tiers round up, LARGE = ceil(10 x 0.15) = 2 models.
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "nvidia/nemotron-3-ultra-550b-a55b:free")
+    assert "why: rank 2 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2)," in out and "top 15%" not in out
+    assert out.split("why: ")[1].splitlines()[0].endswith("-> LARGE")
+
+
+def test_explain_reads_the_cutoffs_from_the_pools_file(cache, tmp_path, capsys):
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))  # two ranked models: MEDIUM gets one at least
+    doc["models"] = doc["models"][:2]
+    doc["models"][1]["tier"] = "MEDIUM"
+    doc["tiers"] = [{"name": "LARGE", "models": [doc["models"][0]["id"]]},
+                    {"name": "MEDIUM", "models": [doc["models"][1]["id"]]}, {"name": "SMALL", "models": []}]
+    doc["chosenDefaults"].update(pageModel=doc["models"][1]["id"], smallTasksModel=doc["models"][1]["id"])
+    doc["summary"].update(ranked=2, freeModels=2 + len(doc["unranked"]), tiers={"LARGE": 1, "MEDIUM": 1, "SMALL": 0})
+    doc["inputs"]["settings"].update(large_cutoff=0.3, medium_cutoff=0.4)
+    (cache / "model-pools.json").write_bytes(dump_json(doc))
+    (tmp_path / "pyproject.toml").write_text("[tool.modelpools]\nlarge_cutoff = 0.9\nmedium_cutoff = 0.95\n")
+    code, out, _ = run(capsys, "--project-dir", str(tmp_path), "--cache-dir", str(cache), "--json", "explain",
+                       doc["models"][1]["id"])
+    assert code == 0 and json.loads(out)["why"] == (
+        "rank 2 of 2 ranked; LARGE holds rank 1 (ceil(2 x 0.3) = 1), MEDIUM rank 2 (up to ceil(2 x 0.4) = 1, raised "
+        "to 2: MEDIUM holds at least one model when any is left), SMALL no ranks (the rest) -> MEDIUM")
 
 
 def test_explain_json_includes_match_report_candidates(cache, capsys):
@@ -152,12 +180,33 @@ def test_check_fails_on_missing_or_invalid_pools(cache, capsys):
 def test_show_without_pools_file_exits_2(tmp_path, capsys):
     code, out, err = run(capsys, "--cache-dir", str(tmp_path), "show")
     assert code == 2 and out == "" and err.startswith("modelpools: error: pools file not found at ")
+    assert err.rstrip().endswith("run `doit pools`")
+
+
+def test_hints_name_the_configured_task_prefix(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MODELPOOLS_TASK_PREFIX", "models-")
+    code, _, err = run(capsys, "--cache-dir", str(tmp_path), "explain", "z-ai/glm-5.2:free")
+    assert code == 2 and err.rstrip().endswith("run `doit models-pools`") and err.count("\n") == 1
+    _, out, _ = run(capsys, "--json", "--cache-dir", str(tmp_path), "check")
+    assert {c["name"]: c["detail"] for c in json.loads(out)["checks"]}["pools file"].endswith("`doit models-pools`")
 
 
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as caught:
         main([])
     assert caught.value.code == 2
+
+
+def test_a_closed_stdout_pipe_exits_quietly(cache):
+    # `python -m modelpools show --json | head -5`, with the reader already gone: no BrokenPipeError traceback.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, "")
 
 
 def test_python_dash_m_runs_the_cli(cache):

@@ -119,11 +119,29 @@ def test_unknown_429_honours_retry_after():
     assert (decision.action, decision.wait_seconds) == ("wait", 7.0)
 
 
+def test_retry_after_as_an_http_date():
+    body = {"error": {"code": 503, "message": "Service Unavailable"}}
+    decision = decide(503, {"retry-after": "Wed, 19 Aug 2026 12:00:30 GMT"}, body, now=1787140800.0)  # 12:00:00
+    assert (decision.action, decision.wait_seconds) == ("retry", 30.0)
+    assert decide(429, {"Retry-After": "soon"}, {"error": {"code": 429, "message": "x"}}, now=0).action == "next_model"
+
+
 def test_router_refuses_paid_or_duplicate_ids():
-    with pytest.raises(ValueError, match="not a free model id"):
+    with pytest.raises(ValueError, match="no ':free' suffix"):
         Router(["z-ai/glm-5.2:free", "openai/gpt-4o"])
     with pytest.raises(ValueError, match="twice"):
         Router([CHAIN[0], CHAIN[0]])
+
+
+def test_with_an_allowed_set_membership_alone_decides():
+    # The pools file holds zero-priced ids without ":free" (google/gemini-2.5-pro-exp-03-25, 2025-07-25 dump).
+    allowed = {"google/gemini-2.5-pro-exp-03-25", *CHAIN}
+    router = Router(["google/gemini-2.5-pro-exp-03-25", *CHAIN], allowed=allowed, clock=Clock(0.0))
+    assert router.session().model == "google/gemini-2.5-pro-exp-03-25"
+    with pytest.raises(ValueError, match="not in the pools file"):
+        Router([CHAIN[0], "openai/gpt-4o"], allowed=allowed)
+    with pytest.raises(ValueError, match="not in the pools file"):
+        Router(["qwen/qwen3-coder:free"], allowed=allowed)  # ":free" is no pass without being in the file
 
 
 def test_session_walks_chain_and_skips_dead_models_in_later_sessions(errors):
