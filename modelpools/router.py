@@ -232,6 +232,10 @@ class ModelSession:
             decision = Decision("stop", decision.wait_seconds, decision.reset_at, False,
                                 f"{decision.reason}; the wait of {decision.wait_seconds:.0f}s exceeds max_wait "
                                 f"({router.max_wait:.0f}s)")
+        elif decision.action == "retry" and (decision.wait_seconds or 0.0) > router.max_wait:
+            decision = Decision("next_model", None, decision.reset_at, False,
+                                f"{decision.reason}; the pause of {decision.wait_seconds:.0f}s exceeds max_wait "
+                                f"({router.max_wait:.0f}s), trying the next model")
         self.attempts += 1
         self.last = decision
         router.history.append((model, decision))

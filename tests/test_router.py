@@ -216,3 +216,10 @@ def test_a_wait_longer_than_max_wait_becomes_stop(errors):
     session = Router(CHAIN, max_wait=60, clock=clock).session()
     decision = session.failed(429, {}, errors["429-free-models-per-min"])
     assert decision.action == "stop" and "exceeds max_wait" in decision.reason
+
+
+def test_a_retry_pause_longer_than_max_wait_moves_to_the_next_model():
+    session = Router(CHAIN, max_wait=60, clock=Clock(0.0)).session()
+    decision = session.failed(503, {"Retry-After": "3600"}, {"error": {"code": 503, "message": "maintenance"}})
+    assert decision.action == "next_model" and "exceeds max_wait" in decision.reason
+    assert session.model == CHAIN[1]
