@@ -32,6 +32,8 @@ __all__ = [
 MAX_FILE_BYTES = 4 * 1024 * 1024  # no single model/benchmark file in LLM-Stats is near this
 _HF = re.compile(r"^https?://(?:www\.)?huggingface\.co/([A-Za-z0-9][\w.-]*)/([A-Za-z0-9][\w.-]*)(?:[/?#].*)?$")
 _HF_NON_REPO = {"datasets", "spaces", "models", "docs", "blog", "collections", "papers"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,17 @@ def _read(path: Path, max_bytes: int) -> Any:
     if len(data) > max_bytes:
         raise _Skip(f"larger than {max_bytes} bytes")
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise _Skip("nests JSON too deeply") from None
+    except ValueError as exc:  # bad UTF-8 or JSON, or an integer past the int/str conversion limit
         raise _Skip(f"not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    if _SURROGATE_ESCAPE.search(data):  # rare: "\ud800" escapes; a lone half cannot be written back as UTF-8
+        try:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Skip("holds a lone UTF-16 surrogate escape (\\udXXX)") from None
+    return doc
 
 
 def _entries(directory: Path, problems: Problems) -> list[os.DirEntry]:
@@ -118,6 +128,8 @@ def _entries(directory: Path, problems: Problems) -> list[os.DirEntry]:
     for entry in entries:
         if entry.is_symlink():
             problems.symlinks += 1
+        elif _SURROGATE.search(entry.name):  # undecodable bytes in the name (os.fsdecode surrogateescape)
+            problems.add(Path(entry.path), problems.root, "name is not UTF-8")
         else:
             out.append(entry)
     return out
@@ -158,6 +170,8 @@ def _opt_str(value: Any) -> str | None:
 
 def _opt_int(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity
         return None
     return int(value)
 
@@ -339,6 +353,15 @@ def _write_meta(settings, status: str, refreshed: float | None, attempted: float
     write_if_changed(settings.benchmarks_meta_file, dump_json(meta))
 
 
+def _scores_usable(settings) -> bool:
+    """True when benchmark-scores.json parses and has a models list."""
+    try:
+        doc = read_json(settings.benchmark_scores_file, "benchmark scores")
+    except DataError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("models"), list)
+
+
 def _summary(document: dict[str, Any], commit: str | None) -> str:
     scored = sum(1 for m in document["models"] if m["codingScore"] is not None)
     return (f"benchmarks: {len(document['models'])} models, {scored} with a coding score "
@@ -374,7 +397,7 @@ def refresh_benchmarks(settings, now: float | None = None) -> str:
                     previous.get("layout"), error)
         if not settings.offline:
             log.warn(f"could not update {settings.benchmarks_repo} ({error}); keeping the previous checkout")
-        if settings.benchmark_scores_file.is_file():
+        if _scores_usable(settings):  # a damaged scores file is rebuilt from the kept checkout below
             return f"benchmarks: kept previous scores (commit {str(previous.get('commit') or '?')[:12]})"
         commit = previous.get("commit") if isinstance(previous.get("commit"), str) else None
     try:

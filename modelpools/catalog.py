@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import time
@@ -16,7 +15,7 @@ from typing import Any
 from . import log
 from .log import display_url
 from .errors import DataError, FetchError, ModelPoolsError
-from .fileio import dump_json, read_json, write_if_changed
+from .fileio import DEFAULT_READ_LIMIT, dump_json, read_json, write_if_changed
 
 __all__ = [
     "ROUTER_IDS",
@@ -42,7 +41,9 @@ _ZERO = Decimal(0)
 _VALIDATOR_OK = re.compile(r"^[\x20-\x7e]{1,512}$")
 _MAX_NESTING = 32  # upstream pricing/benchmarks objects nest 3 deep; far deeper is junk (and nears recursion limits)
 _MAX_INT = 2 ** 53
-_SURROGATE = re.compile("[\ud800-\udfff]")  # lone UTF-16 halves (from "\\ud800" escapes) cannot be written as UTF-8
+_STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+# An OpenRouter id as the pools schema accepts it (<= 200 chars; every id in the 2025-2026 dumps has this shape).
+_MODEL_ID = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._~-]+(:[A-Za-z0-9._-]+)?\Z")
 
 
 # ---------------------------------------------------------------- pure rules
@@ -122,7 +123,7 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
     if not isinstance(entry, dict):
         return None
     model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip() or model_id != model_id.strip():
+    if not isinstance(model_id, str) or len(model_id) > 200 or not _MODEL_ID.match(model_id):
         return None
     pricing = entry.get("pricing")
     if not isinstance(pricing, dict):
@@ -153,19 +154,25 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
     return record
 
 
-def _cacheable(value: Any, depth: int = 0) -> bool:
-    """True when value can go into the cache as canonical JSON: finite numbers, UTF-8 text, shallow nesting."""
-    if isinstance(value, str):
-        return value.isascii() or _SURROGATE.search(value) is None
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if value is None or isinstance(value, (bool, int)):
-        return True
-    if depth >= _MAX_NESTING:
-        return False
+def _shallow(value: Any, levels: int) -> bool:
+    """True when lists and objects in value nest at most levels deep."""
     if isinstance(value, dict):
-        return all(_cacheable(k, depth + 1) and _cacheable(v, depth + 1) for k, v in value.items())
-    return isinstance(value, list) and all(_cacheable(v, depth + 1) for v in value)
+        return levels > 0 and all(_shallow(v, levels - 1) for v in value.values())
+    if isinstance(value, list):
+        return levels > 0 and all(_shallow(v, levels - 1) for v in value)
+    return True
+
+
+def _cacheable(record: dict[str, Any]) -> bool:
+    """True when record can go into the cache as canonical JSON: finite numbers, UTF-8 text, shallow nesting."""
+    try:
+        text = _STRICT_JSON.encode(record)
+        text.encode("utf-8")
+    except (ValueError, RecursionError):  # NaN/Infinity, a lone surrogate (UnicodeEncodeError), absurd nesting
+        return False
+    # Nesting never exceeds the number of brackets, so only a bracket-heavy record needs the walk.
+    return (text.count("[") + text.count("{") <= _MAX_NESTING
+            or _shallow(record["pricing"], _MAX_NESTING) and _shallow(record.get("benchmarks"), _MAX_NESTING))
 
 
 def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[str, Any]]:
@@ -233,7 +240,9 @@ def _valid_models(doc: Any) -> list[dict[str, Any]] | None:
 def _read_cache(settings) -> list[dict[str, Any]] | None:
     """The cached free models, or None when there is no usable cache."""
     try:
-        doc = read_json(settings.catalog_file, "cached catalog", max_bytes=settings.max_response_bytes)
+        # Our own file, pretty-printed, may exceed the response cap (a lowered cap must not discard a good cache).
+        limit = max(settings.max_response_bytes, DEFAULT_READ_LIMIT)
+        doc = read_json(settings.catalog_file, "cached catalog", max_bytes=limit)
     except DataError:
         return None
     return _valid_models(doc)

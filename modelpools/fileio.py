@@ -74,3 +74,5 @@ def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT) 
             f"{what} at {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "delete it and rebuild"
         ) from None
+    except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long to convert
+        raise DataError(f"{what} at {path} cannot be parsed ({type(exc).__name__}); delete it and rebuild") from None

@@ -126,9 +126,13 @@ def vendor_of(model_id: str) -> str:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a double
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:

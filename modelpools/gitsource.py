@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .errors import GitError, ResponseTooLarge
 
-__all__ = ["git_executable", "head_commit", "is_commit_sha", "run_git", "sync_checkout", "tree_bytes"]
+__all__ = [
+    "clear_stale_locks", "git_executable", "head_commit", "is_commit_sha", "run_git", "sync_checkout", "tree_bytes",
+]
 
 # Config forced on every git call: only the four network/file transports, no hooks, no fsmonitor
 # (a repository-configured fsmonitor command would run code), no automatic gc in the cache dir.
@@ -29,6 +31,9 @@ _SAFE_CONFIG = (
     "init.defaultBranch=main",
 )
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+# Lock files git leaves behind when it is killed (clone_timeout, SIGKILL, power loss); each blocks every later run.
+_GIT_LOCKS = ("index.lock", "shallow.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "config.lock",
+              "packed-refs.lock")
 
 
 def is_commit_sha(ref: str) -> bool:
@@ -73,7 +78,9 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
             argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
-        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network") from None
+        error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network")
+        error.timed_out = True  # sync_checkout does not spend a second timeout on a fresh clone
+        raise error from None
     except OSError as exc:
         raise GitError(f"git {what} could not start: {exc.strerror}") from None
     if proc.returncode != 0:
@@ -121,7 +128,28 @@ def head_commit(git: str, checkout: Path, timeout: float = 60) -> str:
     return run_git(git, ["rev-parse", "--verify", "HEAD^{commit}"], checkout, timeout, "rev-parse")
 
 
+def clear_stale_locks(dest: Path) -> list[str]:
+    """Delete the lock files a killed git left in dest/.git; the caller runs the only git process in dest.
+
+    modelpools runs git in its checkout one command at a time, under the cache lock (tasks.run_stage), so
+    any lock file found before a command is stale: git would otherwise fail "File exists" on every run.
+    """
+    gitdir = dest / ".git"
+    found = [gitdir / name for name in _GIT_LOCKS]
+    if (gitdir / "refs").is_dir() and not (gitdir / "refs").is_symlink():
+        found += sorted((gitdir / "refs").rglob("*.lock"))  # ** never follows symlinks
+    removed = []
+    for path in found:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path.relative_to(gitdir).as_posix())
+    return removed
+
+
 def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+    clear_stale_locks(dest)
     if is_commit_sha(ref):
         try:
             if head_commit(git, dest, timeout) == ref:
@@ -170,8 +198,18 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
 
 
 def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
-    """Update dest in place (shallow fetch + hard reset) or clone it fresh via a temp dir; return the commit."""
+    """Update dest in place (shallow fetch + hard reset), else clone it fresh via a temp dir; return the commit."""
     git = git_executable(url)
     if (dest / ".git").is_dir() and not dest.is_symlink():
-        return _update(git, url, ref, dest, timeout, max_bytes)
+        try:
+            return _update(git, url, ref, dest, timeout, max_bytes)
+        except GitError as exc:
+            if getattr(exc, "timed_out", False):
+                raise
+            # A damaged checkout (bad index, config, HEAD or shallow file) would fail every update; a fresh clone
+            # replaces it only once complete. When the remote is the problem, the clone fails too (quickly).
+            try:
+                return _fresh_clone(git, url, ref, dest, timeout, max_bytes)
+            except GitError:
+                raise exc from None
     return _fresh_clone(git, url, ref, dest, timeout, max_bytes)

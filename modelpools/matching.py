@@ -39,6 +39,7 @@ _DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching patte
     (re.compile(r"-(\d\d)-(\d\d)(?=-|$)"), "md"),
     (re.compile(r"-(\d\d)(\d\d)(?=-|$)"), "4"),
 ]
+BLOCK_LIMIT = 250  # fuzzy pools larger than this are split into (family, versions) blocks; real ones hold < 100
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bmt]|a\d+(?:\.\d+)?b|e\d+b|\d+e)$")
 _VERSION = re.compile(r"^([a-z]*?)(\d+(?:\.\d+)*[a-z]?)$")
 
@@ -257,9 +258,12 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
         by_family[sigs[b.id].family].append(b)
         if _hf_key(b.hugging_face_id):
             by_hf[_hf_key(b.hugging_face_id)].append(b)
-    texts: dict[Any, dict] = {}  # fuzzy choices per vendor and per ("family", word)
+    texts: dict[Any, dict] = {}  # fuzzy choices per vendor and per ("family", word); big pools also per block
     for key, pool in list(by_vendor.items()) + [(("family", k), v) for k, v in by_family.items()]:
         texts[key] = {b.id: sigs[b.id].text for b in pool}
+        if len(pool) > BLOCK_LIMIT:
+            for b in pool:
+                texts.setdefault((key, sigs[b.id].family, sigs[b.id].versions), {})[b.id] = sigs[b.id].text
     tables = (sigs, by_id, by_vendor, index, by_family, by_hf, texts)
     out = []
     for cat in sorted({c.id: c for c in catalog}.values(), key=lambda c: c.id):
@@ -322,9 +326,13 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
         if len(chosen) == 1:
             return Match(cat.id, chosen[0].id, "huggingface", 0.95)
     # Fuzzy: same vendor only; candidates for the maintainer also come from the same model family elsewhere.
+    # A pool over BLOCK_LIMIT is scored only within the query's (family, versions) block: the only models that can
+    # agree on the version (see disagreement), and what keeps 50k x 50k runs linear.
     query = csig.text
-    pool = vendor_pool or by_family.get(csig.family, [])
-    choices = texts.get(csig.vendor) if vendor_pool else texts.get(("family", csig.family))
+    pool_key = csig.vendor if vendor_pool else ("family", csig.family)
+    choices = texts.get(pool_key)
+    if choices is not None and len(choices) > BLOCK_LIMIT:
+        choices = texts.get((pool_key, csig.family, csig.versions))
     found = process.extract(query, choices, scorer=fuzz.token_set_ratio, processor=None,
                             score_cutoff=min(threshold, 50), limit=10) if choices and query else []
     ranked = sorted(((key, int(round(score))) for _text, score, key in found), key=lambda r: (-r[1], r[0]))

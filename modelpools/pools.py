@@ -142,10 +142,37 @@ def _read_optional(path: Path, what: str, key: str, settings: Settings) -> tuple
 
 
 def _previous_doc(path: Path) -> Any:
+    """The previous pools document for the change report; None (first build) when absent or unusable."""
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         return None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        doc = None
+    if not _usable_previous(doc):
+        log.warn(f"previous {path} is unreadable or malformed; replacing it, the change report starts afresh")
+        return None
+    return doc
+
+
+def _usable_previous(doc: Any) -> bool:
+    """True when doc has the shape compare_pools reads: id/tier entries and string-or-null defaults."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("chosenDefaults") or {}, dict):
+        return False
+    if not all(v is None or isinstance(v, str) for v in (doc.get("chosenDefaults") or {}).values()):
+        return False
+    for key in ("models", "unranked"):
+        entries = doc.get(key) or []
+        if not isinstance(entries, list):
+            return False
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                return False
+            if not all(entry.get(k) is None or isinstance(entry.get(k), str) for k in ("tier", "name")):
+                return False
+    return True
 
 
 def report_changes(previous: Any, doc: Mapping[str, Any], settings: Settings) -> dict[str, Any] | None:

@@ -1,11 +1,13 @@
 """doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, pools and validate.
 
 Loading stays cheap: this module reads settings and stats a few files; each stage module (and
-aiohttp, jsonschema, thefuzz with it) is imported only when its action runs.
+aiohttp, jsonschema, thefuzz with it) is imported only when its action runs. Every stage action holds
+the cache-directory lock (modelpools.locking), so concurrent doit runs in one site take turns.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
@@ -46,13 +48,104 @@ class stage_fresh:
         return f"{self.function}({self.settings.cache_path})"
 
 
-def run_stage(module: str, function: str, settings: Settings, task_name: str) -> TaskFailed | None:
-    """doit action: call modelpools.<module>.<function>(settings); expected failures become one-line TaskFailed."""
+def _fingerprint(path: Path) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, _sha256(path)]
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+class targets_intact:
+    """doit up-to-date check: the targets still hold what the task's last successful run left in them.
+
+    doit never looks inside targets, so a cache file truncated or edited by hand would stay broken (and
+    fail every later run) until deleted; with this check the task simply runs again. Cheap: one stat per
+    target, a sha256 only when size or mtime differ (a copied or touched file with the same bytes is intact).
+    """
+
+    KEY = "modelpools:targets"
+
+    def __init__(self, targets: dict[str, Path]) -> None:
+        self.targets = targets  # name as in the task's targets -> absolute path
+
+    def configure_task(self, task: Any) -> None:
+        task.value_savers.append(lambda: {self.KEY: {n: _fingerprint(p) for n, p in self.targets.items()}})
+
+    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
+        saved = (values or {}).get(self.KEY)
+        if not isinstance(saved, dict):
+            return None  # nothing recorded yet: the other checks decide
+        for name, path in self.targets.items():
+            before = saved.get(name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                return False
+            if not isinstance(before, list) or len(before) != 3:
+                return False
+            if [st.st_size, st.st_mtime_ns] != before[:2] and _sha256(path) != before[2]:
+                return False
+        return True
+
+    def __repr__(self) -> str:  # shown by `doit info`
+        return f"targets_intact({', '.join(self.targets)})"
+
+
+def _leftover_names(settings: Settings) -> list[str]:
+    files = (settings.catalog_file, settings.catalog_meta_file, settings.clone_dir, settings.benchmarks_meta_file,
+             settings.benchmark_scores_file, settings.matches_file, settings.pools_file, settings.changes_file)
+    return [path.name for path in files]
+
+
+def _in_cache(filename: Any, settings: Settings) -> bool:
+    if not isinstance(filename, (str, os.PathLike)):
+        return False
+    cache = os.path.abspath(settings.cache_path)
+    return os.path.commonpath([cache, os.path.abspath(filename)]) == cache
+
+
+def run_stage(module: str, function: str, settings: Settings, task_name: str,
+              fresh: stage_fresh | None = None, lock: bool = True) -> TaskFailed | None:
+    """doit action: call modelpools.<module>.<function>(settings) under the cache lock; expected failures
+    (ModelPoolsError, and OSError such as an unwritable cache directory) become a one-line TaskFailed.
+
+    When another run held the lock, a stage with a ``fresh`` check is skipped if that run refreshed it.
+    Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
+    """
+    from .locking import cache_lock, sweep_leftovers
+
     stage = getattr(importlib.import_module(f"modelpools.{module}"), function)
     try:
-        summary = stage(settings)
+        if not lock:  # readers need no lock: every output is replaced atomically
+            summary = stage(settings)
+        else:
+            with cache_lock(settings.cache_path, task_name) as waited:
+                sweep_leftovers(settings.cache_path, _leftover_names(settings))
+                if waited and fresh is not None and fresh():
+                    summary = f"{task_name}: refreshed by a concurrent run; up to date"
+                else:
+                    summary = stage(settings)
     except ModelPoolsError as exc:
         return TaskFailed(f"modelpools {task_name}: {exc}")
+    except OSError as exc:
+        if not _in_cache(exc.filename, settings):
+            raise  # not about the cache directory: a bug or a broken install, keep the traceback
+        return TaskFailed(
+            f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
+            f"check that the cache directory {settings.cache_path} is writable and has space"
+        )
     if summary:
         print(summary, flush=True)
     return None
@@ -71,8 +164,13 @@ def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
         print(f"{tree} removed")
 
 
-def _action(settings: Settings, name: str, module: str, function: str) -> tuple:
-    return (run_stage, (module, function, settings, settings.task_prefix + name))
+def _action(settings: Settings, name: str, module: str, function: str, fresh: stage_fresh | None = None,
+            lock: bool = True) -> tuple:
+    return (run_stage, (module, function, settings, settings.task_prefix + name), {"fresh": fresh, "lock": lock})
+
+
+def _intact(names: list[str], settings: Settings) -> targets_intact:
+    return targets_intact({name: settings.project_dir / name for name in names})
 
 
 def _local(path: Path, settings: Settings) -> str:
@@ -98,11 +196,13 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
-        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog")],
+        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog",
+                            stage_fresh("catalog", "catalog_is_fresh", settings))],
         "targets": [catalog, catalog_meta],
         "uptodate": [
             stage_fresh("catalog", "catalog_is_fresh", settings),
             config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
+            _intact([catalog, catalog_meta], settings),
         ],
         "clean": True,
         "verbosity": 2,
@@ -110,11 +210,13 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
-        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks")],
+        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks",
+                            stage_fresh("benchmarks", "benchmarks_are_fresh", settings))],
         "targets": [scores, scores_meta],
         "uptodate": [
             stage_fresh("benchmarks", "benchmarks_are_fresh", settings),
             config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
+            _intact([scores, scores_meta], settings),
         ],
         "clean": [(remove_outputs, ([scores, scores_meta], settings.clone_dir, settings.cache_path))],
         "verbosity": 2,
@@ -125,7 +227,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "actions": [_action(settings, "match", "matching", "build_matches")],
         "file_dep": [catalog, scores, *overrides],
         "targets": [matches],
-        "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS))],
+        "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS)), _intact([matches], settings)],
         "clean": True,
         "verbosity": 2,
     }
@@ -141,14 +243,17 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             *overrides,
         ],
         "targets": [pools, _local(settings.changes_file, settings)],
-        "uptodate": [config_changed(settings_fingerprint(settings, POOLS_KEYS))],
+        "uptodate": [
+            config_changed(settings_fingerprint(settings, POOLS_KEYS)),
+            _intact([pools, _local(settings.changes_file, settings)], settings),
+        ],
         "clean": True,
         "verbosity": 2,
     }
     yield {
         "basename": prefix + "validate",
         "doc": "Check the pools file on disk: schema and invariants (for CI)",
-        "actions": [_action(settings, "validate", "validation", "validate_pools_file")],
+        "actions": [_action(settings, "validate", "validation", "validate_pools_file", lock=False)],
         "uptodate": [False],
         "verbosity": 2,
     }

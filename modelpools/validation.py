@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping
@@ -65,6 +67,19 @@ def _check_schema(doc: Any) -> None:
 
     first = min(errors, key=key)
     raise _invalid(first.absolute_path, first.message)
+
+
+def _check_numbers(value: Any, parts: tuple = ()) -> None:
+    """Every number finite and within a double (JSON readers elsewhere hold no more); NaN passes the schema's bounds."""
+    if isinstance(value, float) and not math.isfinite(value) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max):
+        raise _invalid(parts, "is not a finite number (NaN, Infinity or beyond a double)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_numbers(item, parts + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_numbers(item, parts + (i,))
 
 
 def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | None) -> None:
@@ -150,6 +165,7 @@ def _check_summary(doc: Mapping[str, Any]) -> None:
 def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None) -> None:
     """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid."""
     _check_schema(doc)
+    _check_numbers(doc)
     _check_ids_and_ranks(doc, catalog_ids)
     _check_tiers(doc)
     _check_defaults(doc)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 from collections.abc import Callable
@@ -19,7 +21,9 @@ class Reply:
 
     stall: seconds to wait before answering (released early when the server stops);
     truncate_at: send only this many body bytes while Content-Length announces the full body, then close;
-    content_length: False to omit Content-Length (the body then ends when the connection closes).
+    content_length: False to omit Content-Length (the body then ends when the connection closes);
+    reset: close the connection with a TCP reset right after reading the request, without any response;
+    repeat: send the body this many times (a big body without a big buffer; Content-Length counts all of it).
     """
 
     status: int = 200
@@ -29,15 +33,18 @@ class Reply:
     stall: float = 0.0
     truncate_at: int | None = None
     content_length: bool = True
+    reset: bool = False
+    repeat: int = 1
 
 
 @dataclass
 class Seen:
-    """One request the server received."""
+    """One request the server received; ``sent`` counts the body bytes the server managed to write."""
 
     method: str
     path: str
     headers: dict[str, str]
+    sent: int = 0
 
 
 class LoopbackServer:
@@ -83,21 +90,29 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                reply = server._next(Seen("GET", self.path, {k: v for k, v in self.headers.items()}))
+                seen = Seen("GET", self.path, {k: v for k, v in self.headers.items()})
+                reply = server._next(seen)
                 if reply.stall and server._stop.wait(reply.stall):
+                    return
+                if reply.reset:  # SO_LINGER 0: close() sends RST instead of FIN
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
                     return
                 try:
                     self.send_response(reply.status)
                     if reply.status not in (204, 304):
                         self.send_header("Content-Type", reply.content_type)
                         if reply.content_length:
-                            self.send_header("Content-Length", str(len(reply.body)))
+                            self.send_header("Content-Length", str(len(reply.body) * reply.repeat))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
                     if reply.status not in (204, 304):
                         body = reply.body if reply.truncate_at is None else reply.body[: reply.truncate_at]
-                        self.wfile.write(body)
+                        for _ in range(reply.repeat):
+                            self.wfile.write(body)
+                            seen.sent += len(body)
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -116,6 +131,49 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (a stalled git:// remote)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.05)
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._sock.getsockname()[1]
+
+    def url(self, path: str = "/llm-leaderboard.git") -> str:
+        """A git:// URL on this server."""
+        return f"git://127.0.0.1:{self.port}{path}"
+
+    @property
+    def accepted(self) -> int:
+        return len(self._held)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # timeout: look at the stop flag again
+                continue
+            self._held.append(conn)  # kept open, never read from, never answered
+
+    def start(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
 
 
 LLM_STATS_OLD = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-df1d14e"
