@@ -7,17 +7,19 @@ import sys
 import time
 from pathlib import Path
 
-from modelpools.benchmarks import parse_checkout, scores_document
+from modelpools.benchmarks import scores_document, unscored_code_benchmarks
 from modelpools.fileio import dump_json
+from modelpools.llmstats import parse_checkout
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm-stats"
 SNAPSHOTS = ("JonathanChavezTamales-24a9ccf", "JonathanChavezTamales-df1d14e")
 
 
 def run_once(root: Path) -> tuple[float, int, int]:
-    """Seconds to parse, score and serialize one checkout; (seconds, models, bytes)."""
+    """Seconds to parse, score and serialize one checkout (what the stage does after git); (seconds, models, bytes)."""
     start = time.perf_counter()
-    layout, models, _problems = parse_checkout(root)
+    layout, models, problems = parse_checkout(root)
+    unscored_code_benchmarks(root, problems)  # reads data/benchmarks/*.json in the new layout
     data = dump_json(scores_document("bench", None, layout, models))
     return time.perf_counter() - start, len(models), len(data)
 

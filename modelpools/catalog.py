@@ -16,6 +16,7 @@ from . import log
 from .log import display_url
 from .errors import DataError, FetchError, ModelPoolsError
 from .fileio import DEFAULT_READ_LIMIT, dump_json, read_json, write_if_changed
+from .resources import CATALOG_SNAPSHOT
 
 __all__ = [
     "ROUTER_IDS",
@@ -29,12 +30,14 @@ __all__ = [
     "main",
     "normalize_model",
     "parse_body",
+    "prices_are_zero",
     "refresh_catalog",
     "select_free_models",
+    "select_reference_scores",
 ]
 
 SCHEMA_VERSION = 1
-SNAPSHOT_FILE = Path(__file__).resolve().parent / "data" / "openrouter-snapshot.json"
+SNAPSHOT_FILE = CATALOG_SNAPSHOT
 # Ids that route to other models: never a model of their own, even when priced at zero.
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
 _ZERO = Decimal(0)
@@ -75,6 +78,13 @@ def is_router(entry: Mapping[str, Any]) -> bool:
         return True
     prices = _scalar_prices(entry) or {}
     return any((p := _price(v)) is not None and p < 0 for v in prices.values())
+
+
+def prices_are_zero(pricing: Any) -> bool:
+    """True when a pricing object's prompt and completion prices are both zero (a missing price counts as zero)."""
+    return isinstance(pricing, Mapping) and all(
+        not isinstance(pricing.get(key), (list, dict)) and _price(pricing.get(key)) == _ZERO
+        for key in ("prompt", "completion"))
 
 
 def is_free_model(entry: Mapping[str, Any]) -> bool:
@@ -195,6 +205,44 @@ def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[s
     return [chosen[key] for key in sorted(chosen)]
 
 
+def _coding_index(entry: Mapping[str, Any]) -> float | int | None:
+    """benchmarks.artificial_analysis.coding_index when it is a number in 0-100, else None."""
+    benchmarks = entry.get("benchmarks")
+    aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, dict) else None
+    value = aa.get("coding_index") if isinstance(aa, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if 0 <= value <= 100 else None  # also rejects NaN
+
+
+def select_reference_scores(body: Any) -> list[dict[str, Any]]:
+    """Every text model of an upstream body (free or paid) with an Artificial Analysis coding_index, sorted by id.
+
+    Compact records {id, name, canonical_slug, hugging_face_id, created, coding_index}: the common points on which
+    the pools stage calibrates the other score sources onto the catalog's index.
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise DataError("the catalog body has no 'data' list")
+    chosen: dict[str, dict[str, Any]] = {}
+    for entry in body["data"]:
+        record = normalize_model(entry)
+        if record is None or is_router(entry) or not is_text_model(entry):
+            continue
+        value = _coding_index(entry)
+        if value is None:
+            continue
+        reference = {key: record[key] for key in ("id", "name", "canonical_slug", "hugging_face_id", "created")}
+        reference["coding_index"] = value
+        try:
+            text = dump_json(reference)
+        except (ValueError, UnicodeEncodeError):  # a lone surrogate in a name
+            continue
+        previous = chosen.get(reference["id"])
+        if previous is None or text < dump_json(previous):  # duplicate ids: the same one whatever the order
+            chosen[reference["id"]] = reference
+    return [chosen[key] for key in sorted(chosen)]
+
+
 def parse_body(raw: bytes, where: str) -> Any:
     """JSON from an upstream body; DataError naming where for empty, HTML, non-UTF-8 or malformed bodies."""
     head = raw[:512].lstrip().lower()
@@ -237,19 +285,20 @@ def _valid_models(doc: Any) -> list[dict[str, Any]] | None:
     return models
 
 
-def _read_cache(settings) -> list[dict[str, Any]] | None:
-    """The cached free models, or None when there is no usable cache."""
+def _read_cache_doc(settings) -> dict[str, Any] | None:
+    """The cache document when it is usable (a models list), else None."""
     try:
         # Our own file, pretty-printed, may exceed the response cap (a lowered cap must not discard a good cache).
         limit = max(settings.max_response_bytes, DEFAULT_READ_LIMIT)
         doc = read_json(settings.catalog_file, "cached catalog", max_bytes=limit)
     except DataError:
         return None
-    return _valid_models(doc)
+    return doc if _valid_models(doc) is not None else None
 
 
-def _write_cache(settings, models: list[dict[str, Any]]) -> None:
-    write_if_changed(settings.catalog_file, dump_json({"schemaVersion": SCHEMA_VERSION, "models": models}))
+def _write_cache(settings, models: list[dict[str, Any]], reference: list[dict[str, Any]]) -> None:
+    doc = {"schemaVersion": SCHEMA_VERSION, "models": models, "referenceScores": reference}
+    write_if_changed(settings.catalog_file, dump_json(doc))
 
 
 def _source(settings) -> str:
@@ -342,7 +391,7 @@ def _snapshot_date() -> str:
 
 def _install_snapshot(settings, meta: Mapping[str, Any], now: float, reason: str) -> str:
     snapshot = _load_snapshot()
-    _write_cache(settings, snapshot["models"])
+    _write_cache(settings, snapshot["models"], snapshot.get("referenceScores") or [])
     _write_meta(
         settings,
         meta,
@@ -399,11 +448,13 @@ def refresh_catalog(settings, *, sleep=None, policy=None, clock: Callable[[], fl
 
     now = clock()
     meta = _read_meta(settings)
-    cache = _read_cache(settings)
+    cache_doc = _read_cache_doc(settings)
+    cache = cache_doc["models"] if cache_doc is not None else None
     if settings.offline:
         return _offline(settings, meta, cache, now)
     where = _source(settings)
-    sent = _validators(settings, meta, cache)
+    # A cache written before referenceScores existed is refetched in full, so a 304 cannot keep it without them.
+    sent = _validators(settings, meta, cache) if cache_doc and "referenceScores" in cache_doc else {}
     try:
         response = fetch_sync(
             settings.openrouter_url,
@@ -430,9 +481,10 @@ def refresh_catalog(settings, *, sleep=None, policy=None, clock: Callable[[], fl
         body = parse_body(response.body, where)
         models = select_free_models(body, settings.include_non_text)
         _check_shrink(models, cache, meta, where, settings.catalog_file)
+        reference = select_reference_scores(body)
     except ModelPoolsError as exc:
         return _fall_back(settings, meta, cache, now, exc)
-    _write_cache(settings, models)
+    _write_cache(settings, models, reference)
     _write_meta(
         settings,
         meta,
@@ -484,13 +536,14 @@ def _offline(settings, meta, cache, now: float) -> str:
 
 
 def build_snapshot(body: Any, captured: str, source: str) -> dict[str, Any]:
-    """The bundled-snapshot document: the cache form plus capturedAt and source."""
+    """The bundled-snapshot document: the cache form (free models and referenceScores) plus capturedAt and source."""
     if _parse_day(captured) is None:
         raise DataError(f"capture date {captured!r} is not YYYY-MM-DD")
     models = select_free_models(body, include_non_text=False)
     if not models:
         raise DataError(f"the catalog from {source} lists no free models; refusing to write an empty snapshot")
-    return {"schemaVersion": SCHEMA_VERSION, "capturedAt": captured, "source": source, "models": models}
+    return {"schemaVersion": SCHEMA_VERSION, "capturedAt": captured, "source": source, "models": models,
+            "referenceScores": select_reference_scores(body)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"modelpools: error: {exc}", file=sys.stderr, flush=True)
         return 1
     state = "written" if written else "unchanged"
-    print(f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, captured {captured})")
+    print(f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, "
+          f"{len(snapshot['referenceScores'])} reference scores, captured {captured})")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .errors import DataError, ModelPoolsError
+from .log import display_url
 
 __all__ = ["main", "build_parser", "health_checks"]
 
@@ -243,8 +244,9 @@ def health_checks(settings: Any, now: float) -> list[dict]:
                 add("expiry", "warn" if expiring else "ok",
                     "; ".join(_expiry(e) for e in expiring) or "no model expires soon")
     for name, path, ttl, source in (
-            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url),
-            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl, settings.benchmarks_repo)):
+            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, display_url(settings.openrouter_url)),
+            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl,
+             display_url(settings.benchmarks_repo))):
         if not path.is_file():
             add(name, "warn", f"no meta file at {path}")
             continue

@@ -4,32 +4,44 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from .scoring import CuratedScore
 
 __all__ = [
     "SOURCES",
     "SOURCE_WEIGHTS",
     "MIN_FIT_POINTS",
+    "BORROWS",
+    "UNCALIBRATED",
     "ScoreSource",
     "MatchInfo",
     "Calibration",
-    "CuratedEntry",
     "FusedModel",
     "base_id",
     "vendor_of",
     "collect_raw_scores",
+    "common_points",
     "fit_calibration",
     "choose_reference",
+    "calibrate_sources",
     "fuse_scores",
 ]
 
-# Source names in priority order: the first one scoring >= MIN_FIT_POINTS catalog models is the reference scale.
+# Source names in priority order: the first one scoring >= MIN_FIT_POINTS models is the reference scale.
 SOURCES = ("artificial_analysis", "llm-stats", "curated")
 # Base weight of each source in the weighted mean (times the per-model confidence).
 SOURCE_WEIGHTS = {"artificial_analysis": 1.0, "llm-stats": 1.0, "curated": 0.5}
-# Fewer common models than this with the reference: the source is left uncalibrated (identity).
+# Fewer common models than this with the reference: no direct fit.
 MIN_FIT_POINTS = 3
+# Curated scores are the codingScore formula applied to one aider-polyglot result, the same formula as LLM-Stats
+# scores: without a direct fit of its own, curated uses llm-stats' mapping onto the reference (method "via-llm-stats").
+BORROWS = {"curated": "llm-stats"}
+UNCALIBRATED = "uncalibrated"
+_DIRECT = ("reference", "linear", "offset")
 _NO_MATCH_METHOD = "none"
+_AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,6 @@ class ScoreSource:
     calibrated: float
     ref: str
     weight: float
-    calibrated_ok: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
@@ -67,10 +78,15 @@ class Calibration:
     """How one source maps onto the reference scale: calibrated = slope * raw + intercept (then clamped)."""
 
     source: str
-    method: str  # "reference" | "linear" | "offset" | "identity"
+    method: str  # "reference" | "linear" | "offset" | "via-llm-stats" | "uncalibrated"
     points: int
     slope: float = 1.0
     intercept: float = 0.0
+
+    @property
+    def usable(self) -> bool:
+        """False for a source left on its own scale: its scores are never mixed with calibrated ones."""
+        return self.method != UNCALIBRATED
 
     def apply(self, raw: float) -> float:
         """raw mapped onto the reference scale, clamped to 0-100 and rounded to 2 decimals."""
@@ -83,19 +99,8 @@ class Calibration:
 
 
 @dataclass(frozen=True)
-class CuratedEntry:
-    """A hand-curated coding score for one or more base OpenRouter ids."""
-
-    openrouter_ids: tuple[str, ...]
-    name: str
-    coding_score: float
-    source: str
-    source_url: str = ""
-
-
-@dataclass(frozen=True)
 class FusedModel:
-    """One catalog model with its fused coding score (None when no source scores it, with a reason)."""
+    """One catalog model with its fused coding score (None when no calibrated source scores it, with a reason)."""
 
     id: str
     name: str
@@ -139,41 +144,109 @@ def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:
     if not entry:
         return MatchInfo()
     confidence = _number(entry.get("confidence")) or 0.0
-    return MatchInfo(entry.get("benchmarkId"), str(entry.get("method") or _NO_MATCH_METHOD),
+    bid = entry.get("benchmarkId")
+    return MatchInfo(bid if isinstance(bid, str) else None, str(entry.get("method") or _NO_MATCH_METHOD),
                      round(min(1.0, max(0.0, confidence)), 4))
+
+
+def _match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
+    return {m["id"]: _match_of(m) for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
+
+
+def _aa_index(model: Mapping[str, Any]) -> float | None:
+    benchmarks = model.get("benchmarks")
+    aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
+    return _number(aa.get("coding_index")) if isinstance(aa, Mapping) else None
+
+
+def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
+    out: dict[str, CuratedScore] = {}
+    for entry in sorted(curated, key=lambda e: (e.name, tuple(e.openrouter_ids))):
+        if _number(entry.coding_score) is not None:
+            for oid in entry.openrouter_ids:
+                out.setdefault(base_id(oid), entry)
+    return out
+
+
+def _curated_ref(entry: CuratedScore) -> str:
+    return "curated:" + (entry.source_url or entry.source or entry.name)
+
+
+def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) -> tuple[float, Mapping] | None:
+    scored = bench.get(match.benchmark_id) if match and match.benchmark_id else None
+    value = _number(scored.get("codingScore")) if isinstance(scored, Mapping) else None
+    return (value, scored) if value is not None else None
 
 
 def collect_raw_scores(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Iterable[Mapping[str, Any]],
     matches: Mapping[str, MatchInfo],
-    curated: Iterable[CuratedEntry],
+    curated: Iterable[CuratedScore],
 ) -> dict[str, dict[str, _Raw]]:
     """Source -> catalog id -> raw score, for every source that scores the model."""
     bench = {m.get("id"): m for m in benchmark_models}
-    curated_by_base: dict[str, CuratedEntry] = {}
-    for entry in sorted(curated, key=lambda e: (e.name, e.openrouter_ids)):
-        for oid in entry.openrouter_ids:
-            curated_by_base.setdefault(base_id(oid), entry)
+    curated_by_base = _curated_index(curated)
     out: dict[str, dict[str, _Raw]] = {name: {} for name in SOURCES}
     for model in catalog_models:
         mid = model["id"]
-        aa = ((model.get("benchmarks") or {}).get("artificial_analysis") or {})
-        value = _number(aa.get("coding_index")) if isinstance(aa, Mapping) else None
+        value = _aa_index(model)
         if value is not None:
-            out["artificial_analysis"][mid] = _Raw(value, "openrouter:benchmarks.artificial_analysis.coding_index", 1.0)
+            out["artificial_analysis"][mid] = _Raw(value, _AA_REF, 1.0)
         match = matches.get(mid, MatchInfo())
-        scored = bench.get(match.benchmark_id) if match.benchmark_id else None
-        value = _number(scored.get("codingScore")) if scored else None
-        if value is not None:
+        found = _llm_stats(match, bench)
+        if found is not None:
+            value, scored = found
             coverage = _number(scored.get("coverage")) or 0.0
             out["llm-stats"][mid] = _Raw(value, f"llm-stats:{match.benchmark_id}",
                                          round(match.confidence * min(1.0, max(0.0, coverage)), 4))
         entry = curated_by_base.get(base_id(mid))
-        if entry is not None and _number(entry.coding_score) is not None:
-            ref = "curated:" + (entry.source_url or entry.source or entry.name)
-            out["curated"][mid] = _Raw(float(entry.coding_score), ref, 1.0)
+        if entry is not None:
+            out["curated"][mid] = _Raw(float(entry.coding_score), _curated_ref(entry), 1.0)
     return out
+
+
+def _score_rows(
+    catalog_models: Sequence[Mapping[str, Any]],
+    reference_scores: Iterable[Any],
+    bench: Mapping[str, Mapping[str, Any]],
+    matches: Mapping[str, MatchInfo],
+    reference_matches: Mapping[str, MatchInfo],
+    curated_by_base: Mapping[str, CuratedScore],
+) -> dict[str, dict[str, tuple[float, str]]]:
+    """Base id -> source -> (value, identity) over the free models and the catalog's reference entries.
+
+    identity names what was measured (the base id for the catalog index, the benchmark model, the curated entry),
+    so one measurement counts once however many catalog ids (``:free``, ``:batch``) lead to it.
+    """
+    entries = [(m["id"], _aa_index(m), matches.get(m["id"])) for m in catalog_models]
+    references = sorted((r for r in reference_scores if isinstance(r, Mapping) and isinstance(r.get("id"), str)),
+                        key=lambda r: r["id"])
+    entries += [(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"])) for r in references]
+    rows: dict[str, dict[str, tuple[float, str]]] = {}
+    for mid, aa, match in entries:
+        key = base_id(mid)
+        row = rows.setdefault(key, {})
+        if aa is not None:
+            row.setdefault("artificial_analysis", (aa, key))
+        found = _llm_stats(match, bench)
+        if found is not None:
+            row.setdefault("llm-stats", (found[0], f"llm-stats:{match.benchmark_id}"))
+        entry = curated_by_base.get(key)
+        if entry is not None:
+            row.setdefault("curated", (float(entry.coding_score), _curated_ref(entry) + "#" + entry.name))
+    return rows
+
+
+def common_points(rows: Mapping[str, Mapping[str, tuple[float, str]]], source: str,
+                  reference: str) -> list[tuple[float, float]]:
+    """(source value, reference value) for every model both score; one point per pair of measurements."""
+    points: dict[tuple[str, str], tuple[float, float]] = {}
+    for key in sorted(rows):
+        row = rows[key]
+        if source in row and reference in row:
+            points.setdefault((row[source][1], row[reference][1]), (row[source][0], row[reference][0]))
+    return [points[k] for k in sorted(points)]
 
 
 def _median(values: Sequence[float]) -> float:
@@ -183,10 +256,11 @@ def _median(values: Sequence[float]) -> float:
 
 
 def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> Calibration:
-    """Map (raw, reference) pairs: least squares line when >= MIN_FIT_POINTS with positive slope, else median offset."""
+    """Map (raw, reference) pairs: least squares line when >= MIN_FIT_POINTS with positive slope, else median offset;
+    fewer pairs: uncalibrated."""
     n = len(pairs)
     if n < MIN_FIT_POINTS:
-        return Calibration(source, "identity", n)
+        return Calibration(source, UNCALIBRATED, n)
     xs = [p[0] for p in pairs]
     ys = [p[1] for p in pairs]
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
@@ -198,27 +272,48 @@ def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> Calibr
     return Calibration(source, "offset", n, 1.0, _median([y - x for x, y in pairs]))
 
 
-def choose_reference(raw: Mapping[str, Mapping[str, _Raw]]) -> str | None:
-    """The reference source: first in SOURCES scoring >= MIN_FIT_POINTS models, else the one scoring most."""
+def choose_reference(scored: Mapping[str, Any]) -> str | None:
+    """The reference source: first in SOURCES scoring >= MIN_FIT_POINTS models, else the one scoring most.
+
+    ``scored`` maps a source to the models it scores (anything with a length).
+    """
     for name in SOURCES:
-        if len(raw.get(name, {})) >= MIN_FIT_POINTS:
+        if len(scored.get(name, ())) >= MIN_FIT_POINTS:
             return name
-    best = max(SOURCES, key=lambda name: (len(raw.get(name, {})), -SOURCES.index(name)))
-    return best if raw.get(best) else None
+    best = max(SOURCES, key=lambda name: (len(scored.get(name, ())), -SOURCES.index(name)))
+    return best if scored.get(best) else None
 
 
-def _calibrations(raw: Mapping[str, Mapping[str, _Raw]], reference: str | None) -> dict[str, Calibration]:
+def calibrate_sources(rows: Mapping[str, Mapping[str, tuple[float, str]]]) -> dict[str, Calibration]:
+    """The calibration of every source scoring any model: the reference, a direct fit, a borrowed one, or none."""
+    scored = {name: [k for k, row in rows.items() if name in row] for name in SOURCES}
+    reference = choose_reference(scored)
     out: dict[str, Calibration] = {}
     for name in SOURCES:
-        if not raw.get(name):
+        if not scored[name]:
             continue
         if name == reference:
-            out[name] = Calibration(name, "reference", len(raw[name]))
-            continue
-        ref_scores = raw.get(reference, {}) if reference else {}
-        common = sorted(set(raw[name]) & set(ref_scores))
-        out[name] = fit_calibration(name, [(raw[name][i].value, ref_scores[i].value) for i in common])
+            out[name] = Calibration(name, "reference", len(scored[name]))
+        else:
+            out[name] = fit_calibration(name, common_points(rows, name, reference) if reference else [])
+    for name, partner in BORROWS.items():
+        if name in out and not out[name].usable and partner in out and out[partner].method in _DIRECT:
+            lender = out[partner]
+            out[name] = Calibration(name, f"via-{partner}", lender.points, lender.slope, lender.intercept)
     return out
+
+
+def _reference_of(calibrations: Mapping[str, Calibration]) -> str:
+    return next((c.source for c in calibrations.values() if c.method == "reference"), "the reference")
+
+
+def _uncalibrated_reason(names: Iterable[str], calibrations: Mapping[str, Calibration]) -> str:
+    reference = _reference_of(calibrations)
+    parts = []
+    for name in names:
+        n = calibrations[name].points
+        parts.append(f"{name}: {n} common model{'' if n == 1 else 's'} with {reference}, need {MIN_FIT_POINTS}")
+    return f"score only on an uncalibrated scale ({'; '.join(parts)})"
 
 
 def _reason(match: MatchInfo, benchmark_ids: set[str]) -> str:
@@ -231,47 +326,65 @@ def _reason(match: MatchInfo, benchmark_ids: set[str]) -> str:
     return f"no coding score: no catalog coding_index, {bench}, no curated score"
 
 
+def _context(model: Mapping[str, Any]) -> int:
+    value = model.get("context_length")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def fuse_scores(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Sequence[Mapping[str, Any]],
     match_entries: Iterable[Mapping[str, Any]],
-    curated: Iterable[CuratedEntry],
+    curated: Iterable[CuratedScore],
+    reference_scores: Iterable[Mapping[str, Any]] = (),
+    reference_matches: Iterable[Mapping[str, Any]] = (),
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
-    """Every catalog model (sorted by id) with its fused score, plus the calibration used for each source."""
+    """Every catalog model (sorted by id) with its fused score, plus the calibration used for each source.
+
+    Calibration points come from every model two sources both score: the free catalog models plus the catalog's
+    ``referenceScores`` (non-free models with a coding_index) and their benchmark matches (``reference_matches``).
+    """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
-    matches = {m["id"]: _match_of(m) for m in match_entries if isinstance(m, Mapping) and "id" in m}
-    raw = collect_raw_scores(catalog_models, benchmark_models, matches, curated)
-    calibrations = _calibrations(raw, choose_reference(raw))
-    benchmark_ids = {m.get("id") for m in benchmark_models}
+    curated = list(curated)
+    matches = _match_map(match_entries)
+    bench = {m.get("id"): m for m in benchmark_models if isinstance(m, Mapping)}
+    raw = collect_raw_scores(catalog_models, bench.values(), matches, curated)
+    rows = _score_rows(catalog_models, reference_scores, bench, matches, _match_map(reference_matches),
+                       _curated_index(curated))
+    calibrations = calibrate_sources(rows)
     fused: list[FusedModel] = []
     for model in catalog_models:
         mid = model["id"]
+        found = [name for name in SOURCES if mid in raw[name]]
         sources = tuple(
             ScoreSource(name, raw[name][mid].value, calibrations[name].apply(raw[name][mid].value), raw[name][mid].ref,
-                        round(SOURCE_WEIGHTS[name] * raw[name][mid].confidence, 4),
-                        calibrations[name].method != "identity")
-            for name in SOURCES if mid in raw[name]
+                        round(SOURCE_WEIGHTS[name] * raw[name][mid].confidence, 4))
+            for name in found if calibrations[name].usable
         )
-        usable = [s for s in sources if s.calibrated_ok] or list(sources)
         score = None
-        if usable:
-            total = sum(s.weight for s in usable)
+        if sources:
+            total = sum(s.weight for s in sources)
             if total > 0:
-                score = sum(s.calibrated * s.weight for s in usable) / total
+                score = sum(s.calibrated * s.weight for s in sources) / total
             else:
-                score = sum(s.calibrated for s in usable) / len(usable)
+                score = sum(s.calibrated for s in sources) / len(sources)
             score = round(min(100.0, max(0.0, score)), 2)
         match = matches.get(mid, MatchInfo())
-        context = model.get("context_length")
+        if score is not None:
+            reason = None
+        elif found:
+            reason = _uncalibrated_reason(found, calibrations)
+        else:
+            reason = _reason(match, set(bench))
         fused.append(FusedModel(
             id=mid,
             name=str(model.get("name") or mid),
             vendor=vendor_of(mid),
-            context_length=context if isinstance(context, int) and not isinstance(context, bool) and context > 0 else 0,
+            context_length=_context(model),
             expiration_date=model.get("expiration_date") or None,
             coding_score=score,
             sources=sources,
             match=match,
-            reason=None if score is not None else _reason(match, benchmark_ids),
+            reason=reason,
         ))
     return fused, calibrations

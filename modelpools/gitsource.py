@@ -7,16 +7,25 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import GitError, ResponseTooLarge
+from .errors import DataError, GitError, ResponseTooLarge
+from .log import display_url
 
 __all__ = [
-    "clear_stale_locks", "git_executable", "head_commit", "is_commit_sha", "run_git", "sync_checkout", "tree_bytes",
+    "UnexpectedLayout", "clear_stale_locks", "git_executable", "head_commit", "is_commit_sha", "redact", "run_git",
+    "sync_checkout", "tree_bytes",
 ]
 
+
+class UnexpectedLayout(DataError):
+    """The fetched commit has none of the directory layouts the caller reads; the checkout was left as it was."""
+
+
 # Config forced on every git call: only the four network/file transports, no hooks, no fsmonitor
-# (a repository-configured fsmonitor command would run code), no automatic gc in the cache dir.
+# (a repository-configured fsmonitor command would run code), no automatic gc in the cache dir, and no
+# git-lfs filter even when the user's ~/.gitconfig installs one (it would run git-lfs and download LFS objects).
 _SAFE_CONFIG = (
     "protocol.allow=never",
     "protocol.https.allow=always",
@@ -29,8 +38,12 @@ _SAFE_CONFIG = (
     "gc.auto=0",
     "advice.detachedHead=false",
     "init.defaultBranch=main",
+    "filter.lfs.smudge=",
+    "filter.lfs.process=",
+    "filter.lfs.required=false",
 )
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")  # the user:password@ part of a URL
 # Lock files git leaves behind when it is killed (clone_timeout, SIGKILL, power loss); each blocks every later run.
 _GIT_LOCKS = ("index.lock", "shallow.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "config.lock",
               "packed-refs.lock")
@@ -41,12 +54,17 @@ def is_commit_sha(ref: str) -> bool:
     return bool(_SHA.match(ref or ""))
 
 
+def redact(text: str) -> str:
+    """text with the user:password part of every URL in it replaced by ``***`` (as log.display_url does)."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def git_executable(repo_url: str) -> str:
     """The path of git, or GitError saying how to proceed without it."""
     path = shutil.which("git")
     if path is None:
         raise GitError(
-            f"git is not installed (needed to fetch benchmark data from {repo_url}); "
+            f"git is not installed (needed to fetch benchmark data from {display_url(repo_url)}); "
             "install git or set MODELPOOLS_OFFLINE=1"
         )
     return path
@@ -60,6 +78,7 @@ def _env() -> dict[str, str]:
         GIT_ASKPASS="true",
         SSH_ASKPASS="true",
         GIT_TEMPLATE_DIR="",  # no template hooks copied into new repositories
+        GIT_LFS_SKIP_SMUDGE="1",  # should a git-lfs filter still run, it leaves pointer files alone
         LC_ALL="C",
     )
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS"):
@@ -87,7 +106,7 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
         lines = [ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
         fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
         detail = (fatal or lines or [f"exit status {proc.returncode}"])[0]
-        raise GitError(f"git {what} failed: {detail}")
+        raise GitError(f"git {what} failed: {redact(detail)}")  # git may echo a URL with its password
     return proc.stdout.decode("utf-8", "replace").strip()
 
 
@@ -118,9 +137,27 @@ def _check_size(git: str, checkout: Path, rev: str, timeout: float, max_bytes: i
     tree = tree_bytes(git, checkout, rev, timeout)
     if max(packed, tree) > max_bytes:
         raise ResponseTooLarge(
-            f"benchmark repository {url} at {rev[:12]} is {max(packed, tree)} bytes, more than max_checkout_bytes "
-            f"({max_bytes}); raise max_checkout_bytes or point benchmarks_repo elsewhere"
+            f"benchmark repository {display_url(url)} at {rev[:12]} is {max(packed, tree)} bytes, more than "
+            f"max_checkout_bytes ({max_bytes}); raise max_checkout_bytes or point benchmarks_repo elsewhere"
         )
+
+
+def _check_layout(git: str, checkout: Path, rev: str, timeout: float, url: str,
+                  layouts: Mapping[str, Sequence[str]] | None) -> None:
+    """UnexpectedLayout unless rev's tree has every directory of at least one layout (read from git, not the disk)."""
+    if not layouts:
+        return
+    wanted = sorted({path for paths in layouts.values() for path in paths})
+    listing = run_git(git, ["ls-tree", "-d", "--full-tree", "--name-only", rev, "--", *wanted], checkout, timeout,
+                      "ls-tree")
+    trees = set(listing.splitlines())  # -d: tree entries only, so a symlink or file of that name does not count
+    if any(all(path in trees for path in paths) for paths in layouts.values()):
+        return
+    expected = ", or ".join(" + ".join(f"{path}/" for path in paths) for paths in layouts.values())
+    raise UnexpectedLayout(
+        f"benchmark repository {display_url(url)} at {rev[:12]} has none of the expected layouts ({expected}); "
+        "check benchmarks_repo/benchmarks_ref"
+    )
 
 
 def head_commit(git: str, checkout: Path, timeout: float = 60) -> str:
@@ -148,7 +185,15 @@ def clear_stale_locks(dest: Path) -> list[str]:
     return removed
 
 
-def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+def _set_origin(git: str, url: str, checkout: Path, timeout: float) -> None:
+    """Record the URL without its password as origin (for people looking at the cache; fetches name the URL)."""
+    shown = display_url(url)
+    if run_git(git, ["config", "--get", "remote.origin.url"], checkout, timeout, "config") != shown:
+        run_git(git, ["remote", "set-url", "--", "origin", shown], checkout, timeout, "remote set-url")
+
+
+def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
+            layouts: Mapping[str, Sequence[str]] | None) -> str:
     clear_stale_locks(dest)
     if is_commit_sha(ref):
         try:
@@ -156,33 +201,36 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
                 return ref  # a commit id never moves: nothing to fetch
         except GitError:
             pass
-    current_url = run_git(git, ["config", "--get", "remote.origin.url"], dest, timeout, "config")
-    if current_url != url:
-        run_git(git, ["remote", "set-url", "--", "origin", url], dest, timeout, "remote set-url")
-    run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", "origin", ref or "HEAD"], dest, timeout, "fetch")
+    _set_origin(git, url, dest, timeout)
+    # Fetch from the URL itself, so a password in it is never written to .git/config (FETCH_HEAD stores it without).
+    run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"], dest, timeout, "fetch")
     fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
     _check_size(git, dest, fetched, timeout, max_bytes, url)
+    _check_layout(git, dest, fetched, timeout, url, layouts)  # before reset: a wrong commit never replaces the files
     run_git(git, ["reset", "--quiet", "--hard", fetched], dest, timeout, "reset")
     return head_commit(git, dest, timeout)
 
 
-def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
+def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
+                 layouts: Mapping[str, Sequence[str]] | None) -> str:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     os.chmod(tmp, 0o755)
     try:
         if is_commit_sha(ref):
             run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
-            run_git(git, ["remote", "add", "--", "origin", url], tmp, timeout, "remote add")
-            run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", "origin", ref], tmp, timeout, "fetch")
+            run_git(git, ["remote", "add", "--", "origin", display_url(url)], tmp, timeout, "remote add")
+            run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", url, ref], tmp, timeout, "fetch")
             rev = "FETCH_HEAD"
         else:
             branch = ["--branch", ref] if ref else []
             args = ["clone", "--quiet", "--depth", "1", "--no-checkout", "--template=", *branch, "--", url, str(tmp)]
             run_git(git, args, None, timeout, "clone")
+            _set_origin(git, url, tmp, timeout)  # clone stored the URL as given, password included
             rev = "HEAD"
         commit = run_git(git, ["rev-parse", "--verify", f"{rev}^{{commit}}"], tmp, timeout, "rev-parse")
         _check_size(git, tmp, commit, timeout, max_bytes, url)
+        _check_layout(git, tmp, commit, timeout, url, layouts)
         run_git(git, ["checkout", "--quiet", "--force", "--detach", commit], tmp, timeout, "checkout")
         if dest.exists() or dest.is_symlink():
             trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
@@ -197,19 +245,26 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int) -> str:
-    """Update dest in place (shallow fetch + hard reset), else clone it fresh via a temp dir; return the commit."""
+def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
+                  layouts: Mapping[str, Sequence[str]] | None = None) -> str:
+    """Update dest in place (shallow fetch + hard reset), else clone it fresh via a temp dir; return the commit.
+
+    The fetched objects are downloaded before their size is known (git has no size limit for a fetch), so only
+    timeout bounds the download; max_bytes is checked on the fetched packs and on the commit's tree before any file
+    is checked out. With layouts (name -> directories), a commit that lacks every layout's directories raises
+    UnexpectedLayout and leaves dest as it was.
+    """
     git = git_executable(url)
     if (dest / ".git").is_dir() and not dest.is_symlink():
         try:
-            return _update(git, url, ref, dest, timeout, max_bytes)
+            return _update(git, url, ref, dest, timeout, max_bytes, layouts)
         except GitError as exc:
             if getattr(exc, "timed_out", False):
                 raise
             # A damaged checkout (bad index, config, HEAD or shallow file) would fail every update; a fresh clone
             # replaces it only once complete. When the remote is the problem, the clone fails too (quickly).
             try:
-                return _fresh_clone(git, url, ref, dest, timeout, max_bytes)
+                return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts)
             except GitError:
                 raise exc from None
-    return _fresh_clone(git, url, ref, dest, timeout, max_bytes)
+    return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts)

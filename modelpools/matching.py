@@ -10,13 +10,13 @@ from typing import Any, Iterable, Mapping, Optional
 
 from . import fileio, log
 from .errors import DataError
+from .resources import PACKAGE_OVERRIDES
 
 __all__ = [
     "BenchmarkModel", "CatalogModel", "Match", "Signature", "PACKAGE_OVERRIDES",
     "build_matches", "match_models", "load_overrides", "signature", "disagreement", "normalize_id",
 ]
 
-PACKAGE_OVERRIDES = Path(__file__).with_name("data") / "model-id-overrides.json"
 # OpenRouter vendor -> LLM-Stats organization directory (both snapshots use the right-hand names).
 VENDOR_ALIASES = {"meta-llama": "meta", "mistralai": "mistral", "x-ai": "xai", "z-ai": "zai-org", "thudm": "zai-org",
                   "zhipuai": "zai-org", "ibm-granite": "ibm", "ai21labs": "ai21", "moonshot": "moonshotai",
@@ -380,22 +380,35 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]
 
 
 def build_matches(settings) -> str:
-    """Read catalog, benchmark scores and overrides; write model-matches.json; return a one-line summary."""
+    """Read catalog, benchmark scores and overrides; write model-matches.json; return a one-line summary.
+
+    Besides the free models (``matches``), the catalog's ``referenceScores`` entries that are not free models are
+    matched by the same rules; the matched ones go under ``reference`` (calibration points for the pools stage).
+    """
     catalog = fileio.read_json(settings.catalog_file, "OpenRouter catalog cache")
     scores = fileio.read_json(settings.benchmark_scores_file, "benchmark scores")
     try:
         cats = [CatalogModel.from_dict(m) for m in catalog["models"]]
         benches = [BenchmarkModel.from_dict(m) for m in scores["models"]]
+        free_ids = {c.id for c in cats}
+        refs = [CatalogModel.from_dict(m) for m in catalog.get("referenceScores") or () if m["id"] not in free_ids]
     except (KeyError, TypeError, AttributeError) as exc:
         raise DataError(f"catalog or benchmark scores cache is malformed ({exc!r}); delete .cache and rebuild") from None
     overrides = load_overrides(PACKAGE_OVERRIDES)
     if settings.overrides_path is not None:
         overrides.update(load_overrides(settings.overrides_path))
-    matches = match_models(cats, benches, overrides, settings.fuzzy_threshold)
-    doc = {"schemaVersion": 1, "fuzzyThreshold": settings.fuzzy_threshold, "matches": [m.to_dict() for m in matches]}
+    found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold)  # one index for both
+    matches = [m for m in found if m.id in free_ids]
+    reference = [{"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
+                 for m in found if m.id not in free_ids and m.benchmark_id is not None]
+    doc = {"schemaVersion": 1, "fuzzyThreshold": settings.fuzzy_threshold, "matches": [m.to_dict() for m in matches],
+           "reference": reference}
     fileio.write_if_changed(settings.matches_file, fileio.dump_json(doc))
     counts = defaultdict(int)
     for m in matches:
         counts[m.method] += 1
     parts = ", ".join(f"{counts[k]} {k}" for k in ("override", "exact", "huggingface", "fuzzy", "none"))
-    return f"matched {len(matches) - counts['none']} of {len(matches)} catalog models ({parts})"
+    line = f"matched {len(matches) - counts['none']} of {len(matches)} catalog models ({parts})"
+    if refs:
+        line += f"; {len(reference)} of {len(refs)} other models with a catalog coding_index matched (calibration)"
+    return line

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from . import fileio, log
+from .catalog import prices_are_zero
 from .errors import DataError, PoolsInvalid
-from .fusion import CuratedEntry, FusedModel, fuse_scores
+from .fusion import FusedModel, fuse_scores
 from .ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
+from .resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from .settings import Settings, settings_fingerprint
-from .validation import describe_pools, validate_pools
+from .validation import describe_pools, expiry_warning, validate_pools
 
-__all__ = ["RANKING_KEYS", "PACKAGE_OVERRIDES", "PACKAGE_CURATED", "build_document", "build_pools", "load_curated",
-           "sha256_bytes", "report_changes"]
+if TYPE_CHECKING:
+    from .scoring import CuratedScore
 
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-PACKAGE_OVERRIDES = PACKAGE_DATA / "model-id-overrides.json"
-PACKAGE_CURATED = PACKAGE_DATA / "curated-scores.json"
+__all__ = ["RANKING_KEYS", "ZERO_PRICING", "build_document", "build_pools", "load_curated", "sha256_bytes",
+           "report_changes"]
+
 RANKING_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier")
+# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
+ZERO_PRICING = {"prompt": "0", "completion": "0"}
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -35,47 +40,16 @@ def _read_bytes(path: Path | None) -> bytes:
         return b""
 
 
-def _curated_from_json(doc: Any, path: Path) -> list[CuratedEntry]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
-        raise DataError(f"curated scores at {path} have no 'models' list; fix the file")
-    out = []
-    for i, entry in enumerate(doc["models"]):
-        try:
-            out.append(CuratedEntry(tuple(entry["openrouterIds"]), str(entry["name"]), float(entry["codingScore"]),
-                                    str(entry.get("source") or ""), str(entry.get("sourceUrl") or "")))
-        except (KeyError, TypeError, ValueError):
-            raise DataError(f"curated scores at {path}: models[{i}] lacks openrouterIds/name/codingScore") from None
-    return out
+def load_curated(path: Path | None = None) -> list[CuratedScore]:
+    """The curated scores (the bundled file by default), read and checked by modelpools.scoring.load_curated_scores."""
+    from .scoring import load_curated_scores
+
+    return load_curated_scores(path)
 
 
-def _curated_from_objects(items: Iterable[Any]) -> list[CuratedEntry]:
-    def get(item: Any, *names: str, default: Any = None) -> Any:
-        for name in names:
-            if isinstance(item, Mapping) and name in item:
-                return item[name]
-            if hasattr(item, name):
-                return getattr(item, name)
-        return default
-
-    return [
-        CuratedEntry(tuple(get(i, "openrouter_ids", "openrouterIds", default=())), str(get(i, "name", default="")),
-                     float(get(i, "coding_score", "codingScore")), str(get(i, "source", default="") or ""),
-                     str(get(i, "source_url", "sourceUrl", default="") or ""))
-        for i in items
-    ]
-
-
-def load_curated(path: Path = PACKAGE_CURATED) -> list[CuratedEntry]:
-    """Curated scores: via modelpools.scoring.load_curated_scores when present, else read path directly."""
-    try:
-        from .scoring import load_curated_scores
-    except ImportError:
-        load_curated_scores = None
-    if load_curated_scores is not None:
-        return _curated_from_objects(load_curated_scores(path))
-    if not Path(path).exists():
-        return []
-    return _curated_from_json(fileio.read_json(path, "curated scores"), Path(path))
+def is_zero_priced(model: Mapping[str, Any]) -> bool:
+    """True when a catalog model's prompt and completion prices are zero (missing counts as zero, as in the catalog)."""
+    return prices_are_zero(model.get("pricing") if "pricing" in model else {})
 
 
 def _model_json(model: FusedModel, rank: int, tier: str) -> dict[str, Any]:
@@ -88,6 +62,7 @@ def _model_json(model: FusedModel, rank: int, tier: str) -> dict[str, Any]:
         "codingScore": model.coding_score,
         "contextLength": model.context_length,
         "expirationDate": model.expiration_date,
+        "pricing": dict(ZERO_PRICING),
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
@@ -97,12 +72,20 @@ def build_document(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Sequence[Mapping[str, Any]],
     match_entries: Sequence[Mapping[str, Any]],
-    curated: Sequence[CuratedEntry],
+    curated: Sequence[CuratedScore],
     settings: Settings,
     inputs: Mapping[str, Any],
+    reference_scores: Sequence[Mapping[str, Any]] = (),
+    reference_matches: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The pools document (pure): fuse scores, rank, tier, choose defaults, summarise."""
-    fused, calibrations = fuse_scores(catalog_models, benchmark_models, match_entries, curated)
+    """The pools document (pure): fuse scores, rank, tier, choose defaults, summarise.
+
+    Only zero-priced catalog models enter it (build_pools warns about any other); reference_scores and
+    reference_matches (the catalog's other scored models and their matches) only add calibration points.
+    """
+    catalog_models = [m for m in catalog_models if is_zero_priced(m)]
+    fused, calibrations = fuse_scores(catalog_models, benchmark_models, match_entries, curated, reference_scores,
+                                      reference_matches)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
     tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
@@ -115,7 +98,8 @@ def build_document(
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
         "models": [_model_json(m, i + 1, tier_of[m.id]) for i, m in enumerate(ranked)],
         "unranked": [{"id": m.id, "name": m.name, "vendor": m.vendor, "contextLength": m.context_length,
-                      "expirationDate": m.expiration_date, "reason": m.reason} for m in unranked],
+                      "expirationDate": m.expiration_date, "pricing": dict(ZERO_PRICING), "reason": m.reason}
+                     for m in unranked],
         "summary": {"freeModels": len(fused), "ranked": len(ranked), "unranked": len(unranked),
                     "tiers": {name: len(tiers[name]) for name in TIER_NAMES}},
         "calibration": {name: c.to_json() for name, c in sorted(calibrations.items())},
@@ -130,11 +114,19 @@ def _models_list(doc: Any, path: Path, what: str, key: str) -> list[dict[str, An
     return items
 
 
-def _read_optional(path: Path, what: str, key: str, settings: Settings) -> tuple[Any, list[dict[str, Any]], bytes]:
+def _optional_list(doc: Any, path: Path, what: str, key: str) -> list[dict[str, Any]]:
+    """doc[key] when present (a list of objects with an id); [] when absent (files from older versions)."""
+    if not isinstance(doc, dict) or key not in doc:
+        return []
+    return _models_list(doc, path, what, key)
+
+
+def _read_optional(path: Path, what: str, key: str, settings: Settings,
+                   task: str) -> tuple[Any, list[dict[str, Any]], bytes]:
     data = _read_bytes(path)
     if not data:
         if settings.strict:
-            raise DataError(f"{what} not found at {path}; run `doit` for the earlier stages")
+            raise DataError(f"{what} not found at {path}; run `doit {settings.task_prefix}{task}`")
         log.warn(f"{what} not found at {path}; ranking without it")
         return {}, [], b""
     doc = fileio.read_json(path, what)
@@ -175,34 +167,47 @@ def _usable_previous(doc: Any) -> bool:
     return True
 
 
-def report_changes(previous: Any, doc: Mapping[str, Any], settings: Settings) -> dict[str, Any] | None:
-    """Change-report hook: modelpools.changes.compare_pools(previous, doc, settings), or None without that module."""
-    try:
-        from .changes import compare_pools
-    except ImportError:
-        return None
-    return compare_pools(previous, doc, settings)
+def report_changes(previous: Any, doc: Mapping[str, Any], settings: Settings,
+                   now: float | None = None) -> dict[str, Any]:
+    """The change report from the previous pools document (None: first build) to doc (modelpools.changes)."""
+    from .changes import compare_pools
+
+    return compare_pools(previous, doc, settings, now)
 
 
-def _write_changes(report: dict[str, Any] | None, settings: Settings) -> list[str]:
-    if report is None:
-        return []
+def _write_changes(report: dict[str, Any], settings: Settings) -> list[str]:
     from .changes import format_changes
 
     fileio.write_if_changed(settings.changes_file, fileio.dump_json(report))
     return list(format_changes(report))
 
 
-def build_pools(settings: Settings) -> str:
-    """Build, validate and (only if valid) write settings.pools_file; return a multi-line summary."""
+def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -> str:
+    """Build, validate and (only if valid) write settings.pools_file; return a multi-line summary.
+
+    The clock is used only for the expiry warning, never for the ranking or the file.
+    """
     catalog_bytes = _read_bytes(settings.catalog_file)
     if not catalog_bytes:
-        raise DataError(f"OpenRouter catalog cache not found at {settings.catalog_file}; run `doit catalog` first")
-    catalog_models = _models_list(fileio.read_json(settings.catalog_file, "OpenRouter catalog cache"),
-                                  settings.catalog_file, "OpenRouter catalog cache", "models")
+        raise DataError(f"OpenRouter catalog cache not found at {settings.catalog_file}; "
+                        f"run `doit {settings.task_prefix}catalog` first")
+    what = "OpenRouter catalog cache"
+    catalog_doc = fileio.read_json(settings.catalog_file, what)
+    catalog_models = _models_list(catalog_doc, settings.catalog_file, what, "models")
+    reference_scores = _optional_list(catalog_doc, settings.catalog_file, what, "referenceScores")
+    if "referenceScores" not in catalog_doc:
+        log.warn(f"{settings.catalog_file} has no referenceScores (written by an older modelpools); calibrating on "
+                 f"free models only until the next catalog refresh (`doit forget {settings.task_prefix}catalog` "
+                 "forces one)")
+    priced = sorted(m["id"] for m in catalog_models if not is_zero_priced(m))
+    if priced:
+        log.warn(f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
+                 f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}")
     scores_doc, benchmark_models, scores_bytes = _read_optional(
-        settings.benchmark_scores_file, "benchmark scores", "models", settings)
-    _, match_entries, _ = _read_optional(settings.matches_file, "model matches", "matches", settings)
+        settings.benchmark_scores_file, "benchmark scores", "models", settings, "benchmarks")
+    matches_doc, match_entries, _ = _read_optional(settings.matches_file, "model matches", "matches", settings,
+                                                   "match")
+    reference_matches = _optional_list(matches_doc, settings.matches_file, "model matches", "reference")
     overrides = [PACKAGE_OVERRIDES] + ([settings.overrides_path] if settings.overrides_path else [])
     source = scores_doc.get("source") if isinstance(scores_doc.get("source"), dict) else {}
     inputs = {
@@ -213,14 +218,19 @@ def build_pools(settings: Settings) -> str:
         "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
         "settings": settings_fingerprint(settings, RANKING_KEYS),
     }
-    doc = build_document(catalog_models, benchmark_models, match_entries, load_curated(), settings, inputs)
+    doc = build_document(catalog_models, benchmark_models, match_entries, load_curated(), settings, inputs,
+                         reference_scores, reference_matches)
     try:
-        validate_pools(doc, {m["id"] for m in catalog_models})
+        validate_pools(doc, {m["id"] for m in catalog_models}, settings.task_prefix)
     except PoolsInvalid as exc:
         kept = f"kept the previous {settings.pools_file}" if settings.pools_file.exists() else "nothing written"
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None
-    report = report_changes(_previous_doc(settings.pools_file), doc, settings)  # before the old file is replaced
+    now = clock()
+    report = report_changes(_previous_doc(settings.pools_file), doc, settings, now)  # before the old file is replaced
     written = fileio.write_if_changed(settings.pools_file, fileio.dump_json(doc))
+    warning = expiry_warning(doc, settings.expiry_warning_days, now)
+    if warning:
+        log.warn(warning)
     return "\n".join(_summary(doc, settings.pools_file, written) + _write_changes(report, settings))
 
 
@@ -231,4 +241,17 @@ def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
                      f"({model['tier']}, {model['contextLength'] // 1000}k ctx)")
     described = describe_pools(doc, top=0)
     tiers = "tiers: " + ", ".join(f"{name} {n}" for name, n in doc["summary"]["tiers"].items())
-    return lines + [described[0], tiers, described[-1]]
+    return lines + [described[0], tiers, _calibration_line(doc["calibration"]), described[-1]]
+
+
+def _calibration_line(calibration: Mapping[str, Mapping[str, Any]]) -> str:
+    """``scale: artificial_analysis (reference, 160 models); llm-stats linear on 22 common models; ...``."""
+    parts = []
+    for name, c in calibration.items():
+        if c["method"] == "reference":
+            parts.append(f"{name} (reference, {c['points']} models)")
+        elif c["method"] in ("linear", "offset"):
+            parts.append(f"{name} {c['method']} on {c['points']} common models")
+        else:
+            parts.append(f"{name} {c['method']}")
+    return "scale: " + ("; ".join(parts) or "no scores")

@@ -1,4 +1,4 @@
-"""Canonical coding benchmarks, their weights and anchors, the codingScore formula and the curated fallback scores."""
+"""Canonical coding benchmarks, their weights and anchors, the codingScore formula and the curated-scores loader."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from .fileio import read_json
 __all__ = [
     "BENCHMARKS",
     "CURATED_FILE",
+    "LEFT_OUT",
     "PRIOR",
     "PRIOR_WEIGHT",
+    "SELF_REPORTED_FACTOR",
     "TOTAL_WEIGHT",
     "Benchmark",
     "Component",
@@ -25,7 +27,7 @@ __all__ = [
     "calibrate",
     "canonical_benchmark",
     "coding_score",
-    "curate_from_aider",
+    "component_weight",
     "load_curated_scores",
     "select_components",
 ]
@@ -67,7 +69,12 @@ BENCHMARKS: dict[str, Benchmark] = {b.id: b for b in (
 )}
 TOTAL_WEIGHT = sum(b.weight for b in BENCHMARKS.values())
 PRIOR = 0.30  # common-scale value a model is assumed to have before any evidence
-PRIOR_WEIGHT = 1.5  # how many weight units of evidence the prior is worth
+# How many weight units of evidence the prior is worth: as much as one modern benchmark (SWE-bench Verified), so a
+# single result, however good, moves the score at most halfway from the prior to its calibrated value.
+PRIOR_WEIGHT = 3.0
+# A self-reported result (the vendor's own model card) counts 0.75 of its benchmark's weight: vendors pick their
+# best harness, prompt and attempt count, and report the benchmarks they shine on.
+SELF_REPORTED_FACTOR = 0.75
 
 # "Aider-Polyglot Edit" is left out on purpose: DeepSeek-V3's 0.797 under that name is the older Aider code-editing
 # benchmark, and every other model reporting it also reports "Aider-Polyglot".
@@ -80,6 +87,7 @@ _ALIASES: dict[str, str] = {
     "swebenchpropublic": "swe-bench-pro",
     "swebenchmultilingual": "swe-bench-multilingual",
     "terminalbench": "terminal-bench",
+    "terminus": "terminal-bench",  # Terminal-Bench run with its reference agent Terminus (same tasks, same 0-1 rate)
     "aiderpolyglot": "aider-polyglot",
     "aider": "aider-edit",
     "bigcodebench": "bigcodebench",
@@ -102,6 +110,22 @@ _ALIASES: dict[str, str] = {
     "humanevalmulti": "multipl-e",
 }
 _LIVECODEBENCH = re.compile(r"^livecodebench(?:v\d+)?(?:cot|\d+)?$")
+
+# LLM-Stats benchmark definitions (new layout, data/benchmarks/<id>.json) in category "code" that are reviewed and
+# deliberately not scored, with the reason. An unmapped code benchmark missing here is new upstream: it is reported
+# with a warning so a maintainer can decide (a weight needs a sound 0-1 scale and a frontier anchor).
+LEFT_OUT: dict[str, str] = {
+    "aider-polyglot-edit": "ambiguous: DeepSeek-V3's 0.797 under this name is the older Aider code-editing benchmark",
+    "cfeval": "a CodeForces Elo rating divided by 10000, not a pass rate",
+    "codegolf-v2.2": "only reported for small Gemma 3n models; no frontier anchor",
+    "evalplus": "an unstated mix of HumanEval+ and MBPP+, which are scored directly",
+    "gorilla-benchmark-api-bench": "API-call generation (tool use), not writing code",
+    "multi-swe-bench": "no model reports it yet; no anchor",
+    "repobench": "code completion, one self-reported row; no anchor",
+    "repoqa": "long-context code retrieval, not writing code",
+    "swe-lancer": "rows mix earned-dollar and solved-task fractions",
+    "swe-lancer-(ic-diamond-subset)": "rows are not pass rates (GPT-5 shows 1.0)",
+}
 
 
 def _key(name: str) -> str:
@@ -149,6 +173,11 @@ def calibrate(benchmark: Benchmark, score: float) -> float:
     return benchmark.top * min(1.0, max(0.0, fraction))
 
 
+def component_weight(benchmark: Benchmark, self_reported: bool) -> float:
+    """The weight a result carries in the formula: its benchmark's, times SELF_REPORTED_FACTOR when self-reported."""
+    return benchmark.weight * (SELF_REPORTED_FACTOR if self_reported else 1.0)
+
+
 def select_components(results: Iterable[Result]) -> list[Component]:
     """One component per canonical benchmark: best independent (non-self-reported) score, else best; sorted."""
     best: dict[str, tuple[tuple, Result]] = {}
@@ -160,13 +189,13 @@ def select_components(results: Iterable[Result]) -> list[Component]:
         if bench.id not in best or rank > best[bench.id][0]:
             best[bench.id] = (rank, result)
     return [
-        Component(bid, r.dataset, r.score, BENCHMARKS[bid].weight, r.self_reported)
+        Component(bid, r.dataset, r.score, component_weight(BENCHMARKS[bid], r.self_reported), r.self_reported)
         for bid, (_rank, r) in sorted(best.items())
     ]
 
 
 def coding_score(components: list[Component]) -> tuple[float | None, float]:
-    """(codingScore 0-100 or None without evidence, coverage 0-1) by the shrunk weighted mean of calibrated scores."""
+    """(codingScore 0-100 or None, coverage 0-1): weighted mean of calibrated scores, shrunk toward the prior."""
     if not components:
         return None, 0.0
     evidence = sum(c.weight for c in components)
@@ -210,92 +239,23 @@ def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
     return out
 
 
-# --- generator for modelpools/data/curated-scores.json from Aider's polyglot leaderboard -------------------------
-
-AIDER_COMMIT = "cb6a152e"
-AIDER_URL = "https://aider.chat/docs/leaderboards/"
-# Leaderboard `model` names that map unambiguously to one OpenRouter id (the default, non-thinking variant only).
-AIDER_NAMES = {
-    "claude-3-5-sonnet-20241022": "anthropic/claude-3.5-sonnet",
-    "claude-3-5-haiku-20241022": "anthropic/claude-3.5-haiku-20241022",
-    "claude-3-7-sonnet-20250219 (no thinking)": "anthropic/claude-3.7-sonnet",
-    "claude-sonnet-4-20250514 (no thinking)": "anthropic/claude-sonnet-4",
-    "claude-opus-4-20250514 (no think)": "anthropic/claude-opus-4",
-    "gpt-4o-2024-11-20": "openai/gpt-4o-2024-11-20",
-    "gpt-4o-2024-08-06": "openai/gpt-4o-2024-08-06",
-    "gpt-4o-mini-2024-07-18": "openai/gpt-4o-mini-2024-07-18",
-    "o1-mini-2024-09-12": "openai/o1-mini-2024-09-12",
-    "o3-mini (medium)": "openai/o3-mini",
-    "o3-mini (high)": "openai/o3-mini-high",
-    "o4-mini (high)": "openai/o4-mini-high",
-    "o3": "openai/o3",
-    "o3-pro (high)": "openai/o3-pro",
-    "gpt-4.1": "openai/gpt-4.1",
-    "gpt-4.1-mini": "openai/gpt-4.1-mini",
-    "gpt-4.1-nano": "openai/gpt-4.1-nano",
-    "gpt-5 (medium)": "openai/gpt-5",
-    "gemini-2.0-flash-exp": "google/gemini-2.0-flash-exp",
-    "Gemini 2.5 Pro Preview 03-25": "google/gemini-2.5-pro-exp-03-25",
-    "Gemini 2.5 Pro Preview 05-06": "google/gemini-2.5-pro-preview-05-06",
-    "gemini-2.5-flash-preview-05-20 (no think)": "google/gemini-2.5-flash-preview-05-20",
-    "Qwen2.5-Coder-32B-Instruct": "qwen/qwen-2.5-coder-32b-instruct",
-    "QwQ-32B": "qwen/qwq-32b",
-    "Qwen3 235B A22B diff, no think, Alibaba API": "qwen/qwen3-235b-a22b",
-    "Codestral 25.01": "mistralai/codestral-2501",
-    "command-a-03-2025-quality": "cohere/command-a",
-    "Llama 4 Maverick": "meta-llama/llama-4-maverick",
-    "DeepSeek R1": "deepseek/deepseek-r1",
-    "DeepSeek R1 (0528)": "deepseek/deepseek-r1-0528",
-    "DeepSeek V3 (0324)": "deepseek/deepseek-chat-v3-0324",
-    "DeepSeek-V3.2-Exp (Chat)": "deepseek/deepseek-v3.2-exp",
-}
-_OPENROUTER_CMD = re.compile(r"aider\s+--model\s+openrouter/([\w.-]+/[\w.:-]+)")
-
-
-def curate_from_aider(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """The curated-scores document from Aider polyglot entries (best pass_rate_2 per OpenRouter id)."""
-    best: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        match = _OPENROUTER_CMD.search(str(entry.get("command", "")))
-        or_id = match.group(1) if match else AIDER_NAMES.get(str(entry.get("model")))
-        if not or_id or or_id.startswith("openrouter/") or " + " in str(entry.get("model")):
-            continue  # unmapped, an anonymous stealth model, or an architect/editor pair
-        rate = float(entry["pass_rate_2"])
-        if or_id not in best or rate > float(best[or_id]["pass_rate_2"]):
-            best[or_id] = entry
-    models = []
-    for or_id, entry in sorted(best.items()):
-        rate = float(entry["pass_rate_2"])
-        component = Component("aider-polyglot", "Aider Polyglot", round(rate / 100, 4), 2.5, False)
-        score, _coverage = coding_score([component])
-        models.append({
-            "openrouterIds": [or_id], "name": str(entry["model"]), "codingScore": score,
-            "source": f"Aider polyglot leaderboard (Aider-AI/aider@{AIDER_COMMIT}): pass_rate_2 {rate}%",
-            "sourceUrl": AIDER_URL, "date": str(entry["date"]),
-        })
-    return {"schemaVersion": 1, "models": models}
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m modelpools.scoring curate --aider polyglot_leaderboard.yml [--out FILE]``."""
-    import argparse
+    """``python -m modelpools.scoring curate ...``: kept for compatibility; see ``python -m modelpools.curate``."""
+    from .curate import main as curate_main
 
-    import yaml
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["curate"]:
+        args = args[1:]
+    return curate_main(args)
 
-    from .fileio import dump_json, write_if_changed
 
-    parser = argparse.ArgumentParser(prog="python -m modelpools.scoring")
-    sub = parser.add_subparsers(dest="command", required=True)
-    curate = sub.add_parser("curate", help="regenerate curated-scores.json from Aider's polyglot leaderboard")
-    curate.add_argument("--aider", required=True, type=Path, help="aider/website/_data/polyglot_leaderboard.yml")
-    curate.add_argument("--out", type=Path, default=CURATED_FILE)
-    args = parser.parse_args(argv)
-    with open(args.aider, encoding="utf-8") as handle:
-        document = curate_from_aider(yaml.safe_load(handle))
-    write_if_changed(args.out, dump_json(document))
-    load_curated_scores(args.out)
-    print(f"{args.out}: {len(document['models'])} curated scores", file=sys.stderr)
-    return 0
+def __getattr__(name: str) -> Any:
+    """The Aider generator's names, now in modelpools.curate, stay importable from here."""
+    if name in ("AIDER_COMMIT", "AIDER_NAMES", "AIDER_URL", "curate_from_aider"):
+        from . import curate
+
+        return getattr(curate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

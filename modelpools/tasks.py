@@ -19,13 +19,10 @@ from doit.exceptions import InvalidTask, TaskFailed
 from doit.tools import config_changed
 
 from .errors import ModelPoolsError, SettingsError
+from .resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
 from .settings import Settings, load_settings, settings_fingerprint
 
 __all__ = ["task_modelpools"]
-
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-PACKAGE_OVERRIDES = PACKAGE_DATA / "model-id-overrides.json"
-PACKAGE_CURATED = PACKAGE_DATA / "curated-scores.json"
 
 # Settings that change what each stage writes (the Nikola `kw` idea); strict/offline change only failure handling.
 CATALOG_KEYS = ("openrouter_url", "include_non_text", "max_response_bytes")
@@ -240,6 +237,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             scores,
             matches,
             PACKAGE_CURATED,
+            pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,
         ],
         "targets": [pools, _local(settings.changes_file, settings)],

@@ -6,31 +6,26 @@ import json
 import math
 import re
 import sys
-from importlib import resources
+import time
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping
+from typing import Any, Callable, Collection, Iterable, Mapping
 
-from . import fileio
+from . import fileio, log
 from .errors import DataError, PoolsInvalid
 from .ranking import rank_key, tier_sizes
+from .resources import POOLS_SCHEMA_NAME, pools_schema_path
 
 __all__ = ["SCHEMA_NAME", "load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
-           "read_catalog_ids"]
+           "read_catalog_ids", "expiring_models", "expiry_warning"]
 
-SCHEMA_NAME = "model-pools.schema.json"
+SCHEMA_NAME = POOLS_SCHEMA_NAME
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_DETAIL = 200
 
 
 def load_schema() -> dict[str, Any]:
     """The pools JSON Schema: packaged copy (wheel) first, else the repo's schemas/ beside the package."""
-    try:
-        resource = resources.files("modelpools").joinpath("schemas", SCHEMA_NAME)
-        if resource.is_file():
-            return json.loads(resource.read_text(encoding="utf-8"))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        pass
-    return json.loads((Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_NAME).read_text(encoding="utf-8"))
+    return json.loads(pools_schema_path().read_text(encoding="utf-8"))
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -82,7 +77,7 @@ def _check_numbers(value: Any, parts: tuple = ()) -> None:
             _check_numbers(item, parts + (i,))
 
 
-def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | None) -> None:
+def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | None, task_prefix: str) -> None:
     seen: dict[str, str] = {}
     for section in ("models", "unranked"):
         for i, entry in enumerate(doc[section]):
@@ -92,7 +87,7 @@ def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | 
             seen[mid] = json_path((section, i, "id"))
             if catalog_ids is not None and mid not in catalog_ids:
                 raise _invalid((section, i, "id"),
-                               f"{mid!r} is not a free model in the catalog cache; run `doit pools`")
+                               f"{mid!r} is not a free model in the catalog cache; run `doit {task_prefix}pools`")
     models = doc["models"]
     for i, entry in enumerate(models):
         if entry["rank"] != i + 1:
@@ -162,24 +157,29 @@ def _check_summary(doc: Mapping[str, Any]) -> None:
                            f"says {summary['tiers'][tier['name']]} but the tier lists {len(tier['models'])}")
 
 
-def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None) -> None:
-    """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid."""
+def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_prefix: str = "") -> None:
+    """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid.
+
+    "Only free models" is checked twice: the schema requires every entry's pricing evidence to be zero, and with
+    catalog_ids (the free models of the catalog cache) every id must be one of them. task_prefix names the tasks
+    in hints (`doit <prefix>pools`).
+    """
     _check_schema(doc)
     _check_numbers(doc)
-    _check_ids_and_ranks(doc, catalog_ids)
+    _check_ids_and_ranks(doc, catalog_ids, task_prefix)
     _check_tiers(doc)
     _check_defaults(doc)
     _check_summary(doc)
 
 
-def read_catalog_ids(path: Path) -> set[str] | None:
+def read_catalog_ids(path: Path, task_prefix: str = "") -> set[str] | None:
     """Ids in the catalog cache at path, or None when there is no cache file."""
     if not Path(path).exists():
         return None
     catalog = fileio.read_json(path, "OpenRouter catalog cache")
     models = catalog.get("models") if isinstance(catalog, dict) else None
     if not isinstance(models, list):
-        raise DataError(f"OpenRouter catalog cache at {path} has no 'models' list; run `doit catalog`")
+        raise DataError(f"OpenRouter catalog cache at {path} has no 'models' list; run `doit {task_prefix}catalog`")
     return {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
 
 
@@ -199,13 +199,44 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
     return lines
 
 
-def validate_pools_file(settings: Any) -> str:
-    """Validate settings.pools_file (against the catalog cache too, when present); return a one-screen summary."""
+def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float) -> list[tuple[str, str, int]]:
+    """(id, expirationDate, days left) of the ranked models whose expiration date is past or within warning_days."""
+    from .changes import days_left
+
+    out = []
+    for model in doc.get("models") or ():
+        date = model.get("expirationDate")
+        left = days_left(date, now) if isinstance(date, str) and date else None
+        if left is not None and left <= warning_days:
+            out.append((model["id"], date, left))
+    return out
+
+
+def expiry_warning(doc: Mapping[str, Any], warning_days: int, now: float) -> str | None:
+    """One line naming the ranked models that expired or expire within warning_days, or None (the clock only warns)."""
+    found = expiring_models(doc, warning_days, now)
+    if not found:
+        return None
+    parts = [f"{mid} {'expired' if left < 0 else 'expires'} {date[:10]}"
+             + (f" ({-left} d ago)" if left < 0 else f" (in {left} d)") for mid, date, left in found]
+    return (f"{len(found)} ranked model{'s' * (len(found) != 1)} expired or expiring within {warning_days} days: "
+            f"{', '.join(parts)}; they stay ranked while the catalog lists them")
+
+
+def validate_pools_file(settings: Any, *, clock: Callable[[], float] = time.time) -> str:
+    """Validate settings.pools_file (against the catalog cache too, when present); return a one-screen summary.
+
+    Ranked models that expired or expire within settings.expiry_warning_days are a one-line warning, not an error.
+    """
     path = Path(settings.pools_file)
+    prefix = getattr(settings, "task_prefix", "")
     if not path.exists():
-        raise DataError(f"no pools file at {path}; run `doit pools` first")
+        raise DataError(f"no pools file at {path}; run `doit {prefix}pools` first")
     doc = fileio.read_json(path, "pools file")
-    catalog_ids = read_catalog_ids(settings.catalog_file)
-    validate_pools(doc, catalog_ids)
+    catalog_ids = read_catalog_ids(settings.catalog_file, prefix)
+    validate_pools(doc, catalog_ids, prefix)
+    warning = expiry_warning(doc, getattr(settings, "expiry_warning_days", 7), clock())
+    if warning:
+        log.warn(warning)
     checked = "schema, invariants" + (" and catalog cache" if catalog_ids is not None else "")
     return "\n".join([f"{path}: valid ({checked})"] + describe_pools(doc, top=12))

@@ -23,8 +23,10 @@ from modelpools.catalog import (
     is_router,
     is_text_model,
     normalize_model,
+    prices_are_zero,
     refresh_catalog,
     select_free_models,
+    select_reference_scores,
 )
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.http import RetryPolicy, parse_retry_after
@@ -385,7 +387,8 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
     summary = run(settings)
 
     snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
-    assert json.loads(settings.catalog_file.read_bytes()) == {"schemaVersion": 1, "models": snapshot["models"]}
+    assert json.loads(settings.catalog_file.read_bytes()) == {
+        "schemaVersion": 1, "models": snapshot["models"], "referenceScores": snapshot["referenceScores"]}
     assert meta(settings)["status"] == "bundled" and meta(settings)["refreshedAt"] is None
     assert "BUNDLED SNAPSHOT captured 2026-08-18" in capsys.readouterr().err
     assert "bundled snapshot" in summary
@@ -433,6 +436,8 @@ def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, 
     assert snapshot["capturedAt"] == "2026-08-18" and snapshot["source"].startswith("https://openrouter.ai/")
     assert snapshot["models"] == select_free_models(json.loads(raw))
     assert {m["id"] for m in snapshot["models"]} == colon_free_ids(raw)
+    assert snapshot["referenceScores"] == select_reference_scores(json.loads(raw))
+    assert len(snapshot["referenceScores"]) == 166
 
     out = tmp_path / "snapshot.json"
     source = snapshot["source"]
@@ -471,6 +476,60 @@ def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, shared_da
 
 
 # ---------------------------------------------------------------- free-model rules
+
+
+def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, http_server, shared_data):
+    raw = dump(shared_data, "models-2026-08-18.json")
+    http_server.add(Reply(body=raw))
+    settings = make_settings(tmp_path, http_server)
+    run(settings)
+
+    reference = json.loads(settings.catalog_file.read_bytes())["referenceScores"]
+    by_id = {r["id"]: r for r in reference}
+    # Paid models too: they are the common points on which the pools stage calibrates LLM-Stats onto this index.
+    assert len(reference) == 166 and [r["id"] for r in reference] == sorted(by_id)
+    assert by_id["anthropic/claude-sonnet-4.5"] == {
+        "id": "anthropic/claude-sonnet-4.5", "name": "Anthropic: Claude Sonnet 4.5",
+        "canonical_slug": "anthropic/claude-4.5-sonnet-20250929", "hugging_face_id": None,
+        "created": by_id["anthropic/claude-sonnet-4.5"]["created"], "coding_index": 52.1}
+    assert by_id["openai/gpt-oss-20b:free"]["coding_index"] == 20.7  # free ones are listed as well
+    assert sum(r["id"] in cached_ids(settings) for r in reference) == 10
+    body = json.loads(raw)
+    random.Random(3).shuffle(body["data"])
+    assert select_reference_scores(body) == reference  # deterministic whatever the upstream order
+
+
+def test_reference_scores_skip_routers_non_text_models_and_junk_values():
+    def entry(model_id, value, modality="text->text", price="0.000001"):
+        return {"id": model_id, "pricing": {"prompt": price, "completion": price},
+                "architecture": {"modality": modality},
+                "benchmarks": {"artificial_analysis": {"coding_index": value}}}
+
+    body = {"data": [entry("a/ok", 41.5), entry("a/int", 12), entry("a/image", 30, "text->image"),
+                     entry("a/router", 30, price="-1"), entry("a/bool", True), entry("a/nan", float("nan")),
+                     entry("a/high", 140), entry("a/text", "41"), {"id": "a/none", "pricing": {}}]}
+    assert [(r["id"], r["coding_index"]) for r in select_reference_scores(body)] == [("a/int", 12), ("a/ok", 41.5)]
+
+
+def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_server, shared_data):
+    raw = dump(shared_data, "models-2026-05-01.json")
+    settings = make_settings(tmp_path, http_server)
+    seed_cache(settings, http_server, raw)
+    doc = json.loads(settings.catalog_file.read_bytes())
+    del doc["referenceScores"]  # as an older modelpools wrote it
+    settings.catalog_file.write_text(json.dumps(doc))
+    http_server.add(Reply(body=raw, headers={"ETag": '"seed"'}))
+
+    run(settings)
+
+    assert "If-None-Match" not in http_server.requests[-1].headers  # a 304 would keep the old form
+    assert "referenceScores" in json.loads(settings.catalog_file.read_bytes())
+
+
+def test_prices_are_zero_reads_missing_prices_as_zero():
+    assert prices_are_zero({}) and prices_are_zero({"prompt": "0", "completion": "0.0", "image": "0.01"})
+    assert not prices_are_zero({"prompt": "0", "completion": "0.000001"})
+    assert not prices_are_zero({"prompt": "-1", "completion": "-1"}) and not prices_are_zero(None)
 
 
 def test_missing_price_keys_count_as_zero():

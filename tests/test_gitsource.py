@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import GitError, ResponseTooLarge
-from modelpools.gitsource import is_commit_sha, sync_checkout
+from modelpools.gitsource import UnexpectedLayout, is_commit_sha, redact, sync_checkout
 from support import git
 
 def commit_file(repo: Path, name: str, text: str) -> str:
@@ -88,3 +88,63 @@ def test_repository_hooks_never_run(upstream: Path, tmp_path: Path):
     commit_file(upstream, "d.txt", "four\n")
     sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_commit_in_neither_layout_is_refused_before_the_checkout_changes(upstream: Path, tmp_path: Path):
+    layouts = {"new": ("data/organizations", "data/benchmarks"), "old": ("models",)}
+    (upstream / "models" / "deepseek").mkdir(parents=True)
+    good = commit_file(upstream, "models/deepseek/model.json", "{}\n")
+    dest = tmp_path / "checkout"
+    assert sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20, layouts) == good
+    git(upstream, "rm", "-q", "-r", "models")
+    (upstream / "models").write_text("a file, not a directory\n")  # -d: only a tree counts
+    bad = commit_file(upstream, "README.md", "moved elsewhere\n")
+    with pytest.raises(UnexpectedLayout, match=rf"at {bad[:12]} has none of the expected layouts "
+                       r"\(data/organizations/ \+ data/benchmarks/, or models/\); check benchmarks_repo"):
+        sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20, layouts)
+    assert git(dest, "rev-parse", "HEAD") == good  # checked on the fetched commit, before `reset --hard`
+    assert (dest / "models" / "deepseek" / "model.json").is_file() and git(dest, "status", "--porcelain") == ""
+    with pytest.raises(UnexpectedLayout):  # a first clone of it is refused too, leaving nothing behind
+        sync_checkout(upstream.as_uri(), "", tmp_path / "cache" / "fresh", 60, 1 << 20, layouts)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+@pytest.mark.parametrize("filter_key", ["smudge", "process"])
+def test_a_global_git_lfs_filter_never_runs(upstream: Path, tmp_path: Path, monkeypatch, filter_key: str):
+    marker = tmp_path / "lfs-ran"
+    config = tmp_path / "gitconfig"
+    config.write_text(f'[filter "lfs"]\n\t{filter_key} = "touch {marker}; cat"\n\trequired = true\n')
+    (upstream / ".gitattributes").write_text("*.json filter=lfs\n")
+    commit_file(upstream, "scores.json", '{"a": 1}\n')
+    dest = tmp_path / "checkout"
+    with monkeypatch.context() as env:
+        env.setenv("GIT_CONFIG_GLOBAL", str(config))  # what `git lfs install` puts in ~/.gitconfig
+        sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
+    commit_file(upstream, "more.json", '{"b": 2}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)  # the update path (reset --hard) too
+    assert not marker.exists()
+    assert (dest / "scores.json").read_text() == '{"a": 1}\n' and (dest / "more.json").is_file()
+
+
+def test_a_password_in_the_url_is_never_written_to_the_checkout(upstream: Path, tmp_path: Path, monkeypatch):
+    url = "https://reader:SECRET@example.invalid/llm-stats.git"
+    config = tmp_path / "gitconfig"  # no network in tests: git rewrites the https URL to the local repository
+    config.write_text(f'[url "{upstream.as_uri()}"]\n\tinsteadOf = {url}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    dest = tmp_path / "checkout"
+    sync_checkout(url, "", dest, 60, 1 << 20)
+    new = commit_file(upstream, "c.txt", "three\n")
+    assert sync_checkout(url, "", dest, 60, 1 << 20) == new
+    assert git(dest, "config", "--get", "remote.origin.url") == "https://***@example.invalid/llm-stats.git"
+    stored = [p for p in (dest / ".git").rglob("*") if p.is_file() and b"SECRET" in p.read_bytes()]
+    assert stored == []
+
+
+def test_git_messages_never_show_a_password():
+    assert redact("fatal: unable to access 'https://reader:SECRET@host/r.git/': 403") == (
+        "fatal: unable to access 'https://***@host/r.git/': 403")
+    assert redact("ssh://git@host/r.git and git@host:r.git") == "ssh://***@host/r.git and git@host:r.git"
+    with pytest.raises(GitError) as caught:  # port 1 on loopback: refused at once
+        sync_checkout("https://reader:SECRET@127.0.0.1:1/llm-stats.git", "", Path("/nonexistent/cache/x"), 60, 1 << 20)
+    assert "SECRET" not in str(caught.value) and "git " in str(caught.value)

@@ -255,6 +255,31 @@ def test_build_matches_writes_sorted_deterministic_file(tmp_path):
     assert settings.matches_file.read_bytes() == before
 
 
+def test_reference_entries_are_matched_under_their_own_key(tmp_path):
+    settings = write_inputs(tmp_path)
+    catalog = json.loads(settings.catalog_file.read_text())
+    catalog["referenceScores"] = [  # as the catalog task lists them: every model with a coding_index
+        {"id": "deepseek/deepseek-chat", "name": "DeepSeek: DeepSeek V3", "canonical_slug": "deepseek/deepseek-chat-v3",
+         "hugging_face_id": "deepseek-ai/DeepSeek-V3", "created": 1735241320, "coding_index": 21.2},
+        {"id": "poolside/laguna-m", "name": "Poolside: Laguna M", "canonical_slug": None, "hugging_face_id": None,
+         "created": 1780000000, "coding_index": 30.0},
+        {"id": "qwen/qwen3-32b", "name": "Qwen: Qwen3 32B", "canonical_slug": "qwen/qwen3-32b-04-28",
+         "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3},
+        {"id": "qwen/qwen3-32b:free", "name": "Qwen: Qwen3 32B (free)", "canonical_slug": "qwen/qwen3-32b-04-28",
+         "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3}]
+    settings.catalog_file.write_bytes(fileio.dump_json(catalog))
+    summary = build_matches(settings)
+    doc = json.loads(settings.matches_file.read_text())
+    assert summary == ("matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none); "
+                       "2 of 3 other models with a catalog coding_index matched (calibration)")
+    assert [m["id"] for m in doc["matches"]] == [
+        "deepseek/deepseek-chat:free", "openrouter/free", "qwen/qwen3-32b:free"]
+    assert doc["reference"] == [  # matched ones only; free models stay in "matches"
+        {"id": "deepseek/deepseek-chat", "benchmarkId": "deepseek/deepseek-v3", "method": "override",
+         "confidence": 1.0},
+        {"id": "qwen/qwen3-32b", "benchmarkId": "qwen/qwen3-32b", "method": "exact", "confidence": 1.0}]
+
+
 def test_user_overrides_win_over_package_overrides(tmp_path):
     settings = write_inputs(tmp_path, {"schemaVersion": 1, "overrides": {
         "deepseek/deepseek-chat:free": {"benchmarkId": None, "why": "I disagree"}}})

@@ -1,18 +1,18 @@
-"""The pools stage end to end: golden ranking from the 2026-08-18 catalog, determinism, atomic replace, change hook."""
+"""The pools stage end to end: golden ranking from the 2026-08-18 catalog, determinism, atomic replace, change report,
+calibration on the catalog's reference scores, the zero-price evidence and the expiry warning."""
 
 import hashlib
 import json
 import random
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
 from modelpools import fileio, pools
+from modelpools.catalog import select_reference_scores
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.fusion import CuratedEntry
-from modelpools.settings import Settings
+from modelpools.scoring import CuratedScore, load_curated_scores
+from modelpools.settings import Settings, replace
 from modelpools.validation import validate_pools
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -36,11 +36,12 @@ MATCHES = [
 ]
 CURATED = [
     # 20 above the catalog index for three models, plus one model the catalog does not score.
-    CuratedEntry(("z-ai/glm-5.2",), "GLM 5.2", 88.8, "test fixture"),
-    CuratedEntry(("nvidia/nemotron-3-ultra-550b-a55b",), "Nemotron 3 Ultra", 69.3, "test fixture"),
-    CuratedEntry(("google/gemma-4-26b-a4b-it",), "Gemma 4 26B", 59.3, "test fixture"),
-    CuratedEntry(("poolside/laguna-s-2.1",), "Laguna S 2.1", 65.0, "test fixture"),
+    CuratedScore(("z-ai/glm-5.2",), "GLM 5.2", 88.8, "test fixture", "", "2026-08-01"),
+    CuratedScore(("nvidia/nemotron-3-ultra-550b-a55b",), "Nemotron 3 Ultra", 69.3, "test fixture", "", "2026-08-01"),
+    CuratedScore(("google/gemma-4-26b-a4b-it",), "Gemma 4 26B", 59.3, "test fixture", "", "2026-08-01"),
+    CuratedScore(("poolside/laguna-s-2.1",), "Laguna S 2.1", 65.0, "test fixture", "", "2026-08-01"),
 ]
+NOW = 1_786_752_000.0  # 2026-08-15 00:00 UTC: the clock only warns about expiry, it never changes the file
 EXPECTED_RANKING = [  # worked out by hand from the fixture above
     ("z-ai/glm-5.2:free", 68.8, "LARGE"),
     ("nvidia/nemotron-3-ultra-550b-a55b:free", 49.3, "LARGE"),
@@ -68,27 +69,33 @@ def catalog_models(name="models-2026-08-18.json"):
 COMMIT = "24a9ccf7402306f0c3e237213538e4537d64ecc2"
 
 
-def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT):
+def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(),
+                 reference_matches=()):
     models = catalog_models() if models is None else models
-    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": models}))
+    fileio.write_if_changed(settings.catalog_file, fileio.dump_json(
+        {"schemaVersion": 1, "models": models, "referenceScores": list(reference)}))
     fileio.write_if_changed(settings.benchmark_scores_file, fileio.dump_json(
         {"schemaVersion": 1, "source": {"repo": "file:///llm-stats", "commit": commit, "layout": "new"},
          "models": sorted(bench, key=lambda m: m["id"])}))
     fileio.write_if_changed(settings.matches_file, fileio.dump_json(
-        {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"])}))
+        {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"]),
+         "reference": list(reference_matches)}))
+
+
+def build(settings):
+    return pools.build_pools(settings, clock=lambda: NOW)
 
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setattr(pools, "load_curated", lambda path=pools.PACKAGE_CURATED: list(CURATED))
-    monkeypatch.setitem(sys.modules, "modelpools.changes", None)  # no change report unless a test adds one
+    monkeypatch.setattr(pools, "load_curated", lambda path=None: list(CURATED))
     s = Settings(project_dir=tmp_path)
     write_inputs(s)
     return s
 
 
-def test_golden_pools_from_the_2026_08_18_catalog(settings):
-    summary = pools.build_pools(settings)
+def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
+    summary = build(settings)
     doc = json.loads(settings.pools_file.read_text())
     assert [(m["id"], m["codingScore"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
     assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
@@ -115,18 +122,22 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings):
     lfm = next(m for m in doc["models"] if m["id"] == "liquid/lfm-2.5-2.6b:free")
     assert lfm["expirationDate"] is None and lfm["contextLength"] == 128000
     assert lfm["match"] == {"benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8}
+    assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
     assert lines[1] == "   1. z-ai/glm-5.2:free 68.8 (LARGE, 256k ctx)"
     assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
-    assert lines[-1] == ("defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
-                         "smallTasks=poolside/laguna-s-2.1:free")
+    assert ("scale: artificial_analysis (reference, 10 models); curated linear on 3 common models; "
+            "llm-stats linear on 3 common models") in lines
+    assert lines[-2:] == ["defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
+                          "smallTasks=poolside/laguna-s-2.1:free", "first build: 17 free models"]
+    assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
 
 
 def test_two_runs_are_byte_identical_and_the_second_leaves_the_file_alone(settings):
-    pools.build_pools(settings)
+    build(settings)
     first = settings.pools_file.read_bytes()
     mtime = settings.pools_file.stat().st_mtime_ns
-    assert "unchanged" in pools.build_pools(settings).splitlines()[0]
+    assert "unchanged" in build(settings).splitlines()[0]
     assert settings.pools_file.read_bytes() == first
     assert settings.pools_file.stat().st_mtime_ns == mtime
     assert b"refreshedAt" not in first and b"attemptedAt" not in first  # no wall-clock time
@@ -146,11 +157,9 @@ def test_shuffled_inputs_give_the_same_bytes():
 
 
 def test_settings_change_tiers_and_defaults(settings):
-    from modelpools.settings import replace
-
     s = replace(settings, large_cutoff=0.25, medium_cutoff=0.75, page_model_other_vendor=False,
                 small_tasks_tier="SMALL")
-    pools.build_pools(s)
+    build(s)
     doc = json.loads(s.pools_file.read_text())
     assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
@@ -159,7 +168,7 @@ def test_settings_change_tiers_and_defaults(settings):
 
 
 def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monkeypatch):
-    pools.build_pools(settings)
+    build(settings)
     before = settings.pools_file.read_bytes()
     write_inputs(settings, bench=BENCH[:1])  # inputs change, so a valid build would rewrite the file
     real = pools.build_document
@@ -171,101 +180,139 @@ def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monke
 
     monkeypatch.setattr(pools, "build_document", broken)
     with pytest.raises(PoolsInvalid) as info:
-        pools.build_pools(settings)
+        build(settings)
     assert info.value.path == "$.tiers"
     assert "kept the previous" in str(info.value) and "\n" not in str(info.value)
     assert settings.pools_file.read_bytes() == before
     assert not list(settings.pools_file.parent.glob(".model-pools.json.*"))  # no temp file left behind
 
 
-def test_change_report_hook_runs_before_replacing(settings, monkeypatch):
-    pools.build_pools(settings)
-    old_first = json.loads(settings.pools_file.read_text())["models"][0]["id"]
-    seen = {}
-
-    def compare_pools(old_doc, new_doc, s):
-        seen["old"] = old_doc
-        return {"added": sorted({m["id"] for m in new_doc["models"]} - {m["id"] for m in old_doc["models"]})}
-
-    fake = types.SimpleNamespace(compare_pools=compare_pools,
-                                 format_changes=lambda report: [f"changes: {len(report['added'])} added"])
-    monkeypatch.setitem(sys.modules, "modelpools.changes", fake)
-    write_inputs(settings, matches=MATCHES[:3])  # drops the lfm match: lfm goes unranked
-    summary = pools.build_pools(settings)
-    assert seen["old"]["models"][0]["id"] == old_first
-    assert len(seen["old"]["models"]) == 12  # the previous file, read before it was replaced
-    assert json.loads(settings.changes_file.read_text()) == {"added": []}
-    assert summary.splitlines()[-1] == "changes: 0 added"
+def test_change_report_compares_with_the_previous_file(settings):
+    build(settings)
+    assert json.loads(settings.changes_file.read_text())["firstBuild"] is True
+    write_inputs(settings, matches=MATCHES[:3])  # lfm loses its only score source
+    summary = build(settings)
+    report = json.loads(settings.changes_file.read_text())
+    assert report["firstBuild"] is False
+    assert {"id": "liquid/lfm-2.5-2.6b:free", "from": "SMALL", "to": None} in report["tierMoves"]
+    assert summary.splitlines()[-1] == "~ liquid/lfm-2.5-2.6b:free: SMALL -> unranked"
 
 
-def test_without_the_changes_module_no_change_file_is_written(settings):
-    pools.build_pools(settings)
-    assert not settings.changes_file.exists()
+def test_paid_models_with_a_coding_index_calibrate_llm_stats(settings):
+    """nemotron-nano-9b-v2:free has only an LLM-Stats score; no free model has both, the paid models do."""
+    raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())
+    bench = [{"id": "nvidia/nvidia-nemotron-nano-9b-v2", "codingScore": 47.88, "coverage": 0.3},
+             {"id": "openai/gpt-5-2025-08-07", "codingScore": 67.04, "coverage": 0.4},
+             {"id": "google/gemma-3-27b-it", "codingScore": 32.43, "coverage": 0.3},
+             {"id": "zai-org/glm-4.6", "codingScore": 64.22, "coverage": 0.3}]
+    matches = [{"id": "nvidia/nemotron-nano-9b-v2:free", "benchmarkId": "nvidia/nvidia-nemotron-nano-9b-v2",
+                "method": "exact", "confidence": 1.0}]
+    reference_matches = [{"id": i, "benchmarkId": b, "method": "exact", "confidence": 1.0} for i, b in (
+        ("google/gemma-3-27b-it", "google/gemma-3-27b-it"), ("openai/gpt-5", "openai/gpt-5-2025-08-07"),
+        ("z-ai/glm-4.6", "zai-org/glm-4.6"))]
+    write_inputs(settings, bench=bench, matches=matches)
+    build(settings)
+    doc = json.loads(settings.pools_file.read_text())
+    nano = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-9b-v2:free")
+    assert nano["reason"] == ("score only on an uncalibrated scale "
+                              "(llm-stats: 0 common models with artificial_analysis, need 3)")
+    assert doc["calibration"]["llm-stats"] == {"method": "uncalibrated", "points": 0, "slope": 1.0, "intercept": 0.0}
+
+    write_inputs(settings, bench=bench, matches=matches, reference=select_reference_scores(raw),
+                 reference_matches=reference_matches)
+    build(settings)
+    doc = json.loads(settings.pools_file.read_text())
+    calibration = doc["calibration"]["llm-stats"]
+    assert (calibration["method"], calibration["points"]) == ("linear", 3)
+    nano = next(m for m in doc["models"] if m["id"] == "nvidia/nemotron-nano-9b-v2:free")
+    assert nano["scoreSources"][0]["raw"] == 47.88
+    assert nano["codingScore"] == 24.99
+    assert nano["codingScore"] == pytest.approx(calibration["slope"] * 47.88 + calibration["intercept"], abs=0.01)
+    assert nano["rank"] == 9  # below the index's 26.8 for nemotron-3.5-lightning, not #2 on a raw 47.88
 
 
-def test_missing_catalog_is_a_one_line_error(tmp_path):
+def test_priced_models_are_left_out_and_every_entry_carries_zero_prices(settings, capsys):
+    models = catalog_models()
+    glm = next(m for m in models if m["id"] == "z-ai/glm-5.2:free")
+    glm["pricing"] = {"prompt": "0.0000004", "completion": "0"}  # a ':free' id with a price: not evidence of free
+    next(m for m in models if m["id"] == "openai/gpt-oss-20b:free")["pricing"] = {}  # missing prices count as zero
+    write_inputs(settings, models=models)
+    build(settings)
+    doc = json.loads(settings.pools_file.read_text())
+    ids = [m["id"] for m in doc["models"] + doc["unranked"]]
+    assert "z-ai/glm-5.2:free" not in ids and "openai/gpt-oss-20b:free" in ids and len(ids) == 16
+    assert {json.dumps(m["pricing"]) for m in doc["models"] + doc["unranked"]} == {
+        '{"completion": "0", "prompt": "0"}'}
+    assert ("left out 1 catalog model(s) listed as free but with a non-zero prompt or completion price: "
+            "z-ai/glm-5.2:free") in capsys.readouterr().err
+
+
+def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(settings, capsys):
+    models = catalog_models()
+    next(m for m in models if m["id"] == "z-ai/glm-5.2:free")["expiration_date"] = "2026-08-20"
+    next(m for m in models if m["id"] == "google/gemma-4-31b-it:free")["expiration_date"] = "2026-08-01"
+    write_inputs(settings, models=models)
+    build(settings)
+    first = settings.pools_file.read_bytes()
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
+                   "z-ai/glm-5.2:free expires 2026-08-20 (in 5 d), "
+                   "google/gemma-4-31b-it:free expired 2026-08-01 (14 d ago); "
+                   "they stay ranked while the catalog lists them"]
+    pools.build_pools(settings, clock=lambda: NOW - 365 * 86400)  # another day: the same bytes, no warning
+    assert settings.pools_file.read_bytes() == first
+    assert capsys.readouterr().err == ""
+    assert json.loads(first)["models"][0]["id"] == "z-ai/glm-5.2:free"  # still ranked by score alone
+
+
+def test_catalog_cache_without_reference_scores_warns_and_still_builds(settings, capsys):
+    doc = json.loads(settings.catalog_file.read_text())
+    del doc["referenceScores"]
+    settings.catalog_file.write_text(json.dumps(doc))
+    build(settings)
+    assert "has no referenceScores" in capsys.readouterr().err
+    assert json.loads(settings.pools_file.read_text())["summary"]["ranked"] == 12
+
+
+def test_missing_catalog_is_a_one_line_error_naming_the_prefixed_task(tmp_path):
     s = Settings(project_dir=tmp_path)
     with pytest.raises(DataError, match=r"catalog cache not found at .*; run `doit catalog` first"):
-        pools.build_pools(s)
+        build(s)
+    with pytest.raises(DataError, match=r"run `doit models-catalog` first"):
+        build(replace(s, task_prefix="models-"))
 
 
 def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys):
     settings.benchmark_scores_file.unlink()
     settings.matches_file.unlink()
-    pools.build_pools(settings)
+    build(settings)
     doc = json.loads(settings.pools_file.read_text())
     assert doc["summary"]["ranked"] == 11  # lfm loses its only source
     assert doc["inputs"]["benchmarkCommit"] is None
     assert doc["inputs"]["benchmarkScoresSha256"] == hashlib.sha256(b"").hexdigest()
     assert "benchmark scores not found" in capsys.readouterr().err
-    from modelpools.settings import replace
-
-    with pytest.raises(DataError, match="benchmark scores not found"):
-        pools.build_pools(replace(settings, strict=True))
+    with pytest.raises(DataError, match="benchmark scores not found at .*; run `doit models-benchmarks`"):
+        build(replace(settings, strict=True, task_prefix="models-"))
 
 
 def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
     write_inputs(settings, models=[])
-    pools.build_pools(settings)
+    build(settings)
     doc = json.loads(settings.pools_file.read_text())
     validate_pools(doc)
     assert doc["chosenDefaults"] == {"bulkModel": None, "pageModel": None, "smallTasksModel": None}
     assert [t["models"] for t in doc["tiers"]] == [[], [], []]
 
 
-def test_curated_reader_reads_the_contract_format(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "modelpools.scoring", None)  # force the built-in reader
-    path = tmp_path / "curated-scores.json"
-    path.write_text(json.dumps({"schemaVersion": 1, "models": [
-        {"openrouterIds": ["qwen/qwen3-coder"], "name": "Qwen3 Coder", "codingScore": 89, "source": "x",
-         "sourceUrl": "https://example.org", "date": "2025-12-01"}]}))
-    assert pools.load_curated(path) == [CuratedEntry(("qwen/qwen3-coder",), "Qwen3 Coder", 89.0, "x",
-                                                     "https://example.org")]
-    assert pools.load_curated(tmp_path / "absent.json") == []
-
-
 def test_unranked_models_keep_their_expiration_date(settings):
-    pools.build_pools(settings)
+    build(settings)
     doc = json.loads(settings.pools_file.read_text())
     vl = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
     assert vl["expirationDate"] == "2026-08-24"
     assert vl["reason"] == "no coding score: no catalog coding_index, no benchmark match, no curated score"
 
 
-def test_bundled_curated_scores_load_through_the_scoring_module():
+def test_curated_scores_have_one_reader():
     entries = pools.load_curated()
-    assert entries and all(isinstance(e, CuratedEntry) and 0 <= e.coding_score <= 100 for e in entries)
-    assert all("/" in oid for e in entries for oid in e.openrouter_ids)
-
-
-def test_real_change_report_is_written_beside_the_pools_file(settings, monkeypatch):
-    monkeypatch.delitem(sys.modules, "modelpools.changes")
-    pytest.importorskip("modelpools.changes")
-    pools.build_pools(settings)
-    assert json.loads(settings.changes_file.read_text())["firstBuild"] is True
-    write_inputs(settings, matches=MATCHES[:3])  # lfm loses its only score source
-    summary = pools.build_pools(settings)
-    report = json.loads(settings.changes_file.read_text())
-    assert report["firstBuild"] is False
-    assert {"id": "liquid/lfm-2.5-2.6b:free", "from": "SMALL", "to": None} in report["tierMoves"]
-    assert "liquid/lfm-2.5-2.6b:free" in summary
+    assert entries == load_curated_scores()  # the schema-checked reader of modelpools.scoring, nothing else
+    assert all(isinstance(e, CuratedScore) and 0 <= e.coding_score <= 100 for e in entries)

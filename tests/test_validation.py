@@ -9,7 +9,7 @@ import pytest
 from modelpools import fileio
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.pools import build_document
-from modelpools.settings import Settings
+from modelpools.settings import Settings, replace
 from modelpools.validation import json_path, load_schema, validate_pools, validate_pools_file
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -87,6 +87,10 @@ SCHEMA_CASES = [
     ("sha256 hex", put(["inputs", "catalogSha256"], "xyz"), "$.inputs.catalogSha256"),
     ("schema version", put(["schemaVersion"], 2), "$.schemaVersion"),
     ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
+    ("only free models: priced", put(["models", 0, "pricing", "prompt"], "0.0000004"), "$.models[0].pricing.prompt"),
+    ("only free models: evidence kept", lambda d: d["unranked"][0].pop("pricing"), "$.unranked[0]"),
+    ("calibration methods", put(["calibration", "artificial_analysis", "method"], "identity"),
+     '$.calibration.artificial_analysis.method'),
 ]
 
 
@@ -161,6 +165,32 @@ def test_empty_ranking_needs_null_defaults(valid):
 def test_first_schema_error_is_chosen_deterministically():
     assert rejected({}).path == "$"
     assert "'calibration' is a required property" in str(rejected({}))
+
+
+def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
+    settings = Settings(project_dir=tmp_path, task_prefix="models-")
+    with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
+        validate_pools_file(settings)
+    fileio.write_if_changed(settings.pools_file, fileio.dump_json(valid))
+    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": []}))
+    with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
+        validate_pools_file(settings)
+    settings.catalog_file.write_text("{}")
+    with pytest.raises(DataError, match=r"has no 'models' list; run `doit models-catalog`"):
+        validate_pools_file(settings)
+
+
+def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid, capsys):
+    doc = broken(valid, put(["models", 1, "expirationDate"], "2026-08-24"))
+    settings = Settings(project_dir=tmp_path)
+    fileio.write_if_changed(settings.pools_file, fileio.dump_json(doc))
+    aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
+    validate_pools_file(settings, clock=lambda: aug_20)
+    assert capsys.readouterr().err == (
+        "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
+        "expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n")
+    validate_pools_file(replace(settings, expiry_warning_days=3), clock=lambda: aug_20)
+    assert capsys.readouterr().err == ""
 
 
 def test_validate_pools_file(tmp_path, valid):
