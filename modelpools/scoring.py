@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .resources import CURATED_SCHEMA, PACKAGE_CURATED
 from .fileio import read_json
 
 __all__ = [
@@ -32,9 +33,7 @@ __all__ = [
     "select_components",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-CURATED_FILE = DATA_DIR / "curated-scores.json"
-CURATED_SCHEMA = DATA_DIR / "curated-scores.schema.json"
+CURATED_FILE = PACKAGE_CURATED
 
 
 @dataclass(frozen=True)

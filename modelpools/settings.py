@@ -252,10 +252,14 @@ def _parse(key: str, raw: Any, where: str) -> Any:
 
 
 def settings_fingerprint(settings: Settings, keys: tuple[str, ...]) -> dict[str, Any]:
-    """The named settings as a JSON-ready dict, for doit's config_changed."""
+    """The named settings as a JSON-ready dict for doit's config_changed (stored in .doit.db: URLs without passwords)."""
+    from .log import display_url
+
     out = {}
     for key in keys:
         value = getattr(settings, key)
+        if key.endswith(("_url", "_repo")):
+            value = display_url(value)
         out[key] = str(value) if isinstance(value, Path) else value
     return out
 

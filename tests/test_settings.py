@@ -97,3 +97,21 @@ def test_settings_are_immutable(tmp_path):
     settings = load_settings(tmp_path, environ={})
     with pytest.raises(AttributeError):
         settings.strict = True  # type: ignore[misc]
+
+
+def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
+    from modelpools.settings import settings_fingerprint
+
+    settings = load_settings(
+        tmp_path,
+        environ={
+            "MODELPOOLS_OPENROUTER_URL": "https://user:s3cret@proxy.example/api/v1/models",
+            "MODELPOOLS_BENCHMARKS_REPO": "https://reader:s3cret@git.example/llm-stats.git",
+        },
+    )
+    fingerprint = settings_fingerprint(settings, ("openrouter_url", "benchmarks_repo", "cache_dir"))
+    assert fingerprint == {
+        "openrouter_url": "https://***@proxy.example/api/v1/models",
+        "benchmarks_repo": "https://***@git.example/llm-stats.git",
+        "cache_dir": ".cache",
+    }
