@@ -375,7 +375,7 @@ def fuse_scores(
         elif found:
             reason = _uncalibrated_reason(found, calibrations)
         else:
-            reason = _reason(match, set(bench))
+            reason = _reason(match, bench.keys())  # a set-like view; set(bench) here was O(n) per model
         fused.append(FusedModel(
             id=mid,
             name=str(model.get("name") or mid),

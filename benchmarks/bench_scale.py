@@ -1,0 +1,147 @@
+"""Time and peak memory of catalog selection, matching, score fusion + ranking and validation at 1k, 10k and 50k models.
+
+Usage: python benchmarks/bench_scale.py [SIZES ...] [--seed S] [--block-limit N]     (default sizes: 1000 10000 50000)
+       --block-limit 1000000000 scores every vendor's pool whole (the matcher before blocking), for comparison.
+
+Each size runs in its own subprocess (so ru_maxrss belongs to that size alone) on a synthetic catalog of n entries
+and a benchmark set of n models (benchmarks/synthetic.py, deterministic). A timed pass comes first (median of a few
+repeats at the small sizes), then a pass under tracemalloc for each stage's peak allocation above its inputs.
+The growth ratios at the end compare sizes measured in this same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+STAGES = ("select", "match", "rank", "validate")
+INPUTS = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "0" * 64, "benchmarkCommit": None,
+          "overridesSha256": "0" * 64, "curatedScoresSha256": "0" * 64,
+          "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
+                       "small_tasks_tier": "MEDIUM"}}
+
+
+def pipeline(body, bench, overrides, curated, settings):
+    """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
+    from modelpools.catalog import select_free_models
+    from modelpools.matching import BenchmarkModel, CatalogModel, match_models
+    from modelpools.pools import build_document
+    from modelpools.validation import validate_pools
+
+    state = {}
+
+    def select():
+        state["models"] = select_free_models(body)
+
+    def match():
+        cats = [CatalogModel.from_dict(m) for m in state["models"]]
+        benches = [BenchmarkModel.from_dict(m) for m in bench]
+        state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
+
+    def rank():
+        state["doc"] = build_document(state["models"], bench, state["matches"], curated, settings, INPUTS)
+
+    def validate():
+        validate_pools(state["doc"], {m["id"] for m in state["models"]})
+
+    return state, [("select", select), ("match", match), ("rank", rank), ("validate", validate)]
+
+
+def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
+    """Run every stage for one size: seconds (median and min over repeats), tracemalloc peaks, ru_maxrss."""
+    import gc
+
+    from synthetic import synthetic_inputs
+
+    from modelpools import matching
+    from modelpools.matching import PACKAGE_OVERRIDES, load_overrides
+    from modelpools.pools import load_curated
+    from modelpools.settings import Settings
+
+    if block_limit is not None:
+        matching.BLOCK_LIMIT = block_limit
+    body, bench = synthetic_inputs(n, seed)
+    overrides, curated, settings = load_overrides(PACKAGE_OVERRIDES), load_curated(), Settings()
+    repeats = max(1, min(5, 20_000 // n))
+    times: dict[str, list[float]] = {s: [] for s in STAGES}
+    for _ in range(repeats):
+        state, stages = pipeline(body, bench, overrides, curated, settings)
+        for name, run in stages:
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peaks = {}
+    state, stages = pipeline(body, bench, overrides, curated, settings)
+    tracemalloc.start()
+    for name, run in stages:
+        gc.collect()
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        peaks[name] = tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    summary = state["doc"]["summary"]
+    return {"n": n, "free": len(state["models"]), "ranked": summary["ranked"], "repeats": repeats,
+            "median": {s: statistics.median(t) for s, t in times.items()}, "min": {s: min(t) for s, t in times.items()},
+            "peak": peaks, "maxrss_mib": maxrss_kib / 1024,
+            "matched": sum(1 for m in state["matches"] if m["benchmarkId"] is not None)}
+
+
+def report(rows: list[dict]) -> None:
+    print(f"{'models':>7} {'free':>6} {'matched':>7} | " + " ".join(f"{s + ' s':>10}" for s in STAGES)
+          + f" | {'total s':>8} {'us/model':>9} | " + " ".join(f"{s + ' MiB':>12}" for s in STAGES)
+          + f" | {'maxrss MiB':>10}")
+    for r in rows:
+        total = sum(r["median"].values())
+        print(f"{r['n']:>7} {r['free']:>6} {r['matched']:>7} | " + " ".join(f"{r['median'][s]:>10.3f}" for s in STAGES)
+              + f" | {total:>8.2f} {total / r['n'] * 1e6:>9.0f} | "
+              + " ".join(f"{r['peak'][s] / 2 ** 20:>12.1f}" for s in STAGES) + f" | {r['maxrss_mib']:>10.0f}")
+    print("(seconds: median of", ", ".join(f"{r['repeats']} at {r['n']}" for r in rows) + " runs; MiB: tracemalloc "
+          "peak above the stage's inputs; maxrss: whole subprocess incl. the generated inputs)")
+    for a, b in zip(rows, rows[1:]):
+        size = b["n"] / a["n"]
+        t = {s: b["median"][s] / a["median"][s] for s in STAGES}
+        m = {s: b["peak"][s] / a["peak"][s] if a["peak"][s] else float("nan") for s in STAGES}
+        total = sum(b["median"].values()) / sum(a["median"].values())
+        print(f"{a['n']} -> {b['n']} (x{size:g} input): time x{total:.1f} ("
+              + ", ".join(f"{s} x{t[s]:.1f}" for s in STAGES) + "); time per model x"
+              + f"{total / size:.2f}; peak memory " + ", ".join(f"{s} x{m[s]:.1f}" for s in STAGES))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10_000, 50_000])
+    parser.add_argument("--seed", type=int, default=20260818)
+    parser.add_argument("--block-limit", type=int, help="override modelpools.matching.BLOCK_LIMIT")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: measure one size, print JSON
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.seed, args.block_limit)))
+        return 0
+    rows = []
+    extra = ["--block-limit", str(args.block_limit)] if args.block_limit is not None else []
+    for n in args.sizes:
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)] + extra,
+                             check=True, capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"measured {n} models in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
