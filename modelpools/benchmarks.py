@@ -20,6 +20,7 @@ from .llmstats import (
     hugging_face_id,
     parse_checkout,
 )
+from .freshness import benchmarks_are_fresh, read_meta
 from .log import display_url
 from .scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
 
@@ -64,25 +65,7 @@ def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
 
 
 def _read_meta(settings) -> dict[str, Any]:
-    try:
-        meta = read_json(settings.benchmarks_meta_file, "benchmarks meta file", 1 << 20)
-    except DataError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def benchmarks_are_fresh(settings, now: float | None = None) -> bool:
-    """True when the last refresh succeeded for the configured repo and ref within benchmarks_ttl."""
-    meta = _read_meta(settings)
-    refreshed = meta.get("refreshedAt")
-    if meta.get("status") != "ok" or meta.get("source") != display_url(settings.benchmarks_repo):
-        return False  # the meta file stores the URL without its password
-    if meta.get("ref", "") != settings.benchmarks_ref or not settings.benchmark_scores_file.is_file():
-        return False
-    if isinstance(refreshed, bool) or not isinstance(refreshed, (int, float)):
-        return False
-    now = time.time() if now is None else now
-    return 0 <= now - refreshed < settings.benchmarks_ttl
+    return read_meta(settings.benchmarks_meta_file, "benchmarks meta file")
 
 
 def _write_meta(settings, previous: dict[str, Any], status: str, attempted: float, error: str | None,

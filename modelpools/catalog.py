@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import log
+from .freshness import catalog_is_fresh, read_meta
 from .log import display_url
 from .errors import DataError, FetchError, ModelPoolsError
 from .fileio import DEFAULT_READ_LIMIT, dump_json, read_json, write_if_changed
@@ -269,11 +270,7 @@ def parse_body(raw: bytes, where: str) -> Any:
 
 
 def _read_meta(settings) -> dict[str, Any]:
-    try:
-        meta = read_json(settings.catalog_meta_file, "catalog meta file", max_bytes=1 << 20)
-    except DataError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+    return read_meta(settings.catalog_meta_file, "catalog meta file")
 
 
 def _valid_models(doc: Any) -> list[dict[str, Any]] | None:
@@ -318,19 +315,6 @@ def _write_meta(settings, previous: Mapping[str, Any], now: float, **changes: An
     }
     meta.update(changes)
     write_if_changed(settings.catalog_meta_file, dump_json(meta))
-
-
-def catalog_is_fresh(settings, now: float) -> bool:
-    """True when the last refresh succeeded, for this URL and filter, less than catalog_ttl seconds before now."""
-    meta = _read_meta(settings)
-    refreshed = meta.get("refreshedAt")
-    if meta.get("status") != "ok" or meta.get("source") != _source(settings):
-        return False
-    if meta.get("includeNonText", False) != settings.include_non_text or not settings.catalog_file.is_file():
-        return False
-    if not isinstance(refreshed, (int, float)) or isinstance(refreshed, bool):
-        return False
-    return -60 <= now - refreshed < settings.catalog_ttl
 
 
 # ---------------------------------------------------------------- describing ages

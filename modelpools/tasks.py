@@ -7,10 +7,8 @@ the cache-directory lock (modelpools.locking), so concurrent doit runs in one si
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
-import shutil
 import time as time_module
 from pathlib import Path
 from typing import Any, Iterator
@@ -32,14 +30,15 @@ POOLS_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small
 
 
 class stage_fresh:
-    """doit up-to-date check: ``modelpools.<module>.<function>(settings, now)`` says the last refresh is fresh."""
+    """doit up-to-date check: ``modelpools.freshness.<function>(settings, now)`` says the last refresh is fresh."""
 
-    def __init__(self, module: str, function: str, settings: Settings) -> None:
-        self.module, self.function, self.settings = module, function, settings
+    def __init__(self, function: str, settings: Settings) -> None:
+        self.function, self.settings = function, settings
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
-        check = getattr(importlib.import_module(f"modelpools.{self.module}"), self.function)
-        return bool(check(self.settings, time_module.time()))
+        from . import freshness  # cheap, but only needed when doit checks this task
+
+        return bool(getattr(freshness, self.function)(self.settings, time_module.time()))
 
     def __repr__(self) -> str:  # shown by `doit info`
         return f"{self.function}({self.settings.cache_path})"
@@ -54,6 +53,8 @@ def _fingerprint(path: Path) -> list | None:
 
 
 def _sha256(path: Path) -> str | None:
+    import hashlib  # only when a target changed size or mtime
+
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
@@ -157,6 +158,8 @@ def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
     if tree.is_symlink():
         tree.unlink()
     elif tree.is_dir() and cache.resolve() in tree.resolve().parents:
+        import shutil
+
         shutil.rmtree(tree)
         print(f"{tree} removed")
 
@@ -194,10 +197,10 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
         "actions": [_action(settings, "catalog", "catalog", "refresh_catalog",
-                            stage_fresh("catalog", "catalog_is_fresh", settings))],
+                            stage_fresh("catalog_is_fresh", settings))],
         "targets": [catalog, catalog_meta],
         "uptodate": [
-            stage_fresh("catalog", "catalog_is_fresh", settings),
+            stage_fresh("catalog_is_fresh", settings),
             config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
             _intact([catalog, catalog_meta], settings),
         ],
@@ -208,10 +211,10 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
         "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks",
-                            stage_fresh("benchmarks", "benchmarks_are_fresh", settings))],
+                            stage_fresh("benchmarks_are_fresh", settings))],
         "targets": [scores, scores_meta],
         "uptodate": [
-            stage_fresh("benchmarks", "benchmarks_are_fresh", settings),
+            stage_fresh("benchmarks_are_fresh", settings),
             config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
             _intact([scores, scores_meta], settings),
         ],
