@@ -34,7 +34,7 @@ INPUTS = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "0" * 64, "benchma
 
 def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
-    from modelpools.catalog import select_free_models
+    from modelpools.freemodels import select_free_models
     from modelpools.matching import BenchmarkModel, CatalogModel, match_models
     from modelpools.pools import build_document
     from modelpools.validation import validate_pools

@@ -9,7 +9,8 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "DEFAULT_READ_LIMIT"]
+__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "parse_json_bytes",
+           "DEFAULT_READ_LIMIT"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
 
@@ -64,14 +65,20 @@ def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT) 
         raise DataError(f"{what} at {path} cannot be read: {exc.strerror}") from None
     if len(data) > max_bytes:
         raise DataError(f"{what} at {path} is larger than {max_bytes} bytes; delete it and rebuild")
+    return parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
+
+
+def parse_json_bytes(data: bytes, what: str, advice: str = "") -> Any:
+    """JSON from UTF-8 bytes; DataError "<what> is not UTF-8 / not valid JSON ...<advice>" when they are not."""
     try:
         return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise DataError(f"{what} at {path} is not UTF-8 (byte {exc.start}); delete it and rebuild") from None
+        problem = f"is not UTF-8 (byte {exc.start})"
     except json.JSONDecodeError as exc:
-        raise DataError(
-            f"{what} at {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "delete it and rebuild"
-        ) from None
-    except (RecursionError, ValueError) as exc:  # nesting too deep, an integer too long to convert
-        raise DataError(f"{what} at {path} cannot be parsed ({type(exc).__name__}); delete it and rebuild") from None
+        cut = ", perhaps truncated" if exc.pos >= len(exc.doc.rstrip()) else ""  # the text ended mid-value
+        problem = f"is not valid JSON{cut} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    except RecursionError:
+        problem = "nests JSON too deeply"
+    except ValueError as exc:  # an integer past Python's int/str conversion limit (4300 digits)
+        problem = f"is not usable JSON ({str(exc)[:60]})"
+    raise DataError(f"{what} {problem}{advice}") from None

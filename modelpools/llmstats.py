@@ -7,6 +7,7 @@ import math
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,10 +221,12 @@ def _results(rows: Any, path: Path, root: Path, problems: Problems, name_keys, s
     return tuple(out)
 
 
-def _parse_old(root: Path, problems: Problems, max_bytes: int) -> list[ModelRecord]:
-    models = []
-    for org_dir in _dirs(root / "models", problems):
-        for model_dir in _dirs(org_dir, problems):
+def _model_docs(
+    root: Path, orgs: Path, subdir: str, problems: Problems, max_bytes: int
+) -> Iterator[tuple[Path, Path, Path, dict[str, Any]]]:
+    """(org_dir, model_dir, path, doc) per orgs/<org>/<subdir>/<model>/model.json holding a named model object."""
+    for org_dir in _dirs(orgs, problems):
+        for model_dir in _dirs(org_dir / subdir, problems):
             path = _file(model_dir, "model.json", problems)
             if path is None:
                 continue
@@ -231,16 +234,26 @@ def _parse_old(root: Path, problems: Problems, max_bytes: int) -> list[ModelReco
                 doc = _read(path, max_bytes)
                 if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
                     raise _Skip("not a model object with a name")
-                results = _results(doc.get("qualitative_metrics", []), path, root, problems,
-                                   ("dataset_name",), "score")
             except _Skip as exc:
                 problems.add(path, root, str(exc))
                 continue
-            weights = _opt_str(doc.get("weights_link"))
-            models.append(ModelRecord(
-                org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
-                _opt_int(doc.get("param_count")), _opt_int(doc.get("input_context_size")),
-                hugging_face_id(weights, doc.get("repo_link")), weights, results))
+            yield org_dir, model_dir, path, doc
+
+
+def _parse_old(root: Path, problems: Problems, max_bytes: int) -> list[ModelRecord]:
+    models = []
+    for org_dir, model_dir, path, doc in _model_docs(root, root / "models", "", problems, max_bytes):
+        try:
+            results = _results(doc.get("qualitative_metrics", []), path, root, problems,
+                               ("dataset_name",), "score")
+        except _Skip as exc:
+            problems.add(path, root, str(exc))
+            continue
+        weights = _opt_str(doc.get("weights_link"))
+        models.append(ModelRecord(
+            org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
+            _opt_int(doc.get("param_count")), _opt_int(doc.get("input_context_size")),
+            hugging_face_id(weights, doc.get("repo_link")), weights, results))
     return models
 
 
@@ -267,31 +280,25 @@ def _context_sizes(root: Path, problems: Problems, max_bytes: int) -> dict[str, 
 def _parse_new(root: Path, problems: Problems, max_bytes: int) -> list[ModelRecord]:
     contexts = _context_sizes(root, problems, max_bytes)
     models = []
-    for org_dir in _dirs(root / "data" / "organizations", problems):
-        for model_dir in _dirs(org_dir / "models", problems):
-            path = _file(model_dir, "model.json", problems)
-            if path is None:
-                continue
-            try:
-                doc = _read(path, max_bytes)
-                if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-                    raise _Skip("not a model object with a name")
-                scores_path = _file(model_dir, "benchmarks.json", problems)
-                rows = _read(scores_path, max_bytes) if scores_path else []
-            except _Skip as exc:
-                problems.add(path, root, str(exc))
-                continue
-            try:
-                results = _results(rows, scores_path or path, root, problems,
-                                   ("benchmark_id", "benchmark_name"), "normalized_score")
-            except _Skip as exc:
-                problems.add(scores_path or path, root, str(exc))
-                results = ()
-            weights = _opt_str(doc.get("source_weights_link"))
-            models.append(ModelRecord(
-                org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
-                _opt_int(doc.get("param_count")), contexts.get(model_dir.name),
-                hugging_face_id(weights, doc.get("source_repo_link")), weights, results))
+    orgs = root / "data" / "organizations"
+    for org_dir, model_dir, path, doc in _model_docs(root, orgs, "models", problems, max_bytes):
+        try:
+            scores_path = _file(model_dir, "benchmarks.json", problems)
+            rows = _read(scores_path, max_bytes) if scores_path else []
+        except _Skip as exc:
+            problems.add(path, root, str(exc))
+            continue
+        try:
+            results = _results(rows, scores_path or path, root, problems,
+                               ("benchmark_id", "benchmark_name"), "normalized_score")
+        except _Skip as exc:
+            problems.add(scores_path or path, root, str(exc))
+            results = ()
+        weights = _opt_str(doc.get("source_weights_link"))
+        models.append(ModelRecord(
+            org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
+            _opt_int(doc.get("param_count")), contexts.get(model_dir.name),
+            hugging_face_id(weights, doc.get("source_repo_link")), weights, results))
     return models
 
 

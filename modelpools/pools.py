@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from . import fileio, log
-from .catalog import prices_are_zero
+from .freemodels import prices_are_zero
 from .errors import DataError, PoolsInvalid
 from .fusion import FusedModel, fuse_scores
 from .ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models

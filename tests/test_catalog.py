@@ -17,17 +17,17 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from modelpools import catalog
-from modelpools.catalog import (
-    catalog_is_fresh,
+from modelpools.catalog import catalog_is_fresh, refresh_catalog
+from modelpools.freemodels import (
     is_free_model,
     is_router,
     is_text_model,
     normalize_model,
     prices_are_zero,
-    refresh_catalog,
     select_free_models,
     select_reference_scores,
 )
+from modelpools.snapshot import main as snapshot_main
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.http import RetryPolicy, parse_retry_after
 from modelpools.settings import load_settings
@@ -442,7 +442,7 @@ def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, 
     out = tmp_path / "snapshot.json"
     source = snapshot["source"]
     path = str(shared_data / "openrouter" / "models-2026-08-18.json")
-    assert catalog.main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
+    assert snapshot_main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
     assert out.read_bytes() == catalog.SNAPSHOT_FILE.read_bytes()
 
 
@@ -450,7 +450,7 @@ def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data,
     http_server.add(Reply(body=dump(shared_data, "models-2026-04-30.json")))
     out = tmp_path / "snap.json"
 
-    code = catalog.main(
+    code = snapshot_main(
         ["snapshot", "--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
     )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.catalog import select_reference_scores
+from modelpools.freemodels import select_reference_scores
 from modelpools.fusion import (
     Calibration,
     base_id,

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from modelpools import api
 from modelpools.benchmarks import parse_checkout, scores_document
-from modelpools.catalog import parse_body, select_free_models, select_reference_scores
+from modelpools.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.errors import DataError, ModelPoolsError, PoolsInvalid
 from modelpools.fileio import dump_json
 from modelpools.matching import BenchmarkModel, CatalogModel, match_models

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelpools import fileio, pools
-from modelpools.catalog import select_reference_scores
+from modelpools.freemodels import select_reference_scores
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.scoring import CuratedScore, load_curated_scores
 from modelpools.settings import Settings, replace

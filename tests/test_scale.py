@@ -9,7 +9,7 @@ import tracemalloc
 from pathlib import Path
 
 from modelpools import matching
-from modelpools.catalog import select_free_models
+from modelpools.freemodels import select_free_models
 from modelpools.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.pools import build_document
 from modelpools.settings import Settings
