@@ -1,7 +1,8 @@
-"""Test support: real data paths, a loopback HTTP server with scripted replies, and file:// git repos of real LLM-Stats data."""
+"""Test support: real data paths and OpenRouter dumps, a loopback HTTP server with scripted replies, and file:// git repos of real LLM-Stats data."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import struct
@@ -13,6 +14,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def dump(shared_data, name: str) -> bytes:
+    return (shared_data / "openrouter" / name).read_bytes()
+
+
+def colon_free_ids(raw: bytes) -> set[str]:
+    """The expected free set, computed simply: ids ending in ':free'."""
+    return {e["id"] for e in json.loads(raw)["data"] if e["id"].endswith(":free")}
 
 
 @dataclass

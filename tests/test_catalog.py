@@ -1,4 +1,4 @@
-"""Catalog stage: fetch, free-model rules, cache, fallback policy, offline mode and the bundled snapshot."""
+"""Catalog stage: fetch, retries, cache, fallback policy (down to the bundled snapshot), offline mode and freshness."""
 
 from __future__ import annotations
 
@@ -11,24 +11,12 @@ import sys
 import time
 
 import pytest
-from support import SHARED_DATA, Reply
-from hypothesis import given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
+from support import Reply, colon_free_ids, dump
 
 from modelpools import catalog
 from modelpools.catalog import catalog_is_fresh, refresh_catalog
-from modelpools.freemodels import (
-    is_free_model,
-    is_router,
-    is_text_model,
-    normalize_model,
-    prices_are_zero,
-    select_free_models,
-    select_reference_scores,
-)
-from modelpools.snapshot import main as snapshot_main
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
+from modelpools.freemodels import select_reference_scores
 from modelpools.http import RetryPolicy, parse_retry_after
 from modelpools.settings import load_settings
 
@@ -44,15 +32,6 @@ class Sleeps:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-def dump(shared_data, name: str) -> bytes:
-    return (shared_data / "openrouter" / name).read_bytes()
-
-
-def colon_free_ids(raw: bytes) -> set[str]:
-    """The expected free set, computed simply: ids ending in ':free'."""
-    return {e["id"] for e in json.loads(raw)["data"] if e["id"].endswith(":free")}
 
 
 def make_settings(tmp_path, server, **changes):
@@ -429,37 +408,6 @@ def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp
     assert "captured 2026-08-18" in capsys.readouterr().err
 
 
-def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, shared_data):
-    raw = dump(shared_data, "models-2026-08-18.json")
-    snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
-
-    assert snapshot["capturedAt"] == "2026-08-18" and snapshot["source"].startswith("https://openrouter.ai/")
-    assert snapshot["models"] == select_free_models(json.loads(raw))
-    assert {m["id"] for m in snapshot["models"]} == colon_free_ids(raw)
-    assert snapshot["referenceScores"] == select_reference_scores(json.loads(raw))
-    assert len(snapshot["referenceScores"]) == 166
-
-    out = tmp_path / "snapshot.json"
-    source = snapshot["source"]
-    path = str(shared_data / "openrouter" / "models-2026-08-18.json")
-    assert snapshot_main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
-    assert out.read_bytes() == catalog.SNAPSHOT_FILE.read_bytes()
-
-
-def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data, capsys):
-    http_server.add(Reply(body=dump(shared_data, "models-2026-04-30.json")))
-    out = tmp_path / "snap.json"
-
-    code = snapshot_main(
-        ["snapshot", "--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
-    )
-
-    assert code == 0
-    doc = json.loads(out.read_bytes())
-    assert doc["capturedAt"] == "2026-04-30" and doc["source"] == f"{http_server.url}/models"
-    assert "snapshot written" in capsys.readouterr().out
-
-
 # ---------------------------------------------------------------- freshness rule
 
 
@@ -475,7 +423,7 @@ def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, shared_da
     assert not catalog_is_fresh(dataclasses.replace(settings, include_non_text=True), NOW)
 
 
-# ---------------------------------------------------------------- free-model rules
+# ---------------------------------------------------------------- reference scores, filters and other stage details
 
 
 def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, http_server, shared_data):
@@ -499,18 +447,6 @@ def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, ht
     assert select_reference_scores(body) == reference  # deterministic whatever the upstream order
 
 
-def test_reference_scores_skip_routers_non_text_models_and_junk_values():
-    def entry(model_id, value, modality="text->text", price="0.000001"):
-        return {"id": model_id, "pricing": {"prompt": price, "completion": price},
-                "architecture": {"modality": modality},
-                "benchmarks": {"artificial_analysis": {"coding_index": value}}}
-
-    body = {"data": [entry("a/ok", 41.5), entry("a/int", 12), entry("a/image", 30, "text->image"),
-                     entry("a/router", 30, price="-1"), entry("a/bool", True), entry("a/nan", float("nan")),
-                     entry("a/high", 140), entry("a/text", "41"), {"id": "a/none", "pricing": {}}]}
-    assert [(r["id"], r["coding_index"]) for r in select_reference_scores(body)] == [("a/int", 12), ("a/ok", 41.5)]
-
-
 def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_server, shared_data):
     raw = dump(shared_data, "models-2026-05-01.json")
     settings = make_settings(tmp_path, http_server)
@@ -524,74 +460,6 @@ def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_serv
 
     assert "If-None-Match" not in http_server.requests[-1].headers  # a 304 would keep the old form
     assert "referenceScores" in json.loads(settings.catalog_file.read_bytes())
-
-
-def test_prices_are_zero_reads_missing_prices_as_zero():
-    assert prices_are_zero({}) and prices_are_zero({"prompt": "0", "completion": "0.0", "image": "0.01"})
-    assert not prices_are_zero({"prompt": "0", "completion": "0.000001"})
-    assert not prices_are_zero({"prompt": "-1", "completion": "-1"}) and not prices_are_zero(None)
-
-
-def test_missing_price_keys_count_as_zero():
-    assert is_free_model({"id": "x/y", "pricing": {}})
-    assert is_free_model({"id": "x/y", "pricing": {"prompt": "0"}})
-    assert not is_free_model({"id": "x/y", "pricing": {"completion": "0.000001"}})
-    assert not is_free_model({"id": "x/y"})  # no pricing object at all: malformed
-
-
-def test_routers_are_never_free(shared_data):
-    data = json.loads(dump(shared_data, "models-2026-08-18.json"))["data"]
-    by_id = {e["id"]: e for e in data}
-    assert by_id["openrouter/auto"]["pricing"]["prompt"] == "-1" and is_router(by_id["openrouter/auto"])
-    assert by_id["openrouter/free"]["pricing"] == {"prompt": "0", "completion": "0"}
-    assert not is_free_model(by_id["openrouter/free"]) and not is_free_model(by_id["openrouter/auto"])
-    assert not is_free_model({"id": "someone/router:free", "pricing": {"prompt": "-1", "completion": "-1"}})
-
-
-def test_non_text_models_are_left_out_unless_asked_for(shared_data):
-    body = json.loads(dump(shared_data, "extra/models-2026-08-18-output_modalities-all.json"))
-    default = {m["id"] for m in select_free_models(body)}
-    everything = {m["id"] for m in select_free_models(body, include_non_text=True)}
-
-    assert "qwen/qwen3-reranker-8b" not in default and "qwen/qwen3-reranker-8b" in everything
-    assert "nvidia/nemotron-3-embed-1b:free" not in default and "nvidia/nemotron-3-embed-1b:free" in everything
-    assert "google/lyria-3-pro-preview" not in default  # outputs text and audio
-    assert default == {m["id"] for m in select_free_models(json.loads(dump(shared_data, "models-2026-08-18.json")))}
-    assert len(everything) - len(default) > 60
-
-
-def test_modality_string_is_used_when_the_lists_are_missing():
-    assert not is_text_model({"architecture": {"modality": "text->image"}})
-    assert is_text_model({"architecture": {"modality": "text+image->text"}})
-    record = normalize_model(
-        {"id": "a/b:free", "pricing": {"prompt": 0}, "architecture": {"modality": "text+image->text"}}
-    )
-    assert record["input_modalities"] == ["image", "text"] and record["pricing"] == {"prompt": "0"}
-
-
-def test_malformed_entries_are_skipped_not_fatal():
-    good = {"id": "a/good:free", "name": "Good", "pricing": {"prompt": "0", "completion": "0"}}
-    body = {
-        "data": [
-            None,
-            "text",
-            {"name": "no id"},
-            {"id": 42, "pricing": {}},
-            {"id": " a/pad ", "pricing": {}},
-            {"id": "a/b", "pricing": "free"},
-            {"id": "a/c", "pricing": {"prompt": "abc"}},
-            good,
-        ]
-    }
-    assert [m["id"] for m in select_free_models(body)] == ["a/good:free"]
-    with pytest.raises(DataError, match="no 'data' list"):
-        select_free_models({"models": []})
-
-
-def test_duplicate_ids_resolve_the_same_way_in_any_order():
-    one = {"id": "a/b:free", "name": "One", "pricing": {}}
-    two = {"id": "a/b:free", "name": "Two", "pricing": {}}
-    assert select_free_models({"data": [one, two]}) == select_free_models({"data": [two, one]})
 
 
 def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, shared_data):
@@ -631,16 +499,6 @@ def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, sh
     assert sleeps.delays == [1.0, 2.0]
     assert settings.catalog_file.read_bytes() == cache
     assert "connection failed" in capsys.readouterr().err
-
-
-@hypothesis_settings(max_examples=8, deadline=None)
-@given(order=st.randoms(use_true_random=False))
-def test_selection_ignores_upstream_order(order):
-    raw = (SHARED_DATA / "openrouter" / "models-2025-05-23.json").read_bytes()
-    body = json.loads(raw)
-    expected = select_free_models(body)
-    order.shuffle(body["data"])
-    assert select_free_models(body) == expected
 
 
 def test_changing_the_filter_forces_a_full_download(tmp_path, http_server, shared_data):
