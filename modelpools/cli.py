@@ -208,7 +208,6 @@ def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
 # -- check ------------------------------------------------------------------------------------------------------
 def health_checks(settings: Any, now: float) -> list[dict]:
     """The checks behind ``modelpools check``: [{"name", "status": ok|warn|fail, "detail"}]."""
-    from .fileio import read_json
 
     checks: list[dict] = []
 
@@ -243,30 +242,33 @@ def health_checks(settings: Any, now: float) -> list[dict]:
                 expiring = compare_pools(pools.document, pools.document, settings, now=now)["expiring"]
                 add("expiry", "warn" if expiring else "ok",
                     "; ".join(_expiry(e) for e in expiring) or "no model expires soon")
-    for name, path, ttl, source in (
-            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, display_url(settings.openrouter_url)),
-            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl,
-             display_url(settings.benchmarks_repo))):
+    from .freshness import benchmarks_are_fresh, catalog_is_fresh, read_meta
+
+    for name, path, ttl, source, fresh in (
+            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url,
+             catalog_is_fresh),
+            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl, settings.benchmarks_repo,
+             benchmarks_are_fresh)):
         if not path.is_file():
             add(name, "warn", f"no meta file at {path}")
             continue
-        try:
-            meta = read_json(path, f"{name} meta file")
-            status, refreshed = meta.get("status"), meta.get("refreshedAt")
-        except (ModelPoolsError, AttributeError) as exc:
-            add(name, "warn", f"unreadable meta file: {exc}")
+        meta = read_meta(path, f"{name} meta file")
+        if not meta:
+            add(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it")
             continue
-        age = None if not isinstance(refreshed, (int, float)) else max(0.0, now - refreshed)
+        status, refreshed, source = meta.get("status"), meta.get("refreshedAt"), display_url(source)
+        age = max(0.0, now - refreshed) if isinstance(refreshed, (int, float)) and not isinstance(refreshed, bool) \
+            else None
         age_text = "never refreshed" if age is None else f"age {_human(age)} (ttl {_human(ttl)})"
-        if meta.get("source") != source:
+        if fresh(settings, now):  # the same rule doit's up-to-date check applies
+            add(name, "ok", age_text)
+        elif meta.get("source") != source:
             add(name, "warn", f"built from {meta.get('source')}, not the configured {source}; the next run refreshes it")
         elif status != "ok":
             error = f"; last error: {meta.get('lastError')}" if meta.get("lastError") else ""
             add(name, "warn", f"fallback in use (status {status}), {age_text}{error}")
-        elif age is None or age >= ttl:
-            add(name, "warn", f"stale: {age_text}; the next `doit` run refreshes it")
         else:
-            add(name, "ok", age_text)
+            add(name, "warn", f"stale or built with other settings: {age_text}; the next `doit` run refreshes it")
     return checks
 
 
@@ -279,7 +281,7 @@ def _expiry(entry: dict) -> str:
 def _validate(settings: Any) -> str:
     from .validation import validate_pools_file
 
-    return validate_pools_file(settings) or "valid"
+    return validate_pools_file(settings)
 
 
 def _human(seconds: float) -> str:

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     snap = commands.add_parser("snapshot", help="regenerate the bundled catalog snapshot")
     snap.add_argument("--from", dest="origin", help="a catalog dump file or URL (default: the configured URL)")
-    snap.add_argument("--captured", help="capture date YYYY-MM-DD (default: from the file name, else today)")
+    snap.add_argument("--captured", help="capture date YYYY-MM-DD (default: today for a URL, the date in a dump file's name)")
     snap.add_argument("--source", help="text for the snapshot's source key (default: the URL or file name)")
     snap.add_argument("--output", type=Path, default=SNAPSHOT_FILE, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)

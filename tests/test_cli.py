@@ -214,3 +214,12 @@ def test_python_dash_m_runs_the_cli(cache):
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["chosenDefaults"]["bulkModel"] == "z-ai/glm-5.2:free"
+
+
+def test_check_applies_the_same_freshness_rule_as_doit(cache, capsys, monkeypatch):
+    # a fresh catalog built without non-text models is stale once include_non_text is set: doit refetches it
+    monkeypatch.setenv("MODELPOOLS_INCLUDE_NON_TEXT", "1")
+    code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "check")
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 0 and checks["catalog cache"]["status"] == "warn"
+    assert "stale or built with other settings" in checks["catalog cache"]["detail"]
