@@ -28,7 +28,8 @@ from modelpools import fileio  # noqa: E402
 from modelpools.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.catalog import refresh_catalog  # noqa: E402
 from modelpools.matching import build_matches  # noqa: E402
-from modelpools.pools import build_document, build_pools, load_curated  # noqa: E402
+from modelpools.pools import build_document, build_pools  # noqa: E402
+from modelpools.scoring import load_curated_scores  # noqa: E402
 from modelpools.settings import Settings  # noqa: E402
 from modelpools.validation import validate_pools  # noqa: E402
 
@@ -74,7 +75,7 @@ def main(repeats: int = 20) -> int:
         catalog = fileio.read_json(settings.catalog_file, "catalog")
         scores = fileio.read_json(settings.benchmark_scores_file, "scores")["models"]
         matches = fileio.read_json(settings.matches_file, "matches")
-        curated, inputs = load_curated(), fileio.read_json(settings.pools_file, "pools")["inputs"]
+        curated, inputs = load_curated_scores(), fileio.read_json(settings.pools_file, "pools")["inputs"]
         args = (catalog["models"], scores, matches["matches"], curated, settings, inputs,
                 catalog.get("referenceScores") or (), matches.get("reference") or ())
         doc = build_document(*args)

@@ -66,13 +66,13 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
 
     from modelpools import matching
     from modelpools.matching import PACKAGE_OVERRIDES, load_overrides
-    from modelpools.pools import load_curated
+    from modelpools.scoring import load_curated_scores
     from modelpools.settings import Settings
 
     if block_limit is not None:
         matching.BLOCK_LIMIT = block_limit
     body, bench = synthetic_inputs(n, seed)
-    overrides, curated, settings = load_overrides(PACKAGE_OVERRIDES), load_curated(), Settings()
+    overrides, curated, settings = load_overrides(PACKAGE_OVERRIDES), load_curated_scores(), Settings()
     repeats = max(1, min(5, 20_000 // n))
     times: dict[str, list[float]] = {s: [] for s in STAGES}
     for _ in range(repeats):

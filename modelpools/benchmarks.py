@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from . import log
 from .errors import DataError, FetchError
-from .fileio import DEFAULT_READ_LIMIT, dump_json, read_json, write_if_changed
+from .fileio import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_json, write_if_changed
 from .gitsource import UnexpectedLayout, sync_checkout
 from .llmstats import (
     LAYOUTS,
@@ -96,8 +95,8 @@ def _write_scores(settings, document: dict[str, Any]) -> dict[str, Any]:
     try:
         with open(settings.benchmark_scores_file, "rb") as handle:
             current = handle.read(DEFAULT_READ_LIMIT + 1)
-        old_commit = json.loads(current)["source"]["commit"]
-    except (OSError, ValueError, RecursionError, TypeError, KeyError):
+        old_commit = parse_json_bytes(current, "benchmark scores")["source"]["commit"]
+    except (OSError, DataError, TypeError, KeyError):
         old_commit = None
     if isinstance(old_commit, str) and old_commit != document["source"]["commit"]:
         same = dict(document, source=dict(document["source"], commit=old_commit))

@@ -20,10 +20,9 @@ from .freshness import catalog_is_fresh, read_meta
 from .log import display_url
 from .resources import CATALOG_SNAPSHOT
 
-__all__ = ["SCHEMA_VERSION", "SNAPSHOT_FILE", "catalog_is_fresh", "parse_day", "refresh_catalog"]
+__all__ = ["SCHEMA_VERSION", "catalog_is_fresh", "parse_day", "refresh_catalog"]
 
 SCHEMA_VERSION = 1
-SNAPSHOT_FILE = CATALOG_SNAPSHOT
 _VALIDATOR_OK = re.compile(r"^[\x20-\x7e]{1,512}$")
 
 
@@ -122,9 +121,9 @@ def parse_day(text: str) -> float | None:
 
 
 def _load_snapshot() -> dict[str, Any]:
-    doc = read_json(SNAPSHOT_FILE, "bundled catalog snapshot")
+    doc = read_json(CATALOG_SNAPSHOT, "bundled catalog snapshot")
     if _valid_models(doc) is None or not isinstance(doc.get("capturedAt"), str):
-        raise DataError(f"bundled catalog snapshot at {SNAPSHOT_FILE} is malformed; reinstall modelpools")
+        raise DataError(f"bundled catalog snapshot at {CATALOG_SNAPSHOT} is malformed; reinstall modelpools")
     return doc
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import time as time_module
 from typing import Any, Mapping
 
-__all__ = ["compare_pools", "format_changes", "days_left"]
+__all__ = ["compare_pools", "format_changes", "days_left", "expiring_models"]
 
 _ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
 _DEFAULT_WARNING_DAYS = 7
@@ -35,6 +35,21 @@ def days_left(expiration_date: str, now: float) -> int | None:
     return (day - today).days
 
 
+def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float, *,
+                    include_unranked: bool = False) -> list[tuple[str, str, int]]:
+    """(id, expirationDate, days left) of the models (ranked, plus unranked if asked) expired or within warning_days."""
+    models = list(doc.get("models") or ())
+    if include_unranked:
+        models = list(doc.get("unranked") or ()) + models
+    dates = {model["id"]: model.get("expirationDate") for model in models}  # a ranked entry wins over an unranked one
+    out = []
+    for model_id, date in dates.items():
+        left = days_left(date, now) if isinstance(date, str) and date else None
+        if left is not None and left <= warning_days:
+            out.append((model_id, date, left))
+    return out
+
+
 def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any], settings: Any = None,
                   now: float | None = None) -> dict:
     """A deterministic change report from old_doc (None for a first build) to new_doc."""
@@ -55,14 +70,8 @@ def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any],
         for key in _ROLE_KEYS
         if old_defaults.get(key) != new_defaults.get(key)
     ]
-    expiring = []
-    for model_id in sorted(new):
-        date = new[model_id]["expirationDate"]
-        if not date:
-            continue
-        left = days_left(date, now)
-        if left is not None and left <= warning_days:
-            expiring.append({"id": model_id, "expirationDate": date, "daysLeft": left})
+    expiring = [{"id": model_id, "expirationDate": date, "daysLeft": left}
+                for model_id, date, left in sorted(expiring_models(new_doc, warning_days, now, include_unranked=True))]
     return {
         "schemaVersion": 1,
         "firstBuild": old_doc is None,

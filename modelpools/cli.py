@@ -62,11 +62,13 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
 
 
 def _settings(args: argparse.Namespace):
-    from .settings import load_settings, replace
+    import dataclasses
+
+    from .settings import load_settings
 
     settings = load_settings(args.project_dir)
     if args.cache_dir is not None:
-        settings = replace(settings, cache_dir=args.cache_dir.resolve())
+        settings = dataclasses.replace(settings, cache_dir=args.cache_dir.resolve())
     return settings
 
 

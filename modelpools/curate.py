@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .scoring import CURATED_FILE, Result, coding_score, load_curated_scores, select_components
+from .resources import PACKAGE_CURATED
+from .scoring import Result, coding_score, load_curated_scores, select_components
 
 __all__ = ["AIDER_COMMIT", "AIDER_NAMES", "AIDER_URL", "curate_from_aider", "main"]
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m modelpools.curate",
                                      description="regenerate curated-scores.json from Aider's polyglot leaderboard")
     parser.add_argument("--aider", required=True, type=Path, help="aider/website/_data/polyglot_leaderboard.yml")
-    parser.add_argument("--out", type=Path, default=CURATED_FILE)
+    parser.add_argument("--out", type=Path, default=PACKAGE_CURATED)
     args = parser.parse_args(argv)
     with open(args.aider, encoding="utf-8") as handle:
         document = curate_from_aider(yaml.safe_load(handle))

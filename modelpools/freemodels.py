@@ -79,7 +79,7 @@ def is_free_model(entry: Mapping[str, Any]) -> bool:
         return False
     if model_id.endswith(":free"):
         return True
-    return _price(prices.get("prompt")) == _ZERO and _price(prices.get("completion")) == _ZERO
+    return prices_are_zero(prices)
 
 
 def _modalities(entry: Mapping[str, Any], key: str, side: int) -> list[str] | None:
@@ -189,14 +189,12 @@ def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[s
     return [chosen[key] for key in sorted(chosen)]
 
 
-def _coding_index(entry: Mapping[str, Any]) -> float | int | None:
-    """benchmarks.artificial_analysis.coding_index when it is a number in 0-100, else None."""
+def coding_index(entry: Mapping[str, Any]) -> float | int | None:
+    """benchmarks.artificial_analysis.coding_index when it is a number (not a bool), else None."""
     benchmarks = entry.get("benchmarks")
-    aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, dict) else None
-    value = aa.get("coding_index") if isinstance(aa, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value if 0 <= value <= 100 else None  # also rejects NaN
+    aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
+    value = aa.get("coding_index") if isinstance(aa, Mapping) else None
+    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else value
 
 
 def select_reference_scores(body: Any) -> list[dict[str, Any]]:
@@ -212,8 +210,8 @@ def select_reference_scores(body: Any) -> list[dict[str, Any]]:
         record = normalize_model(entry)
         if record is None or is_router(entry) or not is_text_model(entry):
             continue
-        value = _coding_index(entry)
-        if value is None:
+        value = coding_index(entry)
+        if value is None or not 0 <= value <= 100:  # also rejects NaN
             continue
         reference = {key: record[key] for key in ("id", "name", "canonical_slug", "hugging_face_id", "created")}
         reference["coding_index"] = value

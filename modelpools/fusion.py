@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from .freemodels import coding_index
+
 if TYPE_CHECKING:
     from .scoring import CuratedScore
 
@@ -153,12 +155,6 @@ def _match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
     return {m["id"]: _match_of(m) for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
 
 
-def _aa_index(model: Mapping[str, Any]) -> float | None:
-    benchmarks = model.get("benchmarks")
-    aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
-    return _number(aa.get("coding_index")) if isinstance(aa, Mapping) else None
-
-
 def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
     out: dict[str, CuratedScore] = {}
     for entry in sorted(curated, key=lambda e: (e.name, tuple(e.openrouter_ids))):
@@ -178,6 +174,46 @@ def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) 
     return (value, scored) if value is not None else None
 
 
+def _scores_of(mid: str, aa: float | None, match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]],
+               curated_by_base: Mapping[str, CuratedScore]) -> dict[str, tuple[_Raw, str]]:
+    """Source -> (raw score, identity of the measurement) for one catalog or reference id.
+
+    identity names what was measured (the base id for the catalog index, the benchmark model, the curated entry),
+    so one measurement counts once however many catalog ids (``:free``, ``:batch``) lead to it.
+    """
+    key = base_id(mid)
+    out: dict[str, tuple[_Raw, str]] = {}
+    if aa is not None:
+        out["artificial_analysis"] = (_Raw(aa, _AA_REF, 1.0), key)
+    found = _llm_stats(match, bench)
+    if found is not None:
+        value, scored = found
+        coverage = _number(scored.get("coverage")) or 0.0
+        ref = f"llm-stats:{match.benchmark_id}"
+        out["llm-stats"] = (_Raw(value, ref, round(match.confidence * min(1.0, max(0.0, coverage)), 4)), ref)
+    entry = curated_by_base.get(key)
+    if entry is not None:
+        ref = _curated_ref(entry)
+        out["curated"] = (_Raw(float(entry.coding_score), ref, 1.0), ref + "#" + entry.name)
+    return out
+
+
+def _catalog_scores(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str, MatchInfo],
+                    bench: Mapping[str, Mapping[str, Any]],
+                    curated_by_base: Mapping[str, CuratedScore]) -> list[tuple[str, dict[str, tuple[_Raw, str]]]]:
+    """(catalog id, its scores by source) for every catalog model, in order."""
+    return [(m["id"], _scores_of(m["id"], _number(coding_index(m)), matches.get(m["id"]), bench, curated_by_base))
+            for m in catalog_models]
+
+
+def _raw_scores(catalog_scores: Iterable[tuple[str, Mapping[str, tuple[_Raw, str]]]]) -> dict[str, dict[str, _Raw]]:
+    out: dict[str, dict[str, _Raw]] = {name: {} for name in SOURCES}
+    for mid, scores in catalog_scores:
+        for name, (raw, _identity) in scores.items():
+            out[name][mid] = raw
+    return out
+
+
 def collect_raw_scores(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Iterable[Mapping[str, Any]],
@@ -186,55 +222,28 @@ def collect_raw_scores(
 ) -> dict[str, dict[str, _Raw]]:
     """Source -> catalog id -> raw score, for every source that scores the model."""
     bench = {m.get("id"): m for m in benchmark_models}
-    curated_by_base = _curated_index(curated)
-    out: dict[str, dict[str, _Raw]] = {name: {} for name in SOURCES}
-    for model in catalog_models:
-        mid = model["id"]
-        value = _aa_index(model)
-        if value is not None:
-            out["artificial_analysis"][mid] = _Raw(value, _AA_REF, 1.0)
-        match = matches.get(mid, MatchInfo())
-        found = _llm_stats(match, bench)
-        if found is not None:
-            value, scored = found
-            coverage = _number(scored.get("coverage")) or 0.0
-            out["llm-stats"][mid] = _Raw(value, f"llm-stats:{match.benchmark_id}",
-                                         round(match.confidence * min(1.0, max(0.0, coverage)), 4))
-        entry = curated_by_base.get(base_id(mid))
-        if entry is not None:
-            out["curated"][mid] = _Raw(float(entry.coding_score), _curated_ref(entry), 1.0)
-    return out
+    return _raw_scores(_catalog_scores(catalog_models, matches, bench, _curated_index(curated)))
 
 
 def _score_rows(
-    catalog_models: Sequence[Mapping[str, Any]],
+    catalog_scores: Sequence[tuple[str, Mapping[str, tuple[_Raw, str]]]],
     reference_scores: Iterable[Any],
     bench: Mapping[str, Mapping[str, Any]],
-    matches: Mapping[str, MatchInfo],
     reference_matches: Mapping[str, MatchInfo],
     curated_by_base: Mapping[str, CuratedScore],
 ) -> dict[str, dict[str, tuple[float, str]]]:
-    """Base id -> source -> (value, identity) over the free models and the catalog's reference entries.
-
-    identity names what was measured (the base id for the catalog index, the benchmark model, the curated entry),
-    so one measurement counts once however many catalog ids (``:free``, ``:batch``) lead to it.
-    """
-    entries = [(m["id"], _aa_index(m), matches.get(m["id"])) for m in catalog_models]
+    """Base id -> source -> (value, identity) over the free models and the catalog's reference entries."""
     references = sorted((r for r in reference_scores if isinstance(r, Mapping) and isinstance(r.get("id"), str)),
                         key=lambda r: r["id"])
-    entries += [(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"])) for r in references]
+    entries = list(catalog_scores) + [
+        (r["id"], _scores_of(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]), bench,
+                             curated_by_base))
+        for r in references]
     rows: dict[str, dict[str, tuple[float, str]]] = {}
-    for mid, aa, match in entries:
-        key = base_id(mid)
-        row = rows.setdefault(key, {})
-        if aa is not None:
-            row.setdefault("artificial_analysis", (aa, key))
-        found = _llm_stats(match, bench)
-        if found is not None:
-            row.setdefault("llm-stats", (found[0], f"llm-stats:{match.benchmark_id}"))
-        entry = curated_by_base.get(key)
-        if entry is not None:
-            row.setdefault("curated", (float(entry.coding_score), _curated_ref(entry) + "#" + entry.name))
+    for mid, scores in entries:
+        row = rows.setdefault(base_id(mid), {})
+        for name, (raw, identity) in scores.items():
+            row.setdefault(name, (raw.value, identity))
     return rows
 
 
@@ -345,12 +354,12 @@ def fuse_scores(
     ``referenceScores`` (non-free models with a coding_index) and their benchmark matches (``reference_matches``).
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
-    curated = list(curated)
     matches = _match_map(match_entries)
     bench = {m.get("id"): m for m in benchmark_models if isinstance(m, Mapping)}
-    raw = collect_raw_scores(catalog_models, bench.values(), matches, curated)
-    rows = _score_rows(catalog_models, reference_scores, bench, matches, _match_map(reference_matches),
-                       _curated_index(curated))
+    curated_by_base = _curated_index(curated)
+    catalog_scores = _catalog_scores(catalog_models, matches, bench, curated_by_base)
+    raw = _raw_scores(catalog_scores)
+    rows = _score_rows(catalog_scores, reference_scores, bench, _match_map(reference_matches), curated_by_base)
     calibrations = calibrate_sources(rows)
     fused: list[FusedModel] = []
     for model in catalog_models:

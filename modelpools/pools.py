@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from . import fileio, log
+from .changes import compare_pools, format_changes
 from .freemodels import prices_are_zero
 from .errors import DataError, PoolsInvalid
 from .fusion import FusedModel, fuse_scores
 from .ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
 from .resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
+from .scoring import load_curated_scores
 from .settings import Settings, settings_fingerprint
 from .validation import describe_pools, expiry_warning, validate_pools
 
 if TYPE_CHECKING:
     from .scoring import CuratedScore
 
-__all__ = ["RANKING_KEYS", "ZERO_PRICING", "build_document", "build_pools", "load_curated", "sha256_bytes",
-           "report_changes"]
+__all__ = ["RANKING_KEYS", "ZERO_PRICING", "build_document", "build_pools", "sha256_bytes"]
 
 RANKING_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier")
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
@@ -38,13 +38,6 @@ def _read_bytes(path: Path | None) -> bytes:
         return Path(path).read_bytes() if path is not None else b""
     except FileNotFoundError:
         return b""
-
-
-def load_curated(path: Path | None = None) -> list[CuratedScore]:
-    """The curated scores (the bundled file by default), read and checked by modelpools.scoring.load_curated_scores."""
-    from .scoring import load_curated_scores
-
-    return load_curated_scores(path)
 
 
 def is_zero_priced(model: Mapping[str, Any]) -> bool:
@@ -129,8 +122,15 @@ def _read_optional(path: Path, what: str, key: str, settings: Settings,
             raise DataError(f"{what} not found at {path}; run `doit {settings.task_prefix}{task}`")
         log.warn(f"{what} not found at {path}; ranking without it")
         return {}, [], b""
-    doc = fileio.read_json(path, what)
+    doc = _parse_json(data, path, what)
     return doc, _models_list(doc, path, what, key), data
+
+
+def _parse_json(data: bytes, path: Path, what: str) -> Any:
+    """The JSON in data, read from path; the same one-line DataErrors as fileio.read_json (size, encoding, syntax)."""
+    if len(data) > fileio.DEFAULT_READ_LIMIT:
+        raise DataError(f"{what} at {path} is larger than {fileio.DEFAULT_READ_LIMIT} bytes; delete it and rebuild")
+    return fileio.parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
 
 
 def _previous_doc(path: Path) -> Any:
@@ -140,8 +140,8 @@ def _previous_doc(path: Path) -> Any:
     except OSError:
         return None
     try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
+        doc = fileio.parse_json_bytes(data, f"previous {path}")
+    except DataError:
         doc = None
     if not _usable_previous(doc):
         log.warn(f"previous {path} is unreadable or malformed; replacing it, the change report starts afresh")
@@ -167,17 +167,7 @@ def _usable_previous(doc: Any) -> bool:
     return True
 
 
-def report_changes(previous: Any, doc: Mapping[str, Any], settings: Settings,
-                   now: float | None = None) -> dict[str, Any]:
-    """The change report from the previous pools document (None: first build) to doc (modelpools.changes)."""
-    from .changes import compare_pools
-
-    return compare_pools(previous, doc, settings, now)
-
-
 def _write_changes(report: dict[str, Any], settings: Settings) -> list[str]:
-    from .changes import format_changes
-
     fileio.write_if_changed(settings.changes_file, fileio.dump_json(report))
     return list(format_changes(report))
 
@@ -192,7 +182,7 @@ def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -
         raise DataError(f"OpenRouter catalog cache not found at {settings.catalog_file}; "
                         f"run `doit {settings.task_prefix}catalog` first")
     what = "OpenRouter catalog cache"
-    catalog_doc = fileio.read_json(settings.catalog_file, what)
+    catalog_doc = _parse_json(catalog_bytes, settings.catalog_file, what)
     catalog_models = _models_list(catalog_doc, settings.catalog_file, what, "models")
     reference_scores = _optional_list(catalog_doc, settings.catalog_file, what, "referenceScores")
     if "referenceScores" not in catalog_doc:
@@ -218,7 +208,7 @@ def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -
         "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
         "settings": settings_fingerprint(settings, RANKING_KEYS),
     }
-    doc = build_document(catalog_models, benchmark_models, match_entries, load_curated(), settings, inputs,
+    doc = build_document(catalog_models, benchmark_models, match_entries, load_curated_scores(), settings, inputs,
                          reference_scores, reference_matches)
     try:
         validate_pools(doc, {m["id"] for m in catalog_models}, settings.task_prefix)
@@ -226,7 +216,7 @@ def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -
         kept = f"kept the previous {settings.pools_file}" if settings.pools_file.exists() else "nothing written"
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None
     now = clock()
-    report = report_changes(_previous_doc(settings.pools_file), doc, settings, now)  # before the old file is replaced
+    report = compare_pools(_previous_doc(settings.pools_file), doc, settings, now)  # before the old file is replaced
     written = fileio.write_if_changed(settings.pools_file, fileio.dump_json(doc))
     warning = expiry_warning(doc, settings.expiry_warning_days, now)
     if warning:

@@ -15,7 +15,6 @@ from .fileio import read_json
 
 __all__ = [
     "BENCHMARKS",
-    "CURATED_FILE",
     "LEFT_OUT",
     "PRIOR",
     "PRIOR_WEIGHT",
@@ -32,9 +31,6 @@ __all__ = [
     "load_curated_scores",
     "select_components",
 ]
-
-CURATED_FILE = PACKAGE_CURATED
-
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -219,7 +215,7 @@ def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
     """Read and schema-check the curated scores file (the bundled one by default); DataError when invalid."""
     import jsonschema  # heavy: imported only when needed
 
-    path = Path(path) if path is not None else CURATED_FILE
+    path = Path(path) if path is not None else PACKAGE_CURATED
     document = read_json(path, "curated scores file")
     schema = read_json(CURATED_SCHEMA, "curated scores schema")
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))

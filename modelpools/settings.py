@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
@@ -262,8 +261,3 @@ def settings_fingerprint(settings: Settings, keys: tuple[str, ...]) -> dict[str,
             value = display_url(value)
         out[key] = str(value) if isinstance(value, Path) else value
     return out
-
-
-def replace(settings: Settings, **changes: Any) -> Settings:
-    """A copy of settings with some values changed."""
-    return dataclasses.replace(settings, **changes)

@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .catalog import SCHEMA_VERSION, SNAPSHOT_FILE, parse_day
+from .catalog import SCHEMA_VERSION, parse_day
 from .errors import DataError, ModelPoolsError
 from .fileio import dump_json, write_if_changed
 from .freemodels import parse_body, select_free_models, select_reference_scores
 from .log import display_url
+from .resources import CATALOG_SNAPSHOT
 
 __all__ = ["build_snapshot", "main"]
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     snap.add_argument("--from", dest="origin", help="a catalog dump file or URL (default: the configured URL)")
     snap.add_argument("--captured", help="capture date YYYY-MM-DD (default: today for a URL, the date in a dump file's name)")
     snap.add_argument("--source", help="text for the snapshot's source key (default: the URL or file name)")
-    snap.add_argument("--output", type=Path, default=SNAPSHOT_FILE, help="where to write (default: %(default)s)")
+    snap.add_argument("--output", type=Path, default=CATALOG_SNAPSHOT, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -11,21 +11,21 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Mapping
 
 from . import fileio, log
+from .changes import expiring_models
 from .errors import DataError, PoolsInvalid
 from .ranking import rank_key, tier_sizes
-from .resources import POOLS_SCHEMA_NAME, pools_schema_path
+from .resources import pools_schema_path
 
-__all__ = ["SCHEMA_NAME", "load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
-           "read_catalog_ids", "expiring_models", "expiry_warning"]
+__all__ = ["load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
+           "read_catalog_ids", "expiry_warning"]
 
-SCHEMA_NAME = POOLS_SCHEMA_NAME
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_DETAIL = 200
 
 
 def load_schema() -> dict[str, Any]:
     """The pools JSON Schema: packaged copy (wheel) first, else the repo's schemas/ beside the package."""
-    return json.loads(pools_schema_path().read_text(encoding="utf-8"))
+    return fileio.read_json(pools_schema_path(), "pools JSON Schema")
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -197,19 +197,6 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
     lines.append(f"defaults: bulk={defaults['bulkModel']} page={defaults['pageModel']} "
                  f"smallTasks={defaults['smallTasksModel']}")
     return lines
-
-
-def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float) -> list[tuple[str, str, int]]:
-    """(id, expirationDate, days left) of the ranked models whose expiration date is past or within warning_days."""
-    from .changes import days_left
-
-    out = []
-    for model in doc.get("models") or ():
-        date = model.get("expirationDate")
-        left = days_left(date, now) if isinstance(date, str) and date else None
-        if left is not None and left <= warning_days:
-            out.append((model["id"], date, left))
-    return out
 
 
 def expiry_warning(doc: Mapping[str, Any], warning_days: int, now: float) -> str | None:

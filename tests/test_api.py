@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import modelpools.validation
 from modelpools.api import Pools, load_pools, pools_from_document
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.router import Router
-from modelpools.settings import load_settings, replace
+from modelpools.settings import load_settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 # Built offline by the real pipeline from the 10 scored free models of shared/data/openrouter/models-2025-07-25.json

@@ -13,11 +13,11 @@ import time
 import pytest
 from support import Reply, colon_free_ids, dump
 
-from modelpools import catalog
 from modelpools.catalog import catalog_is_fresh, refresh_catalog
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.freemodels import select_reference_scores
 from modelpools.http import RetryPolicy, parse_retry_after
+from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.settings import load_settings
 
 NOW = 1_777_593_600.0  # 2026-05-01 00:00 UTC
@@ -365,7 +365,7 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
 
     summary = run(settings)
 
-    snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
+    snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
     assert json.loads(settings.catalog_file.read_bytes()) == {
         "schemaVersion": 1, "models": snapshot["models"], "referenceScores": snapshot["referenceScores"]}
     assert meta(settings)["status"] == "bundled" and meta(settings)["refreshedAt"] is None

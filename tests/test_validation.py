@@ -2,6 +2,7 @@
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from modelpools import fileio
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.pools import build_document
-from modelpools.settings import Settings, replace
+from modelpools.settings import Settings
 from modelpools.validation import json_path, load_schema, validate_pools, validate_pools_file
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
