@@ -12,9 +12,12 @@ import pytest
 
 from modelpools.cli import main
 from modelpools.fileio import dump_json
+from modelpools.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 NOW = 1_787_000_000.0  # 2026-08-17
+
+DEFAULTS = Settings()
 
 
 @pytest.fixture
@@ -31,8 +34,9 @@ def cache(tmp_path, shared_data) -> Path:
     (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
         {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,
          "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}]}))
-    _meta(cache / "openrouter-models.meta.json", "https://openrouter.ai/api/v1/models", "ok", NOW - 3600)
-    _meta(cache / "llm-stats.meta.json", "https://github.com/JonathanChavezTamales/llm-leaderboard.git",
+    # meta files as a default-configured site writes them (nothing here is fetched)
+    _meta(cache / "openrouter-models.meta.json", DEFAULTS.openrouter_url, "ok", NOW - 3600)
+    _meta(cache / "llm-stats.meta.json", DEFAULTS.benchmarks_repo,
           "curated-only", None, lastError="offline (MODELPOOLS_OFFLINE=1)")
     return cache
 
@@ -151,7 +155,7 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
 
 
 def test_check_reports_stale_catalog(cache, capsys):
-    _meta(cache / "openrouter-models.meta.json", "https://openrouter.ai/api/v1/models", "ok", NOW - 3 * 86400)
+    _meta(cache / "openrouter-models.meta.json", DEFAULTS.openrouter_url, "ok", NOW - 3 * 86400)
     code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "check")
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert code == 0 and checks["catalog cache"]["status"] == "warn" and "stale" in checks["catalog cache"]["detail"]
