@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,26 +231,3 @@ def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
         out.append(CuratedScore(tuple(entry["openrouterIds"]), entry["name"], float(entry["codingScore"]),
                                 entry["source"], entry["sourceUrl"], entry["date"]))
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m modelpools.scoring curate ...``: kept for compatibility; see ``python -m modelpools.curate``."""
-    from .curate import main as curate_main
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["curate"]:
-        args = args[1:]
-    return curate_main(args)
-
-
-def __getattr__(name: str) -> Any:
-    """The Aider generator's names, now in modelpools.curate, stay importable from here."""
-    if name in ("AIDER_COMMIT", "AIDER_NAMES", "AIDER_URL", "curate_from_aider"):
-        from . import curate
-
-        return getattr(curate, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

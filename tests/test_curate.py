@@ -8,7 +8,6 @@ from pathlib import Path
 
 import yaml
 
-from modelpools import scoring
 from modelpools.curate import curate_from_aider, main
 from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 
@@ -29,11 +28,10 @@ def test_curated_file_is_reproducible_from_the_aider_leaderboard(tmp_path):
     assert qwen_coder["codingScore"] == 24.65
 
 
-def test_the_old_command_still_works(tmp_path):
+def test_the_command_line_prints_one_line(tmp_path):
     out = tmp_path / "curated.json"
-    result = subprocess.run([sys.executable, "-m", "modelpools.scoring", "curate", "--aider", str(AIDER),
-                             "--out", str(out)], capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run([sys.executable, "-m", "modelpools.curate", "--aider", str(AIDER), "--out", str(out)],
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"{out}: 41 curated scores\n"
     assert out.read_bytes() == CURATED_FILE.read_bytes()
-    assert scoring.curate_from_aider is curate_from_aider  # the generator's old import path
