@@ -4,44 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from . import fileio, log
 from .errors import DataError
+from .modelids import Signature, disagreement, signature
 from .resources import PACKAGE_OVERRIDES
 
-__all__ = [
-    "BenchmarkModel", "CatalogModel", "Match", "Signature", "PACKAGE_OVERRIDES",
-    "build_matches", "match_models", "load_overrides", "signature", "disagreement", "normalize_id",
-]
+__all__ = ["BenchmarkModel", "CatalogModel", "Match", "PACKAGE_OVERRIDES", "build_matches", "match_models",
+           "load_overrides"]
 
-# OpenRouter vendor -> LLM-Stats organization directory (both snapshots use the right-hand names).
-VENDOR_ALIASES = {"meta-llama": "meta", "mistralai": "mistral", "x-ai": "xai", "z-ai": "zai-org", "thudm": "zai-org",
-                  "zhipuai": "zai-org", "ibm-granite": "ibm", "ai21labs": "ai21", "moonshot": "moonshotai",
-                  "deepseek-ai": "deepseek", "alibaba-qwen": "qwen", "google-deepmind": "google"}
-ROUTING_SUFFIXES = (":free", ":beta", ":exacto", ":thinking", ":extended", ":batch", ":floor", ":nitro", ":online")
-NEUTRAL = {"instruct", "it", "chat", "hf", "latest", "v1", "fp8", "bf16"}  # words both sides may drop freely
-# Variant words: both sides must carry the same set (synonyms map to one spelling).
-VARIANTS = {"base": "base", "coder": "coder", "code": "coder", "codex": "codex", "distill": "distill",
-            "vl": "vl", "vision": "vl", "omni": "omni", "multimodal": "multimodal", "mini": "mini", "nano": "nano",
-            "micro": "micro", "tiny": "tiny", "small": "small", "medium": "medium", "large": "large",
-            "flash": "flash", "lite": "lite", "pro": "pro", "max": "max", "turbo": "turbo", "plus": "plus",
-            "air": "air", "ultra": "ultra", "super": "super", "fast": "fast", "heavy": "heavy", "zero": "zero",
-            "preview": "preview", "exp": "exp", "experimental": "exp", "thinking": "reasoning", "think": "reasoning",
-            "reasoning": "reasoning", "moe": "moe", "audio": "audio", "image": "image", "embed": "embed",
-            "embedding": "embed", "guard": "guard", "safety": "safety", "ocr": "ocr", "math": "math",
-            "prover": "prover", "next": "next", "litert": "litert", "deepresearch": "deepresearch", "oss": "oss"}
-_DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching pattern at a position wins
-    (re.compile(r"-(20\d\d)-?(\d\d)-?(\d\d)(?=-|$)"), "ymd"),
-    (re.compile(r"-(\d\d)-(20\d\d)(?=-|$)"), "my"),
-    (re.compile(r"-(\d\d)-(\d\d)(?=-|$)"), "md"),
-    (re.compile(r"-(\d\d)(\d\d)(?=-|$)"), "4"),
-]
 BLOCK_LIMIT = 250  # fuzzy pools larger than this are split into (family, versions) blocks; real ones hold < 100
-_SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bmt]|a\d+(?:\.\d+)?b|e\d+b|\d+e)$")
-_VERSION = re.compile(r"^([a-z]*?)(\d+(?:\.\d+)*[a-z]?)$")
 
 
 @dataclass(frozen=True)
@@ -96,124 +71,6 @@ class Match:
                 "confidence": self.confidence, "candidates": [{"id": i, "score": s} for i, s in self.candidates],
                 "note": self.note}
 
-
-@dataclass(frozen=True)
-class Signature:
-    """A normalized id split into the parts that must agree between two ids of the same model."""
-
-    vendor: str
-    slug: str  # normalized slug without dates
-    family: str
-    dates: tuple = ()  # ((year|None, month, day|None), ...)
-    versions: frozenset = field(default_factory=frozenset)
-    sizes: frozenset = field(default_factory=frozenset)
-    variants: frozenset = field(default_factory=frozenset)
-    words: frozenset = field(default_factory=frozenset)  # other alphabetic words
-
-    @property
-    def text(self) -> str:
-        """Words, variants, versions and sizes as one space-separated string, for fuzzy scoring."""
-        return " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
-
-    @property
-    def core(self) -> str:
-        """The slug without neutral words: the key for exact matching."""
-        return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
-
-
-def normalize_id(model_id: str) -> tuple[str, str]:
-    """(vendor, slug) of an id: lower case, '~' alias mark, routing suffix and '-latest' dropped, vendor mapped."""
-    text = model_id.strip().lower().lstrip("~")
-    text = text.split(":", 1)[0] if ":" in text else text
-    vendor, _, slug = text.rpartition("/")
-    slug = re.sub(r"-latest$", "", slug.replace("_", "-").replace(" ", "-"))
-    return VENDOR_ALIASES.get(vendor, vendor), slug
-
-
-def _parse_dates(slug: str) -> tuple[str, tuple]:
-    """Remove date tags from slug; return (rest, dates as (year, month, day) with None for unknown parts)."""
-    dates = []
-    for pattern, kind in _DATE_PATTERNS:
-        def take(m: re.Match) -> str:
-            a, b = int(m.group(1)), int(m.group(2))
-            if kind == "ymd" and 1 <= b <= 12 and 1 <= int(m.group(3)) <= 31:
-                dates.append((a, b, int(m.group(3))))
-            elif kind == "my" and 1 <= a <= 12:
-                dates.append((b, a, None))
-            elif kind == "md" and 1 <= a <= 12 and 1 <= b <= 31:
-                dates.append((None, a, b))
-            elif kind == "4" and 23 <= a <= 29 and 1 <= b <= 12:
-                dates.append((2000 + a, b, None))  # Mistral/Qwen style YYMM: 2507
-            elif kind == "4" and 1 <= a <= 12 and 1 <= b <= 31:
-                dates.append((None, a, b))  # MMDD: 0528
-            else:
-                return m.group(0)
-            return ""
-        slug = pattern.sub(take, slug)
-    return slug, tuple(sorted(dates, key=lambda d: tuple(-1 if x is None else x for x in d)))
-
-
-def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
-    """The Signature of a catalog or benchmark id."""
-    vendor, slug = normalize_id(model_id)
-    slug, dates = _parse_dates(slug)
-    slug = re.sub(r"(?<![\d.])(\d)-(\d)(?=-|$)", r"\1.\2", slug)  # claude-3-5-sonnet -> claude-3.5-sonnet
-    slug = re.sub(r"(?<=[a-z])-(\d{1,2}(?:\.\d+)?)(?=-|$)", r"\1", slug)  # qwen-2.5 -> qwen2.5, gemma-3 -> gemma3
-    slug = re.sub(r"(?<=\d)\.0(?=[a-z]|-|$)", "", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
-    tokens = [t for t in slug.split("-") if t]
-    versions, sizes, variants, words = set(), set(), set(extra_variants), set()
-    for token in tokens:
-        if token in NEUTRAL:
-            continue
-        if re.fullmatch(r"\d+k", token):  # context variants (gpt-4-32k) are distinct models
-            variants.add(token)
-        elif _SIZE.match(token):
-            sizes.add(token)
-        elif token in VARIANTS:
-            variants.add(VARIANTS[token])
-        elif (m := _VERSION.match(token)) is not None:
-            prefix, number = m.groups()
-            versions.add(prefix + number if len(prefix) == 1 else number)
-            if len(prefix) > 1:
-                (variants.add(VARIANTS[prefix]) if prefix in VARIANTS else words.add(prefix))
-        else:
-            words.add(token)
-    family = re.match(r"[a-z]*", tokens[0]).group(0) if tokens else ""
-    return Signature(vendor, "-".join(tokens), family, dates, frozenset(versions), frozenset(sizes),
-                     frozenset(variants), frozenset(words))
-
-
-def _dates_agree(a: tuple, b: tuple) -> bool:
-    return all(x is None or y is None or x == y for x, y in zip(a, b)) and a[1] == b[1]
-
-
-def _release_tuple(release_date: Optional[str]) -> Optional[tuple]:
-    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)", release_date or "")
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-
-
-def disagreement(cat: Signature, bench: Signature, release_date: Optional[str] = None,
-                 check_variants: bool = True) -> Optional[str]:
-    """Why two signatures cannot be the same model (version, size, variant, date, family), or None."""
-    if cat.versions != bench.versions:
-        return f"version {'/'.join(sorted(cat.versions)) or '-'} vs {'/'.join(sorted(bench.versions)) or '-'}"
-    if cat.sizes and bench.sizes and cat.sizes != bench.sizes:
-        return f"size {'/'.join(sorted(cat.sizes))} vs {'/'.join(sorted(bench.sizes))}"
-    if check_variants and cat.variants != bench.variants:
-        return f"variant {'/'.join(sorted(cat.variants)) or '-'} vs {'/'.join(sorted(bench.variants)) or '-'}"
-    if cat.dates:
-        other = bench.dates or ((_release_tuple(release_date),) if _release_tuple(release_date) else ())
-        if other and not any(_dates_agree(c, o) for c in cat.dates for o in other):
-            return "date " + "/".join(_fmt_date(d) for d in cat.dates) + " vs " + "/".join(_fmt_date(d) for d in other)
-        if not other:
-            return "dated id vs a benchmark model without any date"
-    if check_variants and cat.words != bench.words:
-        return f"name words {' '.join(sorted(cat.words ^ bench.words))}"
-    return None
-
-
-def _fmt_date(d: tuple) -> str:
-    return "-".join("??" if x is None else f"{x:02d}" for x in d)
 
 
 def _hf_key(hf_id: Optional[str]) -> Optional[str]:
