@@ -193,28 +193,28 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         raise InvalidTask(
             f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
         )
+    catalog_fresh = stage_fresh("catalog_is_fresh", settings)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
-        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog",
-                            stage_fresh("catalog_is_fresh", settings))],
+        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog", catalog_fresh)],
         "targets": [catalog, catalog_meta],
         "uptodate": [
-            stage_fresh("catalog_is_fresh", settings),
+            catalog_fresh,
             config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
             _intact([catalog, catalog_meta], settings),
         ],
         "clean": True,
         "verbosity": 2,
     }
+    benchmarks_fresh = stage_fresh("benchmarks_are_fresh", settings)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
-        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks",
-                            stage_fresh("benchmarks_are_fresh", settings))],
+        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks", benchmarks_fresh)],
         "targets": [scores, scores_meta],
         "uptodate": [
-            stage_fresh("benchmarks_are_fresh", settings),
+            benchmarks_fresh,
             config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
             _intact([scores, scores_meta], settings),
         ],
