@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from modelpools.benchmarks import scores_document, unscored_code_benchmarks
-from modelpools.fileio import dump_json
-from modelpools.llmstats import parse_checkout
+from modelpools.stages.benchmarks import scores_document, unscored_code_benchmarks
+from modelpools.io.files import dump_json
+from modelpools.io.llmstats import parse_checkout
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm-stats"
 SNAPSHOTS = ("JonathanChavezTamales-24a9ccf", "JonathanChavezTamales-df1d14e")

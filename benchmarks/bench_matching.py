@@ -1,4 +1,4 @@
-"""Precision, recall and timing of modelpools.matching on the hand-labeled set tests/data/match-labels.json.
+"""Precision, recall and timing of modelpools.rules.matching on the hand-labeled set tests/data/match-labels.json.
 
 Usage: python benchmarks/bench_matching.py [--data /path/to/shared/data] [--scale N] [-v]
 Reads the real OpenRouter dumps and LLM-Stats snapshots (read-only); --scale times a synthetic N x N run.
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from modelpools.matching import BenchmarkModel, CatalogModel, match_models, load_overrides, PACKAGE_OVERRIDES  # noqa: E402
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models, load_overrides, PACKAGE_OVERRIDES  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "data" / "match-labels.json"

@@ -24,14 +24,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_noop import DUMP, SNAPSHOT, make_repo, serve  # noqa: E402
 
-from modelpools import fileio  # noqa: E402
-from modelpools.benchmarks import refresh_benchmarks  # noqa: E402
-from modelpools.catalog import refresh_catalog  # noqa: E402
-from modelpools.matching import build_matches  # noqa: E402
-from modelpools.pools import build_document, build_pools  # noqa: E402
-from modelpools.scoring import load_curated_scores  # noqa: E402
+from modelpools.io import files as fileio  # noqa: E402
+from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
+from modelpools.stages.catalog import refresh_catalog  # noqa: E402
+from modelpools.rules.matching import build_matches  # noqa: E402
+from modelpools.stages.pools import build_document, build_pools  # noqa: E402
+from modelpools.rules.scoring import load_curated_scores  # noqa: E402
 from modelpools.settings import Settings  # noqa: E402
-from modelpools.validation import validate_pools  # noqa: E402
+from modelpools.rules.validation import validate_pools  # noqa: E402
 
 
 def timed(run, repeats: int) -> list[float]:

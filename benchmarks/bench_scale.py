@@ -34,10 +34,10 @@ INPUTS = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "0" * 64, "benchma
 
 def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
-    from modelpools.freemodels import select_free_models
-    from modelpools.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.pools import build_document
-    from modelpools.validation import validate_pools
+    from modelpools.rules.freemodels import select_free_models
+    from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
+    from modelpools.stages.pools import build_document
+    from modelpools.rules.validation import validate_pools
 
     state = {}
 
@@ -64,9 +64,9 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
 
     from synthetic import synthetic_inputs
 
-    from modelpools import matching
-    from modelpools.matching import PACKAGE_OVERRIDES, load_overrides
-    from modelpools.scoring import load_curated_scores
+    from modelpools.rules import matching
+    from modelpools.rules.matching import PACKAGE_OVERRIDES, load_overrides
+    from modelpools.rules.scoring import load_curated_scores
     from modelpools.settings import Settings
 
     if block_limit is not None:
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10_000, 50_000])
     parser.add_argument("--seed", type=int, default=20260818)
-    parser.add_argument("--block-limit", type=int, help="override modelpools.matching.BLOCK_LIMIT")
+    parser.add_argument("--block-limit", type=int, help="override modelpools.rules.matching.BLOCK_LIMIT")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: measure one size, print JSON
     args = parser.parse_args(argv)
     if args.one:

@@ -8,24 +8,24 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import DataError, FetchError, GitError, ModelPoolsError, PoolsInvalid, ResponseTooLarge, SettingsError
-from .settings import Settings, load_settings
+from modelpools.errors import DataError, FetchError, GitError, ModelPoolsError, PoolsInvalid, ResponseTooLarge, SettingsError
+from modelpools.settings import Settings, load_settings
 
 __version__ = "0.1.0"
 
 # public name -> submodule that defines it (imported on first use)
 _LAZY = {
-    "Pools": "api",
-    "PoolModel": "api",
-    "load_pools": "api",
-    "Decision": "router",
-    "Router": "router",
-    "ModelSession": "router",
-    "Exhausted": "router",
-    "decide": "router",
-    "compare_pools": "changes",
-    "format_changes": "changes",
-    "validate_pools": "validation",
+    "Pools": "consumer.pools_view",
+    "PoolModel": "consumer.pools_view",
+    "load_pools": "consumer.pools_view",
+    "Decision": "consumer.router",
+    "Router": "consumer.router",
+    "ModelSession": "consumer.router",
+    "Exhausted": "consumer.router",
+    "decide": "consumer.router",
+    "compare_pools": "rules.changes",
+    "format_changes": "rules.changes",
+    "validate_pools": "rules.validation",
 }
 
 __all__ = [

@@ -13,8 +13,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import DataError, ModelPoolsError
-from .log import display_url
+from modelpools.errors import DataError, ModelPoolsError
+from modelpools.io.log import display_url
 
 __all__ = ["main", "build_parser", "health_checks"]
 
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
 def _settings(args: argparse.Namespace):
     import dataclasses
 
-    from .settings import load_settings
+    from modelpools.settings import load_settings
 
     settings = load_settings(args.project_dir)
     if args.cache_dir is not None:
@@ -85,7 +85,7 @@ def _fmt_score(value: Any) -> str:
 
 # -- show -------------------------------------------------------------------------------------------------------
 def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
-    from .api import load_pools
+    from modelpools.consumer.pools_view import load_pools
 
     pools = load_pools(settings=settings)
     doc = pools.document
@@ -111,7 +111,7 @@ def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
 
 # -- explain ----------------------------------------------------------------------------------------------------
 def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
-    from .api import load_pools
+    from modelpools.consumer.pools_view import load_pools
 
     pools = load_pools(settings=settings)
     wanted = args.model_id
@@ -184,7 +184,7 @@ def _ranks(first: int, last: int) -> str:
 
 
 def _matches_entry(settings: Any, model_id: str) -> dict | None:
-    from .fileio import read_json
+    from modelpools.io.files import read_json
 
     if not settings.matches_file.is_file():
         return None
@@ -197,8 +197,8 @@ def _matches_entry(settings: Any, model_id: str) -> dict | None:
 
 # -- diff -------------------------------------------------------------------------------------------------------
 def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
-    from .api import load_pools
-    from .changes import compare_pools, format_changes
+    from modelpools.consumer.pools_view import load_pools
+    from modelpools.rules.changes import compare_pools, format_changes
 
     old = load_pools(args.old, settings=settings).document
     new = load_pools(args.new, settings=settings).document
@@ -230,8 +230,8 @@ def health_checks(settings: Any, now: float) -> list[dict]:
         except ModelPoolsError as exc:
             add("pools valid", "fail", str(exc))
         else:
-            from .api import load_pools
-            from .changes import compare_pools
+            from modelpools.consumer.pools_view import load_pools
+            from modelpools.rules.changes import compare_pools
 
             try:
                 pools = load_pools(settings=settings, validate=False)  # validated just above
@@ -244,7 +244,7 @@ def health_checks(settings: Any, now: float) -> list[dict]:
                 expiring = compare_pools(pools.document, pools.document, settings, now=now)["expiring"]
                 add("expiry", "warn" if expiring else "ok",
                     "; ".join(_expiry(e) for e in expiring) or "no model expires soon")
-    from .freshness import benchmarks_are_fresh, catalog_is_fresh, read_meta
+    from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh, read_meta
 
     for name, path, ttl, source, fresh in (
             ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url,
@@ -281,7 +281,7 @@ def _expiry(entry: dict) -> str:
 
 
 def _validate(settings: Any) -> str:
-    from .validation import validate_pools_file
+    from modelpools.rules.validation import validate_pools_file
 
     return validate_pools_file(settings)
 

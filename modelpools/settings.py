@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .errors import SettingsError
+from modelpools.errors import SettingsError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -252,7 +252,7 @@ def _parse(key: str, raw: Any, where: str) -> Any:
 
 def settings_fingerprint(settings: Settings, keys: tuple[str, ...]) -> dict[str, Any]:
     """The named settings as a JSON-ready dict for doit's config_changed (stored in .doit.db: URLs without passwords)."""
-    from .log import display_url
+    from modelpools.io.log import display_url
 
     out = {}
     for key in keys:

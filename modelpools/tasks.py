@@ -2,7 +2,7 @@
 
 Loading stays cheap: this module reads settings and stats a few files; each stage module (and
 aiohttp, jsonschema, thefuzz with it) is imported only when its action runs. Every stage action holds
-the cache-directory lock (modelpools.locking), so concurrent doit runs in one site take turns.
+the cache-directory lock (modelpools.io.lock), so concurrent doit runs in one site take turns.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any, Iterator
 from doit.exceptions import InvalidTask, TaskFailed
 from doit.tools import config_changed
 
-from .errors import ModelPoolsError, SettingsError
-from .resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
-from .settings import Settings, load_settings, settings_fingerprint
+from modelpools.errors import ModelPoolsError, SettingsError
+from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
+from modelpools.settings import Settings, load_settings, settings_fingerprint
 
 __all__ = ["task_modelpools"]
 
@@ -30,13 +30,13 @@ POOLS_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small
 
 
 class stage_fresh:
-    """doit up-to-date check: ``modelpools.freshness.<function>(settings, now)`` says the last refresh is fresh."""
+    """doit up-to-date check: ``modelpools.stages.freshness.<function>(settings, now)`` says the last refresh is fresh."""
 
     def __init__(self, function: str, settings: Settings) -> None:
         self.function, self.settings = function, settings
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
-        from . import freshness  # cheap, but only needed when doit checks this task
+        from modelpools.stages import freshness  # cheap, but only needed when doit checks this task
 
         return bool(getattr(freshness, self.function)(self.settings, time_module.time()))
 
@@ -122,7 +122,7 @@ def run_stage(module: str, function: str, settings: Settings, task_name: str,
     When another run held the lock, a stage with a ``fresh`` check is skipped if that run refreshed it.
     Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
     """
-    from .locking import cache_lock, sweep_leftovers
+    from modelpools.io.lock import cache_lock, sweep_leftovers
 
     stage = getattr(importlib.import_module(f"modelpools.{module}"), function)
     try:
@@ -197,7 +197,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
-        "actions": [_action(settings, "catalog", "catalog", "refresh_catalog", catalog_fresh)],
+        "actions": [_action(settings, "catalog", "stages.catalog", "refresh_catalog", catalog_fresh)],
         "targets": [catalog, catalog_meta],
         "uptodate": [
             catalog_fresh,
@@ -211,7 +211,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
-        "actions": [_action(settings, "benchmarks", "benchmarks", "refresh_benchmarks", benchmarks_fresh)],
+        "actions": [_action(settings, "benchmarks", "stages.benchmarks", "refresh_benchmarks", benchmarks_fresh)],
         "targets": [scores, scores_meta],
         "uptodate": [
             benchmarks_fresh,
@@ -224,7 +224,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "match",
         "doc": "Match free catalog models to benchmark models (report: model-matches.json)",
-        "actions": [_action(settings, "match", "matching", "build_matches")],
+        "actions": [_action(settings, "match", "rules.matching", "build_matches")],
         "file_dep": [catalog, scores, *overrides],
         "targets": [matches],
         "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS)), _intact([matches], settings)],
@@ -234,7 +234,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "pools",
         "doc": "Rank free models, split them into tiers, choose role defaults (model-pools.json)",
-        "actions": [_action(settings, "pools", "pools", "build_pools")],
+        "actions": [_action(settings, "pools", "stages.pools", "build_pools")],
         "file_dep": [
             catalog,
             scores,
@@ -254,7 +254,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "validate",
         "doc": "Check the pools file on disk: schema and invariants (for CI)",
-        "actions": [_action(settings, "validate", "validation", "validate_pools_file", lock=False)],
+        "actions": [_action(settings, "validate", "rules.validation", "validate_pools_file", lock=False)],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import modelpools.api
-import modelpools.fusion
-import modelpools.validation
-from modelpools.api import Pools, load_pools, pools_from_document
+import modelpools.consumer.pools_view
+import modelpools.rules.fusion
+import modelpools.rules.validation
+from modelpools.consumer.pools_view import Pools, load_pools, pools_from_document
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.router import Router
+from modelpools.consumer.router import Router
 from modelpools.settings import load_settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
@@ -37,7 +37,7 @@ def pools() -> Pools:
 
 def test_docstring_examples_run(monkeypatch):
     monkeypatch.chdir(SAMPLE.parents[2])
-    result = doctest.testmod(modelpools.api)
+    result = doctest.testmod(modelpools.consumer.pools_view)
     assert result.attempted >= 5 and result.failed == 0
 
 
@@ -86,11 +86,11 @@ def test_validate_false_still_refuses_defaults_outside_the_models(doc):
 
 def test_validated_documents_are_checked_once_by_the_validator(doc, monkeypatch):
     seen = []
-    monkeypatch.setattr(modelpools.validation, "validate_pools", seen.append)  # a validator that accepts anything
+    monkeypatch.setattr(modelpools.rules.validation, "validate_pools", seen.append)  # a validator that accepts anything
     doc["chosenDefaults"]["bulkModel"] = "openai/gpt-4o"
     assert pools_from_document(doc).bulk_model == "openai/gpt-4o"  # the view does not re-check the invariants
     assert seen == [doc]
-    assert modelpools.api.MatchInfo is modelpools.fusion.MatchInfo  # one record for a model's match, not two
+    assert modelpools.consumer.pools_view.MatchInfo is modelpools.rules.fusion.MatchInfo  # one record for a model's match, not two
 
 
 def test_hints_name_the_configured_task_prefix(tmp_path, doc):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.benchmarks import benchmarks_are_fresh, parse_checkout, refresh_benchmarks, scores_document
+from modelpools.stages.benchmarks import benchmarks_are_fresh, parse_checkout, refresh_benchmarks, scores_document
 from modelpools.errors import DataError, FetchError, GitError
 from modelpools.settings import Settings
 from support import LLM_STATS_NEW as NEW

@@ -13,10 +13,10 @@ import time
 import pytest
 from support import Reply, colon_free_ids, dump
 
-from modelpools.catalog import catalog_is_fresh, refresh_catalog
+from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
-from modelpools.freemodels import select_reference_scores
-from modelpools.http import RetryPolicy, parse_retry_after
+from modelpools.rules.freemodels import select_reference_scores
+from modelpools.io.http import RetryPolicy, parse_retry_after
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.settings import load_settings
 
@@ -475,7 +475,7 @@ def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, share
 
 def test_importing_the_stage_and_checking_freshness_stays_cheap(tmp_path):
     code = (
-        "import sys; from pathlib import Path; import modelpools.catalog as c; from modelpools.settings import Settings;"
+        "import sys; from pathlib import Path; import modelpools.stages.catalog as c; from modelpools.settings import Settings;"
         f"c.catalog_is_fresh(Settings(project_dir=Path({str(tmp_path)!r})), 0.0);"
         "assert 'aiohttp' not in sys.modules, 'aiohttp imported'"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.cli import main
-from modelpools.fileio import dump_json
+from modelpools.io.files import dump_json
 from modelpools.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from modelpools.curate import curate_from_aider, main
+from modelpools.maintainer.curate import curate_from_aider, main
 from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 
 AIDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "aider" / "polyglot_leaderboard.yml"
@@ -30,7 +30,7 @@ def test_curated_file_is_reproducible_from_the_aider_leaderboard(tmp_path):
 
 def test_the_command_line_prints_one_line(tmp_path):
     out = tmp_path / "curated.json"
-    result = subprocess.run([sys.executable, "-m", "modelpools.curate", "--aider", str(AIDER), "--out", str(out)],
+    result = subprocess.run([sys.executable, "-m", "modelpools.maintainer.curate", "--aider", str(AIDER), "--out", str(out)],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"{out}: 41 curated scores\n"

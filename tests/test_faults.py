@@ -33,14 +33,14 @@ SITE_DODO = '''
 import os
 import time
 
-import modelpools.http
+import modelpools.io.http
 from modelpools.tasks import *
 
 # Test speed only: the retry backoff (1 s, then 2 s) becomes 10 ms; attempts and timeouts stay as shipped.
-modelpools.http.RetryPolicy.__init__.__defaults__ = (3, (0.01,), 60.0)
+modelpools.io.http.RetryPolicy.__init__.__defaults__ = (3, (0.01,), 60.0)
 
 if os.environ.get("FAULTS_HANG_BEFORE_REPLACE"):
-    # Stop inside fileio.atomic_write once the temp file of this output is written, so the test can SIGKILL us there.
+    # Stop inside files.atomic_write once the temp file of this output is written, so the test can SIGKILL us there.
     _replace = os.replace
 
     def _hanging_replace(src, dst, *args, **kwargs):
@@ -210,7 +210,7 @@ def test_catalog_server_fault_keeps_the_cache_warns_once_and_the_next_run_recove
 @pytest.mark.parametrize("announced", [True, False], ids=["content-length", "no-content-length"])
 def test_a_response_over_the_cap_is_not_read_past_the_cap(server, announced):
     from modelpools.errors import ResponseTooLarge
-    from modelpools.http import RetryPolicy, fetch_sync
+    from modelpools.io.http import RetryPolicy, fetch_sync
 
     cap, total = 1 << 20, 64 << 20
     server.add(Reply(body=b"{}"), Reply(body=b"x" * (64 << 10), repeat=total // (64 << 10), content_length=announced))
@@ -264,7 +264,7 @@ def test_a_stalled_git_remote_is_given_up_after_clone_timeout(site, good, silent
 
 
 def test_a_stalled_first_clone_leaves_no_temp_dirs(tmp_path, silent_remote, capsys):
-    from modelpools.benchmarks import refresh_benchmarks
+    from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.settings import Settings
 
     settings = Settings(project_dir=tmp_path, benchmarks_repo=silent_remote.url(), clone_timeout=1)
@@ -297,7 +297,7 @@ def _corrupt_remote(tmp_path: Path, remote: Path, how: str) -> Path:
 def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, tmp_path, capsys, how):
     from dataclasses import replace
 
-    from modelpools.benchmarks import refresh_benchmarks
+    from modelpools.stages.benchmarks import refresh_benchmarks
 
     if how == "missing":
         url = (tmp_path / "no-such-repo").as_uri()
@@ -323,7 +323,7 @@ def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, 
 
 
 def test_a_first_clone_from_a_corrupt_remote_falls_back_to_curated_scores(tmp_path, remote, capsys):
-    from modelpools.benchmarks import refresh_benchmarks
+    from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.settings import Settings
 
     url = _corrupt_remote(tmp_path, remote, "garbage-object").as_uri()
@@ -335,7 +335,7 @@ def test_a_first_clone_from_a_corrupt_remote_falls_back_to_curated_scores(tmp_pa
 
 
 def test_stale_git_lock_files_from_a_killed_git_do_not_block_updates(site, good):
-    from modelpools.benchmarks import refresh_benchmarks
+    from modelpools.stages.benchmarks import refresh_benchmarks
 
     gitdir = site.cache_dir / "llm-stats-data" / ".git"
     for name in ("shallow.lock", "index.lock", "HEAD.lock"):
@@ -347,7 +347,7 @@ def test_stale_git_lock_files_from_a_killed_git_do_not_block_updates(site, good)
 
 @pytest.mark.parametrize("damaged", ["HEAD", "config", "index", "shallow"])
 def test_a_damaged_checkout_is_replaced_by_a_fresh_clone(site, good, capsys, damaged):
-    from modelpools.benchmarks import refresh_benchmarks
+    from modelpools.stages.benchmarks import refresh_benchmarks
 
     (site.cache_dir / "llm-stats-data" / ".git" / damaged).write_bytes(b"\x00garbage\xff")
     assert refresh_benchmarks(site.settings()).startswith("benchmarks: ")
@@ -401,13 +401,14 @@ def test_a_read_only_cache_directory_fails_in_one_line_and_recovers(site, good, 
 
 
 def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, monkeypatch):
-    from modelpools import fileio, tasks
+    from modelpools.io import files
+    from modelpools import tasks
 
     def refuse(path, data):
         raise PermissionError(errno.EROFS, "Read-only file system", str(path))
 
-    monkeypatch.setattr(fileio, "atomic_write", refuse)
-    failure = tasks.run_stage("pools", "build_pools", site.settings(MODELPOOLS_LARGE_CUTOFF="0.3"), "pools")
+    monkeypatch.setattr(files, "atomic_write", refuse)
+    failure = tasks.run_stage("stages.pools", "build_pools", site.settings(MODELPOOLS_LARGE_CUTOFF="0.3"), "pools")
     monkeypatch.undo()
     message = failure.message
     assert "\n" not in message and message.startswith("modelpools pools: Read-only file system: ")
@@ -459,7 +460,7 @@ def test_every_cache_file_damaged_at_once_is_rebuilt_by_the_next_run(site, good,
     b'{"unranked": {"id": "a/b"}}', b'{"models": [{"id": "a/b", "tier": NaN}]}', b"[" * 100000,
 ])
 def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, capsys, previous):
-    from modelpools.pools import build_pools
+    from modelpools.stages.pools import build_pools
 
     (site.cache_dir / "model-pools.json").write_bytes(previous)
     summary = build_pools(site.settings())
@@ -473,7 +474,7 @@ def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, c
 
 WRITER = textwrap.dedent('''
     import os, sys, time
-    from modelpools.fileio import atomic_write, dump_json
+    from modelpools.io.files import atomic_write, dump_json
     target, mode = sys.argv[1], sys.argv[2]
     docs = [dump_json({"v": "a" * (1 << 20)}), dump_json({"v": "b" * (2 << 20)})]
     if mode == "hang":  # stop between writing the temp file and renaming it
@@ -498,8 +499,8 @@ def _kill_writer(tmp_path: Path, mode: str, after_line: str, delay: float = 0.0)
 
 @pytest.mark.parametrize("delay", [0.0, 0.002, 0.005])
 def test_sigkill_during_atomic_writes_leaves_old_or_new_content(tmp_path, delay):
-    from modelpools.fileio import read_json
-    from modelpools.locking import sweep_leftovers
+    from modelpools.io.files import read_json
+    from modelpools.io.lock import sweep_leftovers
 
     (tmp_path / "site-notes.tmp").write_text("not ours")
     target = _kill_writer(tmp_path, "loop", "2", delay)
@@ -510,7 +511,7 @@ def test_sigkill_during_atomic_writes_leaves_old_or_new_content(tmp_path, delay)
 
 
 def test_sigkill_between_temp_write_and_rename_keeps_the_old_file(tmp_path):
-    from modelpools.fileio import read_json
+    from modelpools.io.files import read_json
 
     target = _kill_writer(tmp_path, "hang", "writing")  # killed while writing version 1 over nothing
     assert not target.exists()
@@ -521,7 +522,7 @@ def test_sigkill_between_temp_write_and_rename_keeps_the_old_file(tmp_path):
 
 
 def test_sigkill_of_doit_while_writing_pools_keeps_the_old_pools_and_the_next_run_recovers(site, good, server):
-    from modelpools.validation import validate_pools
+    from modelpools.rules.validation import validate_pools
 
     server.handler = lambda seen: Reply(body=NEWER.read_bytes())
     proc = site.popen("pools", MODELPOOLS_CATALOG_TTL="0s", FAULTS_HANG_BEFORE_REPLACE="model-pools.json")
@@ -557,8 +558,8 @@ def _make_stale(site: Site, *metas: str) -> None:
 
 
 def test_a_run_that_finds_the_cache_locked_waits_and_skips_a_refresh_done_meanwhile(site, good, server):
-    from modelpools.catalog import refresh_catalog
-    from modelpools.locking import cache_lock
+    from modelpools.stages.catalog import refresh_catalog
+    from modelpools.io.lock import cache_lock
 
     _make_stale(site, "openrouter-models.meta.json")
     hits = server.hits
@@ -589,7 +590,7 @@ def _run_together(site: Site) -> list[subprocess.CompletedProcess]:
 
 
 def test_two_doit_runs_started_together_both_succeed_and_leave_valid_outputs(tmp_path, good_site, server):
-    from modelpools.validation import validate_pools
+    from modelpools.rules.validation import validate_pools
 
     template, good = good_site
     site = Site(tmp_path / "site", template.env)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from support import SHARED_DATA, dump
 
 from modelpools.errors import DataError
-from modelpools.freemodels import (
+from modelpools.rules.freemodels import (
     is_free_model,
     is_router,
     is_text_model,

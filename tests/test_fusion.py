@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.freemodels import select_reference_scores
-from modelpools.fusion import (
+from modelpools.rules.freemodels import select_reference_scores
+from modelpools.rules.fusion import (
     Calibration,
     base_id,
     calibrate_sources,
@@ -19,7 +19,7 @@ from modelpools.fusion import (
     fuse_scores,
     vendor_of,
 )
-from modelpools.scoring import CuratedScore
+from modelpools.rules.scoring import CuratedScore
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

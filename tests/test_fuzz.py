@@ -18,15 +18,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from modelpools import api
-from modelpools.benchmarks import parse_checkout, scores_document
-from modelpools.freemodels import parse_body, select_free_models, select_reference_scores
+from modelpools.consumer import pools_view
+from modelpools.stages.benchmarks import parse_checkout, scores_document
+from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.errors import DataError, ModelPoolsError, PoolsInvalid
-from modelpools.fileio import dump_json
-from modelpools.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.pools import build_document
+from modelpools.io.files import dump_json
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
+from modelpools.stages.pools import build_document
 from modelpools.settings import Settings
-from modelpools.validation import validate_pools
+from modelpools.rules.validation import validate_pools
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "250")), deadline=None,
@@ -421,9 +421,9 @@ def test_any_pools_document_validates_or_raises_pools_invalid(doc):
     except PoolsInvalid as exc:
         assert exc.path.startswith("$") and "\n" not in str(exc)
         with pytest.raises(ModelPoolsError):  # the loader refuses what the validator refuses
-            api.pools_from_document(doc)
+            pools_view.pools_from_document(doc)
         return
-    pools = api.pools_from_document(doc)
+    pools = pools_view.pools_from_document(doc)
     assert [m.rank for m in pools.models] == list(range(1, len(pools.models) + 1))
 
 
@@ -431,7 +431,7 @@ def test_any_pools_document_validates_or_raises_pools_invalid(doc):
 @given(doc=mutated(POOLS_SAMPLE, text=False) | JSON_VALUES)
 def test_the_unvalidated_loader_gives_pools_or_pools_invalid(doc):
     try:
-        pools = api.pools_from_document(doc, validate=False)
+        pools = pools_view.pools_from_document(doc, validate=False)
     except PoolsInvalid:
         return
     assert all(model_id in pools.ids for _name, ids in pools.tiers for model_id in ids)
@@ -444,7 +444,7 @@ def test_any_pools_file_loads_or_raises_our_error(raw, validate):
         path = Path(tmp) / "model-pools.json"
         path.write_bytes(raw)
         try:
-            pools = api.load_pools(path, validate=validate)
+            pools = pools_view.load_pools(path, validate=validate)
         except ModelPoolsError as exc:
             assert "\n" not in str(exc)
             return
@@ -457,7 +457,7 @@ def test_a_pools_file_past_the_json_parser_limits_is_a_data_error(tmp_path, raw)
     path = tmp_path / "model-pools.json"
     path.write_bytes(raw)
     with pytest.raises(DataError):
-        api.load_pools(path)
+        pools_view.load_pools(path)
 
 
 @pytest.mark.parametrize("where, value", [

@@ -1,4 +1,4 @@
-"""Shallow clone/update of a file:// repository with modelpools.gitsource."""
+"""Shallow clone/update of a file:// repository with modelpools.io.git."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import GitError, ResponseTooLarge
-from modelpools.gitsource import UnexpectedLayout, is_commit_sha, redact, sync_checkout
+from modelpools.io.git import UnexpectedLayout, is_commit_sha, redact, sync_checkout
 from support import git
 
 def commit_file(repo: Path, name: str, text: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import DataError
-from modelpools.llmstats import Problems, code_benchmarks, hugging_face_id, parse_checkout
+from modelpools.io.llmstats import Problems, code_benchmarks, hugging_face_id, parse_checkout
 from support import LLM_STATS_NEW as NEW
 from support import LLM_STATS_OLD as OLD
 

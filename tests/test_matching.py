@@ -1,4 +1,4 @@
-"""Tests for modelpools.matching: each matching stage, determinism and the labeled set (id guards: test_modelids)."""
+"""Tests for modelpools.rules.matching: each matching stage, determinism and the labeled set (id guards: test_modelids)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from modelpools import fileio
+from modelpools.io import files
 from modelpools.errors import DataError
-from modelpools.matching import BenchmarkModel, CatalogModel, build_matches, load_overrides, match_models
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, build_matches, load_overrides, match_models
 from modelpools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,8 +188,8 @@ def write_inputs(tmp_path, overrides=None):
         {"id": "deepseek/deepseek-v3", "name": "DeepSeek-V3", "huggingFaceId": "deepseek-ai/DeepSeek-V3",
          "paramCount": 671000000000, "releaseDate": "2024-12-25"}]}
     settings.cache_path.mkdir(parents=True)
-    settings.catalog_file.write_bytes(fileio.dump_json(catalog))
-    settings.benchmark_scores_file.write_bytes(fileio.dump_json(scores))
+    settings.catalog_file.write_bytes(files.dump_json(catalog))
+    settings.benchmark_scores_file.write_bytes(files.dump_json(scores))
     if overrides is not None:
         (tmp_path / "my-overrides.json").write_text(overrides if isinstance(overrides, str) else json.dumps(overrides))
     return settings
@@ -220,7 +220,7 @@ def test_reference_entries_are_matched_under_their_own_key(tmp_path):
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3},
         {"id": "qwen/qwen3-32b:free", "name": "Qwen: Qwen3 32B (free)", "canonical_slug": "qwen/qwen3-32b-04-28",
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3}]
-    settings.catalog_file.write_bytes(fileio.dump_json(catalog))
+    settings.catalog_file.write_bytes(files.dump_json(catalog))
     summary = build_matches(settings)
     doc = json.loads(settings.matches_file.read_text())
     assert summary == ("matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none); "

@@ -1,10 +1,10 @@
-"""Tests for modelpools.modelids: id normalisation, date tags and the guard that keeps different models apart."""
+"""Tests for modelpools.rules.modelids: id normalisation, date tags and the guard that keeps different models apart."""
 
 from __future__ import annotations
 
 import pytest
 
-from modelpools.modelids import disagreement, normalize_id, signature
+from modelpools.rules.modelids import disagreement, normalize_id, signature
 
 
 def test_normalize_id_handles_alias_and_suffixes():

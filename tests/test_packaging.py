@@ -42,7 +42,7 @@ def test_installed_package_loads_its_schema_outside_the_checkout(wheel, tmp_path
         capture_output=True,
     )
     code = (
-        "import modelpools, modelpools.validation as v; "
+        "import modelpools, modelpools.rules.validation as v; "
         "print(modelpools.__file__); print(v.load_schema()['$schema'])"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}

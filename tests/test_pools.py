@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from modelpools import fileio, pools
-from modelpools.freemodels import select_reference_scores
+from modelpools.io import files
+from modelpools.stages import pools
+from modelpools.rules.freemodels import select_reference_scores
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.scoring import CuratedScore, load_curated_scores
+from modelpools.rules.scoring import CuratedScore, load_curated_scores
 from modelpools.settings import Settings
-from modelpools.validation import validate_pools
+from modelpools.rules.validation import validate_pools
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
@@ -73,12 +74,12 @@ COMMIT = "24a9ccf7402306f0c3e237213538e4537d64ecc2"
 def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(),
                  reference_matches=()):
     models = catalog_models() if models is None else models
-    fileio.write_if_changed(settings.catalog_file, fileio.dump_json(
+    files.write_if_changed(settings.catalog_file, files.dump_json(
         {"schemaVersion": 1, "models": models, "referenceScores": list(reference)}))
-    fileio.write_if_changed(settings.benchmark_scores_file, fileio.dump_json(
+    files.write_if_changed(settings.benchmark_scores_file, files.dump_json(
         {"schemaVersion": 1, "source": {"repo": "file:///llm-stats", "commit": commit, "layout": "new"},
          "models": sorted(bench, key=lambda m: m["id"])}))
-    fileio.write_if_changed(settings.matches_file, fileio.dump_json(
+    files.write_if_changed(settings.matches_file, files.dump_json(
         {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"]),
          "reference": list(reference_matches)}))
 
@@ -150,11 +151,11 @@ def test_shuffled_inputs_give_the_same_bytes():
               "overridesSha256": "2" * 64, "curatedScoresSha256": "3" * 64,
               "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
                            "small_tasks_tier": "MEDIUM"}}
-    expected = fileio.dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs))
+    expected = files.dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs))
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCHES, CURATED)]
-        assert fileio.dump_json(pools.build_document(*shuffled, s, inputs)) == expected
+        assert files.dump_json(pools.build_document(*shuffled, s, inputs)) == expected
 
 
 def test_settings_change_tiers_and_defaults(settings):
@@ -315,5 +316,5 @@ def test_unranked_models_keep_their_expiration_date(settings):
 
 def test_curated_scores_have_one_reader():
     entries = load_curated_scores()
-    assert entries == load_curated_scores()  # the schema-checked reader of modelpools.scoring, nothing else
+    assert entries == load_curated_scores()  # the schema-checked reader of modelpools.rules.scoring, nothing else
     assert all(isinstance(e, CuratedScore) and 0 <= e.coding_score <= 100 for e in entries)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from modelpools.ranking import Defaults, assign_tiers, choose_defaults, rank_models, tier_sizes
+from modelpools.rules.ranking import Defaults, assign_tiers, choose_defaults, rank_models, tier_sizes
 
 
 @dataclass(frozen=True)

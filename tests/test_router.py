@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modelpools.router import Decision, Exhausted, Router, decide, parse_reset
+from modelpools.consumer.router import Decision, Exhausted, Router, decide, parse_reset
 
 DAY_RESET_MS = 1779321600000  # X-RateLimit-Reset in 429-free-models-per-day.json
 MIN_RESET_MS = 1765661760000  # X-RateLimit-Reset in 429-free-models-per-min.json

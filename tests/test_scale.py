@@ -8,10 +8,10 @@ import importlib.util
 import tracemalloc
 from pathlib import Path
 
-from modelpools import matching
-from modelpools.freemodels import select_free_models
-from modelpools.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.pools import build_document
+from modelpools.rules import matching
+from modelpools.rules.freemodels import select_free_models
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
+from modelpools.stages.pools import build_document
 from modelpools.settings import Settings
 
 _SPEC = importlib.util.spec_from_file_location(

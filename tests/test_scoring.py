@@ -9,7 +9,7 @@ import pytest
 
 from modelpools.errors import DataError
 from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
-from modelpools.scoring import (
+from modelpools.rules.scoring import (
     BENCHMARKS,
     LEFT_OUT,
     PRIOR,

@@ -6,9 +6,9 @@ import json
 
 from support import Reply, colon_free_ids, dump
 
-from modelpools.freemodels import select_free_models, select_reference_scores
+from modelpools.rules.freemodels import select_free_models, select_reference_scores
 from modelpools.resources import CATALOG_SNAPSHOT
-from modelpools.snapshot import main as snapshot_main
+from modelpools.maintainer.snapshot import main as snapshot_main
 
 
 def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, shared_data):
@@ -24,7 +24,7 @@ def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, 
     out = tmp_path / "snapshot.json"
     source = snapshot["source"]
     path = str(shared_data / "openrouter" / "models-2026-08-18.json")
-    assert snapshot_main(["snapshot", "--from", path, "--source", source, "--output", str(out)]) == 0
+    assert snapshot_main(["--from", path, "--source", source, "--output", str(out)]) == 0
     assert out.read_bytes() == CATALOG_SNAPSHOT.read_bytes()
 
 
@@ -33,7 +33,7 @@ def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data,
     out = tmp_path / "snap.json"
 
     code = snapshot_main(
-        ["snapshot", "--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
+        ["--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
     )
 
     assert code == 0

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from modelpools import fileio
+from modelpools.io import files
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.pools import build_document
+from modelpools.stages.pools import build_document
 from modelpools.settings import Settings
-from modelpools.validation import json_path, load_schema, validate_pools, validate_pools_file
+from modelpools.rules.validation import json_path, load_schema, validate_pools, validate_pools_file
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,8 +172,8 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
     settings = Settings(project_dir=tmp_path, task_prefix="models-")
     with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
         validate_pools_file(settings)
-    fileio.write_if_changed(settings.pools_file, fileio.dump_json(valid))
-    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": []}))
+    files.write_if_changed(settings.pools_file, files.dump_json(valid))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": []}))
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
         validate_pools_file(settings)
     settings.catalog_file.write_text("{}")
@@ -184,7 +184,7 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
 def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid, capsys):
     doc = broken(valid, put(["models", 1, "expirationDate"], "2026-08-24"))
     settings = Settings(project_dir=tmp_path)
-    fileio.write_if_changed(settings.pools_file, fileio.dump_json(doc))
+    files.write_if_changed(settings.pools_file, files.dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
     validate_pools_file(settings, clock=lambda: aug_20)
     assert capsys.readouterr().err == (
@@ -198,7 +198,7 @@ def test_validate_pools_file(tmp_path, valid):
     settings = Settings(project_dir=tmp_path)
     with pytest.raises(DataError, match=r"no pools file at .*model-pools.json; run `doit pools` first"):
         validate_pools_file(settings)
-    fileio.write_if_changed(settings.pools_file, fileio.dump_json(valid))
+    files.write_if_changed(settings.pools_file, files.dump_json(valid))
     text = validate_pools_file(settings)
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
     assert "  LARGE    2: z-ai/glm-5.2:free (68.8), nvidia/nemotron-3-ultra-550b-a55b:free (49.3)" in text
@@ -206,8 +206,8 @@ def test_validate_pools_file(tmp_path, valid):
     assert len(text.splitlines()) <= 25
     # A catalog cache that no longer lists a ranked model makes the file invalid.
     models = [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]
-    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": models}))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": models}))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
         validate_pools_file(settings)
-    fileio.write_if_changed(settings.catalog_file, fileio.dump_json({"schemaVersion": 1, "models": catalog()}))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": catalog()}))
     assert "(schema, invariants and catalog cache)" in validate_pools_file(settings)

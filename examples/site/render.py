@@ -108,7 +108,7 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
 
 def write_site(pools_file: Path | str, out_file: Path | str) -> bool:
     """Render pools_file into out_file (written only when the bytes change); True when written."""
-    from modelpools.fileio import read_json, write_if_changed
+    from modelpools.io.files import read_json, write_if_changed
 
     doc = read_json(pools_file, "pools file")
     return write_if_changed(out_file, render_pools_html(doc).encode("utf-8"))

@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Mapping
 
-from . import fileio, log
-from .changes import expiring_models
-from .errors import DataError, PoolsInvalid
-from .ranking import rank_key, tier_sizes
-from .resources import pools_schema_path
+from modelpools.io import files
+from modelpools.io import log
+from modelpools.rules.changes import expiring_models
+from modelpools.errors import DataError, PoolsInvalid
+from modelpools.rules.ranking import rank_key, tier_sizes
+from modelpools.resources import pools_schema_path
 
 __all__ = ["load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
            "read_catalog_ids", "expiry_warning"]
@@ -25,7 +26,7 @@ _MAX_DETAIL = 200
 
 def load_schema() -> dict[str, Any]:
     """The pools JSON Schema: packaged copy (wheel) first, else the repo's schemas/ beside the package."""
-    return fileio.read_json(pools_schema_path(), "pools JSON Schema")
+    return files.read_json(pools_schema_path(), "pools JSON Schema")
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -176,7 +177,7 @@ def read_catalog_ids(path: Path, task_prefix: str = "") -> set[str] | None:
     """Ids in the catalog cache at path, or None when there is no cache file."""
     if not Path(path).exists():
         return None
-    catalog = fileio.read_json(path, "OpenRouter catalog cache")
+    catalog = files.read_json(path, "OpenRouter catalog cache")
     models = catalog.get("models") if isinstance(catalog, dict) else None
     if not isinstance(models, list):
         raise DataError(f"OpenRouter catalog cache at {path} has no 'models' list; run `doit {task_prefix}catalog`")
@@ -219,7 +220,7 @@ def validate_pools_file(settings: Any, *, clock: Callable[[], float] = time.time
     prefix = getattr(settings, "task_prefix", "")
     if not path.exists():
         raise DataError(f"no pools file at {path}; run `doit {prefix}pools` first")
-    doc = fileio.read_json(path, "pools file")
+    doc = files.read_json(path, "pools file")
     catalog_ids = read_catalog_ids(settings.catalog_file, prefix)
     validate_pools(doc, catalog_ids, prefix)
     warning = expiry_warning(doc, getattr(settings, "expiry_warning_days", 7), clock())

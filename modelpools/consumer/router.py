@@ -12,8 +12,8 @@ import time as time_module
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import ModelPoolsError
-from .http import parse_retry_after
+from modelpools.errors import ModelPoolsError
+from modelpools.io.http import parse_retry_after
 
 __all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "ACTIONS", "Exhausted"]
 

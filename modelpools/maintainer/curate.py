@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .resources import PACKAGE_CURATED
-from .scoring import Result, coding_score, load_curated_scores, select_components
+from modelpools.resources import PACKAGE_CURATED
+from modelpools.rules.scoring import Result, coding_score, load_curated_scores, select_components
 
 __all__ = ["AIDER_COMMIT", "AIDER_NAMES", "AIDER_URL", "curate_from_aider", "main"]
 
@@ -77,14 +77,14 @@ def curate_from_aider(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m modelpools.curate --aider polyglot_leaderboard.yml [--out FILE]``."""
+    """``python -m modelpools.maintainer.curate --aider polyglot_leaderboard.yml [--out FILE]``."""
     import argparse
 
     import yaml
 
-    from .fileio import dump_json, write_if_changed
+    from modelpools.io.files import dump_json, write_if_changed
 
-    parser = argparse.ArgumentParser(prog="python -m modelpools.curate",
+    parser = argparse.ArgumentParser(prog="python -m modelpools.maintainer.curate",
                                      description="regenerate curated-scores.json from Aider's polyglot leaderboard")
     parser.add_argument("--aider", required=True, type=Path, help="aider/website/_data/polyglot_leaderboard.yml")
     parser.add_argument("--out", type=Path, default=PACKAGE_CURATED)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .resources import CURATED_SCHEMA, PACKAGE_CURATED
-from .fileio import read_json
+from modelpools.errors import DataError
+from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED
+from modelpools.io.files import read_json
 
 __all__ = [
     "BENCHMARKS",

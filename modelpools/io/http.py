@@ -6,8 +6,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import FetchError, ResponseTooLarge
-from .log import display_url
+from modelpools.errors import FetchError, ResponseTooLarge
+from modelpools.io.log import display_url
 
 __all__ = [
     "HttpResponse",

@@ -7,19 +7,20 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from . import fileio, log
-from .changes import compare_pools, format_changes
-from .freemodels import prices_are_zero
-from .errors import DataError, PoolsInvalid
-from .fusion import FusedModel, fuse_scores
-from .ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
-from .resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
-from .scoring import load_curated_scores
-from .settings import Settings, settings_fingerprint
-from .validation import describe_pools, expiry_warning, validate_pools
+from modelpools.io import files
+from modelpools.io import log
+from modelpools.rules.changes import compare_pools, format_changes
+from modelpools.rules.freemodels import prices_are_zero
+from modelpools.errors import DataError, PoolsInvalid
+from modelpools.rules.fusion import FusedModel, fuse_scores
+from modelpools.rules.ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
+from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
+from modelpools.rules.scoring import load_curated_scores
+from modelpools.settings import Settings, settings_fingerprint
+from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 
 if TYPE_CHECKING:
-    from .scoring import CuratedScore
+    from modelpools.rules.scoring import CuratedScore
 
 __all__ = ["RANKING_KEYS", "ZERO_PRICING", "build_document", "build_pools", "sha256_bytes"]
 
@@ -127,10 +128,10 @@ def _read_optional(path: Path, what: str, key: str, settings: Settings,
 
 
 def _parse_json(data: bytes, path: Path, what: str) -> Any:
-    """The JSON in data, read from path; the same one-line DataErrors as fileio.read_json (size, encoding, syntax)."""
-    if len(data) > fileio.DEFAULT_READ_LIMIT:
-        raise DataError(f"{what} at {path} is larger than {fileio.DEFAULT_READ_LIMIT} bytes; delete it and rebuild")
-    return fileio.parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
+    """The JSON in data, read from path; the same one-line DataErrors as files.read_json (size, encoding, syntax)."""
+    if len(data) > files.DEFAULT_READ_LIMIT:
+        raise DataError(f"{what} at {path} is larger than {files.DEFAULT_READ_LIMIT} bytes; delete it and rebuild")
+    return files.parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
 
 
 def _previous_doc(path: Path) -> Any:
@@ -140,7 +141,7 @@ def _previous_doc(path: Path) -> Any:
     except OSError:
         return None
     try:
-        doc = fileio.parse_json_bytes(data, f"previous {path}")
+        doc = files.parse_json_bytes(data, f"previous {path}")
     except DataError:
         doc = None
     if not _usable_previous(doc):
@@ -168,7 +169,7 @@ def _usable_previous(doc: Any) -> bool:
 
 
 def _write_changes(report: dict[str, Any], settings: Settings) -> list[str]:
-    fileio.write_if_changed(settings.changes_file, fileio.dump_json(report))
+    files.write_if_changed(settings.changes_file, files.dump_json(report))
     return list(format_changes(report))
 
 
@@ -217,7 +218,7 @@ def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None
     now = clock()
     report = compare_pools(_previous_doc(settings.pools_file), doc, settings, now)  # before the old file is replaced
-    written = fileio.write_if_changed(settings.pools_file, fileio.dump_json(doc))
+    written = files.write_if_changed(settings.pools_file, files.dump_json(doc))
     warning = expiry_warning(doc, settings.expiry_warning_days, now)
     if warning:
         log.warn(warning)

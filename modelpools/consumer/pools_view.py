@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from .errors import DataError, PoolsInvalid
-from .fileio import read_json
-from .fusion import MatchInfo
+from modelpools.errors import DataError, PoolsInvalid
+from modelpools.io.files import read_json
+from modelpools.rules.fusion import MatchInfo
 
 __all__ = [
     "Pools",
@@ -167,7 +167,7 @@ class Pools:
     # -- strategy 5: request router ------------------------------------------------------------------
     def router(self, role: str | None = None, *, clock: Callable[[], float] = time_module.time, **options: Any):
         """A Router walking ``fallback_chain(role)``, allowed only this file's ids; options go to router.Router."""
-        from .router import Router
+        from modelpools.consumer.router import Router
 
         return Router(self.fallback_chain(role), allowed=self.ids, clock=clock, **options)
 
@@ -192,7 +192,7 @@ def load_pools(path: Path | str | None = None, *, validate: bool = True, setting
     ``settings``, when given, also names the task prefix in the "run `doit ...pools`" hints.
     """
     if settings is None and path is None:
-        from .settings import load_settings
+        from modelpools.settings import load_settings
 
         settings = load_settings()
     path = Path(settings.pools_file if path is None else path)
@@ -213,7 +213,7 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     the view relies on: a version-1 object whose tiers and role defaults name ranked models.
     """
     if validate:
-        from .validation import validate_pools
+        from modelpools.rules.validation import validate_pools
 
         validate_pools(document)
     elif not isinstance(document, Mapping):

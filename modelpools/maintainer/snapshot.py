@@ -1,4 +1,4 @@
-"""Maintainer command ``python -m modelpools.catalog snapshot``: regenerate the bundled catalog snapshot."""
+"""Maintainer command ``python -m modelpools.maintainer.snapshot``: regenerate the bundled catalog snapshot."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .catalog import SCHEMA_VERSION, parse_day
-from .errors import DataError, ModelPoolsError
-from .fileio import dump_json, write_if_changed
-from .freemodels import parse_body, select_free_models, select_reference_scores
-from .log import display_url
-from .resources import CATALOG_SNAPSHOT
+from modelpools.stages.catalog import SCHEMA_VERSION, parse_day
+from modelpools.errors import DataError, ModelPoolsError
+from modelpools.io.files import dump_json, write_if_changed
+from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
+from modelpools.io.log import display_url
+from modelpools.resources import CATALOG_SNAPSHOT
 
 __all__ = ["build_snapshot", "main"]
 
@@ -30,24 +30,22 @@ def build_snapshot(body: Any, captured: str, source: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m modelpools.catalog snapshot [--from FILE_OR_URL] [--captured YYYY-MM-DD]``."""
+    """``python -m modelpools.maintainer.snapshot [--from FILE_OR_URL] [--captured YYYY-MM-DD]``."""
     import argparse
 
-    from .settings import load_settings
+    from modelpools.settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m modelpools.catalog", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    snap = commands.add_parser("snapshot", help="regenerate the bundled catalog snapshot")
+    snap = argparse.ArgumentParser(prog="python -m modelpools.maintainer.snapshot", description=__doc__)
     snap.add_argument("--from", dest="origin", help="a catalog dump file or URL (default: the configured URL)")
     snap.add_argument("--captured", help="capture date YYYY-MM-DD (default: today for a URL, the date in a dump file's name)")
     snap.add_argument("--source", help="text for the snapshot's source key (default: the URL or file name)")
     snap.add_argument("--output", type=Path, default=CATALOG_SNAPSHOT, help="where to write (default: %(default)s)")
-    args = parser.parse_args(argv)
+    args = snap.parse_args(argv)
     try:
         settings = load_settings()
         origin = args.origin or settings.openrouter_url
         if re.match(r"^https?://", origin, re.IGNORECASE):
-            from .http import fetch_sync
+            from modelpools.io.http import fetch_sync
 
             response = fetch_sync(origin, timeout=settings.http_timeout, max_bytes=settings.max_response_bytes)
             raw, source = response.body, display_url(origin)
@@ -72,3 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, "
           f"{len(snapshot['referenceScores'])} reference scores, captured {captured})")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Protocol, Sequence, TypeVar
 
-from .fusion import vendor_of
+from modelpools.rules.fusion import vendor_of
 
 __all__ = [
     "TIER_NAMES",

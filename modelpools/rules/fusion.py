@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .freemodels import coding_index
+from modelpools.rules.freemodels import coding_index
 
 if TYPE_CHECKING:
-    from .scoring import CuratedScore
+    from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
     "SOURCES",

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from modelpools.errors import DataError
 
 __all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "parse_json_bytes",
            "DEFAULT_READ_LIMIT"]

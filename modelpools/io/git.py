@@ -10,8 +10,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import DataError, GitError, ResponseTooLarge
-from .log import display_url
+from modelpools.errors import DataError, GitError, ResponseTooLarge
+from modelpools.io.log import display_url
 
 __all__ = [
     "UnexpectedLayout", "clear_stale_locks", "git_executable", "head_commit", "is_commit_sha", "redact", "run_git",

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .fileio import read_json
-from .log import display_url
+from modelpools.errors import DataError
+from modelpools.io.files import read_json
+from modelpools.io.log import display_url
 
 __all__ = ["read_meta", "catalog_is_fresh", "benchmarks_are_fresh", "CLOCK_SKEW"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import log
-from .errors import DataError, FetchError
-from .fileio import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_json, write_if_changed
-from .gitsource import UnexpectedLayout, sync_checkout
-from .llmstats import (
+from modelpools.io import log
+from modelpools.errors import DataError, FetchError
+from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_json, write_if_changed
+from modelpools.io.git import UnexpectedLayout, sync_checkout
+from modelpools.io.llmstats import (
     LAYOUTS,
     MAX_FILE_BYTES,
     ModelRecord,
@@ -19,9 +19,9 @@ from .llmstats import (
     hugging_face_id,
     parse_checkout,
 )
-from .freshness import benchmarks_are_fresh, read_meta
-from .log import display_url
-from .scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
+from modelpools.stages.freshness import benchmarks_are_fresh, read_meta
+from modelpools.io.log import display_url
+from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
 
 __all__ = [
     "MAX_FILE_BYTES",

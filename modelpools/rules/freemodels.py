@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import DataError
-from .fileio import dump_json, parse_json_bytes
+from modelpools.errors import DataError
+from modelpools.io.files import dump_json, parse_json_bytes
 
 __all__ = [
     "ROUTER_IDS",

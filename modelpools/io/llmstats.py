@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import log
-from .errors import DataError
-from .scoring import Result, canonical_benchmark
+from modelpools.io import log
+from modelpools.errors import DataError
+from modelpools.rules.scoring import Result, canonical_benchmark
 
 __all__ = [
     "LAYOUTS",

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from . import fileio, log
-from .errors import DataError
-from .modelids import Signature, disagreement, signature
-from .resources import PACKAGE_OVERRIDES
+from modelpools.io import files
+from modelpools.io import log
+from modelpools.errors import DataError
+from modelpools.rules.modelids import Signature, disagreement, signature
+from modelpools.resources import PACKAGE_OVERRIDES
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "PACKAGE_OVERRIDES", "build_matches", "match_models",
            "load_overrides"]
@@ -220,7 +221,7 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]
     """Parse an overrides file into {openrouter id: benchmark id or None}; DataError on a malformed file."""
     if not path.exists() and not required:
         return {}
-    data = fileio.read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
+    data = files.read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
     if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
         raise DataError(f"overrides file {path}: expected an object with an \"overrides\" object; see docs (matching)")
     if data.get("schemaVersion", 1) != 1:
@@ -242,8 +243,8 @@ def build_matches(settings) -> str:
     Besides the free models (``matches``), the catalog's ``referenceScores`` entries that are not free models are
     matched by the same rules; the matched ones go under ``reference`` (calibration points for the pools stage).
     """
-    catalog = fileio.read_json(settings.catalog_file, "OpenRouter catalog cache")
-    scores = fileio.read_json(settings.benchmark_scores_file, "benchmark scores")
+    catalog = files.read_json(settings.catalog_file, "OpenRouter catalog cache")
+    scores = files.read_json(settings.benchmark_scores_file, "benchmark scores")
     try:
         cats = [CatalogModel.from_dict(m) for m in catalog["models"]]
         benches = [BenchmarkModel.from_dict(m) for m in scores["models"]]
@@ -260,7 +261,7 @@ def build_matches(settings) -> str:
                  for m in found if m.id not in free_ids and m.benchmark_id is not None]
     doc = {"schemaVersion": 1, "fuzzyThreshold": settings.fuzzy_threshold, "matches": [m.to_dict() for m in matches],
            "reference": reference}
-    fileio.write_if_changed(settings.matches_file, fileio.dump_json(doc))
+    files.write_if_changed(settings.matches_file, files.dump_json(doc))
     counts = defaultdict(int)
     for m in matches:
         counts[m.method] += 1

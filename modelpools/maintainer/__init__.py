@@ -1,0 +1,1 @@
+"""Maintainer commands that regenerate the data files shipped in modelpools/data."""
