@@ -1,0 +1,140 @@
+"""Pure statistics of the coding probe: accuracy with a Wilson interval, an evidence weight, and the calibration of
+probe accuracy onto the reference coding scale.
+
+A probe result is a tally (items answered, items right) per model and probe set. Its accuracy is a binomial
+proportion, so its interval is Wilson's score interval (sound at 0 or all correct and for few items, unlike the
+normal approximation). The evidence weight grows with the items answered, n / (n + HALF_WEIGHT_ITEMS): a model
+probed with HALF_WEIGHT_ITEMS items counts half as much as a fully measured one.
+
+Calibration follows the rules of every other score source (:func:`modelpools.rules.fusion.fit_calibration`): the
+anchors are the models that have both a probe accuracy and a reference score; a line (or a median offset) is
+fitted on them; with fewer than ``MIN_FIT_POINTS`` anchors the probe stays uncalibrated and its accuracies are
+never mixed with calibrated scores.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any, Mapping
+
+from modelpools.rules.fusion import UNCALIBRATED, Calibration, base_id, fit_calibration
+
+__all__ = [
+    "SOURCE",
+    "CONFIDENCE",
+    "HALF_WEIGHT_ITEMS",
+    "ProbeTally",
+    "ProbeScore",
+    "wilson_interval",
+    "evidence_weight",
+    "anchor_points",
+    "calibrate_probe",
+    "probe_scores",
+]
+
+SOURCE = "probe"
+# Two-sided confidence of every probe interval.
+CONFIDENCE = 0.90
+# Items at which a probe result's evidence weight reaches one half.
+HALF_WEIGHT_ITEMS = 40
+
+
+@dataclass(frozen=True)
+class ProbeTally:
+    """What the probe measured for one model under one probe set: items answered and items answered right."""
+
+    model: str
+    probe_set: str
+    answered: int
+    correct: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.correct <= self.answered:
+            raise ValueError(f"probe tally for {self.model}: need 0 <= correct <= answered, "
+                             f"got {self.correct} of {self.answered}")
+
+    @property
+    def accuracy(self) -> float | None:
+        """Percent right (0-100), None before any item was answered."""
+        return 100.0 * self.correct / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class ProbeScore:
+    """A probe result on the reference scale: calibrated accuracy, its interval, the evidence behind it."""
+
+    model: str
+    probe_set: str
+    items: int
+    accuracy: float  # percent right, raw
+    low: float  # Wilson interval of the accuracy, percent
+    high: float
+    calibrated: float  # on the reference scale
+    calibrated_low: float
+    calibrated_high: float
+    weight: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The pools-file form."""
+        return {"probeSet": self.probe_set, "items": self.items, "accuracy": self.accuracy,
+                "interval": [self.low, self.high], "calibrated": self.calibrated,
+                "calibratedInterval": [self.calibrated_low, self.calibrated_high], "weight": self.weight}
+
+
+def wilson_interval(correct: int, answered: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval of correct/answered as fractions in [0, 1]; (0, 1) when nothing was answered."""
+    if answered <= 0:
+        return 0.0, 1.0
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = correct / answered
+    z2n = z * z / answered
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / answered + z2n / (4 * answered)) / (1 + z2n)
+    low = 0.0 if correct <= 0 else max(0.0, centre - half)
+    return low, 1.0 if correct >= answered else min(1.0, centre + half)
+
+
+def evidence_weight(answered: int) -> float:
+    """n / (n + HALF_WEIGHT_ITEMS), rounded to 4 decimals: 0 for no items, 0.5 at HALF_WEIGHT_ITEMS, towards 1."""
+    return round(answered / (answered + HALF_WEIGHT_ITEMS), 4) if answered > 0 else 0.0
+
+
+def anchor_points(tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]) -> list[tuple[float, float]]:
+    """(probe accuracy, reference score) for every probed model the reference also scores, by base id, in id order.
+
+    A model probed under several catalog ids (``x:free``, ``x``) counts once: the tally with most items.
+    """
+    best: dict[str, ProbeTally] = {}
+    for mid in sorted(tallies):
+        tally = tallies[mid]
+        key = base_id(mid)
+        if tally.answered and (key not in best or tally.answered > best[key].answered):
+            best[key] = tally
+    ref = {base_id(mid): value for mid, value in sorted(reference.items())}
+    return [(best[key].accuracy, ref[key]) for key in sorted(best) if key in ref]
+
+
+def calibrate_probe(tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]) -> Calibration:
+    """Probe accuracy -> reference scale, fitted on the anchors; uncalibrated below MIN_FIT_POINTS anchors."""
+    return fit_calibration(SOURCE, anchor_points(tallies, reference))
+
+
+def probe_scores(tallies: Mapping[str, ProbeTally],
+                 reference: Mapping[str, float]) -> tuple[dict[str, ProbeScore], Calibration]:
+    """Every answered tally as a ProbeScore, and the calibration used; no scores when the probe is uncalibrated."""
+    calibration = calibrate_probe(tallies, reference)
+    if calibration.method == UNCALIBRATED:
+        return {}, calibration
+    out: dict[str, ProbeScore] = {}
+    for mid in sorted(tallies):
+        tally = tallies[mid]
+        if not tally.answered:
+            continue
+        low, high = wilson_interval(tally.correct, tally.answered)
+        ends = sorted((calibration.apply(100 * low), calibration.apply(100 * high)))
+        out[mid] = ProbeScore(mid, tally.probe_set, tally.answered, round(tally.accuracy, 2), round(100 * low, 2),
+                              round(100 * high, 2), calibration.apply(tally.accuracy), ends[0], ends[1],
+                              evidence_weight(tally.answered))
+    return out, calibration
