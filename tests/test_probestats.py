@@ -105,3 +105,17 @@ def test_calibration_does_not_depend_on_the_order_of_inputs():
     reversed_tallies = dict(reversed(list(tallies.items())))
     assert calibrate_probe(tallies, REFERENCE) == calibrate_probe(reversed_tallies,
                                                                   dict(reversed(list(REFERENCE.items()))))
+
+
+def test_the_benchmark_simulation_agrees_with_the_exact_binomial_computation():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_probe
+
+    ordered, separating = bench_probe.simulate(60, 0.5, 4000, random.Random(1))
+    exact_ordered, exact_separating = bench_probe.exact(60, 0.5)
+    assert ordered == pytest.approx(exact_ordered, abs=0.02)
+    assert separating == pytest.approx(exact_separating, abs=0.025)
+    assert 0.8 < exact_ordered < 0.9 and exact_separating < exact_ordered
