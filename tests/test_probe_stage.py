@@ -1,0 +1,181 @@
+"""The probe stage's decisions and records: today's allowance leaves the site its share, requests are planned
+unscored-first with anchors kept, results expire after the TTL and belong to one probe set, and a probing round
+over simulated models of different skill recovers their order (an unreachable model is never scored zero)."""
+
+import asyncio
+import random
+import re
+
+import pytest
+
+from modelpools.errors import DataError
+from modelpools.rules.probe import probe_set_id
+from modelpools.rules.probestats import probe_scores
+from modelpools.stages.probe import (
+    Batch,
+    ModelResult,
+    ProbeOptions,
+    ProbeResults,
+    candidates_from,
+    plan_requests,
+    probe_allowance,
+    probe_round,
+    utc_day,
+)
+
+SET = probe_set_id()
+DEFAULTS = ProbeOptions(enabled=True)
+
+
+def test_allowance_is_the_probe_budget_while_the_site_stays_within_its_share():
+    # cap 50, probe 20: the site keeps 30 a day
+    assert probe_allowance(DEFAULTS, 50, used_today=0, probe_used_today=0) == 20
+    assert probe_allowance(DEFAULTS, 50, used_today=25, probe_used_today=0) == 20
+    assert probe_allowance(DEFAULTS, 50, used_today=12, probe_used_today=12) == 8
+    assert probe_allowance(DEFAULTS, 50, used_today=20, probe_used_today=20) == 0
+
+
+def test_allowance_shrinks_when_the_site_uses_more_than_its_share_and_never_goes_negative():
+    assert probe_allowance(DEFAULTS, 50, used_today=40, probe_used_today=0) == 10
+    assert probe_allowance(DEFAULTS, 50, used_today=50, probe_used_today=0) == 0
+    assert probe_allowance(DEFAULTS, 50, used_today=60, probe_used_today=5) == 0
+    assert probe_allowance(DEFAULTS, 1000, used_today=300, probe_used_today=0) == 20  # a funded account's limit
+    assert probe_allowance(ProbeOptions(daily_requests=80), 50, used_today=0, probe_used_today=0) == 50
+
+
+def test_plan_puts_anchors_then_unscored_models_round_robin_within_the_allowance():
+    results = ProbeResults(SET)
+    plan = plan_requests(["new/a", "new/b"], ["anchor/1", "anchor/2", "anchor/3", "anchor/4"], results, DEFAULTS,
+                         allowance=12, today="2026-08-18")
+    assert plan[:5] == ["anchor/1", "anchor/2", "anchor/3", "new/a", "new/b"]
+    assert len(plan) == 12 and "anchor/4" not in plan
+    assert plan.count("anchor/1") == 3 and plan.count("new/a") == plan.count("new/b") == 2  # a partial pass: anchors first
+
+
+def test_plan_skips_models_at_the_target_and_models_unreachable_today():
+    done = ModelResult("new/done", (Batch("2026-08-17", 0, 90, 40),), 90)
+    down = ModelResult("new/down", (), 0, unreachable_day="2026-08-18", failures=1)
+    down_yesterday = ModelResult("new/back", (), 0, unreachable_day="2026-08-17", failures=1)
+    results = ProbeResults(SET, {r.id: r for r in (done, down, down_yesterday)})
+    plan = plan_requests(["new/done", "new/down", "new/back"], [], results, DEFAULTS, 5, "2026-08-18")
+    assert plan == ["new/back"] * 5
+
+
+def test_plan_stops_when_every_model_has_its_items():
+    plan = plan_requests(["new/a"], [], ProbeResults(SET), ProbeOptions(target_items=25), 20, "2026-08-18")
+    assert plan == ["new/a"] * 3
+
+
+def test_candidates_are_unranked_then_thin_and_anchors_span_the_score_range():
+    def ranked(mid, weight):
+        return {"id": mid, "scoreSources": [{"source": "llm-stats", "weight": weight}]}
+
+    doc = {"unranked": [{"id": "z/new"}, {"id": "a/new"}],
+           "models": [ranked("m/1", 1.0), ranked("m/2", 0.9), ranked("m/thin", 0.1), ranked("m/3", 1.0),
+                      ranked("m/4", 0.8), ranked("m/5", 1.5)]}
+    candidates, anchors = candidates_from(doc)
+    assert candidates == ["a/new", "z/new", "m/thin"]
+    assert anchors[:3] == ["m/1", "m/5", "m/3"] and sorted(anchors) == ["m/1", "m/2", "m/3", "m/4", "m/5"]
+
+
+def test_results_round_trip_expire_after_the_ttl_and_belong_to_one_probe_set():
+    results = ProbeResults(SET, {
+        "a": ModelResult("a", (Batch("2026-07-01", 0, 10, 3), Batch("2026-08-10", 10, 10, 6)), 20),
+        "b": ModelResult("b", (), 0, unreachable_day="2026-07-10", failures=2),
+    })
+    assert ProbeResults.from_json(results.to_json(), "f", SET) == results
+    kept = results.expire("2026-08-18", 30)
+    assert set(kept.models) == {"a"}
+    assert kept.models["a"].batches == (Batch("2026-08-10", 10, 10, 6),) and kept.models["a"].next_item == 20
+    assert kept.tallies()["a"].correct == 6
+    assert ProbeResults.from_json(results.to_json(), "f", "v2-other").models == {}
+
+
+@pytest.mark.parametrize("broken", [
+    [], {"schemaVersion": 9}, {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a"}]},
+    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": 0,
+                                                      "batches": [{"day": "2026-13-01", "start": 0, "items": 1,
+                                                                   "correct": 0}]}]},
+    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": -1, "batches": []}]},
+    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": 0,
+                                                      "batches": [{"day": "2026-01-01", "start": 0, "items": 1,
+                                                                   "correct": 2}]}]},
+])
+def test_malformed_results_files_fail_with_one_line_saying_what_to_do(broken):
+    with pytest.raises(DataError, match=r"probe results at where\.json .*delete the file") as info:
+        ProbeResults.from_json(broken, "where.json", SET)
+    assert "\n" not in str(info.value)
+
+
+PROGRAM = re.compile(r"Program (\d+):\n```python\n(.*?)\n```", re.S)
+
+
+def simulated_models(skill: dict[str, float], seed: int = 3):
+    """A chat function: each model answers each item right with its probability, else with a wrong value.
+
+    The simulated model finds the truth the way a test may: by running the program it was shown (test code;
+    the probe itself never runs model output)."""
+    rng = random.Random(seed)
+    asked: list[str] = []
+
+    async def chat(model: str, prompt: str):
+        asked.append(model)
+        if skill[model] is None:
+            return None
+        lines = ["Thinking about it..."]
+        for number, block in PROGRAM.findall(prompt):
+            *body, call = block.split("\n")
+            namespace = {}
+            exec("\n".join(body), namespace)
+            truth = eval(call, namespace)
+            value = truth if rng.random() < skill[model] else ["wrong", truth]
+            lines.append(f"ANSWER {number}: {value!r}")
+        return "\n".join(lines)
+
+    return chat, asked
+
+
+def test_a_probing_round_recovers_the_order_of_simulated_models():
+    skill = {"anchor/top": 0.9, "anchor/mid": 0.55, "anchor/low": 0.2, "new/good": 0.75, "new/weak": 0.35,
+             "new/down": None}
+    reference = {"anchor/top": 60.0, "anchor/mid": 35.0, "anchor/low": 10.0}
+    chat, asked = simulated_models(skill)
+    options = ProbeOptions(enabled=True, target_items=200)
+    results = ProbeResults(SET)
+    for day in ("2026-08-16", "2026-08-17", "2026-08-18"):
+        plan = plan_requests(["new/down", "new/good", "new/weak"], list(reference), results, options, 40, day)
+        results = asyncio.run(probe_round(plan, results, chat, options, day))
+    down = results.models["new/down"]
+    assert down.answered == 0 and down.unreachable_day == "2026-08-18" and down.failures == 3
+    assert asked.count("new/down") == 3  # once a day: unreachable stops it for the day
+    good = results.models["new/good"]
+    assert good.answered == good.next_item == 10 * len(good.batches) >= 150  # items continue across days
+    scores, calibration = probe_scores(results.tallies(), reference)
+    assert calibration.method == "linear" and calibration.points == 3
+    assert "new/down" not in scores  # unreachable, not zero
+    order = sorted(scores, key=lambda mid: -scores[mid].calibrated)
+    assert order == sorted(skill.keys() - {"new/down"}, key=lambda mid: -skill[mid])
+    good_score = scores["new/good"]
+    assert good_score.calibrated_low < good_score.calibrated < good_score.calibrated_high
+    assert good_score.items == good.answered
+
+
+def test_a_round_stopped_by_the_daily_cap_keeps_what_was_measured():
+    chat, _ = simulated_models({"a": 1.0})
+    calls = {"n": 0}
+
+    async def capped(model, prompt):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise RuntimeError("daily cap")
+        return await chat(model, prompt)
+
+    with pytest.raises(Exception) as info:
+        asyncio.run(probe_round(["a"] * 5, ProbeResults(SET), capped, DEFAULTS, "2026-08-18"))
+    kept = info.value.results
+    assert kept.models["a"].answered == 20 and kept.models["a"].correct == 20
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_utc_day():
+    assert utc_day(0) == "1970-01-01" and utc_day(1755561599) == "2025-08-18"
