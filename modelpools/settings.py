@@ -111,9 +111,11 @@ def _parse_prefix(value: Any) -> str:
 
 
 def _parse_tier(value: Any) -> str:
+    from modelpools.rules.ranking import TIER_NAMES  # only when the setting is given: keeps the no-op import cheap
+
     text = str(value).strip().upper()
-    if text not in ("LARGE", "MEDIUM", "SMALL"):
-        raise ValueError("one of LARGE, MEDIUM, SMALL")
+    if text not in TIER_NAMES:
+        raise ValueError("one of " + ", ".join(TIER_NAMES))
     return text
 
 

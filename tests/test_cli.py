@@ -148,7 +148,7 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "check")
     assert code == 0
     assert "ok    pools valid:" in out and "valid (schema, invariants and catalog cache)" in out
-    assert "ok    catalog cache: age 60m (ttl 24.0h)" in out
+    assert "ok    catalog cache: age 1 h (ttl 24 h)" in out
     assert "warn  benchmarks cache: fallback in use (status curated-only)" in out
     assert "warn  expiry: nvidia/nemotron-nano-12b-v2-vl:free expires in 7d (2026-08-24)" in out
     assert out.rstrip().endswith("0 failed, 2 warnings")

@@ -10,14 +10,12 @@ import pytest
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.fusion import (
     Calibration,
-    base_id,
     calibrate_sources,
     choose_reference,
     collect_raw_scores,
     common_points,
     fit_calibration,
     fuse_scores,
-    vendor_of,
 )
 from modelpools.rules.scoring import CuratedScore
 
@@ -73,13 +71,6 @@ REFERENCE_MATCHES_2026 = [  # as model-matches.json's "reference" list holds the
     match("z-ai/glm-4.6", "zai-org/glm-4.6"),
 ]
 NANO_MATCH = [match("nvidia/nemotron-nano-9b-v2:free", "nvidia/nvidia-nemotron-nano-9b-v2")]
-
-
-def test_ids_and_vendors():
-    assert base_id("qwen/qwen3-coder:free") == "qwen/qwen3-coder"
-    assert base_id("z-ai/glm-4.6:exacto") == "z-ai/glm-4.6"
-    assert vendor_of("~anthropic/claude-sonnet-latest") == "anthropic"
-    assert vendor_of("nvidia/nemotron-nano-9b-v2:free") == "nvidia"
 
 
 def test_catalog_coding_index_alone_is_the_reference_scale():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelpools.rules.modelids import disagreement, normalize_id, signature
+from modelpools.rules.modelids import base_id, disagreement, is_model_id, normalize_id, signature, vendor_of
 
 
 def test_normalize_id_handles_alias_and_suffixes():
@@ -14,6 +14,22 @@ def test_normalize_id_handles_alias_and_suffixes():
     assert signature("google/gemini-2.5-flash-lite-preview-09-2025").dates == ((2025, 9, None),)
     assert signature("openai/gpt-4o-2024-08-06").dates == ((2024, 8, 6),)
     assert signature("qwen/qwen3-235b-a22b-instruct-2507").dates == ((2025, 7, None),)
+
+
+def test_ids_and_vendors():
+    assert base_id("qwen/qwen3-coder:free") == "qwen/qwen3-coder"
+    assert base_id("z-ai/glm-4.6:exacto") == "z-ai/glm-4.6"
+    assert vendor_of("~anthropic/claude-sonnet-latest") == "anthropic"
+    assert vendor_of("nvidia/nemotron-nano-9b-v2:free") == "nvidia"
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("qwen/qwen3-coder:free", True), ("~anthropic/claude-sonnet-latest", True), ("openai/gpt-4o:extended", True),
+    ("not an id", False), ("qwen/", False), ("/qwen3", False), ("qwen/qwen3:free:free", False),
+    ("a/" + "b" * 199, False), ("a/" + "b" * 198, True), (None, False), (42, False),
+])
+def test_one_id_shape_for_catalog_entries_and_override_keys(value, ok):
+    assert is_model_id(value) is ok
 
 
 # --- precision guards on real id pairs ------------------------------------------------------------------------------

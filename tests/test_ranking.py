@@ -111,3 +111,11 @@ def test_defaults_for_tiny_rankings():
     assert choose_defaults(two, assign_tiers(two)) == Defaults("a/x:free", "b/y:free", "a/x:free")
     three = ["a/x:free", "a/y:free", "b/z:free"]
     assert choose_defaults(three, assign_tiers(three)) == Defaults("a/x:free", "b/z:free", "a/y:free")
+
+
+def test_tier_cut_keeps_the_rounded_cutoffs_behind_the_sizes():
+    from modelpools.rules.ranking import tier_cut
+
+    cut = tier_cut(2, 0.3, 0.4)  # ceil(2 x 0.4) = 1 would leave MEDIUM empty: raised to 2
+    assert (cut.large_ceil, cut.medium_ceil, cut.large_end, cut.medium_end) == (1, 1, 1, 2)
+    assert cut.sizes == tier_sizes(2, 0.3, 0.4) == (1, 1, 0)

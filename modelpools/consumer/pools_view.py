@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io.files import read_json
-from modelpools.rules.fusion import MatchInfo
+from modelpools.rules.fusion import MatchInfo, ScoreSource
+from modelpools.rules.ranking import TIER_NAMES
 
 __all__ = [
     "Pools",
@@ -38,10 +39,8 @@ __all__ = [
     "load_pools",
     "pools_from_document",
     "ROLES",
-    "TIERS",
 ]
 
-TIERS = ("LARGE", "MEDIUM", "SMALL")
 # role name -> chosenDefaults key; the key itself and snake_case are accepted too
 ROLES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel"}
 _ROLE_ALIASES = {
@@ -50,16 +49,6 @@ _ROLE_ALIASES = {
     "small_tasks": "smallTasksModel",
     "small": "smallTasksModel",
 }
-
-
-@dataclass(frozen=True)
-class ScoreSource:
-    """One score behind a model's codingScore, as the pools file stores it (fusion.ScoreSource also holds build state)."""
-
-    source: str
-    raw: float
-    calibrated: float
-    ref: str
 
 
 @dataclass(frozen=True)
@@ -174,8 +163,8 @@ class Pools:
 
 def _tier_name(name: str) -> str:
     key = str(name).upper()
-    if key not in TIERS:
-        raise ValueError(f"unknown tier {name!r}; expected one of {', '.join(TIERS)}")
+    if key not in TIER_NAMES:
+        raise ValueError(f"unknown tier {name!r}; expected one of {', '.join(TIER_NAMES)}")
     return key
 
 
@@ -239,7 +228,8 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
             rank=int(m["rank"]), tier=_tier_name(m["tier"]), coding_score=float(m["codingScore"]),
             context_length=m.get("contextLength"), expiration_date=m.get("expirationDate"),
             score_sources=tuple(
-                ScoreSource(str(s["source"]), float(s["raw"]), float(s["calibrated"]), str(s.get("ref", "")))
+                ScoreSource(str(s["source"]), float(s["raw"]), float(s["calibrated"]), str(s.get("ref", "")),
+                            float(s.get("weight", 0.0)))
                 for s in m.get("scoreSources") or ()
             ),
             match=MatchInfo(

@@ -15,9 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 from modelpools.errors import ModelPoolsError
 from modelpools.io.http import parse_retry_after
 
-__all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "ACTIONS", "Exhausted"]
-
-ACTIONS = ("stop", "wait", "next_model", "retry")
+__all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "Exhausted"]
 DEFAULT_MINUTE_WAIT = 60.0
 
 

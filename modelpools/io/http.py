@@ -47,7 +47,6 @@ class HttpResponse:
     status: int
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
-    attempts: int = 1
 
     def header(self, name: str) -> str | None:
         """A response header by case-insensitive name."""
@@ -56,10 +55,6 @@ class HttpResponse:
 
 class HttpStatusError(FetchError):
     """The server answered with an HTTP error status (after any retries)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class _Transient(Exception):
@@ -109,7 +104,7 @@ async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int
                 retry_after = parse_retry_after(resp.headers.get("Retry-After")) if status in (429, 503) else None
                 raise _Transient(f"HTTP {status}", retry_after, status)
             if status != 200:
-                raise HttpStatusError(f"HTTP {status} {resp.reason or ''}".strip() + f" from {shown}", status)
+                raise HttpStatusError(f"HTTP {status} {resp.reason or ''}".strip() + f" from {shown}")
             declared = resp.content_length
             if declared is not None and declared > max_bytes:
                 raise ResponseTooLarge(
@@ -166,8 +161,7 @@ async def fetch(
     async with aiohttp.ClientSession(timeout=client_timeout) as session:
         for attempt in range(1, policy.attempts + 1):
             try:
-                response = await _attempt(session, url, request_headers, max_bytes, timeout)
-                return HttpResponse(response.url, response.status, response.body, response.headers, attempt)
+                return await _attempt(session, url, request_headers, max_bytes, timeout)
             except _Transient as exc:
                 last = exc
                 if attempt == policy.attempts:
@@ -180,7 +174,7 @@ async def fetch(
     tries = f"{policy.attempts} attempt" + ("s" if policy.attempts != 1 else "")
     reason = f"{last.reason} after {tries} from {display_url(url)}"
     if last.status is not None:
-        raise HttpStatusError(reason, last.status)
+        raise HttpStatusError(reason)
     raise FetchError(reason)
 
 

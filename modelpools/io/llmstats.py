@@ -14,6 +14,7 @@ from typing import Any
 
 from modelpools.io import log
 from modelpools.errors import DataError
+from modelpools.rules.numbers import is_number
 from modelpools.rules.scoring import Result, canonical_benchmark
 
 __all__ = [
@@ -171,7 +172,7 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _opt_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if not is_number(value) or value <= 0:
         return None
     if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity
         return None
@@ -198,7 +199,7 @@ def _result(row: Any, name_keys: tuple[str, ...], score_key: str) -> Result | st
     if coding is None:
         return None  # not a coding benchmark: ignored, whatever its scale
     score = row.get(score_key)
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or math.isnan(score):
+    if not is_number(score) or math.isnan(score):
         return f"{coding}: {score_key} is not a number"
     if not 0.0 <= score <= 1.0:
         return f"{coding}: {score_key} {score} is outside the 0-1 scale"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["warn", "notice", "display_url"]
+__all__ = ["warn", "notice", "display_url", "describe_duration"]
 
 
 def warn(message: str) -> None:
@@ -29,3 +29,15 @@ def display_url(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+
+
+def describe_duration(seconds: float) -> str:
+    """A span for messages, in its largest whole unit: ``45 s``, ``59 min``, ``47 h``, ``3 d`` (negative counts as 0)."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"

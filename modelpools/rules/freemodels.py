@@ -6,13 +6,14 @@ Pure functions, no I/O: the catalog stage (catalog.py) and the snapshot command 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from modelpools.errors import DataError
 from modelpools.io.files import dump_json, parse_json_bytes
+from modelpools.rules.modelids import is_model_id
+from modelpools.rules.numbers import is_integer, is_number
 
 __all__ = [
     "ROUTER_IDS",
@@ -32,15 +33,13 @@ _ZERO = Decimal(0)
 _MAX_NESTING = 32  # upstream pricing/benchmarks objects nest 3 deep; far deeper is junk (and nears recursion limits)
 _MAX_INT = 2 ** 53
 _STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-# An OpenRouter id as the pools schema accepts it (<= 200 chars; every id in the 2025-2026 dumps has this shape).
-_MODEL_ID = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._~-]+(:[A-Za-z0-9._-]+)?\Z")
 
 
 def _price(value: Any) -> Decimal | None:
     """A price as a Decimal; a missing or null price is zero; None if it is not a finite number."""
     if value is None:
         return _ZERO
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if not (isinstance(value, str) or is_number(value)):
         return None
     try:
         number = Decimal(str(value).strip())
@@ -109,7 +108,7 @@ def _str_or_none(value: Any) -> str | None:
 
 def _int_or_none(value: Any) -> int | None:
     """A non-negative integer up to 2**53 (what every JSON reader holds exactly), else None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_INT else None
+    return value if is_integer(value) and 0 <= value <= _MAX_INT else None
 
 
 def normalize_model(entry: Any) -> dict[str, Any] | None:
@@ -117,14 +116,14 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
     if not isinstance(entry, dict):
         return None
     model_id = entry.get("id")
-    if not isinstance(model_id, str) or len(model_id) > 200 or not _MODEL_ID.match(model_id):
+    if not is_model_id(model_id):
         return None
     pricing = entry.get("pricing")
     if not isinstance(pricing, dict):
         return None
     prices: dict[str, Any] = {}
     for key, value in pricing.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if is_number(value):
             value = str(value)
         if isinstance(key, str) and value is not None:
             prices[key] = value
@@ -194,7 +193,7 @@ def coding_index(entry: Mapping[str, Any]) -> float | int | None:
     benchmarks = entry.get("benchmarks")
     aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
     value = aa.get("coding_index") if isinstance(aa, Mapping) else None
-    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else value
+    return value if is_number(value) else None
 
 
 def select_reference_scores(body: Any) -> list[dict[str, Any]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from modelpools.rules.freemodels import coding_index
+from modelpools.rules.modelids import base_id, vendor_of
+from modelpools.rules.numbers import finite_number as _number, is_integer
 
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
@@ -21,8 +22,6 @@ __all__ = [
     "MatchInfo",
     "Calibration",
     "FusedModel",
-    "base_id",
-    "vendor_of",
     "collect_raw_scores",
     "common_points",
     "fit_calibration",
@@ -48,7 +47,10 @@ _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
 
 @dataclass(frozen=True)
 class ScoreSource:
-    """One source's score for one model: raw value, value on the reference scale, where it came from, weight."""
+    """One source's score for one model: raw value, value on the reference scale, where it came from, weight.
+
+    The one record for a pools file's ``scoreSources`` entry: fusion builds it, the consumer view reads it back.
+    """
 
     source: str
     raw: float
@@ -120,26 +122,6 @@ class _Raw:
     value: float
     ref: str
     confidence: float
-
-
-def base_id(model_id: str) -> str:
-    """The catalog id without its variant suffix: ``qwen/qwen3-coder:free`` -> ``qwen/qwen3-coder``."""
-    return model_id.split(":", 1)[0]
-
-
-def vendor_of(model_id: str) -> str:
-    """The vendor part of an id (before "/", without a leading "~")."""
-    return model_id.lstrip("~").split("/", 1)[0]
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond a double
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:
@@ -337,7 +319,7 @@ def _reason(match: MatchInfo, benchmark_ids: set[str]) -> str:
 
 def _context(model: Mapping[str, Any]) -> int:
     value = model.get("context_length")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+    return value if is_integer(value) and value > 0 else 0
 
 
 def fuse_scores(

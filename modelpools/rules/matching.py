@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Optional
 from modelpools.io import files
 from modelpools.io import log
 from modelpools.errors import DataError
-from modelpools.rules.modelids import Signature, disagreement, signature
+from modelpools.rules.modelids import Signature, base_id, disagreement, is_model_id, signature
 from modelpools.resources import PACKAGE_OVERRIDES
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "PACKAGE_OVERRIDES", "build_matches", "match_models",
@@ -130,8 +130,7 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
         hf_sig = signature(cat.hugging_face_id) if _hf_key(cat.hugging_face_id) else None
         if not csig.dates and hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
             csig = Signature(**{**csig.__dict__, "dates": hf_sig.dates})
-        base_id = cat.id.split(":", 1)[0]
-        for key in (cat.id, base_id):
+        for key in (cat.id, base_id(cat.id)):
             if key in overrides:
                 target = overrides[key]
                 if target is None or target in by_id:
@@ -231,7 +230,7 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]
         target = value.get("benchmarkId", ...) if isinstance(value, dict) else value
         if target is ... or not (target is None or (isinstance(target, str) and re.match(r"^[^/\s]+/[^/\s]+$", target))):
             raise DataError(f"overrides file {path}: entry {key!r} needs \"benchmarkId\": \"<org>/<model>\" or null")
-        if not re.match(r"^~?[\w.-]+/[\w.:~-]+$", key):
+        if not is_model_id(key):
             raise DataError(f"overrides file {path}: key {key!r} is not an OpenRouter id like \"vendor/model\"")
         result[key] = target
     return result

@@ -6,8 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-__all__ = ["NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "disagreement", "normalize_id",
-           "signature"]
+__all__ = ["MAX_ID_LENGTH", "MODEL_ID", "NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "base_id", "disagreement",
+           "is_model_id", "normalize_id", "signature", "vendor_of"]
+
+# An OpenRouter id as the pools schema accepts it (<= 200 chars; every id in the 2025-2026 dumps has this shape):
+# an optional "~" (a "latest" alias), vendor "/" model, an optional ":variant" suffix (":free", ":exacto", ...).
+MODEL_ID = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._~-]+(:[A-Za-z0-9._-]+)?\Z")
+MAX_ID_LENGTH = 200
 
 # OpenRouter vendor -> LLM-Stats organization directory (both snapshots use the right-hand names).
 VENDOR_ALIASES = {"meta-llama": "meta", "mistralai": "mistral", "x-ai": "xai", "z-ai": "zai-org", "thudm": "zai-org",
@@ -56,6 +61,21 @@ class Signature:
     def core(self) -> str:
         """The slug without neutral words: the key for exact matching."""
         return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
+
+
+def is_model_id(value: object) -> bool:
+    """True for a string shaped like an OpenRouter id (MODEL_ID, at most MAX_ID_LENGTH characters)."""
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and MODEL_ID.match(value) is not None
+
+
+def base_id(model_id: str) -> str:
+    """The catalog id without its variant suffix: ``qwen/qwen3-coder:free`` -> ``qwen/qwen3-coder``."""
+    return model_id.split(":", 1)[0]
+
+
+def vendor_of(model_id: str) -> str:
+    """The vendor part of an id as written (before "/", without a leading "~"); normalize_id maps it for matching."""
+    return model_id.lstrip("~").split("/", 1)[0]
 
 
 def normalize_id(model_id: str) -> tuple[str, str]:

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Protocol, Sequence, TypeVar
 
-from modelpools.rules.fusion import vendor_of
+from modelpools.rules.modelids import vendor_of
 
 __all__ = [
     "TIER_NAMES",
     "Defaults",
     "rank_key",
     "rank_models",
+    "TierCut",
+    "tier_cut",
     "tier_sizes",
     "assign_tiers",
     "choose_defaults",
@@ -60,17 +62,38 @@ def _ceil_fraction(n: int, cutoff: float) -> int:
     return min(n, math.ceil(n * Fraction(str(cutoff))))
 
 
-def tier_sizes(n: int, large_cutoff: float = 0.15, medium_cutoff: float = 0.50) -> tuple[int, int, int]:
-    """(LARGE, MEDIUM, SMALL) counts for n ranked models.
+@dataclass(frozen=True)
+class TierCut:
+    """Where the tiers of n ranked models end, and the rounded-up cut-offs behind those ends."""
+
+    n: int
+    large_ceil: int  # min(n, ceil(n * large_cutoff))
+    medium_ceil: int  # min(n, ceil(n * medium_cutoff))
+    large_end: int  # LARGE holds ranks 1..large_end
+    medium_end: int  # MEDIUM holds ranks large_end+1..medium_end; SMALL the rest
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """(LARGE, MEDIUM, SMALL) counts."""
+        return (self.large_end, self.medium_end - self.large_end, self.n - self.medium_end)
+
+
+def tier_cut(n: int, large_cutoff: float = 0.15, medium_cutoff: float = 0.50) -> TierCut:
+    """The tier boundaries for n ranked models.
 
     LARGE = ceil(n * large_cutoff); MEDIUM ends at ceil(n * medium_cutoff), but at least one model past LARGE
     while models remain (tiers fill from the top, so only SMALL can be empty once n >= 2); SMALL is the rest.
     """
     if n <= 0:
-        return (0, 0, 0)
-    large_end = _ceil_fraction(n, large_cutoff)
-    medium_end = max(large_end, _ceil_fraction(n, medium_cutoff), min(n, large_end + 1))
-    return (large_end, medium_end - large_end, n - medium_end)
+        return TierCut(0, 0, 0, 0, 0)
+    large_ceil, medium_ceil = _ceil_fraction(n, large_cutoff), _ceil_fraction(n, medium_cutoff)
+    medium_end = max(large_ceil, medium_ceil, min(n, large_ceil + 1))
+    return TierCut(n, large_ceil, medium_ceil, large_ceil, medium_end)
+
+
+def tier_sizes(n: int, large_cutoff: float = 0.15, medium_cutoff: float = 0.50) -> tuple[int, int, int]:
+    """(LARGE, MEDIUM, SMALL) counts for n ranked models (see tier_cut)."""
+    return tier_cut(n, large_cutoff, medium_cutoff).sizes
 
 
 def assign_tiers(
@@ -79,7 +102,7 @@ def assign_tiers(
     """Tier name -> ids (in rank order), for ids already in rank order; keys in order LARGE, MEDIUM, SMALL."""
     large, medium, _ = tier_sizes(len(ranked_ids), large_cutoff, medium_cutoff)
     ids = list(ranked_ids)
-    return {"LARGE": ids[:large], "MEDIUM": ids[large:large + medium], "SMALL": ids[large + medium:]}
+    return dict(zip(TIER_NAMES, (ids[:large], ids[large:large + medium], ids[large + medium:])))
 
 
 def choose_defaults(

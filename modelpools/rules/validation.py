@@ -14,6 +14,7 @@ from modelpools.io import files
 from modelpools.io import log
 from modelpools.rules.changes import expiring_models
 from modelpools.errors import DataError, PoolsInvalid
+from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.resources import pools_schema_path
 
@@ -68,7 +69,7 @@ def _check_schema(doc: Any) -> None:
 def _check_numbers(value: Any, parts: tuple = ()) -> None:
     """Every number finite and within a double (JSON readers elsewhere hold no more); NaN passes the schema's bounds."""
     if isinstance(value, float) and not math.isfinite(value) or (
-            isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max):
+            is_integer(value) and abs(value) > sys.float_info.max):
         raise _invalid(parts, "is not a finite number (NaN, Infinity or beyond a double)")
     if isinstance(value, dict):
         for key, item in value.items():

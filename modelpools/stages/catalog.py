@@ -16,8 +16,9 @@ from modelpools.io import log
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, read_json, write_if_changed
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
+from modelpools.rules.numbers import is_number
 from modelpools.stages.freshness import catalog_is_fresh, read_meta
-from modelpools.io.log import display_url
+from modelpools.io.log import describe_duration, display_url
 from modelpools.resources import CATALOG_SNAPSHOT
 
 __all__ = ["SCHEMA_VERSION", "catalog_is_fresh", "parse_day", "refresh_catalog"]
@@ -80,15 +81,6 @@ def _write_meta(settings, previous: Mapping[str, Any], now: float, **changes: An
 # ---------------------------------------------------------------- describing ages
 
 
-def _age(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 2 * 86400:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
-
-
 def _day(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
 
@@ -98,15 +90,15 @@ def _describe_cache(settings, meta: Mapping[str, Any], now: float) -> tuple[str,
     if meta.get("status") == "bundled":
         captured = _snapshot_date()
         when = parse_day(captured)
-        age = f" ({_age(now - when)} old)" if when is not None else ""
+        age = f" ({describe_duration(now - when)} old)" if when is not None else ""
         return f"the bundled snapshot captured {captured}{age}", (now - when) if when is not None else None
     refreshed = meta.get("refreshedAt")
-    if not isinstance(refreshed, (int, float)) or isinstance(refreshed, bool):
+    if not is_number(refreshed):
         try:
             refreshed = settings.catalog_file.stat().st_mtime
         except OSError:
             return "the cached catalog (age unknown)", None
-    return f"the cached catalog from {_day(refreshed)} ({_age(now - refreshed)} old)", now - refreshed
+    return f"the cached catalog from {_day(refreshed)} ({describe_duration(now - refreshed)} old)", now - refreshed
 
 
 def parse_day(text: str) -> float | None:

@@ -12,6 +12,7 @@ from typing import Any
 from modelpools.errors import DataError
 from modelpools.io.files import read_json
 from modelpools.io.log import display_url
+from modelpools.rules.numbers import is_number
 
 __all__ = ["read_meta", "catalog_is_fresh", "benchmarks_are_fresh", "CLOCK_SKEW"]
 
@@ -31,7 +32,7 @@ def _recent(meta: dict[str, Any], source: str, ttl: int, now: float) -> bool:
     refreshed = meta.get("refreshedAt")
     if meta.get("status") != "ok" or meta.get("source") != source:
         return False
-    if isinstance(refreshed, bool) or not isinstance(refreshed, (int, float)):
+    if not is_number(refreshed):
         return False
     return -CLOCK_SKEW <= now - refreshed < ttl
 

@@ -1,0 +1,153 @@
+"""What ``modelpools show`` and ``modelpools explain`` say about a pools file, as JSON data and as text lines.
+
+>>> from pathlib import Path
+>>> from modelpools.consumer.pools_view import load_pools
+>>> pools = load_pools(Path("tests/data/pools-sample.json"))
+>>> explain_model(pools, "openai/gpt-oss-20b").data["why"]
+'rank 8 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2), MEDIUM ranks 3-5 (up to ceil(10 x 0.5) = 5), SMALL ranks 6-10 (the rest) -> SMALL'
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
+from modelpools.errors import DataError
+from modelpools.rules.ranking import tier_cut
+
+__all__ = ["Report", "pools_overview", "explain_model", "resolve_id", "tier_rule", "match_report_entry"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One answer in both forms: ``data`` for ``--json``, ``lines`` for a terminal."""
+
+    data: Mapping[str, Any]
+    lines: tuple[str, ...]
+
+
+def _score(value: Any) -> str:
+    return f"{value:5.1f}" if isinstance(value, (int, float)) else "    -"
+
+
+def pools_overview(pools: Pools) -> Report:
+    """Role defaults, then each tier best first (rank, score, context, id), then the unranked ids."""
+    by_id = {m.id: m for m in pools.models}
+    lines = ["role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults)]
+    tiers = []
+    for name, ids in pools.tiers:
+        lines.append(f"{name} ({len(ids)})")
+        rows = []
+        for model_id in ids:
+            m = by_id[model_id]
+            ctx = f"{m.context_length:>8}" if isinstance(m.context_length, int) else "       -"
+            lines.append(f"  {m.rank:>3}  {_score(m.coding_score)}  {ctx}  {m.id}")
+            rows.append({"id": m.id, "name": m.name, "rank": m.rank, "codingScore": m.coding_score,
+                         "contextLength": m.context_length})
+        tiers.append({"name": name, "models": rows})
+    lines.append(f"unranked ({len(pools.unranked)}): " + (", ".join(u.id for u in pools.unranked) or "none"))
+    data = {"chosenDefaults": dict(pools.defaults), "tiers": tiers,
+            "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
+            "summary": pools.document.get("summary")}
+    return Report(data, tuple(lines))
+
+
+def tier_rule(pools: Pools) -> str:
+    """The rank ranges of the tiers and the rounded-up cut-offs behind them, from the pools file's own settings."""
+    settings = pools.document["inputs"]["settings"]  # validated: both cut-offs are there
+    large_cutoff, medium_cutoff = settings["large_cutoff"], settings["medium_cutoff"]
+    cut = tier_cut(len(pools.models), large_cutoff, medium_cutoff)
+
+    def rounded(cutoff: float, value: int, end: int) -> str:
+        text = f"ceil({cut.n} x {cutoff:g}) = {value}"
+        return text if value == end else f"{text}, raised to {end}: MEDIUM holds at least one model when any is left"
+
+    return (f"LARGE holds {_ranks(1, cut.large_end)} ({rounded(large_cutoff, cut.large_ceil, cut.large_end)}), "
+            f"MEDIUM {_ranks(cut.large_end + 1, cut.medium_end)} "
+            f"(up to {rounded(medium_cutoff, cut.medium_ceil, cut.medium_end)}), "
+            f"SMALL {_ranks(cut.medium_end + 1, cut.n)} (the rest)")
+
+
+def _ranks(first: int, last: int) -> str:
+    if last < first:
+        return "no ranks"
+    return f"rank {first}" if first == last else f"ranks {first}-{last}"
+
+
+def explain_model(pools: Pools, model_id: str, match_entry: Mapping[str, Any] | None = None) -> Report:
+    """Why a model got its score, tier and roles (``:free`` may be left off); DataError naming close ids if unknown.
+
+    ``match_entry`` is the model's entry in model-matches.json (see match_report_entry), shown when given.
+    """
+    wanted = resolve_id(pools, model_id)
+    model = pools.model(wanted)
+    if model is not None:
+        data, lines = _explain_ranked(pools, model)
+    else:
+        unranked = next((u for u in pools.unranked if u.id == wanted), None)
+        if unranked is None:
+            close = difflib.get_close_matches(model_id, sorted(pools.ids), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; run `modelpools show` for the list"
+            raise DataError(f"{model_id!r} is not in {pools.path}{hint}")
+        data, lines = _explain_unranked(unranked)
+    if match_entry is not None:
+        data["matchReport"] = dict(match_entry)
+        candidates = ", ".join(f"{c.get('id')} ({c.get('score')})" for c in match_entry.get("candidates") or ())
+        if candidates:
+            lines.append(f"  match candidates: {candidates}")
+        if match_entry.get("note"):
+            lines.append(f"  note: {match_entry['note']}")
+    return Report(data, tuple(lines))
+
+
+def resolve_id(pools: Pools, model_id: str) -> str:
+    """model_id, or model_id + ":free" when only that is in the file."""
+    if model_id not in pools.ids and model_id + ":free" in pools.ids:
+        return model_id + ":free"
+    return model_id
+
+
+def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], list[str]]:
+    roles = [key for key, value in pools.defaults if value == model.id]
+    why = f"rank {model.rank} of {len(pools.models)} ranked; {tier_rule(pools)} -> {model.tier}"
+    data = {"id": model.id, "name": model.name, "vendor": model.vendor, "ranked": True, "rank": model.rank,
+            "tier": model.tier, "codingScore": model.coding_score, "contextLength": model.context_length,
+            "expirationDate": model.expiration_date, "defaultFor": roles, "why": why,
+            "scoreSources": [{"source": s.source, "raw": s.raw, "calibrated": s.calibrated, "ref": s.ref}
+                             for s in model.score_sources],
+            "match": {"benchmarkId": model.match.benchmark_id, "method": model.match.method,
+                      "confidence": model.match.confidence}}
+    lines = [f"{model.id}  ({model.name})",
+             f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
+             f"  why: {why}"]
+    lines += [f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
+              for s in model.score_sources]
+    lines.append(f"  match: {model.match.method} -> {model.match.benchmark_id or 'none'} "
+                 f"(confidence {model.match.confidence:.2f})")
+    if roles:
+        lines.append(f"  default for: {', '.join(roles)}")
+    if model.expiration_date:
+        lines.append(f"  expires: {model.expiration_date}")
+    return data, lines
+
+
+def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str]]:
+    data = {"id": unranked.id, "name": unranked.name, "vendor": unranked.vendor, "ranked": False,
+            "reason": unranked.reason, "contextLength": unranked.context_length}
+    return data, [f"{unranked.id}  ({unranked.name})", f"  unranked: {unranked.reason}"]
+
+
+def match_report_entry(matches_file: Path, model_id: str) -> Mapping[str, Any] | None:
+    """The model's entry in model-matches.json; None when the file is missing or unreadable (it only adds detail)."""
+    from modelpools.io.files import read_json
+
+    if not matches_file.is_file():
+        return None
+    try:
+        matches = read_json(matches_file, "match report").get("matches") or []
+    except (DataError, AttributeError):
+        return None
+    return next((m for m in matches if isinstance(m, dict) and m.get("id") == model_id), None)

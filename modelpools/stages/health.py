@@ -1,0 +1,109 @@
+"""The health of a build cache, as ``modelpools check`` reports it: files present, pools valid, caches fresh.
+
+A check is ``ok``, ``warn`` (the build goes on, something is worth a look) or ``fail`` (the pools file cannot be
+used). Freshness applies the same rule as doit's up-to-date checks (stages/freshness.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from modelpools.errors import ModelPoolsError
+from modelpools.io.log import describe_duration, display_url
+from modelpools.rules.numbers import is_number
+
+__all__ = ["HealthCheck", "health_checks"]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One line of ``modelpools check``."""
+
+    name: str
+    status: str  # ok | warn | fail
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        """The ``--json`` form."""
+        return asdict(self)
+
+
+def health_checks(settings: Any, now: float) -> list[HealthCheck]:
+    """Every check, in report order: input and output files, the pools file's validity, role defaults, expiry,
+    then the freshness of the catalog and benchmarks caches."""
+    return _file_checks(settings) + _pools_checks(settings, now) + _cache_checks(settings, now)
+
+
+def _file_checks(settings: Any) -> list[HealthCheck]:
+    files = (("pools", settings.pools_file, "pools", "fail"), ("catalog", settings.catalog_file, "catalog", "fail"),
+             ("benchmark scores", settings.benchmark_scores_file, "benchmarks", "warn"),
+             ("matches", settings.matches_file, "match", "warn"))
+    return [HealthCheck(f"{name} file", "ok", str(path)) if path.is_file() else
+            HealthCheck(f"{name} file", severity, f"missing: {path}; run `doit {settings.task_prefix}{task}`")
+            for name, path, task, severity in files]
+
+
+def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
+    from modelpools.consumer.pools_view import load_pools
+    from modelpools.rules.changes import compare_pools
+    from modelpools.rules.validation import validate_pools_file
+
+    if not settings.pools_file.is_file():
+        return []
+    try:
+        summary = validate_pools_file(settings)
+    except ModelPoolsError as exc:
+        return [HealthCheck("pools valid", "fail", str(exc))]
+    checks = [HealthCheck("pools valid", "ok", summary.splitlines()[0])]
+    try:
+        pools = load_pools(settings=settings, validate=False)  # validated just above
+    except ModelPoolsError as exc:
+        return checks + [HealthCheck("pools readable", "fail", str(exc))]
+    unset = [key for key, value in pools.defaults if not value]
+    checks.append(HealthCheck("role defaults", "warn" if unset else "ok",
+                              f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults)))
+    expiring = compare_pools(pools.document, pools.document, settings, now=now)["expiring"]
+    checks.append(HealthCheck("expiry", "warn" if expiring else "ok",
+                              "; ".join(_expiry(e) for e in expiring) or "no model expires soon"))
+    return checks
+
+
+def _expiry(entry: dict) -> str:
+    left = entry["daysLeft"]
+    when = f"expired {-left}d ago" if left < 0 else f"expires in {left}d"
+    return f"{entry['id']} {when} ({entry['expirationDate']})"
+
+
+def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
+    from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh, read_meta
+
+    checks = []
+    for name, path, ttl, source, fresh in (
+            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url,
+             catalog_is_fresh),
+            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl, settings.benchmarks_repo,
+             benchmarks_are_fresh)):
+        if not path.is_file():
+            checks.append(HealthCheck(name, "warn", f"no meta file at {path}"))
+            continue
+        meta = read_meta(path, f"{name} meta file")
+        if not meta:
+            checks.append(HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it"))
+            continue
+        checks.append(HealthCheck(name, *_freshness(settings, meta, ttl, display_url(source), fresh, now)))
+    return checks
+
+
+def _freshness(settings: Any, meta: dict, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
+    refreshed = meta.get("refreshedAt")
+    age = max(0.0, now - refreshed) if is_number(refreshed) else None
+    age_text = "never refreshed" if age is None else f"age {describe_duration(age)} (ttl {describe_duration(ttl)})"
+    if fresh(settings, now):  # the same rule doit's up-to-date check applies
+        return "ok", age_text
+    if meta.get("source") != source:
+        return "warn", f"built from {meta.get('source')}, not the configured {source}; the next run refreshes it"
+    if meta.get("status") != "ok":
+        error = f"; last error: {meta.get('lastError')}" if meta.get("lastError") else ""
+        return "warn", f"fallback in use (status {meta.get('status')}), {age_text}{error}"
+    return "warn", f"stale or built with other settings: {age_text}; the next `doit` run refreshes it"
