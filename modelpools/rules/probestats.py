@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Mapping
 
-from modelpools.rules.fusion import UNCALIBRATED, Calibration, base_id, fit_calibration
+from modelpools.rules.fusion import UNCALIBRATED, Calibration, fit_calibration
+from modelpools.rules.modelids import base_id
 
 __all__ = [
     "SOURCE",
