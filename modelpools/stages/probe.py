@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from modelpools.errors import DataError
+from modelpools.rules.numbers import is_integer
 from modelpools.rules.probe import build_prompt, grade_reply, probe_items
 from modelpools.rules.probestats import ProbeTally
 
@@ -149,7 +150,7 @@ class ProbeResults:
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_integer(value) or value < 0:
         raise ValueError(f"expected a count, got {value!r}")
     return value
 
