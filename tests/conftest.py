@@ -1,4 +1,8 @@
-"""Shared fixtures: the real data directory and a running loopback HTTP server."""
+"""Shared fixtures: the real data (committed excerpts; the full data when present) and a running loopback HTTP server.
+
+Tests that need the full real data beside the checkout take the ``shared_data`` fixture or carry the
+``full_data`` marker; without that data they are skipped, all with the same one-line reason.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from support import SHARED_DATA, LoopbackServer
+from support import FULL_DATA_REASON, SHARED_DATA, TEST_DATA, LoopbackServer
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "full_data: needs the full real data in ../shared/data (skipped when absent)")
+
+
+def pytest_runtest_setup(item) -> None:
+    if ("shared_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("full_data")) and not SHARED_DATA.is_dir():
+        pytest.skip(FULL_DATA_REASON)  # raised here, so the summary folds every such skip into one line
+
+
+@pytest.fixture
+def test_data() -> Path:
+    """The committed excerpts of real data (tests/data, provenance in its README.md)."""
+    return TEST_DATA
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    """The read-only real data directory beside the checkout; skips when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    """The full real data beside the checkout (tests using it are skipped when it is absent)."""
     return SHARED_DATA
 
 

@@ -1,4 +1,4 @@
-"""Test support: real data paths and OpenRouter dumps, a loopback HTTP server with scripted replies, and file:// git repos of real LLM-Stats data."""
+"""Test support: real data paths (committed excerpts, and the full data when it is beside the checkout) and OpenRouter dumps, a loopback HTTP server with scripted replies, and file:// git repos of real LLM-Stats data."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"  # small real excerpts, committed; provenance in its README.md
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # the full real data; CI has it, a clone may not
+FULL_DATA_REASON = f"needs the full real data in {SHARED_DATA}, absent here (CI has it)"
 
 
-def dump(shared_data, name: str) -> bytes:
-    return (shared_data / "openrouter" / name).read_bytes()
+def dump(data: Path, name: str) -> bytes:
+    """The bytes of an OpenRouter dump in a data folder (TEST_DATA's excerpts or the full SHARED_DATA)."""
+    return (data / "openrouter" / name).read_bytes()
 
 
 def colon_free_ids(raw: bytes) -> set[str]:
@@ -186,8 +189,10 @@ class SilentServer:
         self._sock.close()
 
 
-LLM_STATS_OLD = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-df1d14e"
+LLM_STATS_OLD = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-df1d14e"  # whole snapshots (full data)
 LLM_STATS_NEW = SHARED_DATA / "llm-stats" / "JonathanChavezTamales-24a9ccf"
+OLD_LAYOUT_EXCERPT = TEST_DATA / "llm-stats" / "old-layout"  # cut from df1d14e
+NEW_LAYOUT_EXCERPT = TEST_DATA / "llm-stats" / "new-layout"  # cut from 24a9ccf
 GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
 
 
@@ -206,8 +211,8 @@ def commit_all(repo: Path, message: str) -> str:
 def old_layout_repo(root: Path) -> Path:
     """32 real model dirs of the old layout (deepseek, openai, and qwen3-235b-a22b with off-scale rows)."""
     for org in ("deepseek", "openai"):
-        shutil.copytree(LLM_STATS_OLD / "models" / org, root / "models" / org)
-    shutil.copytree(LLM_STATS_OLD / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b")
+        shutil.copytree(OLD_LAYOUT_EXCERPT / "models" / org, root / "models" / org)
+    shutil.copytree(OLD_LAYOUT_EXCERPT / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b")
     git(root, "init", "-q", "-b", "main")
     commit_all(root, "old layout excerpt")
     return root
@@ -216,9 +221,9 @@ def old_layout_repo(root: Path) -> Path:
 def new_layout_repo(root: Path, orgs: tuple[str, ...] = ("deepseek", "openai", "zai-org")) -> Path:
     """Some organizations of the new layout, with benchmark and provider definitions."""
     for org in orgs:
-        shutil.copytree(LLM_STATS_NEW / "data" / "organizations" / org, root / "data" / "organizations" / org)
-    shutil.copytree(LLM_STATS_NEW / "data" / "benchmarks", root / "data" / "benchmarks")
-    shutil.copytree(LLM_STATS_NEW / "data" / "providers", root / "data" / "providers")
+        shutil.copytree(NEW_LAYOUT_EXCERPT / "data" / "organizations" / org, root / "data" / "organizations" / org)
+    shutil.copytree(NEW_LAYOUT_EXCERPT / "data" / "benchmarks", root / "data" / "benchmarks")
+    shutil.copytree(NEW_LAYOUT_EXCERPT / "data" / "providers", root / "data" / "providers")
     git(root, "init", "-q", "-b", "main")
     commit_all(root, "new layout excerpt")
     return root

@@ -144,9 +144,9 @@ def test_fallback_chain_starts_with_role_default_then_rank(pools):
     assert pools.fallback_chain("smallTasks", tiers=("MEDIUM",)) == pools.tier("MEDIUM")
 
 
-def test_zero_priced_model_without_free_suffix_keeps_its_role(shared_data):
+def test_zero_priced_model_without_free_suffix_keeps_its_role(test_data):
     # The catalog counts a zero price as free, so the pools file holds such ids; "free" means "in the pools file".
-    dump = json.loads((shared_data / "openrouter" / "models-2025-07-25.json").read_text(encoding="utf-8"))
+    dump = json.loads((test_data / "openrouter" / "models-2025-07-25.json").read_text(encoding="utf-8"))
     pricing = next(m["pricing"] for m in dump["data"] if m["id"] == ZERO_PRICED)
     assert (pricing["prompt"], pricing["completion"]) == ("0", "0")
     pools = load_pools(JULY_2025)

@@ -156,6 +156,7 @@ def test_git_missing_is_a_clear_error_in_strict_mode(tmp_path: Path, monkeypatch
         refresh_benchmarks(settings, now=NOW)
 
 
+@pytest.mark.full_data
 def test_one_self_reported_benchmark_cannot_outrank_models_with_broad_evidence():
     # Reviewer's case, whole 24a9ccf snapshot: nvidia/nemotron-nano-9b-v2 has one self-reported LiveCodeBench 0.711.
     # c = 0.711/0.85 = 0.836471, w = 2*0.75 = 1.5: (1.5*0.836471 + 0.9) / (1.5 + 3) = 2.154706 / 4.5 = 0.478824 -> 47.88

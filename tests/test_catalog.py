@@ -102,8 +102,8 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
     assert capsys.readouterr().err == ""
 
 
-def test_not_modified_keeps_the_cache_bytes_and_counts_as_a_refresh(tmp_path, http_server, shared_data):
-    raw = dump(shared_data, "models-2026-05-01.json")
+def test_not_modified_keeps_the_cache_bytes_and_counts_as_a_refresh(tmp_path, http_server, test_data):
+    raw = dump(test_data, "models-2026-05-01.json")
 
     def honour_etag(request):
         if request.headers.get("If-None-Match") == '"v1"':
@@ -124,8 +124,8 @@ def test_not_modified_keeps_the_cache_bytes_and_counts_as_a_refresh(tmp_path, ht
     assert "not modified" in summary
 
 
-def test_real_day_to_day_change_2026_04_30_to_05_01(tmp_path, http_server, shared_data):
-    old, new = dump(shared_data, "models-2026-04-30.json"), dump(shared_data, "models-2026-05-01.json")
+def test_real_day_to_day_change_2026_04_30_to_05_01(tmp_path, http_server, test_data):
+    old, new = dump(test_data, "models-2026-04-30.json"), dump(test_data, "models-2026-05-01.json")
     http_server.add(Reply(body=old), Reply(body=new))
     settings = make_settings(tmp_path, http_server)
 
@@ -141,8 +141,8 @@ def test_real_day_to_day_change_2026_04_30_to_05_01(tmp_path, http_server, share
         assert absent not in cached_ids(settings)
 
 
-def test_real_catalog_change_2025_12_04_to_2026_01_29(tmp_path, http_server, shared_data):
-    old, new = dump(shared_data, "models-2025-12-04.json"), dump(shared_data, "models-2026-01-29.json")
+def test_real_catalog_change_2025_12_04_to_2026_01_29(tmp_path, http_server, test_data):
+    old, new = dump(test_data, "models-2025-12-04.json"), dump(test_data, "models-2026-01-29.json")
     http_server.add(Reply(body=old), Reply(body=new))
     settings = make_settings(tmp_path, http_server)
 
@@ -159,8 +159,8 @@ def test_real_catalog_change_2025_12_04_to_2026_01_29(tmp_path, http_server, sha
     assert "(+11 -7)" in summary
 
 
-def test_same_upstream_content_gives_identical_bytes(tmp_path, http_server, shared_data):
-    raw = dump(shared_data, "models-2025-08-31.json")
+def test_same_upstream_content_gives_identical_bytes(tmp_path, http_server, test_data):
+    raw = dump(test_data, "models-2025-08-31.json")
     body = json.loads(raw)
     random.Random(7).shuffle(body["data"])
     shuffled = json.dumps(body, separators=(",", ":")).encode()
@@ -181,8 +181,8 @@ def test_same_upstream_content_gives_identical_bytes(tmp_path, http_server, shar
 # ---------------------------------------------------------------- retries
 
 
-def test_500_twice_then_200_succeeds_after_backoff(tmp_path, http_server, shared_data):
-    http_server.add(Reply(status=500), Reply(status=502), Reply(body=dump(shared_data, "models-2026-05-01.json")))
+def test_500_twice_then_200_succeeds_after_backoff(tmp_path, http_server, test_data):
+    http_server.add(Reply(status=500), Reply(status=502), Reply(body=dump(test_data, "models-2026-05-01.json")))
     settings = make_settings(tmp_path, http_server)
     sleeps = Sleeps()
 
@@ -193,11 +193,11 @@ def test_500_twice_then_200_succeeds_after_backoff(tmp_path, http_server, shared
     assert meta(settings)["status"] == "ok"
 
 
-def test_429_honours_retry_after(tmp_path, http_server, shared_data):
+def test_429_honours_retry_after(tmp_path, http_server, test_data):
     http_server.add(
-        Reply(status=429, body=dump(shared_data, "errors/429-free-models-per-min.json"), headers={"Retry-After": "7"}),
+        Reply(status=429, body=dump(test_data, "errors/429-free-models-per-min.json"), headers={"Retry-After": "7"}),
         Reply(status=503, headers={"Retry-After": "3600"}),
-        Reply(body=dump(shared_data, "models-2026-05-01.json")),
+        Reply(body=dump(test_data, "models-2026-05-01.json")),
     )
     settings = make_settings(tmp_path, http_server)
     sleeps = Sleeps()
@@ -215,9 +215,9 @@ def test_parse_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
-def test_other_4xx_is_not_retried(tmp_path, http_server, shared_data, capsys):
+def test_other_4xx_is_not_retried(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"))
     http_server.add(Reply(status=404))
 
     run(settings)
@@ -227,9 +227,9 @@ def test_other_4xx_is_not_retried(tmp_path, http_server, shared_data, capsys):
     assert "HTTP 404" in capsys.readouterr().err
 
 
-def test_timeout_falls_back_after_three_attempts(tmp_path, http_server, shared_data, capsys):
+def test_timeout_falls_back_after_three_attempts(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"))
     capsys.readouterr()
     http_server.default = Reply(stall=30)
     settings = dataclasses.replace(settings, http_timeout=0.3)
@@ -248,9 +248,9 @@ def test_timeout_falls_back_after_three_attempts(tmp_path, http_server, shared_d
 # ---------------------------------------------------------------- bad bodies and the fallback policy
 
 
-def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server, shared_data, capsys):
+def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
     capsys.readouterr()
     http_server.default = Reply(status=500)
 
@@ -279,9 +279,9 @@ def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server,
     ],
     ids=["html", "empty-data", "no-data-list", "cut-json"],
 )
-def test_bad_bodies_fall_back_without_retry(tmp_path, http_server, shared_data, capsys, reply, message):
+def test_bad_bodies_fall_back_without_retry(tmp_path, http_server, test_data, capsys, reply, message):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"))
     http_server.add(reply)
 
     run(settings)
@@ -292,8 +292,8 @@ def test_bad_bodies_fall_back_without_retry(tmp_path, http_server, shared_data, 
     assert meta(settings)["status"] == "fallback" and message in meta(settings)["lastError"]
 
 
-def test_connection_cut_mid_body_is_retried_then_falls_back(tmp_path, http_server, shared_data, capsys):
-    raw = dump(shared_data, "models-2026-05-01.json")
+def test_connection_cut_mid_body_is_retried_then_falls_back(tmp_path, http_server, test_data, capsys):
+    raw = dump(test_data, "models-2026-05-01.json")
     settings = make_settings(tmp_path, http_server)
     cache = seed_cache(settings, http_server, raw)
     http_server.default = Reply(body=raw, truncate_at=len(raw) // 2)
@@ -305,8 +305,8 @@ def test_connection_cut_mid_body_is_retried_then_falls_back(tmp_path, http_serve
     assert "body cut off" in capsys.readouterr().err
 
 
-def test_shrink_below_half_is_rejected(tmp_path, http_server, shared_data, capsys):
-    raw = dump(shared_data, "models-2025-05-23.json")
+def test_shrink_below_half_is_rejected(tmp_path, http_server, test_data, capsys):
+    raw = dump(test_data, "models-2025-05-23.json")
     settings = make_settings(tmp_path, http_server)
     cache = seed_cache(settings, http_server, raw)
     body = json.loads(raw)
@@ -321,11 +321,11 @@ def test_shrink_below_half_is_rejected(tmp_path, http_server, shared_data, capsy
     assert "only 31 free models, under half of the 69 cached" in err and str(settings.catalog_file) in err
 
 
-def test_real_halving_to_exactly_half_is_accepted(tmp_path, http_server, shared_data):
+def test_real_halving_to_exactly_half_is_accepted(tmp_path, http_server, test_data):
     settings = make_settings(tmp_path, http_server)
-    seed_cache(settings, http_server, dump(shared_data, "models-2025-08-31.json"))
+    seed_cache(settings, http_server, dump(test_data, "models-2025-08-31.json"))
     before = len(cached_ids(settings))
-    http_server.add(Reply(body=dump(shared_data, "models-2025-12-04.json")))
+    http_server.add(Reply(body=dump(test_data, "models-2025-12-04.json")))
 
     run(settings)
 
@@ -334,9 +334,9 @@ def test_real_halving_to_exactly_half_is_accepted(tmp_path, http_server, shared_
 
 
 @pytest.mark.parametrize("content_length", [True, False], ids=["declared", "streamed"])
-def test_size_cap(tmp_path, http_server, shared_data, content_length):
+def test_size_cap(tmp_path, http_server, test_data, content_length):
     settings = make_settings(tmp_path, http_server, max_response_bytes=100_000, strict=True)
-    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json"), content_length=content_length))
+    http_server.add(Reply(body=dump(test_data, "models-2026-08-18.json"), content_length=content_length))
 
     with pytest.raises(ResponseTooLarge, match="100000-byte limit"):
         run(settings)
@@ -344,9 +344,9 @@ def test_size_cap(tmp_path, http_server, shared_data, content_length):
     assert not settings.catalog_file.exists()
 
 
-def test_strict_mode_raises_and_leaves_the_cache_untouched(tmp_path, http_server, shared_data):
+def test_strict_mode_raises_and_leaves_the_cache_untouched(tmp_path, http_server, test_data):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"))
     strict = dataclasses.replace(settings, strict=True)
     http_server.add(Reply(status=500), Reply(status=500), Reply(status=500), Reply(body=b"<html>login</html>"))
 
@@ -376,9 +376,9 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
 # ---------------------------------------------------------------- offline mode
 
 
-def test_offline_with_cache_touches_nothing(tmp_path, http_server, shared_data, capsys):
+def test_offline_with_cache_touches_nothing(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
     meta_bytes = settings.catalog_meta_file.read_bytes()
     capsys.readouterr()
     offline = dataclasses.replace(settings, offline=True)
@@ -411,10 +411,10 @@ def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp
 # ---------------------------------------------------------------- freshness rule
 
 
-def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, shared_data):
+def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, test_data):
     settings = make_settings(tmp_path, http_server, catalog_ttl=3600)
     assert not catalog_is_fresh(settings, NOW)
-    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json")))
+    http_server.add(Reply(body=dump(test_data, "models-2026-05-01.json")))
     run(settings, now=NOW)
 
     assert catalog_is_fresh(settings, NOW + 3599)
@@ -426,8 +426,8 @@ def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, shared_da
 # ---------------------------------------------------------------- reference scores, filters and other stage details
 
 
-def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, http_server, shared_data):
-    raw = dump(shared_data, "models-2026-08-18.json")
+def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, http_server, test_data):
+    raw = dump(test_data, "models-2026-08-18.json")
     http_server.add(Reply(body=raw))
     settings = make_settings(tmp_path, http_server)
     run(settings)
@@ -447,8 +447,8 @@ def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, ht
     assert select_reference_scores(body) == reference  # deterministic whatever the upstream order
 
 
-def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_server, shared_data):
-    raw = dump(shared_data, "models-2026-05-01.json")
+def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_server, test_data):
+    raw = dump(test_data, "models-2026-05-01.json")
     settings = make_settings(tmp_path, http_server)
     seed_cache(settings, http_server, raw)
     doc = json.loads(settings.catalog_file.read_bytes())
@@ -462,8 +462,8 @@ def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_serv
     assert "referenceScores" in json.loads(settings.catalog_file.read_bytes())
 
 
-def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, shared_data):
-    http_server.add(Reply(body=dump(shared_data, "models-2026-05-01.json")))
+def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, test_data):
+    http_server.add(Reply(body=dump(test_data, "models-2026-05-01.json")))
     host = http_server.url.split("://", 1)[1]
     settings = make_settings(tmp_path, http_server, openrouter_url=f"http://user:s3cret@{host}/api/v1/models")
 
@@ -486,9 +486,9 @@ def test_retry_policy_repeats_its_last_delay():
     assert [RetryPolicy(attempts=5).delay(n) for n in range(1, 5)] == [1.0, 2.0, 4.0, 4.0]
 
 
-def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, shared_data, capsys):
+def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
-    cache = seed_cache(settings, http_server, dump(shared_data, "models-2026-05-01.json"))
+    cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"))
     with socket.socket() as probe:  # a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api/v1/models"
@@ -501,8 +501,8 @@ def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, sh
     assert "connection failed" in capsys.readouterr().err
 
 
-def test_changing_the_filter_forces_a_full_download(tmp_path, http_server, shared_data):
-    raw = dump(shared_data, "extra/models-2026-08-18-output_modalities-all.json")
+def test_changing_the_filter_forces_a_full_download(tmp_path, http_server, test_data):
+    raw = dump(test_data, "extra/models-2026-08-18-output_modalities-all.json")
     http_server.add(Reply(body=raw, headers={"ETag": '"all"'}), Reply(body=raw, headers={"ETag": '"all"'}))
     settings = make_settings(tmp_path, http_server)
     run(settings)

@@ -21,12 +21,12 @@ DEFAULTS = Settings()
 
 
 @pytest.fixture
-def cache(tmp_path, shared_data) -> Path:
+def cache(tmp_path, test_data) -> Path:
     """A cache as a healthy offline build leaves it: pools, catalog of real ids, match report, meta files."""
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "model-pools.json").write_bytes(SAMPLE.read_bytes())
-    dump = json.loads((shared_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
+    dump = json.loads((test_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
     free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
     (cache / "openrouter-models.json").write_bytes(dump_json({"schemaVersion": 1, "models": [
         {"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free]}))

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import yaml
+from support import TEST_DATA
 
 from modelpools.maintainer.curate import curate_from_aider, main
 from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 
-AIDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "aider" / "polyglot_leaderboard.yml"
+AIDER = TEST_DATA / "aider" / "polyglot_leaderboard.yml"
 
 
 def test_curated_file_is_reproducible_from_the_aider_leaderboard(tmp_path):

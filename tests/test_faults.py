@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from support import SHARED_DATA, LoopbackServer, Reply, SilentServer, commit_all, git, new_layout_repo
+from support import TEST_DATA, LoopbackServer, Reply, SilentServer, commit_all, git, new_layout_repo
 
-DUMPS = SHARED_DATA / "openrouter"
+DUMPS = TEST_DATA / "openrouter"
 GOOD = DUMPS / "models-2026-04-30.json"
 NEWER = DUMPS / "models-2026-05-01.json"  # adds the free model openrouter/owl-alpha
 OUTPUTS = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "model-pools.json",

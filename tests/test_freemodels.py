@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from support import SHARED_DATA, dump
+from support import TEST_DATA, dump
 
 from modelpools.errors import DataError
 from modelpools.rules.freemodels import (
@@ -35,8 +35,8 @@ def test_missing_price_keys_count_as_zero():
     assert not is_free_model({"id": "x/y"})  # no pricing object at all: malformed
 
 
-def test_routers_are_never_free(shared_data):
-    data = json.loads(dump(shared_data, "models-2026-08-18.json"))["data"]
+def test_routers_are_never_free(test_data):
+    data = json.loads(dump(test_data, "models-2026-08-18.json"))["data"]
     by_id = {e["id"]: e for e in data}
     assert by_id["openrouter/auto"]["pricing"]["prompt"] == "-1" and is_router(by_id["openrouter/auto"])
     assert by_id["openrouter/free"]["pricing"] == {"prompt": "0", "completion": "0"}
@@ -44,15 +44,15 @@ def test_routers_are_never_free(shared_data):
     assert not is_free_model({"id": "someone/router:free", "pricing": {"prompt": "-1", "completion": "-1"}})
 
 
-def test_non_text_models_are_left_out_unless_asked_for(shared_data):
-    body = json.loads(dump(shared_data, "extra/models-2026-08-18-output_modalities-all.json"))
+def test_non_text_models_are_left_out_unless_asked_for(test_data):
+    body = json.loads(dump(test_data, "extra/models-2026-08-18-output_modalities-all.json"))
     default = {m["id"] for m in select_free_models(body)}
     everything = {m["id"] for m in select_free_models(body, include_non_text=True)}
 
     assert "qwen/qwen3-reranker-8b" not in default and "qwen/qwen3-reranker-8b" in everything
     assert "nvidia/nemotron-3-embed-1b:free" not in default and "nvidia/nemotron-3-embed-1b:free" in everything
     assert "google/lyria-3-pro-preview" not in default  # outputs text and audio
-    assert default == {m["id"] for m in select_free_models(json.loads(dump(shared_data, "models-2026-08-18.json")))}
+    assert default == {m["id"] for m in select_free_models(json.loads(dump(test_data, "models-2026-08-18.json")))}
     assert len(everything) - len(default) > 60
 
 
@@ -93,7 +93,7 @@ def test_duplicate_ids_resolve_the_same_way_in_any_order():
 @hypothesis_settings(max_examples=8, deadline=None)
 @given(order=st.randoms(use_true_random=False))
 def test_selection_ignores_upstream_order(order):
-    raw = (SHARED_DATA / "openrouter" / "models-2025-05-23.json").read_bytes()
+    raw = (TEST_DATA / "openrouter" / "models-2025-05-23.json").read_bytes()
     body = json.loads(raw)
     expected = select_free_models(body)
     order.shuffle(body["data"])

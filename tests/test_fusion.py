@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from support import TEST_DATA
 
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.fusion import (
@@ -19,7 +20,7 @@ from modelpools.rules.fusion import (
 )
 from modelpools.rules.scoring import CuratedScore
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = TEST_DATA
 
 
 def free_catalog(name):

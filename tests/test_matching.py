@@ -19,7 +19,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_matching  # noqa: E402
 
-needs_data = pytest.mark.skipif(not (DATA / "llm-stats").is_dir(), reason="shared real data not available")
+needs_data = pytest.mark.full_data
 
 
 @pytest.fixture(scope="module")

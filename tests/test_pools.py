@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support import TEST_DATA
 
 from modelpools.io import files
 from modelpools.stages import pools
@@ -17,7 +18,7 @@ from modelpools.rules.scoring import CuratedScore, load_curated_scores
 from modelpools.settings import Settings
 from modelpools.rules.validation import validate_pools
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = TEST_DATA
 CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
                 "expiration_date", "supported_parameters", "benchmarks")
 

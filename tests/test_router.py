@@ -14,9 +14,9 @@ CHAIN = ("z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free", "google/
 
 
 @pytest.fixture
-def errors(shared_data):
+def errors(test_data):
     """name -> parsed body of each file in openrouter/errors/."""
-    folder = shared_data / "openrouter" / "errors"
+    folder = test_data / "openrouter" / "errors"
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
 
 

@@ -11,8 +11,8 @@ from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.maintainer.snapshot import main as snapshot_main
 
 
-def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, shared_data):
-    raw = dump(shared_data, "models-2026-08-18.json")
+def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, test_data):
+    raw = dump(test_data, "models-2026-08-18.json")
     snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
 
     assert snapshot["capturedAt"] == "2026-08-18" and snapshot["source"].startswith("https://openrouter.ai/")
@@ -23,13 +23,13 @@ def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, 
 
     out = tmp_path / "snapshot.json"
     source = snapshot["source"]
-    path = str(shared_data / "openrouter" / "models-2026-08-18.json")
+    path = str(test_data / "openrouter" / "models-2026-08-18.json")
     assert snapshot_main(["--from", path, "--source", source, "--output", str(out)]) == 0
     assert out.read_bytes() == CATALOG_SNAPSHOT.read_bytes()
 
 
-def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, shared_data, capsys):
-    http_server.add(Reply(body=dump(shared_data, "models-2026-04-30.json")))
+def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, test_data, capsys):
+    http_server.add(Reply(body=dump(test_data, "models-2026-04-30.json")))
     out = tmp_path / "snap.json"
 
     code = snapshot_main(

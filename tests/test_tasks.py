@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from support import SHARED_DATA, Reply, new_layout_repo
+from support import TEST_DATA, Reply, new_layout_repo
 
-DUMPS = SHARED_DATA / "openrouter"
+DUMPS = TEST_DATA / "openrouter"
 TASKS = ("catalog", "benchmarks", "match", "pools")
 
 SITE_DODO = '''

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support import TEST_DATA
 
 from modelpools.io import files
 from modelpools.errors import DataError, PoolsInvalid
@@ -13,7 +14,7 @@ from modelpools.stages.pools import build_document
 from modelpools.settings import Settings
 from modelpools.rules.validation import json_path, load_schema, validate_pools, validate_pools_file
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = {"catalogSha256": "a" * 64, "benchmarkScoresSha256": "b" * 64, "benchmarkCommit": "24a9ccf",
           "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64,
