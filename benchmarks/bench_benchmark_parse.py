@@ -7,8 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from modelpools.stages.benchmarks import scores_document, unscored_code_benchmarks
-from modelpools.io.files import dump_json
+from modelpools.stages.benchmarks import build_scores, unscored_code_benchmarks
 from modelpools.io.llmstats import parse_checkout
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm-stats"
@@ -20,7 +19,7 @@ def run_once(root: Path) -> tuple[float, int, int]:
     start = time.perf_counter()
     layout, models, problems = parse_checkout(root)
     unscored_code_benchmarks(root, problems)  # reads data/benchmarks/*.json in the new layout
-    data = dump_json(scores_document("bench", None, layout, models))
+    data = build_scores("bench", None, layout, models).dump()
     return time.perf_counter() - start, len(models), len(data)
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models, load_overrides, PACKAGE_OVERRIDES  # noqa: E402
+from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
+from modelpools.stages.match import load_overrides  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "data" / "match-labels.json"

@@ -113,8 +113,8 @@ def pipeline_counts(dump: Path) -> dict:
     from bench_noop import make_repo, serve
 
     from modelpools.io import files as fileio
-    from modelpools.rules.matching import build_matches
-    from modelpools.settings import Settings
+    from modelpools.settings import BenchmarkSettings, CatalogSettings, MatchSettings, PoolsSettings, Settings
+    from modelpools.stages.match import build_matches
     from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.stages.catalog import refresh_catalog
     from modelpools.stages.pools import build_pools
@@ -126,12 +126,12 @@ def pipeline_counts(dump: Path) -> dict:
             settings = Settings(project_dir=root, cache_dir=root / "cache",
                                 openrouter_url=f"http://127.0.0.1:{server.server_port}/{dump.name}",
                                 benchmarks_repo=make_repo(root).as_uri())
-            refresh_catalog(settings)
-            refresh_benchmarks(settings)
+            refresh_catalog(CatalogSettings.of(settings))
+            refresh_benchmarks(BenchmarkSettings.of(settings))
         finally:
             server.shutdown()
-        build_matches(settings)
-        build_pools(settings)
+        build_matches(MatchSettings.of(settings))
+        build_pools(PoolsSettings.of(settings))
         return fileio.read_json(settings.pools_file, "pools")
 
 

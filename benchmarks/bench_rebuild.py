@@ -24,13 +24,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_noop import DUMP, SNAPSHOT, make_repo, serve  # noqa: E402
 
-from modelpools.io import files as fileio  # noqa: E402
+from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, PoolsDocument  # noqa: E402
 from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.stages.catalog import refresh_catalog  # noqa: E402
-from modelpools.rules.matching import build_matches  # noqa: E402
+from modelpools.stages.match import build_matches  # noqa: E402
 from modelpools.stages.pools import build_document, build_pools  # noqa: E402
 from modelpools.rules.scoring import load_curated_scores  # noqa: E402
-from modelpools.settings import Settings  # noqa: E402
+from modelpools.settings import (  # noqa: E402
+    BenchmarkSettings, CatalogSettings, MatchSettings, PoolsSettings, RankingSettings, Settings)
 from modelpools.rules.validation import validate_pools  # noqa: E402
 
 
@@ -52,10 +53,10 @@ def prepare(root: Path) -> tuple[Settings, dict[str, float]]:
                             openrouter_url=f"http://127.0.0.1:{server.server_port}/{DUMP.name}",
                             benchmarks_repo=make_repo(root).as_uri())
         times = {}
-        for name, stage in (("catalog (loopback fetch)", refresh_catalog), ("benchmarks (file:// clone)",
-                                                                            refresh_benchmarks)):
+        for name, stage, kw in (("catalog (loopback fetch)", refresh_catalog, CatalogSettings),
+                                ("benchmarks (file:// clone)", refresh_benchmarks, BenchmarkSettings)):
             start = time.perf_counter()
-            print(f"  {stage(settings)}")
+            print(f"  {stage(kw.of(settings))}")
             times[name] = time.perf_counter() - start
     finally:
         server.shutdown()
@@ -68,18 +69,19 @@ def main(repeats: int = 20) -> int:
         settings, prep = prepare(Path(tmp))
         for name, seconds in prep.items():
             print(f"  prepare {name}: {seconds * 1000:.0f} ms")
-        print("  " + build_matches(settings))  # the cold run: writes model-matches.json
-        build_pools(settings)  # writes model-pools.json
-        stages = {"match (build_matches)": timed(lambda: build_matches(settings), repeats),
-                  "pools (build_pools)": timed(lambda: build_pools(settings), repeats)}
-        catalog = fileio.read_json(settings.catalog_file, "catalog")
-        scores = fileio.read_json(settings.benchmark_scores_file, "scores")["models"]
-        matches = fileio.read_json(settings.matches_file, "matches")
-        curated, inputs = load_curated_scores(), fileio.read_json(settings.pools_file, "pools")["inputs"]
-        args = (catalog["models"], scores, matches["matches"], curated, settings, inputs,
-                catalog.get("referenceScores") or (), matches.get("reference") or ())
+        match_kw, pools_kw = MatchSettings.of(settings), PoolsSettings.of(settings)
+        print("  " + build_matches(match_kw))  # the cold run: writes model-matches.json
+        build_pools(pools_kw)  # writes model-pools.json
+        stages = {"match (build_matches)": timed(lambda: build_matches(match_kw), repeats),
+                  "pools (build_pools)": timed(lambda: build_pools(pools_kw), repeats)}
+        catalog = CatalogCache.load(settings.catalog_file)
+        scores = BenchmarkScores.load(settings.benchmark_scores_file).models
+        matches = MatchReport.load(settings.matches_file)
+        curated, inputs = load_curated_scores(), PoolsDocument.load(settings.pools_file).doc["inputs"]
+        args = (catalog.models, scores, matches.matches, curated, RankingSettings.of(settings), inputs,
+                catalog.reference_scores, matches.reference)
         doc = build_document(*args)
-        ids = {m["id"] for m in catalog["models"]}
+        ids = catalog.ids
         parts = {"  fusion + ranking (build_document)": timed(lambda: build_document(*args), repeats),
                  "  validation (validate_pools)": timed(lambda: validate_pools(doc, ids), repeats)}
     print(f"warm rebuild, {repeats} runs each:")

@@ -50,7 +50,7 @@ def pipeline(body, bench, overrides, curated, settings):
         state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
 
     def rank():
-        state["doc"] = build_document(state["models"], bench, state["matches"], curated, settings, INPUTS)
+        state["doc"] = build_document(state["models"], bench, state["matches"], curated, RankingSettings.of(settings), INPUTS)
 
     def validate():
         validate_pools(state["doc"], {m["id"] for m in state["models"]})
@@ -65,9 +65,10 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
     from synthetic import synthetic_inputs
 
     from modelpools.rules import matching
-    from modelpools.rules.matching import PACKAGE_OVERRIDES, load_overrides
+    from modelpools.resources import PACKAGE_OVERRIDES
+    from modelpools.stages.match import load_overrides
     from modelpools.rules.scoring import load_curated_scores
-    from modelpools.settings import Settings
+    from modelpools.settings import RankingSettings, Settings
 
     if block_limit is not None:
         matching.BLOCK_LIMIT = block_limit

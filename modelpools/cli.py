@@ -105,7 +105,7 @@ def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
 
     old = load_pools(args.old, settings=settings).document
     new = load_pools(args.new, settings=settings).document
-    report = compare_pools(old, new, settings, now=clock())
+    report = compare_pools(old, new, settings.expiry_warning_days, now=clock())
     _emit(args, report, format_changes(report))
     return EXIT_OK
 

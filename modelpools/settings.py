@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -16,7 +16,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS"]
+__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "CacheFiles", "StageSettings",
+           "CatalogSettings", "BenchmarkSettings", "MatchSettings", "RankingSettings", "PoolsSettings",
+           "ValidateSettings"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -155,7 +157,35 @@ class Settings:
         """The cache directory as an absolute path."""
         return self.cache_dir if self.cache_dir.is_absolute() else self.project_dir / self.cache_dir
 
+    @property
+    def files(self) -> CacheFiles:
+        """Where this site's modelpools files live (and the task prefix its hints name)."""
+        return CacheFiles(self.project_dir, self.cache_path, self.task_prefix)
+
     # Files in the cache directory, one per stage output.
+    catalog_file = property(lambda self: self.files.catalog_file)
+    catalog_meta_file = property(lambda self: self.files.catalog_meta_file)
+    clone_dir = property(lambda self: self.files.clone_dir)
+    benchmarks_meta_file = property(lambda self: self.files.benchmarks_meta_file)
+    benchmark_scores_file = property(lambda self: self.files.benchmark_scores_file)
+    matches_file = property(lambda self: self.files.matches_file)
+    pools_file = property(lambda self: self.files.pools_file)
+    changes_file = property(lambda self: self.files.changes_file)
+
+    @property
+    def overrides_path(self) -> Path | None:
+        """The user's overrides file as an absolute path, or None."""
+        return self.files.resolve(self.overrides_file)
+
+
+@dataclass(frozen=True)
+class CacheFiles:
+    """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`)."""
+
+    project_dir: Path
+    cache_path: Path
+    task_prefix: str = ""
+
     catalog_file = property(lambda self: self.cache_path / "openrouter-models.json")
     catalog_meta_file = property(lambda self: self.cache_path / "openrouter-models.meta.json")
     clone_dir = property(lambda self: self.cache_path / "llm-stats-data")
@@ -165,13 +195,132 @@ class Settings:
     pools_file = property(lambda self: self.cache_path / "model-pools.json")
     changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
 
+    def resolve(self, name: str) -> Path | None:
+        """A user file setting as an absolute path (relative to the project), or None when unset."""
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.is_absolute() else self.project_dir / path
+
+    def task(self, name: str) -> str:
+        """How the user runs a stage: ``doit <prefix><name>``."""
+        return f"doit {self.task_prefix}{name}"
+
+
+class StageSettings:
+    """A stage's settings slice (the Nikola ``kw``): every setting the stage reads, and where its files are.
+
+    tasks.py builds each slice once and passes the same object to doit's ``config_changed(slice.fingerprint())`` and
+    to the stage, so a setting cannot change what a stage does without changing its fingerprint. ``files`` is left
+    out of the fingerprint: the paths are the task's targets and file_deps, which doit already keys on.
+    """
+
+    files: CacheFiles
+
+    @classmethod
+    def of(cls, settings: Settings) -> Any:
+        """This slice of settings (fields of the same names)."""
+        values = {f.name: getattr(settings, f.name) for f in fields(cls) if f.name != "files"}
+        return cls(files=settings.files, **values)  # type: ignore[call-arg]
+
+    def fingerprint(self) -> dict[str, Any]:
+        """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
+        from modelpools.io.log import display_url
+
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name == "files":
+                continue
+            if isinstance(value, StageSettings):
+                value = value.fingerprint()
+            elif f.name.endswith(("_url", "_repo")):
+                value = display_url(value)
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        return out
+
+
+@dataclass(frozen=True)
+class CatalogSettings(StageSettings):
+    """What the catalog stage (and its TTL check) reads."""
+
+    files: CacheFiles
+    openrouter_url: str
+    include_non_text: bool
+    max_response_bytes: int
+    http_timeout: int
+    catalog_ttl: int
+    offline: bool
+    strict: bool
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings(StageSettings):
+    """What the benchmarks stage (and its TTL check) reads."""
+
+    files: CacheFiles
+    benchmarks_repo: str
+    benchmarks_ref: str
+    max_checkout_bytes: int
+    clone_timeout: int
+    benchmarks_ttl: int
+    offline: bool
+    strict: bool
+
+
+@dataclass(frozen=True)
+class MatchSettings(StageSettings):
+    """What the match stage reads."""
+
+    files: CacheFiles
+    fuzzy_threshold: int
+    overrides_file: str
+
     @property
     def overrides_path(self) -> Path | None:
-        """The user's overrides file as an absolute path, or None."""
-        if not self.overrides_file:
-            return None
-        path = Path(self.overrides_file)
-        return path if path.is_absolute() else self.project_dir / path
+        return self.files.resolve(self.overrides_file)
+
+
+@dataclass(frozen=True)
+class RankingSettings(StageSettings):
+    """The settings that shape the ranking; recorded in the pools file as ``inputs.settings``."""
+
+    large_cutoff: float = Settings.large_cutoff
+    medium_cutoff: float = Settings.medium_cutoff
+    page_model_other_vendor: bool = Settings.page_model_other_vendor
+    small_tasks_tier: str = Settings.small_tasks_tier
+
+    @classmethod
+    def of(cls, settings: Settings) -> RankingSettings:
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class PoolsSettings(StageSettings):
+    """What the pools stage reads."""
+
+    files: CacheFiles
+    ranking: RankingSettings
+    expiry_warning_days: int
+    overrides_file: str
+    strict: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> PoolsSettings:
+        return cls(settings.files, RankingSettings.of(settings), settings.expiry_warning_days,
+                   settings.overrides_file, settings.strict)
+
+    @property
+    def overrides_path(self) -> Path | None:
+        return self.files.resolve(self.overrides_file)
+
+
+@dataclass(frozen=True)
+class ValidateSettings(StageSettings):
+    """What the validate task reads."""
+
+    files: CacheFiles
+    expiry_warning_days: int
 
 
 # key -> parser; every key is settable as [tool.modelpools] <key> or MODELPOOLS_<KEY>.
@@ -250,16 +399,3 @@ def _parse(key: str, raw: Any, where: str) -> Any:
         return _PARSERS[key](raw)
     except ValueError as exc:
         raise SettingsError(f"{where}: invalid value {raw!r}; expected {exc}") from None
-
-
-def settings_fingerprint(settings: Settings, keys: tuple[str, ...]) -> dict[str, Any]:
-    """The named settings as a JSON-ready dict for doit's config_changed (stored in .doit.db: URLs without passwords)."""
-    from modelpools.io.log import display_url
-
-    out = {}
-    for key in keys:
-        value = getattr(settings, key)
-        if key.endswith(("_url", "_repo")):
-            value = display_url(value)
-        out[key] = str(value) if isinstance(value, Path) else value
-    return out

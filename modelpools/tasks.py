@@ -1,47 +1,97 @@
 """doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, pools and validate.
 
-Loading stays cheap: this module reads settings and stats a few files; each stage module (and
-aiohttp, jsonschema, thefuzz with it) is imported only when its action runs. Every stage action holds
-the cache-directory lock (modelpools.io.lock), so concurrent doit runs in one site take turns.
+Each task gets its stage's settings slice (settings.CatalogSettings, ...), built once: the same object goes to
+doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
+Loading stays cheap: this module reads settings and stats a few files; each stage module (and aiohttp,
+jsonschema, rapidfuzz with it) is imported only when its action runs, by the small functions below. Every stage
+action holds the cache-directory lock (modelpools.io.lock), so concurrent doit runs in one site take turns.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import time as time_module
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from doit.exceptions import InvalidTask, TaskFailed
 from doit.tools import config_changed
 
 from modelpools.errors import ModelPoolsError, SettingsError
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
-from modelpools.settings import Settings, load_settings, settings_fingerprint
+from modelpools.settings import (
+    BenchmarkSettings,
+    CacheFiles,
+    CatalogSettings,
+    MatchSettings,
+    PoolsSettings,
+    Settings,
+    StageSettings,
+    ValidateSettings,
+    load_settings,
+)
 
 __all__ = ["task_modelpools"]
 
-# Settings that change what each stage writes (the Nikola `kw` idea); strict/offline change only failure handling.
-CATALOG_KEYS = ("openrouter_url", "include_non_text", "max_response_bytes")
-BENCHMARK_KEYS = ("benchmarks_repo", "benchmarks_ref", "max_checkout_bytes")
-MATCH_KEYS = ("fuzzy_threshold", "overrides_file")
-POOLS_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier", "expiry_warning_days")
+S = TypeVar("S", bound=StageSettings)
+
+
+# ---------------------------------------------------------------- the stages, imported when they run
+
+
+def catalog_stage(settings: CatalogSettings) -> str:
+    from modelpools.stages.catalog import refresh_catalog
+
+    return refresh_catalog(settings)
+
+
+def benchmarks_stage(settings: BenchmarkSettings) -> str:
+    from modelpools.stages.benchmarks import refresh_benchmarks
+
+    return refresh_benchmarks(settings)
+
+
+def match_stage(settings: MatchSettings) -> str:
+    from modelpools.stages.match import build_matches
+
+    return build_matches(settings)
+
+
+def pools_stage(settings: PoolsSettings) -> str:
+    from modelpools.stages.pools import build_pools
+
+    return build_pools(settings)
+
+
+def validate_stage(settings: ValidateSettings) -> str:
+    from modelpools.stages.validate import validate_pools_file
+
+    return validate_pools_file(settings)
+
+
+def catalog_is_fresh(settings: CatalogSettings, now: float) -> bool:
+    from modelpools.stages.freshness import catalog_is_fresh as fresh  # cheap, but only needed when doit checks
+
+    return fresh(settings, now)
+
+
+def benchmarks_are_fresh(settings: BenchmarkSettings, now: float) -> bool:
+    from modelpools.stages.freshness import benchmarks_are_fresh as fresh
+
+    return fresh(settings, now)
 
 
 class stage_fresh:
-    """doit up-to-date check: ``modelpools.stages.freshness.<function>(settings, now)`` says the last refresh is fresh."""
+    """doit up-to-date check: ``check(settings, now)`` says the stage's last refresh is still fresh."""
 
-    def __init__(self, function: str, settings: Settings) -> None:
-        self.function, self.settings = function, settings
+    def __init__(self, check: Callable[[Any, float], bool], settings: StageSettings) -> None:
+        self.check, self.settings = check, settings
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
-        from modelpools.stages import freshness  # cheap, but only needed when doit checks this task
-
-        return bool(getattr(freshness, self.function)(self.settings, time_module.time()))
+        return bool(self.check(self.settings, time_module.time()))
 
     def __repr__(self) -> str:  # shown by `doit info`
-        return f"{self.function}({self.settings.cache_path})"
+        return f"{self.check.__name__}({self.settings.files.cache_path})"
 
 
 def _fingerprint(path: Path) -> list | None:
@@ -101,36 +151,36 @@ class targets_intact:
         return f"targets_intact({', '.join(self.targets)})"
 
 
-def _leftover_names(settings: Settings) -> list[str]:
-    files = (settings.catalog_file, settings.catalog_meta_file, settings.clone_dir, settings.benchmarks_meta_file,
-             settings.benchmark_scores_file, settings.matches_file, settings.pools_file, settings.changes_file)
-    return [path.name for path in files]
+def _leftover_names(files: CacheFiles) -> list[str]:
+    paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
+             files.benchmark_scores_file, files.matches_file, files.pools_file, files.changes_file)
+    return [path.name for path in paths]
 
 
-def _in_cache(filename: Any, settings: Settings) -> bool:
+def _in_cache(filename: Any, files: CacheFiles) -> bool:
     if not isinstance(filename, (str, os.PathLike)):
         return False
-    cache = os.path.abspath(settings.cache_path)
+    cache = os.path.abspath(files.cache_path)
     return os.path.commonpath([cache, os.path.abspath(filename)]) == cache
 
 
-def run_stage(module: str, function: str, settings: Settings, task_name: str,
-              fresh: stage_fresh | None = None, lock: bool = True) -> TaskFailed | None:
-    """doit action: call modelpools.<module>.<function>(settings) under the cache lock; expected failures
-    (ModelPoolsError, and OSError such as an unwritable cache directory) become a one-line TaskFailed.
+def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: stage_fresh | None = None,
+              lock: bool = True) -> TaskFailed | None:
+    """doit action: call stage(settings) under the cache lock; expected failures (ModelPoolsError, and
+    OSError such as an unwritable cache directory) become a one-line TaskFailed.
 
     When another run held the lock, a stage with a ``fresh`` check is skipped if that run refreshed it.
     Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
     """
     from modelpools.io.lock import cache_lock, sweep_leftovers
 
-    stage = getattr(importlib.import_module(f"modelpools.{module}"), function)
+    files = settings.files
     try:
         if not lock:  # readers need no lock: every output is replaced atomically
             summary = stage(settings)
         else:
-            with cache_lock(settings.cache_path, task_name) as waited:
-                sweep_leftovers(settings.cache_path, _leftover_names(settings))
+            with cache_lock(files.cache_path, task_name) as waited:
+                sweep_leftovers(files.cache_path, _leftover_names(files))
                 if waited and fresh is not None and fresh():
                     summary = f"{task_name}: refreshed by a concurrent run; up to date"
                 else:
@@ -138,11 +188,11 @@ def run_stage(module: str, function: str, settings: Settings, task_name: str,
     except ModelPoolsError as exc:
         return TaskFailed(f"modelpools {task_name}: {exc}")
     except OSError as exc:
-        if not _in_cache(exc.filename, settings):
+        if not _in_cache(exc.filename, files):
             raise  # not about the cache directory: a bug or a broken install, keep the traceback
         return TaskFailed(
             f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
-            f"check that the cache directory {settings.cache_path} is writable and has space"
+            f"check that the cache directory {files.cache_path} is writable and has space"
         )
     if summary:
         print(summary, flush=True)
@@ -164,9 +214,9 @@ def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
         print(f"{tree} removed")
 
 
-def _action(settings: Settings, name: str, module: str, function: str, fresh: stage_fresh | None = None,
+def _action(stage: Callable[[S], str], settings: S, name: str, fresh: stage_fresh | None = None,
             lock: bool = True) -> tuple:
-    return (run_stage, (module, function, settings, settings.task_prefix + name), {"fresh": fresh, "lock": lock})
+    return (run_stage, (stage, settings, settings.files.task_prefix + name), {"fresh": fresh, "lock": lock})
 
 
 def _intact(names: list[str], settings: Settings) -> targets_intact:
@@ -187,54 +237,52 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
     scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
     matches, pools = _local(settings.matches_file, settings), _local(settings.pools_file, settings)
+    changes = _local(settings.changes_file, settings)
     user_overrides = settings.overrides_path
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
     if user_overrides is not None and not user_overrides.is_file():
         raise InvalidTask(
             f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
         )
-    catalog_fresh = stage_fresh("catalog_is_fresh", settings)
+    catalog_kw = CatalogSettings.of(settings)
+    catalog_fresh = stage_fresh(catalog_is_fresh, catalog_kw)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
-        "actions": [_action(settings, "catalog", "stages.catalog", "refresh_catalog", catalog_fresh)],
+        "actions": [_action(catalog_stage, catalog_kw, "catalog", catalog_fresh)],
         "targets": [catalog, catalog_meta],
-        "uptodate": [
-            catalog_fresh,
-            config_changed(settings_fingerprint(settings, CATALOG_KEYS)),
-            _intact([catalog, catalog_meta], settings),
-        ],
+        "uptodate": [catalog_fresh, config_changed(catalog_kw.fingerprint()), _intact([catalog, catalog_meta], settings)],
         "clean": True,
         "verbosity": 2,
     }
-    benchmarks_fresh = stage_fresh("benchmarks_are_fresh", settings)
+    benchmarks_kw = BenchmarkSettings.of(settings)
+    benchmarks_fresh = stage_fresh(benchmarks_are_fresh, benchmarks_kw)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
-        "actions": [_action(settings, "benchmarks", "stages.benchmarks", "refresh_benchmarks", benchmarks_fresh)],
+        "actions": [_action(benchmarks_stage, benchmarks_kw, "benchmarks", benchmarks_fresh)],
         "targets": [scores, scores_meta],
-        "uptodate": [
-            benchmarks_fresh,
-            config_changed(settings_fingerprint(settings, BENCHMARK_KEYS)),
-            _intact([scores, scores_meta], settings),
-        ],
+        "uptodate": [benchmarks_fresh, config_changed(benchmarks_kw.fingerprint()),
+                     _intact([scores, scores_meta], settings)],
         "clean": [(remove_outputs, ([scores, scores_meta], settings.clone_dir, settings.cache_path))],
         "verbosity": 2,
     }
+    match_kw = MatchSettings.of(settings)
     yield {
         "basename": prefix + "match",
         "doc": "Match free catalog models to benchmark models (report: model-matches.json)",
-        "actions": [_action(settings, "match", "rules.matching", "build_matches")],
+        "actions": [_action(match_stage, match_kw, "match")],
         "file_dep": [catalog, scores, *overrides],
         "targets": [matches],
-        "uptodate": [config_changed(settings_fingerprint(settings, MATCH_KEYS)), _intact([matches], settings)],
+        "uptodate": [config_changed(match_kw.fingerprint()), _intact([matches], settings)],
         "clean": True,
         "verbosity": 2,
     }
+    pools_kw = PoolsSettings.of(settings)
     yield {
         "basename": prefix + "pools",
         "doc": "Rank free models, split them into tiers, choose role defaults (model-pools.json)",
-        "actions": [_action(settings, "pools", "stages.pools", "build_pools")],
+        "actions": [_action(pools_stage, pools_kw, "pools")],
         "file_dep": [
             catalog,
             scores,
@@ -243,18 +291,15 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,
         ],
-        "targets": [pools, _local(settings.changes_file, settings)],
-        "uptodate": [
-            config_changed(settings_fingerprint(settings, POOLS_KEYS)),
-            _intact([pools, _local(settings.changes_file, settings)], settings),
-        ],
+        "targets": [pools, changes],
+        "uptodate": [config_changed(pools_kw.fingerprint()), _intact([pools, changes], settings)],
         "clean": True,
         "verbosity": 2,
     }
     yield {
         "basename": prefix + "validate",
         "doc": "Check the pools file on disk: schema and invariants (for CI)",
-        "actions": [_action(settings, "validate", "rules.validation", "validate_pools_file", lock=False)],
+        "actions": [_action(validate_stage, ValidateSettings.of(settings), "validate", lock=False)],
         "uptodate": [False],
         "verbosity": 2,
     }

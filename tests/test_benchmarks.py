@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.stages.benchmarks import benchmarks_are_fresh, parse_checkout, refresh_benchmarks, scores_document
+from modelpools.stages.benchmarks import benchmarks_are_fresh, parse_checkout, refresh_benchmarks, build_scores
+from modelpools.settings import BenchmarkSettings
 from modelpools.errors import DataError, FetchError, GitError
 from modelpools.settings import Settings
 from support import LLM_STATS_NEW as NEW
@@ -37,7 +38,7 @@ def by_id(document: dict) -> dict:
 def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
-    summary = refresh_benchmarks(settings, now=NOW)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert git(settings.clone_dir, "rev-parse", "--is-shallow-repository") == "true"
     document = scores(settings)
     assert document["source"] == {"repo": repo.as_uri(), "commit": git(repo, "rev-parse", "HEAD"), "layout": "old"}
@@ -69,7 +70,7 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
 
 def test_new_layout_scores_and_context_from_providers(tmp_path: Path):
     settings = settings_for(new_layout_repo(tmp_path / "upstream"), tmp_path)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     document = scores(settings)
     assert document["source"]["layout"] == "new"
     v32 = by_id(document)["deepseek/deepseek-v3.2-exp"]
@@ -91,36 +92,36 @@ def test_output_is_byte_deterministic(tmp_path: Path):
     repo = new_layout_repo(tmp_path / "upstream")
     first = settings_for(repo, tmp_path / "a")
     second = settings_for(repo, tmp_path / "b")
-    refresh_benchmarks(first, now=NOW)
-    refresh_benchmarks(second, now=NOW + 5)
+    refresh_benchmarks(BenchmarkSettings.of(first), now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(second), now=NOW + 5)
     assert first.benchmark_scores_file.read_bytes() == second.benchmark_scores_file.read_bytes()
 
 
 def test_second_commit_is_picked_up_and_freshness_follows_the_ttl(tmp_path: Path):
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path, benchmarks_ttl=3600)
-    refresh_benchmarks(settings, now=NOW)
-    assert benchmarks_are_fresh(settings, now=NOW + 3599)
-    assert not benchmarks_are_fresh(settings, now=NOW + 3600)
-    assert not benchmarks_are_fresh(replace(settings, benchmarks_repo="file:///elsewhere"), now=NOW + 1)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
+    assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 3599)
+    assert not benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 3600)
+    assert not benchmarks_are_fresh(BenchmarkSettings.of(replace(settings, benchmarks_repo="file:///elsewhere")), now=NOW + 1)
     shutil.rmtree(repo / "models" / "openai")
     second = commit_all(repo, "drop openai")
-    refresh_benchmarks(settings, now=NOW + 7200)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 7200)
     assert scores(settings)["source"]["commit"] == second
     assert "openai/o1-mini" not in by_id(scores(settings))
     assert json.loads(settings.benchmarks_meta_file.read_text())["commit"] == second
-    assert benchmarks_are_fresh(settings, now=NOW + 7201)
+    assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 7201)
 
 
 def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, capsys):
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     before = settings.benchmark_scores_file.read_bytes()
     commit = git(settings.clone_dir, "rev-parse", "HEAD")
     capsys.readouterr()
     shutil.rmtree(repo)
-    summary = refresh_benchmarks(settings, now=NOW + 10)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 10)
     assert "kept previous scores" in summary
     assert settings.benchmark_scores_file.read_bytes() == before
     assert git(settings.clone_dir, "rev-parse", "HEAD") == commit
@@ -128,14 +129,14 @@ def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, c
     assert len(warnings) == 1 and "keeping the previous checkout" in warnings[0]
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert (meta["status"], meta["refreshedAt"], meta["attemptedAt"], meta["commit"]) == ("fallback", NOW, NOW + 10, commit)
-    assert not benchmarks_are_fresh(settings, now=NOW + 11)
+    assert not benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 11)
     with pytest.raises(GitError, match="git fetch failed"):
-        refresh_benchmarks(replace(settings, strict=True), now=NOW + 20)
+        refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW + 20)
 
 
 def test_no_clone_at_all_writes_an_empty_curated_only_result(tmp_path: Path, capsys):
     settings = settings_for(tmp_path / "nowhere", tmp_path)
-    assert "curated scores only" in refresh_benchmarks(settings, now=NOW)
+    assert "curated scores only" in refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert scores(settings) == {"schemaVersion": 1, "models": [],
                                 "source": {"repo": (tmp_path / "nowhere").as_uri(), "commit": None, "layout": None}}
     assert json.loads(settings.benchmarks_meta_file.read_text())["status"] == "curated-only"
@@ -143,17 +144,17 @@ def test_no_clone_at_all_writes_an_empty_curated_only_result(tmp_path: Path, cap
     assert line.startswith("modelpools: warning: no LLM-Stats data (git clone failed: ")
     assert line.endswith("no LLM-Stats scores; ranking uses the catalog's own coding index and curated scores")
     offline = settings_for(tmp_path / "nowhere", tmp_path / "offline", offline=True)
-    refresh_benchmarks(offline, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(offline), now=NOW)
     assert json.loads(offline.benchmarks_meta_file.read_text())["lastError"].startswith("offline")
     with pytest.raises(GitError, match="git clone failed"):
-        refresh_benchmarks(replace(settings, strict=True), now=NOW)
+        refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW)
 
 
 def test_git_missing_is_a_clear_error_in_strict_mode(tmp_path: Path, monkeypatch):
     settings = settings_for(old_layout_repo(tmp_path / "upstream"), tmp_path, strict=True)
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     with pytest.raises(GitError, match=r"^git is not installed \(needed to fetch benchmark data from file://"):
-        refresh_benchmarks(settings, now=NOW)
+        refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
 
 
 @pytest.mark.full_data
@@ -162,7 +163,7 @@ def test_one_self_reported_benchmark_cannot_outrank_models_with_broad_evidence()
     # c = 0.711/0.85 = 0.836471, w = 2*0.75 = 1.5: (1.5*0.836471 + 0.9) / (1.5 + 3) = 2.154706 / 4.5 = 0.478824 -> 47.88
     # (the old formula, K = 1.5 and no discount, gave (2*0.836471 + 0.45) / 3.5 = 60.66).
     layout, models, _problems = parse_checkout(NEW)
-    scored = by_id(scores_document("file:///llm-stats", None, layout, models))
+    scored = by_id(build_scores("file:///llm-stats", None, layout, models).to_json())
     nano = scored["nvidia/nemotron-nano-9b-v2"]
     assert (nano["codingScore"], nano["coverage"]) == (47.88, 0.075)
     assert [c["weight"] for c in nano["components"]] == [1.5]
@@ -177,13 +178,13 @@ def test_one_self_reported_benchmark_cannot_outrank_models_with_broad_evidence()
 def test_an_upstream_layout_change_keeps_the_checkout_and_scores(tmp_path: Path, capsys):
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     good = git(settings.clone_dir, "rev-parse", "HEAD")
     before = settings.benchmark_scores_file.read_bytes()
     capsys.readouterr()
     git(repo, "mv", "models", "catalogue")  # upstream reorganizes into a layout nobody reads yet
     moved = commit_all(repo, "move models/")
-    summary = refresh_benchmarks(settings, now=NOW + 10)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 10)
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"modelpools: warning: could not update {repo.as_uri()} (benchmark repository ")
     assert f"at {moved[:12]} has none of the expected layouts" in line and "keeping the previous checkout" in line
@@ -194,7 +195,7 @@ def test_an_upstream_layout_change_keeps_the_checkout_and_scores(tmp_path: Path,
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert (meta["status"], meta["commit"], meta["refreshedAt"]) == ("fallback", good, NOW)
     with pytest.raises(DataError, match=r"^benchmark repository .* has none of the expected layouts \(data/organ"):
-        refresh_benchmarks(replace(settings, strict=True), now=NOW + 20)
+        refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW + 20)
     assert git(settings.clone_dir, "rev-parse", "HEAD") == good
 
 
@@ -206,8 +207,8 @@ def test_a_first_clone_in_neither_layout_goes_curated_only_unless_strict(tmp_pat
     commit_all(repo, "something else")
     settings = settings_for(repo, tmp_path)
     with pytest.raises(DataError, match="has none of the expected layouts"):
-        refresh_benchmarks(replace(settings, strict=True), now=NOW)
-    assert refresh_benchmarks(settings, now=NOW) == "benchmarks: no LLM-Stats data, curated scores only"
+        refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW)
+    assert refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW) == "benchmarks: no LLM-Stats data, curated scores only"
     (line,) = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert "has none of the expected layouts" in line and "ranking uses the catalog's own coding index" in line
     assert scores(settings)["models"] == [] and not settings.clone_dir.exists()
@@ -218,12 +219,12 @@ def test_a_commit_that_changes_no_score_leaves_the_scores_file_untouched(tmp_pat
     repo = old_layout_repo(tmp_path / "upstream")
     first = git(repo, "rev-parse", "HEAD")
     settings = settings_for(repo, tmp_path, benchmarks_ttl=3600)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     before = settings.benchmark_scores_file.read_bytes()
     mtime = settings.benchmark_scores_file.stat().st_mtime_ns
     (repo / "README.md").write_text("Unrelated upstream change\n")
     second = commit_all(repo, "docs only")
-    summary = refresh_benchmarks(settings, now=NOW + 7200)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 7200)
     assert git(settings.clone_dir, "rev-parse", "HEAD") == second and second[:12] in summary
     assert settings.benchmark_scores_file.read_bytes() == before  # so match and pools stay up to date
     assert settings.benchmark_scores_file.stat().st_mtime_ns == mtime
@@ -235,17 +236,17 @@ def test_a_commit_that_changes_no_score_leaves_the_scores_file_untouched(tmp_pat
 def test_unscored_code_benchmarks_are_reported_once(tmp_path: Path, capsys):
     repo = new_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path, benchmarks_ttl=0)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     (line,) = capsys.readouterr().err.splitlines()  # all ten reviewed (scoring.LEFT_OUT): a notice, no warning
     assert line == ("modelpools: LLM-Stats code benchmarks left out of the coding score (reasons in scoring.LEFT_OUT): "
                     "aider-polyglot-edit, cfeval, codegolf-v2.2, evalplus, gorilla-benchmark-api-bench, "
                     "multi-swe-bench, repobench, repoqa, swe-lancer, swe-lancer-(ic-diamond-subset)")
-    refresh_benchmarks(settings, now=NOW + 1)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 1)
     assert capsys.readouterr().err == ""  # same list: said once
     (repo / "data" / "benchmarks" / "quantum-code.json").write_text(
         json.dumps({"benchmark_id": "quantum-code", "name": "QuantumCode", "categories": ["code"]}))
     commit_all(repo, "a new code benchmark")
-    refresh_benchmarks(settings, now=NOW + 2)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 2)
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("modelpools: warning: LLM-Stats code benchmarks not in the coding score and not reviewed "
                            "yet: quantum-code; they are ignored")
@@ -257,20 +258,20 @@ def test_a_password_in_benchmarks_repo_is_never_stored_or_shown(tmp_path: Path, 
     url = "https://reader:SECRET@example.invalid/llm-stats.git"
     shown = "https://***@example.invalid/llm-stats.git"
     failing = settings_for(tmp_path, tmp_path / "failing", benchmarks_repo="https://reader:SECRET@127.0.0.1:1/x.git")
-    refresh_benchmarks(failing, now=NOW)  # port 1 on loopback: the clone is refused at once
+    refresh_benchmarks(BenchmarkSettings.of(failing), now=NOW)  # port 1 on loopback: the clone is refused at once
     with pytest.raises(GitError) as caught:
-        refresh_benchmarks(replace(failing, strict=True), now=NOW)
+        refresh_benchmarks(BenchmarkSettings.of(replace(failing, strict=True)), now=NOW)
     offline = settings_for(tmp_path, tmp_path / "offline", benchmarks_repo=url, offline=True)
-    refresh_benchmarks(offline, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(offline), now=NOW)
     repo = old_layout_repo(tmp_path / "upstream")  # no network: git rewrites the https URL to the local repository
     (tmp_path / "gitconfig").write_text(f'[url "{repo.as_uri()}"]\n\tinsteadOf = {url}\n')
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     settings = settings_for(repo, tmp_path / "ok", benchmarks_repo=url)
-    refresh_benchmarks(settings, now=NOW)
+    refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert scores(settings)["source"]["repo"] == shown
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert (meta["source"], meta["status"]) == (shown, "ok")
-    assert benchmarks_are_fresh(settings, now=NOW + 1)  # the stored display form matches the setting
+    assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 1)  # the stored display form matches the setting
     texts = [capsys.readouterr().err, str(caught.value)]
     for cache in (failing.cache_path, offline.cache_path, settings.cache_path):
         texts += [p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file() and ".git" not in p.parts]
@@ -284,7 +285,7 @@ def test_offline_and_strict_without_a_checkout_is_one_line_error(tmp_path: Path)
     settings = settings_for(old_layout_repo(tmp_path / "upstream"), tmp_path, offline=True, strict=True)
     with pytest.raises(FetchError, match=r"^offline and no LLM-Stats checkout at .*llm-stats-data; run once without "
                                          r"MODELPOOLS_OFFLINE \(or unset strict"):
-        refresh_benchmarks(settings, now=NOW)
+        refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert not settings.benchmark_scores_file.exists()
-    refresh_benchmarks(replace(settings, offline=False), now=NOW)  # once there is a checkout, offline+strict uses it
-    assert refresh_benchmarks(settings, now=NOW + 1).startswith("benchmarks: kept previous scores")
+    refresh_benchmarks(BenchmarkSettings.of(replace(settings, offline=False)), now=NOW)  # once there is a checkout, offline+strict uses it
+    assert refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 1).startswith("benchmarks: kept previous scores")

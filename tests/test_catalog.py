@@ -14,6 +14,7 @@ import pytest
 from support import Reply, colon_free_ids, dump
 
 from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
+from modelpools.settings import CatalogSettings
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.io.http import RetryPolicy, parse_retry_after
@@ -40,7 +41,7 @@ def make_settings(tmp_path, server, **changes):
 
 
 def run(settings, now=NOW, sleeps=None):
-    return refresh_catalog(settings, sleep=sleeps or Sleeps(), clock=lambda: now)
+    return refresh_catalog(CatalogSettings.of(settings), sleep=sleeps or Sleeps(), clock=lambda: now)
 
 
 def cached_ids(settings) -> list[str]:
@@ -266,7 +267,7 @@ def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server,
     assert meta(settings)["status"] == "fallback"
     assert meta(settings)["refreshedAt"] == NOW - 3 * DAY and meta(settings)["attemptedAt"] == NOW
     assert meta(settings)["etag"] == '"seed"'
-    assert not catalog_is_fresh(settings, NOW)
+    assert not catalog_is_fresh(CatalogSettings.of(settings), NOW)
 
 
 @pytest.mark.parametrize(
@@ -391,7 +392,7 @@ def test_offline_with_cache_touches_nothing(tmp_path, http_server, test_data, ca
     assert settings.catalog_file.read_bytes() == cache
     assert settings.catalog_meta_file.read_bytes() == meta_bytes  # a stale cache is not marked refreshed
     assert "from 2026-04-28 (3 d old), which is stale" in capsys.readouterr().err
-    assert not catalog_is_fresh(offline, NOW)
+    assert not catalog_is_fresh(CatalogSettings.of(offline), NOW)
 
 
 def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp_path, http_server, capsys):
@@ -413,14 +414,14 @@ def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp
 
 def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, test_data):
     settings = make_settings(tmp_path, http_server, catalog_ttl=3600)
-    assert not catalog_is_fresh(settings, NOW)
+    assert not catalog_is_fresh(CatalogSettings.of(settings), NOW)
     http_server.add(Reply(body=dump(test_data, "models-2026-05-01.json")))
     run(settings, now=NOW)
 
-    assert catalog_is_fresh(settings, NOW + 3599)
-    assert not catalog_is_fresh(settings, NOW + 3600)
-    assert not catalog_is_fresh(dataclasses.replace(settings, openrouter_url="https://example.org/models"), NOW)
-    assert not catalog_is_fresh(dataclasses.replace(settings, include_non_text=True), NOW)
+    assert catalog_is_fresh(CatalogSettings.of(settings), NOW + 3599)
+    assert not catalog_is_fresh(CatalogSettings.of(settings), NOW + 3600)
+    assert not catalog_is_fresh(CatalogSettings.of(dataclasses.replace(settings, openrouter_url="https://example.org/models")), NOW)
+    assert not catalog_is_fresh(CatalogSettings.of(dataclasses.replace(settings, include_non_text=True)), NOW)
 
 
 # ---------------------------------------------------------------- reference scores, filters and other stage details
@@ -475,8 +476,8 @@ def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, test_
 
 def test_importing_the_stage_and_checking_freshness_stays_cheap(tmp_path):
     code = (
-        "import sys; from pathlib import Path; import modelpools.stages.catalog as c; from modelpools.settings import Settings;"
-        f"c.catalog_is_fresh(Settings(project_dir=Path({str(tmp_path)!r})), 0.0);"
+        "import sys; from pathlib import Path; import modelpools.stages.catalog as c; from modelpools.settings import CatalogSettings, Settings;"
+        f"c.catalog_is_fresh(CatalogSettings.of(Settings(project_dir=Path({str(tmp_path)!r}))), 0.0);"
         "assert 'aiohttp' not in sys.modules, 'aiohttp imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -31,12 +31,12 @@ def _move(doc: dict, model_id: str, tier_from: int, tier_to: int, name: str) -> 
 
 
 def test_identical_documents_have_no_changes(old):
-    report = compare_pools(old, copy.deepcopy(old), Settings(), now=EARLY)
+    report = compare_pools(old, copy.deepcopy(old), Settings().expiry_warning_days, now=EARLY)
     assert report["changed"] is False and format_changes(report) == ["no changes"]
 
 
 def test_real_expiry_date_in_the_catalog_is_warned_about(old):
-    report = compare_pools(old, copy.deepcopy(old), Settings(), now=NOW)
+    report = compare_pools(old, copy.deepcopy(old), Settings().expiry_warning_days, now=NOW)
     assert report["changed"] is False
     assert report["expiring"] == [{"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6}]
     assert format_changes(report) == [f"! {VL} expires in 6 days (2026-08-24)"]
@@ -49,7 +49,7 @@ def test_added_removed_moved_and_new_defaults(old):
                             "vendor": "qwen", "contextLength": 262144, "reason": "no coding score"})
     _move(new, "nvidia/nemotron-3-super-120b-a12b:free", 1, 2, "SMALL")
     new["chosenDefaults"]["pageModel"] = "google/gemma-4-31b-it:free"
-    report = compare_pools(old, new, Settings(), now=EARLY)
+    report = compare_pools(old, new, Settings().expiry_warning_days, now=EARLY)
     assert report["added"] == [{"id": "qwen/qwen3-coder:free", "tier": None}]
     assert report["removed"] == [{"id": gone, "tier": None}]
     assert report["tierMoves"] == [{"id": "nvidia/nemotron-3-super-120b-a12b:free", "from": "MEDIUM", "to": "SMALL"}]
@@ -76,13 +76,13 @@ def test_expiring_models_within_warning_days(old):
     new["models"][6]["expirationDate"] = "2026-08-24"  # as the unranked VL model
     new["models"][7]["expirationDate"] = "2026-09-30"
     new["models"][8]["expirationDate"] = "2026-08-01T00:00:00Z"
-    report = compare_pools(old, new, Settings(expiry_warning_days=7), now=NOW)
+    report = compare_pools(old, new, 7, now=NOW)
     assert report["expiring"] == [
         {"id": new["models"][8]["id"], "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
         {"id": new["models"][6]["id"], "expirationDate": "2026-08-24", "daysLeft": 6},
         {"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6},
     ]
-    assert compare_pools(old, new, Settings(expiry_warning_days=3), now=NOW)["expiring"][0]["daysLeft"] == -17
+    assert compare_pools(old, new, 3, now=NOW)["expiring"][0]["daysLeft"] == -17
     lines = format_changes(report)
     assert f"! {new['models'][6]['id']} expires in 6 days (2026-08-24)" in lines
     assert f"! {new['models'][8]['id']} expired (2026-08-01T00:00:00Z)" in lines

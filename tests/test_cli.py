@@ -29,7 +29,8 @@ def cache(tmp_path, test_data) -> Path:
     dump = json.loads((test_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
     free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
     (cache / "openrouter-models.json").write_bytes(dump_json({"schemaVersion": 1, "models": [
-        {"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free]}))
+        {"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free],
+        "referenceScores": []}))
     (cache / "benchmark-scores.json").write_bytes(dump_json({"schemaVersion": 1, "models": []}))
     (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
         {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from support import TEST_DATA, LoopbackServer, Reply, SilentServer, commit_all, git, new_layout_repo
+from modelpools.settings import BenchmarkSettings, CatalogSettings, PoolsSettings
 
 DUMPS = TEST_DATA / "openrouter"
 GOOD = DUMPS / "models-2026-04-30.json"
@@ -269,7 +270,7 @@ def test_a_stalled_first_clone_leaves_no_temp_dirs(tmp_path, silent_remote, caps
 
     settings = Settings(project_dir=tmp_path, benchmarks_repo=silent_remote.url(), clone_timeout=1)
     started = time.monotonic()
-    summary = refresh_benchmarks(settings)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings))
     assert time.monotonic() - started < 5
     assert summary == "benchmarks: no LLM-Stats data, curated scores only"
     assert len(warnings(capsys.readouterr().err)) == 1
@@ -310,14 +311,14 @@ def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, 
     head = git(checkout, "rev-parse", "HEAD")
     settings = replace(site.settings(), benchmarks_repo=url)
 
-    summary = refresh_benchmarks(settings)
+    summary = refresh_benchmarks(BenchmarkSettings.of(settings))
     assert summary.startswith("benchmarks: kept previous scores")
     (line,) = warnings(capsys.readouterr().err)
     assert f"could not update {url} (git fetch failed: " in line and "keeping the previous checkout" in line
     assert site.outputs() == good and git(checkout, "rev-parse", "HEAD") == head
     assert git(checkout, "status", "--porcelain") == ""  # the work tree was not touched
 
-    assert refresh_benchmarks(site.settings()).startswith("benchmarks: ")  # the configured remote again
+    assert refresh_benchmarks(BenchmarkSettings.of(site.settings())).startswith("benchmarks: ")  # the configured remote again
     assert site.meta("llm-stats.meta.json")["status"] == "ok" and site.outputs() == good
     assert leftovers(site.cache_dir) == []
 
@@ -328,7 +329,7 @@ def test_a_first_clone_from_a_corrupt_remote_falls_back_to_curated_scores(tmp_pa
 
     url = _corrupt_remote(tmp_path, remote, "garbage-object").as_uri()
     settings = Settings(project_dir=tmp_path / "site", benchmarks_repo=url)
-    assert refresh_benchmarks(settings) == "benchmarks: no LLM-Stats data, curated scores only"
+    assert refresh_benchmarks(BenchmarkSettings.of(settings)) == "benchmarks: no LLM-Stats data, curated scores only"
     (line,) = warnings(capsys.readouterr().err)
     assert "git clone failed" in line
     assert leftovers(settings.cache_path) == [] and not settings.clone_dir.exists()
@@ -340,7 +341,7 @@ def test_stale_git_lock_files_from_a_killed_git_do_not_block_updates(site, good)
     gitdir = site.cache_dir / "llm-stats-data" / ".git"
     for name in ("shallow.lock", "index.lock", "HEAD.lock"):
         (gitdir / name).write_text("")  # what a git killed at clone_timeout leaves
-    assert refresh_benchmarks(site.settings()).startswith("benchmarks: ")
+    assert refresh_benchmarks(BenchmarkSettings.of(site.settings())).startswith("benchmarks: ")
     assert site.meta("llm-stats.meta.json")["status"] == "ok" and site.outputs() == good
     assert not list(gitdir.glob("*.lock"))
 
@@ -350,7 +351,7 @@ def test_a_damaged_checkout_is_replaced_by_a_fresh_clone(site, good, capsys, dam
     from modelpools.stages.benchmarks import refresh_benchmarks
 
     (site.cache_dir / "llm-stats-data" / ".git" / damaged).write_bytes(b"\x00garbage\xff")
-    assert refresh_benchmarks(site.settings()).startswith("benchmarks: ")
+    assert refresh_benchmarks(BenchmarkSettings.of(site.settings())).startswith("benchmarks: ")
     assert warnings(capsys.readouterr().err) == []
     assert site.meta("llm-stats.meta.json")["status"] == "ok" and site.outputs() == good
     assert leftovers(site.cache_dir) == []
@@ -408,7 +409,7 @@ def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, 
         raise PermissionError(errno.EROFS, "Read-only file system", str(path))
 
     monkeypatch.setattr(files, "atomic_write", refuse)
-    failure = tasks.run_stage("stages.pools", "build_pools", site.settings(MODELPOOLS_LARGE_CUTOFF="0.3"), "pools")
+    failure = tasks.run_stage(tasks.pools_stage, PoolsSettings.of(site.settings(MODELPOOLS_LARGE_CUTOFF="0.3")), "pools")
     monkeypatch.undo()
     message = failure.message
     assert "\n" not in message and message.startswith("modelpools pools: Read-only file system: ")
@@ -463,7 +464,7 @@ def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, c
     from modelpools.stages.pools import build_pools
 
     (site.cache_dir / "model-pools.json").write_bytes(previous)
-    summary = build_pools(site.settings())
+    summary = build_pools(PoolsSettings.of(site.settings()))
     assert summary.splitlines()[0].endswith("model-pools.json: written")
     assert site.cache("model-pools.json") == good["model-pools.json"]
     (line,) = warnings(capsys.readouterr().err)
@@ -569,7 +570,7 @@ def test_a_run_that_finds_the_cache_locked_waits_and_skips_a_refresh_done_meanwh
             notice = proc.stderr.readline()
             assert notice.startswith("modelpools: catalog: waiting for another run that is using "), notice
             assert site.outputs() == good  # nothing written while the lock is held
-            refresh_catalog(site.settings())  # what the other run did meanwhile
+            refresh_catalog(CatalogSettings.of(site.settings()))  # what the other run did meanwhile
         except BaseException:
             proc.kill()
             raise

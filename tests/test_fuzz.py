@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from modelpools.consumer import pools_view
-from modelpools.stages.benchmarks import parse_checkout, scores_document
+from modelpools.stages.benchmarks import build_scores, parse_checkout
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.errors import DataError, ModelPoolsError, PoolsInvalid
 from modelpools.io.files import dump_json
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.stages.pools import build_document
-from modelpools.settings import Settings
+from modelpools.settings import RankingSettings
 from modelpools.rules.validation import validate_pools
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
@@ -312,7 +312,7 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     except DataError:
         return
     matches = match_models([CatalogModel.from_dict(m) for m in models], BENCH, {}, 70)
-    pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], Settings(), POOLS_SAMPLE["inputs"])
+    pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], RankingSettings(), POOLS_SAMPLE["inputs"])
     validate_pools(pools, {m["id"] for m in models})
     dump_json(pools)
 
@@ -365,7 +365,7 @@ def test_any_llm_stats_checkout_gives_scored_models_or_a_data_error(checkout):
         except DataError:
             return
         assert found == layout
-        document = scores_document("file:///fuzz", None, found, models)
+        document = build_scores("file:///fuzz", None, found, models).to_json()
         problems.report()  # the warning lines name skipped files, whatever bytes their names hold
     dump_json(document)  # what refresh_benchmarks writes
     for entry in document["models"]:
@@ -378,7 +378,7 @@ def test_any_llm_stats_checkout_gives_scored_models_or_a_data_error(checkout):
 def test_the_llm_stats_excerpts_themselves_score(tmp_path):
     _write(os.fsencode(tmp_path / "models/deepseek/deepseek-r1/model.json"), json.dumps(OLD_MODEL).encode())
     layout, models, problems = parse_checkout(tmp_path)
-    document = scores_document("file:///fuzz", None, layout, models)
+    document = build_scores("file:///fuzz", None, layout, models).to_json()
     assert layout == "old" and not problems.items
     assert document["models"][0]["id"] == "deepseek/deepseek-r1" and document["models"][0]["codingScore"] is not None
 
@@ -394,7 +394,7 @@ def test_an_unreadable_model_file_is_skipped_and_reported(tmp_path, content, rea
     _write(os.fsencode(tmp_path / "models/deepseek/deepseek-r1/model.json"), json.dumps(OLD_MODEL).encode())
     _write(os.fsencode(tmp_path / "models/deepseek/x/model.json"), content)
     _layout, models, problems = parse_checkout(tmp_path)
-    dump_json(scores_document("file:///fuzz", None, "old", models))
+    dump_json(build_scores("file:///fuzz", None, "old", models).to_json())
     if reason is None:  # kept, with the bad number left out
         assert [(m.id, m.param_count) for m in models] == [("deepseek/deepseek-r1", 671000000000), ("deepseek/x", None)]
     else:

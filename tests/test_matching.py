@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from modelpools.io import files
+from modelpools.settings import MatchSettings
 from modelpools.errors import DataError
-from modelpools.rules.matching import BenchmarkModel, CatalogModel, build_matches, load_overrides, match_models
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
+from modelpools.stages.match import build_matches, load_overrides
 from modelpools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +183,7 @@ def write_inputs(tmp_path, overrides=None):
         {"id": "deepseek/deepseek-chat:free", "name": "DeepSeek: DeepSeek V3 (free)", "canonical_slug": None,
          "hugging_face_id": "deepseek-ai/DeepSeek-V3", "created": 1740000000},
         {"id": "openrouter/free", "name": "Free Models Router", "canonical_slug": "openrouter/free",
-         "hugging_face_id": "", "created": 1760000000}]}
+         "hugging_face_id": "", "created": 1760000000}], "referenceScores": []}
     scores = {"schemaVersion": 1, "source": {"repo": "x", "commit": None, "layout": "old"}, "models": [
         {"id": "qwen/qwen3-32b", "name": "Qwen3 32B", "huggingFaceId": "Qwen/Qwen3-32B", "paramCount": 32800000000,
          "releaseDate": "2025-04-29"},
@@ -197,14 +199,14 @@ def write_inputs(tmp_path, overrides=None):
 
 def test_build_matches_writes_sorted_deterministic_file(tmp_path):
     settings = write_inputs(tmp_path)
-    summary = build_matches(settings)
+    summary = build_matches(MatchSettings.of(settings))
     assert summary == "matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none)"
     doc = json.loads(settings.matches_file.read_text())
     assert doc["fuzzyThreshold"] == 70 and [m["id"] for m in doc["matches"]] == sorted(m["id"] for m in doc["matches"])
     assert doc["matches"][0] == {"id": "deepseek/deepseek-chat:free", "benchmarkId": "deepseek/deepseek-v3",
                                  "method": "override", "confidence": 1.0, "candidates": [], "note": None}
     before = settings.matches_file.read_bytes()
-    build_matches(settings)
+    build_matches(MatchSettings.of(settings))
     assert settings.matches_file.read_bytes() == before
 
 
@@ -221,7 +223,7 @@ def test_reference_entries_are_matched_under_their_own_key(tmp_path):
         {"id": "qwen/qwen3-32b:free", "name": "Qwen: Qwen3 32B (free)", "canonical_slug": "qwen/qwen3-32b-04-28",
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3}]
     settings.catalog_file.write_bytes(files.dump_json(catalog))
-    summary = build_matches(settings)
+    summary = build_matches(MatchSettings.of(settings))
     doc = json.loads(settings.matches_file.read_text())
     assert summary == ("matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none); "
                        "2 of 3 other models with a catalog coding_index matched (calibration)")
@@ -236,7 +238,7 @@ def test_reference_entries_are_matched_under_their_own_key(tmp_path):
 def test_user_overrides_win_over_package_overrides(tmp_path):
     settings = write_inputs(tmp_path, {"schemaVersion": 1, "overrides": {
         "deepseek/deepseek-chat:free": {"benchmarkId": None, "why": "I disagree"}}})
-    build_matches(settings)
+    build_matches(MatchSettings.of(settings))
     doc = json.loads(settings.matches_file.read_text())
     chat = next(m for m in doc["matches"] if m["id"] == "deepseek/deepseek-chat:free")
     assert (chat["benchmarkId"], chat["method"]) == (None, "override")
@@ -253,7 +255,7 @@ def test_user_overrides_win_over_package_overrides(tmp_path):
 def test_malformed_overrides_file_is_one_line_data_error(tmp_path, content, message):
     settings = write_inputs(tmp_path, content)
     with pytest.raises(DataError) as err:
-        build_matches(settings)
+        build_matches(MatchSettings.of(settings))
     text = str(err.value)
     assert message in text and "my-overrides.json" in text and "\n" not in text
 

@@ -11,11 +11,12 @@ import pytest
 from support import TEST_DATA
 
 from modelpools.io import files
+from modelpools.settings import PoolsSettings
 from modelpools.stages import pools
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.rules.scoring import CuratedScore, load_curated_scores
-from modelpools.settings import Settings
+from modelpools.settings import RankingSettings, Settings
 from modelpools.rules.validation import validate_pools
 
 DATA = TEST_DATA
@@ -86,7 +87,7 @@ def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COM
 
 
 def build(settings):
-    return pools.build_pools(settings, clock=lambda: NOW)
+    return pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_two_runs_are_byte_identical_and_the_second_leaves_the_file_alone(settin
 
 
 def test_shuffled_inputs_give_the_same_bytes():
-    s = Settings()
+    s = RankingSettings()
     inputs = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "1" * 64, "benchmarkCommit": None,
               "overridesSha256": "2" * 64, "curatedScoresSha256": "3" * 64,
               "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
@@ -262,19 +263,18 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
                    "z-ai/glm-5.2:free expires 2026-08-20 (in 5 d), "
                    "google/gemma-4-31b-it:free expired 2026-08-01 (14 d ago); "
                    "they stay ranked while the catalog lists them"]
-    pools.build_pools(settings, clock=lambda: NOW - 365 * 86400)  # another day: the same bytes, no warning
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW - 365 * 86400)  # another day: the same bytes, no warning
     assert settings.pools_file.read_bytes() == first
     assert capsys.readouterr().err == ""
     assert json.loads(first)["models"][0]["id"] == "z-ai/glm-5.2:free"  # still ranked by score alone
 
 
-def test_catalog_cache_without_reference_scores_warns_and_still_builds(settings, capsys):
+def test_catalog_cache_of_another_shape_is_a_one_line_error_naming_the_task(settings):
     doc = json.loads(settings.catalog_file.read_text())
-    del doc["referenceScores"]
+    del doc["referenceScores"]  # no release wrote this form: no fallback for it, the catalog stage rebuilds it
     settings.catalog_file.write_text(json.dumps(doc))
-    build(settings)
-    assert "has no referenceScores" in capsys.readouterr().err
-    assert json.loads(settings.pools_file.read_text())["summary"]["ranked"] == 12
+    with pytest.raises(DataError, match=r"catalog cache at .*: \$ has no 'referenceScores' list; run `doit catalog`$"):
+        build(settings)
 
 
 def test_missing_catalog_is_a_one_line_error_naming_the_prefixed_task(tmp_path):

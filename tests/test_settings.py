@@ -100,7 +100,7 @@ def test_settings_are_immutable(tmp_path):
 
 
 def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
-    from modelpools.settings import settings_fingerprint
+    from modelpools.settings import BenchmarkSettings, CatalogSettings
 
     settings = load_settings(
         tmp_path,
@@ -109,9 +109,7 @@ def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
             "MODELPOOLS_BENCHMARKS_REPO": "https://reader:s3cret@git.example/llm-stats.git",
         },
     )
-    fingerprint = settings_fingerprint(settings, ("openrouter_url", "benchmarks_repo", "cache_dir"))
-    assert fingerprint == {
-        "openrouter_url": "https://***@proxy.example/api/v1/models",
-        "benchmarks_repo": "https://***@git.example/llm-stats.git",
-        "cache_dir": ".cache",
-    }
+    catalog, benchmarks = CatalogSettings.of(settings).fingerprint(), BenchmarkSettings.of(settings).fingerprint()
+    assert catalog["openrouter_url"] == "https://***@proxy.example/api/v1/models"
+    assert benchmarks["benchmarks_repo"] == "https://***@git.example/llm-stats.git"
+    assert "s3cret" not in repr(catalog) + repr(benchmarks)

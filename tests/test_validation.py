@@ -9,10 +9,12 @@ import pytest
 from support import TEST_DATA
 
 from modelpools.io import files
+from modelpools.settings import ValidateSettings
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.stages.pools import build_document
-from modelpools.settings import Settings
-from modelpools.rules.validation import json_path, load_schema, validate_pools, validate_pools_file
+from modelpools.settings import RankingSettings, Settings
+from modelpools.rules.validation import json_path, load_schema, validate_pools
+from modelpools.stages.validate import validate_pools_file
 
 DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +34,7 @@ def catalog():
 @pytest.fixture(scope="module")
 def valid():
     """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
-    return build_document(catalog(), [], [], [], Settings(), INPUTS)
+    return build_document(catalog(), [], [], [], RankingSettings(), INPUTS)
 
 
 def broken(doc, mutate):
@@ -158,7 +160,7 @@ def test_ids_must_be_free_models_in_the_catalog(valid):
 
 
 def test_empty_ranking_needs_null_defaults(valid):
-    empty = build_document([], [], [], [], Settings(), INPUTS)
+    empty = build_document([], [], [], [], RankingSettings(), INPUTS)
     validate_pools(empty)
     error = rejected(broken(empty, put(["chosenDefaults", "bulkModel"], "a/b:free")))
     assert error.path == "$.chosenDefaults.bulkModel"
@@ -172,14 +174,14 @@ def test_first_schema_error_is_chosen_deterministically():
 def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
     settings = Settings(project_dir=tmp_path, task_prefix="models-")
     with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
-        validate_pools_file(settings)
+        validate_pools_file(ValidateSettings.of(settings))
     files.write_if_changed(settings.pools_file, files.dump_json(valid))
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": []}))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": [], "referenceScores": []}))
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
-        validate_pools_file(settings)
+        validate_pools_file(ValidateSettings.of(settings))
     settings.catalog_file.write_text("{}")
     with pytest.raises(DataError, match=r"has no 'models' list; run `doit models-catalog`"):
-        validate_pools_file(settings)
+        validate_pools_file(ValidateSettings.of(settings))
 
 
 def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid, capsys):
@@ -187,28 +189,28 @@ def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid,
     settings = Settings(project_dir=tmp_path)
     files.write_if_changed(settings.pools_file, files.dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
-    validate_pools_file(settings, clock=lambda: aug_20)
+    validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
     assert capsys.readouterr().err == (
         "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
         "expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n")
-    validate_pools_file(replace(settings, expiry_warning_days=3), clock=lambda: aug_20)
+    validate_pools_file(ValidateSettings.of(replace(settings, expiry_warning_days=3)), clock=lambda: aug_20)
     assert capsys.readouterr().err == ""
 
 
 def test_validate_pools_file(tmp_path, valid):
     settings = Settings(project_dir=tmp_path)
     with pytest.raises(DataError, match=r"no pools file at .*model-pools.json; run `doit pools` first"):
-        validate_pools_file(settings)
+        validate_pools_file(ValidateSettings.of(settings))
     files.write_if_changed(settings.pools_file, files.dump_json(valid))
-    text = validate_pools_file(settings)
+    text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
     assert "  LARGE    2: z-ai/glm-5.2:free (68.8), nvidia/nemotron-3-ultra-550b-a55b:free (49.3)" in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # A catalog cache that no longer lists a ranked model makes the file invalid.
     models = [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": models}))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": models, "referenceScores": []}))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
-        validate_pools_file(settings)
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": catalog()}))
-    assert "(schema, invariants and catalog cache)" in validate_pools_file(settings)
+        validate_pools_file(ValidateSettings.of(settings))
+    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": catalog(), "referenceScores": []}))
+    assert "(schema, invariants and catalog cache)" in validate_pools_file(ValidateSettings.of(settings))

@@ -1,18 +1,20 @@
-"""Deterministic JSON encoding, atomic writes and bounded reads of cache files."""
+"""Deterministic JSON encoding, atomic writes and the one bounded JSON file reader."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from modelpools.errors import DataError
 
 __all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "parse_json_bytes",
-           "DEFAULT_READ_LIMIT"]
+           "DEFAULT_READ_LIMIT", "UnreadableJson"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def dump_json(obj: Any) -> bytes:
@@ -53,8 +55,22 @@ def write_if_changed(path: Path | str, data: bytes) -> bool:
     return True
 
 
-def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT) -> Any:
-    """Parse the JSON file at path; DataError (one line, naming ``what``) if absent, too big or malformed."""
+class UnreadableJson(DataError):
+    """A JSON file that cannot be used; ``reason`` is the short cause ("is not valid JSON (line 3, ...)")."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = "; delete it and rebuild",
+              *, lone_surrogates: bool = True) -> Any:
+    """Parse the JSON file at path: the one JSON file reader of modelpools (records.py builds on it).
+
+    DataError (one line, naming ``what`` and the path) if absent; UnreadableJson if unreadable, larger than
+    max_bytes or malformed. With ``lone_surrogates=False`` a "\\udXXX" escape that cannot be written back as
+    UTF-8 is refused too.
+    """
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -62,14 +78,22 @@ def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT) 
     except FileNotFoundError:
         raise DataError(f"{what} not found at {path}") from None
     except OSError as exc:
-        raise DataError(f"{what} at {path} cannot be read: {exc.strerror}") from None
+        raise UnreadableJson(f"{what} at {path} cannot be read: {exc.strerror}", f"cannot be read ({exc.strerror})") from None
     if len(data) > max_bytes:
-        raise DataError(f"{what} at {path} is larger than {max_bytes} bytes; delete it and rebuild")
-    return parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
+        reason = f"is larger than {max_bytes} bytes"
+        raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason)
+    doc = parse_json_bytes(data, f"{what} at {path}", advice)
+    if not lone_surrogates and _SURROGATE_ESCAPE.search(data):  # rare; a lone half cannot be written back as UTF-8
+        try:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            reason = "holds a lone UTF-16 surrogate escape (\\udXXX)"
+            raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason) from None
+    return doc
 
 
 def parse_json_bytes(data: bytes, what: str, advice: str = "") -> Any:
-    """JSON from UTF-8 bytes; DataError "<what> is not UTF-8 / not valid JSON ...<advice>" when they are not."""
+    """JSON from UTF-8 bytes; UnreadableJson "<what> is not UTF-8 / not valid JSON ...<advice>" when they are not."""
     try:
         return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -80,5 +104,5 @@ def parse_json_bytes(data: bytes, what: str, advice: str = "") -> Any:
     except RecursionError:
         problem = "nests JSON too deeply"
     except ValueError as exc:  # an integer past Python's int/str conversion limit (4300 digits)
-        problem = f"is not usable JSON ({str(exc)[:60]})"
-    raise DataError(f"{what} {problem}{advice}") from None
+        problem = f"is not valid JSON ({str(exc)[:60]})"
+    raise UnreadableJson(f"{what} {problem}{advice}", problem) from None

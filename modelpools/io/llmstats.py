@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -15,6 +14,7 @@ from typing import Any
 from modelpools.io import log
 from modelpools.errors import DataError
 from modelpools.rules.numbers import is_number
+from modelpools.io.files import UnreadableJson, read_json
 from modelpools.rules.scoring import Result, canonical_benchmark
 
 __all__ = [
@@ -34,7 +34,6 @@ MAX_FILE_BYTES = 4 * 1024 * 1024  # no single model/benchmark file in LLM-Stats 
 _HF = re.compile(r"^https?://(?:www\.)?huggingface\.co/([A-Za-z0-9][\w.-]*)/([A-Za-z0-9][\w.-]*)(?:[/?#].*)?$")
 _HF_NON_REPO = {"datasets", "spaces", "models", "docs", "blog", "collections", "papers"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # The directories each layout needs, newest first: the git source checks a fetched commit against these before
 # touching the checkout, and detect_layout checks a checkout on disk.
 LAYOUTS: dict[str, tuple[str, ...]] = {"new": ("data/organizations", "data/benchmarks"), "old": ("models",)}
@@ -100,25 +99,13 @@ class _Skip(Exception):
 
 
 def _read(path: Path, max_bytes: int) -> Any:
+    """One checkout file's JSON (callers never pass symlinks: checked with lstat); _Skip with the reason if unusable."""
     try:
-        with open(path, "rb") as handle:  # callers never pass symlinks (checked with lstat)
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise _Skip(f"cannot be read ({exc.strerror})") from None
-    if len(data) > max_bytes:
-        raise _Skip(f"larger than {max_bytes} bytes")
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except RecursionError:
-        raise _Skip("nests JSON too deeply") from None
-    except ValueError as exc:  # bad UTF-8 or JSON, or an integer past the int/str conversion limit
-        raise _Skip(f"not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
-    if _SURROGATE_ESCAPE.search(data):  # rare: "\ud800" escapes; a lone half cannot be written back as UTF-8
-        try:
-            json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Skip("holds a lone UTF-16 surrogate escape (\\udXXX)") from None
-    return doc
+        return read_json(path, path.name, max_bytes, advice="", lone_surrogates=False)
+    except UnreadableJson as exc:
+        raise _Skip(exc.reason.removeprefix("is ")) from None
+    except DataError:  # gone since the directory was listed
+        raise _Skip("cannot be read (not found)") from None
 
 
 def _entries(directory: Path, problems: Problems) -> list[os.DirEntry]:

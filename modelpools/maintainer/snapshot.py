@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelpools.stages.catalog import SCHEMA_VERSION, parse_day
+from modelpools.records import SCHEMA_VERSION
+from modelpools.stages.catalog import parse_day
 from modelpools.errors import DataError, ModelPoolsError
 from modelpools.io.files import dump_json, write_if_changed
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores

@@ -6,10 +6,11 @@ import datetime as dt
 import time as time_module
 from typing import Any, Mapping
 
+from modelpools.settings import Settings
+
 __all__ = ["compare_pools", "format_changes", "days_left", "expiring_models"]
 
 _ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
-_DEFAULT_WARNING_DAYS = 7
 
 
 def _entries(doc: Mapping[str, Any] | None) -> dict[str, dict]:
@@ -50,11 +51,11 @@ def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float, *,
     return out
 
 
-def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any], settings: Any = None,
-                  now: float | None = None) -> dict:
-    """A deterministic change report from old_doc (None for a first build) to new_doc."""
+def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any],
+                  warning_days: int = Settings.expiry_warning_days, now: float | None = None) -> dict:
+    """A deterministic change report from old_doc (None for a first build) to new_doc; models expiring within
+    warning_days are listed."""
     now = time_module.time() if now is None else now
-    warning_days = getattr(settings, "expiry_warning_days", _DEFAULT_WARNING_DAYS)
     old, new = _entries(old_doc), _entries(new_doc)
     added = [{"id": i, "tier": new[i]["tier"]} for i in sorted(set(new) - set(old))]
     removed = [{"id": i, "tier": old[i]["tier"]} for i in sorted(set(old) - set(new))]

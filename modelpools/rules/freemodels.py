@@ -112,7 +112,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def normalize_model(entry: Any) -> dict[str, Any] | None:
-    """The cache record for one upstream entry (see CONTRACTS.md); None when the entry is malformed."""
+    """The cache record for one upstream entry (records.CatalogCache holds them); None when the entry is malformed."""
     if not isinstance(entry, dict):
         return None
     model_id = entry.get("id")

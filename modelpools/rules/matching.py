@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from modelpools.io import files
 from modelpools.io import log
-from modelpools.errors import DataError
-from modelpools.rules.modelids import Signature, base_id, disagreement, is_model_id, signature
-from modelpools.resources import PACKAGE_OVERRIDES
+from modelpools.rules.modelids import Signature, base_id, disagreement, signature
 
-__all__ = ["BenchmarkModel", "CatalogModel", "Match", "PACKAGE_OVERRIDES", "build_matches", "match_models",
-           "load_overrides"]
+__all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
 
 BLOCK_LIMIT = 250  # fuzzy pools larger than this are split into (family, versions) blocks; real ones hold < 100
 
@@ -214,58 +208,3 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
     if not vendor_pool:
         note = f"no benchmark models from vendor {csig.vendor!r}"
     return Match(cat.id, None, "none", 0.0, candidates, note)
-
-
-def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]]:
-    """Parse an overrides file into {openrouter id: benchmark id or None}; DataError on a malformed file."""
-    if not path.exists() and not required:
-        return {}
-    data = files.read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
-    if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
-        raise DataError(f"overrides file {path}: expected an object with an \"overrides\" object; see docs (matching)")
-    if data.get("schemaVersion", 1) != 1:
-        raise DataError(f"overrides file {path}: schemaVersion {data.get('schemaVersion')!r} is not supported (use 1)")
-    result = {}
-    for key, value in data["overrides"].items():
-        target = value.get("benchmarkId", ...) if isinstance(value, dict) else value
-        if target is ... or not (target is None or (isinstance(target, str) and re.match(r"^[^/\s]+/[^/\s]+$", target))):
-            raise DataError(f"overrides file {path}: entry {key!r} needs \"benchmarkId\": \"<org>/<model>\" or null")
-        if not is_model_id(key):
-            raise DataError(f"overrides file {path}: key {key!r} is not an OpenRouter id like \"vendor/model\"")
-        result[key] = target
-    return result
-
-
-def build_matches(settings) -> str:
-    """Read catalog, benchmark scores and overrides; write model-matches.json; return a one-line summary.
-
-    Besides the free models (``matches``), the catalog's ``referenceScores`` entries that are not free models are
-    matched by the same rules; the matched ones go under ``reference`` (calibration points for the pools stage).
-    """
-    catalog = files.read_json(settings.catalog_file, "OpenRouter catalog cache")
-    scores = files.read_json(settings.benchmark_scores_file, "benchmark scores")
-    try:
-        cats = [CatalogModel.from_dict(m) for m in catalog["models"]]
-        benches = [BenchmarkModel.from_dict(m) for m in scores["models"]]
-        free_ids = {c.id for c in cats}
-        refs = [CatalogModel.from_dict(m) for m in catalog.get("referenceScores") or () if m["id"] not in free_ids]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise DataError(f"catalog or benchmark scores cache is malformed ({exc!r}); delete .cache and rebuild") from None
-    overrides = load_overrides(PACKAGE_OVERRIDES)
-    if settings.overrides_path is not None:
-        overrides.update(load_overrides(settings.overrides_path))
-    found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold)  # one index for both
-    matches = [m for m in found if m.id in free_ids]
-    reference = [{"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
-                 for m in found if m.id not in free_ids and m.benchmark_id is not None]
-    doc = {"schemaVersion": 1, "fuzzyThreshold": settings.fuzzy_threshold, "matches": [m.to_dict() for m in matches],
-           "reference": reference}
-    files.write_if_changed(settings.matches_file, files.dump_json(doc))
-    counts = defaultdict(int)
-    for m in matches:
-        counts[m.method] += 1
-    parts = ", ".join(f"{counts[k]} {k}" for k in ("override", "exact", "huggingface", "fuzzy", "none"))
-    line = f"matched {len(matches) - counts['none']} of {len(matches)} catalog models ({parts})"
-    if refs:
-        line += f"; {len(reference)} of {len(refs)} other models with a catalog coding_index matched (calibration)"
-    return line

@@ -6,20 +6,16 @@ import json
 import math
 import re
 import sys
-import time
-from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 from modelpools.io import files
-from modelpools.io import log
 from modelpools.rules.changes import expiring_models
-from modelpools.errors import DataError, PoolsInvalid
+from modelpools.errors import PoolsInvalid
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.resources import pools_schema_path
 
-__all__ = ["load_schema", "json_path", "validate_pools", "validate_pools_file", "describe_pools",
-           "read_catalog_ids", "expiry_warning"]
+__all__ = ["load_schema", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_DETAIL = 200
@@ -174,17 +170,6 @@ def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_pr
     _check_summary(doc)
 
 
-def read_catalog_ids(path: Path, task_prefix: str = "") -> set[str] | None:
-    """Ids in the catalog cache at path, or None when there is no cache file."""
-    if not Path(path).exists():
-        return None
-    catalog = files.read_json(path, "OpenRouter catalog cache")
-    models = catalog.get("models") if isinstance(catalog, dict) else None
-    if not isinstance(models, list):
-        raise DataError(f"OpenRouter catalog cache at {path} has no 'models' list; run `doit {task_prefix}catalog`")
-    return {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
-
-
 def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
     """Human lines for a valid pools document: counts, tiers with ids and scores, defaults."""
     summary = doc["summary"]
@@ -210,22 +195,3 @@ def expiry_warning(doc: Mapping[str, Any], warning_days: int, now: float) -> str
              + (f" ({-left} d ago)" if left < 0 else f" (in {left} d)") for mid, date, left in found]
     return (f"{len(found)} ranked model{'s' * (len(found) != 1)} expired or expiring within {warning_days} days: "
             f"{', '.join(parts)}; they stay ranked while the catalog lists them")
-
-
-def validate_pools_file(settings: Any, *, clock: Callable[[], float] = time.time) -> str:
-    """Validate settings.pools_file (against the catalog cache too, when present); return a one-screen summary.
-
-    Ranked models that expired or expire within settings.expiry_warning_days are a one-line warning, not an error.
-    """
-    path = Path(settings.pools_file)
-    prefix = getattr(settings, "task_prefix", "")
-    if not path.exists():
-        raise DataError(f"no pools file at {path}; run `doit {prefix}pools` first")
-    doc = files.read_json(path, "pools file")
-    catalog_ids = read_catalog_ids(settings.catalog_file, prefix)
-    validate_pools(doc, catalog_ids, prefix)
-    warning = expiry_warning(doc, getattr(settings, "expiry_warning_days", 7), clock())
-    if warning:
-        log.warn(warning)
-    checked = "schema, invariants" + (" and catalog cache" if catalog_ids is not None else "")
-    return "\n".join([f"{path}: valid ({checked})"] + describe_pools(doc, top=12))

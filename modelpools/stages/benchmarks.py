@@ -1,13 +1,20 @@
-"""Benchmark stage: keep a shallow LLM-Stats checkout, score it and write benchmark-scores.json and its meta file."""
+"""Benchmark stage: keep a shallow LLM-Stats checkout, score it and write benchmark-scores.json and its meta file.
+
+    plan_refresh(...)   pure: sync (clone/update) the checkout, keep it, go curated-only, or fail
+    build_scores(...)   pure: parsed LLM-Stats models -> the BenchmarkScores record
+    refresh_benchmarks() the runner: git, reading, writing and logging; returns one summary line
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
+from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
-from modelpools.errors import DataError, FetchError
-from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_json, write_if_changed
+from modelpools.io.files import write_if_changed
 from modelpools.io.git import UnexpectedLayout, sync_checkout
 from modelpools.io.llmstats import (
     LAYOUTS,
@@ -19,22 +26,27 @@ from modelpools.io.llmstats import (
     hugging_face_id,
     parse_checkout,
 )
-from modelpools.stages.freshness import benchmarks_are_fresh, read_meta
 from modelpools.io.log import display_url
+from modelpools.records import BenchmarkScores, BenchmarksMeta
 from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
+from modelpools.settings import BenchmarkSettings
+from modelpools.stages.freshness import benchmarks_are_fresh
 
 __all__ = [
     "MAX_FILE_BYTES",
     "ModelRecord",
     "Problems",
     "benchmarks_are_fresh",
+    "build_scores",
     "detect_layout",
     "hugging_face_id",
     "parse_checkout",
+    "plan_refresh",
     "refresh_benchmarks",
-    "scores_document",
     "unscored_code_benchmarks",
 ]
+
+OFFLINE = "offline (MODELPOOLS_OFFLINE=1)"
 
 
 def _model_json(model: ModelRecord) -> dict[str, Any]:
@@ -48,13 +60,23 @@ def _model_json(model: ModelRecord) -> dict[str, Any]:
     }
 
 
-def scores_document(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord]) -> dict[str, Any]:
-    """The benchmark-scores.json document (contract in docs/CONTRACTS.md); repo is stored without any password."""
-    return {
-        "schemaVersion": 1,
-        "source": {"repo": display_url(repo), "commit": commit, "layout": layout},
-        "models": [_model_json(m) for m in sorted(models, key=lambda m: m.id)],
-    }
+def build_scores(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord]) -> BenchmarkScores:
+    """The benchmark-scores.json record (pure); repo is stored without any password."""
+    return BenchmarkScores(display_url(repo), commit, layout,
+                           tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)))
+
+
+def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: Optional[ModelPoolsError] = None) -> str:
+    """What the stage does next: ``sync`` (clone or update), ``keep`` the checkout, ``curated-only``, or ``fail``.
+
+    Asked before syncing (error None), after a failed sync, and after a checkout failed to parse (has_checkout
+    False then: nothing usable is left).
+    """
+    if error is None and not settings.offline:
+        return "sync"
+    if settings.strict and (error is not None or not has_checkout):
+        return "fail"
+    return "keep" if has_checkout else "curated-only"
 
 
 def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
@@ -63,52 +85,51 @@ def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
             if canonical_benchmark(d.id) is None and canonical_benchmark(d.name) is None]
 
 
-def _read_meta(settings) -> dict[str, Any]:
-    return read_meta(settings.benchmarks_meta_file, "benchmarks meta file")
+def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: str, attempted: float,
+                error: str | None, **fields: Any) -> None:
+    """Write the meta file; fields not given (refreshed_at, commit, layout, unscored_code_benchmarks) keep their values."""
+    meta = dataclasses.replace(previous, source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
+                               status=status, attempted_at=attempted, last_error=error, **fields)
+    write_if_changed(settings.files.benchmarks_meta_file, meta.dump())
 
 
-def _write_meta(settings, previous: dict[str, Any], status: str, attempted: float, error: str | None,
-                **fields: Any) -> None:
-    """Write the meta file; fields not given (refreshedAt, commit, layout, unscoredCodeBenchmarks) keep their values."""
-    meta = {"source": display_url(settings.benchmarks_repo), "ref": settings.benchmarks_ref, "status": status,
-            "attemptedAt": attempted, "lastError": error}
-    for key in ("refreshedAt", "commit", "layout", "unscoredCodeBenchmarks"):
-        meta[key] = fields[key] if key in fields else previous.get(key)
-    write_if_changed(settings.benchmarks_meta_file, dump_json(meta))
-
-
-def _scores_usable(settings) -> bool:
-    """True when benchmark-scores.json parses and has a models list."""
+def _scores_usable(settings: BenchmarkSettings) -> bool:
     try:
-        doc = read_json(settings.benchmark_scores_file, "benchmark scores")
+        BenchmarkScores.load(settings.files.benchmark_scores_file)
     except DataError:
         return False
-    return isinstance(doc, dict) and isinstance(doc.get("models"), list)
+    return True
 
 
-def _write_scores(settings, document: dict[str, Any]) -> dict[str, Any]:
-    """Write document unless the file holds the same scores from an earlier commit (then keep it); what is on disk.
+def _write_scores(settings: BenchmarkSettings, scores: BenchmarkScores) -> BenchmarkScores:
+    """Write scores unless the file holds the same scores from an earlier commit (then keep it); what is on disk.
 
     A new upstream commit that changes no score leaves benchmark-scores.json byte for byte as it was, so the
     stages after this one stay up to date; its source.commit is the commit of the last content change.
     """
+    path = settings.files.benchmark_scores_file
     try:
-        with open(settings.benchmark_scores_file, "rb") as handle:
-            current = handle.read(DEFAULT_READ_LIMIT + 1)
-        old_commit = parse_json_bytes(current, "benchmark scores")["source"]["commit"]
-    except (OSError, DataError, TypeError, KeyError):
+        old_commit = BenchmarkScores.load(path).commit
+    except DataError:
         old_commit = None
-    if isinstance(old_commit, str) and old_commit != document["source"]["commit"]:
-        same = dict(document, source=dict(document["source"], commit=old_commit))
-        if dump_json(same) == current:
+    if old_commit is not None and old_commit != scores.commit:
+        same = dataclasses.replace(scores, commit=old_commit)
+        if _holds(path, same.dump()):
             return same
-    write_if_changed(settings.benchmark_scores_file, dump_json(document))
-    return document
+    write_if_changed(path, scores.dump())
+    return scores
 
 
-def _report_unscored(unscored: list[str], previous: dict[str, Any]) -> None:
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _report_unscored(unscored: list[str], previous: BenchmarksMeta) -> None:
     """One line when the list of unscored code benchmarks changed: a warning when some are not reviewed yet."""
-    if not unscored or unscored == previous.get("unscoredCodeBenchmarks"):
+    if not unscored or tuple(unscored) == previous.unscored_code_benchmarks:
         return
     new = [b for b in unscored if b not in LEFT_OUT]
     if new:
@@ -119,60 +140,63 @@ def _report_unscored(unscored: list[str], previous: dict[str, Any]) -> None:
                    f"{', '.join(unscored)}")
 
 
-def _curated_only(settings, previous: dict[str, Any], attempted: float, error: str | None) -> str:
-    document = scores_document(settings.benchmarks_repo, None, None, [])
-    write_if_changed(settings.benchmark_scores_file, dump_json(document))
-    _write_meta(settings, previous, "curated-only", attempted, error, refreshedAt=None, commit=None, layout=None)
+def _curated_only(settings: BenchmarkSettings, previous: BenchmarksMeta, attempted: float, error: str | None) -> str:
+    write_if_changed(settings.files.benchmark_scores_file, build_scores(settings.benchmarks_repo, None, None, []).dump())
+    _write_meta(settings, previous, "curated-only", attempted, error, refreshed_at=None, commit=None, layout=None)
     log.warn(f"no LLM-Stats data ({error}): no LLM-Stats scores; "
              "ranking uses the catalog's own coding index and curated scores")
     return "benchmarks: no LLM-Stats data, curated scores only"
 
 
-def refresh_benchmarks(settings, now: float | None = None) -> str:
+def _has_checkout(checkout: Path) -> bool:
+    return (checkout / ".git").is_dir()
+
+
+def refresh_benchmarks(settings: BenchmarkSettings, now: float | None = None) -> str:
     """Clone/update LLM-Stats (unless offline), score it and write benchmark-scores.json; one summary line."""
     attempted = time.time() if now is None else now
-    checkout = settings.clone_dir
-    repo = display_url(settings.benchmarks_repo)
-    previous = _read_meta(settings)
-    error: str | None = None
+    checkout = settings.files.clone_dir
+    previous = BenchmarksMeta.load(settings.files.benchmarks_meta_file)
     commit: str | None = None
-    if settings.offline:
-        if settings.strict and not (checkout / ".git").is_dir():
-            raise FetchError(f"offline and no LLM-Stats checkout at {checkout}; run once without MODELPOOLS_OFFLINE "
-                             "(or unset strict to rank with the catalog's coding index and curated scores)")
-        error = "offline (MODELPOOLS_OFFLINE=1)"
-    else:
+    failure: ModelPoolsError | None = None
+    plan = plan_refresh(settings, _has_checkout(checkout))
+    if plan == "sync":
         try:
             commit = sync_checkout(settings.benchmarks_repo, settings.benchmarks_ref, checkout,
                                    settings.clone_timeout, settings.max_checkout_bytes, LAYOUTS)
         except (FetchError, UnexpectedLayout) as exc:  # the checkout on disk is as it was
-            error = str(exc)
-            if settings.strict:
-                _write_meta(settings, previous, "fallback", attempted, error)
-                raise
-    if commit is None and not (checkout / ".git").is_dir():
+            failure = exc
+            plan = plan_refresh(settings, _has_checkout(checkout), exc)
+    error = str(failure) if failure is not None else OFFLINE if settings.offline else None
+    if plan == "fail":
+        if failure is None:
+            raise FetchError(f"offline and no LLM-Stats checkout at {checkout}; run once without MODELPOOLS_OFFLINE "
+                             "(or unset strict to rank with the catalog's coding index and curated scores)")
+        _write_meta(settings, previous, "fallback", attempted, error)
+        raise failure
+    if plan == "curated-only":
         return _curated_only(settings, previous, attempted, error)
-    if commit is None:  # keep the previous checkout and its scores untouched
+    if plan == "keep":  # the previous checkout and its scores stay untouched
         _write_meta(settings, previous, "fallback", attempted, error)
         if not settings.offline:
-            log.warn(f"could not update {repo} ({error}); keeping the previous checkout")
+            log.warn(f"could not update {display_url(settings.benchmarks_repo)} ({error}); keeping the previous checkout")
         if _scores_usable(settings):  # a damaged scores file is rebuilt from the kept checkout below
-            return f"benchmarks: kept previous scores (commit {str(previous.get('commit') or '?')[:12]})"
-        commit = previous.get("commit") if isinstance(previous.get("commit"), str) else None
+            return f"benchmarks: kept previous scores (commit {str(previous.commit or '?')[:12]})"
+        commit = previous.commit
     try:
         layout, models, problems = parse_checkout(checkout)
     except DataError as exc:  # only a checkout left by an older version can be in neither layout
-        if settings.strict:
+        if plan_refresh(settings, False, exc) == "fail":
             _write_meta(settings, previous, "fallback", attempted, str(exc))
             raise
         return _curated_only(settings, previous, attempted, str(exc))
     unscored = unscored_code_benchmarks(checkout, problems)
     problems.report()
     _report_unscored(unscored, previous)
-    document = _write_scores(settings, scores_document(settings.benchmarks_repo, commit, layout, models))
-    status, refreshed = ("ok", attempted) if error is None else ("fallback", previous.get("refreshedAt"))
-    _write_meta(settings, previous, status, attempted, error, refreshedAt=refreshed, commit=commit, layout=layout,
-                unscoredCodeBenchmarks=unscored)
-    scored = sum(1 for m in document["models"] if m["codingScore"] is not None)
-    return (f"benchmarks: {len(document['models'])} models, {scored} with a coding score "
+    written = _write_scores(settings, build_scores(settings.benchmarks_repo, commit, layout, models))
+    status, refreshed = ("ok", attempted) if error is None else ("fallback", previous.refreshed_at)
+    _write_meta(settings, previous, status, attempted, error, refreshed_at=refreshed, commit=commit, layout=layout,
+                unscored_code_benchmarks=tuple(unscored))
+    scored = sum(1 for m in written.models if m["codingScore"] is not None)
+    return (f"benchmarks: {len(written.models)} models, {scored} with a coding score "
             f"({layout} layout, commit {(commit or '?')[:12]})")

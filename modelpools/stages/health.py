@@ -11,7 +11,6 @@ from typing import Any
 
 from modelpools.errors import ModelPoolsError
 from modelpools.io.log import describe_duration, display_url
-from modelpools.rules.numbers import is_number
 
 __all__ = ["HealthCheck", "health_checks"]
 
@@ -47,12 +46,13 @@ def _file_checks(settings: Any) -> list[HealthCheck]:
 def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
     from modelpools.consumer.pools_view import load_pools
     from modelpools.rules.changes import compare_pools
-    from modelpools.rules.validation import validate_pools_file
+    from modelpools.settings import ValidateSettings
+    from modelpools.stages.validate import validate_pools_file
 
     if not settings.pools_file.is_file():
         return []
     try:
-        summary = validate_pools_file(settings)
+        summary = validate_pools_file(ValidateSettings.of(settings))
     except ModelPoolsError as exc:
         return [HealthCheck("pools valid", "fail", str(exc))]
     checks = [HealthCheck("pools valid", "ok", summary.splitlines()[0])]
@@ -63,7 +63,7 @@ def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
     unset = [key for key, value in pools.defaults if not value]
     checks.append(HealthCheck("role defaults", "warn" if unset else "ok",
                               f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults)))
-    expiring = compare_pools(pools.document, pools.document, settings, now=now)["expiring"]
+    expiring = compare_pools(pools.document, pools.document, settings.expiry_warning_days, now=now)["expiring"]
     checks.append(HealthCheck("expiry", "warn" if expiring else "ok",
                               "; ".join(_expiry(e) for e in expiring) or "no model expires soon"))
     return checks
@@ -76,34 +76,36 @@ def _expiry(entry: dict) -> str:
 
 
 def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
-    from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh, read_meta
+    from modelpools.records import BenchmarksMeta, CatalogMeta
+    from modelpools.settings import BenchmarkSettings, CatalogSettings
+    from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh
 
     checks = []
-    for name, path, ttl, source, fresh in (
+    for name, path, ttl, source, fresh, record, kw in (
             ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url,
-             catalog_is_fresh),
+             catalog_is_fresh, CatalogMeta, CatalogSettings.of(settings)),
             ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl, settings.benchmarks_repo,
-             benchmarks_are_fresh)):
+             benchmarks_are_fresh, BenchmarksMeta, BenchmarkSettings.of(settings))):
         if not path.is_file():
             checks.append(HealthCheck(name, "warn", f"no meta file at {path}"))
             continue
-        meta = read_meta(path, f"{name} meta file")
-        if not meta:
+        meta = record.load(path)
+        if meta == record():
             checks.append(HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it"))
             continue
-        checks.append(HealthCheck(name, *_freshness(settings, meta, ttl, display_url(source), fresh, now)))
+        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, display_url(source), fresh, now)))
     return checks
 
 
-def _freshness(settings: Any, meta: dict, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
-    refreshed = meta.get("refreshedAt")
-    age = max(0.0, now - refreshed) if is_number(refreshed) else None
+def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
+    refreshed = meta.refreshed_at
+    age = max(0.0, now - refreshed) if refreshed is not None else None
     age_text = "never refreshed" if age is None else f"age {describe_duration(age)} (ttl {describe_duration(ttl)})"
-    if fresh(settings, now):  # the same rule doit's up-to-date check applies
+    if fresh(kw, now):  # the same rule doit's up-to-date check applies
         return "ok", age_text
-    if meta.get("source") != source:
-        return "warn", f"built from {meta.get('source')}, not the configured {source}; the next run refreshes it"
-    if meta.get("status") != "ok":
-        error = f"; last error: {meta.get('lastError')}" if meta.get("lastError") else ""
-        return "warn", f"fallback in use (status {meta.get('status')}), {age_text}{error}"
+    if meta.source != source:
+        return "warn", f"built from {meta.source}, not the configured {source}; the next run refreshes it"
+    if meta.status != "ok":
+        error = f"; last error: {meta.last_error}" if meta.last_error else ""
+        return "warn", f"fallback in use (status {meta.status}), {age_text}{error}"
     return "warn", f"stale or built with other settings: {age_text}; the next `doit` run refreshes it"

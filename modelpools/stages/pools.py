@@ -1,4 +1,8 @@
-"""The pools stage: read catalog, benchmark scores, matches and curated scores; write a validated model-pools.json."""
+"""The pools stage: read catalog, benchmark scores, matches and curated scores; write a validated model-pools.json.
+
+    build_document(...)  pure: the input records + ranking settings -> the pools document
+    build_pools(settings) the runner: reads the records, validates, writes the pools file and the change report
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,24 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from modelpools.io import files
+from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import log
+from modelpools.io.files import write_if_changed
+from modelpools.records import BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument
+from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.freemodels import prices_are_zero
-from modelpools.errors import DataError, PoolsInvalid
 from modelpools.rules.fusion import FusedModel, fuse_scores
 from modelpools.rules.ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
-from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.scoring import load_curated_scores
-from modelpools.settings import Settings, settings_fingerprint
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
+from modelpools.settings import PoolsSettings, RankingSettings
 
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["RANKING_KEYS", "ZERO_PRICING", "build_document", "build_pools", "sha256_bytes"]
+__all__ = ["ZERO_PRICING", "build_document", "build_pools", "sha256_bytes"]
 
-RANKING_KEYS = ("large_cutoff", "medium_cutoff", "page_model_other_vendor", "small_tasks_tier")
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
 
@@ -67,7 +71,7 @@ def build_document(
     benchmark_models: Sequence[Mapping[str, Any]],
     match_entries: Sequence[Mapping[str, Any]],
     curated: Sequence[CuratedScore],
-    settings: Settings,
+    settings: RankingSettings,
     inputs: Mapping[str, Any],
     reference_scores: Sequence[Mapping[str, Any]] = (),
     reference_matches: Sequence[Mapping[str, Any]] = (),
@@ -101,128 +105,69 @@ def build_document(
     }
 
 
-def _models_list(doc: Any, path: Path, what: str, key: str) -> list[dict[str, Any]]:
-    items = doc.get(key) if isinstance(doc, dict) else None
-    if not isinstance(items, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in items):
-        raise DataError(f"{what} at {path} has no valid '{key}' list; delete it and rebuild")
-    return items
-
-
-def _optional_list(doc: Any, path: Path, what: str, key: str) -> list[dict[str, Any]]:
-    """doc[key] when present (a list of objects with an id); [] when absent (files from older versions)."""
-    if not isinstance(doc, dict) or key not in doc:
-        return []
-    return _models_list(doc, path, what, key)
-
-
-def _read_optional(path: Path, what: str, key: str, settings: Settings,
-                   task: str) -> tuple[Any, list[dict[str, Any]], bytes]:
-    data = _read_bytes(path)
-    if not data:
+def _read_optional(record: Any, path: Path, settings: PoolsSettings, task: str) -> Any:
+    """The record at path; None (with a warning, or DataError when strict) when the file is missing."""
+    if not path.exists():
+        what = record.WHAT
         if settings.strict:
-            raise DataError(f"{what} not found at {path}; run `doit {settings.task_prefix}{task}`")
+            raise DataError(f"{what} not found at {path}; run `{settings.files.task(task)}`")
         log.warn(f"{what} not found at {path}; ranking without it")
-        return {}, [], b""
-    doc = _parse_json(data, path, what)
-    return doc, _models_list(doc, path, what, key), data
+        return None
+    return record.load(path, advice=f"run `{settings.files.task(task)}`")
 
 
-def _parse_json(data: bytes, path: Path, what: str) -> Any:
-    """The JSON in data, read from path; the same one-line DataErrors as files.read_json (size, encoding, syntax)."""
-    if len(data) > files.DEFAULT_READ_LIMIT:
-        raise DataError(f"{what} at {path} is larger than {files.DEFAULT_READ_LIMIT} bytes; delete it and rebuild")
-    return files.parse_json_bytes(data, f"{what} at {path}", "; delete it and rebuild")
-
-
-def _previous_doc(path: Path) -> Any:
+def _previous(path: Path) -> Mapping[str, Any] | None:
     """The previous pools document for the change report; None (first build) when absent or unusable."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    try:
-        doc = files.parse_json_bytes(data, f"previous {path}")
+        previous = PoolsDocument.load_previous(path)
     except DataError:
-        doc = None
-    if not _usable_previous(doc):
         log.warn(f"previous {path} is unreadable or malformed; replacing it, the change report starts afresh")
         return None
-    return doc
+    return previous.doc if previous is not None else None
 
 
-def _usable_previous(doc: Any) -> bool:
-    """True when doc has the shape compare_pools reads: id/tier entries and string-or-null defaults."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("chosenDefaults") or {}, dict):
-        return False
-    if not all(v is None or isinstance(v, str) for v in (doc.get("chosenDefaults") or {}).values()):
-        return False
-    for key in ("models", "unranked"):
-        entries = doc.get(key) or []
-        if not isinstance(entries, list):
-            return False
-        for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                return False
-            if not all(entry.get(k) is None or isinstance(entry.get(k), str) for k in ("tier", "name")):
-                return False
-    return True
+def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.time) -> str:
+    """Build, validate and (only if valid) write the pools file and the change report; return a multi-line summary.
 
-
-def _write_changes(report: dict[str, Any], settings: Settings) -> list[str]:
-    files.write_if_changed(settings.changes_file, files.dump_json(report))
-    return list(format_changes(report))
-
-
-def build_pools(settings: Settings, *, clock: Callable[[], float] = time.time) -> str:
-    """Build, validate and (only if valid) write settings.pools_file; return a multi-line summary.
-
-    The clock is used only for the expiry warning, never for the ranking or the file.
+    The clock is used only for the expiry warning and the change report's days left, never for the pools file.
     """
-    catalog_bytes = _read_bytes(settings.catalog_file)
-    if not catalog_bytes:
-        raise DataError(f"OpenRouter catalog cache not found at {settings.catalog_file}; "
-                        f"run `doit {settings.task_prefix}catalog` first")
-    what = "OpenRouter catalog cache"
-    catalog_doc = _parse_json(catalog_bytes, settings.catalog_file, what)
-    catalog_models = _models_list(catalog_doc, settings.catalog_file, what, "models")
-    reference_scores = _optional_list(catalog_doc, settings.catalog_file, what, "referenceScores")
-    if "referenceScores" not in catalog_doc:
-        log.warn(f"{settings.catalog_file} has no referenceScores (written by an older modelpools); calibrating on "
-                 f"free models only until the next catalog refresh (`doit forget {settings.task_prefix}catalog` "
-                 "forces one)")
-    priced = sorted(m["id"] for m in catalog_models if not is_zero_priced(m))
+    files = settings.files
+    if not files.catalog_file.exists():
+        raise DataError(f"OpenRouter catalog cache not found at {files.catalog_file}; "
+                        f"run `{files.task('catalog')}` first")
+    catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
+    priced = sorted(m["id"] for m in catalog.models if not is_zero_priced(m))
     if priced:
         log.warn(f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
                  f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}")
-    scores_doc, benchmark_models, scores_bytes = _read_optional(
-        settings.benchmark_scores_file, "benchmark scores", "models", settings, "benchmarks")
-    matches_doc, match_entries, _ = _read_optional(settings.matches_file, "model matches", "matches", settings,
-                                                   "match")
-    reference_matches = _optional_list(matches_doc, settings.matches_file, "model matches", "reference")
+    scores = _read_optional(BenchmarkScores, files.benchmark_scores_file, settings, "benchmarks")
+    matches = _read_optional(MatchReport, files.matches_file, settings, "match")
     overrides = [PACKAGE_OVERRIDES] + ([settings.overrides_path] if settings.overrides_path else [])
-    source = scores_doc.get("source") if isinstance(scores_doc.get("source"), dict) else {}
     inputs = {
-        "catalogSha256": sha256_bytes(catalog_bytes),
-        "benchmarkScoresSha256": sha256_bytes(scores_bytes),
-        "benchmarkCommit": source.get("commit"),
+        "catalogSha256": sha256_bytes(_read_bytes(files.catalog_file)),
+        "benchmarkScoresSha256": sha256_bytes(_read_bytes(files.benchmark_scores_file if scores else None)),
+        "benchmarkCommit": scores.commit if scores else None,
         "overridesSha256": sha256_bytes(b"".join(sha256_bytes(_read_bytes(p)).encode() for p in overrides)),
         "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
-        "settings": settings_fingerprint(settings, RANKING_KEYS),
+        "settings": settings.ranking.fingerprint(),
     }
-    doc = build_document(catalog_models, benchmark_models, match_entries, load_curated_scores(), settings, inputs,
-                         reference_scores, reference_matches)
+    doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
+                         load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
+                         matches.reference if matches else ())
+    pools_file = files.pools_file
     try:
-        validate_pools(doc, {m["id"] for m in catalog_models}, settings.task_prefix)
+        validate_pools(doc, catalog.ids, files.task_prefix)
     except PoolsInvalid as exc:
-        kept = f"kept the previous {settings.pools_file}" if settings.pools_file.exists() else "nothing written"
+        kept = f"kept the previous {pools_file}" if pools_file.exists() else "nothing written"
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None
     now = clock()
-    report = compare_pools(_previous_doc(settings.pools_file), doc, settings, now)  # before the old file is replaced
-    written = files.write_if_changed(settings.pools_file, files.dump_json(doc))
+    report = compare_pools(_previous(pools_file), doc, settings.expiry_warning_days, now)  # before it is replaced
+    written = write_if_changed(pools_file, PoolsDocument(doc).dump())
     warning = expiry_warning(doc, settings.expiry_warning_days, now)
     if warning:
         log.warn(warning)
-    return "\n".join(_summary(doc, settings.pools_file, written) + _write_changes(report, settings))
+    write_if_changed(files.changes_file, ChangeReport(report).dump())
+    return "\n".join(_summary(doc, pools_file, written) + list(format_changes(report)))
 
 
 def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
