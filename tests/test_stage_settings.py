@@ -18,7 +18,7 @@ from doit.tools import config_changed
 
 from modelpools import tasks
 from modelpools.settings import SETTING_KEYS, Settings, StageSettings
-from support import SHARED_DATA, Reply, new_layout_repo
+from support import TEST_DATA, Reply, new_layout_repo
 
 AFFECTS = {
     "openrouter_url": {"catalog"}, "include_non_text": {"catalog"}, "max_response_bytes": {"catalog"},
@@ -93,7 +93,7 @@ def test_every_stage_takes_its_slice_not_the_whole_settings():
 
 
 def test_a_changed_match_setting_reruns_match_and_only_what_its_output_changes(tmp_path, http_server):
-    http_server.handler = lambda seen: Reply(body=(SHARED_DATA / "openrouter" / "models-2026-04-30.json").read_bytes())
+    http_server.handler = lambda seen: Reply(body=(TEST_DATA / "openrouter" / "models-2026-04-30.json").read_bytes())
     repo = new_layout_repo(tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
                                                         "qwen", "zai-org"))
     site = tmp_path / "site"
