@@ -1,7 +1,9 @@
 """Precision, recall and timing of modelpools.rules.matching on the hand-labeled set tests/data/match-labels.json.
 
-Usage: python benchmarks/bench_matching.py [--data /path/to/shared/data] [--scale N] [-v]
-Reads the real OpenRouter dumps and LLM-Stats snapshots (read-only); --scale times a synthetic N x N run.
+Usage: python benchmarks/bench_matching.py [--data /path/to/shared/data] [--scale N] [--search N] [-v]
+Reads the real OpenRouter dumps and LLM-Stats snapshots (read-only); --scale times a synthetic N x N run;
+--search N times the fuzzy pool search alone (every synthetic catalog id against its vendor's benchmark ids) with
+rapidfuzz's process.extract and with thefuzz's process.extractBests, and counts the queries whose results differ.
 """
 
 from __future__ import annotations
@@ -112,11 +114,41 @@ def synthetic(n: int) -> tuple[list[CatalogModel], list[BenchmarkModel]]:
     return cats, benches
 
 
+def search_timing(n: int, threshold: int) -> None:
+    """The fuzzy pool search alone, rapidfuzz's batch extract against thefuzz's extractBests, on the same queries."""
+    from rapidfuzz import fuzz as rapid, process as rapid_process
+    from thefuzz import fuzz, process
+
+    from modelpools.rules.modelids import signature
+
+    cats, benches = synthetic(n)
+    pools: dict[str, dict[str, str]] = {}
+    for b in benches:
+        sig = signature(b.id)
+        pools.setdefault(sig.vendor, {})[b.id] = sig.text
+    queries = [(signature(c.id).text, pools.get(signature(c.id).vendor, {})) for c in cats]
+    cutoff = min(threshold, 50)
+    runs = {
+        "rapidfuzz process.extract": lambda q, ch: rapid_process.extract(
+            q, ch, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10),
+        "thefuzz process.extractBests": lambda q, ch: process.extractBests(
+            q, ch, scorer=fuzz.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10),
+    }
+    results = {}
+    for name, run in runs.items():
+        start = time.perf_counter()
+        results[name] = [[(key, int(round(score))) for _t, score, key in run(q, ch)] for q, ch in queries]
+        print(f"search {n} x {n}, {name}: {time.perf_counter() - start:.2f} s")
+    a, b = results.values()
+    print(f"  results differ for {sum(x != y for x, y in zip(a, b))} of {len(queries)} queries")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threshold", type=int, default=70)
     parser.add_argument("--scale", type=int, nargs="*", default=[1000, 4000])
+    parser.add_argument("--search", type=int, nargs="*", default=[])
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     r = evaluate(args.data, args.threshold, args.verbose)
@@ -131,6 +163,8 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         match_models(cats, benches, {}, args.threshold)
         print(f"synthetic {n} x {n}: {time.perf_counter() - start:.2f} s")
+    for n in args.search:
+        search_timing(n, args.threshold)
     return 0
 
 

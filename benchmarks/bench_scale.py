@@ -1,7 +1,10 @@
 """Time and peak memory of catalog selection, matching, score fusion + ranking and validation at 1k, 10k and 50k models.
 
-Usage: python benchmarks/bench_scale.py [SIZES ...] [--seed S] [--block-limit N]     (default sizes: 1000 10000 50000)
+Usage: python benchmarks/bench_scale.py [SIZES ...] [--seed S] [--block-limit N] [--baseline REF]
+       (default sizes: 1000 10000 50000)
        --block-limit 1000000000 scores every vendor's pool whole (the matcher before blocking), for comparison.
+       --baseline REF also measures the code of git ref REF (extracted with git archive to a temporary directory) on
+       the same inputs, alternating with the working tree size by size, and prints the ratios (this run / REF).
 
 Each size runs in its own subprocess (so ru_maxrss belongs to that size alone) on a synthetic catalog of n entries
 and a benchmark set of n models (benchmarks/synthetic.py, deterministic). A timed pass comes first (median of a few
@@ -17,6 +20,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -39,6 +43,12 @@ def pipeline(body, bench, overrides, curated, settings):
     from modelpools.stages.pools import build_document
     from modelpools.rules.validation import validate_pools
 
+    try:
+        from modelpools.settings import RankingSettings
+
+        ranking = RankingSettings.of(settings)
+    except ImportError:  # a --baseline ref from before the settings slices
+        ranking = settings
     state = {}
 
     def select():
@@ -50,7 +60,7 @@ def pipeline(body, bench, overrides, curated, settings):
         state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
 
     def rank():
-        state["doc"] = build_document(state["models"], bench, state["matches"], curated, RankingSettings.of(settings), INPUTS)
+        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, INPUTS)
 
     def validate():
         validate_pools(state["doc"], {m["id"] for m in state["models"]})
@@ -65,10 +75,14 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
     from synthetic import synthetic_inputs
 
     from modelpools.rules import matching
-    from modelpools.resources import PACKAGE_OVERRIDES
-    from modelpools.stages.match import load_overrides
     from modelpools.rules.scoring import load_curated_scores
-    from modelpools.settings import RankingSettings, Settings
+    from modelpools.settings import Settings
+
+    try:
+        from modelpools.resources import PACKAGE_OVERRIDES
+        from modelpools.stages.match import load_overrides
+    except ImportError:  # a --baseline ref from before stages/match.py
+        from modelpools.rules.matching import PACKAGE_OVERRIDES, load_overrides
 
     if block_limit is not None:
         matching.BLOCK_LIMIT = block_limit
@@ -101,6 +115,15 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
             "matched": sum(1 for m in state["matches"] if m["benchmarkId"] is not None)}
 
 
+def compare(rows: list[dict], base: list[dict], ref: str) -> None:
+    """Per size: this tree's total time and peak memory against the baseline's, measured in the same run."""
+    for r, b in zip(rows, base):
+        total, base_total = sum(r["median"].values()), sum(b["median"].values())
+        stages = ", ".join(f"{s} {b['median'][s]:.2f} -> {r['median'][s]:.2f} s" for s in STAGES)
+        print(f"{r['n']} models: total {base_total:.2f} s ({ref}) -> {total:.2f} s (this tree), x{total / base_total:.2f}; "
+              f"maxrss {b['maxrss_mib']:.0f} -> {r['maxrss_mib']:.0f} MiB; {stages}")
+
+
 def report(rows: list[dict]) -> None:
     print(f"{'models':>7} {'free':>6} {'matched':>7} | " + " ".join(f"{s + ' s':>10}" for s in STAGES)
           + f" | {'total s':>8} {'us/model':>9} | " + " ".join(f"{s + ' MiB':>12}" for s in STAGES)
@@ -127,20 +150,41 @@ def main(argv=None) -> int:
     parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10_000, 50_000])
     parser.add_argument("--seed", type=int, default=20260818)
     parser.add_argument("--block-limit", type=int, help="override modelpools.rules.matching.BLOCK_LIMIT")
+    parser.add_argument("--baseline", metavar="REF", help="also measure git ref REF and print the ratios")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: measure one size, print JSON
+    parser.add_argument("--src", help=argparse.SUPPRESS)  # child mode: import modelpools from this directory
     args = parser.parse_args(argv)
     if args.one:
+        if args.src:
+            sys.path.insert(0, args.src)
         print(json.dumps(measure(args.one, args.seed, args.block_limit)))
         return 0
-    rows = []
     extra = ["--block-limit", str(args.block_limit)] if args.block_limit is not None else []
-    for n in args.sizes:
+
+    def child(n: int, src: Path) -> dict:
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)] + extra,
-                             check=True, capture_output=True, text=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"measured {n} models in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--src", str(src)]
+                             + extra, check=True, capture_output=True, text=True)
+        print(f"measured {n} models ({src}) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        rows, base = [], []
+        for n in args.sizes:
+            if args.baseline:
+                base.append(child(n, Path(tmp)))
+            rows.append(child(n, ROOT))
+    if args.baseline:
+        print(f"baseline {args.baseline}:")
+        report(base)
+        print("this tree:")
     report(rows)
+    if args.baseline:
+        compare(rows, base, args.baseline)
     return 0
 
 

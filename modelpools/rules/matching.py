@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
@@ -92,9 +93,18 @@ def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, S
 def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
                  overrides: Mapping[str, Optional[str]], threshold: int = 70) -> list[Match]:
     """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy."""
-    # thefuzz is rapidfuzz underneath (a hard dependency of thefuzz); calling rapidfuzz directly skips thefuzz's
-    # per-choice re-processing, which made 10k x 10k runs several times slower.
-    from rapidfuzz import fuzz, process
+    # The pool search is rapidfuzz's batch process.extract: thefuzz's process.extractBests runs the same search but
+    # forces its full_process on every choice (and turns "2.5" into "2 5"), measured slower by
+    # `python benchmarks/bench_matching.py --search` (see BENCHMARKS.md). Pairwise scores come from thefuzz.
+    from rapidfuzz import fuzz as rapid, process
+    from thefuzz import fuzz
+
+    def search(query: str, choices: Mapping[str, str], cutoff: int) -> list:
+        return process.extract(query, choices, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff,
+                               limit=10)
+
+    def closeness(query: str, text: str) -> int:
+        return fuzz.token_sort_ratio(query, text, full_process=False)
 
     bench = sorted({b.id: b for b in benchmarks}.values(), key=lambda b: b.id)
     by_id = {b.id: b for b in bench}
@@ -123,7 +133,7 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
         csig = signature(cat.id, extra)
         hf_sig = signature(cat.hugging_face_id) if _hf_key(cat.hugging_face_id) else None
         if not csig.dates and hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
-            csig = Signature(**{**csig.__dict__, "dates": hf_sig.dates})
+            csig = dataclasses.replace(csig, dates=hf_sig.dates)
         for key in (cat.id, base_id(cat.id)):
             if key in overrides:
                 target = overrides[key]
@@ -133,7 +143,7 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
                     break
                 log.warn(f"override {key} -> {target}: no such benchmark model; matching by rules")
         else:
-            found = _match_one(cat, csig, tables, threshold, fuzz, process)
+            found = _match_one(cat, csig, tables, threshold, search, closeness)
             out.append(_veto_later_release(found, cat, csig, sigs))
     return out
 
@@ -155,7 +165,7 @@ def _veto_later_release(match: Match, cat: CatalogModel, csig: Signature, sigs: 
     return Match(match.id, None, "none", 0.0, match.candidates, note)
 
 
-def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int, fuzz, process) -> Match:
+def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int, search, closeness) -> Match:
     """Exact, then Hugging Face, then guarded fuzzy matching for one catalog model."""
     sigs, by_id, by_vendor, index, by_family, by_hf, texts = tables
     vendor_pool = by_vendor.get(csig.vendor, [])
@@ -165,7 +175,7 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
         if (slug_sig.vendor == csig.vendor and slug_sig.versions == csig.versions
                 and slug_sig.variants == csig.variants and csig.sizes <= slug_sig.sizes):
             # slug dates are OpenRouter listing dates (some bogus: ...-20230311); keep the id's own dates
-            hit = _exact(Signature(**{**slug_sig.__dict__, "dates": csig.dates}), index, sigs)
+            hit = _exact(dataclasses.replace(slug_sig, dates=csig.dates), index, sigs)
     if hit is not None:
         return Match(cat.id, hit.id, "exact", 1.0)
     hf = _hf_key(cat.hugging_face_id)
@@ -184,8 +194,7 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
     choices = texts.get(pool_key)
     if choices is not None and len(choices) > BLOCK_LIMIT:
         choices = texts.get((pool_key, csig.family, csig.versions))
-    found = process.extract(query, choices, scorer=fuzz.token_set_ratio, processor=None,
-                            score_cutoff=min(threshold, 50), limit=10) if choices and query else []
+    found = search(query, choices, min(threshold, 50)) if choices and query else []
     ranked = sorted(((key, int(round(score))) for _text, score, key in found), key=lambda r: (-r[1], r[0]))
     candidates = tuple(ranked[:3])
     note, accepted = None, []
@@ -198,7 +207,7 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
         else:
             note = note or f"rejected {bid} ({score}): {why}"
     if len(accepted) > 1:  # a tie on the set score: the closest whole string wins, if one is strictly closest
-        sort_scores = sorted((fuzz.token_sort_ratio(query, choices[bid]), bid) for bid, _ in accepted)
+        sort_scores = sorted((closeness(query, choices[bid]), bid) for bid, _ in accepted)
         if sort_scores[-1][0] > sort_scores[-2][0]:
             accepted = [a for a in accepted if a[0] == sort_scores[-1][1]]
     if len(accepted) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Iterable, Optional
 
 __all__ = ["MAX_ID_LENGTH", "MODEL_ID", "NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "base_id", "disagreement",
@@ -37,6 +38,13 @@ _DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching patte
 ]
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bmt]|a\d+(?:\.\d+)?b|e\d+b|\d+e)$")
 _VERSION = re.compile(r"^([a-z]*?)(\d+(?:\.\d+)*[a-z]?)$")
+_CONTEXT = re.compile(r"\d+k")
+_ANY_DATE = re.compile(r"-\d\d")  # every _DATE_PATTERNS entry starts so: ids without it skip the four passes
+_LATEST = re.compile(r"-latest$")
+_SPLIT_VERSION = re.compile(r"(?<![\d.])(\d)-(\d)(?=-|$)")
+_JOIN_VERSION = re.compile(r"(?<=[a-z])-(\d{1,2}(?:\.\d+)?)(?=-|$)")
+_DOT_ZERO = re.compile(r"(?<=\d)\.0(?=[a-z]|-|$)")
+_FAMILY = re.compile(r"[a-z]*")
 
 
 @dataclass(frozen=True)
@@ -52,12 +60,12 @@ class Signature:
     variants: frozenset = field(default_factory=frozenset)
     words: frozenset = field(default_factory=frozenset)  # other alphabetic words
 
-    @property
+    @cached_property
     def text(self) -> str:
         """Words, variants, versions and sizes as one space-separated string, for fuzzy scoring."""
         return " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
 
-    @property
+    @cached_property
     def core(self) -> str:
         """The slug without neutral words: the key for exact matching."""
         return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
@@ -83,13 +91,15 @@ def normalize_id(model_id: str) -> tuple[str, str]:
     text = model_id.strip().lower().lstrip("~")
     text = text.split(":", 1)[0] if ":" in text else text
     vendor, _, slug = text.rpartition("/")
-    slug = re.sub(r"-latest$", "", slug.replace("_", "-").replace(" ", "-"))
+    slug = _LATEST.sub("", slug.replace("_", "-").replace(" ", "-"))
     return VENDOR_ALIASES.get(vendor, vendor), slug
 
 
 def _parse_dates(slug: str) -> tuple[str, tuple]:
     """Remove date tags from slug; return (rest, dates as (year, month, day) with None for unknown parts)."""
-    dates = []
+    dates: list = []
+    if _ANY_DATE.search(slug) is None:
+        return slug, ()
     for pattern, kind in _DATE_PATTERNS:
         def take(m: re.Match) -> str:
             a, b = int(m.group(1)), int(m.group(2))
@@ -114,30 +124,41 @@ def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
     """The Signature of a catalog or benchmark id."""
     vendor, slug = normalize_id(model_id)
     slug, dates = _parse_dates(slug)
-    slug = re.sub(r"(?<![\d.])(\d)-(\d)(?=-|$)", r"\1.\2", slug)  # claude-3-5-sonnet -> claude-3.5-sonnet
-    slug = re.sub(r"(?<=[a-z])-(\d{1,2}(?:\.\d+)?)(?=-|$)", r"\1", slug)  # qwen-2.5 -> qwen2.5, gemma-3 -> gemma3
-    slug = re.sub(r"(?<=\d)\.0(?=[a-z]|-|$)", "", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
+    slug = _SPLIT_VERSION.sub(r"\1.\2", slug)  # claude-3-5-sonnet -> claude-3.5-sonnet
+    slug = _JOIN_VERSION.sub(r"\1", slug)  # qwen-2.5 -> qwen2.5, gemma-3 -> gemma3
+    slug = _DOT_ZERO.sub("", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
     tokens = [t for t in slug.split("-") if t]
-    versions, sizes, variants, words = set(), set(), set(extra_variants), set()
+    parts: tuple[set, set, set, set] = (set(), set(), set(extra_variants), set())  # versions, sizes, variants, words
     for token in tokens:
-        if token in NEUTRAL:
-            continue
-        if re.fullmatch(r"\d+k", token):  # context variants (gpt-4-32k) are distinct models
-            variants.add(token)
-        elif _SIZE.match(token):
-            sizes.add(token)
-        elif token in VARIANTS:
-            variants.add(VARIANTS[token])
-        elif (m := _VERSION.match(token)) is not None:
-            prefix, number = m.groups()
-            versions.add(prefix + number if len(prefix) == 1 else number)
-            if len(prefix) > 1:
-                (variants.add(VARIANTS[prefix]) if prefix in VARIANTS else words.add(prefix))
-        else:
-            words.add(token)
-    family = re.match(r"[a-z]*", tokens[0]).group(0) if tokens else ""
-    return Signature(vendor, "-".join(tokens), family, dates, frozenset(versions), frozenset(sizes),
-                     frozenset(variants), frozenset(words))
+        for part, value in _classify(token):
+            parts[part].add(value)
+    family = _FAMILY.match(tokens[0]).group(0) if tokens else ""
+    versions, sizes, variants, words = (frozenset(p) for p in parts)
+    return Signature(vendor, "-".join(tokens), family, dates, versions, sizes, variants, words)
+
+
+_IN_VERSIONS, _IN_SIZES, _IN_VARIANTS, _IN_WORDS = range(4)  # indexes of the four parts
+
+
+@lru_cache(maxsize=65536)
+def _classify(token: str) -> tuple[tuple[int, str], ...]:
+    """Where one slug token goes: ((part, value), ...); tokens repeat across ids, so each is classified once."""
+    if token in NEUTRAL:
+        return ()
+    if _CONTEXT.fullmatch(token):  # context variants (gpt-4-32k) are distinct models
+        return ((_IN_VARIANTS, token),)
+    if _SIZE.match(token):
+        return ((_IN_SIZES, token),)
+    if token in VARIANTS:
+        return ((_IN_VARIANTS, VARIANTS[token]),)
+    m = _VERSION.match(token)
+    if m is None:
+        return ((_IN_WORDS, token),)
+    prefix, number = m.groups()
+    version = (_IN_VERSIONS, prefix + number if len(prefix) == 1 else number)
+    if len(prefix) <= 1:
+        return (version,)
+    return (version, (_IN_VARIANTS, VARIANTS[prefix]) if prefix in VARIANTS else (_IN_WORDS, prefix))
 
 
 def _dates_agree(a: tuple, b: tuple) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import sys
+from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping
 
 from modelpools.io import files
@@ -15,7 +17,7 @@ from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.resources import pools_schema_path
 
-__all__ = ["load_schema", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
+__all__ = ["load_schema", "inline_refs", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_DETAIL = 200
@@ -47,10 +49,38 @@ def _invalid(parts: Iterable[Any], detail: str) -> PoolsInvalid:
     return PoolsInvalid(f"model-pools.json invalid at {path}: {detail}", path)
 
 
-def _check_schema(doc: Any) -> None:
+def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema with every local ``{"$ref": "#/$defs/<name>"}`` replaced by that definition (siblings kept under
+    ``allOf``), so a validator never looks a reference up: with a ``$ref`` per model field, the ``referencing``
+    lookups were half the validation time at 50k models. The errors (keyword, message, path) are the same."""
+    defs = schema.get("$defs", {})
+
+    def inline(node: Any, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        if name not in defs or name in stack:  # not a local definition, or recursive: left to the resolver
+            return {key: inline(value, stack) if key != "$defs" else value for key, value in node.items()}
+        target = inline(defs[name], stack + (name,))
+        rest = {key: inline(value, stack) for key, value in node.items() if key != "$ref"}
+        return {"allOf": [target], **rest} if rest else target
+
+    return inline(schema, ())
+
+
+@functools.lru_cache(maxsize=4)
+def _validator(schema_path: Path) -> Any:
+    """A jsonschema validator for the pools schema, built once per process (per schema file)."""
     from jsonschema import Draft202012Validator
 
-    errors = list(Draft202012Validator(load_schema()).iter_errors(doc))
+    return Draft202012Validator(inline_refs(files.read_json(schema_path, "pools JSON Schema")))
+
+
+def _check_schema(doc: Any) -> None:
+    errors = list(_validator(pools_schema_path()).iter_errors(doc))
     if not errors:
         return
 
