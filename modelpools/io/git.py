@@ -1,21 +1,41 @@
-"""Shallow, hardened git clone/update of an untrusted data repository (argument lists only, never a shell)."""
+"""Shallow, hardened git clone/update of an untrusted data repository (argument lists only, never a shell).
+
+Network waits are bounded and visible: a clone or fetch prints its progress (parsed from git's ``--progress``
+output, numbers only: the remote's own text never reaches the terminal) at most every PROGRESS_EVERY seconds,
+says so when nothing has arrived for QUIET_NOTE seconds, is cut short after ``stall_timeout`` seconds without a
+byte from the remote (a watchdog, plus curl's low-speed limit for http(s)), and ends at ``timeout`` in any case.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import selectors
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import time as time_module
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from modelpools.errors import DataError, GitError, ResponseTooLarge
+from modelpools.io import log
+from modelpools.io.http import OFFLINE_HINT
 from modelpools.io.log import display_url
 
 __all__ = [
-    "UnexpectedLayout", "clear_stale_locks", "git_executable", "head_commit", "is_commit_sha", "redact", "run_git",
-    "sync_checkout", "tree_bytes",
+    "UnexpectedLayout",
+    "clear_stale_locks",
+    "git_executable",
+    "head_commit",
+    "is_commit_sha",
+    "progress_line",
+    "redact",
+    "run_git",
+    "run_git_network",
+    "sync_checkout",
+    "tree_bytes",
 ]
 
 
@@ -42,6 +62,12 @@ _SAFE_CONFIG = (
     "filter.lfs.process=",
     "filter.lfs.required=false",
 )
+STALL_TIMEOUT = 20.0  # seconds without a byte from the remote before a clone or fetch is given up
+PROGRESS_EVERY = 5.0  # seconds between two progress lines
+QUIET_NOTE = 10.0  # seconds without any line from us before we say what we are waiting for
+# "Receiving objects:  45% (1234/2700), 1.20 MiB | 300.00 KiB/s": only these numbers are ever printed.
+_PROGRESS = re.compile(r"(Receiving objects|Resolving deltas):\s+(\d{1,3})% \((\d{1,12})/(\d{1,12})\)"
+                       r"(?:, (\d{1,9}(?:\.\d{1,3})? [KMG]?i?B))?")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")  # the user:password@ part of a URL
 # Lock files git leaves behind when it is killed (clone_timeout, SIGKILL, power loss); each blocks every later run.
@@ -86,12 +112,16 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _argv(git: str, args: list[str], extra_config: Sequence[str] = ()) -> list[str]:
+    argv = [git]
+    for item in (*_SAFE_CONFIG, *extra_config):
+        argv += ["-c", item]
+    return argv + args
+
+
 def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: str) -> str:
     """Run ``git <safe -c config> <args>`` and return stdout; GitError (one line) on failure or timeout."""
-    argv = [git]
-    for item in _SAFE_CONFIG:
-        argv += ["-c", item]
-    argv += args
+    argv = _argv(git, args)
     try:
         proc = subprocess.run(
             argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
@@ -108,6 +138,104 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
         detail = (fatal or lines or [f"exit status {proc.returncode}"])[0]
         raise GitError(f"git {what} failed: {redact(detail)}")  # git may echo a URL with its password
     return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def progress_line(text: str) -> str | None:
+    """Our own words for the newest progress figure in a piece of git's stderr (None when it has none)."""
+    found = list(_PROGRESS.finditer(text))
+    if not found:
+        return None
+    stage, percent, done, total, size = found[-1].groups()
+    return f"{stage.lower()} {percent}% ({done}/{total})" + (f", {size}" if size else "")
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill git and its helpers (remote-https, index-pack), which share its process group."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - not POSIX
+            proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float, what: str, url: str,
+                    stall_timeout: float = STALL_TIMEOUT, report: Callable[[str], None] = log.notice) -> None:
+    """Run a clone or fetch (args include ``--progress``), reporting progress; GitError on failure, stall or timeout.
+
+    A timed-out or stalled run raises with ``timed_out`` set (the caller spends no second attempt on it).
+    """
+    where = _host(url)
+    low_speed = ("http.lowSpeedLimit=1", f"http.lowSpeedTime={max(1, int(stall_timeout))}")
+    try:
+        proc = subprocess.Popen(_argv(git, args, low_speed), cwd=cwd, env=_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        raise GitError(f"git {what} could not start: {exc.strerror}") from None
+    clock = time_module.monotonic
+    started = last_byte = last_said = clock()
+    tail, shown = b"", None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stderr, selectors.EVENT_READ)
+    try:
+        while True:
+            ready = selector.select(timeout=0.2)
+            now = clock()
+            if ready:
+                chunk = os.read(proc.stderr.fileno(), 65536)
+                if not chunk:
+                    break
+                last_byte, tail = now, (tail + chunk)[-16384:]
+                line = progress_line(tail[-4096:].decode("ascii", "replace"))
+                if line and line != shown and now - last_said >= PROGRESS_EVERY:
+                    report(f"git {what} {where}: {line}")
+                    shown, last_said = line, now
+            if now - started > timeout:
+                _kill(proc)
+                error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}")
+                error.timed_out = True
+                raise error
+            if now - last_byte > stall_timeout:
+                _kill(proc)
+                error = GitError(f"git {what} stalled: nothing received from {where} for {stall_timeout:g} s; "
+                                 f"{OFFLINE_HINT}")
+                error.timed_out = True
+                raise error
+            if now - last_said >= QUIET_NOTE:
+                quiet = now - last_byte
+                state = f"nothing received for {quiet:.0f} s (gives up at {stall_timeout:g} s)" if quiet >= 1 else \
+                    f"still working ({now - started:.0f} s)"
+                report(f"git {what} {where}: {state}")
+                last_said = now
+        proc.wait(timeout=max(1.0, timeout - (clock() - started)))
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}")
+        error.timed_out = True
+        raise error from None
+    finally:
+        selector.close()
+        if proc.poll() is None:
+            _kill(proc)
+        proc.stderr.close()
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in re.split(r"[\r\n]", tail.decode("utf-8", "replace")) if ln.strip()]
+        fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        detail = (fatal or [ln for ln in lines if not _PROGRESS.search(ln)] or [f"exit status {proc.returncode}"])[0]
+        raise GitError(f"git {what} failed: {redact(detail)}")
+
+
+def _host(url: str) -> str:
+    """The host a URL names (or the URL without its password when it names none, as file:// does)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host or display_url(url)
 
 
 def tree_bytes(git: str, checkout: Path, rev: str, timeout: float) -> int:
@@ -193,7 +321,7 @@ def _set_origin(git: str, url: str, checkout: Path, timeout: float) -> None:
 
 
 def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-            layouts: Mapping[str, Sequence[str]] | None) -> str:
+            layouts: Mapping[str, Sequence[str]] | None, stall_timeout: float) -> str:
     clear_stale_locks(dest)
     if is_commit_sha(ref):
         try:
@@ -203,7 +331,8 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
             pass
     _set_origin(git, url, dest, timeout)
     # Fetch from the URL itself, so a password in it is never written to .git/config (FETCH_HEAD stores it without).
-    run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"], dest, timeout, "fetch")
+    run_git_network(git, ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"], dest, timeout,
+                    "fetch", url, stall_timeout)
     fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
     _check_size(git, dest, fetched, timeout, max_bytes, url)
     _check_layout(git, dest, fetched, timeout, url, layouts)  # before reset: a wrong commit never replaces the files
@@ -212,7 +341,7 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
 
 
 def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-                 layouts: Mapping[str, Sequence[str]] | None) -> str:
+                 layouts: Mapping[str, Sequence[str]] | None, stall_timeout: float) -> str:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     os.chmod(tmp, 0o755)
@@ -220,12 +349,13 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
         if is_commit_sha(ref):
             run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
             run_git(git, ["remote", "add", "--", "origin", display_url(url)], tmp, timeout, "remote add")
-            run_git(git, ["fetch", "--depth", "1", "--no-tags", "--", url, ref], tmp, timeout, "fetch")
+            run_git_network(git, ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref], tmp, timeout,
+                            "fetch", url, stall_timeout)
             rev = "FETCH_HEAD"
         else:
             branch = ["--branch", ref] if ref else []
-            args = ["clone", "--quiet", "--depth", "1", "--no-checkout", "--template=", *branch, "--", url, str(tmp)]
-            run_git(git, args, None, timeout, "clone")
+            args = ["clone", "--progress", "--depth", "1", "--no-checkout", "--template=", *branch, "--", url, str(tmp)]
+            run_git_network(git, args, None, timeout, "clone", url, stall_timeout)
             _set_origin(git, url, tmp, timeout)  # clone stored the URL as given, password included
             rev = "HEAD"
         commit = run_git(git, ["rev-parse", "--verify", f"{rev}^{{commit}}"], tmp, timeout, "rev-parse")
@@ -246,25 +376,26 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
 
 
 def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-                  layouts: Mapping[str, Sequence[str]] | None = None) -> str:
+                  layouts: Mapping[str, Sequence[str]] | None = None, stall_timeout: float = STALL_TIMEOUT) -> str:
     """Update dest in place (shallow fetch + hard reset), else clone it fresh via a temp dir; return the commit.
 
     The fetched objects are downloaded before their size is known (git has no size limit for a fetch), so only
     timeout bounds the download; max_bytes is checked on the fetched packs and on the commit's tree before any file
     is checked out. With layouts (name -> directories), a commit that lacks every layout's directories raises
-    UnexpectedLayout and leaves dest as it was.
+    UnexpectedLayout and leaves dest as it was. The download prints progress and is given up after stall_timeout
+    seconds without a byte from the remote (see the module docstring).
     """
     git = git_executable(url)
     if (dest / ".git").is_dir() and not dest.is_symlink():
         try:
-            return _update(git, url, ref, dest, timeout, max_bytes, layouts)
+            return _update(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
         except GitError as exc:
             if getattr(exc, "timed_out", False):
                 raise
             # A damaged checkout (bad index, config, HEAD or shallow file) would fail every update; a fresh clone
             # replaces it only once complete. When the remote is the problem, the clone fails too (quickly).
             try:
-                return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts)
+                return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
             except GitError:
                 raise exc from None
-    return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts)
+    return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)

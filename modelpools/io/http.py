@@ -1,12 +1,20 @@
-"""Bounded HTTP GET with retries, backoff, Retry-After and conditional requests (aiohttp, imported lazily)."""
+"""Bounded HTTP GET with retries, backoff, Retry-After and conditional requests (aiohttp, imported lazily).
+
+Waits are bounded and visible: each try ends within ``timeout``; tries and backoff together end within
+``RetryPolicy.deadline`` (a wait the server asks for with Retry-After is honoured on top, up to
+``retry_after_cap``); a retry after a slow failure prints one line. Proxies come from the usual
+``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables, as for git. Network failures say what to do.
+"""
 
 from __future__ import annotations
 
-import time
+import time as time_module
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from modelpools.errors import FetchError, ResponseTooLarge
+from modelpools.io import log
 from modelpools.io.log import display_url
 
 __all__ = [
@@ -22,15 +30,22 @@ __all__ = [
 Sleep = Callable[[float], Awaitable[None]]
 CHUNK = 64 * 1024
 USER_AGENT = "modelpools (+https://github.com/modelpools)"
+NOTE_AFTER = 5.0  # a retry is announced when this long has passed without a line from us
+OFFLINE_HINT = "check the network or the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 to build from what is cached"
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often to try and how long to wait: delays[i] is the wait before try i+2."""
+    """How often to try and how long to wait: delays[i] is the wait before try i+2.
+
+    deadline: seconds for all tries and backoff delays together (each try's timeout is cut to what is left;
+    no try starts with less than a second left). Retry-After waits are not counted: the server answered.
+    """
 
     attempts: int = 3
     delays: tuple[float, ...] = (1.0, 2.0, 4.0)
     retry_after_cap: float = 60.0
+    deadline: float = field(default=25.0, kw_only=True)
 
     def delay(self, failed_attempt: int) -> float:
         """Backoff after the failed_attempt-th try (1-based); the last delay repeats."""
@@ -82,7 +97,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     if when is None or when.tzinfo is None:
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when.timestamp() - (time_module.time() if now is None else now))
 
 
 def _retryable(status: int) -> bool:
@@ -96,7 +111,8 @@ async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int
 
     shown = display_url(url)
     try:
-        async with session.get(url, headers=dict(headers), allow_redirects=True) as resp:
+        limit = aiohttp.ClientTimeout(total=timeout)
+        async with session.get(url, headers=dict(headers), allow_redirects=True, timeout=limit) as resp:
             status = resp.status
             if status == 304:
                 return HttpResponse(url, 304, b"", _lower(resp.headers))
@@ -148,6 +164,7 @@ async def fetch(
     headers: Mapping[str, str] | None = None,
     policy: RetryPolicy = RetryPolicy(),
     sleep: Sleep | None = None,
+    report: Callable[[str], None] = log.notice,
 ) -> HttpResponse:
     """GET url; retry timeouts, connection errors, 429 and 5xx; raise FetchError (one line) when all tries fail."""
     import asyncio
@@ -156,12 +173,19 @@ async def fetch(
 
     sleep = sleep or asyncio.sleep
     request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    clock = time_module.monotonic
+    started = last_said = clock()
+    spent_waiting = 0.0  # Retry-After waits, outside the deadline
     last: _Transient | None = None
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
+    tried = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True) as session:
         for attempt in range(1, policy.attempts + 1):
+            left = policy.deadline - (clock() - started - spent_waiting)
+            if attempt > 1 and left < 1.0:
+                break
+            tried = attempt
             try:
-                return await _attempt(session, url, request_headers, max_bytes, timeout)
+                return await _attempt(session, url, request_headers, max_bytes, min(timeout, max(left, 1.0)))
             except _Transient as exc:
                 last = exc
                 if attempt == policy.attempts:
@@ -169,13 +193,24 @@ async def fetch(
                 wait = policy.delay(attempt)
                 if exc.retry_after is not None:
                     wait = min(exc.retry_after, policy.retry_after_cap)
+                elif clock() - started - spent_waiting + wait + 1.0 > policy.deadline:
+                    break  # no time left for another try
+                if clock() - last_said >= NOTE_AFTER:
+                    report(f"GET {urlsplit(display_url(url)).netloc}: {exc.reason}; trying again in {wait:g} s "
+                           f"(try {attempt + 1} of {policy.attempts})")
+                    last_said = clock()
+                before = clock()
                 await sleep(wait)
+                if exc.retry_after is not None:
+                    spent_waiting += clock() - before
     assert last is not None
-    tries = f"{policy.attempts} attempt" + ("s" if policy.attempts != 1 else "")
+    tries = f"{tried} attempt" + ("s" if tried != 1 else "")
     reason = f"{last.reason} after {tries} from {display_url(url)}"
+    if tried < policy.attempts:
+        reason += f" (the {policy.deadline:g} s deadline for all tries was reached)"
     if last.status is not None:
         raise HttpStatusError(reason)
-    raise FetchError(reason)
+    raise FetchError(f"{reason}; {OFFLINE_HINT}")
 
 
 def fetch_sync(url: str, **kwargs) -> HttpResponse:
