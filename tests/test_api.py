@@ -185,5 +185,5 @@ def test_router_from_pools_walks_the_chain(pools):
 def test_readme_examples_run(monkeypatch):
     root = SAMPLE.parents[2]
     monkeypatch.chdir(root)
-    result = doctest.testfile(str(root / "README.md"), module_relative=False)
+    result = doctest.testfile(str(root / "docs" / "consumer-api.md"), module_relative=False)
     assert result.attempted >= 12 and result.failed == 0
