@@ -2,9 +2,7 @@
 
     CatalogCache      .cache/openrouter-models.json        free models and referenceScores
     CatalogSnapshot   data/openrouter-snapshot.json        the cache form plus capturedAt and source
-    CatalogMeta       .cache/openrouter-models.meta.json   the catalog's last refresh (read by the TTL check)
     BenchmarkScores   .cache/benchmark-scores.json         LLM-Stats models with their coding scores
-    BenchmarksMeta    .cache/llm-stats.meta.json           the benchmarks' last refresh (read by the TTL check)
     Overrides         data/model-id-overrides.json         OpenRouter id -> benchmark id pins (and the user's file)
     MatchReport       .cache/model-matches.json            one match per free model, plus calibration matches
     PoolsDocument     .cache/model-pools.json              the consumer contract (schemas/model-pools.schema.json)
@@ -14,7 +12,8 @@
 with the JSON path); ``dump`` gives the canonical bytes (io.files.dump_json: sorted keys, 2-space indent).
 Each file carries ``schemaVersion``: a format change bumps it, and a file of another version is not read (its stage
 rebuilds it). The curated scores file has its own JSON Schema and loader (rules.scoring.load_curated_scores).
-Imports stay light (errors, io.files): the TTL checks load meta records on every doit run.
+The refresh meta files (CatalogMeta, BenchmarksMeta) live in meta.py: doit's TTL checks read them on every run,
+so they stay out of this module, which only the stage actions and the command line import.
 """
 
 from __future__ import annotations
@@ -26,13 +25,12 @@ from typing import Any, ClassVar, Collection, Mapping, Optional
 
 from modelpools.errors import DataError
 from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, read_json
+from modelpools.shape import Shape
 
 __all__ = [
     "SCHEMA_VERSION",
     "BenchmarkScores",
-    "BenchmarksMeta",
     "CatalogCache",
-    "CatalogMeta",
     "CatalogSnapshot",
     "ChangeReport",
     "MatchReport",
@@ -42,55 +40,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 _REBUILD = "delete it and rebuild"
-_META_LIMIT = 1 << 20
-_KINDS = {"list": list, "object": dict, "string": str}
-
-
-class _Shape:
-    """Shape checks for one file: each failure is a DataError naming the file, the JSON path and what to do."""
-
-    def __init__(self, what: str, path: Path | str, advice: str) -> None:
-        self.what, self.path, self.advice = what, path, advice
-
-    def fail(self, where: str, problem: str) -> DataError:
-        return DataError(f"{self.what} at {self.path}: {where} {problem}; {self.advice}")
-
-    def document(self, doc: Any, version: int | None = SCHEMA_VERSION) -> dict[str, Any]:
-        """doc as an object of this schemaVersion (None: the caller checks the version itself)."""
-        if not isinstance(doc, dict):
-            raise self.fail("$", f"is a {type(doc).__name__}, not an object")
-        if version is not None and doc.get("schemaVersion") != version:
-            raise self.fail("$.schemaVersion", f"is {doc.get('schemaVersion')!r}, expected {version}")
-        return doc
-
-    def get(self, doc: Mapping[str, Any], key: str, kind: str, where: str = "$") -> Any:
-        if key not in doc:
-            raise self.fail(where, f"has no '{key}' {kind}")
-        value = doc[key]
-        if not isinstance(value, _KINDS[kind]):
-            raise self.fail(f"{where}.{key}", f"is not a{'n' * (kind[0] == 'o')} {kind}")
-        return value
-
-    def entries(self, doc: Mapping[str, Any], key: str, where: str = "$") -> tuple[dict[str, Any], ...]:
-        """doc[key]: a list of objects, each with a string id."""
-        items = self.get(doc, key, "list", where)
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise self.fail(f"{where}.{key}[{i}]", "is not an object with a string 'id'")
-        return tuple(items)
-
-    def optional(self, doc: Mapping[str, Any], key: str, *types: type, where: str = "$") -> Any:
-        """doc[key] when it is None or of one of types (a missing key is None); bools are no numbers."""
-        value = doc.get(key)
-        if value is None or (isinstance(value, types) and not (isinstance(value, bool) and bool not in types)):
-            return value
-        raise self.fail(f"{where}.{key}", f"is {value!r}, expected {' or '.join(t.__name__ for t in types)} or null")
-
-    def choice(self, doc: Mapping[str, Any], key: str, allowed: Collection[str], where: str = "$") -> Optional[str]:
-        value = doc.get(key)
-        if value is not None and value not in allowed:
-            raise self.fail(f"{where}.{key}", f"is {value!r}, expected one of {', '.join(sorted(allowed))}")
-        return value
 
 
 # ---------------------------------------------------------------- the catalog
@@ -106,14 +55,14 @@ class CatalogCache:
 
     @classmethod
     def load(cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = _REBUILD) -> CatalogCache:
-        shape = _Shape(cls.WHAT, path, advice)
+        shape = Shape(cls.WHAT, path, advice)
         return cls._from_json(read_json(path, cls.WHAT, max_bytes, f"; {advice}"), shape)
 
     @classmethod
-    def _from_json(cls, doc: Any, shape: _Shape) -> CatalogCache:
+    def _from_json(cls, doc: Any, shape: Shape) -> CatalogCache:
         doc = shape.document(doc, version=None)
         models, reference = shape.entries(doc, "models"), shape.entries(doc, "referenceScores")
-        shape.document(doc)
+        shape.document(doc, SCHEMA_VERSION)
         return cls(models, reference)
 
     @property
@@ -139,8 +88,8 @@ class CatalogSnapshot:
 
     @classmethod
     def load(cls, path: Path) -> CatalogSnapshot:
-        shape = _Shape(cls.WHAT, path, "reinstall modelpools")
-        doc = shape.document(read_json(path, cls.WHAT, advice="; reinstall modelpools"))
+        shape = Shape(cls.WHAT, path, "reinstall modelpools")
+        doc = shape.document(read_json(path, cls.WHAT, advice="; reinstall modelpools"), SCHEMA_VERSION)
         captured = shape.get(doc, "capturedAt", "string")
         if not re.match(r"^\d{4}-\d{2}-\d{2}$", captured):
             raise shape.fail("$.capturedAt", f"is {captured!r}, expected YYYY-MM-DD")
@@ -148,60 +97,6 @@ class CatalogSnapshot:
 
     def dump(self) -> bytes:
         return dump_json({**self.cache.to_json(), "capturedAt": self.captured_at, "source": self.source})
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _load_meta(cls: Any, path: Path, what: str) -> Any:
-    """A meta record; the empty record when the file is missing or damaged (its stage then counts as stale)."""
-    try:
-        doc = read_json(path, what, _META_LIMIT)
-    except DataError:
-        return cls()
-    try:
-        return cls._from_json(doc, _Shape(what, path, _REBUILD))
-    except DataError:
-        return cls()
-
-
-@dataclass(frozen=True)
-class CatalogMeta:
-    """openrouter-models.meta.json: how the last catalog refresh went (epoch seconds; URLs in display form)."""
-
-    source: Optional[str] = None
-    status: Optional[str] = None  # ok | fallback | bundled
-    refreshed_at: Optional[float] = None  # the last successful fetch or 304
-    attempted_at: Optional[float] = None
-    etag: Optional[str] = None
-    last_modified: Optional[str] = None
-    last_error: Optional[str] = None
-    include_non_text: bool = False
-    WHAT: ClassVar[str] = "catalog meta file"
-    STATUSES: ClassVar[tuple[str, ...]] = ("ok", "fallback", "bundled")
-
-    @classmethod
-    def load(cls, path: Path) -> CatalogMeta:
-        """The meta file, or CatalogMeta() (no refresh known) when it is missing or damaged."""
-        return _load_meta(cls, path, cls.WHAT)
-
-    @classmethod
-    def _from_json(cls, doc: Any, shape: _Shape) -> CatalogMeta:
-        if not isinstance(doc, dict):
-            raise shape.fail("$", "is not an object")
-        include = doc.get("includeNonText", False)
-        if not isinstance(include, bool):
-            raise shape.fail("$.includeNonText", "is not true or false")
-        return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", cls.STATUSES),
-                   shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
-                   shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
-                   shape.optional(doc, "lastError", str), include)
-
-    def dump(self) -> bytes:
-        return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
-                          "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
-                          "lastError": self.last_error, "includeNonText": self.include_non_text})
 
 
 # ---------------------------------------------------------------- the benchmarks
@@ -219,8 +114,8 @@ class BenchmarkScores:
 
     @classmethod
     def load(cls, path: Path, advice: str = _REBUILD) -> BenchmarkScores:
-        shape = _Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"))
+        shape = Shape(cls.WHAT, path, advice)
+        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), SCHEMA_VERSION)
         source = shape.get(doc, "source", "object")
         models = shape.entries(doc, "models")
         for i, model in enumerate(models):
@@ -236,47 +131,6 @@ class BenchmarkScores:
 
     def dump(self) -> bytes:
         return dump_json(self.to_json())
-
-
-@dataclass(frozen=True)
-class BenchmarksMeta:
-    """llm-stats.meta.json: how the last benchmarks refresh went (epoch seconds; the repo in display form)."""
-
-    source: Optional[str] = None
-    ref: str = ""
-    status: Optional[str] = None  # ok | fallback | curated-only
-    refreshed_at: Optional[float] = None
-    attempted_at: Optional[float] = None
-    commit: Optional[str] = None  # the HEAD last fetched
-    layout: Optional[str] = None
-    last_error: Optional[str] = None
-    unscored_code_benchmarks: Optional[tuple[str, ...]] = None
-    WHAT: ClassVar[str] = "benchmarks meta file"
-    STATUSES: ClassVar[tuple[str, ...]] = ("ok", "fallback", "curated-only")
-
-    @classmethod
-    def load(cls, path: Path) -> BenchmarksMeta:
-        """The meta file, or BenchmarksMeta() (no refresh known) when it is missing or damaged."""
-        return _load_meta(cls, path, cls.WHAT)
-
-    @classmethod
-    def _from_json(cls, doc: Any, shape: _Shape) -> BenchmarksMeta:
-        if not isinstance(doc, dict):
-            raise shape.fail("$", "is not an object")
-        unscored = shape.optional(doc, "unscoredCodeBenchmarks", list)
-        if unscored is not None and not all(isinstance(b, str) for b in unscored):
-            raise shape.fail("$.unscoredCodeBenchmarks", "is not a list of strings")
-        return cls(shape.optional(doc, "source", str), shape.optional(doc, "ref", str) or "",
-                   shape.choice(doc, "status", cls.STATUSES), shape.optional(doc, "refreshedAt", int, float),
-                   shape.optional(doc, "attemptedAt", int, float), shape.optional(doc, "commit", str),
-                   shape.choice(doc, "layout", ("old", "new")), shape.optional(doc, "lastError", str),
-                   tuple(unscored) if unscored is not None else None)
-
-    def dump(self) -> bytes:
-        unscored = list(self.unscored_code_benchmarks) if self.unscored_code_benchmarks is not None else None
-        return dump_json({"source": self.source, "ref": self.ref, "status": self.status,
-                          "refreshedAt": self.refreshed_at, "attemptedAt": self.attempted_at, "commit": self.commit,
-                          "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored})
 
 
 # ---------------------------------------------------------------- matching
@@ -323,8 +177,8 @@ class MatchReport:
 
     @classmethod
     def load(cls, path: Path, advice: str = _REBUILD) -> MatchReport:
-        shape = _Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"))
+        shape = Shape(cls.WHAT, path, advice)
+        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), SCHEMA_VERSION)
         threshold = doc.get("fuzzyThreshold")
         if not isinstance(threshold, int) or isinstance(threshold, bool):
             raise shape.fail("$.fuzzyThreshold", f"is {threshold!r}, expected a whole number")
@@ -363,7 +217,7 @@ class PoolsDocument:
         """
         if not path.exists():
             return None
-        shape = _Shape("previous pools file", path, "it is replaced")
+        shape = Shape("previous pools file", path, "it is replaced")
         doc = read_json(path, "previous pools file", advice="; it is replaced")
         if not isinstance(doc, dict):
             raise shape.fail("$", "is not an object")
@@ -395,8 +249,8 @@ class ChangeReport:
 
     @classmethod
     def load(cls, path: Path) -> ChangeReport:
-        shape = _Shape(cls.WHAT, path, "run `doit pools`")
-        doc = shape.document(read_json(path, cls.WHAT, advice="; run `doit pools`"))
+        shape = Shape(cls.WHAT, path, "run `doit pools`")
+        doc = shape.document(read_json(path, cls.WHAT, advice="; run `doit pools`"), SCHEMA_VERSION)
         for key in cls.LISTS:
             shape.get(doc, key, "list")
         for key in ("firstBuild", "changed"):

@@ -5,16 +5,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping, NamedTuple
 
 from modelpools.errors import SettingsError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "CacheFiles", "StageSettings",
            "CatalogSettings", "BenchmarkSettings", "MatchSettings", "RankingSettings", "PoolsSettings",
@@ -157,7 +153,7 @@ class Settings:
         """The cache directory as an absolute path."""
         return self.cache_dir if self.cache_dir.is_absolute() else self.project_dir / self.cache_dir
 
-    @property
+    @cached_property  # built once per Settings: every task and slice of a doit run asks for it
     def files(self) -> CacheFiles:
         """Where this site's modelpools files live (and the task prefix its hints name)."""
         return CacheFiles(self.project_dir, self.cache_path, self.task_prefix)
@@ -178,8 +174,7 @@ class Settings:
         return self.files.resolve(self.overrides_file)
 
 
-@dataclass(frozen=True)
-class CacheFiles:
+class CacheFiles(NamedTuple):
     """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`)."""
 
     project_dir: Path
@@ -213,37 +208,39 @@ class StageSettings:
     tasks.py builds each slice once and passes the same object to doit's ``config_changed(slice.fingerprint())`` and
     to the stage, so a setting cannot change what a stage does without changing its fingerprint. ``files`` is left
     out of the fingerprint: the paths are the task's targets and file_deps, which doit already keys on.
+
+    A slice is a NamedTuple of its fields (``_CatalogFields``) with this class mixed in: every doit run defines
+    and builds all of them, and a NamedTuple costs a fraction of a frozen dataclass to define (the no-op budget).
     """
 
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]]
     files: CacheFiles
 
     @classmethod
     def of(cls, settings: Settings) -> Any:
         """This slice of settings (fields of the same names)."""
-        values = {f.name: getattr(settings, f.name) for f in fields(cls) if f.name != "files"}
-        return cls(files=settings.files, **values)  # type: ignore[call-arg]
+        values = {name: getattr(settings, name) for name in cls._fields if name != "files"}
+        return cls(files=settings.files, **values)
 
     def fingerprint(self) -> dict[str, Any]:
         """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
         from modelpools.io.log import display_url
 
         out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.name == "files":
+        for name in self._fields:
+            value = getattr(self, name)
+            if name == "files":
                 continue
             if isinstance(value, StageSettings):
                 value = value.fingerprint()
-            elif f.name.endswith(("_url", "_repo")):
+            elif name.endswith(("_url", "_repo")):
                 value = display_url(value)
-            out[f.name] = str(value) if isinstance(value, Path) else value
+            out[name] = str(value) if isinstance(value, Path) else value
         return out
 
 
-@dataclass(frozen=True)
-class CatalogSettings(StageSettings):
-    """What the catalog stage (and its TTL check) reads."""
-
+class _CatalogFields(NamedTuple):
     files: CacheFiles
     openrouter_url: str
     include_non_text: bool
@@ -254,10 +251,13 @@ class CatalogSettings(StageSettings):
     strict: bool
 
 
-@dataclass(frozen=True)
-class BenchmarkSettings(StageSettings):
-    """What the benchmarks stage (and its TTL check) reads."""
+class CatalogSettings(_CatalogFields, StageSettings):
+    """What the catalog stage (and its TTL check) reads."""
 
+    __slots__ = ()
+
+
+class _BenchmarkFields(NamedTuple):
     files: CacheFiles
     benchmarks_repo: str
     benchmarks_ref: str
@@ -268,42 +268,57 @@ class BenchmarkSettings(StageSettings):
     strict: bool
 
 
-@dataclass(frozen=True)
-class MatchSettings(StageSettings):
-    """What the match stage reads."""
+class BenchmarkSettings(_BenchmarkFields, StageSettings):
+    """What the benchmarks stage (and its TTL check) reads."""
 
+    __slots__ = ()
+
+
+class _MatchFields(NamedTuple):
     files: CacheFiles
     fuzzy_threshold: int
     overrides_file: str
+
+
+class MatchSettings(_MatchFields, StageSettings):
+    """What the match stage reads."""
+
+    __slots__ = ()
 
     @property
     def overrides_path(self) -> Path | None:
         return self.files.resolve(self.overrides_file)
 
 
-@dataclass(frozen=True)
-class RankingSettings(StageSettings):
-    """The settings that shape the ranking; recorded in the pools file as ``inputs.settings``."""
-
+class _RankingFields(NamedTuple):
     large_cutoff: float = Settings.large_cutoff
     medium_cutoff: float = Settings.medium_cutoff
     page_model_other_vendor: bool = Settings.page_model_other_vendor
     small_tasks_tier: str = Settings.small_tasks_tier
 
+
+class RankingSettings(_RankingFields, StageSettings):
+    """The settings that shape the ranking; recorded in the pools file as ``inputs.settings``."""
+
+    __slots__ = ()
+
     @classmethod
     def of(cls, settings: Settings) -> RankingSettings:
-        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+        return cls(**{name: getattr(settings, name) for name in cls._fields})
 
 
-@dataclass(frozen=True)
-class PoolsSettings(StageSettings):
-    """What the pools stage reads."""
-
+class _PoolsFields(NamedTuple):
     files: CacheFiles
     ranking: RankingSettings
     expiry_warning_days: int
     overrides_file: str
     strict: bool
+
+
+class PoolsSettings(_PoolsFields, StageSettings):
+    """What the pools stage reads."""
+
+    __slots__ = ()
 
     @classmethod
     def of(cls, settings: Settings) -> PoolsSettings:
@@ -315,12 +330,15 @@ class PoolsSettings(StageSettings):
         return self.files.resolve(self.overrides_file)
 
 
-@dataclass(frozen=True)
-class ValidateSettings(StageSettings):
-    """What the validate task reads."""
-
+class _ValidateFields(NamedTuple):
     files: CacheFiles
     expiry_warning_days: int
+
+
+class ValidateSettings(_ValidateFields, StageSettings):
+    """What the validate task reads."""
+
+    __slots__ = ()
 
 
 # key -> parser; every key is settable as [tool.modelpools] <key> or MODELPOOLS_<KEY>.
@@ -357,10 +375,15 @@ def _fail(expected: str):
 def _read_pyproject(project_dir: Path) -> dict[str, Any]:
     path = project_dir / "pyproject.toml"
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
+    if sys.version_info >= (3, 11):  # imported here: a site without pyproject.toml never pays for the parser
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file") from None
     table = document.get("tool", {}).get("modelpools", {})

@@ -59,12 +59,12 @@ def slice_fields(settings: Settings) -> dict[str, set[str]]:
         names, todo = set(), [kw]
         while todo:
             part = todo.pop()
-            for f in dataclasses.fields(part):
-                value = getattr(part, f.name)
+            for name in part._fields:
+                value = getattr(part, name)
                 if isinstance(value, StageSettings):
                     todo.append(value)
-                elif f.name != "files":
-                    names.add(f.name)
+                elif name != "files":
+                    names.add(name)
         out[task["basename"]] = names
     return out
 

@@ -27,7 +27,8 @@ from modelpools.io.llmstats import (
     parse_checkout,
 )
 from modelpools.io.log import display_url
-from modelpools.records import BenchmarkScores, BenchmarksMeta
+from modelpools.meta import BenchmarksMeta
+from modelpools.records import BenchmarkScores
 from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
 from modelpools.settings import BenchmarkSettings
 from modelpools.stages.freshness import benchmarks_are_fresh
@@ -88,7 +89,7 @@ def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
 def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: str, attempted: float,
                 error: str | None, **fields: Any) -> None:
     """Write the meta file; fields not given (refreshed_at, commit, layout, unscored_code_benchmarks) keep their values."""
-    meta = dataclasses.replace(previous, source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
+    meta = previous._replace(source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
                                status=status, attempted_at=attempted, last_error=error, **fields)
     write_if_changed(settings.files.benchmarks_meta_file, meta.dump())
 

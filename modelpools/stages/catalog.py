@@ -10,7 +10,6 @@ The free-model rules live in rules/freemodels.py; the bundled snapshot is regene
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +21,8 @@ from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
 from modelpools.io.files import DEFAULT_READ_LIMIT, write_if_changed
 from modelpools.io.log import describe_duration, display_url
-from modelpools.records import CatalogCache, CatalogMeta, CatalogSnapshot
+from modelpools.meta import CatalogMeta
+from modelpools.records import CatalogCache, CatalogSnapshot
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.settings import CatalogSettings
@@ -147,7 +147,7 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
     now = clock()
     where = display_url(settings.openrouter_url)
     meta = CatalogMeta.load(settings.files.catalog_meta_file)
-    attempt = dataclasses.replace(meta, source=where, attempted_at=now)  # every meta written records this attempt
+    attempt = meta._replace(source=where, attempted_at=now)  # every meta written records this attempt
     cache = _read_cache(settings)
     plan = plan_refresh(settings, meta, cache)
     if plan.action == "fetch":
@@ -165,14 +165,14 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
             plan = plan_refresh(settings, meta, cache, exc)
             return _fall_back(settings, plan, attempt, cache, now, exc)
         etag, modified = _clean_validator(response.header("ETag")), _clean_validator(response.header("Last-Modified"))
-        ok = dataclasses.replace(attempt, status="ok", refreshed_at=now, last_error=None)
+        ok = attempt._replace(status="ok", refreshed_at=now, last_error=None)
         if fresh is None:  # 304: the cache stands; keep the old validators unless new ones came
             assert cache is not None
-            _write_meta(settings, dataclasses.replace(ok, etag=etag or meta.etag,
+            _write_meta(settings, ok._replace(etag=etag or meta.etag,
                                                       last_modified=modified or meta.last_modified))
             return f"catalog: not modified since the last fetch; {len(cache.models)} free models from {where}"
         write_if_changed(settings.files.catalog_file, fresh.dump())
-        _write_meta(settings, dataclasses.replace(ok, etag=etag, last_modified=modified,
+        _write_meta(settings, ok._replace(etag=etag, last_modified=modified,
                                                   include_non_text=settings.include_non_text))
         old = {m["id"] for m in cache.models} if cache is not None else set()
         change = f"+{len(fresh.ids - old)} -{len(old - fresh.ids)}" if cache is not None else "first fetch"
@@ -190,7 +190,7 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
                 f"offline and no cached catalog at {settings.files.catalog_file}; run once without "
                 "MODELPOOLS_OFFLINE (or unset strict to use the bundled snapshot)"
             )
-        _write_meta(settings, dataclasses.replace(attempt, status=status, last_error=str(error)))
+        _write_meta(settings, attempt._replace(status=status, last_error=str(error)))
         raise error
     if plan.action == "snapshot":
         return _install_snapshot(settings, attempt, plan.reason)
@@ -200,7 +200,7 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
         if attempt.status == "bundled" or age is None or age >= settings.catalog_ttl:
             log.warn(f"offline mode: not refreshing the catalog; using {described}, which is stale")
         return f"catalog: offline; using {described}, {len(cache.models)} free models"
-    _write_meta(settings, dataclasses.replace(attempt, status=status, last_error=str(error)))
+    _write_meta(settings, attempt._replace(status=status, last_error=str(error)))
     log.warn(f"{plan.reason}; keeping {described}")
     return f"catalog: refresh failed; using {described}, {len(cache.models)} free models"
 
@@ -208,7 +208,7 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
 def _install_snapshot(settings: CatalogSettings, attempt: CatalogMeta, reason: str) -> str:
     snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
     write_if_changed(settings.files.catalog_file, snapshot.cache.dump())
-    _write_meta(settings, dataclasses.replace(attempt, status="bundled", refreshed_at=None, etag=None,
+    _write_meta(settings, attempt._replace(status="bundled", refreshed_at=None, etag=None,
                                               last_modified=None, last_error=reason,
                                               include_non_text=settings.include_non_text))
     count, captured = len(snapshot.cache.models), snapshot.captured_at

@@ -9,7 +9,7 @@ import time
 from typing import Optional
 
 from modelpools.io.log import display_url
-from modelpools.records import BenchmarksMeta, CatalogMeta
+from modelpools.meta import BenchmarksMeta, CatalogMeta
 from modelpools.settings import BenchmarkSettings, CatalogSettings
 
 __all__ = ["catalog_is_fresh", "benchmarks_are_fresh", "CLOCK_SKEW"]

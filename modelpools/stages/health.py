@@ -76,7 +76,7 @@ def _expiry(entry: dict) -> str:
 
 
 def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
-    from modelpools.records import BenchmarksMeta, CatalogMeta
+    from modelpools.meta import BenchmarksMeta, CatalogMeta
     from modelpools.settings import BenchmarkSettings, CatalogSettings
     from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh
 

@@ -1,0 +1,112 @@
+"""The refresh meta files of the network stages: how each one's last refresh went (read by the TTL checks).
+
+    CatalogMeta       .cache/openrouter-models.meta.json   the catalog's last refresh
+    BenchmarksMeta    .cache/llm-stats.meta.json           the benchmarks' last refresh
+
+Apart from records.py because doit's up-to-date checks load them on every run: this module stays tiny, and its
+records are NamedTuples (frozen and typed like the dataclasses in records.py, at a fraction of the cost to define;
+``meta._replace(...)`` makes a changed copy). A missing or damaged meta file loads as the empty record: its stage
+counts as stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+from modelpools.errors import DataError
+from modelpools.io.files import dump_json, read_json
+from modelpools.shape import Shape
+
+__all__ = ["BenchmarksMeta", "CatalogMeta"]
+
+_META_LIMIT = 1 << 20
+
+
+def _load_meta(cls: Any, path: Path, what: str) -> Any:
+    """A meta record; the empty record when the file is missing or damaged (its stage then counts as stale)."""
+    try:
+        doc = read_json(path, what, _META_LIMIT)
+    except DataError:
+        return cls()
+    try:
+        return cls._from_json(doc, Shape(what, path, "delete it and rebuild"))
+    except DataError:
+        return cls()
+
+
+class CatalogMeta(NamedTuple):
+    """openrouter-models.meta.json: how the last catalog refresh went (epoch seconds; URLs in display form)."""
+
+    source: Optional[str] = None
+    status: Optional[str] = None  # ok | fallback | bundled
+    refreshed_at: Optional[float] = None  # the last successful fetch or 304
+    attempted_at: Optional[float] = None
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+    last_error: Optional[str] = None
+    include_non_text: bool = False
+    WHAT = "catalog meta file"  # (not annotated: a class constant, not a field)
+    STATUSES = ("ok", "fallback", "bundled")
+
+    @classmethod
+    def load(cls, path: Path) -> CatalogMeta:
+        """The meta file, or CatalogMeta() (no refresh known) when it is missing or damaged."""
+        return _load_meta(cls, path, cls.WHAT)
+
+    @classmethod
+    def _from_json(cls, doc: Any, shape: Shape) -> CatalogMeta:
+        if not isinstance(doc, dict):
+            raise shape.fail("$", "is not an object")
+        include = doc.get("includeNonText", False)
+        if not isinstance(include, bool):
+            raise shape.fail("$.includeNonText", "is not true or false")
+        return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", cls.STATUSES),
+                   shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
+                   shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
+                   shape.optional(doc, "lastError", str), include)
+
+    def dump(self) -> bytes:
+        return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
+                          "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
+                          "lastError": self.last_error, "includeNonText": self.include_non_text})
+
+
+class BenchmarksMeta(NamedTuple):
+    """llm-stats.meta.json: how the last benchmarks refresh went (epoch seconds; the repo in display form)."""
+
+    source: Optional[str] = None
+    ref: str = ""
+    status: Optional[str] = None  # ok | fallback | curated-only
+    refreshed_at: Optional[float] = None
+    attempted_at: Optional[float] = None
+    commit: Optional[str] = None  # the HEAD last fetched
+    layout: Optional[str] = None
+    last_error: Optional[str] = None
+    unscored_code_benchmarks: Optional[tuple[str, ...]] = None
+    WHAT = "benchmarks meta file"
+    STATUSES = ("ok", "fallback", "curated-only")
+
+    @classmethod
+    def load(cls, path: Path) -> BenchmarksMeta:
+        """The meta file, or BenchmarksMeta() (no refresh known) when it is missing or damaged."""
+        return _load_meta(cls, path, cls.WHAT)
+
+    @classmethod
+    def _from_json(cls, doc: Any, shape: Shape) -> BenchmarksMeta:
+        if not isinstance(doc, dict):
+            raise shape.fail("$", "is not an object")
+        unscored = shape.optional(doc, "unscoredCodeBenchmarks", list)
+        if unscored is not None and not all(isinstance(b, str) for b in unscored):
+            raise shape.fail("$.unscoredCodeBenchmarks", "is not a list of strings")
+        return cls(shape.optional(doc, "source", str), shape.optional(doc, "ref", str) or "",
+                   shape.choice(doc, "status", cls.STATUSES), shape.optional(doc, "refreshedAt", int, float),
+                   shape.optional(doc, "attemptedAt", int, float), shape.optional(doc, "commit", str),
+                   shape.choice(doc, "layout", ("old", "new")), shape.optional(doc, "lastError", str),
+                   tuple(unscored) if unscored is not None else None)
+
+    def dump(self) -> bytes:
+        unscored = list(self.unscored_code_benchmarks) if self.unscored_code_benchmarks is not None else None
+        return dump_json({"source": self.source, "ref": self.ref, "status": self.status,
+                          "refreshedAt": self.refreshed_at, "attemptedAt": self.attempted_at, "commit": self.commit,
+                          "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored})
