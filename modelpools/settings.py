@@ -12,7 +12,7 @@ from typing import Any, Callable, ClassVar, Mapping, NamedTuple
 
 from modelpools.errors import SettingsError
 
-__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "CacheFiles", "StageSettings",
+__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "OTHER_ENV_VARS", "CacheFiles", "StageSettings",
            "CatalogSettings", "BenchmarkSettings", "MatchSettings", "RankingSettings", "PoolsSettings",
            "ValidateSettings"]
 
@@ -366,6 +366,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "task_prefix": _parse_prefix,
 }
 SETTING_KEYS = tuple(_PARSERS)
+# MODELPOOLS_* environment variables that are not settings (read elsewhere); any other unknown one stops the run.
+OTHER_ENV_VARS: tuple[str, ...] = ()
 
 
 def _fail(expected: str):
@@ -401,20 +403,30 @@ def load_settings(project_dir: Path | str | None = None, environ: Mapping[str, s
     for raw_key, raw in _read_pyproject(project).items():
         key = raw_key.replace("-", "_")
         if key not in _PARSERS:
-            raise SettingsError(
-                f"{pyproject}: unknown key {raw_key!r} in [tool.modelpools]; known keys: {', '.join(SETTING_KEYS)}"
-            )
+            raise SettingsError(f"{pyproject}: unknown key {raw_key!r} in [tool.modelpools]{_suggest(key)}; "
+                                f"known keys: {', '.join(SETTING_KEYS)}")
         values[key] = _parse(key, raw, f"[tool.modelpools] {raw_key} in {pyproject}")
-    for key, parser in _PARSERS.items():
-        name = "MODELPOOLS_" + key.upper()
-        if name in environ:
-            values[key] = _parse(key, environ[name], name)
+    names = {"MODELPOOLS_" + key.upper(): key for key in _PARSERS}
+    for name in sorted(n for n in environ if n.startswith("MODELPOOLS_")):
+        if name in names:
+            values[names[name]] = _parse(names[name], environ[name], name)
+        elif name not in OTHER_ENV_VARS:
+            hint = _suggest(name.removeprefix("MODELPOOLS_").lower(), "MODELPOOLS_")
+            raise SettingsError(f"unknown environment variable {name}{hint}; fix its name or unset it")
     settings = Settings(project_dir=project.resolve(), **values)
     if settings.large_cutoff >= settings.medium_cutoff:
         raise SettingsError(
             f"large_cutoff ({settings.large_cutoff}) must be below medium_cutoff ({settings.medium_cutoff})"
         )
     return settings
+
+
+def _suggest(key: str, prefix: str = "") -> str:
+    """' (did you mean catalog_ttl?)' for the closest setting key (difflib), or ''."""
+    import difflib  # only on an error: keeps the no-op import cheap
+
+    close = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.75)
+    return f" (did you mean {prefix}{close[0].upper() if prefix else close[0]}?)" if close else ""
 
 
 def _parse(key: str, raw: Any, where: str) -> Any:

@@ -71,14 +71,35 @@ def test_invalid_pyproject_value_names_the_file(tmp_path):
 
 def test_unknown_pyproject_key_is_an_error_listing_known_keys(tmp_path):
     write_pyproject(tmp_path, "[tool.modelpools]\ncatalog_tll = 5\n")
-    with pytest.raises(SettingsError, match="unknown key 'catalog_tll'.*catalog_ttl"):
+    with pytest.raises(SettingsError, match=r"unknown key 'catalog_tll' in \[tool.modelpools\] \(did you mean "
+                                            r"catalog_ttl\?\); known keys: .*catalog_ttl"):
         load_settings(tmp_path, environ={})
 
 
-def test_broken_pyproject_is_reported(tmp_path):
-    write_pyproject(tmp_path, "[tool.modelpools\n")
-    with pytest.raises(SettingsError, match="not valid TOML"):
+def test_a_misspelt_environment_variable_stops_the_run_with_a_suggestion(tmp_path):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(tmp_path, environ={"MODELPOOLS_CATLOG_TTL": "1h"})
+    assert str(raised.value) == ("unknown environment variable MODELPOOLS_CATLOG_TTL "
+                                 "(did you mean MODELPOOLS_CATALOG_TTL?); fix its name or unset it")
+
+
+def test_an_unknown_environment_variable_with_nothing_close_is_named_without_a_guess(tmp_path):
+    with pytest.raises(SettingsError, match=r"^unknown environment variable MODELPOOLS_COLOUR; fix its name"):
+        load_settings(tmp_path, environ={"MODELPOOLS_COLOUR": "1", "OTHER_TOOL_SETTING": "x"})
+
+
+def test_environment_variables_that_are_not_settings_can_be_declared(tmp_path, monkeypatch):
+    monkeypatch.setattr("modelpools.settings.OTHER_ENV_VARS", ("MODELPOOLS_LEDGER",))
+    assert load_settings(tmp_path, environ={"MODELPOOLS_LEDGER": "x.db"}) == load_settings(tmp_path, environ={})
+
+
+def test_broken_pyproject_is_one_line_naming_the_file_and_position(tmp_path):
+    write_pyproject(tmp_path, "[tool.modelpools]\ncatalog_ttl = 12h\n")
+    with pytest.raises(SettingsError) as raised:
         load_settings(tmp_path, environ={})
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / 'pyproject.toml'}: not valid TOML") and "line 2, column" in message
+    assert "\n" not in message
 
 
 def test_tier_cutoffs_must_be_ordered(tmp_path):

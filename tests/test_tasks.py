@@ -138,6 +138,16 @@ def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
+def test_a_misspelt_setting_variable_stops_the_run_instead_of_being_ignored(site, http_server):
+    result = site.doit("pools", MODELPOOLS_CATLOG_TTL="1h")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "ERROR: modelpools: unknown environment variable MODELPOOLS_CATLOG_TTL (did you mean "
+        "MODELPOOLS_CATALOG_TTL?); fix its name or unset it"
+    ]
+    assert http_server.hits == 0 and not (site.root / ".cache").exists()
+
+
 def test_strict_mode_failure_is_one_line_task_failure_without_traceback(site, http_server):
     http_server.handler = lambda seen: Reply(status=404, body=b'{"error": {"code": 404, "message": "gone"}}')
     result = site.doit("catalog", MODELPOOLS_STRICT="1")
