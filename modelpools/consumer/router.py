@@ -223,9 +223,17 @@ class ModelSession:
         router, model = self.router, self.model
         if model is None:
             raise RuntimeError("failed() called with no current model; check session.model first")
-        now = router.clock()
         decision = decide(status, headers, body, attempt=self.retries, max_retries=router.max_retries,
-                          backoff=router.backoff, max_backoff=router.max_backoff, now=now)
+                          backoff=router.backoff, max_backoff=router.max_backoff, now=router.clock())
+        return self.apply(decision)
+
+    def apply(self, decision: Decision) -> Decision:
+        """Apply a decision made for ``model`` (by decide() or by the caller, e.g. for an empty reply); return it
+        as applied (a wait or a retry pause beyond max_wait becomes a stop or the next model)."""
+        router, model = self.router, self.model
+        if model is None:
+            raise RuntimeError("apply() called with no current model; check session.model first")
+        now = router.clock()
         if decision.action == "wait" and (decision.wait_seconds or 0.0) > router.max_wait:
             decision = Decision("stop", decision.wait_seconds, decision.reset_at, False,
                                 f"{decision.reason}; the wait of {decision.wait_seconds:.0f}s exceeds max_wait "

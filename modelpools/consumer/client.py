@@ -1,0 +1,413 @@
+"""An asyncio client for OpenRouter's chat completions that routes by the pools file and records every attempt.
+
+    async with Client() as client:
+        reply = await client.complete(role="pageModel", messages=[{"role": "user", "content": "..."}])
+        reply.text, reply.model, reply.attempts
+
+``complete_sync(...)`` does the same from a script. The client walks the role's fallback chain with the router's
+decisions (daily cap: stop with the reset time; per-minute cap: wait; upstream 429: next model at once;
+404 "No endpoints": dead for the run; 5xx and timeouts: retry, then the next model), treats an empty or
+reasoning-only reply as a failure (next model), and writes each attempt to the usage ledger. Before every
+request it reserves the attempt in the ledger, which refuses once today's (UTC) free requests of all processes
+reach the daily cap, and paces all processes to ``requests_per_minute``.
+
+The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only in the Authorization header
+and never logged, stored or put in a message.
+
+    ModelPoolsError
+    └── CompletionFailed        no reply: every model failed, or a stop decision (bad key, bad request)
+        └── DailyCapReached     today's free requests are used up; ``reset_at`` says when they come back
+    SettingsError               no API key, or an invalid option
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time as time_module
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping, Sequence
+
+from modelpools.consumer.ledger import Ledger
+from modelpools.consumer.pools_view import Pools, load_pools
+from modelpools.consumer.router import Decision, Router, decide, parse_reset
+from modelpools.errors import ModelPoolsError, SettingsError
+from modelpools.rules.usage import SUCCESS, iso_time
+
+__all__ = ["Client", "ClientOptions", "Reply", "Attempt", "CompletionFailed", "DailyCapReached", "classify",
+           "complete_sync", "API_KEY_VARIABLE"]
+
+API_KEY_VARIABLE = "OPENROUTER_API_KEY"
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """The client's slice of the settings (defaults shown); ``from_settings`` reads them from a Settings."""
+
+    base_url: str = "https://openrouter.ai/api/v1"
+    request_timeout: float = 120.0        # seconds for one request, connect to last byte
+    max_reply_bytes: int = 4 * 1024 * 1024
+    concurrency: int = 4                  # requests in flight at once, per client
+    requests_per_minute: int = 20         # all processes together; 0 disables the pacing
+    daily_cap: int = 50                   # free requests per UTC day when no daily-cap answer has said otherwise
+    max_retries: int = 2                  # retries of one model after a 5xx or a timeout
+    backoff: float = 1.0
+    max_wait: float = 90.0                # longest pause the client accepts (per-minute reset, Retry-After)
+    retention_days: int = 30
+    ledger_file: Path | None = None       # default: <cache>/usage.sqlite
+    pools_file: Path | None = None        # default: <cache>/model-pools.json
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ClientOptions":
+        """The options a Settings object holds (keys it lacks keep their defaults)."""
+        values: dict[str, Any] = {}
+        for name, key in (("base_url", "openrouter_api_base"), ("request_timeout", "client_timeout"),
+                          ("max_reply_bytes", "max_reply_bytes"), ("concurrency", "client_concurrency"),
+                          ("requests_per_minute", "requests_per_minute"), ("daily_cap", "daily_request_cap"),
+                          ("retention_days", "usage_retention_days")):
+            if hasattr(settings, key):
+                values[name] = getattr(settings, key)
+        cache = Path(settings.cache_path)
+        return cls(ledger_file=cache / "usage.sqlite", pools_file=Path(settings.pools_file), **values)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request of a completion: the model, its outcome class, HTTP status, latency and what was done next."""
+
+    model: str
+    outcome: str
+    status: int | None
+    latency_ms: int
+    action: str          # "done", or the router's action: retry, wait, next_model, stop
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported."""
+
+    text: str
+    model: str
+    attempts: tuple[Attempt, ...]
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class CompletionFailed(ModelPoolsError):
+    """No model gave a usable reply; ``attempts`` lists what was tried, ``decision`` the last routing decision."""
+
+    def __init__(self, message: str, attempts: Sequence[Attempt] = (), decision: Decision | None = None) -> None:
+        super().__init__(message)
+        self.attempts = tuple(attempts)
+        self.decision = decision
+
+
+class DailyCapReached(CompletionFailed):
+    """Today's free requests are used up (counted in the ledger, or told by a 429); ``reset_at`` in epoch seconds."""
+
+    def __init__(self, message: str, reset_at: float, attempts: Sequence[Attempt] = (),
+                 decision: Decision | None = None) -> None:
+        super().__init__(message, attempts, decision)
+        self.reset_at = reset_at
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What classify() makes of one HTTP answer."""
+
+    outcome: str
+    text: str | None = None
+    decision: Decision | None = None          # None for a success
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    rate: tuple[int | None, int | None, float | None] = (None, None, None)  # limit, remaining, reset
+
+
+def _safe(text: Any, limit: int = 200) -> str:
+    """Untrusted text made safe for one terminal line."""
+    return _UNPRINTABLE.sub("?", str(text))[:limit]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _rate_headers(headers: Mapping[str, str], body: Any) -> tuple[int | None, int | None, float | None]:
+    """X-RateLimit-Limit/-Remaining/-Reset from the response headers, else from an error body's metadata.headers."""
+    lower = {str(k).lower(): v for k, v in (headers or {}).items()}
+    meta = {}
+    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+        metadata = body["error"].get("metadata")
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("headers"), Mapping):
+            meta = {str(k).lower(): v for k, v in metadata["headers"].items()}
+
+    def get(name: str) -> Any:
+        return lower.get(name) if lower.get(name) is not None else meta.get(name)
+
+    return (_int(get("x-ratelimit-limit")), _int(get("x-ratelimit-remaining")),
+            parse_reset(get("x-ratelimit-reset")))
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(str(p.get("text") or "") for p in content if isinstance(p, Mapping))
+    return ""
+
+
+def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
+    error = body.get("error") if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping) else {}
+    message = str(error.get("message") or "").lower()
+    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    source = str(metadata.get("limit_source") or "")
+    if status is None:
+        return "network"
+    if status == 429:
+        if "free-models-per-day" in message or source == "openrouter_free_tier_daily":
+            return "daily_cap"
+        if "free-models-per-min" in message or source == "openrouter_free_tier_minute":
+            return "minute_cap"
+        return "upstream_429" if decision.action == "next_model" and "upstream" in decision.reason else "rate_limited"
+    if status == 404 or "no endpoints found" in message:
+        return "no_endpoints"
+    if status == 400 and decision.model_dead:
+        return "invalid_model"
+    if status in (408, 409, 425) or status >= 500:
+        return "server_error"
+    return "rejected"
+
+
+def classify(status: int | None, headers: Mapping[str, str] | None, body: bytes | None, *, attempt: int = 0,
+             max_retries: int = 2, backoff: float = 1.0, now: float | None = None) -> _Answer:
+    """Outcome class, reply text and routing decision for one answer (status None: no answer). Pure."""
+    try:
+        parsed = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        parsed = None
+    rate = _rate_headers(headers or {}, parsed)
+    error = parsed.get("error") if isinstance(parsed, Mapping) else None
+    effective = status
+    if isinstance(error, Mapping) and isinstance(error.get("code"), int) and (status is None or status < 400):
+        effective = error["code"]  # an error object inside a 200
+    if effective is not None and 200 <= effective < 300 and not isinstance(error, Mapping):
+        choices = parsed.get("choices") if isinstance(parsed, Mapping) else None
+        message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
+            choices[0], Mapping) else None
+        usage = parsed.get("usage") if isinstance(parsed, Mapping) and isinstance(parsed.get("usage"), Mapping) else {}
+        tokens = (_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")))
+        if not isinstance(message, Mapping):
+            return _Answer("malformed", None, Decision("next_model", None, None, False,
+                                                       "the 2xx answer holds no chat completion message"),
+                           *tokens, rate)
+        text = _content_text(message.get("content"))
+        if text.strip():
+            return _Answer(SUCCESS, text, None, *tokens, rate)
+        reasoning = message.get("reasoning") or message.get("reasoning_details")
+        if reasoning:
+            return _Answer("reasoning_only", None, Decision("next_model", None, None, False,
+                                                            "reasoning-only reply (empty content)"), *tokens, rate)
+        return _Answer("empty", None, Decision("next_model", None, None, False, "empty reply"), *tokens, rate)
+    decision = decide(effective, headers, parsed if parsed is not None else body, attempt=attempt,
+                      max_retries=max_retries, backoff=backoff, now=now)
+    return _Answer(_failure_outcome(effective, parsed, decision), None, decision, rate=rate)
+
+
+class Client:
+    """Chat completions over the pools' fallback chains; ``async with Client() as client`` (see the module doc)."""
+
+    def __init__(self, settings: Any = None, *, options: ClientOptions | None = None, api_key: str | None = None,
+                 pools: Pools | None = None, clock: Callable[[], float] = time_module.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        if options is None or options.ledger_file is None or (options.pools_file is None and pools is None):
+            if settings is None:
+                from modelpools.settings import load_settings
+
+                settings = load_settings()
+            base = ClientOptions.from_settings(settings)
+            if options is not None:
+                options = replace(options, ledger_file=options.ledger_file or base.ledger_file,
+                                  pools_file=options.pools_file or base.pools_file)
+        self.options = options if options is not None else base
+        self._settings = settings
+        if self.options.concurrency < 1:
+            raise SettingsError(f"concurrency is {self.options.concurrency}; expected 1 or more")
+        key = api_key if api_key is not None else os.environ.get(API_KEY_VARIABLE, "")
+        if not key.strip():
+            raise SettingsError(f"{API_KEY_VARIABLE} is not set; export your OpenRouter API key "
+                                "(https://openrouter.ai/keys) before creating a Client")
+        self.__key = key.strip()
+        self._pools = pools
+        self.clock, self.sleep = clock, sleep
+        self._routers: dict[str, Router] = {}
+        self._dead: dict[str, str] = {}
+        self._session = None
+        self._ledger: Ledger | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"Client(base_url={self.options.base_url!r}, ledger={str(self.options.ledger_file)!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    async def __aenter__(self) -> "Client":
+        import aiohttp
+
+        if self._pools is None:
+            self._pools = load_pools(self.options.pools_file, settings=self._settings)
+        self._ledger = Ledger(self.options.ledger_file, retention_days=self.options.retention_days, clock=self.clock)
+        self._semaphore = asyncio.Semaphore(self.options.concurrency)
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.options.request_timeout),
+            headers={"Authorization": f"Bearer {self.__key}", "Content-Type": "application/json",
+                     "X-Title": "modelpools"})
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session and the ledger."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    @property
+    def pools(self) -> Pools:
+        if self._pools is None:
+            raise RuntimeError("use the Client as `async with Client() as client:`")
+        return self._pools
+
+    def _router(self, role: str) -> Router:
+        router = self._routers.get(role)
+        if router is None:
+            router = self.pools.router(role, clock=self.clock, max_retries=self.options.max_retries,
+                                       backoff=self.options.backoff, max_wait=self.options.max_wait)
+            self._routers[role] = router
+        router.dead.update(self._dead)  # a model dead for one role is dead for every role
+        return router
+
+    # -- the request loop ------------------------------------------------------------------------------
+    async def complete(self, *, role: str, messages: Sequence[Mapping[str, Any]], **params: Any) -> Reply:
+        """The first usable reply down ``role``'s fallback chain; CompletionFailed (or DailyCapReached) if none.
+
+        ``params`` (temperature, max_tokens, ...) go into the request body as they are.
+        """
+        if self._session is None or self._ledger is None:
+            raise RuntimeError("use the Client as `async with Client() as client:`")
+        for reserved in ("model", "messages", "stream"):
+            if reserved in params:
+                raise ValueError(f"{reserved!r} is set by the client; leave it out of the parameters")
+        payload_base = {"messages": list(messages), **params}
+        router = self._router(role)
+        session = router.session()
+        attempts: list[Attempt] = []
+        catalog = str((self.pools.document.get("inputs") or {}).get("catalogSha256") or "")[:16] or None
+        while True:
+            model = session.model
+            if model is None:
+                stop = router.stopped
+                last = stop or session.last
+                reason = last.reason if last else f"no model in the fallback chain of {role}"
+                raise CompletionFailed(f"no reply for {role}: {_safe(reason)}", attempts, last)
+            pause = router.wait_time()
+            if pause > 0:
+                await self.sleep(pause)
+            reservation = self._ledger.reserve(model=model, role=role, now=self.clock(),
+                                               default_limit=self.options.daily_cap,
+                                               per_minute=self.options.requests_per_minute, catalog=catalog)
+            if reservation.budget is not None:
+                budget = reservation.budget
+                raise DailyCapReached(
+                    f"daily free-request cap reached: {budget.used} of {budget.limit} used today (UTC); "
+                    f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
+            if reservation.attempt_id is None:
+                await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
+                continue
+            answer, latency_ms, status = await self._send(model, payload_base, session.retries)
+            self._ledger.finish(reservation.attempt_id, outcome=answer.outcome, status=status,
+                                latency_ms=latency_ms, finished=self.clock(), prompt_tokens=answer.prompt_tokens,
+                                completion_tokens=answer.completion_tokens, rate_limit=answer.rate[0],
+                                rate_remaining=answer.rate[1], rate_reset=answer.rate[2])
+            if answer.decision is None:
+                session.succeeded()
+                attempts.append(Attempt(model, answer.outcome, status, latency_ms, "done", "reply"))
+                return Reply(answer.text or "", model, tuple(attempts), answer.prompt_tokens,
+                             answer.completion_tokens)
+            decision = session.apply(answer.decision)
+            attempts.append(Attempt(model, answer.outcome, status, latency_ms, decision.action, _safe(decision.reason)))
+            if decision.model_dead:
+                self._dead[model] = decision.reason
+            if decision.action == "stop":
+                if answer.outcome == "daily_cap":
+                    reset = decision.reset_at or self._ledger.budget(self.options.daily_cap, self.clock()).reset_at
+                    raise DailyCapReached(f"no reply for {role}: {_safe(decision.reason)}; resets at "
+                                          f"{iso_time(reset)}", reset, attempts, decision)
+                raise CompletionFailed(f"no reply for {role}: {_safe(decision.reason)}", attempts, decision)
+            if decision.action == "retry" and decision.wait_seconds:
+                await self.sleep(decision.wait_seconds)
+
+    async def _send(self, model: str, payload_base: Mapping[str, Any], retries: int) -> tuple[_Answer, int, int | None]:
+        """POST one chat completion; (classified answer, latency in ms, HTTP status or None)."""
+        import aiohttp
+
+        url = self.options.base_url.rstrip("/") + "/chat/completions"
+        status: int | None = None
+        headers: Mapping[str, str] = {}
+        body: bytes | None = None
+        assert self._semaphore is not None and self._session is not None
+        async with self._semaphore:
+            started = time_module.monotonic()
+            try:
+                async with self._session.post(url, json={"model": model, **payload_base}) as response:
+                    status, headers = response.status, response.headers
+                    body = await _read_bounded(response, self.options.max_reply_bytes)
+            except _TooLarge:
+                latency = int((time_module.monotonic() - started) * 1000)
+                return _Answer("too_large", None, Decision(
+                    "next_model", None, None, False,
+                    f"reply over the {self.options.max_reply_bytes}-byte cap (max_reply_bytes)")), latency, status
+            except (asyncio.TimeoutError, aiohttp.ClientError):
+                status, body = None, None
+            latency = int((time_module.monotonic() - started) * 1000)
+        answer = classify(status, headers, body, attempt=retries, max_retries=self.options.max_retries,
+                          backoff=self.options.backoff, now=self.clock())
+        return answer, latency, status
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_bounded(response: Any, limit: int) -> bytes:
+    """The body, or _TooLarge as soon as it (or its declared length) passes limit bytes."""
+    if response.content_length is not None and response.content_length > limit:
+        raise _TooLarge()
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def complete_sync(*, role: str, messages: Sequence[Mapping[str, Any]], settings: Any = None,
+                  options: ClientOptions | None = None, **params: Any) -> Reply:
+    """One completion from synchronous code (a fresh event loop and Client); see Client.complete."""
+
+    async def run() -> Reply:
+        async with Client(settings, options=options) as client:
+            return await client.complete(role=role, messages=messages, **params)
+
+    return asyncio.run(run())

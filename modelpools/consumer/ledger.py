@@ -1,0 +1,267 @@
+"""The usage ledger: one SQLite row per request attempt, shared by every generator process of a site.
+
+``<cache>/usage.sqlite`` in WAL mode with a busy timeout, so many processes append at once without
+"database is locked"; ``PRAGMA user_version`` holds the schema version and ``MIGRATIONS`` brings an older file
+up to date. No prompt or reply text is ever stored: only when, which model and role, the outcome class, the HTTP
+status, the latency, token counts and the rate-limit headers.
+
+An attempt is written in two steps. ``reserve`` counts today's (UTC) requests and inserts a ``pending`` row in
+one ``BEGIN IMMEDIATE`` transaction, so two processes can never both take the last request of the daily cap;
+``finish`` fills in the outcome. A process killed in between leaves a ``pending`` row, which still counts
+against the cap (the request may have reached OpenRouter) and is otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time as time_module
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from modelpools.errors import DataError
+
+__all__ = ["Ledger", "LedgerRow", "Reservation", "DailyBudget", "SCHEMA_VERSION", "MIGRATIONS", "NOT_COUNTED", "utc_midnight"]
+
+DAY = 86400
+# Outcomes that OpenRouter's free-tier limiter refused before the request reached a model: not counted as used.
+NOT_COUNTED = ("daily_cap", "minute_cap")
+
+# MIGRATIONS[i] takes a file from user_version i to i + 1: statements run in one write transaction.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    ("""
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,            -- epoch seconds, when the request was sent
+        finished REAL,                    -- NULL while pending
+        model TEXT NOT NULL,
+        role TEXT NOT NULL,
+        outcome TEXT NOT NULL,            -- 'pending' until finished, see modelpools.rules.usage.OUTCOMES
+        status INTEGER,                   -- HTTP status, NULL when no answer came
+        latency_ms INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        rate_limit INTEGER,               -- X-RateLimit-Limit, from the headers or the error body
+        rate_remaining INTEGER,           -- X-RateLimit-Remaining
+        rate_reset REAL,                  -- X-RateLimit-Reset, epoch seconds
+        catalog TEXT,                     -- the pools file's catalog sha256 (prefix) when the attempt was made
+        pid INTEGER
+    )""",
+     "CREATE INDEX attempts_started ON attempts (started)",
+     "CREATE INDEX attempts_model_started ON attempts (model, started)"),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utc_midnight(now: float) -> float:
+    """Epoch seconds of the UTC midnight that starts now's day (OpenRouter's daily cap resets then)."""
+    return float(int(now // DAY) * DAY)
+
+
+@dataclass(frozen=True)
+class DailyBudget:
+    """Today's (UTC) free requests: ``used`` of ``limit``; ``capped`` once used >= limit or a daily 429 came today."""
+
+    used: int
+    limit: int
+    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer) or "setting"
+    reset_at: float
+    capped: bool
+
+    @property
+    def left(self) -> int:
+        return 0 if self.capped else max(0, self.limit - self.used)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What reserve() did: ``attempt_id`` of the pending row, or why nothing was written.
+
+    ``wait_seconds`` > 0: the per-minute pace is full, try again after that long; ``budget`` set: the daily cap
+    is used up (budget.reset_at says until when).
+    """
+
+    attempt_id: int | None
+    wait_seconds: float
+    budget: DailyBudget | None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One finished attempt, as the usage summary reads it."""
+
+    started: float
+    model: str
+    role: str
+    outcome: str
+    status: int | None
+    latency_ms: int | None
+    catalog: str | None
+
+
+class Ledger:
+    """A connection to the usage ledger; use as a context manager or call close().
+
+    ``retention_days`` rows older than that are deleted when the ledger is opened; ``busy_timeout`` is how long a
+    write waits for another process's write (seconds).
+    """
+
+    def __init__(self, path: Path | str, *, retention_days: int = 30, busy_timeout: float = 30.0,
+                 clock: Callable[[], float] = time_module.time) -> None:
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self.busy_timeout = busy_timeout
+        self.clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None,
+                                       check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise DataError(f"usage ledger at {self.path} cannot be opened ({exc}); check the cache directory") from None
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise DataError(f"usage ledger at {self.path} is unusable ({exc}); move it away and a new one is "
+                            "started") from None
+
+    # -- setup -----------------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        deadline = time_module.monotonic() + self.busy_timeout
+        while True:  # switching to WAL takes a moment's exclusive lock; another process may hold it while creating
+            try:
+                mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time_module.monotonic() > deadline:
+                    raise
+                time_module.sleep(0.01)
+        if str(mode).lower() != "wal":
+            raise sqlite3.DatabaseError(f"journal mode is {mode}, WAL is not available on this file system")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across a process crash, fast commits
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version} is newer than this modelpools knows "
+                                        f"({SCHEMA_VERSION}); upgrade modelpools")
+        if version < SCHEMA_VERSION:
+            with self._write():
+                version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step]:
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if self.retention_days > 0:
+            with self._write():
+                db.execute("DELETE FROM attempts WHERE started < ?", (self.clock() - self.retention_days * DAY,))
+
+    class _Transaction:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now (waits up to busy_timeout)
+            return self.db
+
+        def __exit__(self, kind, value, traceback) -> None:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def _write(self) -> "Ledger._Transaction":
+        return Ledger._Transaction(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def reserve(self, *, model: str, role: str, now: float | None = None, default_limit: int | None = None,
+                per_minute: int = 0, catalog: str | None = None) -> Reservation:
+        """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
+
+        One write transaction across processes: the cap check and the insert cannot interleave with another
+        process's. ``default_limit`` is the daily cap when no daily-cap answer has told it (None: no cap check);
+        ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds.
+        """
+        now = self.clock() if now is None else now
+        with self._write() as db:
+            if default_limit is not None:
+                budget = self._budget(db, now, default_limit)
+                if budget.capped:
+                    return Reservation(None, 0.0, budget)
+            if per_minute > 0:
+                starts = self._recent_starts(db, now - 60.0)
+                if len(starts) >= per_minute:
+                    return Reservation(None, max(0.001, starts[-per_minute] + 60.0 - now), None)
+            cursor = db.execute(
+                "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
+                (now, model, role, catalog, _pid()))
+            return Reservation(int(cursor.lastrowid), 0.0, None)
+
+    def finish(self, attempt_id: int, *, outcome: str, status: int | None, latency_ms: int | None,
+               finished: float | None = None, prompt_tokens: int | None = None,
+               completion_tokens: int | None = None, rate_limit: int | None = None,
+               rate_remaining: int | None = None, rate_reset: float | None = None) -> None:
+        """Record the outcome of a reserved attempt."""
+        finished = self.clock() if finished is None else finished
+        self._db.execute(
+            "UPDATE attempts SET finished = ?, outcome = ?, status = ?, latency_ms = ?, prompt_tokens = ?, "
+            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ? WHERE id = ?",
+            (finished, outcome, status, latency_ms, prompt_tokens, completion_tokens, rate_limit, rate_remaining,
+             rate_reset, attempt_id))
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def budget(self, default_limit: int, now: float | None = None) -> DailyBudget:
+        """Today's (UTC) use of the daily free-request cap, across every process writing this ledger."""
+        return self._budget(self._db, self.clock() if now is None else now, default_limit)
+
+    @staticmethod
+    def _budget(db: sqlite3.Connection, now: float, default_limit: int) -> DailyBudget:
+        midnight = utc_midnight(now)
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        used = db.execute(f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders})",
+                          (midnight, *NOT_COUNTED)).fetchone()[0]
+        # The per-minute 429 carries X-RateLimit-Limit too (20): only a daily-cap answer tells the daily limit.
+        seen = db.execute("SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
+                          "ORDER BY started DESC LIMIT 1").fetchone()
+        limit, source = (int(seen[0]), "header") if seen else (default_limit, "setting")
+        hit = db.execute("SELECT rate_reset FROM attempts WHERE outcome = 'daily_cap' AND started >= ? "
+                         "ORDER BY started DESC LIMIT 1", (midnight,)).fetchone()
+        reset_at = midnight + DAY
+        capped = used >= limit
+        if hit is not None and (hit[0] is None or hit[0] > now):
+            capped = True
+            reset_at = hit[0] if hit[0] is not None else reset_at
+        return DailyBudget(used, limit, source, reset_at, capped)
+
+    def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
+        """Finished attempts (oldest first), from ``since`` (epoch seconds) on when given."""
+        cursor = self._db.execute(
+            "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+            "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id", (since or 0.0,))
+        for row in cursor:
+            yield LedgerRow(*row)
+
+    def count(self, outcome: str | None = None) -> int:
+        """Number of rows (of one outcome when given), pending ones included."""
+        if outcome is None:
+            return self._db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+        return self._db.execute("SELECT count(*) FROM attempts WHERE outcome = ?", (outcome,)).fetchone()[0]
+
+    @staticmethod
+    def _recent_starts(db: sqlite3.Connection, since: float) -> list[float]:
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        return [r[0] for r in db.execute(
+            f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) ORDER BY started",
+            (since, *NOT_COUNTED))]
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()

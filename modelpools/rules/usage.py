@@ -1,0 +1,184 @@
+"""Pure usage rules: outcome classes, the usage summary of ledger rows, and what the pools make of it.
+
+The summary's window is anchored to the newest finished attempt in the ledger, never to the wall clock: the same
+ledger always gives the same summary bytes, and a build that runs later without new requests changes nothing.
+Per model it keeps attempts, successes, the success rate, outcome counts, the latency p50/p90 of successful
+attempts (nearest rank), the last success, and the "No endpoints" 404s of the hour before the anchor.
+
+Verdicts (``usage_verdicts``), applied by the pools stage:
+
+* **unavailable**: >= ``UNAVAILABLE_404S`` "No endpoints" 404s in the hour before the anchor, no success since the
+  last one, and that 404 was recorded under the catalog the pools are built from (a new catalog gives the model
+  another chance). Left out of the role defaults and of the fallback chains until it succeeds again.
+* **demoted**: success rate below ``DEMOTE_BELOW`` over at least ``MIN_ATTEMPTS`` attempts in the window. Kept in
+  the chains, but not chosen as a role default while another model is available.
+
+``prefer_faster`` breaks an exact score tie for ``smallTasksModel`` by the lower latency p50.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+__all__ = [
+    "OUTCOMES",
+    "SUCCESS",
+    "FAILURES",
+    "DEMOTE_BELOW",
+    "MIN_ATTEMPTS",
+    "UNAVAILABLE_404S",
+    "SUMMARY_VERSION",
+    "Verdict",
+    "summarize",
+    "empty_summary",
+    "usage_verdicts",
+    "prefer_faster",
+    "percentile",
+    "iso_time",
+]
+
+SUCCESS = "ok"
+# Every outcome class an attempt can end in (ledger column ``outcome``).
+FAILURES = (
+    "empty",           # 2xx, but no content and no reasoning
+    "reasoning_only",  # 2xx, content empty, only reasoning text
+    "daily_cap",       # 429 free-models-per-day
+    "minute_cap",      # 429 free-models-per-min
+    "upstream_429",    # 429 passed through from the provider
+    "rate_limited",    # another 429
+    "no_endpoints",    # 404 "No endpoints found"
+    "invalid_model",   # 400 not a valid model id
+    "server_error",    # 5xx, 408, 409, 425
+    "network",         # no answer: connection error or timeout
+    "too_large",       # the reply exceeded the size cap
+    "malformed",       # 2xx whose body is not a chat completion
+    "rejected",        # other 4xx: bad request, key, credits, moderation
+)
+OUTCOMES = (SUCCESS, *FAILURES)
+
+SUMMARY_VERSION = 1
+UNAVAILABLE_404S = 2        # "No endpoints" 404s within the hour before the anchor
+UNAVAILABLE_WINDOW = 3600.0
+DEMOTE_BELOW = 0.5          # success rate below which a model is demoted from the role defaults ...
+MIN_ATTEMPTS = 5            # ... once it has at least this many attempts in the window
+
+
+def iso_time(epoch: float | None) -> str | None:
+    """``2026-05-20T11:02:03Z`` (whole seconds, UTC) or None."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(text: str | None) -> float | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def percentile(values: Sequence[int], fraction: float) -> int | None:
+    """Nearest-rank percentile of values (None when empty): the smallest value with >= fraction of them at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def empty_summary(window_days: int) -> dict[str, Any]:
+    """The summary of an empty (or absent) ledger."""
+    return {"schemaVersion": SUMMARY_VERSION, "window": {"days": window_days, "end": None}, "models": {}}
+
+
+def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
+    """The usage summary of finished ledger rows (objects with started, model, outcome, latency_ms, catalog).
+
+    The window is the ``window_days`` days up to the newest row's start (inclusive); older rows are ignored.
+    """
+    rows = [r for r in rows if r.outcome in OUTCOMES]
+    if not rows:
+        return empty_summary(window_days)
+    end = max(r.started for r in rows)
+    end = float(int(end))  # whole seconds, as written in the file
+    start = end - window_days * 86400.0
+    models: dict[str, dict[str, Any]] = {}
+    per_model: dict[str, list[Any]] = {}
+    for row in sorted(rows, key=lambda r: (r.started, r.model, r.outcome)):
+        if start < row.started < end + 1:
+            per_model.setdefault(row.model, []).append(row)
+    for model_id in sorted(per_model):
+        attempts = per_model[model_id]
+        outcomes: dict[str, int] = {}
+        for row in attempts:
+            outcomes[row.outcome] = outcomes.get(row.outcome, 0) + 1
+        ok = [r for r in attempts if r.outcome == SUCCESS]
+        latencies = [int(r.latency_ms) for r in ok if r.latency_ms is not None]
+        not_found = [r for r in attempts if r.outcome == "no_endpoints"]
+        last_404 = not_found[-1] if not_found else None
+        models[model_id] = {
+            "attempts": len(attempts),
+            "successes": len(ok),
+            "successRate": round(len(ok) / len(attempts), 4),
+            "outcomes": dict(sorted(outcomes.items())),
+            "latencyMs": {"p50": percentile(latencies, 0.5), "p90": percentile(latencies, 0.9)},
+            "lastSuccess": iso_time(ok[-1].started) if ok else None,
+            "last404": iso_time(last_404.started) if last_404 else None,
+            "last404Catalog": last_404.catalog if last_404 else None,
+            "noEndpointsLastHour": sum(1 for r in not_found if r.started > end - UNAVAILABLE_WINDOW),
+        }
+    return {"schemaVersion": SUMMARY_VERSION, "window": {"days": window_days, "end": iso_time(end)},
+            "models": models}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What usage says about one model: ``unavailable`` or ``demoted``, and the figures behind it."""
+
+    verdict: str
+    reason: str
+    figures: tuple[tuple[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The pools-file ``usage`` entry of the model."""
+        return {"verdict": self.verdict, "reason": self.reason, **dict(self.figures)}
+
+
+def usage_verdicts(summary: Mapping[str, Any], catalog_sha256: str | None) -> dict[str, Verdict]:
+    """Model id -> Verdict for the models the usage summary holds against; models it does not are absent."""
+    verdicts: dict[str, Verdict] = {}
+    for model_id, m in (summary.get("models") or {}).items():
+        last_404, last_ok = _epoch(m.get("last404")), _epoch(m.get("lastSuccess"))
+        catalog = m.get("last404Catalog")
+        same_catalog = catalog is None or catalog_sha256 is None or str(catalog_sha256).startswith(str(catalog))
+        if (m.get("noEndpointsLastHour", 0) >= UNAVAILABLE_404S and last_404 is not None
+                and (last_ok is None or last_ok < last_404) and same_catalog):
+            verdicts[model_id] = Verdict(
+                "unavailable",
+                f"{m['noEndpointsLastHour']} 'No endpoints found' answers in the hour before {m['last404']}, "
+                "no success since",
+                (("last404", m["last404"]), ("noEndpoints", m["noEndpointsLastHour"])))
+        elif m.get("attempts", 0) >= MIN_ATTEMPTS and m.get("successRate", 1.0) < DEMOTE_BELOW:
+            verdicts[model_id] = Verdict(
+                "demoted",
+                f"success rate {m['successRate']:.0%} over {m['attempts']} attempts is below {DEMOTE_BELOW:.0%}",
+                (("attempts", m["attempts"]), ("successRate", round(m["successRate"], 2))))
+    return verdicts
+
+
+def prefer_faster(candidates: Sequence[tuple[str, float]], summary: Mapping[str, Any]) -> str | None:
+    """Among (id, score) candidates best first: the first one, or an equally scored one with a lower latency p50.
+
+    The tie is broken only when every tied model has a measured p50; None when there are no candidates.
+    """
+    if not candidates:
+        return None
+    best_id, best_score = candidates[0]
+    tied = [model_id for model_id, score in candidates if score == best_score]
+    measured = [(p50, model_id) for model_id in tied
+                if (p50 := ((summary.get("models") or {}).get(model_id) or {}).get("latencyMs", {}).get("p50"))
+                is not None]
+    if len(tied) < 2 or len(measured) < len(tied):  # only a tie where every model has a measured latency
+        return best_id
+    return min(measured)[1]

@@ -1,0 +1,161 @@
+"""A loopback OpenAI-compatible chat-completions server (aiohttp, in a thread) for the client's tests and benchmarks.
+
+Answers are scripted per model: ``server.script(model, answer, ...)`` queues answers, ``server.always(model, answer)``
+sets the answer once the queue is empty; unscripted models answer ``ok(...)``. The error answers use the real
+OpenRouter bodies committed in tests/data/openrouter/errors/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+ERRORS = Path(__file__).resolve().parent / "data" / "openrouter" / "errors"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def ok(text: str = "<h1>Hello</h1>", *, delay: float = 0.0, prompt_tokens: int = 12, completion_tokens: int = 5,
+       headers: dict | None = None) -> Answer:
+    """A chat completion whose message content is text."""
+    body = {"id": "gen-1", "object": "chat.completion", "choices": [
+        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens}}
+    return Answer(200, json.dumps(body).encode(), headers or {}, delay)
+
+
+def empty() -> Answer:
+    """A 200 whose content is the empty string and no reasoning."""
+    body = {"id": "gen-2", "choices": [{"index": 0, "message": {"role": "assistant", "content": ""}}]}
+    return Answer(200, json.dumps(body).encode())
+
+
+def reasoning_only() -> Answer:
+    """A 200 whose content is null while the reasoning holds the text (the case site generators complain about)."""
+    body = {"id": "gen-3", "choices": [{"index": 0, "message": {
+        "role": "assistant", "content": None, "reasoning": "The user wants a page. I will write <h1>...",
+        "reasoning_details": [{"type": "reasoning.text", "text": "The user wants a page.", "format": "unknown"}]}}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52}}
+    return Answer(200, json.dumps(body).encode())
+
+
+def error_file(name: str) -> Answer:
+    """A real OpenRouter error body from tests/data/openrouter/errors/, with its error.code as the HTTP status."""
+    data = (ERRORS / name).read_bytes()
+    return Answer(json.loads(data)["error"]["code"], data)
+
+
+def no_endpoints(model: str) -> Answer:
+    """OpenRouter's 404 for a model that has no provider left (the documented message and error shape)."""
+    return Answer(404, json.dumps({"error": {"message": f"No endpoints found for {model}.", "code": 404}}).encode())
+
+
+def server_error(status: int = 502) -> Answer:
+    return Answer(status, json.dumps({"error": {"message": "Provider returned error", "code": status}}).encode())
+
+
+def huge(size: int) -> Answer:
+    """A 200 chat completion of about size bytes."""
+    return ok("x" * size)
+
+
+class ChatServer:
+    """POST /api/v1/chat/completions on 127.0.0.1; ``base_url`` is what the client's base_url setting takes."""
+
+    def __init__(self) -> None:
+        self.scripts: dict[str, list[Answer]] = {}
+        self.fallback: dict[str, Answer] = {}
+        self.requests: list[dict] = []
+        self.authorization: set[str] = set()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def script(self, model: str, *answers: Answer) -> "ChatServer":
+        with self._lock:
+            self.scripts.setdefault(model, []).extend(answers)
+        return self
+
+    def always(self, model: str, answer: Answer) -> "ChatServer":
+        with self._lock:
+            self.fallback[model] = answer
+        return self
+
+    def models_asked(self) -> list[str]:
+        with self._lock:
+            return [r.get("model") for r in self.requests]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        model = payload.get("model")
+        with self._lock:
+            self.requests.append(payload)
+            self.authorization.add(request.headers.get("Authorization", ""))
+            queue = self.scripts.get(model)
+            answer = queue.pop(0) if queue else self.fallback.get(model) or ok()
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        return web.Response(status=answer.status, body=answer.body, content_type="application/json",
+                            headers=answer.headers)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/api/v1/chat/completions", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> "ChatServer":
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the loopback chat server did not start")
+        return self
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False

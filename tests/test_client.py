@@ -1,0 +1,251 @@
+"""The chat-completions client against a loopback server answering with OpenRouter's real error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error
+from modelpools.consumer.client import (Client, ClientOptions, CompletionFailed, DailyCapReached, classify,
+                                        complete_sync)
+from modelpools.consumer.ledger import Ledger
+from modelpools.consumer.pools_view import load_pools
+from modelpools.errors import SettingsError
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
+POOLS = load_pools(SAMPLE)
+PAGE = POOLS.fallback_chain("page")   # nemotron-3-ultra, glm-5.2, gemma-4-31b, ...
+KEY = "sk-or-v1-test-0123456789abcdef"
+MESSAGES = [{"role": "user", "content": "Write the home page."}]
+DAILY_RESET = 1779321600.0   # X-RateLimit-Reset of the real free-models-per-day body (ms in the body)
+MINUTE_RESET = 1765661760.0  # ... and of the free-models-per-min body
+
+
+class FakeTime:
+    """A clock and an asyncio sleep that advances it (the waits are recorded, nothing really sleeps)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def server():
+    chat = ChatServer().start()
+    try:
+        yield chat
+    finally:
+        chat.stop()
+
+
+def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
+    base = dict(base_url=server.base_url, ledger_file=tmp_path / "usage.sqlite", pools_file=SAMPLE,
+                requests_per_minute=0, daily_cap=1000, backoff=0.01, max_retries=2, request_timeout=5.0)
+    return ClientOptions(**{**base, **changes})
+
+
+def run(server, tmp_path, *calls, clock=None, **changes):
+    """Run complete() calls (role names) in one Client; return the replies or exceptions."""
+    fake = clock or FakeTime(time.time())
+
+    async def main():
+        async with Client(options=options(server, tmp_path, **changes), api_key=KEY, clock=fake,
+                          sleep=fake.sleep) as client:
+            out = []
+            for role in calls:
+                try:
+                    out.append(await client.complete(role=role, messages=MESSAGES, temperature=0.2))
+                except CompletionFailed as exc:
+                    out.append(exc)
+            return out
+
+    return asyncio.run(main())
+
+
+def ledger_rows(tmp_path: Path) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "usage.sqlite") as db:
+        return db.execute("SELECT model, role, outcome, status, latency_ms, prompt_tokens, completion_tokens, "
+                          "rate_limit, rate_reset FROM attempts ORDER BY id").fetchall()
+
+
+def test_a_reply_gives_text_model_and_attempts_and_one_ledger_row_without_text_or_key(server, tmp_path):
+    server.script(PAGE[0], ok("<h1>Home</h1>", prompt_tokens=30, completion_tokens=7))
+    [reply] = run(server, tmp_path, "pageModel")
+    assert (reply.text, reply.model, reply.prompt_tokens, reply.completion_tokens) == ("<h1>Home</h1>", PAGE[0], 30, 7)
+    assert [(a.model, a.outcome, a.status, a.action) for a in reply.attempts] == [(PAGE[0], "ok", 200, "done")]
+    assert server.requests[0]["messages"] == MESSAGES and server.requests[0]["temperature"] == 0.2
+    assert server.authorization == {f"Bearer {KEY}"}
+    [row] = ledger_rows(tmp_path)
+    assert row[:4] == (PAGE[0], "pageModel", "ok", 200) and row[5:7] == (30, 7) and row[4] >= 0
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("usage.sqlite*"))
+    assert KEY.encode() not in stored and b"Home" not in stored and b"Write the home page" not in stored
+
+
+def test_upstream_429_moves_to_the_next_model_at_once(server, tmp_path):
+    server.script(PAGE[0], error_file("429-upstream-rate-limited.json"))
+    clock = FakeTime(time.time())
+    [reply] = run(server, tmp_path, "page", clock=clock)
+    assert reply.model == PAGE[1] and clock.sleeps == []
+    assert [(a.outcome, a.action) for a in reply.attempts] == [("upstream_429", "next_model"), ("ok", "done")]
+
+
+def test_no_endpoints_404_marks_the_model_dead_for_every_later_request(server, tmp_path):
+    server.always(PAGE[0], no_endpoints(PAGE[0]))
+    first, second = run(server, tmp_path, "page", "bulk")  # PAGE[0] is also second in bulk's chain
+    assert first.model == PAGE[1] and first.attempts[0].outcome == "no_endpoints"
+    assert second.model == POOLS.bulk_model and len(second.attempts) == 1
+    assert server.models_asked().count(PAGE[0]) == 1
+
+
+def test_bulk_chain_skips_a_dead_model_in_second_place(server, tmp_path):
+    server.always(PAGE[0], no_endpoints(PAGE[0]))
+    server.script(POOLS.bulk_model, ok(), server_error(503), server_error(503), server_error(503))
+    first, reply = run(server, tmp_path, "page", "bulk")
+    assert first.model == POOLS.bulk_model == PAGE[1]
+    assert [a.model for a in reply.attempts] == [POOLS.bulk_model] * 3 + [PAGE[2]]
+
+
+def test_5xx_is_retried_then_the_next_model(server, tmp_path):
+    server.script(PAGE[0], server_error(502), server_error(502), server_error(502))
+    clock = FakeTime(time.time())
+    [reply] = run(server, tmp_path, "page", clock=clock, max_retries=2, backoff=0.5)
+    assert [(a.outcome, a.action) for a in reply.attempts] == [
+        ("server_error", "retry"), ("server_error", "retry"), ("server_error", "next_model"), ("ok", "done")]
+    assert clock.sleeps == [0.5, 1.0] and reply.model == PAGE[1]
+
+
+@pytest.mark.parametrize("answer, outcome", [(empty, "empty"), (reasoning_only, "reasoning_only")])
+def test_empty_and_reasoning_only_replies_are_failures(server, tmp_path, answer, outcome):
+    server.script(PAGE[0], answer())
+    [reply] = run(server, tmp_path, "page")
+    assert reply.model == PAGE[1] and reply.text == "<h1>Hello</h1>"
+    assert [r[2] for r in ledger_rows(tmp_path)] == [outcome, "ok"]
+
+
+def test_daily_cap_429_stops_with_the_reset_time_and_later_calls_do_not_reach_the_server(server, tmp_path):
+    server.script(PAGE[0], error_file("429-free-models-per-day.json"))
+    clock = FakeTime(DAILY_RESET - 3600)
+    first, second = run(server, tmp_path, "page", "small", clock=clock)
+    assert isinstance(first, DailyCapReached) and first.reset_at == DAILY_RESET
+    assert "2026-05-21T00:00:00Z" in str(first) and first.attempts[0].outcome == "daily_cap"
+    assert isinstance(second, DailyCapReached) and server.models_asked() == [PAGE[0]]
+    row = ledger_rows(tmp_path)[0]
+    assert (row[2], row[3], row[7], row[8]) == ("daily_cap", 429, 50, DAILY_RESET)
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
+        budget = ledger.budget(default_limit=1000)
+    assert (budget.limit, budget.limit_source, budget.capped) == (50, "header", True)
+
+
+def test_the_client_stops_before_the_daily_cap_counting_every_client(server, tmp_path):
+    clock = FakeTime(DAILY_RESET - 7200)
+    replies = run(server, tmp_path, "page", "page", clock=clock, daily_cap=3)
+    assert [r.model for r in replies] == [PAGE[0]] * 2
+    [third, fourth] = run(server, tmp_path, "bulk", "bulk", clock=clock, daily_cap=3)  # another client, same ledger
+    assert third.model == POOLS.bulk_model
+    assert isinstance(fourth, DailyCapReached) and fourth.reset_at == DAILY_RESET
+    assert "3 of 3 used today" in str(fourth) and len(server.requests) == 3
+
+
+def test_per_minute_cap_waits_for_the_reset_then_asks_the_same_model(server, tmp_path):
+    server.script(PAGE[0], error_file("429-free-models-per-min.json"))
+    clock = FakeTime(MINUTE_RESET - 20)
+    [reply] = run(server, tmp_path, "page", clock=clock)
+    assert clock.sleeps == [20.0] and reply.model == PAGE[0]
+    assert [a.outcome for a in reply.attempts] == ["minute_cap", "ok"]
+
+
+def test_per_minute_cap_beyond_max_wait_stops(server, tmp_path):
+    server.script(PAGE[0], error_file("429-free-models-per-min.json"))
+    [failure] = run(server, tmp_path, "page", clock=FakeTime(MINUTE_RESET - 600), max_wait=60)
+    assert isinstance(failure, CompletionFailed) and not isinstance(failure, DailyCapReached)
+    assert "exceeds max_wait" in str(failure)
+
+
+def test_account_pacing_spaces_requests_across_clients(server, tmp_path):
+    clock = FakeTime(DAILY_RESET - 7200)
+    run(server, tmp_path, "page", "page", clock=clock, requests_per_minute=3)
+    replies = run(server, tmp_path, "page", "page", clock=clock, requests_per_minute=3)
+    assert all(r.model == PAGE[0] for r in replies)
+    assert clock.sleeps == [60.0]  # the 4th request of the minute waited for the 1st to leave the window
+
+
+def test_slow_answer_past_the_timeout_is_a_network_failure_then_the_next_model(server, tmp_path):
+    server.script(PAGE[0], ok(delay=3), ok(delay=3))
+    [reply] = run(server, tmp_path, "page", request_timeout=0.3, max_retries=1)
+    assert [a.outcome for a in reply.attempts] == ["network", "network", "ok"] and reply.model == PAGE[1]
+    assert [r[3] for r in ledger_rows(tmp_path)] == [None, None, 200]
+
+
+def test_a_reply_over_the_size_cap_is_refused(server, tmp_path):
+    server.script(PAGE[0], huge(200_000))
+    [reply] = run(server, tmp_path, "page", max_reply_bytes=100_000)
+    assert [a.outcome for a in reply.attempts] == ["too_large", "ok"]
+
+
+def test_every_model_failing_is_one_error_listing_the_attempts(server, tmp_path):
+    for model in POOLS.fallback_chain("small"):
+        server.always(model, no_endpoints(model))
+    [failure] = run(server, tmp_path, "small")
+    assert isinstance(failure, CompletionFailed) and len(failure.attempts) == len(POOLS.fallback_chain("small"))
+    assert str(failure).startswith("no reply for small: model unavailable (No endpoints found for ")
+
+
+def test_invalid_key_401_stops_without_trying_other_models(server, tmp_path):
+    server.always(PAGE[0], server_error(401))
+    [failure] = run(server, tmp_path, "page")
+    assert "invalid or missing API key" in str(failure) and KEY not in str(failure)
+    assert server.models_asked() == [PAGE[0]]
+
+
+def test_concurrency_is_bounded_by_the_semaphore(server, tmp_path):
+    server.always(PAGE[0], ok(delay=0.15))
+
+    async def main():
+        async with Client(options=options(server, tmp_path, concurrency=2), api_key=KEY) as client:
+            return await asyncio.gather(*(client.complete(role="page", messages=MESSAGES) for _ in range(6)))
+
+    replies = asyncio.run(main())
+    assert len(replies) == 6 and server.max_in_flight == 2
+    assert len(ledger_rows(tmp_path)) == 6
+
+
+def test_missing_key_is_a_one_line_settings_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with pytest.raises(SettingsError, match="^OPENROUTER_API_KEY is not set; export"):
+        Client(options=ClientOptions(ledger_file=tmp_path / "u.sqlite", pools_file=SAMPLE))
+
+
+def test_repr_never_shows_the_key(tmp_path):
+    client = Client(options=ClientOptions(ledger_file=tmp_path / "u.sqlite", pools_file=SAMPLE), api_key=KEY)
+    assert KEY not in repr(client) and KEY not in str(vars(client).get("options"))
+
+
+def test_sync_wrapper_reads_the_key_from_the_environment(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    reply = complete_sync(role="smallTasks", messages=MESSAGES, options=options(server, tmp_path))
+    assert reply.model == POOLS.small_tasks_model and server.authorization == {f"Bearer {KEY}"}
+
+
+def test_classify_an_error_object_inside_a_200_uses_its_code():
+    body = b'{"error": {"message": "No endpoints found for x/y:free.", "code": 404}}'
+    answer = classify(200, {}, body)
+    assert answer.outcome == "no_endpoints" and answer.decision.model_dead
+
+
+def test_classify_content_parts_and_malformed_bodies():
+    parts = b'{"choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}}]}'
+    assert classify(200, {}, parts).text == "ab"
+    assert classify(200, {}, b"<html>gateway</html>").outcome == "malformed"
+    assert classify(200, {}, b'{"choices": []}').outcome == "malformed"

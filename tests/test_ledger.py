@@ -1,0 +1,159 @@
+"""The usage ledger: a real SQLite file, many writing processes, a SIGKILL mid-write, schema versions, the daily budget."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chatserver import ChatServer, wait_until
+from modelpools.consumer.ledger import DAY, SCHEMA_VERSION, Ledger, utc_midnight
+from modelpools.errors import DataError
+
+TESTS = Path(__file__).resolve().parent
+NOON = 1779278400.0  # 2026-05-20T12:00:00Z
+
+
+def add(ledger: Ledger, outcome: str, at: float, model: str = "a/m:free", **fields) -> int:
+    reservation = ledger.reserve(model=model, role="pageModel", now=at)
+    ledger.finish(reservation.attempt_id, outcome=outcome, status=fields.pop("status", 200),
+                  latency_ms=fields.pop("latency_ms", 100), finished=at + 1, **fields)
+    return reservation.attempt_id
+
+
+def test_a_new_ledger_is_wal_with_the_current_schema_version(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite"):
+        pass
+    with sqlite3.connect(tmp_path / "usage.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:  # reopening migrates nothing twice
+        add(ledger, "ok", NOON)
+        assert ledger.count() == 1
+
+
+def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(DataError, match=r"usage\.sqlite is unusable \(schema version 99 is newer .*upgrade modelpools\)"):
+        Ledger(path)
+
+
+def test_a_file_that_is_not_sqlite_is_a_one_line_error(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    path.write_bytes(b"<html>not a database</html>" * 100)
+    with pytest.raises(DataError, match="usage.sqlite is unusable .*move it away"):
+        Ledger(path)
+
+
+def test_retention_deletes_rows_older_than_the_window_on_open(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        add(ledger, "ok", NOON - 31 * DAY)
+        add(ledger, "ok", NOON - 29 * DAY)
+        assert ledger.count() == 2
+    with Ledger(tmp_path / "usage.sqlite", retention_days=30, clock=lambda: NOON) as ledger:
+        assert [r.started for r in ledger.rows()] == [NOON - 29 * DAY]
+
+
+def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answer(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        add(ledger, "ok", utc_midnight(NOON) - 1)                         # yesterday
+        add(ledger, "ok", NOON - 3600)
+        add(ledger, "no_endpoints", NOON - 1800, status=404)             # failures count: they reached OpenRouter
+        add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # refused by the limiter: not counted
+        ledger.reserve(model="a/m:free", role="page", now=NOON - 60)      # pending (a process died): counted
+        budget = ledger.budget(default_limit=50, now=NOON)
+        assert (budget.used, budget.limit, budget.limit_source, budget.left) == (3, 50, "setting", 47)
+        assert budget.reset_at == utc_midnight(NOON) + DAY and not budget.capped
+        add(ledger, "daily_cap", NOON - 30, status=429, rate_limit=1000, rate_reset=utc_midnight(NOON) + DAY)
+        budget = ledger.budget(default_limit=50, now=NOON)
+        assert (budget.limit, budget.limit_source, budget.capped, budget.left) == (1000, "header", True, 0)
+        tomorrow = ledger.budget(default_limit=50, now=utc_midnight(NOON) + DAY + 5)
+        assert (tomorrow.used, tomorrow.limit, tomorrow.capped) == (0, 1000, False)
+
+
+def test_reserve_refuses_at_the_cap_and_paces_per_minute(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        for i in range(3):
+            assert ledger.reserve(model="m", role="r", now=NOON + i, default_limit=3).attempt_id is not None
+        refused = ledger.reserve(model="m", role="r", now=NOON + 5, default_limit=3)
+        assert refused.attempt_id is None and refused.budget.used == 3 and ledger.count() == 3
+        paced = ledger.reserve(model="m", role="r", now=NOON + 10, per_minute=3)
+        assert paced.attempt_id is None and paced.wait_seconds == pytest.approx(50.0)
+        assert ledger.reserve(model="m", role="r", now=NOON + 60.5, per_minute=3).attempt_id is not None
+
+
+WRITER = """
+import asyncio, sys
+from pathlib import Path
+from modelpools.consumer.client import Client, ClientOptions
+options = ClientOptions(base_url=sys.argv[1], ledger_file=Path(sys.argv[2]), pools_file=Path(sys.argv[3]),
+                        requests_per_minute=0, daily_cap=100000, concurrency=4)
+async def main():
+    async with Client(options=options, api_key="sk-test") as client:
+        replies = await asyncio.gather(*(client.complete(role="page", messages=[{"role": "user", "content": "hi"}])
+                                         for _ in range(int(sys.argv[4]))))
+    print(len(replies))
+asyncio.run(main())
+"""
+
+
+def test_eight_processes_writing_at_once_record_every_attempt_once(tmp_path):
+    server = ChatServer().start()
+    try:
+        ledger_file = tmp_path / "usage.sqlite"
+        command = [sys.executable, "-c", WRITER, server.base_url, str(ledger_file),
+                   str(TESTS / "data" / "pools-sample.json"), "50"]
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(8)]
+        results = [p.communicate(timeout=240) for p in processes]
+    finally:
+        server.stop()
+    for process, (out, err) in zip(processes, results):
+        assert process.returncode == 0 and out.strip() == "50", err
+        assert "locked" not in err
+    assert len(server.requests) == 400
+    with sqlite3.connect(ledger_file) as db:
+        per_pid = db.execute("SELECT pid, count(*), sum(outcome = 'ok') FROM attempts GROUP BY pid").fetchall()
+        assert sorted(per_pid) == sorted((p.pid, 50, 50) for p in processes)
+        assert db.execute("SELECT count(DISTINCT id), count(*) FROM attempts").fetchone() == (400, 400)
+
+
+KILLED_WRITER = """
+import sys, time
+from modelpools.consumer.ledger import Ledger
+with Ledger(sys.argv[1]) as ledger:
+    while True:
+        a = ledger.reserve(model="m/x:free", role="page")
+        ledger.finish(a.attempt_id, outcome="ok", status=200, latency_ms=5)
+"""
+
+
+def test_a_sigkill_mid_write_leaves_a_readable_ledger(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    with Ledger(path):
+        pass
+    process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stderr=subprocess.PIPE)
+    try:
+        def written() -> bool:
+            with sqlite3.connect(path, timeout=5) as db:
+                return db.execute("SELECT count(*) FROM attempts").fetchone()[0] >= 300
+
+        assert wait_until(written, 60), process.stderr.read() if process.poll() is not None else "no rows"
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    with Ledger(path) as ledger:  # the WAL is recovered on open
+        rows = list(ledger.rows())
+        assert len(rows) >= 300 and ledger.count() - len(rows) <= 1  # at most the one attempt in flight is pending
+        add(ledger, "ok", time.time())
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
