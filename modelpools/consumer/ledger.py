@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from modelpools.errors import DataError
 
-__all__ = ["Ledger", "LedgerRow", "Reservation", "DailyBudget", "SCHEMA_VERSION", "MIGRATIONS", "NOT_COUNTED", "utc_midnight"]
+__all__ = ["Ledger", "LedgerRow", "Reservation", "read_rows", "read_budget", "DailyBudget", "SCHEMA_VERSION", "MIGRATIONS", "NOT_COUNTED", "utc_midnight"]
 
 DAY = 86400
 # Outcomes that OpenRouter's free-tier limiter refused before the request reached a model: not counted as used.
@@ -48,9 +48,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         pid INTEGER
     )""",
      "CREATE INDEX attempts_started ON attempts (started)",
-     "CREATE INDEX attempts_model_started ON attempts (model, started)"),
+     "CREATE INDEX attempts_model_started ON attempts (model, started)",
+     "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_ROWS_SQL = ("SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+             "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id")
 
 
 def utc_midnight(now: float) -> float:
@@ -195,9 +198,9 @@ class Ledger:
                 if budget.capped:
                     return Reservation(None, 0.0, budget)
             if per_minute > 0:
-                starts = self._recent_starts(db, now - 60.0)
-                if len(starts) >= per_minute:
-                    return Reservation(None, max(0.001, starts[-per_minute] + 60.0 - now), None)
+                newest = self._newest_starts(db, now - 60.0, per_minute)
+                if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
+                    return Reservation(None, max(0.001, newest[-1] + 60.0 - now), None)
             cursor = db.execute(
                 "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
                 (now, model, role, catalog, _pid()))
@@ -241,10 +244,7 @@ class Ledger:
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
         """Finished attempts (oldest first), from ``since`` (epoch seconds) on when given."""
-        cursor = self._db.execute(
-            "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
-            "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id", (since or 0.0,))
-        for row in cursor:
+        for row in self._db.execute(_ROWS_SQL, (since or 0.0,)):
             yield LedgerRow(*row)
 
     def count(self, outcome: str | None = None) -> int:
@@ -254,14 +254,60 @@ class Ledger:
         return self._db.execute("SELECT count(*) FROM attempts WHERE outcome = ?", (outcome,)).fetchone()[0]
 
     @staticmethod
-    def _recent_starts(db: sqlite3.Connection, since: float) -> list[float]:
+    def _newest_starts(db: sqlite3.Connection, since: float, limit: int) -> list[float]:
+        """Start times of the newest ``limit`` counted attempts after ``since``, newest first."""
         placeholders = ", ".join("?" * len(NOT_COUNTED))
         return [r[0] for r in db.execute(
-            f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) ORDER BY started",
-            (since, *NOT_COUNTED))]
+            f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) "
+            "ORDER BY started DESC LIMIT ?", (since, *NOT_COUNTED, limit))]
 
 
 def _pid() -> int:
     import os
 
     return os.getpid()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection | None:
+    """A read-only connection to an existing ledger (None when there is none); never creates or migrates it."""
+    if not Path(path).is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started") \
+            from None
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise DataError(f"usage ledger at {path} has schema version {version}, newer than this modelpools knows "
+                        f"({SCHEMA_VERSION}); upgrade modelpools")
+    if version == 0:  # created but never migrated: empty
+        db.close()
+        return None
+    return db
+
+
+def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
+    """The finished attempts of the ledger at path (oldest first), from ``since`` on; [] when there is no ledger."""
+    db = _open_read_only(Path(path))
+    if db is None:
+        return []
+    try:
+        return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started") \
+            from None
+    finally:
+        db.close()
+
+
+def read_budget(path: Path | str, default_limit: int, now: float) -> DailyBudget:
+    """Today's daily budget from the ledger at path, read-only; an absent ledger has used nothing."""
+    db = _open_read_only(Path(path))
+    if db is None:
+        return DailyBudget(0, default_limit, "setting", utc_midnight(now) + DAY, default_limit <= 0)
+    try:
+        return Ledger._budget(db, now, default_limit)
+    finally:
+        db.close()

@@ -1,0 +1,71 @@
+"""``modelpools usage``: today's free requests against the cap and per-model figures, from the ledger alone.
+
+``usage_report`` reads the ledger read-only (an absent ledger reports nothing used); ``format_usage`` turns the
+report into terminal lines with a small bar chart per model (successes ``#``, failures ``.``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from modelpools.consumer.ledger import DAY, read_budget, read_rows
+from modelpools.rules.usage import SUCCESS, iso_time, summarize
+
+__all__ = ["usage_report", "format_usage"]
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def usage_report(ledger_file: Path | str, *, days: int, daily_cap: int, now: float) -> dict[str, Any]:
+    """Today's (UTC) budget and the per-model summary of the last ``days`` days, as a JSON-ready dict."""
+    if days < 1:
+        raise ValueError("days must be 1 or more")
+    budget = read_budget(ledger_file, daily_cap, now)
+    summary = summarize(read_rows(ledger_file, since=now - days * DAY), days)
+    return {
+        "ledger": str(ledger_file),
+        "today": {"used": budget.used, "limit": budget.limit, "limitSource": budget.limit_source,
+                  "left": budget.left, "capped": budget.capped, "resetsAt": iso_time(budget.reset_at),
+                  "resetsInSeconds": max(0, int(budget.reset_at - now))},
+        "days": days,
+        "models": summary["models"],
+    }
+
+
+def _safe(text: Any) -> str:
+    return _UNPRINTABLE.sub("?", str(text))
+
+
+def _seconds(ms: int | None) -> str:
+    return "-" if ms is None else f"{ms / 1000:.1f}s"
+
+
+def _duration(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def format_usage(report: Mapping[str, Any], bar_width: int = 20) -> list[str]:
+    """Terminal lines for a usage report; model ids from the ledger are shown with control characters replaced."""
+    today = report["today"]
+    state = "cap reached" if today["capped"] else f"{today['left']} left"
+    source = "from OpenRouter's answer" if today["limitSource"] == "header" else "setting daily_request_cap"
+    lines = [f"today (UTC): {today['used']} of {today['limit']} free requests used ({source}), {state}; "
+             f"resets {today['resetsAt']} (in {_duration(today['resetsInSeconds'])})"]
+    models = report["models"]
+    if not models:
+        return lines + [f"no attempts recorded in the last {report['days']} day(s) in {report['ledger']}"]
+    lines.append(f"last {report['days']} day(s), per model (bar: # success, . failure):")
+    most = max(m["attempts"] for m in models.values())
+    width = max(len(_safe(model_id)) for model_id in models)
+    lines.append(f"  {'model':<{width}}  {'':<{bar_width}}  attempts   ok    p50    p90  failures")
+    for model_id, m in sorted(models.items(), key=lambda item: (-item[1]["attempts"], item[0])):
+        length = max(1, round(bar_width * m["attempts"] / most))
+        good = round(length * m["successes"] / m["attempts"])
+        bar = ("#" * good + "." * (length - good)).ljust(bar_width)
+        failures = ", ".join(f"{name} {count}" for name, count in m["outcomes"].items() if name != SUCCESS) or "-"
+        lines.append(f"  {_safe(model_id):<{width}}  {bar}  {m['attempts']:>8} {m['successRate']:>4.0%} "
+                     f"{_seconds(m['latencyMs']['p50']):>6} {_seconds(m['latencyMs']['p90']):>6}  {failures}")
+    return lines
