@@ -1,7 +1,7 @@
-"""The ``modelpools`` command: show, explain, diff and check the pools file.
+"""The ``modelpools`` command: show, explain, diff and check the pools file; report usage.
 
-A thin wrapper: the answers come from consumer/inspection.py (show, explain), rules/changes.py (diff) and
-stages/health.py (check); a library error becomes one ``modelpools: error:`` line and exit status 2.
+A thin wrapper: the answers come from consumer/inspection.py (show, explain), rules/changes.py (diff),
+stages/health.py (check) and consumer/usage_report.py (usage); a library error becomes one ``modelpools: error:`` line and exit status 2.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
     sub.add_parser("check", parents=[common], help="health check of the cache (exit 1 when something fails)")
+    usage = sub.add_parser("usage", parents=[common], help="today's free requests against the cap, per-model figures")
+    usage.add_argument("--days", type=int, default=7, metavar="N", help="per-model figures of the last N days")
     return parser
 
 
@@ -47,7 +49,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
         args = build_parser().parse_args(argv)
         try:
             settings = _settings(args)
-            handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check}[args.command]
+            handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check,
+                       "usage": _usage}[args.command]
             code = handler(args, settings, clock)
         except ModelPoolsError as exc:
             print(f"modelpools: error: {exc}", file=sys.stderr)
@@ -96,6 +99,14 @@ def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]
     entry = match_report_entry(settings.matches_file, resolve_id(pools, args.model_id))
     report = explain_model(pools, args.model_id, entry)
     _emit(args, report.data, report.lines)
+    return EXIT_OK
+
+
+def _usage(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+    from modelpools.consumer.usage_report import format_usage, usage_report
+
+    report = usage_report(settings.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
+    _emit(args, report, format_usage(report))
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@
     MatchReport       .cache/model-matches.json            one match per free model, plus calibration matches
     PoolsDocument     .cache/model-pools.json              the consumer contract (schemas/model-pools.schema.json)
     ChangeReport      .cache/model-pools-changes.json      what changed since the previous pools file
+    UsageSummary      .cache/usage-summary.json            per-model figures of the usage ledger (rules.usage)
 
 ``load`` raises DataError "<what> at <path>: <JSON path> <problem>; <what to do>" (PoolsDocument: PoolsInvalid,
 with the JSON path); ``dump`` gives the canonical bytes (io.files.dump_json: sorted keys, 2-space indent).
@@ -36,6 +37,7 @@ __all__ = [
     "MatchReport",
     "Overrides",
     "PoolsDocument",
+    "UsageSummary",
 ]
 
 SCHEMA_VERSION = 1
@@ -260,3 +262,53 @@ class ChangeReport:
 
     def dump(self) -> bytes:
         return dump_json(self.doc)
+
+
+# ---------------------------------------------------------------- the consumer side
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """usage-summary.json: rules.usage.summarize of the usage ledger (its window ends at the newest attempt).
+
+    Absent means the site never used the client: ``empty()``, with which the pools are as without usage data.
+    """
+
+    doc: Mapping[str, Any]
+    WHAT: ClassVar[str] = "usage summary"
+    NUMBERS: ClassVar[tuple[str, ...]] = ("attempts", "successes", "successRate", "noEndpointsLastHour")
+
+    @classmethod
+    def load(cls, path: Path, advice: str = "run `doit usage`") -> UsageSummary:
+        shape = _Shape(cls.WHAT, path, advice)
+        doc = shape.document(read_json(path, cls.WHAT, 16 * 1024 * 1024, advice=f"; {advice}"))
+        shape.get(doc, "window", "object")
+        for model_id, entry in shape.get(doc, "models", "object").items():
+            where = f"$.models[{model_id!r}]"
+            if not isinstance(entry, dict):
+                raise shape.fail(where, "is not an object")
+            for key in cls.NUMBERS:
+                if not _number(entry.get(key)):
+                    raise shape.fail(f"{where}.{key}", "is not a number")
+            for key in ("lastSuccess", "last404", "last404Catalog"):
+                shape.optional(entry, key, str, where=where)
+            if not isinstance(entry.get("latencyMs"), dict) or not isinstance(entry.get("outcomes"), dict):
+                raise shape.fail(where, "has no latencyMs and outcomes objects")
+        return cls(doc)
+
+    @classmethod
+    def load_or_empty(cls, path: Path, advice: str = "run `doit usage`") -> UsageSummary:
+        """The summary at path, or the empty one when there is no file."""
+        return cls.load(path, advice) if Path(path).is_file() else cls.empty()
+
+    @classmethod
+    def empty(cls, window_days: int = 7) -> UsageSummary:
+        return cls({"schemaVersion": SCHEMA_VERSION, "window": {"days": window_days, "end": None}, "models": {}})
+
+    @property
+    def models(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.doc["models"]
+
+    def dump(self) -> bytes:
+        return dump_json(self.doc)
+

@@ -147,6 +147,15 @@ class Settings:
     small_tasks_tier: str = "MEDIUM"
     expiry_warning_days: int = 7
     task_prefix: str = ""
+    # consumer side: the chat client and the usage ledger (modelpools.consumer.client.ClientOptions reads these)
+    openrouter_api_base: str = "https://openrouter.ai/api/v1"
+    daily_request_cap: int = 50
+    requests_per_minute: int = 20
+    client_concurrency: int = 4
+    client_timeout: int = 120
+    max_reply_bytes: int = 4 * 1024 * 1024
+    usage_retention_days: int = 30
+    usage_window_days: int = 7
 
     @property
     def cache_path(self) -> Path:
@@ -167,6 +176,8 @@ class Settings:
     matches_file = property(lambda self: self.files.matches_file)
     pools_file = property(lambda self: self.files.pools_file)
     changes_file = property(lambda self: self.files.changes_file)
+    ledger_file = property(lambda self: self.files.ledger_file)
+    usage_summary_file = property(lambda self: self.files.usage_summary_file)
 
     @property
     def overrides_path(self) -> Path | None:
@@ -189,6 +200,8 @@ class CacheFiles(NamedTuple):
     matches_file = property(lambda self: self.cache_path / "model-matches.json")
     pools_file = property(lambda self: self.cache_path / "model-pools.json")
     changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
+    ledger_file = property(lambda self: self.cache_path / "usage.sqlite")
+    usage_summary_file = property(lambda self: self.cache_path / "usage-summary.json")
 
     def resolve(self, name: str) -> Path | None:
         """A user file setting as an absolute path (relative to the project), or None when unset."""
@@ -330,6 +343,17 @@ class PoolsSettings(_PoolsFields, StageSettings):
         return self.files.resolve(self.overrides_file)
 
 
+class _UsageFields(NamedTuple):
+    files: CacheFiles
+    usage_window_days: int
+
+
+class UsageSettings(_UsageFields, StageSettings):
+    """What the usage stage reads (the ledger and the summary are files.ledger_file and files.usage_summary_file)."""
+
+    __slots__ = ()
+
+
 class _ValidateFields(NamedTuple):
     files: CacheFiles
     expiry_warning_days: int
@@ -364,6 +388,14 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "small_tasks_tier": _parse_tier,
     "expiry_warning_days": _parse_int(0, 3650),
     "task_prefix": _parse_prefix,
+    "openrouter_api_base": _parse_url(("https", "http")),
+    "daily_request_cap": _parse_int(1, 1_000_000),
+    "requests_per_minute": _parse_int(0, 100_000),
+    "client_concurrency": _parse_int(1, 256),
+    "client_timeout": _parse_int(1, 3600),
+    "max_reply_bytes": _parse_int(1024, 1 << 30),
+    "usage_retention_days": _parse_int(1, 3650),
+    "usage_window_days": _parse_int(1, 365),
 }
 SETTING_KEYS = tuple(_PARSERS)
 # MODELPOOLS_* environment variables that are not settings (read elsewhere); any other unknown one stops the run.

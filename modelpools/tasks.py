@@ -1,4 +1,4 @@
-"""doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, pools and validate.
+"""doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, usage, pools, validate.
 
 Each task gets its stage's settings slice (settings.CatalogSettings, ...), built once: the same object goes to
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
@@ -27,6 +27,7 @@ from modelpools.settings import (
     PoolsSettings,
     Settings,
     StageSettings,
+    UsageSettings,
     ValidateSettings,
     load_settings,
 )
@@ -55,6 +56,12 @@ def match_stage(settings: MatchSettings) -> str:
     from modelpools.stages.match import build_matches
 
     return build_matches(settings)
+
+
+def usage_stage(settings: UsageSettings) -> str:
+    from modelpools.stages.usage import refresh_usage_summary
+
+    return refresh_usage_summary(settings)
 
 
 def pools_stage(settings: PoolsSettings) -> str:
@@ -151,9 +158,42 @@ class targets_intact:
         return f"targets_intact({', '.join(self.targets)})"
 
 
+class ledger_unchanged:
+    """doit up-to-date check: the usage ledger (and its write-ahead log) has the size and mtime of the last run.
+
+    One stat per file, no SQLite: a site that never used the client (no ledger) stays up to date for good.
+    """
+
+    KEY = "modelpools:ledger"
+
+    def __init__(self, ledger: Path) -> None:
+        self.files = (ledger, ledger.with_name(ledger.name + "-wal"))
+
+    def _stamp(self) -> list:
+        stamps = []
+        for path in self.files:
+            try:
+                st = os.stat(path)
+                stamps.append([st.st_size, st.st_mtime_ns])
+            except OSError:
+                stamps.append(None)
+        return stamps
+
+    def configure_task(self, task: Any) -> None:
+        task.value_savers.append(lambda: {self.KEY: self._stamp()})
+
+    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
+        saved = (values or {}).get(self.KEY)
+        return None if saved is None else saved == self._stamp()
+
+    def __repr__(self) -> str:  # shown by `doit info`
+        return f"ledger_unchanged({self.files[0]})"
+
+
 def _leftover_names(files: CacheFiles) -> list[str]:
     paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
-             files.benchmark_scores_file, files.matches_file, files.pools_file, files.changes_file)
+             files.benchmark_scores_file, files.matches_file, files.pools_file, files.changes_file,
+             files.usage_summary_file)
     return [path.name for path in paths]
 
 
@@ -232,7 +272,7 @@ def _local(path: Path, settings: Settings) -> str:
 
 
 def make_tasks(settings: Settings) -> Iterator[dict]:
-    """Yield the five modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them)."""
+    """Yield the six modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them)."""
     prefix = settings.task_prefix
     catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
     scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
@@ -278,6 +318,19 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "clean": True,
         "verbosity": 2,
     }
+    usage_kw = UsageSettings.of(settings)
+    usage = _local(settings.usage_summary_file, settings)
+    yield {
+        "basename": prefix + "usage",
+        "doc": "Summarise the chat client's usage ledger for the pools (usage-summary.json)",
+        # no cache lock: the summary is a pure function of the ledger, replaced atomically
+        "actions": [_action(usage_stage, usage_kw, "usage", lock=False)],
+        "targets": [usage],
+        "uptodate": [ledger_unchanged(settings.ledger_file), config_changed(usage_kw.fingerprint()),
+                     _intact([usage], settings)],
+        "clean": True,
+        "verbosity": 2,
+    }
     pools_kw = PoolsSettings.of(settings)
     yield {
         "basename": prefix + "pools",
@@ -287,6 +340,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             catalog,
             scores,
             matches,
+            usage,
             PACKAGE_CURATED,
             pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,

@@ -101,3 +101,27 @@ def test_doit_site_offline_twice_second_run_is_up_to_date(tmp_path):
     doit("forget", "site")
     third = doit()  # forced re-render of an unchanged page succeeds and leaves the file alone
     assert third.returncode == 0 and "index.html: unchanged" in third.stdout, third.stdout + third.stderr
+
+
+def test_generate_writes_page_text_through_the_client(tmp_path):
+    import asyncio
+
+    from chatserver import ChatServer, no_endpoints, ok
+    from modelpools.consumer.client import ClientOptions
+    from modelpools.consumer.pools_view import load_pools
+
+    spec = importlib.util.spec_from_file_location("example_site_generate", SITE / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    small = load_pools(SAMPLE).small_tasks_model
+    server = ChatServer().start()
+    try:
+        server.script(small, no_endpoints(small))
+        server.always(load_pools(SAMPLE).fallback_chain("small")[1], ok("Free models, ranked for coding."))
+        options = ClientOptions(base_url=server.base_url, ledger_file=tmp_path / "usage.sqlite", pools_file=SAMPLE,
+                                requests_per_minute=0)
+        lines = asyncio.run(generate.generate(tmp_path / "text", options=options, api_key="sk-test"))
+    finally:
+        server.stop()
+    assert (tmp_path / "text" / "index.txt").read_text() == "Free models, ranked for coding.\n"
+    assert lines == [f"index: {load_pools(SAMPLE).fallback_chain('small')[1]} after 2 attempt(s)"]

@@ -132,7 +132,7 @@ INVARIANT_CASES = [
     ("no null default when ranked", put(["chosenDefaults", "smallTasksModel"], None),
      "$.chosenDefaults.smallTasksModel", "is null but there are ranked models"),
     ("bulk is rank 1", put(["chosenDefaults", "bulkModel"], "google/gemma-4-31b-it:free"),
-     "$.chosenDefaults.bulkModel", "is not the rank-1 model"),
+     "$.chosenDefaults.bulkModel", "is not the best-ranked usable model"),
     ("ids unique", lambda d: d["unranked"][0].update(id=d["models"][3]["id"]), "$.unranked[0].id",
      "is listed twice (first at $.models[3].id)"),
     ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),

@@ -1,8 +1,11 @@
 """Example site build: modelpools' tasks plus a ``site`` task that renders the pools as _site/index.html.
 
 Run ``doit site`` here (MODELPOOLS_OFFLINE=1 builds from the bundled catalog snapshot and curated scores).
+With OPENROUTER_API_KEY set, ``doit intro`` writes page text with the pools' models (generate.py).
 """
 
+import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -33,5 +36,22 @@ def task_site():
         "file_dep": [POOLS_FILE, "render.py"],
         "targets": [SITE_INDEX],
         "clean": True,
+        "verbosity": 2,
+    }
+
+
+def generate_intro() -> None:
+    """doit action: ask the smallTasks model (and its fallbacks) for the page text."""
+    from generate import generate
+
+    print("\n".join(asyncio.run(generate(HERE / "_site" / "text", settings=SETTINGS))))
+
+
+def task_intro():
+    """Write the page text with the free models of the pools (needs OPENROUTER_API_KEY; skipped without it)."""
+    return {
+        "actions": [generate_intro] if os.environ.get("OPENROUTER_API_KEY") else [],
+        "file_dep": [POOLS_FILE, "generate.py"],
+        "targets": ["_site/text/index.txt"] if os.environ.get("OPENROUTER_API_KEY") else [],
         "verbosity": 2,
     }

@@ -71,8 +71,7 @@ class ClientOptions:
                           ("retention_days", "usage_retention_days")):
             if hasattr(settings, key):
                 values[name] = getattr(settings, key)
-        cache = Path(settings.cache_path)
-        return cls(ledger_file=cache / "usage.sqlite", pools_file=Path(settings.pools_file), **values)
+        return cls(ledger_file=Path(settings.ledger_file), pools_file=Path(settings.pools_file), **values)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,9 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         lines.append(f"  default for: {', '.join(roles)}")
     if model.expiration_date:
         lines.append(f"  expires: {model.expiration_date}")
+    if model.usage:  # what the usage ledger made the pools do with the model
+        data["usage"] = dict(model.usage)
+        lines.append(f"  usage: {model.usage.get('verdict')}: {model.usage.get('reason')}")
     return data, lines
 
 

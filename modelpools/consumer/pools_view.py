@@ -65,6 +65,12 @@ class PoolModel:
     expiration_date: str | None
     score_sources: tuple[ScoreSource, ...]
     match: MatchInfo
+    usage: Mapping[str, Any] | None = None  # the pools file's usage verdict (unavailable, demoted, preferred)
+
+    @property
+    def unavailable(self) -> bool:
+        """True when the usage ledger showed "No endpoints" answers and no success since (left out of chains)."""
+        return bool(self.usage) and self.usage.get("verdict") == "unavailable"
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,10 @@ class Pools:
 
     # -- strategy 4: fallback chain ------------------------------------------------------------------
     def fallback_chain(self, role: str | None = None, *, tiers: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """The role default first, then the other ranked models by rank; only ranked ids of this (all-free) file."""
+        """The role default first, then the other ranked models by rank; only ranked ids of this (all-free) file.
+
+        Models the usage ledger found unavailable (``PoolModel.unavailable``) are left out.
+        """
         allowed_tiers = None if tiers is None else {_tier_name(t) for t in tiers}
         chain: list[str] = []
         ranked = {m.id: m for m in self.models}
@@ -146,7 +155,7 @@ class Pools:
         candidates = ([first] if first else []) + [m.id for m in self.models]
         for model_id in candidates:
             model = ranked.get(model_id)
-            if model is None or model_id in chain:
+            if model is None or model_id in chain or model.unavailable:
                 continue
             if allowed_tiers is not None and model.tier not in allowed_tiers and model_id != first:
                 continue
@@ -237,6 +246,7 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
                 str((m.get("match") or {}).get("method", "none")),
                 float((m.get("match") or {}).get("confidence", 0.0)),
             ),
+            usage=dict(m["usage"]) if isinstance(m.get("usage"), Mapping) else None,
         )
         for m in doc["models"]
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from modelpools.consumer.ledger import DAY, read_budget, read_rows
+from modelpools.errors import DataError
 from modelpools.rules.usage import SUCCESS, iso_time, summarize
 
 __all__ = ["usage_report", "format_usage"]
@@ -21,7 +22,7 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\
 def usage_report(ledger_file: Path | str, *, days: int, daily_cap: int, now: float) -> dict[str, Any]:
     """Today's (UTC) budget and the per-model summary of the last ``days`` days, as a JSON-ready dict."""
     if days < 1:
-        raise ValueError("days must be 1 or more")
+        raise DataError(f"--days is {days}; expected 1 or more")
     budget = read_budget(ledger_file, daily_cap, now)
     summary = summarize(read_rows(ledger_file, since=now - days * DAY), days)
     return {

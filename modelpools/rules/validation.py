@@ -168,8 +168,11 @@ def _check_defaults(doc: Mapping[str, Any]) -> None:
         if value is not None and value not in ranked:
             raise _invalid(where, f"{value!r} is not a ranked model")
     bulk = doc["chosenDefaults"]["bulkModel"]
-    if ranked and bulk != doc["models"][0]["id"]:
-        raise _invalid(("chosenDefaults", "bulkModel"), f"{bulk!r} is not the rank-1 model {doc['models'][0]['id']!r}")
+    # the best-ranked model the usage ledger holds nothing against (rank 1 without usage data)
+    clear = [m["id"] for m in doc["models"] if m.get("usage", {}).get("verdict") in (None, "preferred")]
+    best = (clear or [m["id"] for m in doc["models"]])[0] if ranked else None
+    if ranked and bulk != best and not (not clear and bulk in ranked):
+        raise _invalid(("chosenDefaults", "bulkModel"), f"{bulk!r} is not the best-ranked usable model {best!r}")
 
 
 def _check_summary(doc: Mapping[str, Any]) -> None:

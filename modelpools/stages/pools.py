@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from pathlib import Path
@@ -14,13 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
-from modelpools.records import BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument
+from modelpools.records import BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument, UsageSummary
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import FusedModel, fuse_scores
 from modelpools.rules.ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
 from modelpools.rules.scoring import load_curated_scores
+from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.settings import PoolsSettings, RankingSettings
 
@@ -50,8 +52,8 @@ def is_zero_priced(model: Mapping[str, Any]) -> bool:
     return prices_are_zero(model.get("pricing") if "pricing" in model else {})
 
 
-def _model_json(model: FusedModel, rank: int, tier: str) -> dict[str, Any]:
-    return {
+def _model_json(model: FusedModel, rank: int, tier: str, usage: Verdict | None = None) -> dict[str, Any]:
+    entry = {
         "id": model.id,
         "name": model.name,
         "vendor": model.vendor,
@@ -64,6 +66,38 @@ def _model_json(model: FusedModel, rank: int, tier: str) -> dict[str, Any]:
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
+    if usage is not None:  # only when the usage ledger held something against (or for) the model
+        entry["usage"] = usage.to_json()
+    return entry
+
+
+def _choose_with_usage(ranked: Sequence[FusedModel], tiers: Mapping[str, list[str]], settings: RankingSettings,
+                       summary: Mapping[str, Any], catalog_sha256: str | None):
+    """Role defaults and per-model verdicts once the usage summary is taken into account (pure).
+
+    Unavailable and demoted models are passed over for the defaults while another model is left; an exact score
+    tie for smallTasksModel goes to the lower latency p50. Without usage data this is choose_defaults itself.
+    """
+    ranked_ids = [m.id for m in ranked]
+    if not summary.get("models"):
+        return choose_defaults(ranked_ids, tiers, settings.page_model_other_vendor, settings.small_tasks_tier), {}
+    verdicts = usage_verdicts(summary, catalog_sha256)
+    usable = [i for i in ranked_ids if i not in verdicts]
+    alive = [i for i in ranked_ids if getattr(verdicts.get(i), "verdict", None) != "unavailable"]
+    pool = usable or alive or ranked_ids
+    chosen = set(pool)
+    pool_tiers = {name: [i for i in ids if i in chosen] for name, ids in tiers.items()}
+    defaults = choose_defaults(pool, pool_tiers, settings.page_model_other_vendor, settings.small_tasks_tier)
+    score = {m.id: m.coding_score for m in ranked}
+    used = {defaults.bulk_model, defaults.page_model}
+    candidates = [(i, score[i]) for i in pool_tiers.get(settings.small_tasks_tier, []) if i not in used]
+    if candidates and candidates[0][0] == defaults.small_tasks_model:
+        faster = prefer_faster(candidates, summary)
+        if faster != defaults.small_tasks_model:
+            verdicts[faster] = Verdict("preferred", f"smallTasksModel: same coding score as "
+                                       f"{defaults.small_tasks_model}, lower latency p50", ())
+            defaults = dataclasses.replace(defaults, small_tasks_model=faster)
+    return defaults, verdicts
 
 
 def build_document(
@@ -75,11 +109,14 @@ def build_document(
     inputs: Mapping[str, Any],
     reference_scores: Sequence[Mapping[str, Any]] = (),
     reference_matches: Sequence[Mapping[str, Any]] = (),
+    usage_summary: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The pools document (pure): fuse scores, rank, tier, choose defaults, summarise.
 
     Only zero-priced catalog models enter it (build_pools warns about any other); reference_scores and
     reference_matches (the catalog's other scored models and their matches) only add calibration points.
+    usage_summary (records.UsageSummary.doc) can pass over failing models for the defaults and chains; empty or
+    None changes nothing.
     """
     catalog_models = [m for m in catalog_models if is_zero_priced(m)]
     fused, calibrations = fuse_scores(catalog_models, benchmark_models, match_entries, curated, reference_scores,
@@ -88,13 +125,13 @@ def build_document(
     ranked_ids = [m.id for m in ranked]
     tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
-    defaults = choose_defaults(ranked_ids, tiers, settings.page_model_other_vendor, settings.small_tasks_tier)
+    defaults, verdicts = _choose_with_usage(ranked, tiers, settings, usage_summary or {}, inputs.get("catalogSha256"))
     unranked = [m for m in fused if m.coding_score is None]
     return {
         "schemaVersion": 1,
         "chosenDefaults": defaults.to_json(),
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
-        "models": [_model_json(m, i + 1, tier_of[m.id]) for i, m in enumerate(ranked)],
+        "models": [_model_json(m, i + 1, tier_of[m.id], verdicts.get(m.id)) for i, m in enumerate(ranked)],
         "unranked": [{"id": m.id, "name": m.name, "vendor": m.vendor, "contextLength": m.context_length,
                       "expirationDate": m.expiration_date, "pricing": dict(ZERO_PRICING), "reason": m.reason}
                      for m in unranked],
@@ -153,7 +190,8 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
     }
     doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
                          load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
-                         matches.reference if matches else ())
+                         matches.reference if matches else (),
+                         UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc)
     pools_file = files.pools_file
     try:
         validate_pools(doc, catalog.ids, files.task_prefix)

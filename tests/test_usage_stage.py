@@ -1,0 +1,144 @@
+"""Pools that know what failed: the usage stage on a real ledger file, the pools it changes, `modelpools usage`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from modelpools.cli import main
+from modelpools.consumer.ledger import Ledger
+from modelpools.consumer.pools_view import load_pools
+from modelpools.settings import PoolsSettings, Settings, UsageSettings
+from modelpools.stages import pools
+from modelpools.stages.usage import refresh_usage_summary
+from modelpools.tasks import ledger_unchanged
+from test_pools import CURATED, NOW, write_inputs
+
+T = NOW - 3 * 86400  # the site used the client three days before the build
+GLM, ULTRA = "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
+    s = Settings(project_dir=tmp_path)
+    write_inputs(s)
+    return s
+
+
+def record(settings, model: str, outcome: str, at: float, latency_ms: int = 1500, catalog: str | None = None):
+    catalog = catalog or pools.sha256_bytes(settings.catalog_file.read_bytes())[:16]
+    with Ledger(settings.ledger_file, clock=lambda: at) as ledger:
+        attempt = ledger.reserve(model=model, role="pageModel", now=at, catalog=catalog)
+        ledger.finish(attempt.attempt_id, outcome=outcome, status=200 if outcome == "ok" else 404,
+                      latency_ms=latency_ms, finished=at + 2)
+
+
+def build(settings) -> bytes:
+    refresh_usage_summary(UsageSettings.of(settings))
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW)
+    return settings.pools_file.read_bytes()
+
+
+def test_no_ledger_gives_an_empty_summary_and_the_same_pools_bytes(settings):
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW)
+    before = settings.pools_file.read_bytes()
+    assert build(settings) == before
+    assert json.loads(settings.usage_summary_file.read_text()) == {
+        "schemaVersion": 1, "window": {"days": 7, "end": None}, "models": {}}
+    assert not settings.ledger_file.exists()  # reading never creates a ledger
+
+
+def test_a_model_answering_no_endpoints_leaves_defaults_and_chains_until_it_succeeds(settings):
+    plain = build(settings)
+    record(settings, GLM, "no_endpoints", T)
+    record(settings, GLM, "no_endpoints", T + 600)
+    record(settings, ULTRA, "ok", T + 700)
+    degraded = build(settings)
+    doc = json.loads(degraded)
+    assert doc["chosenDefaults"]["bulkModel"] == ULTRA and GLM not in doc["chosenDefaults"].values()
+    glm = next(m for m in doc["models"] if m["id"] == GLM)
+    assert glm["rank"] == 1 and glm["usage"]["verdict"] == "unavailable" and glm["usage"]["noEndpoints"] == 2
+    view = load_pools(settings.pools_file)
+    assert GLM not in view.fallback_chain("bulk") and GLM not in view.fallback_chain("page")
+    assert build(settings) == degraded  # a later build without new requests changes nothing
+    record(settings, GLM, "ok", T + 900)  # it answers again
+    assert build(settings) == plain
+
+
+def test_a_new_catalog_gives_an_unavailable_model_another_chance(settings):
+    plain = build(settings)
+    for minute in (0, 10, 20):
+        record(settings, GLM, "no_endpoints", T + minute * 60, catalog="0123456789abcdef")
+    assert build(settings) == plain
+
+
+def test_a_low_success_rate_demotes_from_the_defaults_but_keeps_the_chain(settings):
+    for i in range(6):
+        record(settings, GLM, "ok" if i == 0 else "reasoning_only", T + i * 60)
+    doc = json.loads(build(settings))
+    glm = next(m for m in doc["models"] if m["id"] == GLM)
+    assert glm["usage"] == {"verdict": "demoted", "attempts": 6, "successRate": 0.17,
+                            "reason": "success rate 17% over 6 attempts is below 50%"}
+    assert doc["chosenDefaults"]["bulkModel"] == ULTRA
+    assert GLM in load_pools(settings.pools_file).fallback_chain("bulk")
+
+
+def test_explain_shows_the_usage_verdict(settings, capsys):
+    record(settings, GLM, "no_endpoints", T)
+    record(settings, GLM, "no_endpoints", T + 60)
+    build(settings)
+    capsys.readouterr()
+    assert main(["--project-dir", str(settings.project_dir), "explain", GLM]) == 0
+    out = capsys.readouterr().out
+    assert "  usage: unavailable: 2 'No endpoints found' answers in the hour before" in out
+
+
+def test_usage_command_reports_today_and_per_model_figures(settings, capsys):
+    day = 1779278400.0  # 2026-05-20T12:00:00Z
+    for i in range(4):
+        record(settings, GLM, "ok", day - 3600 + i * 60, latency_ms=1000 + i * 1000)
+    record(settings, ULTRA, "no_endpoints", day - 100)
+    assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: day) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("today (UTC): 5 of 50 free requests used (setting daily_request_cap), 45 left; "
+                        "resets 2026-05-21T00:00:00Z (in 12h 00m)")
+    glm = next(line for line in lines if line.lstrip().startswith(GLM))
+    assert "####################" in glm and glm.split()[2:6] == ["4", "100%", "2.0s", "4.0s"]
+    ultra = next(line for line in lines if line.lstrip().startswith(ULTRA))
+    assert "....." in ultra and ultra.rstrip().endswith("no_endpoints 1")
+    assert main(["--project-dir", str(settings.project_dir), "usage", "--json", "--days", "1"],
+                clock=lambda: day) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["today"]["left"] == 45 and report["models"][GLM]["latencyMs"] == {"p50": 2000, "p90": 4000}
+
+
+def test_usage_command_without_a_ledger_says_nothing_was_used(settings, capsys):
+    assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: NOW) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("today (UTC): 0 of 50 free requests used") and "no attempts recorded" in out
+
+
+def test_model_ids_from_the_ledger_reach_the_terminal_without_control_characters(settings, capsys):
+    record(settings, "evil/\x1b[2Jmodel:free", "ok", NOW - 60)
+    assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: NOW) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "evil/?[2Jmodel:free" in out
+
+
+def test_the_usage_task_check_follows_the_ledger_files(settings):
+    check = ledger_unchanged(settings.ledger_file)
+    saved = {ledger_unchanged.KEY: check._stamp()}
+    assert check(None, saved) is True  # no ledger, still none
+    record(settings, GLM, "ok", T)
+    assert check(None, saved) is False
+    assert check(None, {ledger_unchanged.KEY: check._stamp()}) is True
+
+
+def test_settings_shape_the_window(settings):
+    record(settings, GLM, "ok", T - 3 * 86400)
+    record(settings, ULTRA, "ok", T)
+    refresh_usage_summary(UsageSettings.of(replace(settings, usage_window_days=1)))
+    assert list(json.loads(settings.usage_summary_file.read_text())["models"]) == [ULTRA]
