@@ -325,6 +325,9 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "doc": "Summarise the chat client's usage ledger for the pools (usage-summary.json)",
         # no cache lock: the summary is a pure function of the ledger, replaced atomically
         "actions": [_action(usage_stage, usage_kw, "usage", lock=False)],
+        # Runs after match, never first: two doit runs started together then meet at the same stages in the same
+        # order, so the one that waits for the cache lock skips the refresh the other just did.
+        "task_dep": [prefix + "match"],
         "targets": [usage],
         "uptodate": [ledger_unchanged(settings.ledger_file), config_changed(usage_kw.fingerprint()),
                      _intact([usage], settings)],

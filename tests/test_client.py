@@ -249,3 +249,15 @@ def test_classify_content_parts_and_malformed_bodies():
     assert classify(200, {}, parts).text == "ab"
     assert classify(200, {}, b"<html>gateway</html>").outcome == "malformed"
     assert classify(200, {}, b'{"choices": []}').outcome == "malformed"
+
+
+def test_options_come_from_the_settings_slice_of_the_client(tmp_path):
+    from modelpools.settings import load_settings
+
+    settings = load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_API_BASE": "http://127.0.0.1:9/api/v1",
+                                               "MODELPOOLS_DAILY_REQUEST_CAP": "1000",
+                                               "MODELPOOLS_REQUESTS_PER_MINUTE": "0"})
+    options = ClientOptions.from_settings(settings)
+    assert (options.base_url, options.daily_cap, options.requests_per_minute) == ("http://127.0.0.1:9/api/v1", 1000, 0)
+    assert options.ledger_file == tmp_path.resolve() / ".cache" / "usage.sqlite"
+    assert options.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"

@@ -29,16 +29,20 @@ AFFECTS = {
     "fuzzy_threshold": {"match"}, "overrides_file": {"match", "pools"},
     "large_cutoff": {"pools"}, "medium_cutoff": {"pools"}, "page_model_other_vendor": {"pools"},
     "small_tasks_tier": {"pools"}, "expiry_warning_days": {"pools", "validate"},
+    "usage_window_days": {"usage"},
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
 LOCATION = {"cache_dir", "task_prefix"}
+# Read only by the chat client (consumer.client.ClientOptions) while a site generates, never by a doit task.
+CLIENT = {"openrouter_api_base", "daily_request_cap", "requests_per_minute", "client_concurrency", "client_timeout",
+          "max_reply_bytes", "usage_retention_days"}
 OTHER_VALUE = {
     "openrouter_url": "https://mirror.example/api/v1/models", "include_non_text": True, "max_response_bytes": 4096,
     "http_timeout": 3, "catalog_ttl": 60, "benchmarks_repo": "https://git.example/llm-stats.git",
     "benchmarks_ref": "main", "max_checkout_bytes": 1 << 21, "clone_timeout": 5, "benchmarks_ttl": 120,
     "offline": True, "strict": True, "fuzzy_threshold": 90, "overrides_file": "my-overrides.json",
     "large_cutoff": 0.2, "medium_cutoff": 0.6, "page_model_other_vendor": False, "small_tasks_tier": "SMALL",
-    "expiry_warning_days": 3,
+    "expiry_warning_days": 3, "usage_window_days": 3,
 }
 
 
@@ -70,7 +74,7 @@ def slice_fields(settings: Settings) -> dict[str, set[str]]:
 
 
 def test_the_table_covers_every_setting():
-    assert set(AFFECTS) | LOCATION == set(SETTING_KEYS)
+    assert set(AFFECTS) | LOCATION | CLIENT == set(SETTING_KEYS)
     assert set(OTHER_VALUE) == set(AFFECTS)
 
 
@@ -110,7 +114,7 @@ def test_a_changed_match_setting_reruns_match_and_only_what_its_output_changes(t
         return {line[2:].strip() for line in result.stdout.splitlines() if line.startswith(". ")}
 
     matches = Path(site / ".cache" / "model-matches.json")
-    assert doit() == {"catalog", "benchmarks", "match", "pools"}
+    assert doit() == {"catalog", "benchmarks", "match", "usage", "pools"}
     before = matches.read_bytes()
     ran = doit(MODELPOOLS_FUZZY_THRESHOLD="100")
     assert "match" in ran and not ran & {"catalog", "benchmarks"}
