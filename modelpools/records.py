@@ -280,15 +280,16 @@ class UsageSummary:
 
     @classmethod
     def load(cls, path: Path, advice: str = "run `doit usage`") -> UsageSummary:
-        shape = _Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, 16 * 1024 * 1024, advice=f"; {advice}"))
+        shape = Shape(cls.WHAT, path, advice)
+        doc = shape.document(read_json(path, cls.WHAT, 16 * 1024 * 1024, advice=f"; {advice}"), SCHEMA_VERSION)
         shape.get(doc, "window", "object")
         for model_id, entry in shape.get(doc, "models", "object").items():
             where = f"$.models[{model_id!r}]"
             if not isinstance(entry, dict):
                 raise shape.fail(where, "is not an object")
             for key in cls.NUMBERS:
-                if not _number(entry.get(key)):
+                value = entry.get(key)
+                if not isinstance(value, (int, float)) or isinstance(value, bool):
                     raise shape.fail(f"{where}.{key}", "is not a number")
             for key in ("lastSuccess", "last404", "last404Catalog"):
                 shape.optional(entry, key, str, where=where)
