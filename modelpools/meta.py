@@ -35,6 +35,13 @@ def _load_meta(cls: Any, path: Path, what: str) -> Any:
         return cls()
 
 
+def _failures(doc: dict, shape: Shape) -> tuple[int, Optional[float]]:
+    failures = doc.get("failures", 0)
+    if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
+        raise shape.fail("$.failures", f"is {failures!r}, expected a whole number")
+    return failures, shape.optional(doc, "failedAt", int, float)
+
+
 class CatalogMeta(NamedTuple):
     """openrouter-models.meta.json: how the last catalog refresh went (epoch seconds; URLs in display form)."""
 
@@ -46,6 +53,8 @@ class CatalogMeta(NamedTuple):
     last_modified: Optional[str] = None
     last_error: Optional[str] = None
     include_non_text: bool = False
+    failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
+    failed_at: Optional[float] = None  # the last failed refresh
     WHAT = "catalog meta file"  # (not annotated: a class constant, not a field)
     STATUSES = ("ok", "fallback", "bundled")
 
@@ -64,12 +73,13 @@ class CatalogMeta(NamedTuple):
         return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", cls.STATUSES),
                    shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
                    shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
-                   shape.optional(doc, "lastError", str), include)
+                   shape.optional(doc, "lastError", str), include, *_failures(doc, shape))
 
     def dump(self) -> bytes:
         return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
                           "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
-                          "lastError": self.last_error, "includeNonText": self.include_non_text})
+                          "lastError": self.last_error, "includeNonText": self.include_non_text,
+                          "failures": self.failures, "failedAt": self.failed_at})
 
 
 class BenchmarksMeta(NamedTuple):
@@ -84,6 +94,8 @@ class BenchmarksMeta(NamedTuple):
     layout: Optional[str] = None
     last_error: Optional[str] = None
     unscored_code_benchmarks: Optional[tuple[str, ...]] = None
+    failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
+    failed_at: Optional[float] = None  # the last failed refresh
     WHAT = "benchmarks meta file"
     STATUSES = ("ok", "fallback", "curated-only")
 
@@ -103,10 +115,11 @@ class BenchmarksMeta(NamedTuple):
                    shape.choice(doc, "status", cls.STATUSES), shape.optional(doc, "refreshedAt", int, float),
                    shape.optional(doc, "attemptedAt", int, float), shape.optional(doc, "commit", str),
                    shape.choice(doc, "layout", ("old", "new")), shape.optional(doc, "lastError", str),
-                   tuple(unscored) if unscored is not None else None)
+                   tuple(unscored) if unscored is not None else None, *_failures(doc, shape))
 
     def dump(self) -> bytes:
         unscored = list(self.unscored_code_benchmarks) if self.unscored_code_benchmarks is not None else None
         return dump_json({"source": self.source, "ref": self.ref, "status": self.status,
                           "refreshedAt": self.refreshed_at, "attemptedAt": self.attempted_at, "commit": self.commit,
-                          "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored})
+                          "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored,
+                          "failures": self.failures, "failedAt": self.failed_at})

@@ -132,6 +132,7 @@ class Settings:
     cache_dir: Path = Path(".cache")
     catalog_ttl: int = 24 * 3600
     benchmarks_ttl: int = 7 * 86400
+    retry_after: int = 3600
     offline: bool = False
     strict: bool = False
     include_non_text: bool = False
@@ -260,6 +261,7 @@ class _CatalogFields(NamedTuple):
     max_response_bytes: int
     http_timeout: int
     catalog_ttl: int
+    retry_after: int
     offline: bool
     strict: bool
 
@@ -277,6 +279,7 @@ class _BenchmarkFields(NamedTuple):
     max_checkout_bytes: int
     clone_timeout: int
     benchmarks_ttl: int
+    retry_after: int
     offline: bool
     strict: bool
 
@@ -373,6 +376,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "cache_dir": lambda v: Path(str(v).strip()) if str(v).strip() else _fail("a directory path"),
     "catalog_ttl": parse_duration,
     "benchmarks_ttl": parse_duration,
+    "retry_after": parse_duration,
     "offline": _parse_bool,
     "strict": _parse_bool,
     "include_non_text": _parse_bool,

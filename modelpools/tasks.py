@@ -43,13 +43,13 @@ S = TypeVar("S", bound=StageSettings)
 def catalog_stage(settings: CatalogSettings) -> str:
     from modelpools.stages.catalog import refresh_catalog
 
-    return refresh_catalog(settings)
+    return refresh_catalog(settings, clock=time_module.time)
 
 
 def benchmarks_stage(settings: BenchmarkSettings) -> str:
     from modelpools.stages.benchmarks import refresh_benchmarks
 
-    return refresh_benchmarks(settings)
+    return refresh_benchmarks(settings, now=time_module.time())
 
 
 def match_stage(settings: MatchSettings) -> str:
@@ -76,20 +76,24 @@ def validate_stage(settings: ValidateSettings) -> str:
     return validate_pools_file(settings)
 
 
-def catalog_is_fresh(settings: CatalogSettings, now: float) -> bool:
-    from modelpools.stages.freshness import catalog_is_fresh as fresh  # cheap, but only needed when doit checks
+def catalog_up_to_date(settings: CatalogSettings, now: float) -> bool:
+    from modelpools.stages.freshness import catalog_up_to_date as check  # cheap, but only needed when doit checks
 
-    return fresh(settings, now)
+    return check(settings, now)
 
 
-def benchmarks_are_fresh(settings: BenchmarkSettings, now: float) -> bool:
-    from modelpools.stages.freshness import benchmarks_are_fresh as fresh
+def benchmarks_up_to_date(settings: BenchmarkSettings, now: float) -> bool:
+    from modelpools.stages.freshness import benchmarks_up_to_date as check
 
-    return fresh(settings, now)
+    return check(settings, now)
 
 
 class stage_fresh:
-    """doit up-to-date check: ``check(settings, now)`` says the stage's last refresh is still fresh."""
+    """doit up-to-date check: ``check(settings, now)`` says the stage has nothing to do (fresh within its TTL,
+    backing off after a failed refresh, or offline with a cache; see stages/freshness.py).
+
+    ``now`` comes from ``time_module.time()``, the clock the network stages are given too: a test's dodo.py that
+    replaces ``modelpools.tasks.time_module`` steers both."""
 
     def __init__(self, check: Callable[[Any, float], bool], settings: StageSettings) -> None:
         self.check, self.settings = check, settings
@@ -285,7 +289,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
         )
     catalog_kw = CatalogSettings.of(settings)
-    catalog_fresh = stage_fresh(catalog_is_fresh, catalog_kw)
+    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
@@ -296,7 +300,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "verbosity": 2,
     }
     benchmarks_kw = BenchmarkSettings.of(settings)
-    benchmarks_fresh = stage_fresh(benchmarks_are_fresh, benchmarks_kw)
+    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",

@@ -65,7 +65,7 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert meta == {"source": repo.as_uri(), "ref": "", "status": "ok", "refreshedAt": NOW, "attemptedAt": NOW,
                     "commit": document["source"]["commit"], "layout": "old", "lastError": None,
-                    "unscoredCodeBenchmarks": []}  # the old layout has no benchmark definitions
+                    "unscoredCodeBenchmarks": [], "failures": 0, "failedAt": None}  # the old layout has no benchmark definitions
 
 
 def test_new_layout_scores_and_context_from_providers(tmp_path: Path):

@@ -14,6 +14,7 @@ import pytest
 from support import Reply, colon_free_ids, dump
 
 from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
+from modelpools.stages.freshness import catalog_up_to_date, retry_interval
 from modelpools.settings import CatalogSettings
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.rules.freemodels import select_reference_scores
@@ -97,6 +98,8 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
         "lastModified": "Tue, 18 Aug 2026 20:00:00 GMT",
         "lastError": None,
         "includeNonText": False,
+        "failures": 0,
+        "failedAt": None,
     }
     assert summary == f"catalog: 17 free models of 414 listed at {settings.openrouter_url} (first fetch)"
     assert "If-None-Match" not in http_server.requests[0].headers
@@ -386,13 +389,15 @@ def test_offline_with_cache_touches_nothing(tmp_path, http_server, test_data, ca
 
     run(offline, now=NOW - 3 * DAY + 60)
     assert capsys.readouterr().err == ""  # fresh: nothing to say
-    run(offline, now=NOW)
+    summary = run(offline, now=NOW)
 
     assert http_server.hits == 1
     assert settings.catalog_file.read_bytes() == cache
     assert settings.catalog_meta_file.read_bytes() == meta_bytes  # a stale cache is not marked refreshed
-    assert "from 2026-04-28 (3 d old), which is stale" in capsys.readouterr().err
+    assert capsys.readouterr().err == ""  # offline was asked for: the summary says it is stale, no warning
+    assert "from 2026-04-28 (3 d old), stale" in summary
     assert not catalog_is_fresh(CatalogSettings.of(offline), NOW)
+    assert catalog_up_to_date(CatalogSettings.of(offline), NOW)  # doit does not even run the stage offline
 
 
 def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp_path, http_server, capsys):
@@ -513,3 +518,26 @@ def test_changing_the_filter_forces_a_full_download(tmp_path, http_server, test_
     assert "If-None-Match" not in http_server.requests[1].headers  # a 304 would keep the text-only cache
     assert "nvidia/nemotron-3-embed-1b:free" in cached_ids(settings)
     assert meta(settings)["includeNonText"] is True
+
+
+def test_a_failed_refresh_backs_off_doubling_up_to_the_ttl(tmp_path, http_server, test_data):
+    settings = make_settings(tmp_path, http_server, catalog_ttl=6 * 3600, retry_after=3600)
+    kw = CatalogSettings.of(settings)
+    seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"), now=NOW - DAY)
+    assert not catalog_up_to_date(kw, NOW)  # the TTL has passed
+
+    failed_at = NOW
+    for failures, wait in ((1, 3600), (2, 7200), (3, 4 * 3600), (4, 6 * 3600), (5, 6 * 3600)):  # capped at the TTL
+        http_server.add(Reply(status=500, body=b"{}"), Reply(status=500, body=b"{}"), Reply(status=500, body=b"{}"))
+        assert run(settings, now=failed_at).startswith("catalog: refresh failed")
+        assert (meta(settings)["failures"], meta(settings)["failedAt"]) == (failures, failed_at)
+        assert retry_interval(failures, 3600, 6 * 3600) == wait
+        assert catalog_up_to_date(kw, failed_at + wait - 1)
+        assert not catalog_up_to_date(kw, failed_at + wait)
+        assert not catalog_up_to_date(CatalogSettings.of(dataclasses.replace(settings, strict=True)), failed_at + 1)
+        failed_at += wait
+
+    http_server.add(Reply(body=dump(test_data, "models-2026-05-01.json")))
+    assert run(settings, now=failed_at).startswith("catalog: ")
+    assert (meta(settings)["status"], meta(settings)["failures"], meta(settings)["failedAt"]) == ("ok", 0, None)
+    assert catalog_is_fresh(kw, failed_at + 1) and catalog_up_to_date(kw, failed_at + 1)

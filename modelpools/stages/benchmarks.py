@@ -88,7 +88,15 @@ def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
 
 def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: str, attempted: float,
                 error: str | None, **fields: Any) -> None:
-    """Write the meta file; fields not given (refreshed_at, commit, layout, unscored_code_benchmarks) keep their values."""
+    """Write the meta file; fields not given (refreshed_at, commit, layout, unscored_code_benchmarks) keep their values.
+
+    A refresh that failed (an error other than offline mode) counts one more failure in a row, which the up-to-date
+    check backs off on (stages/freshness.py); a successful one (status ok) resets the count.
+    """
+    if status == "ok":
+        fields.update(failures=0, failed_at=None)
+    elif error is not None and error != OFFLINE:
+        fields.update(failures=previous.failures + 1, failed_at=attempted)
     meta = previous._replace(source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
                                status=status, attempted_at=attempted, last_error=error, **fields)
     write_if_changed(settings.files.benchmarks_meta_file, meta.dump())

@@ -165,7 +165,7 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
             plan = plan_refresh(settings, meta, cache, exc)
             return _fall_back(settings, plan, attempt, cache, now, exc)
         etag, modified = _clean_validator(response.header("ETag")), _clean_validator(response.header("Last-Modified"))
-        ok = attempt._replace(status="ok", refreshed_at=now, last_error=None)
+        ok = attempt._replace(status="ok", refreshed_at=now, last_error=None, failures=0, failed_at=None)
         if fresh is None:  # 304: the cache stands; keep the old validators unless new ones came
             assert cache is not None
             _write_meta(settings, ok._replace(etag=etag or meta.etag,
@@ -184,6 +184,8 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
                now: float, error: Optional[ModelPoolsError]) -> str:
     """Follow a plan other than fetch: after a failed fetch (error) or offline (error None)."""
     status = "bundled" if attempt.status == "bundled" else "fallback"
+    if error is not None:  # one more failure in a row: the up-to-date check backs off (stages/freshness.py)
+        attempt = attempt._replace(failures=attempt.failures + 1, failed_at=now)
     if plan.action == "fail":
         if error is None:
             raise FetchError(
@@ -196,10 +198,9 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
         return _install_snapshot(settings, attempt, plan.reason)
     assert cache is not None
     described, age = _describe_cache(settings, attempt, now)
-    if error is None:  # offline: nothing attempted, nothing written
-        if attempt.status == "bundled" or age is None or age >= settings.catalog_ttl:
-            log.warn(f"offline mode: not refreshing the catalog; using {described}, which is stale")
-        return f"catalog: offline; using {described}, {len(cache.models)} free models"
+    if error is None:  # offline: nothing attempted, nothing written, nothing to warn about (the user chose it)
+        stale = attempt.status == "bundled" or age is None or age >= settings.catalog_ttl
+        return f"catalog: offline; using {described}{', stale' if stale else ''}, {len(cache.models)} free models"
     _write_meta(settings, attempt._replace(status=status, last_error=str(error)))
     log.warn(f"{plan.reason}; keeping {described}")
     return f"catalog: refresh failed; using {described}, {len(cache.models)} free models"

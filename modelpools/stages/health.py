@@ -98,6 +98,8 @@ def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
 
 
 def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
+    from modelpools.stages.freshness import next_retry
+
     refreshed = meta.refreshed_at
     age = max(0.0, now - refreshed) if refreshed is not None else None
     age_text = "never refreshed" if age is None else f"age {describe_duration(age)} (ttl {describe_duration(ttl)})"
@@ -107,5 +109,8 @@ def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float
         return "warn", f"built from {meta.source}, not the configured {source}; the next run refreshes it"
     if meta.status != "ok":
         error = f"; last error: {meta.last_error}" if meta.last_error else ""
-        return "warn", f"fallback in use (status {meta.status}), {age_text}{error}"
+        retry = next_retry(meta, kw.retry_after, ttl)
+        when = (f"; {meta.failures} failed refresh{'es' if meta.failures != 1 else ''} in a row, next try in {describe_duration(retry - now)} "
+                f"(or `doit forget`)" if retry is not None and retry > now else "")
+        return "warn", f"fallback in use (status {meta.status}), {age_text}{error}{when}"
     return "warn", f"stale or built with other settings: {age_text}; the next `doit` run refreshes it"
