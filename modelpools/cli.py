@@ -92,10 +92,15 @@ def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
 
 
 def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
-    from modelpools.consumer.inspection import explain_model, match_report_entry, resolve_id
+    from modelpools.consumer.inspection import explain_model, explain_role, match_report_entry, resolve_id, role_name
     from modelpools.consumer.pools_view import load_pools
 
     pools = load_pools(settings=settings)
+    role = role_name(pools, args.model_id)
+    if role is not None:  # `modelpools explain page`: why the role's default won
+        report = explain_role(pools, role)
+        _emit(args, report.data, report.lines)
+        return EXIT_OK
     entry = match_report_entry(settings.matches_file, resolve_id(pools, args.model_id))
     report = explain_model(pools, args.model_id, entry)
     _emit(args, report.data, report.lines)

@@ -5,6 +5,7 @@
     BenchmarkScores   .cache/benchmark-scores.json         LLM-Stats models with their coding scores
     Overrides         data/model-id-overrides.json         OpenRouter id -> benchmark id pins (and the user's file)
     MatchReport       .cache/model-matches.json            one match per free model, plus calibration matches
+    EvidenceMemory    .cache/evidence-memory.json          catalog evidence blocks remembered across refreshes
     PoolsDocument     .cache/model-pools.json              the consumer contract (schemas/model-pools.schema.json)
     ChangeReport      .cache/model-pools-changes.json      what changed since the previous pools file
     UsageSummary      .cache/usage-summary.json            per-model figures of the usage ledger (rules.usage)
@@ -34,6 +35,7 @@ __all__ = [
     "CatalogCache",
     "CatalogSnapshot",
     "ChangeReport",
+    "EvidenceMemory",
     "MatchReport",
     "Overrides",
     "PoolsDocument",
@@ -189,6 +191,47 @@ class MatchReport:
     def dump(self) -> bytes:
         return dump_json({"schemaVersion": SCHEMA_VERSION, "fuzzyThreshold": self.fuzzy_threshold,
                           "matches": list(self.matches), "reference": list(self.reference)})
+
+
+@dataclass(frozen=True)
+class EvidenceMemory:
+    """evidence-memory.json: per model identity, the last catalog evidence block seen and its catalog date
+    (rules/memory.py decides what is kept; docs/CONTRACTS.md has the layout)."""
+
+    as_of: Optional[str]
+    models: tuple[dict[str, Any], ...]
+    WHAT: ClassVar[str] = "evidence memory"
+
+    @classmethod
+    def load(cls, path: Path, advice: str = "delete it; the next `doit memory` starts it afresh") -> EvidenceMemory:
+        return cls.from_bytes(_read_bytes_of(path, cls.WHAT, advice), path, advice)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, path: Path, advice: str = "delete it") -> EvidenceMemory:
+        from modelpools.io.files import parse_json_bytes
+
+        shape = Shape(cls.WHAT, path, advice)
+        doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), SCHEMA_VERSION)
+        as_of = shape.optional(doc, "asOf", str)
+        models = shape.get(doc, "models", "list")
+        for i, entry in enumerate(models):
+            if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("keys"), list)
+                    and isinstance(entry.get("lastSeen"), str) and isinstance(entry.get("evidence"), dict)):
+                raise shape.fail(f"$.models[{i}]", "is not an object with id, keys, lastSeen and evidence")
+        return cls(as_of, tuple(models))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schemaVersion": SCHEMA_VERSION, "asOf": self.as_of, "models": list(self.models)}
+
+    def dump(self) -> bytes:
+        return dump_json(self.to_json())
+
+
+def _read_bytes_of(path: Path, what: str, advice: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{what} at {path} is unreadable ({exc.strerror or exc}); {advice}") from None
 
 
 # ---------------------------------------------------------------- pools and changes

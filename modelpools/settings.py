@@ -13,7 +13,7 @@ from typing import Any, Callable, ClassVar, Mapping, NamedTuple
 from modelpools.errors import SettingsError
 
 __all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "OTHER_ENV_VARS", "CacheFiles", "StageSettings",
-           "CatalogSettings", "BenchmarkSettings", "MatchSettings", "RankingSettings", "PoolsSettings",
+           "CatalogSettings", "BenchmarkSettings", "MatchSettings", "MemorySettings", "RankingSettings", "PoolsSettings",
            "ValidateSettings"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -121,6 +121,49 @@ def _parse_text(value: Any) -> str:
     return str(value).strip()
 
 
+# The three built-in roles (name, rule); a site may give them requirements, or add roles of its own.
+BUILTIN_ROLES = (("bulkModel", "coding"), ("pageModel", "page"), ("smallTasksModel", "small"))
+_ROLE_RULES = ("coding", "page", "small")
+_ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_PARAMETER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+RoleSpec = tuple  # (name, rule, requires: tuple[str, ...], min_context: int)
+
+
+def _parse_roles(value: Any) -> tuple[RoleSpec, ...]:
+    """``[tool.modelpools.roles.<name>]`` tables (or MODELPOOLS_ROLES as a JSON object) -> role specs, built-in
+    roles first in their order, then the site's roles by name. Keys: rule (coding, page, small; built-in roles keep
+    theirs), requires (supported_parameters such as "tools"), min_context (tokens)."""
+    if isinstance(value, str):
+        import json  # only for MODELPOOLS_ROLES
+
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise ValueError('a JSON object such as {"agentModel": {"rule": "coding", "requires": ["tools"]}}') from None
+    if not isinstance(value, dict):
+        raise ValueError("a table of roles: [tool.modelpools.roles.<name>] with rule, requires, min_context")
+    builtin = dict(BUILTIN_ROLES)
+    specs: dict[str, RoleSpec] = {name: (name, rule, (), 0) for name, rule in BUILTIN_ROLES}
+    for name, table in value.items():
+        if not isinstance(name, str) or not _ROLE_NAME.match(name):
+            raise ValueError(f"role names made of letters, digits and _ (got {name!r})")
+        if not isinstance(table, dict) or set(table) - {"rule", "requires", "min_context"}:
+            raise ValueError(f"role {name}: a table with rule, requires and min_context only")
+        rule = table.get("rule", builtin.get(name))
+        if rule not in _ROLE_RULES or (name in builtin and rule != builtin[name]):
+            allowed = builtin[name] if name in builtin else ", ".join(_ROLE_RULES)
+            raise ValueError(f"role {name}: rule must be {allowed}")
+        requires = table.get("requires", [])
+        if not isinstance(requires, list) or not all(isinstance(p, str) and _PARAMETER.match(p) for p in requires):
+            raise ValueError(f"role {name}: requires is a list of supported_parameters names such as \"tools\"")
+        min_context = table.get("min_context", 0)
+        if isinstance(min_context, bool) or not isinstance(min_context, int) or not 0 <= min_context <= 1 << 30:
+            raise ValueError(f"role {name}: min_context is a whole number of tokens")
+        specs[name] = (name, rule, tuple(sorted(set(requires))), min_context)
+    ordered = [specs[name] for name, _rule in BUILTIN_ROLES]
+    return tuple(ordered + [specs[k] for k in sorted(specs) if k not in builtin])
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting that affects modelpools' work; build it with load_settings()."""
@@ -157,6 +200,7 @@ class Settings:
     max_reply_bytes: int = 4 * 1024 * 1024
     usage_retention_days: int = 30
     usage_window_days: int = 7
+    roles: tuple = tuple((name, rule, (), 0) for name, rule in BUILTIN_ROLES)
 
     @property
     def cache_path(self) -> Path:
@@ -175,6 +219,7 @@ class Settings:
     benchmarks_meta_file = property(lambda self: self.files.benchmarks_meta_file)
     benchmark_scores_file = property(lambda self: self.files.benchmark_scores_file)
     matches_file = property(lambda self: self.files.matches_file)
+    memory_file = property(lambda self: self.files.memory_file)
     pools_file = property(lambda self: self.files.pools_file)
     changes_file = property(lambda self: self.files.changes_file)
     ledger_file = property(lambda self: self.files.ledger_file)
@@ -199,6 +244,7 @@ class CacheFiles(NamedTuple):
     benchmarks_meta_file = property(lambda self: self.cache_path / "llm-stats.meta.json")
     benchmark_scores_file = property(lambda self: self.cache_path / "benchmark-scores.json")
     matches_file = property(lambda self: self.cache_path / "model-matches.json")
+    memory_file = property(lambda self: self.cache_path / "evidence-memory.json")
     pools_file = property(lambda self: self.cache_path / "model-pools.json")
     changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
     ledger_file = property(lambda self: self.cache_path / "usage.sqlite")
@@ -250,8 +296,13 @@ class StageSettings:
                 value = value.fingerprint()
             elif name.endswith(("_url", "_repo")):
                 value = display_url(value)
-            out[name] = str(value) if isinstance(value, Path) else value
+            out[name] = str(value) if isinstance(value, Path) else _lists(value)
         return out
+
+
+def _lists(value: Any) -> Any:
+    """Tuples as lists, as JSON gives them back (the pools file and doit's stored values compare equal)."""
+    return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 class _CatalogFields(NamedTuple):
@@ -306,11 +357,23 @@ class MatchSettings(_MatchFields, StageSettings):
         return self.files.resolve(self.overrides_file)
 
 
+class _MemoryFields(NamedTuple):
+    files: CacheFiles
+
+
+class MemorySettings(_MemoryFields, StageSettings):
+    """What the memory stage reads: only where the files are (no setting changes what it remembers)."""
+
+    __slots__ = ()
+
+
 class _RankingFields(NamedTuple):
     large_cutoff: float = Settings.large_cutoff
     medium_cutoff: float = Settings.medium_cutoff
     page_model_other_vendor: bool = Settings.page_model_other_vendor
     small_tasks_tier: str = Settings.small_tasks_tier
+    expiry_warning_days: int = Settings.expiry_warning_days  # deprecation: expiring within this many days
+    roles: tuple = Settings.roles  # (name, rule, requires, min_context) per role, built-in ones first
 
 
 class RankingSettings(_RankingFields, StageSettings):
@@ -400,6 +463,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_reply_bytes": _parse_int(1024, 1 << 30),
     "usage_retention_days": _parse_int(1, 3650),
     "usage_window_days": _parse_int(1, 365),
+    "roles": _parse_roles,
 }
 SETTING_KEYS = tuple(_PARSERS)
 # MODELPOOLS_* environment variables that are not settings (read elsewhere); any other unknown one stops the run.

@@ -1,4 +1,5 @@
-"""doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, usage, pools, validate.
+"""doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, memory, usage, pools,
+validate.
 
 Each task gets its stage's settings slice (settings.CatalogSettings, ...), built once: the same object goes to
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
@@ -24,6 +25,7 @@ from modelpools.settings import (
     CacheFiles,
     CatalogSettings,
     MatchSettings,
+    MemorySettings,
     PoolsSettings,
     Settings,
     StageSettings,
@@ -62,6 +64,12 @@ def usage_stage(settings: UsageSettings) -> str:
     from modelpools.stages.usage import refresh_usage_summary
 
     return refresh_usage_summary(settings)
+
+
+def memory_stage(settings: MemorySettings) -> str:
+    from modelpools.stages.memory import build_memory
+
+    return build_memory(settings)
 
 
 def pools_stage(settings: PoolsSettings) -> str:
@@ -196,8 +204,8 @@ class ledger_unchanged:
 
 def _leftover_names(files: CacheFiles) -> list[str]:
     paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
-             files.benchmark_scores_file, files.matches_file, files.pools_file, files.changes_file,
-             files.usage_summary_file)
+             files.benchmark_scores_file, files.matches_file, files.memory_file, files.pools_file,
+             files.changes_file, files.usage_summary_file)
     return [path.name for path in paths]
 
 
@@ -281,6 +289,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
     scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
     matches, pools = _local(settings.matches_file, settings), _local(settings.pools_file, settings)
+    memory = _local(settings.memory_file, settings)
     changes = _local(settings.changes_file, settings)
     user_overrides = settings.overrides_path
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
@@ -322,6 +331,17 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "clean": True,
         "verbosity": 2,
     }
+    memory_kw = MemorySettings.of(settings)
+    yield {
+        "basename": prefix + "memory",
+        "doc": "Remember the catalog's evidence blocks across refreshes (evidence-memory.json)",
+        "actions": [_action(memory_stage, memory_kw, "memory")],
+        "file_dep": [catalog],
+        "targets": [memory],
+        "uptodate": [_intact([memory], settings)],
+        "clean": True,
+        "verbosity": 2,
+    }
     usage_kw = UsageSettings.of(settings)
     usage = _local(settings.usage_summary_file, settings)
     yield {
@@ -348,6 +368,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             scores,
             matches,
             usage,
+            memory,
             PACKAGE_CURATED,
             pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,

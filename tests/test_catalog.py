@@ -445,7 +445,11 @@ def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, ht
     assert by_id["anthropic/claude-sonnet-4.5"] == {
         "id": "anthropic/claude-sonnet-4.5", "name": "Anthropic: Claude Sonnet 4.5",
         "canonical_slug": "anthropic/claude-4.5-sonnet-20250929", "hugging_face_id": None,
-        "created": by_id["anthropic/claude-sonnet-4.5"]["created"], "coding_index": 52.1}
+        "created": by_id["anthropic/claude-sonnet-4.5"]["created"], "coding_index": 52.1,
+        # only the web categories: the points on which the page role calibrates web Elo onto the coding index
+        "benchmarks": {"design_arena": [
+            {"arena": "models", "category": "website", "elo": 1201, "win_rate": 51.7, "rank": 53},
+            {"arena": "agents", "category": "webapps", "elo": 1100, "win_rate": 43.6, "rank": 31}]}}
     assert by_id["openai/gpt-oss-20b:free"]["coding_index"] == 20.7  # free ones are listed as well
     assert sum(r["id"] in cached_ids(settings) for r in reference) == 10
     body = json.loads(raw)

@@ -56,9 +56,11 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_show_prints_tiers_best_first(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "show")
     assert code == 0
-    assert out.index("LARGE (2)") < out.index("1   68.8    256000  z-ai/glm-5.2:free") < out.index("MEDIUM (3)")
-    assert out.index("MEDIUM (3)") < out.index("google/gemma-4-26b-a4b-it:free") < out.index("SMALL (5)")
-    assert "bulkModel=z-ai/glm-5.2:free" in out and "unranked (7)" in out
+    assert out.index("LARGE (2)") < out.index("1   65.8 ± 2.9    256000  z-ai/glm-5.2:free") < out.index("MEDIUM (4)")
+    assert out.index("MEDIUM (4)") < out.index("  google/gemma-4-26b-a4b-it:free") < out.index("SMALL (5)")
+    assert "bulkModel=z-ai/glm-5.2:free" in out and "unranked (5)" in out
+    assert "  nvidia/nemotron-nano-9b-v2:free  [thin evidence]" in out  # one self-reported result
+    assert "excluded (1, not for code): nvidia/nemotron-3.5-content-safety:free" in out
 
 
 def test_show_json(cache, capsys):
@@ -66,23 +68,27 @@ def test_show_json(cache, capsys):
     data = json.loads(out)
     assert code == 0 and [t["name"] for t in data["tiers"]] == ["LARGE", "MEDIUM", "SMALL"]
     assert data["tiers"][0]["models"][0] == {"id": "z-ai/glm-5.2:free", "name": "Z.ai: GLM 5.2 (free)", "rank": 1,
-                                             "codingScore": 68.8, "contextLength": 256000}
-    assert data["summary"]["ranked"] == 10
+                                             "codingScore": 65.81, "uncertainty": 2.91, "deprecated": None,
+                                             "thinEvidence": False, "contextLength": 256000}
+    assert data["summary"]["ranked"] == 11
 
 
 def test_explain_ranked_model(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20b")  # ":free" may be left off
     assert code == 0
     assert "tier SMALL, rank 8" in out
-    assert ("why: rank 8 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2), MEDIUM ranks 3-5 "
-            "(up to ceil(10 x 0.5) = 5), SMALL ranks 6-10 (the rest) -> SMALL") in out
-    assert "source llm-stats: raw 41" in out and "match: exact -> openai/gpt-oss-20b (confidence 1.00)" in out
+    assert ("why: rank 8 of 11 ranked; LARGE holds ranks 1-2 (ceil(11 x 0.15) = 2), MEDIUM ranks 3-6 "
+            "(up to ceil(11 x 0.5) = 6), SMALL ranks 7-11 (the rest) -> SMALL") in out
+    assert ("estimate 20.5 ±2.9, ranked by 17.6 (estimate - uncertainty); evidence 6 units; "
+            "prior 18 ±12 (10-40B)") in out
+    assert "source artificial_analysis: raw 20.7 -> calibrated 20.7 ±3.0, 6 units" in out
+    assert "match: exact -> openai/gpt-oss-20b (confidence 1.00)" in out
 
 
 def test_explain_states_the_rounded_up_cutoff_behind_the_tier(cache, capsys):
-    # rank 2 of 10 is the top 20 %, yet LARGE: tiers round up, LARGE = ceil(10 x 0.15) = 2 models.
+    # rank 2 of 11 is the top 18 %, yet LARGE: tiers round up, LARGE = ceil(11 x 0.15) = 2 models.
     _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "nvidia/nemotron-3-ultra-550b-a55b:free")
-    assert "why: rank 2 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2)," in out and "top 15%" not in out
+    assert "why: rank 2 of 11 ranked; LARGE holds ranks 1-2 (ceil(11 x 0.15) = 2)," in out and "top 15%" not in out
     assert out.split("why: ")[1].splitlines()[0].endswith("-> LARGE")
 
 
@@ -93,6 +99,8 @@ def test_explain_reads_the_cutoffs_from_the_pools_file(cache, tmp_path, capsys):
     doc["tiers"] = [{"name": "LARGE", "models": [doc["models"][0]["id"]]},
                     {"name": "MEDIUM", "models": [doc["models"][1]["id"]]}, {"name": "SMALL", "models": []}]
     doc["chosenDefaults"].update(pageModel=doc["models"][1]["id"], smallTasksModel=doc["models"][1]["id"])
+    for role in ("pageModel", "smallTasksModel"):
+        doc["roles"][role].update(model=doc["models"][1]["id"], runnersUp=[])
     doc["summary"].update(ranked=2, freeModels=2 + len(doc["unranked"]), tiers={"LARGE": 1, "MEDIUM": 1, "SMALL": 0})
     doc["inputs"]["settings"].update(large_cutoff=0.3, medium_cutoff=0.4)
     (cache / "model-pools.json").write_bytes(dump_json(doc))
@@ -107,14 +115,20 @@ def test_explain_reads_the_cutoffs_from_the_pools_file(cache, tmp_path, capsys):
 def test_explain_json_includes_match_report_candidates(cache, capsys):
     code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "explain", "cohere/north-mini-code:free")
     data = json.loads(out)
-    assert code == 0 and data["tier"] == "SMALL" and data["rank"] == 6
+    assert code == 0 and data["tier"] == "MEDIUM" and data["rank"] == 6
     assert data["matchReport"]["candidates"] == [{"id": "cohere/command-a", "score": 52}]
     assert data["scoreSources"][0]["source"] == "artificial_analysis"
 
 
 def test_explain_default_and_unranked(cache, capsys):
-    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "google/gemma-4-31b-it:free")
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "google/gemma-4-26b-a4b-it:free")
     assert "default for: smallTasksModel" in out
+    assert ("    rule: cheapest adequate model: fewest active parameters in the small-tasks tier, then the higher "
+            "conservative score") in out
+    assert "    runner-up: nvidia/nemotron-3-super-120b-a12b:free: estimate 37.0 ±2.9" in out and "12B active" in out
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "page")  # a role: why its default won
+    assert code == 0 and out.splitlines()[0] == "  pageModel: nvidia/nemotron-3-ultra-550b-a55b:free"
+    assert "web:models/website" in out.splitlines()[2] and len([l for l in out.splitlines() if "runner-up" in l]) == 2
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "poolside/laguna-s-2.1:free")
     assert code == 0 and "unranked: no coding score" in out
 
@@ -128,7 +142,7 @@ def test_explain_unknown_id_is_one_line_error_with_suggestions(cache, capsys):
 def test_diff_reports_changes(cache, tmp_path, capsys):
     new = json.loads(SAMPLE.read_text(encoding="utf-8"))
     new["unranked"] = [u for u in new["unranked"] if u["id"] != "liquid/lfm-2.5-2.6b:free"]
-    new["summary"].update(unranked=6, freeModels=16)
+    new["summary"].update(unranked=4, freeModels=15)
     path = tmp_path / "new.json"
     path.write_bytes(dump_json(new))
     code, out, _ = run(capsys, "--cache-dir", str(cache), "diff", str(SAMPLE), str(path))

@@ -26,9 +26,9 @@ from modelpools.settings import BenchmarkSettings, CatalogSettings, PoolsSetting
 DUMPS = TEST_DATA / "openrouter"
 GOOD = DUMPS / "models-2026-04-30.json"
 NEWER = DUMPS / "models-2026-05-01.json"  # adds the free model openrouter/owl-alpha
-OUTPUTS = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "model-pools.json",
-           "model-pools-changes.json")
-STAGES = ("catalog", "benchmarks", "match", "pools")
+OUTPUTS = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "evidence-memory.json",
+           "model-pools.json", "model-pools-changes.json")
+STAGES = ("catalog", "benchmarks", "match", "memory", "pools")
 USAGE = "usage"  # first run only: without a ledger the usage summary never changes
 
 SITE_DODO = '''
@@ -420,7 +420,8 @@ def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, 
 
 # ---------------------------------------------------------------- corrupt cache files
 
-DATA_FILES = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "model-pools.json")
+DATA_FILES = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "evidence-memory.json",
+              "model-pools.json")
 META_FILES = ("openrouter-models.meta.json", "llm-stats.meta.json")
 DAMAGE = {
     "truncated": lambda data: data[: len(data) // 2],
@@ -450,7 +451,10 @@ def test_every_cache_file_damaged_at_once_is_rebuilt_by_the_next_run(site, good,
         (site.cache_dir / name).write_bytes(DAMAGE[damage](site.cache(name)))
     result = site.doit("pools")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert_one_warning(result, "model-pools.json is unreadable or malformed")
+    assert_no_traceback(result)
+    lines = warnings(result.stderr)  # the remembered evidence is lost (and rebuilt from this catalog): say so
+    assert len(lines) == 2 and "evidence-memory.json" in lines[0] and "afresh" in lines[0]
+    assert "model-pools.json is unreadable or malformed" in lines[1]
     assert ran(result) == set(STAGES)
     for name in DATA_FILES:
         assert site.cache(name) == good[name], name

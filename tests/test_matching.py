@@ -274,3 +274,17 @@ def test_labeled_set_precision_and_recall():
     assert result["labels"] >= 80
     assert result["precision"] >= 0.95, result["errors"]
     assert result["recall"] >= 0.90, result["errors"]
+
+
+def test_an_override_from_a_dated_id_to_a_later_release_is_rejected(capsys):
+    """gemini-2.5-pro-exp-03-25 -> LLM-Stats gemini-2.5-pro (released 2025-05-20) is a later checkpoint's numbers."""
+    catalog = [CatalogModel("google/gemini-2.5-pro-exp-03-25", "Gemini 2.5 Pro Experimental", created=1742922000)]
+    bench = [BenchmarkModel("google/gemini-2.5-pro", "Gemini 2.5 Pro", release_date="2025-05-20")]
+    found = match_models(catalog, bench, {"google/gemini-2.5-pro-exp-03-25": "google/gemini-2.5-pro"})[0]
+    assert (found.benchmark_id, found.method) == (None, "none")
+    assert found.note == ("override rejected: google/gemini-2.5-pro was released 2025-05-20, after the id's own "
+                          "date 2025-03-25")
+    assert "override google/gemini-2.5-pro-exp-03-25 -> google/gemini-2.5-pro ignored" in capsys.readouterr().err
+    same_month = [BenchmarkModel("google/gemini-2.5-pro", "Gemini 2.5 Pro", release_date="2025-03-25")]
+    kept = match_models(catalog, same_month, {"google/gemini-2.5-pro-exp-03-25": "google/gemini-2.5-pro"})[0]
+    assert (kept.benchmark_id, kept.method) == ("google/gemini-2.5-pro", "override")

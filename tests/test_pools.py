@@ -14,8 +14,9 @@ from modelpools.io import files
 from modelpools.settings import PoolsSettings
 from modelpools.stages import pools
 from modelpools.rules.freemodels import select_reference_scores
+from modelpools.rules.fusion import FIXED_LINES
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.rules.scoring import CuratedScore, load_curated_scores
+from modelpools.rules.scoring import Component, CuratedScore, load_curated_scores
 from modelpools.settings import RankingSettings, Settings
 from modelpools.rules.validation import validate_pools
 
@@ -23,12 +24,20 @@ DATA = TEST_DATA
 CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
                 "expiration_date", "supported_parameters", "benchmarks")
 
-BENCH = [
-    # LLM-Stats-like scores: exactly 30 above the catalog's coding_index for three models.
-    {"id": "openai/gpt-oss-20b", "codingScore": 50.7, "coverage": 1.0},
-    {"id": "nvidia/nemotron-3-nano-30b-a3b", "codingScore": 44.4, "coverage": 1.0},
-    {"id": "google/gemma-4-31b-it", "codingScore": 73.4, "coverage": 0.5},
-    {"id": "liquid/lfm2-2.6b", "codingScore": 45.0, "coverage": 0.5},
+def lcb(score, self_reported=False):
+    return {"benchmark": "livecodebench", "dataset": "LiveCodeBench", "score": score,
+            "weight": 1.5 if self_reported else 2.0, "selfReported": self_reported}
+
+
+BENCH = [  # benchmark-scores.json entries: the components are what the pools stage weighs
+    {"id": "openai/gpt-oss-20b", "codingScore": 50.7, "coverage": 1.0, "components": [
+        lcb(0.70), {"benchmark": "swe-bench-verified", "dataset": "SWE-bench Verified", "score": 0.40, "weight": 3.0,
+                    "selfReported": False}]},
+    {"id": "nvidia/nemotron-3-nano-30b-a3b", "codingScore": 44.4, "coverage": 0.1, "components": [lcb(0.60, True)]},
+    {"id": "google/gemma-4-31b-it", "codingScore": 73.4, "coverage": 0.1, "components": [
+        {"benchmark": "aider-polyglot", "dataset": "Aider-Polyglot", "score": 0.45, "weight": 2.5,
+         "selfReported": False}]},
+    {"id": "liquid/lfm2-2.6b", "codingScore": 45.0, "coverage": 0.1, "components": [lcb(0.30)]},
 ]
 MATCHES = [
     {"id": "openai/gpt-oss-20b:free", "benchmarkId": "openai/gpt-oss-20b", "method": "exact", "confidence": 1.0},
@@ -38,27 +47,35 @@ MATCHES = [
     {"id": "liquid/lfm-2.5-2.6b:free", "benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8},
     {"id": "dots-studio/dots-3-note-preview:free", "benchmarkId": None, "method": "none", "confidence": 0.0},
 ]
-CURATED = [
-    # 20 above the catalog index for three models, plus one model the catalog does not score.
-    CuratedScore(("z-ai/glm-5.2",), "GLM 5.2", 88.8, "test fixture", "", "2026-08-01"),
-    CuratedScore(("nvidia/nemotron-3-ultra-550b-a55b",), "Nemotron 3 Ultra", 69.3, "test fixture", "", "2026-08-01"),
-    CuratedScore(("google/gemma-4-26b-a4b-it",), "Gemma 4 26B", 59.3, "test fixture", "", "2026-08-01"),
-    CuratedScore(("poolside/laguna-s-2.1",), "Laguna S 2.1", 65.0, "test fixture", "", "2026-08-01"),
+
+
+def aider(openrouter_id, name, rate):
+    return CuratedScore((openrouter_id,), name, 50.0, "test fixture", "", "2026-08-01",
+                        (Component("aider-polyglot", "aider-polyglot", rate, 2.5, False),))
+
+
+CURATED = [  # one Aider Polyglot result each; the last model has no catalog index
+    aider("z-ai/glm-5.2", "GLM 5.2", 0.80),
+    aider("nvidia/nemotron-3-ultra-550b-a55b", "Nemotron 3 Ultra", 0.55),
+    aider("google/gemma-4-26b-a4b-it", "Gemma 4 26B", 0.40),
+    aider("poolside/laguna-s-2.1", "Laguna S 2.1", 0.60),
 ]
 NOW = 1_786_752_000.0  # 2026-08-15 00:00 UTC: the clock only warns about expiry, it never changes the file
-EXPECTED_RANKING = [  # worked out by hand from the fixture above
-    ("z-ai/glm-5.2:free", 68.8, "LARGE"),
-    ("nvidia/nemotron-3-ultra-550b-a55b:free", 49.3, "LARGE"),
-    ("poolside/laguna-s-2.1:free", 45.0, "MEDIUM"),  # curated 65 - 20
-    ("google/gemma-4-31b-it:free", 43.4, "MEDIUM"),
-    ("google/gemma-4-26b-a4b-it:free", 39.3, "MEDIUM"),
-    ("nvidia/nemotron-3-super-120b-a12b:free", 37.7, "MEDIUM"),
-    ("cohere/north-mini-code:free", 36.5, "SMALL"),
-    ("nvidia/nemotron-3.5-lightning:free", 26.8, "SMALL"),
-    ("openai/gpt-oss-20b:free", 20.7, "SMALL"),
-    ("liquid/lfm-2.5-2.6b:free", 15.0, "SMALL"),  # LLM-Stats 45 - 30
-    ("nvidia/nemotron-3-nano-30b-a3b:free", 14.4, "SMALL"),
-    ("nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", 13.8, "SMALL"),
+# (id, estimate, uncertainty, tier) in rank order (by estimate - uncertainty); laguna-s-2.1 is worked out by hand in
+# test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources.
+EXPECTED_RANKING = [
+    ("z-ai/glm-5.2:free", 62.56, 2.76, "LARGE"),  # catalog 68.8 + curated, unknown size
+    ("nvidia/nemotron-3-ultra-550b-a55b:free", 46.03, 2.76, "LARGE"),
+    ("google/gemma-4-31b-it:free", 39.84, 2.76, "MEDIUM"),
+    ("nvidia/nemotron-3-super-120b-a12b:free", 36.95, 2.91, "MEDIUM"),
+    ("google/gemma-4-26b-a4b-it:free", 36.54, 2.76, "MEDIUM"),
+    ("cohere/north-mini-code:free", 35.41, 2.91, "MEDIUM"),
+    ("nvidia/nemotron-3.5-lightning:free", 26.28, 2.91, "SMALL"),
+    ("openai/gpt-oss-20b:free", 21.62, 2.69, "SMALL"),
+    ("poolside/laguna-s-2.1:free", 25.22, 6.97, "SMALL"),  # a higher estimate, ranked lower: one result only
+    ("nvidia/nemotron-3-nano-30b-a3b:free", 15.86, 2.8, "SMALL"),
+    ("nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", 14.05, 2.91, "SMALL"),
+    ("liquid/lfm-2.5-2.6b:free", 12.26, 7.7, "SMALL"),  # one LiveCodeBench through a fuzzy match: thin evidence
 ]
 
 
@@ -101,40 +118,69 @@ def settings(tmp_path, monkeypatch):
 def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     summary = build(settings)
     doc = json.loads(settings.pools_file.read_text())
-    assert [(m["id"], m["codingScore"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
+    assert [(m["id"], m["codingScore"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
+    assert all(m["rankScore"] == pytest.approx(m["codingScore"] - m["uncertainty"], abs=0.011) for m in doc["models"])
     assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
-    assert [len(t["models"]) for t in doc["tiers"]] == [2, 4, 6]
     assert doc["chosenDefaults"] == {
         "bulkModel": "z-ai/glm-5.2:free",
         "pageModel": "nvidia/nemotron-3-ultra-550b-a55b:free",  # another vendor than z-ai
-        "smallTasksModel": "poolside/laguna-s-2.1:free",  # best MEDIUM not already used
+        "smallTasksModel": "google/gemma-4-26b-a4b-it:free",  # fewest active parameters (4B) in MEDIUM
     }
-    assert doc["summary"] == {"freeModels": 17, "ranked": 12, "unranked": 5,
+    assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-super-120b-a12b:free"  # 12B
+    assert doc["summary"] == {"freeModels": 16, "ranked": 12, "unranked": 4, "excluded": 1,
                               "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 6}}
+    assert doc["excluded"] == [{"id": "nvidia/nemotron-3.5-content-safety:free",
+                                "name": "NVIDIA: Nemotron 3.5 Content Safety (free)",
+                                "reason": "not a code-writing model (content-safety model, by its id)"}]
     assert [u["id"] for u in doc["unranked"]] == [
-        "dots-studio/dots-3-note-preview:free", "nvidia/nemotron-3.5-content-safety:free",
-        "nvidia/nemotron-nano-12b-v2-vl:free", "nvidia/nemotron-nano-9b-v2:free", "poolside/laguna-xs-2.1:free"]
-    assert doc["calibration"]["artificial_analysis"]["method"] == "reference"
-    assert doc["calibration"]["llm-stats"]["method"] == "linear"
-    assert doc["calibration"]["curated"]["intercept"] == pytest.approx(-20.0)
+        "dots-studio/dots-3-note-preview:free", "nvidia/nemotron-nano-12b-v2-vl:free",
+        "nvidia/nemotron-nano-9b-v2:free", "poolside/laguna-xs-2.1:free"]
+    # three common points each, fewer than MIN_FIT_POINTS: the documented fixed lines, never slope 1
+    assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
+        "artificial_analysis": ("reference", 0), "curated": ("fixed", 3), "llm-stats": ("fixed", 3),
+        "web:models/website": ("fixed", 3)}
+    assert doc["calibration"]["curated"]["slope"] == FIXED_LINES["curated"][0]
     inputs = doc["inputs"]
     assert inputs["catalogSha256"] == hashlib.sha256(settings.catalog_file.read_bytes()).hexdigest()
     assert inputs["benchmarkScoresSha256"] == hashlib.sha256(settings.benchmark_scores_file.read_bytes()).hexdigest()
     assert inputs["benchmarkCommit"] == "24a9ccf7402306f0c3e237213538e4537d64ecc2"
     assert inputs["settings"] == {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
-                                  "small_tasks_tier": "MEDIUM"}
+                                  "small_tasks_tier": "MEDIUM", "expiry_warning_days": 7, "roles": [
+                                      ["bulkModel", "coding", [], 0], ["pageModel", "page", [], 0],
+                                      ["smallTasksModel", "small", [], 0]]}
+    assert inputs["evidenceMemorySha256"] == hashlib.sha256(b"").hexdigest()  # no memory file yet
     lfm = next(m for m in doc["models"] if m["id"] == "liquid/lfm-2.5-2.6b:free")
     assert lfm["expirationDate"] is None and lfm["contextLength"] == 128000
     assert lfm["match"] == {"benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8}
+    assert (lfm["evidence"], lfm["thinEvidence"], lfm["prior"]) == (1.6, True, {  # 2.0 x the match's 0.8
+        "sizeClass": "under 10B", "mean": 8.0, "sd": 12.0})
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
-    assert lines[1] == "   1. z-ai/glm-5.2:free 68.8 (LARGE, 256k ctx)"
+    assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
     assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
-    assert ("scale: artificial_analysis (reference, 10 models); curated linear on 3 common models; "
-            "llm-stats linear on 3 common models") in lines
+    assert ("scale: artificial_analysis (reference); curated fixed line (3 common models, need 8 to fit); "
+            "llm-stats fixed line (3 common models, need 8 to fit); "
+            "web:models/website fixed line (3 common models, need 8 to fit)") in lines
     assert lines[-2:] == ["defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
-                          "smallTasks=poolside/laguna-s-2.1:free", "first build: 17 free models"]
+                          "smallTasks=google/gemma-4-26b-a4b-it:free", "first build: 16 free models"]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
+
+
+def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(settings):
+    """poolside/laguna-s-2.1 by hand: one Aider Polyglot result (60 %), unknown size."""
+    build(settings)
+    laguna = next(m for m in json.loads(settings.pools_file.read_text())["models"]
+                  if m["id"] == "poolside/laguna-s-2.1:free")
+    raw = 100 * 0.60 / 0.90  # the benchmark formula: Aider Polyglot's 0.90 anchor maps to 100
+    slope, intercept = FIXED_LINES["curated"][:2]
+    value = slope * raw + intercept  # 28.90 on the catalog index scale
+    variance = 5.0 ** 2 + 11.0 ** 2 / 2.5  # BENCH_SD_FLOOR^2 + BENCH_SD_PER_UNIT^2 / evidence units
+    prior_mean, prior_variance = 18.0, 12.0 ** 2  # unknown size class
+    precision = 1 / prior_variance + 1 / variance
+    assert laguna["scoreSources"][0]["calibrated"] == round(value, 2) == 28.9
+    assert laguna["codingScore"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
+    assert laguna["uncertainty"] == round(precision ** -0.5, 2) == 6.97
+    assert (laguna["evidence"], laguna["thinEvidence"]) == (2.5, False)  # exactly the minimum
 
 
 def test_two_runs_are_byte_identical_and_the_second_leaves_the_file_alone(settings):
@@ -167,7 +213,8 @@ def test_settings_change_tiers_and_defaults(settings):
     doc = json.loads(s.pools_file.read_text())
     assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
-    assert doc["chosenDefaults"]["smallTasksModel"] == "liquid/lfm-2.5-2.6b:free"  # best SMALL: ranks 10-12
+    # the fewest active parameters in SMALL with enough evidence: 3B active; lfm-2.5-2.6b is smaller but thin
+    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3-nano-30b-a3b:free"
     assert doc["inputs"]["settings"]["small_tasks_tier"] == "SMALL"
 
 
@@ -202,37 +249,25 @@ def test_change_report_compares_with_the_previous_file(settings):
     assert summary.splitlines()[-1] == "~ liquid/lfm-2.5-2.6b:free: SMALL -> unranked"
 
 
-def test_paid_models_with_a_coding_index_calibrate_llm_stats(settings):
-    """nemotron-nano-9b-v2:free has only an LLM-Stats score; no free model has both, the paid models do."""
-    raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())
-    bench = [{"id": "nvidia/nvidia-nemotron-nano-9b-v2", "codingScore": 47.88, "coverage": 0.3},
-             {"id": "openai/gpt-5-2025-08-07", "codingScore": 67.04, "coverage": 0.4},
-             {"id": "google/gemma-3-27b-it", "codingScore": 32.43, "coverage": 0.3},
-             {"id": "zai-org/glm-4.6", "codingScore": 64.22, "coverage": 0.3}]
+def test_one_self_reported_result_is_shrunk_ranked_low_and_never_a_default(settings):
+    """nemotron-nano-9b-v2:free has one self-reported LiveCodeBench result (the issue's rank-2 page model)."""
+    bench = [{"id": "nvidia/nvidia-nemotron-nano-9b-v2", "codingScore": 47.88, "coverage": 0.1,
+              "components": [lcb(0.711, True)]}]
     matches = [{"id": "nvidia/nemotron-nano-9b-v2:free", "benchmarkId": "nvidia/nvidia-nemotron-nano-9b-v2",
                 "method": "exact", "confidence": 1.0}]
-    reference_matches = [{"id": i, "benchmarkId": b, "method": "exact", "confidence": 1.0} for i, b in (
-        ("google/gemma-3-27b-it", "google/gemma-3-27b-it"), ("openai/gpt-5", "openai/gpt-5-2025-08-07"),
-        ("z-ai/glm-4.6", "zai-org/glm-4.6"))]
-    write_inputs(settings, bench=bench, matches=matches)
+    raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())
+    write_inputs(settings, bench=bench, matches=matches, reference=select_reference_scores(raw))
     build(settings)
     doc = json.loads(settings.pools_file.read_text())
-    nano = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-9b-v2:free")
-    assert nano["reason"] == ("score only on an uncalibrated scale "
-                              "(llm-stats: 0 common models with artificial_analysis, need 3)")
-    assert doc["calibration"]["llm-stats"] == {"method": "uncalibrated", "points": 0, "slope": 1.0, "intercept": 0.0}
-
-    write_inputs(settings, bench=bench, matches=matches, reference=select_reference_scores(raw),
-                 reference_matches=reference_matches)
-    build(settings)
-    doc = json.loads(settings.pools_file.read_text())
-    calibration = doc["calibration"]["llm-stats"]
-    assert (calibration["method"], calibration["points"]) == ("linear", 3)
+    # no model has both the catalog index and an LLM-Stats score: the documented fixed line, never slope 1
+    assert doc["calibration"]["llm-stats"]["method"] == "fixed"
+    assert doc["calibration"]["llm-stats"]["slope"] == FIXED_LINES["llm-stats"][0]
     nano = next(m for m in doc["models"] if m["id"] == "nvidia/nemotron-nano-9b-v2:free")
-    assert nano["scoreSources"][0]["raw"] == 47.88
-    assert nano["codingScore"] == 24.99
-    assert nano["codingScore"] == pytest.approx(calibration["slope"] * 47.88 + calibration["intercept"], abs=0.01)
-    assert nano["rank"] == 9  # below the index's 26.8 for nemotron-3.5-lightning, not #2 on a raw 47.88
+    source = nano["scoreSources"][0]
+    assert source["raw"] == pytest.approx(100 * 0.711 / 0.85, abs=1e-3) and source["evidence"] == 1.5
+    assert nano["prior"]["sizeClass"] == "under 10B" and nano["thinEvidence"] is True
+    assert nano["codingScore"] < source["calibrated"]  # shrunk toward the small-model prior
+    assert nano["rank"] > 8 and nano["id"] not in doc["chosenDefaults"].values()
 
 
 def test_priced_models_are_left_out_and_every_entry_carries_zero_prices(settings, capsys):
@@ -244,7 +279,7 @@ def test_priced_models_are_left_out_and_every_entry_carries_zero_prices(settings
     build(settings)
     doc = json.loads(settings.pools_file.read_text())
     ids = [m["id"] for m in doc["models"] + doc["unranked"]]
-    assert "z-ai/glm-5.2:free" not in ids and "openai/gpt-oss-20b:free" in ids and len(ids) == 16
+    assert "z-ai/glm-5.2:free" not in ids and "openai/gpt-oss-20b:free" in ids and len(ids) == 15  # +1 excluded
     assert {json.dumps(m["pricing"]) for m in doc["models"] + doc["unranked"]} == {
         '{"completion": "0", "prompt": "0"}'}
     assert ("left out 1 catalog model(s) listed as free but with a non-zero prompt or completion price: "
@@ -319,3 +354,21 @@ def test_curated_scores_have_one_reader():
     entries = load_curated_scores()
     assert entries == load_curated_scores()  # the schema-checked reader of modelpools.rules.scoring, nothing else
     assert all(isinstance(e, CuratedScore) and 0 <= e.coding_score <= 100 for e in entries)
+
+
+def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings):
+    s = replace(settings, roles=(("bulkModel", "coding", ("tools",), 0), ("pageModel", "page", (), 0),
+                                 ("smallTasksModel", "small", (), 0),
+                                 ("longModel", "coding", (), 500000)))
+    build(s)
+    doc = json.loads(s.pools_file.read_text())
+    assert set(doc["roles"]) == {"bulkModel", "pageModel", "smallTasksModel", "longModel"}
+    assert list(doc["chosenDefaults"]) == ["bulkModel", "pageModel", "smallTasksModel"]  # the contract's three
+    bulk = doc["roles"]["bulkModel"]
+    entry = next(m for m in doc["models"] if m["id"] == bulk["model"])
+    assert "tools" in entry["supportedParameters"] and bulk["requires"] == ["tools"]
+    long = doc["roles"]["longModel"]
+    # the two 1M-context models: nemotron-3-ultra already serves pageModel, so the other one
+    assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    assert long["model"] == "nvidia/nemotron-3.5-lightning:free"
+    assert long["ruleText"].endswith("requires context >= 500000") and len(long["runnersUp"]) == 2

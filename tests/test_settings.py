@@ -134,3 +134,33 @@ def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
     assert catalog["openrouter_url"] == "https://***@proxy.example/api/v1/models"
     assert benchmarks["benchmarks_repo"] == "https://***@git.example/llm-stats.git"
     assert "s3cret" not in repr(catalog) + repr(benchmarks)
+
+
+def test_roles_from_pyproject_add_requirements_and_site_roles(tmp_path):
+    write_pyproject(tmp_path, """
+[tool.modelpools.roles.bulkModel]
+requires = ["tools"]
+
+[tool.modelpools.roles.agentModel]
+rule = "coding"
+requires = ["tools", "tool_choice"]
+min_context = 100000
+""")
+    assert load_settings(tmp_path, {}).roles == (
+        ("bulkModel", "coding", ("tools",), 0), ("pageModel", "page", (), 0), ("smallTasksModel", "small", (), 0),
+        ("agentModel", "coding", ("tool_choice", "tools"), 100000))
+    env = {"MODELPOOLS_ROLES": '{"reviewModel": {"rule": "small"}}'}
+    assert load_settings(tmp_path, env).roles[-1] == ("reviewModel", "small", (), 0)
+
+
+@pytest.mark.parametrize("body, words", [
+    ('[tool.modelpools.roles.pageModel]\nrule = "coding"\n', "role pageModel: rule must be page"),
+    ('[tool.modelpools.roles.x]\nrequires = ["tools"]\n', "role x: rule must be coding, page, small"),
+    ('[tool.modelpools.roles.x]\nrule = "coding"\nmin_context = -1\n', "min_context is a whole number"),
+    ('[tool.modelpools.roles.x]\nrule = "coding"\nspeed = 1\n', "rule, requires and min_context only"),
+])
+def test_bad_roles_name_the_problem(tmp_path, body, words):
+    write_pyproject(tmp_path, body)
+    with pytest.raises(SettingsError, match="roles") as info:
+        load_settings(tmp_path, {})
+    assert words in str(info.value) and "\n" not in str(info.value)

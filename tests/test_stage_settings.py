@@ -28,7 +28,7 @@ AFFECTS = {
     "offline": {"catalog", "benchmarks"}, "strict": {"catalog", "benchmarks", "pools"},
     "fuzzy_threshold": {"match"}, "overrides_file": {"match", "pools"},
     "large_cutoff": {"pools"}, "medium_cutoff": {"pools"}, "page_model_other_vendor": {"pools"},
-    "small_tasks_tier": {"pools"}, "expiry_warning_days": {"pools", "validate"},
+    "small_tasks_tier": {"pools"}, "expiry_warning_days": {"pools", "validate"}, "roles": {"pools"},
     "usage_window_days": {"usage"},
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
@@ -44,6 +44,7 @@ OTHER_VALUE = {
     "offline": True, "strict": True, "fuzzy_threshold": 90, "overrides_file": "my-overrides.json",
     "large_cutoff": 0.2, "medium_cutoff": 0.6, "page_model_other_vendor": False, "small_tasks_tier": "SMALL",
     "expiry_warning_days": 3, "usage_window_days": 3,
+    "roles": Settings.roles + (("agentModel", "coding", ("tools",), 100000),),
 }
 
 
@@ -115,7 +116,7 @@ def test_a_changed_match_setting_reruns_match_and_only_what_its_output_changes(t
         return {line[2:].strip() for line in result.stdout.splitlines() if line.startswith(". ")}
 
     matches = Path(site / ".cache" / "model-matches.json")
-    assert doit() == {"catalog", "benchmarks", "match", "usage", "pools"}
+    assert doit() == {"catalog", "benchmarks", "match", "memory", "usage", "pools"}
     before = matches.read_bytes()
     ran = doit(MODELPOOLS_FUZZY_THRESHOLD="100")
     assert "match" in ran and not ran & {"catalog", "benchmarks"}

@@ -13,7 +13,7 @@ import pytest
 from support import TEST_DATA, Reply, new_layout_repo
 
 DUMPS = TEST_DATA / "openrouter"
-TASKS = ("catalog", "benchmarks", "match", "usage", "pools")
+TASKS = ("catalog", "benchmarks", "match", "memory", "usage", "pools")
 
 SITE_DODO = '''
 import json
@@ -161,8 +161,8 @@ def test_strict_mode_failure_is_one_line_task_failure_without_traceback(site, ht
 def test_prefix_renames_every_task(site):
     result = site.doit("list", MODELPOOLS_TASK_PREFIX="models-")
     names = {line.split()[0] for line in result.stdout.splitlines()}
-    assert names == {"models-catalog", "models-benchmarks", "models-match", "models-usage", "models-pools", "models-validate",
-                     "site"}
+    assert names == {"models-catalog", "models-benchmarks", "models-match", "models-memory", "models-usage",
+                     "models-pools", "models-validate", "site"}
 
 
 def test_clean_removes_only_modelpools_outputs(site):

@@ -19,9 +19,8 @@ from modelpools.stages.validate import validate_pools_file
 DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = {"catalogSha256": "a" * 64, "benchmarkScoresSha256": "b" * 64, "benchmarkCommit": "24a9ccf",
-          "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64,
-          "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
-                       "small_tasks_tier": "MEDIUM"}}
+          "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64, "evidenceMemorySha256": "e" * 64,
+          "settings": RankingSettings().fingerprint()}
 
 
 def catalog():
@@ -89,7 +88,10 @@ SCHEMA_CASES = [
     ("source enum", put(["models", 0, "scoreSources", 0, "source"], "vibes"), "$.models[0].scoreSources[0].source"),
     ("score range", put(["models", 0, "codingScore"], 120), "$.models[0].codingScore"),
     ("sha256 hex", put(["inputs", "catalogSha256"], "xyz"), "$.inputs.catalogSha256"),
-    ("schema version", put(["schemaVersion"], 2), "$.schemaVersion"),
+    ("schema version", put(["schemaVersion"], 1), "$.schemaVersion"),
+    ("calibration line kept", lambda d: d["calibration"]["artificial_analysis"].pop("pairs"),
+     "$.calibration.artificial_analysis"),
+    ("role rule enum", put(["roles", "bulkModel", "rule"], "vibes"), "$.roles.bulkModel.rule"),
     ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
     ("only free models: priced", put(["models", 0, "pricing", "prompt"], "0.0000004"), "$.models[0].pricing.prompt"),
     ("only free models: evidence kept", lambda d: d["unranked"][0].pop("pricing"), "$.unranked[0]"),
@@ -116,7 +118,7 @@ def swap(doc, a, b):
 
 INVARIANT_CASES = [
     ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
-    ("score order", put(["models", 1, "codingScore"], 99.0), "$.models[1]", "out of rank order"),
+    ("rank-score order", put(["models", 1, "rankScore"], 99.0), "$.models[1]", "out of rank order"),
     ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
     ("in two tiers", lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]), "$.tiers[2].models[5]",
      "in more than one tier (LARGE and SMALL)"),
@@ -131,12 +133,15 @@ INVARIANT_CASES = [
      "'x/unknown:free' is not a ranked model"),
     ("no null default when ranked", put(["chosenDefaults", "smallTasksModel"], None),
      "$.chosenDefaults.smallTasksModel", "is null but there are ranked models"),
-    ("bulk is rank 1", put(["chosenDefaults", "bulkModel"], "google/gemma-4-31b-it:free"),
-     "$.chosenDefaults.bulkModel", "is not the best-ranked usable model"),
+    ("a default is never deprecated", put(["models", 0, "deprecated"], "expired on 2026-08-01"),
+     "$.chosenDefaults.bulkModel", "is deprecated but non-deprecated models are ranked"),
+    ("roles record the defaults", put(["roles", "pageModel", "model"], "google/gemma-4-31b-it:free"),
+     "$.roles.pageModel", "does not record the chosen default"),
     ("ids unique", lambda d: d["unranked"][0].update(id=d["models"][3]["id"]), "$.unranked[0].id",
      "is listed twice (first at $.models[3].id)"),
     ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),
-    ("summary free", put(["summary", "freeModels"], 16), "$.summary.freeModels", "says 16 but the file lists 17"),
+    ("summary free", put(["summary", "freeModels"], 17), "$.summary.freeModels", "says 17 but the file lists 16"),
+    ("summary excluded", put(["summary", "excluded"], 0), "$.summary.excluded", "says 0 but the file lists 1"),
     ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 5"),
 ]
 
@@ -204,7 +209,7 @@ def test_validate_pools_file(tmp_path, valid):
     files.write_if_changed(settings.pools_file, files.dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
-    assert "  LARGE    2: z-ai/glm-5.2:free (68.8), nvidia/nemotron-3-ultra-550b-a55b:free (49.3)" in text
+    assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # A catalog cache that no longer lists a ranked model makes the file invalid.

@@ -4,7 +4,9 @@
 >>> from modelpools.consumer.pools_view import load_pools
 >>> pools = load_pools(Path("tests/data/pools-sample.json"))
 >>> explain_model(pools, "openai/gpt-oss-20b").data["why"]
-'rank 8 of 10 ranked; LARGE holds ranks 1-2 (ceil(10 x 0.15) = 2), MEDIUM ranks 3-5 (up to ceil(10 x 0.5) = 5), SMALL ranks 6-10 (the rest) -> SMALL'
+'rank 8 of 11 ranked; LARGE holds ranks 1-2 (ceil(11 x 0.15) = 2), MEDIUM ranks 3-6 (up to ceil(11 x 0.5) = 6), SMALL ranks 7-11 (the rest) -> SMALL'
+>>> explain_role(pools, "pageModel").lines[0]
+'  pageModel: nvidia/nemotron-3-ultra-550b-a55b:free'
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
 from modelpools.rules.ranking import tier_cut
 
-__all__ = ["Report", "pools_overview", "explain_model", "resolve_id", "tier_rule", "match_report_entry"]
+__all__ = ["Report", "pools_overview", "explain_model", "explain_role", "resolve_id", "role_name", "tier_rule",
+           "match_report_entry"]
+
+_ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,19 @@ def _score(value: Any) -> str:
     return f"{value:5.1f}" if isinstance(value, (int, float)) else "    -"
 
 
+def _sd(value: Any) -> str:
+    return f"{value:4.1f}" if isinstance(value, (int, float)) else "   -"
+
+
+def _entries(pools: Pools) -> dict[str, Mapping[str, Any]]:
+    """The pools file's model entries by id (the fields a version-2 file adds: uncertainty, evidence, ...)."""
+    return {m["id"]: m for m in pools.document.get("models") or () if isinstance(m, Mapping) and "id" in m}
+
+
 def pools_overview(pools: Pools) -> Report:
     """Role defaults, then each tier best first (rank, score, context, id), then the unranked ids."""
     by_id = {m.id: m for m in pools.models}
+    entries = _entries(pools)
     lines = ["role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults)]
     tiers = []
     for name, ids in pools.tiers:
@@ -44,14 +59,22 @@ def pools_overview(pools: Pools) -> Report:
         for model_id in ids:
             m = by_id[model_id]
             ctx = f"{m.context_length:>8}" if isinstance(m.context_length, int) else "       -"
-            lines.append(f"  {m.rank:>3}  {_score(m.coding_score)}  {ctx}  {m.id}")
+            entry = entries.get(m.id, {})
+            marks = "".join(f"  [{mark}]" for mark, on in (("deprecated", entry.get("deprecated")),
+                                                            ("thin evidence", entry.get("thinEvidence"))) if on)
+            lines.append(f"  {m.rank:>3}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}"
+                         f"  {m.id}{marks}")
             rows.append({"id": m.id, "name": m.name, "rank": m.rank, "codingScore": m.coding_score,
-                         "contextLength": m.context_length})
+                         "uncertainty": entry.get("uncertainty"), "deprecated": entry.get("deprecated"),
+                         "thinEvidence": entry.get("thinEvidence"), "contextLength": m.context_length})
         tiers.append({"name": name, "models": rows})
     lines.append(f"unranked ({len(pools.unranked)}): " + (", ".join(u.id for u in pools.unranked) or "none"))
+    excluded = list(pools.document.get("excluded") or ())
+    if excluded:
+        lines.append(f"excluded ({len(excluded)}, not for code): " + ", ".join(e["id"] for e in excluded))
     data = {"chosenDefaults": dict(pools.defaults), "tiers": tiers,
             "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
-            "summary": pools.document.get("summary")}
+            "excluded": excluded, "summary": pools.document.get("summary")}
     return Report(data, tuple(lines))
 
 
@@ -110,8 +133,41 @@ def resolve_id(pools: Pools, model_id: str) -> str:
     return model_id
 
 
+def role_name(pools: Pools, text: str) -> str | None:
+    """The role text names (``page``, ``pageModel``, a site role) when it is no model id in the file, else None."""
+    roles = pools.document.get("roles") or {}
+    name = _ROLE_ALIASES.get(text, text)
+    return name if name in roles and text not in pools.ids else None
+
+
+def explain_role(pools: Pools, name: str) -> Report:
+    """How a role's default was chosen: the rule, the winner's evidence, the two runners-up, relaxed gates."""
+    role = pools.document["roles"][name]
+    return Report({"role": name, **role}, tuple(_role_lines(name, role)))
+
+
+def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
+    def describe(e: Mapping[str, Any] | None) -> str:
+        if not e:
+            return "none"
+        page = f", page {e['pageRankScore']:.1f}" if isinstance(e.get("pageRankScore"), (int, float)) else ""
+        active = f", {e['activeParameters']:g}B active" if isinstance(e.get("activeParameters"), (int, float)) else ""
+        return (f"{e['id']}: estimate {e['codingScore']:.1f} ±{e['uncertainty']:.1f} (rank score "
+                f"{e['rankScore']:.1f}{page}), evidence {e['evidence']:g} units from "
+                f"{', '.join(e['sources']) or 'none'}{active}")
+
+    lines = [f"  {name}: {role.get('model') or 'none'}", f"    rule: {role.get('ruleText')}",
+             f"    won: {describe(role.get('evidence'))}"]
+    lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
+    lines += [f"    note: {n}" for n in role.get("notes") or ()]
+    return lines
+
+
 def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], list[str]]:
+    roles_doc = pools.document.get("roles") or {}
     roles = [key for key, value in pools.defaults if value == model.id]
+    roles += [key for key, role in sorted(roles_doc.items()) if role.get("model") == model.id and key not in roles]
+    entry = _entries(pools).get(model.id, {})
     why = f"rank {model.rank} of {len(pools.models)} ranked; {tier_rule(pools)} -> {model.tier}"
     data = {"id": model.id, "name": model.name, "vendor": model.vendor, "ranked": True, "rank": model.rank,
             "tier": model.tier, "codingScore": model.coding_score, "contextLength": model.context_length,
@@ -123,12 +179,31 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
     lines = [f"{model.id}  ({model.name})",
              f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
              f"  why: {why}"]
-    lines += [f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
-              for s in model.score_sources]
+    if "uncertainty" in entry:
+        prior = entry["prior"]
+        data.update({k: entry[k] for k in ("uncertainty", "rankScore", "evidence", "thinEvidence", "prior",
+                                           "deprecated")})
+        lines.append(f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
+                     f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
+                     + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
+                     + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})")
+        for source in entry.get("scoreSources") or ():
+            seen = f", remembered from {source['rememberedFrom']}" if source.get("rememberedFrom") else ""
+            lines.append(f"  source {source['source']}: raw {source['raw']:g} -> calibrated "
+                         f"{source['calibrated']:.1f} ±{source.get('sd', 0):.1f}, {source.get('evidence', 0):g} "
+                         f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]")
+        if entry.get("deprecated"):
+            lines.append(f"  deprecated: {entry['deprecated']} (never a role default)")
+    else:  # a version-1 file
+        lines += [f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
+                  for s in model.score_sources]
     lines.append(f"  match: {model.match.method} -> {model.match.benchmark_id or 'none'} "
                  f"(confidence {model.match.confidence:.2f})")
     if roles:
         lines.append(f"  default for: {', '.join(roles)}")
+        for key in roles:
+            if key in roles_doc:
+                lines += _role_lines(key, roles_doc[key])
     if model.expiration_date:
         lines.append(f"  expires: {model.expiration_date}")
     if model.usage:  # what the usage ledger made the pools do with the model

@@ -7,7 +7,7 @@ The five integration strategies, on the sample file in the test suite:
 >>> pools.bulk_model                                  # 1. role default
 'z-ai/glm-5.2:free'
 >>> [pools.pick("SMALL", i) for i in range(3)]        # 2. deterministic round-robin by index
-['cohere/north-mini-code:free', 'nvidia/nemotron-3.5-lightning:free', 'openai/gpt-oss-20b:free']
+['nvidia/nemotron-3.5-lightning:free', 'openai/gpt-oss-20b:free', 'nvidia/nemotron-nano-9b-v2:free']
 >>> pools.tier("LARGE")                               # 3. a tier for the size of the job
 ('z-ai/glm-5.2:free', 'nvidia/nemotron-3-ultra-550b-a55b:free')
 >>> pools.fallback_chain("page")[:3]                  # 4. fallback chain: role default, then by rank
@@ -208,7 +208,8 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     """Build a Pools view of a parsed document; PoolsInvalid if it is malformed.
 
     With ``validate`` the schema and every invariant are checked (validation.validate_pools); without it, only what
-    the view relies on: a version-1 object whose tiers and role defaults name ranked models.
+    the view relies on: a version-1 or -2 object (the view reads what both share) whose tiers and role defaults
+    name ranked models.
     """
     if validate:
         from modelpools.rules.validation import validate_pools
@@ -216,8 +217,8 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
         validate_pools(document)
     elif not isinstance(document, Mapping):
         raise PoolsInvalid("the pools document must be a JSON object", "$")
-    elif document.get("schemaVersion") != 1:
-        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1",
+    elif document.get("schemaVersion") not in (1, 2):
+        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1 or 2",
                            "$.schemaVersion")
     try:
         pools = _build(document, path)

@@ -67,11 +67,13 @@ def curate_from_aider(entries: list[dict[str, Any]]) -> dict[str, Any]:
     for or_id, entry in sorted(best.items()):
         rate = float(entry["pass_rate_2"])
         # Aider runs the leaderboard itself: an independent (not self-reported) result, full weight.
-        score, _coverage = coding_score(select_components([Result("Aider Polyglot", round(rate / 100, 4), False)]))
+        result = Result("aider-polyglot", round(rate / 100, 4), False)
+        score, _coverage = coding_score(select_components([result]))
         models.append({
             "openrouterIds": [or_id], "name": str(entry["model"]), "codingScore": score,
             "source": f"Aider polyglot leaderboard (Aider-AI/aider@{AIDER_COMMIT}): pass_rate_2 {rate}%",
             "sourceUrl": AIDER_URL, "date": str(entry["date"]),
+            "components": [{"benchmark": result.dataset, "score": result.score, "selfReported": False}],
         })
     return {"schemaVersion": 1, "models": models}
 

@@ -27,11 +27,13 @@ __all__ = [
     "select_reference_scores",
 ]
 
+_WEB_CATEGORIES = {("models", "website"), ("agents", "webapps")}
 # Ids that route to other models: never a model of their own, even when priced at zero.
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
 _ZERO = Decimal(0)
 _MAX_NESTING = 32  # upstream pricing/benchmarks objects nest 3 deep; far deeper is junk (and nears recursion limits)
 _MAX_INT = 2 ** 53
+_DESCRIPTION_CHARS = 600  # deprecation notices open the text; 2026 listings cut it to about 330 characters anyway
 _STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
@@ -142,6 +144,12 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
         "input_modalities": _modalities(entry, "input_modalities", 0) or ["text"],
         "output_modalities": _modalities(entry, "output_modalities", 1) or ["text"],
     }
+    description = _str_or_none(entry.get("description"))
+    if description:  # read by the eligibility rules (deprecation notices open the text)
+        record["description"] = description[:_DESCRIPTION_CHARS]
+    max_output = _int_or_none(top.get("max_completion_tokens"))
+    if max_output:
+        record["max_completion_tokens"] = max_output
     if isinstance(entry.get("benchmarks"), dict):
         record["benchmarks"] = entry["benchmarks"]
     return record
@@ -214,6 +222,12 @@ def select_reference_scores(body: Any) -> list[dict[str, Any]]:
             continue
         reference = {key: record[key] for key in ("id", "name", "canonical_slug", "hugging_face_id", "created")}
         reference["coding_index"] = value
+        arena = (record.get("benchmarks") or {}).get("design_arena")
+        web = [e for e in arena if isinstance(e, dict) and isinstance(e.get("arena"), str)
+               and isinstance(e.get("category"), str) and (e["arena"], e["category"]) in _WEB_CATEGORIES
+               ] if isinstance(arena, list) else []
+        if web:  # calibration points of the page role's web Elo
+            reference["benchmarks"] = {"design_arena": web}
         try:
             text = dump_json(reference)
         except (ValueError, UnicodeEncodeError):  # a lone surrogate in a name

@@ -1,53 +1,84 @@
-"""Fuse per-model coding scores from the catalog index, LLM-Stats matches and curated scores onto one 0-100 scale."""
+"""Fuse per-model coding evidence (catalog index, LLM-Stats, curated, remembered) into one estimate with uncertainty.
+
+The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). LLM-Stats and curated scores are the same
+benchmark formula (rules/scoring.py) and reach that scale through one calibration line; Design Arena web Elo reaches
+it through a line of its own and only feeds the page role (see ``page_estimates``). A calibration line is a
+documented fixed line (fitted once on the 2026-08-18 catalog, constants below) pulled toward the catalog's own
+points when it has at least MIN_FIT_POINTS of them, never a slope-1 guess, so one unrelated model entering or
+leaving the catalog moves it little. rules/evidence.py holds the priors, variances and the combination.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from modelpools.rules.evidence import (
+    Estimate,
+    Measurement,
+    Prior,
+    aa_measurement,
+    bench_variance,
+    combine,
+    parameter_counts,
+    prior_for,
+)
 from modelpools.rules.freemodels import coding_index
 from modelpools.rules.modelids import base_id, vendor_of
 from modelpools.rules.numbers import finite_number as _number, is_integer
+from modelpools.rules.scoring import Component, component_mean
 
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
     "SOURCES",
-    "SOURCE_WEIGHTS",
+    "FIXED_LINES",
     "MIN_FIT_POINTS",
-    "BORROWS",
-    "UNCALIBRATED",
+    "FIXED_WEIGHT",
+    "WEB_CATEGORIES",
     "ScoreSource",
     "MatchInfo",
     "Calibration",
     "FusedModel",
-    "collect_raw_scores",
-    "common_points",
+    "Remembered",
+    "fit_line",
+    "UNCALIBRATED",
+    "LineFit",
     "fit_calibration",
-    "choose_reference",
-    "calibrate_sources",
+    "calibrate",
     "fuse_scores",
+    "web_elo",
+    "web_elos",
+    "web_calibrations",
+    "page_estimates",
 ]
 
-# Source names in priority order: the first one scoring >= MIN_FIT_POINTS models is the reference scale.
 SOURCES = ("artificial_analysis", "llm-stats", "curated")
-# Base weight of each source in the weighted mean (times the per-model confidence).
-SOURCE_WEIGHTS = {"artificial_analysis": 1.0, "llm-stats": 1.0, "curated": 0.5}
-# Fewer common models than this with the reference: no direct fit.
-MIN_FIT_POINTS = 3
-# Curated scores are the codingScore formula applied to one aider-polyglot result, the same formula as LLM-Stats
-# scores: without a direct fit of its own, curated uses llm-stats' mapping onto the reference (method "via-llm-stats").
-BORROWS = {"curated": "llm-stats"}
-UNCALIBRATED = "uncalibrated"
-_DIRECT = ("reference", "linear", "offset")
-_NO_MATCH_METHOD = "none"
+# (slope, intercept, points, residual sd) of each fixed line: raw -> the catalog's coding index. Fitted on
+# models-2026-08-18.json (paid models included) x LLM-Stats 24a9ccf by `python benchmarks/bench_trust.py --fit`.
+# "llm-stats": the unshrunk benchmark-formula mean of a model's LLM-Stats results (weighted least squares, weights
+# 1/variance from rules.evidence.bench_variance); "curated": the same formula on one Aider Polyglot result (Aider's
+# floor lifts weak models less, hence a flatter line); "web:<arena>/<category>": Design Arena Elo.
+FIXED_LINES: dict[str, tuple[float, float, int, float]] = {
+    "llm-stats": (0.4582, -0.94, 26, 9.32),
+    "curated": (0.2448, 12.58, 13, 7.98),
+    "web:models/website": (0.1483, -128.48, 68, 11.07),
+    "web:agents/webapps": (0.0723, -21.80, 27, 8.16),
+}
+WEB_CATEGORIES = ("web:models/website", "web:agents/webapps")
+# A live fit needs this many distinct models scored by both; it is then averaged with the fixed line, which
+# counts as FIXED_WEIGHT models: with 26 live points the live line gets 26/56 of the say.
+MIN_FIT_POINTS = 8
+FIXED_WEIGHT = 30
 _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
+_NO_MATCH_METHOD = "none"
 
 
 @dataclass(frozen=True)
 class ScoreSource:
-    """One source's score for one model: raw value, value on the reference scale, where it came from, weight.
+    """One source's evidence for one model: raw value, value on the reference scale, its sd and evidence units.
 
     The one record for a pools file's ``scoreSources`` entry: fusion builds it, the consumer view reads it back.
     """
@@ -56,12 +87,18 @@ class ScoreSource:
     raw: float
     calibrated: float
     ref: str
-    weight: float
+    weight: float  # share of the estimate's precision (prior excluded), 0-1
+    sd: float = 0.0
+    units: float = 0.0
+    remembered: str | None = None  # the date a remembered value was last seen
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
-        return {"source": self.source, "raw": self.raw, "calibrated": self.calibrated, "ref": self.ref,
-                "weight": self.weight}
+        out = {"source": self.source, "raw": self.raw, "calibrated": self.calibrated, "ref": self.ref,
+               "weight": self.weight, "sd": self.sd, "evidence": self.units}
+        if self.remembered:
+            out["rememberedFrom"] = self.remembered
+        return out
 
 
 @dataclass(frozen=True)
@@ -79,49 +116,206 @@ class MatchInfo:
 
 @dataclass(frozen=True)
 class Calibration:
-    """How one source maps onto the reference scale: calibrated = slope * raw + intercept (then clamped)."""
+    """How one raw scale maps onto the reference: calibrated = slope * raw + intercept (then clamped to 0-100).
+
+    method: "reference" (the catalog index itself), "fixed" (the documented line alone: too few common points),
+    "fitted" (live points averaged with the fixed line). points: the live (raw, reference, units) points used.
+    """
 
     source: str
-    method: str  # "reference" | "linear" | "offset" | "via-llm-stats" | "uncalibrated"
-    points: int
+    method: str
     slope: float = 1.0
     intercept: float = 0.0
-
-    @property
-    def usable(self) -> bool:
-        """False for a source left on its own scale: its scores are never mixed with calibrated ones."""
-        return self.method != UNCALIBRATED
+    residual_sd: float = 0.0
+    points: tuple[tuple[float, float, float], ...] = ()
 
     def apply(self, raw: float) -> float:
         """raw mapped onto the reference scale, clamped to 0-100 and rounded to 2 decimals."""
         return round(min(100.0, max(0.0, self.slope * raw + self.intercept)), 2)
 
     def to_json(self) -> dict[str, Any]:
-        """The pools-file form."""
-        return {"method": self.method, "points": self.points, "slope": round(self.slope, 6),
-                "intercept": round(self.intercept, 6)}
+        """The pools-file form: the line, the fixed line it starts from, and the live points (for a chart)."""
+        out: dict[str, Any] = {"method": self.method, "points": len(self.points), "slope": round(self.slope, 6),
+                               "intercept": round(self.intercept, 6), "residualSd": round(self.residual_sd, 3)}
+        fixed = FIXED_LINES.get(self.source)
+        if fixed is not None:
+            out["fixed"] = {"slope": fixed[0], "intercept": fixed[1], "points": fixed[2]}
+        out["pairs"] = [[round(x, 3), round(y, 3)] for x, y, _w in self.points]
+        return out
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A catalog coding index the current listing lacks, remembered from an earlier one (rules/memory.py)."""
+
+    coding_index: float
+    last_seen: str
+    age_days: float
 
 
 @dataclass(frozen=True)
 class FusedModel:
-    """One catalog model with its fused coding score (None when no calibrated source scores it, with a reason)."""
+    """One catalog model with its coding estimate (None when nothing measured it, with a reason)."""
 
     id: str
     name: str
     vendor: str
     context_length: int
     expiration_date: str | None
-    coding_score: float | None
+    estimate: Estimate | None
+    prior: Prior
     sources: tuple[ScoreSource, ...]
     match: MatchInfo
     reason: str | None = None
+    parameters: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def coding_score(self) -> float | None:
+        """The estimate's mean (the pools file's codingScore)."""
+        return self.estimate.mean if self.estimate else None
+
+    @property
+    def conservative(self) -> float | None:
+        """The ranking score: estimate minus its uncertainty."""
+        return round(self.estimate.conservative, 2) if self.estimate else None
+
+
+def fit_line(key: str, points: Sequence[tuple[float, float, float]]) -> Calibration:
+    """The calibration for a raw scale from live (raw, reference, units) points: the fixed line alone below
+    MIN_FIT_POINTS or when the live slope is not positive, else the weighted least-squares line averaged with the
+    fixed one (live points count len(points), the fixed line FIXED_WEIGHT)."""
+    slope0, intercept0, _n0, sd0 = FIXED_LINES[key]
+    pts = tuple(points)
+    if len(pts) < MIN_FIT_POINTS:
+        return Calibration(key, "fixed", slope0, intercept0, sd0, pts)
+    if key in ("llm-stats", "curated"):
+        weights = [1.0 / bench_variance(max(u, 1e-3)) for _x, _y, u in pts]
+    else:
+        weights = [1.0] * len(pts)
+    total = sum(weights)
+    mx = sum(w * x for w, (x, _y, _u) in zip(weights, pts)) / total
+    my = sum(w * y for w, (_x, y, _u) in zip(weights, pts)) / total
+    sxx = sum(w * (x - mx) ** 2 for w, (x, _y, _u) in zip(weights, pts))
+    sxy = sum(w * (x - mx) * (y - my) for w, (x, y, _u) in zip(weights, pts))
+    if sxx <= 1e-9 or sxy <= 0:
+        return Calibration(key, "fixed", slope0, intercept0, sd0, pts)
+    slope = sxy / sxx
+    intercept = my - slope * mx
+    n = len(pts)
+    share = n / (n + FIXED_WEIGHT)
+    blended_slope = share * slope + (1 - share) * slope0
+    blended_intercept = share * intercept + (1 - share) * intercept0
+    residuals = [y - (blended_slope * x + blended_intercept) for x, y, _u in pts]
+    sd = math.sqrt(sum(r * r for r in residuals) / max(1, n - 2))
+    return Calibration(key, "fitted", blended_slope, blended_intercept, sd, pts)
+
+
+UNCALIBRATED = "uncalibrated"
+MIN_LINE_POINTS = 3
 
 
 @dataclass(frozen=True)
-class _Raw:
-    value: float
+class LineFit:
+    """A plain fitted line for a source without a documented fixed line (the coding probe, rules/probestats.py):
+    calibrated = slope * raw + intercept; "uncalibrated" (never used) below MIN_LINE_POINTS pairs."""
+
+    source: str
+    method: str  # "linear" | "offset" | "uncalibrated"
+    points: int
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    @property
+    def usable(self) -> bool:
+        return self.method != UNCALIBRATED
+
+    def apply(self, raw: float) -> float:
+        return round(min(100.0, max(0.0, self.slope * raw + self.intercept)), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "points": self.points, "slope": round(self.slope, 6),
+                "intercept": round(self.intercept, 6)}
+
+
+def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> LineFit:
+    """Least-squares line on (raw, reference) pairs when >= MIN_LINE_POINTS with a positive slope, else their median
+    offset; fewer pairs: uncalibrated (the source is not used)."""
+    n = len(pairs)
+    if n < MIN_LINE_POINTS:
+        return LineFit(source, UNCALIBRATED, n)
+    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
+    if sxx > 1e-9 and sxy > 0:
+        slope = sxy / sxx
+        return LineFit(source, "linear", n, slope, mean_y - slope * mean_x)
+    offsets = sorted(y - x for x, y in pairs)
+    mid = n // 2
+    median = offsets[mid] if n % 2 else (offsets[mid - 1] + offsets[mid]) / 2
+    return LineFit(source, "offset", n, 1.0, median)
+
+
+# ---------------------------------------------------------------- raw evidence per model
+
+
+@dataclass(frozen=True)
+class _Bench:
+    mean: float
+    units: float
     ref: str
-    confidence: float
+    identity: str
+    params: float | None = None
+
+
+def _bench_components(entry: Mapping[str, Any]) -> tuple[Component, ...]:
+    out = []
+    for c in entry.get("components") or ():
+        if not isinstance(c, Mapping):
+            continue
+        score, weight = _number(c.get("score")), _number(c.get("weight"))
+        if score is None or weight is None or not isinstance(c.get("benchmark"), str):
+            continue
+        out.append(Component(c["benchmark"], str(c.get("dataset") or c["benchmark"]), score, weight,
+                             bool(c.get("selfReported"))))
+    return tuple(out)
+
+
+def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) -> _Bench | None:
+    entry = bench.get(match.benchmark_id) if match and match.benchmark_id else None
+    if not isinstance(entry, Mapping):
+        return None
+    mean, units = component_mean(_bench_components(entry))
+    units = round(units * min(1.0, max(0.0, match.confidence)), 4)
+    if mean is None or units <= 0:
+        return None
+    ref = f"llm-stats:{match.benchmark_id}"
+    return _Bench(mean, units, ref, ref, _number(entry.get("paramCount")))
+
+
+def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
+    out: dict[str, CuratedScore] = {}
+    for entry in sorted(curated, key=lambda e: (e.name, tuple(e.openrouter_ids))):
+        if entry.components:
+            for oid in entry.openrouter_ids:
+                out.setdefault(base_id(oid), entry)
+    return out
+
+
+def _curated(key: str, curated_by_base: Mapping[str, CuratedScore], llm: _Bench | None,
+             bench: Mapping[str, Mapping[str, Any]], match: MatchInfo | None) -> _Bench | None:
+    """The curated results for a base id, without any benchmark LLM-Stats already measured for the model."""
+    entry = curated_by_base.get(key)
+    if entry is None:
+        return None
+    measured = set()
+    if llm is not None and match is not None:
+        measured = {c.benchmark for c in _bench_components(bench.get(match.benchmark_id) or {})}
+    mean, units = component_mean(c for c in entry.components if c.benchmark not in measured)
+    if mean is None:
+        return None
+    ref = "curated:" + (entry.source_url or entry.source or entry.name)
+    return _Bench(mean, units, ref, ref + "#" + entry.name)
 
 
 def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:
@@ -137,177 +331,40 @@ def _match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
     return {m["id"]: _match_of(m) for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
 
 
-def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
-    out: dict[str, CuratedScore] = {}
-    for entry in sorted(curated, key=lambda e: (e.name, tuple(e.openrouter_ids))):
-        if _number(entry.coding_score) is not None:
-            for oid in entry.openrouter_ids:
-                out.setdefault(base_id(oid), entry)
-    return out
+def _points(entries: Iterable[tuple[str, float | None, _Bench | None]]) -> tuple[tuple[float, float, float], ...]:
+    """(source mean, coding index, units): one point per (measurement, base id) pair, sorted."""
+    points: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for mid, aa, found in entries:
+        if found is not None and aa is not None:
+            points.setdefault((found.identity, base_id(mid)), (found.mean, float(aa), found.units))
+    return tuple(points[k] for k in sorted(points))
 
 
-def _curated_ref(entry: CuratedScore) -> str:
-    return "curated:" + (entry.source_url or entry.source or entry.name)
+def calibrate(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str, MatchInfo],
+              bench: Mapping[str, Mapping[str, Any]], curated_by_base: Mapping[str, CuratedScore],
+              reference_scores: Iterable[Any] = (),
+              reference_matches: Mapping[str, MatchInfo] | None = None) -> dict[str, Calibration]:
+    """The calibration of each source: the catalog index is the reference; LLM-Stats and curated each get their
+    line, from live points (every model, free or paid, with a coding index and that source's score) pulled toward
+    the fixed line."""
+    reference_matches = reference_matches or {}
+    entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
+    entries += [(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
+                for r in reference_scores if isinstance(r, Mapping) and isinstance(r.get("id"), str)]
+    llm_points = _points((mid, aa, _llm_stats(match, bench)) for mid, aa, match in entries)
+    curated_points = _points((mid, aa, _curated(base_id(mid), curated_by_base, None, bench, None))
+                             for mid, aa, _match in entries)
+    return {"artificial_analysis": Calibration("artificial_analysis", "reference"),
+            "llm-stats": fit_line("llm-stats", llm_points),
+            "curated": fit_line("curated", curated_points)}
 
 
-def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) -> tuple[float, Mapping] | None:
-    scored = bench.get(match.benchmark_id) if match and match.benchmark_id else None
-    value = _number(scored.get("codingScore")) if isinstance(scored, Mapping) else None
-    return (value, scored) if value is not None else None
+def _context(model: Mapping[str, Any]) -> int:
+    value = model.get("context_length")
+    return value if is_integer(value) and value > 0 else 0
 
 
-def _scores_of(mid: str, aa: float | None, match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]],
-               curated_by_base: Mapping[str, CuratedScore]) -> dict[str, tuple[_Raw, str]]:
-    """Source -> (raw score, identity of the measurement) for one catalog or reference id.
-
-    identity names what was measured (the base id for the catalog index, the benchmark model, the curated entry),
-    so one measurement counts once however many catalog ids (``:free``, ``:batch``) lead to it.
-    """
-    key = base_id(mid)
-    out: dict[str, tuple[_Raw, str]] = {}
-    if aa is not None:
-        out["artificial_analysis"] = (_Raw(aa, _AA_REF, 1.0), key)
-    found = _llm_stats(match, bench)
-    if found is not None:
-        value, scored = found
-        coverage = _number(scored.get("coverage")) or 0.0
-        ref = f"llm-stats:{match.benchmark_id}"
-        out["llm-stats"] = (_Raw(value, ref, round(match.confidence * min(1.0, max(0.0, coverage)), 4)), ref)
-    entry = curated_by_base.get(key)
-    if entry is not None:
-        ref = _curated_ref(entry)
-        out["curated"] = (_Raw(float(entry.coding_score), ref, 1.0), ref + "#" + entry.name)
-    return out
-
-
-def _catalog_scores(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str, MatchInfo],
-                    bench: Mapping[str, Mapping[str, Any]],
-                    curated_by_base: Mapping[str, CuratedScore]) -> list[tuple[str, dict[str, tuple[_Raw, str]]]]:
-    """(catalog id, its scores by source) for every catalog model, in order."""
-    return [(m["id"], _scores_of(m["id"], _number(coding_index(m)), matches.get(m["id"]), bench, curated_by_base))
-            for m in catalog_models]
-
-
-def _raw_scores(catalog_scores: Iterable[tuple[str, Mapping[str, tuple[_Raw, str]]]]) -> dict[str, dict[str, _Raw]]:
-    out: dict[str, dict[str, _Raw]] = {name: {} for name in SOURCES}
-    for mid, scores in catalog_scores:
-        for name, (raw, _identity) in scores.items():
-            out[name][mid] = raw
-    return out
-
-
-def collect_raw_scores(
-    catalog_models: Sequence[Mapping[str, Any]],
-    benchmark_models: Iterable[Mapping[str, Any]],
-    matches: Mapping[str, MatchInfo],
-    curated: Iterable[CuratedScore],
-) -> dict[str, dict[str, _Raw]]:
-    """Source -> catalog id -> raw score, for every source that scores the model."""
-    bench = {m.get("id"): m for m in benchmark_models}
-    return _raw_scores(_catalog_scores(catalog_models, matches, bench, _curated_index(curated)))
-
-
-def _score_rows(
-    catalog_scores: Sequence[tuple[str, Mapping[str, tuple[_Raw, str]]]],
-    reference_scores: Iterable[Any],
-    bench: Mapping[str, Mapping[str, Any]],
-    reference_matches: Mapping[str, MatchInfo],
-    curated_by_base: Mapping[str, CuratedScore],
-) -> dict[str, dict[str, tuple[float, str]]]:
-    """Base id -> source -> (value, identity) over the free models and the catalog's reference entries."""
-    references = sorted((r for r in reference_scores if isinstance(r, Mapping) and isinstance(r.get("id"), str)),
-                        key=lambda r: r["id"])
-    entries = list(catalog_scores) + [
-        (r["id"], _scores_of(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]), bench,
-                             curated_by_base))
-        for r in references]
-    rows: dict[str, dict[str, tuple[float, str]]] = {}
-    for mid, scores in entries:
-        row = rows.setdefault(base_id(mid), {})
-        for name, (raw, identity) in scores.items():
-            row.setdefault(name, (raw.value, identity))
-    return rows
-
-
-def common_points(rows: Mapping[str, Mapping[str, tuple[float, str]]], source: str,
-                  reference: str) -> list[tuple[float, float]]:
-    """(source value, reference value) for every model both score; one point per pair of measurements."""
-    points: dict[tuple[str, str], tuple[float, float]] = {}
-    for key in sorted(rows):
-        row = rows[key]
-        if source in row and reference in row:
-            points.setdefault((row[source][1], row[reference][1]), (row[source][0], row[reference][0]))
-    return [points[k] for k in sorted(points)]
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
-def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> Calibration:
-    """Map (raw, reference) pairs: least squares line when >= MIN_FIT_POINTS with positive slope, else median offset;
-    fewer pairs: uncalibrated."""
-    n = len(pairs)
-    if n < MIN_FIT_POINTS:
-        return Calibration(source, UNCALIBRATED, n)
-    xs = [p[0] for p in pairs]
-    ys = [p[1] for p in pairs]
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
-    if sxx > 1e-9 and sxy > 0:
-        slope = sxy / sxx
-        return Calibration(source, "linear", n, slope, mean_y - slope * mean_x)
-    return Calibration(source, "offset", n, 1.0, _median([y - x for x, y in pairs]))
-
-
-def choose_reference(scored: Mapping[str, Any]) -> str | None:
-    """The reference source: first in SOURCES scoring >= MIN_FIT_POINTS models, else the one scoring most.
-
-    ``scored`` maps a source to the models it scores (anything with a length).
-    """
-    for name in SOURCES:
-        if len(scored.get(name, ())) >= MIN_FIT_POINTS:
-            return name
-    best = max(SOURCES, key=lambda name: (len(scored.get(name, ())), -SOURCES.index(name)))
-    return best if scored.get(best) else None
-
-
-def calibrate_sources(rows: Mapping[str, Mapping[str, tuple[float, str]]]) -> dict[str, Calibration]:
-    """The calibration of every source scoring any model: the reference, a direct fit, a borrowed one, or none."""
-    scored = {name: [k for k, row in rows.items() if name in row] for name in SOURCES}
-    reference = choose_reference(scored)
-    out: dict[str, Calibration] = {}
-    for name in SOURCES:
-        if not scored[name]:
-            continue
-        if name == reference:
-            out[name] = Calibration(name, "reference", len(scored[name]))
-        else:
-            out[name] = fit_calibration(name, common_points(rows, name, reference) if reference else [])
-    for name, partner in BORROWS.items():
-        if name in out and not out[name].usable and partner in out and out[partner].method in _DIRECT:
-            lender = out[partner]
-            out[name] = Calibration(name, f"via-{partner}", lender.points, lender.slope, lender.intercept)
-    return out
-
-
-def _reference_of(calibrations: Mapping[str, Calibration]) -> str:
-    return next((c.source for c in calibrations.values() if c.method == "reference"), "the reference")
-
-
-def _uncalibrated_reason(names: Iterable[str], calibrations: Mapping[str, Calibration]) -> str:
-    reference = _reference_of(calibrations)
-    parts = []
-    for name in names:
-        n = calibrations[name].points
-        parts.append(f"{name}: {n} common model{'' if n == 1 else 's'} with {reference}, need {MIN_FIT_POINTS}")
-    return f"score only on an uncalibrated scale ({'; '.join(parts)})"
-
-
-def _reason(match: MatchInfo, benchmark_ids: set[str]) -> str:
+def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
     if match.benchmark_id and match.benchmark_id in benchmark_ids:
         bench = f"matched {match.benchmark_id} has no coding benchmarks"
     elif match.benchmark_id:
@@ -317,9 +374,42 @@ def _reason(match: MatchInfo, benchmark_ids: set[str]) -> str:
     return f"no coding score: no catalog coding_index, {bench}, no curated score"
 
 
-def _context(model: Mapping[str, Any]) -> int:
-    value = model.get("context_length")
-    return value if is_integer(value) and value > 0 else 0
+def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Mapping[str, Any]],
+              curated_by_base: Mapping[str, CuratedScore], calibrations: Mapping[str, Calibration],
+              remembered: Remembered | None) -> FusedModel:
+    mid = model["id"]
+    key = base_id(mid)
+    found: list[tuple[Measurement, str, float, str | None]] = []  # measurement, ref, raw, remembered date
+    aa = _number(coding_index(model))
+    if aa is not None:
+        found.append((aa_measurement(aa), _AA_REF, aa, None))
+    elif remembered is not None:
+        found.append((aa_measurement(remembered.coding_index, remembered.age_days), _AA_REF + " (remembered)",
+                      remembered.coding_index, remembered.last_seen))
+    llm = _llm_stats(match, bench)
+    if llm is not None:
+        cal = calibrations["llm-stats"]
+        found.append((Measurement("llm-stats", cal.apply(llm.mean), bench_variance(llm.units), llm.units), llm.ref,
+                      llm.mean, None))
+    cur = _curated(key, curated_by_base, llm, bench, match)
+    if cur is not None:
+        cal = calibrations["curated"]
+        found.append((Measurement("curated", cal.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref,
+                      cur.mean, None))
+    params = parameter_counts(mid, str(model.get("name") or ""), model.get("hugging_face_id"),
+                              known_total=llm.params if llm else None)
+    prior = prior_for(params[0])
+    estimate = combine(prior, [m for m, *_ in found]) if found else None
+    precision = sum(1.0 / m.variance for m, *_ in found)
+    sources = tuple(
+        ScoreSource(m.source, round(raw, 4), round(m.value, 2), ref, round((1.0 / m.variance) / precision, 4),
+                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen)
+        for m, ref, raw, seen in found)
+    return FusedModel(
+        id=mid, name=str(model.get("name") or mid), vendor=vendor_of(mid), context_length=_context(model),
+        expiration_date=model.get("expiration_date") or None, estimate=estimate, prior=prior, sources=sources,
+        match=match, reason=None if found else _reason(match, bench.keys()),
+        parameters=params)
 
 
 def fuse_scores(
@@ -329,53 +419,84 @@ def fuse_scores(
     curated: Iterable[CuratedScore],
     reference_scores: Iterable[Mapping[str, Any]] = (),
     reference_matches: Iterable[Mapping[str, Any]] = (),
+    remembered: Mapping[str, Remembered] | None = None,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
-    """Every catalog model (sorted by id) with its fused score, plus the calibration used for each source.
+    """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
 
-    Calibration points come from every model two sources both score: the free catalog models plus the catalog's
-    ``referenceScores`` (non-free models with a coding_index) and their benchmark matches (``reference_matches``).
+    Calibration points come from every model the catalog index and LLM-Stats both score: the free catalog models
+    plus the catalog's ``referenceScores`` (non-free models with a coding_index) and their matches.
+    ``remembered`` maps a catalog id to its remembered coding index, used only when the listing has none.
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
     matches = _match_map(match_entries)
     bench = {m.get("id"): m for m in benchmark_models if isinstance(m, Mapping)}
     curated_by_base = _curated_index(curated)
-    catalog_scores = _catalog_scores(catalog_models, matches, bench, curated_by_base)
-    raw = _raw_scores(catalog_scores)
-    rows = _score_rows(catalog_scores, reference_scores, bench, _match_map(reference_matches), curated_by_base)
-    calibrations = calibrate_sources(rows)
-    fused: list[FusedModel] = []
-    for model in catalog_models:
-        mid = model["id"]
-        found = [name for name in SOURCES if mid in raw[name]]
-        sources = tuple(
-            ScoreSource(name, raw[name][mid].value, calibrations[name].apply(raw[name][mid].value), raw[name][mid].ref,
-                        round(SOURCE_WEIGHTS[name] * raw[name][mid].confidence, 4))
-            for name in found if calibrations[name].usable
-        )
-        score = None
-        if sources:
-            total = sum(s.weight for s in sources)
-            if total > 0:
-                score = sum(s.calibrated * s.weight for s in sources) / total
-            else:
-                score = sum(s.calibrated for s in sources) / len(sources)
-            score = round(min(100.0, max(0.0, score)), 2)
-        match = matches.get(mid, MatchInfo())
-        if score is not None:
-            reason = None
-        elif found:
-            reason = _uncalibrated_reason(found, calibrations)
-        else:
-            reason = _reason(match, bench.keys())  # a set-like view; set(bench) here was O(n) per model
-        fused.append(FusedModel(
-            id=mid,
-            name=str(model.get("name") or mid),
-            vendor=vendor_of(mid),
-            context_length=_context(model),
-            expiration_date=model.get("expiration_date") or None,
-            coding_score=score,
-            sources=sources,
-            match=match,
-            reason=reason,
-        ))
-    return fused, calibrations
+    calibrations = calibrate(catalog_models, matches, bench, curated_by_base, list(reference_scores),
+                             _match_map(reference_matches))
+    remembered = remembered or {}
+    fused = [_fuse_one(m, matches.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations,
+                       remembered.get(m["id"])) for m in catalog_models]
+    used = {s.source for f in fused for s in f.sources}
+    return fused, {name: c for name, c in calibrations.items() if name in used}
+
+
+# ---------------------------------------------------------------- page evidence
+
+
+def web_elos(model: Mapping[str, Any]) -> dict[str, float]:
+    """Calibration key -> Elo for each of WEB_CATEGORIES the model's Design Arena entries have."""
+    benchmarks = model.get("benchmarks")
+    arena = benchmarks.get("design_arena") if isinstance(benchmarks, Mapping) else None
+    out: dict[str, float] = {}
+    for entry in arena if isinstance(arena, list) else ():
+        if isinstance(entry, Mapping):
+            key = f"web:{entry.get('arena')}/{entry.get('category')}"
+            elo = _number(entry.get("elo"))
+            if key in WEB_CATEGORIES and elo is not None:
+                out.setdefault(key, elo)
+    return out
+
+
+def web_elo(model: Mapping[str, Any]) -> tuple[str, float] | None:
+    """(calibration key, Elo) of a model's Design Arena web evidence: models/website, else agents/webapps."""
+    found = web_elos(model)
+    return next(((key, found[key]) for key in WEB_CATEGORIES if key in found), None)
+
+
+def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
+                     reference_scores: Iterable[Mapping[str, Any]] = ()) -> dict[str, Calibration]:
+    """Elo -> coding-index line per web category, from every model (free or reference) with both."""
+    points: dict[str, dict[str, tuple[float, float, float]]] = {key: {} for key in WEB_CATEGORIES}
+    for model in list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)]:
+        aa = _number(model.get("coding_index")) if "coding_index" in model else _number(coding_index(model))
+        if aa is None or not isinstance(model.get("id"), str):
+            continue
+        for key, elo in web_elos(model).items():
+            points[key].setdefault(base_id(model["id"]), (elo, aa, 1.0))
+    return {key: fit_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
+
+
+def page_estimates(fused: Sequence[FusedModel], catalog_models: Sequence[Mapping[str, Any]],
+                   calibrations: Mapping[str, Calibration]) -> dict[str, tuple[Estimate, ScoreSource | None]]:
+    """Page-role estimate per estimated model: its coding estimate updated with its web Elo (calibrated onto the
+    coding scale, variance = the line's residual sd squared) where it has one; else the coding estimate itself."""
+    by_id = {m["id"]: m for m in catalog_models}
+    out: dict[str, tuple[Estimate, ScoreSource | None]] = {}
+    for model in fused:
+        if model.estimate is None:
+            continue
+        found = web_elo(by_id.get(model.id, {}))
+        if found is None:
+            out[model.id] = (model.estimate, None)
+            continue
+        key, elo = found
+        cal = calibrations[key]
+        value = cal.apply(elo)
+        variance = max(cal.residual_sd, 1.0) ** 2
+        start = Prior("coding estimate", model.estimate.mean, max(model.estimate.sd, 0.01))
+        estimate = combine(start, [Measurement(key, value, variance, 0.0)])
+        estimate = Estimate(estimate.mean, estimate.sd, model.estimate.units)
+        share = (1.0 / variance) / (1.0 / variance + 1.0 / start.sd ** 2)
+        out[model.id] = (estimate, ScoreSource(key, elo, value, "openrouter:benchmarks.design_arena", round(share, 4),
+                                               round(math.sqrt(variance), 2), 0.0))
+    return out

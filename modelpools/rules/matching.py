@@ -137,6 +137,11 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
         for key in (cat.id, base_id(cat.id)):
             if key in overrides:
                 target = overrides[key]
+                later = _later_release(cat, csig, by_id[target]) if target in by_id else None
+                if later:
+                    log.warn(f"override {key} -> {target} ignored: {later}; matching by rules")
+                    out.append(Match(cat.id, None, "none", 0.0, (), f"override rejected: {later}"))
+                    break
                 if target is None or target in by_id:
                     note = "pinned: no benchmark model" if target is None else None
                     out.append(Match(cat.id, target, "override", 1.0, (), note))
@@ -146,6 +151,32 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
             found = _match_one(cat, csig, tables, threshold, search, closeness)
             out.append(_veto_later_release(found, cat, csig, sigs))
     return out
+
+
+def _later_release(cat: CatalogModel, csig: Signature, target: BenchmarkModel) -> str | None:
+    """Why a dated catalog id (``-exp-03-25``, ``-0528``) cannot be a benchmark release dated over a month later
+    (its numbers are a later checkpoint's), or None. A date without a year takes the listing's year."""
+    import datetime
+
+    dated = [d for d in csig.dates if d[1] is not None]
+    if not dated or not target.release_date:
+        return None
+    try:
+        released = datetime.date.fromisoformat(target.release_date[:10])
+    except ValueError:
+        return None
+    year, month, day = dated[0]
+    if year is None:
+        if cat.created is None:
+            return None
+        year = datetime.datetime.fromtimestamp(cat.created, datetime.timezone.utc).year
+    try:
+        stamped = datetime.date(year, month, min(day or 28, 28))
+    except ValueError:
+        return None
+    if (released - stamped).days <= 31:
+        return None
+    return f"{target.id} was released {released}, after the id's own date {stamped}"
 
 
 def _veto_later_release(match: Match, cat: CatalogModel, csig: Signature, sigs: Mapping[str, Signature]) -> Match:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Mapping
 
-from modelpools.rules.fusion import UNCALIBRATED, Calibration, fit_calibration
+from modelpools.rules.fusion import UNCALIBRATED, LineFit as Calibration, fit_calibration
 from modelpools.rules.modelids import base_id
 
 __all__ = [

@@ -26,6 +26,7 @@ __all__ = [
     "calibrate",
     "canonical_benchmark",
     "coding_score",
+    "component_mean",
     "component_weight",
     "load_curated_scores",
     "select_components",
@@ -198,9 +199,24 @@ def coding_score(components: list[Component]) -> tuple[float | None, float]:
     return round(score, 2), round(evidence / TOTAL_WEIGHT, 4)
 
 
+def component_mean(components: Iterable[Component]) -> tuple[float | None, float]:
+    """(unshrunk weighted mean of the calibrated scores on the 0-100 common scale, evidence units = summed weights).
+
+    The evidence units say how much was measured: each result counts its benchmark's weight, times
+    SELF_REPORTED_FACTOR when self-reported. The pools stage shrinks by evidence itself (rules/evidence.py), so
+    this mean carries no prior; (None, 0.0) without components.
+    """
+    parts = [c for c in components if c.benchmark in BENCHMARKS and c.weight > 0]
+    units = sum(c.weight for c in parts)
+    if not parts:
+        return None, 0.0
+    total = sum(c.weight * calibrate(BENCHMARKS[c.benchmark], c.score) for c in parts)
+    return round(100.0 * total / units, 4), round(units, 4)
+
+
 @dataclass(frozen=True)
 class CuratedScore:
-    """A hand-curated coding score for OpenRouter ids that LLM-Stats lacks."""
+    """A hand-curated coding score for OpenRouter ids that LLM-Stats lacks, with the results it comes from."""
 
     openrouter_ids: tuple[str, ...]
     name: str
@@ -208,6 +224,7 @@ class CuratedScore:
     source: str
     source_url: str
     date: str
+    components: tuple[Component, ...] = ()
 
 
 def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
@@ -228,6 +245,8 @@ def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
         if dup:
             raise DataError(f"curated scores file {path}: {min(dup)!r} is listed twice; keep one entry")
         seen.update(entry["openrouterIds"])
+        components = tuple(select_components(
+            Result(c["benchmark"], float(c["score"]), bool(c["selfReported"])) for c in entry["components"]))
         out.append(CuratedScore(tuple(entry["openrouterIds"]), entry["name"], float(entry["codingScore"]),
-                                entry["source"], entry["sourceUrl"], entry["date"]))
+                                entry["source"], entry["sourceUrl"], entry["date"], components))
     return out

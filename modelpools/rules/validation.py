@@ -121,10 +121,10 @@ def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | 
         if entry["rank"] != i + 1:
             raise _invalid(("models", i, "rank"),
                            f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order")
-        if i and rank_key(entry["codingScore"], entry["contextLength"], entry["id"]) < rank_key(
-            models[i - 1]["codingScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
+        if i and rank_key(entry["rankScore"], entry["contextLength"], entry["id"]) < rank_key(
+            models[i - 1]["rankScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
         ):
-            raise _invalid(("models", i), f"{entry['id']!r} (score {entry['codingScore']}) is out of rank order")
+            raise _invalid(("models", i), f"{entry['id']!r} (rank score {entry['rankScore']}) is out of rank order")
 
 
 def _check_tiers(doc: Mapping[str, Any]) -> None:
@@ -167,19 +167,24 @@ def _check_defaults(doc: Mapping[str, Any]) -> None:
             raise _invalid(where, "is null but there are ranked models")
         if value is not None and value not in ranked:
             raise _invalid(where, f"{value!r} is not a ranked model")
-    bulk = doc["chosenDefaults"]["bulkModel"]
-    # the best-ranked model the usage ledger holds nothing against (rank 1 without usage data)
-    clear = [m["id"] for m in doc["models"] if m.get("usage", {}).get("verdict") in (None, "preferred")]
-    best = (clear or [m["id"] for m in doc["models"]])[0] if ranked else None
-    if ranked and bulk != best and not (not clear and bulk in ranked):
-        raise _invalid(("chosenDefaults", "bulkModel"), f"{bulk!r} is not the best-ranked usable model {best!r}")
+    deprecated = {m["id"] for m in doc["models"] if m["deprecated"]}
+    for key, value in doc["chosenDefaults"].items():
+        if value in deprecated and deprecated != ranked:
+            raise _invalid(("chosenDefaults", key), f"{value!r} is deprecated but non-deprecated models are ranked")
+        role = doc["roles"].get(key)
+        if role is None or role["model"] != value:
+            raise _invalid(("roles", key), f"does not record the chosen default {value!r}")
+    unusable = {m["id"] for m in doc["models"] if (m.get("usage") or {}).get("verdict") == "unavailable"}
+    for key, value in doc["chosenDefaults"].items():  # the usage ledger's unavailable models give way too
+        if value in unusable and unusable != ranked:
+            raise _invalid(("chosenDefaults", key), f"{value!r} is unavailable (usage ledger) but others are ranked")
 
 
 def _check_summary(doc: Mapping[str, Any]) -> None:
     summary = doc["summary"]
-    actual = {"ranked": len(doc["models"]), "unranked": len(doc["unranked"]),
+    actual = {"ranked": len(doc["models"]), "unranked": len(doc["unranked"]), "excluded": len(doc["excluded"]),
               "freeModels": len(doc["models"]) + len(doc["unranked"])}
-    for key in ("freeModels", "ranked", "unranked"):
+    for key in ("freeModels", "ranked", "unranked", "excluded"):
         if summary[key] != actual[key]:
             raise _invalid(("summary", key), f"says {summary[key]} but the file lists {actual[key]}")
     for tier in doc["tiers"]:

@@ -19,17 +19,33 @@ from modelpools.records import BenchmarkScores, CatalogCache, ChangeReport, Matc
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.freemodels import prices_are_zero
-from modelpools.rules.fusion import FusedModel, fuse_scores
-from modelpools.rules.ranking import TIER_NAMES, assign_tiers, choose_defaults, rank_models
+from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
+from modelpools.rules.fusion import MIN_FIT_POINTS, FusedModel, fuse_scores, page_estimates, web_calibrations
+from modelpools.rules.memory import recall
+from modelpools.rules.ranking import (
+    DEFAULT_ROLES,
+    TIER_NAMES,
+    Candidate,
+    RoleChoice,
+    RoleRule,
+    assign_tiers,
+    choose_roles,
+    defaults_of,
+    rank_models,
+)
 from modelpools.rules.scoring import load_curated_scores
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.settings import PoolsSettings, RankingSettings
+from modelpools.stages.memory import memory_document
 
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["ZERO_PRICING", "build_document", "build_pools", "sha256_bytes"]
+__all__ = ["SCHEMA_VERSION", "ZERO_PRICING", "build_document", "build_pools", "roles_of", "sha256_bytes"]
+
+# 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models.
+SCHEMA_VERSION = 2
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
@@ -52,52 +68,89 @@ def is_zero_priced(model: Mapping[str, Any]) -> bool:
     return prices_are_zero(model.get("pricing") if "pricing" in model else {})
 
 
-def _model_json(model: FusedModel, rank: int, tier: str, usage: Verdict | None = None) -> dict[str, Any]:
-    entry = {
+def _model_json(model: FusedModel, rank: int, tier: str, page: tuple | None, deprecated: str | None,
+                entry: Mapping[str, Any], usage: Verdict | None = None) -> dict[str, Any]:
+    estimate = model.estimate
+    out = {
         "id": model.id,
         "name": model.name,
         "vendor": model.vendor,
         "rank": rank,
         "tier": tier,
         "codingScore": model.coding_score,
+        "uncertainty": estimate.sd,
+        "rankScore": model.conservative,
+        "evidence": estimate.units,
+        "thinEvidence": estimate.thin,
+        "prior": model.prior.to_json(),
+        "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
         "contextLength": model.context_length,
+        "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
+        "supportedParameters": [p for p in entry.get("supported_parameters") or () if isinstance(p, str)],
         "expirationDate": model.expiration_date,
+        "deprecated": deprecated,
         "pricing": dict(ZERO_PRICING),
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
+    if page is not None:
+        page_estimate, web = page
+        out["pageScore"] = {"estimate": page_estimate.mean, "uncertainty": page_estimate.sd,
+                            "rankScore": round(page_estimate.conservative, 2),
+                            "web": web.to_json() if web is not None else None}
     if usage is not None:  # only when the usage ledger held something against (or for) the model
-        entry["usage"] = usage.to_json()
-    return entry
+        out["usage"] = usage.to_json()
+    return out
 
 
-def _choose_with_usage(ranked: Sequence[FusedModel], tiers: Mapping[str, list[str]], settings: RankingSettings,
-                       summary: Mapping[str, Any], catalog_sha256: str | None):
-    """Role defaults and per-model verdicts once the usage summary is taken into account (pure).
+def _positive_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
-    Unavailable and demoted models are passed over for the defaults while another model is left; an exact score
-    tie for smallTasksModel goes to the lower latency p50. Without usage data this is choose_defaults itself.
-    """
-    ranked_ids = [m.id for m in ranked]
-    if not summary.get("models"):
-        return choose_defaults(ranked_ids, tiers, settings.page_model_other_vendor, settings.small_tasks_tier), {}
-    verdicts = usage_verdicts(summary, catalog_sha256)
-    usable = [i for i in ranked_ids if i not in verdicts]
-    alive = [i for i in ranked_ids if getattr(verdicts.get(i), "verdict", None) != "unavailable"]
-    pool = usable or alive or ranked_ids
-    chosen = set(pool)
-    pool_tiers = {name: [i for i in ids if i in chosen] for name, ids in tiers.items()}
-    defaults = choose_defaults(pool, pool_tiers, settings.page_model_other_vendor, settings.small_tasks_tier)
-    score = {m.id: m.coding_score for m in ranked}
-    used = {defaults.bulk_model, defaults.page_model}
-    candidates = [(i, score[i]) for i in pool_tiers.get(settings.small_tasks_tier, []) if i not in used]
-    if candidates and candidates[0][0] == defaults.small_tasks_model:
-        faster = prefer_faster(candidates, summary)
-        if faster != defaults.small_tasks_model:
-            verdicts[faster] = Verdict("preferred", f"smallTasksModel: same coding score as "
-                                       f"{defaults.small_tasks_model}, lower latency p50", ())
-            defaults = dataclasses.replace(defaults, small_tasks_model=faster)
-    return defaults, verdicts
+
+def _latency_tie(choice: RoleChoice, candidates: Sequence[Candidate], choices: Sequence[RoleChoice],
+                 summary: Mapping[str, Any], verdicts: dict[str, Verdict]) -> RoleChoice:
+    """A small-tasks choice tied exactly (same active parameters and rank score) with other usable candidates of its
+    tier goes to the one with the lower latency p50 in the usage summary (rules.usage.prefer_faster)."""
+    if choice.role.rule != "small" or choice.model is None or not summary.get("models"):
+        return choice
+    by_id = {c.id: c for c in candidates}
+    won = by_id[choice.model]
+    others = {c.model for c in choices if c is not choice}
+    tied = [won] + [c for c in candidates if c.id != won.id and c.id not in others and c.tier == won.tier
+                    and c.usage is None and c.deprecated is None and not c.thin
+                    and (c.active_parameters, c.conservative) == (won.active_parameters, won.conservative)]
+    faster = prefer_faster([(c.id, c.conservative) for c in tied], summary)
+    if faster is None or faster == won.id:
+        return choice
+    verdicts[faster] = Verdict("preferred", f"{choice.role.name}: same size and rank score as {won.id}, "
+                               "lower latency p50", ())
+    return dataclasses.replace(choice, model=faster, notes=choice.notes + (f"latency tie with {won.id}",))
+
+
+def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
+    """The role rules of the ranking settings (the three defaults first, then the site's roles)."""
+    if not settings.roles:
+        return DEFAULT_ROLES
+    return tuple(RoleRule(name, rule, tuple(requires), int(min_context))
+                 for name, rule, requires, min_context in settings.roles)
+
+
+def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    def evidence(mid: str | None) -> dict[str, Any] | None:
+        entry = by_id.get(mid) if mid else None
+        if entry is None:
+            return None
+        return {"id": mid, "codingScore": entry["codingScore"], "uncertainty": entry["uncertainty"],
+                "rankScore": entry["rankScore"], "evidence": entry["evidence"],
+                "pageRankScore": (entry.get("pageScore") or {}).get("rankScore"),
+                "activeParameters": entry["parameters"]["active"], "contextLength": entry["contextLength"],
+                "sources": [s["source"] for s in entry["scoreSources"]]
+                + ([entry["pageScore"]["web"]["source"]] if (entry.get("pageScore") or {}).get("web") else [])}
+
+    return {"model": choice.model, "rule": choice.role.rule, "ruleText": choice.role.describe(),
+            "requires": list(choice.role.requires), "minContext": choice.role.min_context,
+            "evidence": evidence(choice.model), "runnersUp": [evidence(m) for m in choice.runners_up],
+            "notes": list(choice.notes)}
 
 
 def build_document(
@@ -109,35 +162,65 @@ def build_document(
     inputs: Mapping[str, Any],
     reference_scores: Sequence[Mapping[str, Any]] = (),
     reference_matches: Sequence[Mapping[str, Any]] = (),
+    memory: Mapping[str, Any] | None = None,
     usage_summary: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The pools document (pure): fuse scores, rank, tier, choose defaults, summarise.
+    """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
 
     Only zero-priced catalog models enter it (build_pools warns about any other); reference_scores and
-    reference_matches (the catalog's other scored models and their matches) only add calibration points.
-    usage_summary (records.UsageSummary.doc) can pass over failing models for the defaults and chains; empty or
-    None changes nothing.
+    reference_matches (the catalog's other scored models and their matches) only add calibration points; memory
+    (evidence-memory.json) supplies coding indices a listing dropped; settings.roles names the roles to fill.
+    usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
+    another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
     """
     catalog_models = [m for m in catalog_models if is_zero_priced(m)]
-    fused, calibrations = fuse_scores(catalog_models, benchmark_models, match_entries, curated, reference_scores,
-                                      reference_matches)
+    excluded = [(m, why) for m in catalog_models if (why := not_for_code(m))]
+    excluded_ids = {m["id"] for m, _ in excluded}
+    coding_models = [m for m in catalog_models if m["id"] not in excluded_ids]
+    as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
+    remembered = recall(memory, coding_models) if memory else {}
+    fused, calibrations = fuse_scores(coding_models, benchmark_models, match_entries, curated, reference_scores,
+                                      reference_matches, remembered)
+    web_lines = web_calibrations(coding_models, reference_scores)
+    pages = page_estimates(fused, coding_models, web_lines)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
     tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
-    defaults, verdicts = _choose_with_usage(ranked, tiers, settings, usage_summary or {}, inputs.get("catalogSha256"))
-    unranked = [m for m in fused if m.coding_score is None]
+    entry_of = {m["id"]: m for m in coding_models}
+    deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
+    summary = usage_summary or {}
+    verdicts = usage_verdicts(summary, inputs.get("catalogSha256")) if summary.get("models") else {}
+    candidates = [Candidate(
+        id=m.id, tier=tier_of[m.id], conservative=m.conservative, page_conservative=pages[m.id][0].conservative,
+        context_length=m.context_length, max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
+        active_parameters=m.parameters[1], thin=m.estimate.thin, deprecated=deprecated[m.id],
+        supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
+        usage=getattr(verdicts.get(m.id), "verdict", None)) for m in ranked]
+    choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor,
+                           settings.small_tasks_tier)
+    choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
+    models_json = [_model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id],
+                               verdicts.get(m.id)) for i, m in enumerate(ranked)]
+    by_id = {m["id"]: m for m in models_json}
+    unranked = [m for m in fused if m.estimate is None]
     return {
-        "schemaVersion": 1,
-        "chosenDefaults": defaults.to_json(),
+        "schemaVersion": SCHEMA_VERSION,
+        "chosenDefaults": defaults_of(choices).to_json(),
+        "roles": {c.role.name: _role_json(c, by_id) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
-        "models": [_model_json(m, i + 1, tier_of[m.id], verdicts.get(m.id)) for i, m in enumerate(ranked)],
+        "models": models_json,
         "unranked": [{"id": m.id, "name": m.name, "vendor": m.vendor, "contextLength": m.context_length,
-                      "expirationDate": m.expiration_date, "pricing": dict(ZERO_PRICING), "reason": m.reason}
-                     for m in unranked],
+                      "expirationDate": m.expiration_date, "deprecated": deprecated[m.id],
+                      "pricing": dict(ZERO_PRICING), "reason": m.reason} for m in unranked],
+        "excluded": [{"id": m["id"], "name": str(m.get("name") or m["id"]), "reason": why}
+                     for m, why in sorted(excluded, key=lambda e: e[0]["id"])],
         "summary": {"freeModels": len(fused), "ranked": len(ranked), "unranked": len(unranked),
-                    "tiers": {name: len(tiers[name]) for name in TIER_NAMES}},
-        "calibration": {name: c.to_json() for name, c in sorted(calibrations.items())},
+                    "excluded": len(excluded), "tiers": {name: len(tiers[name]) for name in TIER_NAMES}},
+        "calibration": {name: c.to_json() for name, c in sorted({**calibrations, **{
+            k: v for k, v in web_lines.items() if any(
+                (p[1] and p[1].source == k) for p in pages.values())}}.items())},
+        "catalogDate": as_of.isoformat() if as_of else None,
         "inputs": dict(inputs),
     }
 
@@ -179,6 +262,8 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
                  f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}")
     scores = _read_optional(BenchmarkScores, files.benchmark_scores_file, settings, "benchmarks")
     matches = _read_optional(MatchReport, files.matches_file, settings, "match")
+    memory_bytes = _read_bytes(files.memory_file)
+    memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
     overrides = [PACKAGE_OVERRIDES] + ([settings.overrides_path] if settings.overrides_path else [])
     inputs = {
         "catalogSha256": sha256_bytes(_read_bytes(files.catalog_file)),
@@ -186,11 +271,12 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
         "benchmarkCommit": scores.commit if scores else None,
         "overridesSha256": sha256_bytes(b"".join(sha256_bytes(_read_bytes(p)).encode() for p in overrides)),
         "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
+        "evidenceMemorySha256": sha256_bytes(memory_bytes),
         "settings": settings.ranking.fingerprint(),
     }
     doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
                          load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
-                         matches.reference if matches else (),
+                         matches.reference if matches else (), memory,
                          UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc)
     pools_file = files.pools_file
     try:
@@ -219,13 +305,13 @@ def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
 
 
 def _calibration_line(calibration: Mapping[str, Mapping[str, Any]]) -> str:
-    """``scale: artificial_analysis (reference, 160 models); llm-stats linear on 22 common models; ...``."""
+    """``scale: artificial_analysis (reference); llm-stats fitted on 26 common models; curated fixed line (3 ...)``."""
     parts = []
     for name, c in calibration.items():
         if c["method"] == "reference":
-            parts.append(f"{name} (reference, {c['points']} models)")
-        elif c["method"] in ("linear", "offset"):
-            parts.append(f"{name} {c['method']} on {c['points']} common models")
+            parts.append(f"{name} (reference)")
+        elif c["method"] == "fitted":
+            parts.append(f"{name} fitted on {c['points']} common models")
         else:
-            parts.append(f"{name} {c['method']}")
+            parts.append(f"{name} fixed line ({c['points']} common models, need {MIN_FIT_POINTS} to fit)")
     return "scale: " + ("; ".join(parts) or "no scores")

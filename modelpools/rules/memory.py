@@ -1,0 +1,147 @@
+"""Remembered catalog evidence (pure): what the catalog said about a model, kept across refreshes.
+
+OpenRouter's listing sometimes drops a model's ``benchmarks`` block between two refreshes. The memory keeps the
+last block seen per model identity (base id, canonical slug, Hugging Face id), with the catalog date it was
+last seen; the pools stage uses a remembered coding index, marked as such and weighing half per
+MEMORY_HALF_LIFE_DAYS of age, only when the current listing has none. Dates are content (the catalog's newest
+``created``), never the clock, so the same catalogs give the same memory and pools files.
+
+Memory file (``evidence-memory.json``)::
+
+    {"schemaVersion": 1, "asOf": "2026-08-14",
+     "models": [{"id": "openai/gpt-oss-20b", "keys": ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"],
+                 "lastSeen": "2026-08-14",
+                 "evidence": {"artificial_analysis": {"coding_index": 20.7, ...}, "design_arena": [...]}}]}
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any, Iterable, Mapping
+
+from modelpools.rules.eligibility import catalog_date
+from modelpools.rules.fusion import Remembered, base_id
+
+__all__ = ["SCHEMA_VERSION", "FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
+
+SCHEMA_VERSION = 1
+# Entries not seen for this long are dropped (their weight is below 1/256 of a fresh value's by then).
+FORGET_AFTER_DAYS = 730
+_INDICES = ("coding_index", "agentic_index", "intelligence_index")
+
+
+def empty_memory() -> dict[str, Any]:
+    """The memory before any catalog was seen."""
+    return {"schemaVersion": SCHEMA_VERSION, "asOf": None, "models": []}
+
+
+def identity_keys(model: Mapping[str, Any]) -> list[str]:
+    """The keys a model is known by, sorted: ``id:<base id>``, ``id:<canonical slug>``, ``hf:<Hugging Face id>``."""
+    keys = set()
+    if isinstance(model.get("id"), str):
+        keys.add("id:" + base_id(model["id"]).lstrip("~").lower())
+    slug = model.get("canonical_slug")
+    if isinstance(slug, str) and slug.strip():
+        keys.add("id:" + slug.strip().lower())
+    hf = model.get("hugging_face_id")
+    if isinstance(hf, str) and "/" in hf.strip():
+        keys.add("hf:" + hf.strip().lower())
+    return sorted(keys)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _evidence(model: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The rememberable part of a model's benchmarks block, or None when it holds nothing."""
+    block = model.get("benchmarks")
+    if not isinstance(block, Mapping):
+        return None
+    out: dict[str, Any] = {}
+    aa = block.get("artificial_analysis")
+    if isinstance(aa, Mapping):
+        indices = {k: aa[k] for k in _INDICES if _finite(aa.get(k))}
+        if indices:
+            out["artificial_analysis"] = indices
+    arena = block.get("design_arena")
+    if isinstance(arena, list):
+        rows = [{k: e[k] for k in ("arena", "category", "elo", "win_rate", "rank") if k in e}
+                for e in arena if isinstance(e, Mapping) and _finite(e.get("elo"))
+                and isinstance(e.get("arena"), str) and isinstance(e.get("category"), str)]
+        if rows:
+            out["design_arena"] = sorted(rows, key=lambda r: (r["arena"], r["category"]))
+    return out or None
+
+
+def _valid_entries(memory: Any) -> list[dict[str, Any]]:
+    models = memory.get("models") if isinstance(memory, Mapping) else None
+    if not isinstance(models, list):
+        return []
+    return [m for m in models if isinstance(m, Mapping) and isinstance(m.get("id"), str)
+            and isinstance(m.get("keys"), list) and isinstance(m.get("lastSeen"), str)
+            and isinstance(m.get("evidence"), Mapping)]
+
+
+def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The memory after seeing this catalog: its models' evidence replaces what was remembered for the same
+    identity (unless the memory saw a newer catalog); the rest is kept until FORGET_AFTER_DAYS old."""
+    catalog_models = list(catalog_models)
+    day = catalog_date(catalog_models)
+    entries = [dict(e) for e in _valid_entries(previous)]
+    if day is None:
+        return {"schemaVersion": SCHEMA_VERSION, "asOf": previous.get("asOf") if isinstance(previous, Mapping)
+                else None, "models": sorted(entries, key=lambda e: e["id"])}
+    seen = day.isoformat()
+    for model in sorted(catalog_models, key=lambda m: str(m.get("id"))):
+        evidence = _evidence(model)
+        if evidence is None:
+            continue
+        keys = identity_keys(model)
+        same = [e for e in entries if set(e["keys"]) & set(keys)]
+        if any(e["lastSeen"] > seen for e in same):
+            continue  # an older catalog does not overwrite what a newer one said
+        entries = [e for e in entries if e not in same]
+        merged = sorted(set(keys).union(*(e["keys"] for e in same)))
+        entries.append({"id": base_id(model["id"]), "keys": merged, "lastSeen": seen, "evidence": evidence})
+    previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
+    as_of = max(seen, previous_day) if isinstance(previous_day, str) else seen
+    limit = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=FORGET_AFTER_DAYS)).isoformat()
+    kept = {}
+    for entry in entries:
+        if entry["lastSeen"] >= limit:
+            kept.setdefault(entry["id"], entry)
+    return {"schemaVersion": SCHEMA_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
+
+
+def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Remembered]:
+    """Catalog id -> remembered coding index, for the catalog models whose listing has no coding index but whose
+    identity the memory knows; the age is counted from the entry's last-seen date to this catalog's date."""
+    catalog_models = list(catalog_models)
+    day = catalog_date(catalog_models)
+    by_key: dict[str, dict[str, Any]] = {}
+    for entry in _valid_entries(memory):
+        for key in entry["keys"]:
+            if isinstance(key, str) and (key not in by_key or entry["lastSeen"] > by_key[key]["lastSeen"]):
+                by_key[key] = entry
+    out: dict[str, Remembered] = {}
+    for model in catalog_models:
+        block = model.get("benchmarks")
+        aa = block.get("artificial_analysis") if isinstance(block, Mapping) else None
+        if isinstance(aa, Mapping) and _finite(aa.get("coding_index")):
+            continue
+        found = sorted((by_key[k] for k in identity_keys(model) if k in by_key), key=lambda e: e["lastSeen"])
+        if not found:
+            continue
+        entry = found[-1]
+        value = (entry["evidence"].get("artificial_analysis") or {}).get("coding_index")
+        if not _finite(value):
+            continue
+        try:
+            last = datetime.date.fromisoformat(entry["lastSeen"])
+        except ValueError:
+            continue
+        age = max(0, (day - last).days) if day is not None else 0
+        out[model["id"]] = Remembered(float(value), entry["lastSeen"], float(age))
+    return out

@@ -1,0 +1,77 @@
+"""Remembered evidence: two listings in one cache. The earlier listing is derived from the real 2026-08-18 dump by
+moving it 30 days back and giving nvidia/nemotron-nano-12b-v2-vl:free the benchmarks block the real listing lacks."""
+
+import copy
+import json
+
+import pytest
+from support import TEST_DATA
+
+from modelpools.io import files
+from modelpools.rules.freemodels import select_free_models
+from modelpools.rules.memory import empty_memory, identity_keys, recall, remember
+from modelpools.settings import PoolsSettings, Settings
+from modelpools.stages import pools
+from modelpools.stages.memory import build_memory
+
+VL = "nvidia/nemotron-nano-12b-v2-vl:free"
+BLOCK = {"design_arena": [], "artificial_analysis": {"intelligence_index": 15.9, "coding_index": 12.4,
+                                                     "agentic_index": 4.0}}
+DAYS = 30
+
+
+@pytest.fixture
+def listings():
+    body = json.loads((TEST_DATA / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
+    later = select_free_models(body)
+    earlier = copy.deepcopy(later)
+    for model in earlier:
+        model["created"] -= DAYS * 86400
+        if model["id"] == VL:
+            assert "benchmarks" not in model  # the real listing has no block for it
+            model["benchmarks"] = copy.deepcopy(BLOCK)
+    return earlier, later
+
+
+def test_identity_keys_cover_base_id_slug_and_hugging_face_id():
+    assert identity_keys({"id": "openai/gpt-oss-20b:free", "canonical_slug": "openai/gpt-oss-20b",
+                          "hugging_face_id": "openai/gpt-oss-20b"}) == ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"]
+
+
+def test_a_dropped_block_is_remembered_with_its_last_seen_date(listings):
+    earlier, later = listings
+    memory = remember(remember(empty_memory(), earlier), later)
+    assert memory["asOf"] == "2026-08-14"  # the later catalog's newest `created`, not the clock
+    entry = next(e for e in memory["models"] if e["id"] == VL.split(":")[0])
+    assert entry["lastSeen"] == "2026-07-15" and entry["evidence"] == {"artificial_analysis": BLOCK[
+        "artificial_analysis"]}
+    glm = next(e for e in memory["models"] if e["id"] == "z-ai/glm-5.2")
+    assert glm["lastSeen"] == "2026-08-14"  # seen again: refreshed
+    found = recall(memory, later)
+    assert list(found) == [VL] and found[VL].coding_index == 12.4 and found[VL].age_days == DAYS
+    assert remember(memory, earlier) == memory  # an older listing never overwrites newer evidence
+
+
+def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, listings, monkeypatch):
+    earlier, later = listings
+    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: [])
+    settings = Settings(project_dir=tmp_path)
+    for listing in (earlier, later):  # two catalog refreshes into one cache
+        files.write_if_changed(settings.catalog_file, files.dump_json(
+            {"schemaVersion": 1, "models": listing, "referenceScores": []}))
+        build_memory(settings)
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
+    doc = json.loads(settings.pools_file.read_text())
+    vl = next(m for m in doc["models"] if m["id"] == VL)
+    source = vl["scoreSources"][0]
+    assert (source["source"], source["raw"], source["rememberedFrom"]) == ("artificial_analysis", 12.4, "2026-07-15")
+    assert source["evidence"] == round(6.0 * 0.5 ** (DAYS / 90), 2) == 4.76  # a 90-day half-life
+    assert source["sd"] == round(3.0 / 0.5 ** (DAYS / 90 / 2), 2)
+    memory_bytes = settings.memory_file.read_bytes()
+    assert doc["inputs"]["evidenceMemorySha256"] == pools.sha256_bytes(memory_bytes)
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: 1e9)  # another day, same inputs: the same bytes
+    assert json.loads(settings.pools_file.read_text()) == doc
+    # without the memory, the model is unranked as before
+    settings.memory_file.unlink()
+    pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
+    assert VL in {u["id"] for u in json.loads(settings.pools_file.read_text())["unranked"]}
