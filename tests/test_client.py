@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error
-from modelpools.consumer.client import (Client, ClientOptions, CompletionFailed, DailyCapReached, classify,
-                                        complete_sync)
+from modelpools.consumer.client import (Client, ClientOptions, CompletionFailed, DailyCapReached, QuotaReached,
+                                        classify, complete_sync)
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import SettingsError
@@ -249,6 +249,46 @@ def test_classify_content_parts_and_malformed_bodies():
     assert classify(200, {}, parts).text == "ab"
     assert classify(200, {}, b"<html>gateway</html>").outcome == "malformed"
     assert classify(200, {}, b'{"choices": []}').outcome == "malformed"
+
+
+def test_models_asks_exactly_the_given_model_even_an_unranked_one(server, tmp_path):
+    unranked = POOLS.unranked[0].id
+    assert unranked not in PAGE
+
+    async def main():
+        async with Client(options=options(server, tmp_path, max_retries=0), api_key=KEY) as client:
+            reply = await client.complete(role="probe", messages=MESSAGES, models=(unranked,))
+            server.always(unranked, server_error(503))
+            with pytest.raises(CompletionFailed) as failed:
+                await client.complete(role="probe", messages=MESSAGES, models=(unranked,))
+            with pytest.raises(ValueError, match="not in the pools file"):
+                await client.complete(role="probe", messages=MESSAGES, models=("vendor/not-listed:free",))
+            return reply, failed.value
+
+    reply, failed = asyncio.run(main())
+    assert reply.model == unranked and server.models_asked() == [unranked, unranked]
+    assert [(a.model, a.outcome, a.action) for a in failed.attempts] == [(unranked, "server_error", "next_model")]
+    assert [row[:3] for row in ledger_rows(tmp_path)] == [(unranked, "probe", "ok"), (unranked, "probe", "server_error")]
+
+
+def test_a_daily_quota_stops_the_role_before_the_site_share_across_clients(server, tmp_path):
+    async def probe(count):
+        async with Client(options=options(server, tmp_path, daily_cap=10), api_key=KEY) as client:
+            done = 0
+            for _ in range(count):
+                try:
+                    await client.complete(role="probe", messages=MESSAGES, models=(PAGE[0],), daily_quota=3)
+                except QuotaReached as exc:
+                    return done, exc
+                done += 1
+            return done, None
+
+    assert asyncio.run(probe(2)) == (2, None)
+    done, stopped = asyncio.run(probe(5))  # a second client, the same ledger
+    assert done == 1 and "daily quota of probe reached" in str(stopped) and "site keeps 7 of 10" in str(stopped)
+    assert len(server.requests) == 3
+    site = run(server, tmp_path, *["page"] * 8, daily_cap=10)
+    assert [isinstance(r, DailyCapReached) for r in site] == [False] * 7 + [True]  # the site keeps its 7
 
 
 def test_options_come_from_the_settings_slice_of_the_client(tmp_path):

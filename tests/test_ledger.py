@@ -90,6 +90,32 @@ def test_reserve_refuses_at_the_cap_and_paces_per_minute(tmp_path):
         assert ledger.reserve(model="m", role="r", now=NOON + 60.5, per_minute=3).attempt_id is not None
 
 
+def test_a_role_quota_leaves_the_other_roles_their_share_of_the_cap(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        def probe(at):
+            return ledger.reserve(model="m", role="probe", now=at, default_limit=10, role_quota=4)
+
+        assert all(probe(NOON + i).attempt_id is not None for i in range(4))
+        refused = probe(NOON + 5)
+        assert refused.attempt_id is None and refused.quota and refused.budget.used == 4
+        for i in range(5):  # the site uses 5 of its 6
+            assert ledger.reserve(model="m", role="page", now=NOON + 10 + i, default_limit=10).attempt_id
+        assert ledger.used_today("probe", NOON + 20) == 4 and ledger.used_today(now=NOON + 20) == 9
+        assert ledger.reserve(model="m", role="page", now=NOON + 30, default_limit=10).attempt_id  # the site's last
+        assert ledger.reserve(model="m", role="page", now=NOON + 31, default_limit=10).budget.capped
+        # next UTC day: the probe has its quota again
+        assert probe(NOON + DAY).attempt_id is not None
+
+
+def test_a_role_quota_shrinks_when_the_site_used_more_than_its_share(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        for i in range(8):  # the site's share is 6 of 10; it used 8
+            ledger.reserve(model="m", role="page", now=NOON + i, default_limit=10)
+        granted = [ledger.reserve(model="m", role="probe", now=NOON + 10 + i, default_limit=10, role_quota=4)
+                   for i in range(4)]
+        assert [g.attempt_id is not None for g in granted] == [True, True, False, False]
+
+
 WRITER = """
 import asyncio, sys
 from pathlib import Path

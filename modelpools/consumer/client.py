@@ -17,6 +17,11 @@ and never logged, stored or put in a message.
     ModelPoolsError
     └── CompletionFailed        no reply: every model failed, or a stop decision (bad key, bad request)
         └── DailyCapReached     today's free requests are used up; ``reset_at`` says when they come back
+            └── QuotaReached    the role's own daily quota (``daily_quota=``) is used up
+
+``complete(..., models=(id, ...))`` walks those models instead of the role's chain (any model of the pools file,
+ranked or not: the coding probe asks one unranked model at a time); ``daily_quota=N`` lets the role send at most N
+requests a day and only while the other roles keep ``cap - N`` of the daily cap (rules.usage.quota_allowance).
     SettingsError               no API key, or an invalid option
 """
 
@@ -37,7 +42,8 @@ from modelpools.consumer.router import Decision, Router, decide, parse_reset
 from modelpools.errors import ModelPoolsError, SettingsError
 from modelpools.rules.usage import SUCCESS, iso_time
 
-__all__ = ["Client", "ClientOptions", "Reply", "Attempt", "CompletionFailed", "DailyCapReached", "classify",
+__all__ = ["Client", "ClientOptions", "Reply", "Attempt", "CompletionFailed", "DailyCapReached", "QuotaReached",
+           "classify",
            "complete_sync", "API_KEY_VARIABLE"]
 
 API_KEY_VARIABLE = "OPENROUTER_API_KEY"
@@ -113,6 +119,10 @@ class DailyCapReached(CompletionFailed):
                  decision: Decision | None = None) -> None:
         super().__init__(message, attempts, decision)
         self.reset_at = reset_at
+
+
+class QuotaReached(DailyCapReached):
+    """The role's daily quota (``complete(daily_quota=...)``) is used up, or the rest of the cap is the site's."""
 
 
 @dataclass(frozen=True)
@@ -297,18 +307,31 @@ class Client:
         return router
 
     # -- the request loop ------------------------------------------------------------------------------
-    async def complete(self, *, role: str, messages: Sequence[Mapping[str, Any]], **params: Any) -> Reply:
+    def _fixed_router(self, models: Sequence[str]) -> Router:
+        """A router over exactly these models (each must be in the pools file, ranked or not)."""
+        router = Router(tuple(models), allowed=self.pools.ids, clock=self.clock, max_retries=self.options.max_retries,
+                        backoff=self.options.backoff, max_wait=self.options.max_wait)
+        router.dead.update(self._dead)
+        return router
+
+    async def complete(self, *, role: str, messages: Sequence[Mapping[str, Any]], models: Sequence[str] | None = None,
+                       daily_quota: int | None = None, **params: Any) -> Reply:
         """The first usable reply down ``role``'s fallback chain; CompletionFailed (or DailyCapReached) if none.
 
-        ``params`` (temperature, max_tokens, ...) go into the request body as they are.
+        ``models``: walk these ids, in order, instead of the role's chain (ValueError for an id not in the pools
+        file). ``daily_quota``: ``role`` sends at most this many requests a day, leaving the rest of the daily cap
+        to the other roles; QuotaReached when it is used up. ``params`` (temperature, max_tokens, ...) go into the
+        request body as they are.
         """
         if self._session is None or self._ledger is None:
             raise RuntimeError("use the Client as `async with Client() as client:`")
         for reserved in ("model", "messages", "stream"):
             if reserved in params:
                 raise ValueError(f"{reserved!r} is set by the client; leave it out of the parameters")
+        if isinstance(models, str):
+            raise ValueError("models is a sequence of ids; pass models=(id,) for one")
         payload_base = {"messages": list(messages), **params}
-        router = self._router(role)
+        router = self._router(role) if models is None else self._fixed_router(models)
         session = router.session()
         attempts: list[Attempt] = []
         catalog = str((self.pools.document.get("inputs") or {}).get("catalogSha256") or "")[:16] or None
@@ -324,7 +347,14 @@ class Client:
                 await self.sleep(pause)
             reservation = self._ledger.reserve(model=model, role=role, now=self.clock(),
                                                default_limit=self.options.daily_cap,
-                                               per_minute=self.options.requests_per_minute, catalog=catalog)
+                                               per_minute=self.options.requests_per_minute, catalog=catalog,
+                                               role_quota=daily_quota)
+            if reservation.quota:
+                budget = reservation.budget
+                raise QuotaReached(
+                    f"daily quota of {role} reached: {daily_quota} a day, and the site keeps "
+                    f"{max(0, budget.limit - daily_quota)} of {budget.limit} (used today: {budget.used}); "
+                    f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
             if reservation.budget is not None:
                 budget = reservation.budget
                 raise DailyCapReached(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from modelpools.errors import DataError
+from modelpools.rules.usage import quota_allowance
 
 __all__ = ["Ledger", "LedgerRow", "Reservation", "read_rows", "read_budget", "DailyBudget", "SCHEMA_VERSION", "MIGRATIONS", "NOT_COUNTED", "utc_midnight"]
 
@@ -81,12 +82,13 @@ class Reservation:
     """What reserve() did: ``attempt_id`` of the pending row, or why nothing was written.
 
     ``wait_seconds`` > 0: the per-minute pace is full, try again after that long; ``budget`` set: the daily cap
-    is used up (budget.reset_at says until when).
+    is used up (budget.reset_at says until when), or with ``quota`` True, the role's own daily quota is.
     """
 
     attempt_id: int | None
     wait_seconds: float
     budget: DailyBudget | None
+    quota: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,12 +186,14 @@ class Ledger:
 
     # -- writing ---------------------------------------------------------------------------------------
     def reserve(self, *, model: str, role: str, now: float | None = None, default_limit: int | None = None,
-                per_minute: int = 0, catalog: str | None = None) -> Reservation:
+                per_minute: int = 0, catalog: str | None = None, role_quota: int | None = None) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
         One write transaction across processes: the cap check and the insert cannot interleave with another
         process's. ``default_limit`` is the daily cap when no daily-cap answer has told it (None: no cap check);
-        ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds.
+        ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds. ``role_quota`` (needs
+        ``default_limit``): ``role`` may send that many requests today, and only while the other roles keep
+        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True.
         """
         now = self.clock() if now is None else now
         with self._write() as db:
@@ -197,6 +201,10 @@ class Ledger:
                 budget = self._budget(db, now, default_limit)
                 if budget.capped:
                     return Reservation(None, 0.0, budget)
+                if role_quota is not None:
+                    role_used = self._used(db, now, role)
+                    if quota_allowance(role_quota, budget.limit, budget.used, role_used) <= 0:
+                        return Reservation(None, 0.0, budget, quota=True)
             if per_minute > 0:
                 newest = self._newest_starts(db, now - 60.0, per_minute)
                 if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
@@ -223,12 +231,23 @@ class Ledger:
         """Today's (UTC) use of the daily free-request cap, across every process writing this ledger."""
         return self._budget(self._db, self.clock() if now is None else now, default_limit)
 
+    def used_today(self, role: str | None = None, now: float | None = None) -> int:
+        """Today's (UTC) counted requests, of one role when given, across every process writing this ledger."""
+        return self._used(self._db, self.clock() if now is None else now, role)
+
+    @staticmethod
+    def _used(db: sqlite3.Connection, now: float, role: str | None = None) -> int:
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        sql = f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders})"
+        args: tuple = (utc_midnight(now), *NOT_COUNTED)
+        if role is not None:
+            sql, args = sql + " AND role = ?", args + (role,)
+        return db.execute(sql, args).fetchone()[0]
+
     @staticmethod
     def _budget(db: sqlite3.Connection, now: float, default_limit: int) -> DailyBudget:
         midnight = utc_midnight(now)
-        placeholders = ", ".join("?" * len(NOT_COUNTED))
-        used = db.execute(f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders})",
-                          (midnight, *NOT_COUNTED)).fetchone()[0]
+        used = Ledger._used(db, now)
         # The per-minute 429 carries X-RateLimit-Limit too (20): only a daily-cap answer tells the daily limit.
         seen = db.execute("SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
                           "ORDER BY started DESC LIMIT 1").fetchone()

@@ -14,6 +14,9 @@ Verdicts (``usage_verdicts``), applied by the pools stage:
   the chains, but not chosen as a role default while another model is available.
 
 ``prefer_faster`` breaks an exact score tie for ``smallTasksModel`` by the lower latency p50.
+
+``quota_allowance`` is the rule that lets a side role (the coding probe) share the daily cap with the site: the side
+role sends at most its own daily quota, and only while the site keeps ``limit - quota`` requests for itself.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "empty_summary",
     "usage_verdicts",
     "prefer_faster",
+    "quota_allowance",
     "percentile",
     "iso_time",
 ]
@@ -182,3 +186,16 @@ def prefer_faster(candidates: Sequence[tuple[str, float]], summary: Mapping[str,
     if len(tied) < 2 or len(measured) < len(tied):  # only a tie where every model has a measured latency
         return best_id
     return min(measured)[1]
+
+
+def quota_allowance(quota: int, limit: int, used_today: int, quota_used_today: int) -> int:
+    """Requests a side role (the probe) may still send today: within its ``quota``, leaving the site its share.
+
+    ``limit``: today's daily cap; ``used_today``: today's requests of every role; ``quota_used_today``: the side
+    role's own. The site's share is ``limit - quota``: the side role never takes a request the site could still need
+    under it, and when the site uses more than its share, the side role gets only what is left.
+    """
+    site_used = max(0, used_today - quota_used_today)
+    site_share = max(0, limit - quota)
+    left = limit - max(site_used, site_share) - quota_used_today
+    return max(0, min(quota - quota_used_today, left))

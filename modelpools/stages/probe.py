@@ -22,6 +22,7 @@ from modelpools.errors import DataError
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.probe import build_prompt, grade_reply, probe_items
 from modelpools.rules.probestats import ProbeTally
+from modelpools.rules.usage import quota_allowance
 
 __all__ = [
     "RESULTS_SCHEMA",
@@ -174,12 +175,10 @@ def probe_allowance(options: ProbeOptions, limit: int, used_today: int, probe_us
     """Probe requests allowed now: within probe_daily_requests, leaving the site its share of today's limit.
 
     limit: today's daily cap (from the ledger: the X-RateLimit-Limit seen, else the setting); used_today: requests of
-    every role today; probe_used_today: the probe's own. The site's share is limit - probe_daily_requests.
+    every role today; probe_used_today: the probe's own. The site's share is limit - probe_daily_requests
+    (rules.usage.quota_allowance; the ledger applies the same rule to every probe request it reserves).
     """
-    site_used = max(0, used_today - probe_used_today)
-    site_share = max(0, limit - options.daily_requests)
-    left_for_probe = limit - max(site_used, site_share) - probe_used_today
-    return max(0, min(options.daily_requests - probe_used_today, left_for_probe))
+    return quota_allowance(options.daily_requests, limit, used_today, probe_used_today)
 
 
 def plan_requests(candidates: Sequence[str], anchors: Sequence[str], results: ProbeResults, options: ProbeOptions,
