@@ -9,6 +9,7 @@
     PoolsDocument     .cache/model-pools.json              the consumer contract (schemas/model-pools.schema.json)
     ChangeReport      .cache/model-pools-changes.json      what changed since the previous pools file
     UsageSummary      .cache/usage-summary.json            per-model figures of the usage ledger (rules.usage)
+    ProbeResults      .cache/probe-results.json            the coding probe's batches per model (stages.probe)
 
 ``load`` raises DataError "<what> at <path>: <JSON path> <problem>; <what to do>" (PoolsDocument: PoolsInvalid,
 with the JSON path); ``dump`` gives the canonical bytes (io.files.dump_json: sorted keys, 2-space indent).
@@ -21,13 +22,18 @@ so they stay out of this module, which only the stage actions and the command li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar, Collection, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping, Optional
 
 from modelpools.errors import DataError
 from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, read_json
+from modelpools.rules.numbers import is_integer
 from modelpools.shape import Shape
+
+if TYPE_CHECKING:
+    from modelpools.rules.probestats import ProbeTally
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -40,6 +46,10 @@ __all__ = [
     "Overrides",
     "PoolsDocument",
     "UsageSummary",
+    "PROBE_RESULTS_SCHEMA",
+    "Batch",
+    "ModelResult",
+    "ProbeResults",
 ]
 
 SCHEMA_VERSION = 1
@@ -356,3 +366,133 @@ class UsageSummary:
     def dump(self) -> bytes:
         return dump_json(self.doc)
 
+
+
+# ---------------------------------------------------------------- the coding probe
+
+# probe-results.json's own format version.
+PROBE_RESULTS_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One answered request: its UTC day, first item index, items asked and items right."""
+
+    day: str
+    start: int
+    items: int
+    correct: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"day": self.day, "start": self.start, "items": self.items, "correct": self.correct}
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """What the probe knows about one model under the current probe set."""
+
+    id: str
+    batches: tuple[Batch, ...] = ()
+    next_item: int = 0
+    unreachable_day: str | None = None  # the last UTC day every attempt failed
+    failures: int = 0  # failed requests within the TTL
+
+    @property
+    def answered(self) -> int:
+        return sum(b.items for b in self.batches)
+
+    @property
+    def correct(self) -> int:
+        return sum(b.correct for b in self.batches)
+
+    def tally(self, probe_set: str) -> "ProbeTally":
+        from modelpools.rules.probestats import ProbeTally
+
+        return ProbeTally(self.id, probe_set, self.answered, self.correct)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "nextItem": self.next_item, "batches": [b.to_json() for b in self.batches],
+                "unreachableDay": self.unreachable_day, "failures": self.failures}
+
+
+@dataclass(frozen=True)
+class ProbeResults:
+    """The probe results file: the probe set they belong to and one ModelResult per probed model (by id)."""
+
+    probe_set: str
+    models: Mapping[str, ModelResult] = field(default_factory=dict)
+    WHAT: ClassVar[str] = "probe results"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schemaVersion": PROBE_RESULTS_SCHEMA, "probeSet": self.probe_set,
+                "models": [self.models[k].to_json() for k in sorted(self.models)]}
+
+    def tallies(self) -> dict[str, "ProbeTally"]:
+        return {mid: r.tally(self.probe_set) for mid, r in sorted(self.models.items()) if r.answered}
+
+    def expire(self, today: str, ttl_days: int) -> "ProbeResults":
+        """Batches and failures from more than ttl_days before today dropped; models left empty removed."""
+        cutoff = _day_number(today) - ttl_days
+        kept: dict[str, ModelResult] = {}
+        for mid, result in self.models.items():
+            batches = tuple(b for b in result.batches if _day_number(b.day) > cutoff)
+            unreachable = result.unreachable_day
+            if unreachable is not None and _day_number(unreachable) <= cutoff:
+                unreachable = None
+            failures = result.failures if unreachable is not None else 0
+            if batches or unreachable is not None:
+                kept[mid] = replace(result, batches=batches, unreachable_day=unreachable, failures=failures)
+        return ProbeResults(self.probe_set, kept)
+
+    @classmethod
+    def load_or_empty(cls, path: Path, probe_set: str) -> "ProbeResults":
+        """The results at path for this probe set; empty when there is no file or it is of another probe set."""
+        if not Path(path).is_file():
+            return cls(probe_set)
+        return cls.from_json(read_json(path, cls.WHAT, advice="; delete it (the next probe starts afresh)"),
+                             str(path), probe_set)
+
+    def dump(self) -> bytes:
+        return dump_json(self.to_json())
+
+    @classmethod
+    def from_json(cls, doc: Any, where: str, probe_set: str) -> "ProbeResults":
+        """The results in doc; empty when they belong to another probe set (a new version invalidates them)."""
+        if not isinstance(doc, dict) or doc.get("schemaVersion") != PROBE_RESULTS_SCHEMA:
+            raise DataError(f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_SCHEMA} object; "
+                            "delete the file (the next probe starts afresh)")
+        if doc.get("probeSet") != probe_set:
+            return cls(probe_set)
+        models: dict[str, ModelResult] = {}
+        try:
+            for entry in doc["models"]:
+                batches = tuple(Batch(str(b["day"]), _count(b["start"]), _count(b["items"]), _count(b["correct"]))
+                                for b in entry["batches"])
+                if any(b.correct > b.items for b in batches):
+                    raise ValueError("more right than asked")
+                _day_number_checked(*(b.day for b in batches))
+                unreachable = entry.get("unreachableDay")
+                if unreachable is not None:
+                    _day_number_checked(unreachable)
+                models[str(entry["id"])] = ModelResult(str(entry["id"]), batches, _count(entry["nextItem"]),
+                                                       unreachable, _count(entry.get("failures", 0)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"probe results at {where} are malformed ({exc}); delete the file (the next probe "
+                            "starts afresh)") from None
+        return cls(probe_set, models)
+
+
+def _count(value: Any) -> int:
+    if not is_integer(value) or value < 0:
+        raise ValueError(f"expected a count, got {value!r}")
+    return value
+
+
+def _day_number(day: str) -> int:
+    """Days since 0001-01-01 of a YYYY-MM-DD string (ValueError otherwise)."""
+    return date.fromisoformat(day).toordinal()
+
+
+def _day_number_checked(*days: str) -> None:
+    for day in days:
+        _day_number(day)  # ValueError when not YYYY-MM-DD

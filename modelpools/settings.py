@@ -14,7 +14,7 @@ from modelpools.errors import SettingsError
 
 __all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "OTHER_ENV_VARS", "CacheFiles", "StageSettings",
            "CatalogSettings", "BenchmarkSettings", "MatchSettings", "MemorySettings", "RankingSettings", "PoolsSettings",
-           "ValidateSettings"]
+           "UsageSettings", "ProbeSettings", "ValidateSettings"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -201,6 +201,12 @@ class Settings:
     usage_retention_days: int = 30
     usage_window_days: int = 7
     roles: tuple = tuple((name, rule, (), 0) for name, rule in BUILTIN_ROLES)
+    # the coding probe (docs/probe.md): off unless probe = true and OPENROUTER_API_KEY is set
+    probe: bool = False
+    probe_daily_requests: int = 20
+    probe_items_per_request: int = 10
+    probe_ttl: int = 30 * 86400
+    probe_anchors: int = 3
 
     @property
     def cache_path(self) -> Path:
@@ -224,6 +230,7 @@ class Settings:
     changes_file = property(lambda self: self.files.changes_file)
     ledger_file = property(lambda self: self.files.ledger_file)
     usage_summary_file = property(lambda self: self.files.usage_summary_file)
+    probe_results_file = property(lambda self: self.files.probe_results_file)
 
     @property
     def overrides_path(self) -> Path | None:
@@ -249,6 +256,7 @@ class CacheFiles(NamedTuple):
     changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
     ledger_file = property(lambda self: self.cache_path / "usage.sqlite")
     usage_summary_file = property(lambda self: self.cache_path / "usage-summary.json")
+    probe_results_file = property(lambda self: self.cache_path / "probe-results.json")
 
     def resolve(self, name: str) -> Path | None:
         """A user file setting as an absolute path (relative to the project), or None when unset."""
@@ -392,6 +400,7 @@ class _PoolsFields(NamedTuple):
     expiry_warning_days: int
     overrides_file: str
     strict: bool
+    probe: bool = False
 
 
 class PoolsSettings(_PoolsFields, StageSettings):
@@ -402,7 +411,7 @@ class PoolsSettings(_PoolsFields, StageSettings):
     @classmethod
     def of(cls, settings: Settings) -> PoolsSettings:
         return cls(settings.files, RankingSettings.of(settings), settings.expiry_warning_days,
-                   settings.overrides_file, settings.strict)
+                   settings.overrides_file, settings.strict, settings.probe)
 
     @property
     def overrides_path(self) -> Path | None:
@@ -416,6 +425,28 @@ class _UsageFields(NamedTuple):
 
 class UsageSettings(_UsageFields, StageSettings):
     """What the usage stage reads (the ledger and the summary are files.ledger_file and files.usage_summary_file)."""
+
+    __slots__ = ()
+
+
+class _ProbeFields(NamedTuple):
+    files: CacheFiles
+    probe_daily_requests: int
+    probe_items_per_request: int
+    probe_ttl: int
+    probe_anchors: int
+    # the probe's requests go through the chat client, with the site's client settings and daily cap
+    daily_request_cap: int
+    openrouter_api_base: str
+    requests_per_minute: int
+    client_concurrency: int
+    client_timeout: int
+    max_reply_bytes: int
+    usage_retention_days: int
+
+
+class ProbeSettings(_ProbeFields, StageSettings):
+    """What the probe stage reads (its task exists only with ``probe = true``)."""
 
     __slots__ = ()
 
@@ -464,6 +495,11 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "usage_retention_days": _parse_int(1, 3650),
     "usage_window_days": _parse_int(1, 365),
     "roles": _parse_roles,
+    "probe": _parse_bool,
+    "probe_daily_requests": _parse_int(1, 100_000),
+    "probe_items_per_request": _parse_int(1, 50),
+    "probe_ttl": parse_duration,
+    "probe_anchors": _parse_int(0, 20),
 }
 SETTING_KEYS = tuple(_PARSERS)
 # MODELPOOLS_* environment variables that are not settings (read elsewhere); any other unknown one stops the run.

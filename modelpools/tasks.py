@@ -1,5 +1,5 @@
 """doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, memory, usage, pools,
-validate.
+validate (and probe, with ``probe = true``).
 
 Each task gets its stage's settings slice (settings.CatalogSettings, ...), built once: the same object goes to
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
@@ -27,6 +27,7 @@ from modelpools.settings import (
     MatchSettings,
     MemorySettings,
     PoolsSettings,
+    ProbeSettings,
     Settings,
     StageSettings,
     UsageSettings,
@@ -70,6 +71,12 @@ def memory_stage(settings: MemorySettings) -> str:
     from modelpools.stages.memory import build_memory
 
     return build_memory(settings)
+
+
+def probe_stage(settings: ProbeSettings) -> str:
+    from modelpools.stages.probe import run_probe
+
+    return run_probe(settings)
 
 
 def pools_stage(settings: PoolsSettings) -> str:
@@ -202,10 +209,34 @@ class ledger_unchanged:
         return f"ledger_unchanged({self.files[0]})"
 
 
+class probed_today:
+    """doit up-to-date check: the probe task already ran today (UTC); a new day brings a new request budget.
+
+    Its other checks (config_changed, the catalog, scores and matches as file_dep) rerun it the same day when the
+    settings or the models to probe change.
+    """
+
+    KEY = "modelpools:probed"
+
+    @staticmethod
+    def _today() -> str:
+        return time_module.strftime("%Y-%m-%d", time_module.gmtime(time_module.time()))
+
+    def configure_task(self, task: Any) -> None:
+        task.value_savers.append(lambda: {self.KEY: self._today()})
+
+    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
+        saved = (values or {}).get(self.KEY)
+        return None if saved is None else saved == self._today()
+
+    def __repr__(self) -> str:  # shown by `doit info`
+        return "probed_today()"
+
+
 def _leftover_names(files: CacheFiles) -> list[str]:
     paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
              files.benchmark_scores_file, files.matches_file, files.memory_file, files.pools_file,
-             files.changes_file, files.usage_summary_file)
+             files.changes_file, files.usage_summary_file, files.probe_results_file)
     return [path.name for path in paths]
 
 
@@ -284,7 +315,8 @@ def _local(path: Path, settings: Settings) -> str:
 
 
 def make_tasks(settings: Settings) -> Iterator[dict]:
-    """Yield the six modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them)."""
+    """Yield the modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them):
+    six, and ``probe`` when the probe is enabled."""
     prefix = settings.task_prefix
     catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
     scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
@@ -342,6 +374,21 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "clean": True,
         "verbosity": 2,
     }
+    probe_results = _local(settings.probe_results_file, settings)
+    if settings.probe:
+        probe_kw = ProbeSettings.of(settings)
+        yield {
+            "basename": prefix + "probe",
+            "doc": f"Probe unscored free models with generated coding items, at most {settings.probe_daily_requests} "
+                   "requests a day (probe-results.json; needs OPENROUTER_API_KEY)",
+            "actions": [_action(probe_stage, probe_kw, "probe")],
+            "task_dep": [prefix + "match"],
+            "file_dep": [catalog, scores, matches, memory, PACKAGE_CURATED],
+            "targets": [probe_results],
+            "uptodate": [probed_today(), config_changed(probe_kw.fingerprint()), _intact([probe_results], settings)],
+            "clean": True,
+            "verbosity": 2,
+        }
     usage_kw = UsageSettings.of(settings)
     usage = _local(settings.usage_summary_file, settings)
     yield {
@@ -351,7 +398,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "actions": [_action(usage_stage, usage_kw, "usage", lock=False)],
         # Runs after match, never first: two doit runs started together then meet at the same stages in the same
         # order, so the one that waits for the cache lock skips the refresh the other just did.
-        "task_dep": [prefix + "match"],
+        "task_dep": [prefix + ("probe" if settings.probe else "match")],  # the probe's requests are in the ledger
         "targets": [usage],
         "uptodate": [ledger_unchanged(settings.ledger_file), config_changed(usage_kw.fingerprint()),
                      _intact([usage], settings)],
@@ -369,6 +416,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             matches,
             usage,
             memory,
+            *([probe_results] if settings.probe else []),
             PACKAGE_CURATED,
             pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,

@@ -30,12 +30,15 @@ AFFECTS = {
     "large_cutoff": {"pools"}, "medium_cutoff": {"pools"}, "page_model_other_vendor": {"pools"},
     "small_tasks_tier": {"pools"}, "expiry_warning_days": {"pools", "validate"}, "roles": {"pools"},
     "usage_window_days": {"usage"},
+    "probe": {"pools"}, "probe_daily_requests": {"probe"}, "probe_items_per_request": {"probe"},
+    "probe_ttl": {"probe"}, "probe_anchors": {"probe"},
+    # the chat client's settings: the probe task sends its requests through the client
+    "openrouter_api_base": {"probe"}, "daily_request_cap": {"probe"}, "requests_per_minute": {"probe"},
+    "client_concurrency": {"probe"}, "client_timeout": {"probe"}, "max_reply_bytes": {"probe"},
+    "usage_retention_days": {"probe"},
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
 LOCATION = {"cache_dir", "task_prefix"}
-# Read only by the chat client (consumer.client.ClientOptions) while a site generates, never by a doit task.
-CLIENT = {"openrouter_api_base", "daily_request_cap", "requests_per_minute", "client_concurrency", "client_timeout",
-          "max_reply_bytes", "usage_retention_days"}
 OTHER_VALUE = {
     "openrouter_url": "https://mirror.example/api/v1/models", "include_non_text": True, "max_response_bytes": 4096,
     "http_timeout": 3, "catalog_ttl": 60, "benchmarks_repo": "https://git.example/llm-stats.git",
@@ -45,6 +48,9 @@ OTHER_VALUE = {
     "large_cutoff": 0.2, "medium_cutoff": 0.6, "page_model_other_vendor": False, "small_tasks_tier": "SMALL",
     "expiry_warning_days": 3, "usage_window_days": 3,
     "roles": Settings.roles + (("agentModel", "coding", ("tools",), 100000),),
+    "probe": False, "probe_daily_requests": 5, "probe_items_per_request": 4, "probe_ttl": 7 * 86400, "probe_anchors": 5,
+    "openrouter_api_base": "https://proxy.example/api/v1", "daily_request_cap": 1000, "requests_per_minute": 5,
+    "client_concurrency": 2, "client_timeout": 30, "max_reply_bytes": 1 << 20, "usage_retention_days": 90,
 }
 
 
@@ -76,17 +82,18 @@ def slice_fields(settings: Settings) -> dict[str, set[str]]:
 
 
 def test_the_table_covers_every_setting():
-    assert set(AFFECTS) | LOCATION | CLIENT == set(SETTING_KEYS)
+    assert set(AFFECTS) | LOCATION == set(SETTING_KEYS)
     assert set(OTHER_VALUE) == set(AFFECTS)
 
 
 @pytest.mark.parametrize("key", sorted(AFFECTS))
 def test_changing_a_setting_changes_exactly_the_fingerprints_of_the_stages_that_read_it(tmp_path, key):
     (tmp_path / "my-overrides.json").write_text('{"overrides": {}}')
-    base = Settings(project_dir=tmp_path)
+    base = Settings(project_dir=tmp_path, probe=True)  # every task, the probe's too
     changed = dataclasses.replace(base, **{key: OTHER_VALUE[key]})
     before, after = digests(base), digests(changed)
-    assert {name for name in before if before[name] != after[name]} == AFFECTS[key] - {"validate"}
+    assert {name for name in before if name in after and before[name] != after[name]} == AFFECTS[key] - {"validate"}
+    assert set(before) - set(after) == ({"probe"} if key == "probe" else set())  # probe = false: no probe task
     readers = {name for name, keys in slice_fields(base).items() if key in keys}
     assert readers == AFFECTS[key]  # the stages given the setting are the stages whose fingerprint holds it
 

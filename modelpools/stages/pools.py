@@ -42,7 +42,7 @@ from modelpools.stages.memory import memory_document
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["SCHEMA_VERSION", "ZERO_PRICING", "build_document", "build_pools", "roles_of", "sha256_bytes"]
+__all__ = ["SCHEMA_VERSION", "ZERO_PRICING", "build_document", "build_pools", "ranking_document", "roles_of", "sha256_bytes"]
 
 # 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models.
 SCHEMA_VERSION = 2
@@ -223,6 +223,26 @@ def build_document(
         "catalogDate": as_of.isoformat() if as_of else None,
         "inputs": dict(inputs),
     }
+
+
+def ranking_document(files: Any) -> dict[str, Any]:
+    """The pools document of the cached records with default ranking settings, without usage data or the probe.
+
+    What the probe stage plans from: which models are unranked or thinly scored, and the ranked order of the rest.
+    """
+    if not files.catalog_file.exists():
+        raise DataError(f"OpenRouter catalog cache not found at {files.catalog_file}; "
+                        f"run `{files.task('catalog')}` first")
+    catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
+    scores = BenchmarkScores.load(files.benchmark_scores_file, advice=f"run `{files.task('benchmarks')}`") \
+        if files.benchmark_scores_file.exists() else None
+    matches = MatchReport.load(files.matches_file, advice=f"run `{files.task('match')}`") \
+        if files.matches_file.exists() else None
+    memory_bytes = _read_bytes(files.memory_file)
+    memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
+    return build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
+                          load_curated_scores(), RankingSettings(), {}, catalog.reference_scores,
+                          matches.reference if matches else (), memory)
 
 
 def _read_optional(record: Any, path: Path, settings: PoolsSettings, task: str) -> Any:

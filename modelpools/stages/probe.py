@@ -1,27 +1,29 @@
-"""The probe stage's records and decisions: per-model probe results with a TTL, which models to probe, how many
-requests today's budget allows, and one probing round against any chat function.
+"""The probe stage: which models to probe, how many requests today's budget allows, one probing round through the
+chat client, and the doit action that ties them together (``run_probe``).
 
-``probe-results.json`` (in the cache directory) keeps, per model and for the current probe set only, the batches
-answered (UTC day, first item, items, right) and the last day every attempt failed (unreachable, never a zero
-score). Batches older than the TTL are dropped when the stage runs, so the file (and the pools file built from it)
-depends on its content, not on the clock.
+``probe-results.json`` (records.ProbeResults, in the cache directory) keeps, per model and for the current probe
+set only, the batches answered (UTC day, first item, items, right) and the last day every attempt failed
+(unreachable, never a zero score). Batches older than the TTL are dropped when the stage runs, so the file (and the
+pools file built from it) depends on its content, not on the clock.
 
-Budget rule (``probe_allowance``): probe requests count in the usage ledger with the site's own. The site keeps
-``daily_cap - probe_daily_requests`` requests a day for itself; the probe sends a request only while it has sent
-fewer than ``probe_daily_requests`` today and today's requests of every kind leave that share untouched.
+Budget rule (``probe_allowance``, rules.usage.quota_allowance): probe requests count in the usage ledger with the
+site's own. The site keeps ``daily_cap - probe_daily_requests`` requests a day for itself; the probe sends a request
+only while it has sent fewer than ``probe_daily_requests`` today and today's requests of every kind leave that share
+untouched. The plan is made from that allowance, and the ledger checks the same rule again for every request in the
+transaction that reserves it, so a site process generating at the same time can never be squeezed out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time as time_module
-from datetime import date
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-from modelpools.errors import DataError
-from modelpools.rules.numbers import is_integer
-from modelpools.rules.probe import build_prompt, grade_reply, probe_items
-from modelpools.rules.probestats import ProbeTally
+from modelpools.records import PROBE_RESULTS_SCHEMA as RESULTS_SCHEMA
+from modelpools.records import Batch, ModelResult, ProbeResults
+from modelpools.rules.probe import build_prompt, grade_reply, probe_items, probe_set_id
 from modelpools.rules.usage import quota_allowance
 
 __all__ = [
@@ -36,11 +38,12 @@ __all__ = [
     "plan_requests",
     "candidates_from",
     "probe_round",
+    "run_probe",
 ]
 
-RESULTS_SCHEMA = 1
 # The role probe requests carry in the usage ledger.
 PROBE_ROLE = "probe"
+DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -55,115 +58,12 @@ class ProbeOptions:
     target_items: int = 90  # a model with this many fresh items is not probed again until some expire
     daily_cap: int = 50
 
-
-@dataclass(frozen=True)
-class Batch:
-    """One answered request: its UTC day, first item index, items asked and items right."""
-
-    day: str
-    start: int
-    items: int
-    correct: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"day": self.day, "start": self.start, "items": self.items, "correct": self.correct}
-
-
-@dataclass(frozen=True)
-class ModelResult:
-    """What the probe knows about one model under the current probe set."""
-
-    id: str
-    batches: tuple[Batch, ...] = ()
-    next_item: int = 0
-    unreachable_day: str | None = None  # the last UTC day every attempt failed
-    failures: int = 0  # failed requests within the TTL
-
-    @property
-    def answered(self) -> int:
-        return sum(b.items for b in self.batches)
-
-    @property
-    def correct(self) -> int:
-        return sum(b.correct for b in self.batches)
-
-    def tally(self, probe_set: str) -> ProbeTally:
-        return ProbeTally(self.id, probe_set, self.answered, self.correct)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "nextItem": self.next_item, "batches": [b.to_json() for b in self.batches],
-                "unreachableDay": self.unreachable_day, "failures": self.failures}
-
-
-@dataclass(frozen=True)
-class ProbeResults:
-    """The probe results file: the probe set they belong to and one ModelResult per probed model (by id)."""
-
-    probe_set: str
-    models: Mapping[str, ModelResult] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": RESULTS_SCHEMA, "probeSet": self.probe_set,
-                "models": [self.models[k].to_json() for k in sorted(self.models)]}
-
-    def tallies(self) -> dict[str, ProbeTally]:
-        return {mid: r.tally(self.probe_set) for mid, r in sorted(self.models.items()) if r.answered}
-
-    def expire(self, today: str, ttl_days: int) -> "ProbeResults":
-        """Batches and failures from more than ttl_days before today dropped; models left empty removed."""
-        cutoff = _day_number(today) - ttl_days
-        kept: dict[str, ModelResult] = {}
-        for mid, result in self.models.items():
-            batches = tuple(b for b in result.batches if _day_number(b.day) > cutoff)
-            unreachable = result.unreachable_day
-            if unreachable is not None and _day_number(unreachable) <= cutoff:
-                unreachable = None
-            failures = result.failures if unreachable is not None else 0
-            if batches or unreachable is not None:
-                kept[mid] = replace(result, batches=batches, unreachable_day=unreachable, failures=failures)
-        return ProbeResults(self.probe_set, kept)
-
     @classmethod
-    def from_json(cls, doc: Any, where: str, probe_set: str) -> "ProbeResults":
-        """The results in doc; empty when they belong to another probe set (a new version invalidates them)."""
-        if not isinstance(doc, dict) or doc.get("schemaVersion") != RESULTS_SCHEMA:
-            raise DataError(f"probe results at {where} are not a schemaVersion {RESULTS_SCHEMA} object; "
-                            "delete the file (the next probe starts afresh)")
-        if doc.get("probeSet") != probe_set:
-            return cls(probe_set)
-        models: dict[str, ModelResult] = {}
-        try:
-            for entry in doc["models"]:
-                batches = tuple(Batch(str(b["day"]), _count(b["start"]), _count(b["items"]), _count(b["correct"]))
-                                for b in entry["batches"])
-                if any(b.correct > b.items for b in batches):
-                    raise ValueError("more right than asked")
-                _day_number_checked(*(b.day for b in batches))
-                unreachable = entry.get("unreachableDay")
-                if unreachable is not None:
-                    _day_number_checked(unreachable)
-                models[str(entry["id"])] = ModelResult(str(entry["id"]), batches, _count(entry["nextItem"]),
-                                                       unreachable, _count(entry.get("failures", 0)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"probe results at {where} are malformed ({exc}); delete the file (the next probe "
-                            "starts afresh)") from None
-        return cls(probe_set, models)
-
-
-def _count(value: Any) -> int:
-    if not is_integer(value) or value < 0:
-        raise ValueError(f"expected a count, got {value!r}")
-    return value
-
-
-def _day_number(day: str) -> int:
-    """Days since 0001-01-01 of a YYYY-MM-DD string (ValueError otherwise)."""
-    return date.fromisoformat(day).toordinal()
-
-
-def _day_number_checked(*days: str) -> None:
-    for day in days:
-        _day_number(day)  # ValueError when not YYYY-MM-DD
+    def of(cls, settings: Any) -> "ProbeOptions":
+        """The options of a settings.ProbeSettings slice (the task exists only when the probe is enabled)."""
+        return cls(enabled=True, daily_requests=settings.probe_daily_requests,
+                   items_per_request=settings.probe_items_per_request, ttl_days=max(1, -(-settings.probe_ttl // DAY)),
+                   anchors=settings.probe_anchors, daily_cap=settings.daily_request_cap)
 
 
 def utc_day(now: float) -> str:
@@ -219,8 +119,6 @@ async def probe_round(plan: Sequence[str], results: ProbeResults, chat: Chat, op
     scored zero); it raises to stop the round (for example when the daily cap is reached). Requests to one model
     run one after the other (each asks the next items); different models run concurrently.
     """
-    import asyncio
-
     models = dict(results.models)
 
     async def probe_model(mid: str, count: int) -> None:
@@ -281,3 +179,118 @@ def _spread(ordered: Sequence[str]) -> list[str]:
                         3 * (len(ordered) - 1) // 4]
     out = list(dict.fromkeys(ordered[i] for i in picks))
     return out + [m for m in ordered if m not in out]
+
+
+# ---------------------------------------------------------------- the doit action
+
+
+def _client_options(settings: Any) -> Any:
+    """The chat client's options for probing: the site's client settings, no retries (one request, one attempt)."""
+    from modelpools.consumer.client import ClientOptions
+
+    files = settings.files
+    return ClientOptions(base_url=settings.openrouter_api_base, request_timeout=float(settings.client_timeout),
+                         max_reply_bytes=settings.max_reply_bytes, concurrency=settings.client_concurrency,
+                         requests_per_minute=settings.requests_per_minute, daily_cap=settings.daily_request_cap,
+                         max_retries=0, retention_days=settings.usage_retention_days, ledger_file=files.ledger_file,
+                         pools_file=files.pools_file)
+
+
+async def _probe_through_client(plan: Sequence[str], results: ProbeResults, options: ProbeOptions, today: str,
+                                client_options: Any, document: Mapping[str, Any], api_key: str,
+                                clock: Callable[[], float]) -> tuple[ProbeResults, str | None]:
+    """Run the plan through the chat client; (results, why the round stopped early or None)."""
+    from modelpools.consumer.client import Client, CompletionFailed, DailyCapReached
+    from modelpools.consumer.pools_view import pools_from_document
+
+    pools = pools_from_document(document, validate=False)
+    async with Client(options=client_options, api_key=api_key, pools=pools, clock=clock) as client:
+        async def chat(model: str, prompt: str) -> str | None:
+            try:
+                reply = await client.complete(role=PROBE_ROLE, messages=[{"role": "user", "content": prompt}],
+                                              models=(model,), daily_quota=options.daily_requests, temperature=0)
+            except DailyCapReached:
+                raise  # the day's budget (the probe's, or the account's) is used up: stop the round
+            except CompletionFailed as exc:
+                if exc.decision is not None and exc.decision.action == "stop":
+                    raise  # not about this model (a bad key, a long per-minute wait): stop the round
+                return None  # every attempt failed: unreachable today, not a zero score
+            return reply.text
+
+        try:
+            return await probe_round(plan, results, chat, options, today), None
+        except _RoundStopped as stopped:
+            cause = stopped.__cause__
+            if isinstance(cause, DailyCapReached):
+                return stopped.results, str(cause)
+            raise _StoppedByError(stopped.results, cause) from None
+
+
+class _StoppedByError(Exception):
+    def __init__(self, results: ProbeResults, cause: BaseException | None) -> None:
+        super().__init__(str(cause))
+        self.results, self.cause = results, cause
+
+
+def run_probe(settings: Any, *, clock: Callable[[], float] = time_module.time,
+              environ: Mapping[str, str] = os.environ) -> str:
+    """doit action of the ``probe`` task: plan today's probe requests, send them, write probe-results.json.
+
+    Without OPENROUTER_API_KEY nothing is sent (the results are kept, expired by the TTL). A stop that is not about
+    one model (a bad key) still writes what was measured, then fails the task with the client's one-line message.
+    """
+    from modelpools.consumer.client import API_KEY_VARIABLE
+    from modelpools.consumer.ledger import Ledger
+    from modelpools.io.files import write_if_changed
+    from modelpools.stages.pools import ranking_document
+
+    files = settings.files
+    options = ProbeOptions.of(settings)
+    now = clock()
+    today = utc_day(now)
+    results = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).expire(today, options.ttl_days)
+    key = str(environ.get(API_KEY_VARIABLE, "")).strip()
+    failure: BaseException | None = None
+    if not key:
+        note = f"{API_KEY_VARIABLE} is not set: no requests sent"
+    else:
+        document = ranking_document(files)
+        candidates, anchors = candidates_from(document)
+        with Ledger(files.ledger_file, retention_days=settings.usage_retention_days, clock=clock) as ledger:
+            budget = ledger.budget(options.daily_cap, now)
+            probe_used = ledger.used_today(PROBE_ROLE, now)
+        allowance = 0 if budget.capped else probe_allowance(options, budget.limit, budget.used, probe_used)
+        plan = plan_requests(candidates, anchors, results, options, allowance, today)
+        before = results
+        stopped = None
+        if plan:
+            try:
+                results, stopped = asyncio.run(_probe_through_client(
+                    plan, results, options, today, _client_options(settings), document, key, clock))
+            except _StoppedByError as exc:
+                results, failure = exc.results, exc.cause
+        note = _round_note(plan, before, results, today, budget.limit, options, probe_used, stopped)
+    written = write_if_changed(files.probe_results_file, results.dump())
+    tallies = results.tallies()
+    line = (f"{files.probe_results_file}: {'written' if written else 'unchanged'} ({len(tallies)} model(s) probed, "
+            f"{sum(t.answered for t in tallies.values())} items answered, probe set {results.probe_set}); {note}")
+    if failure is not None:
+        from modelpools.errors import ModelPoolsError
+
+        raise ModelPoolsError(f"probe stopped after writing what it measured: {failure}")
+    return line
+
+
+def _round_note(plan: Sequence[str], before: ProbeResults, after: ProbeResults, today: str, limit: int,
+                options: ProbeOptions, probe_used: int, stopped: str | None) -> str:
+    if not plan:
+        return (f"nothing to probe today (probe requests today: {probe_used} of {options.daily_requests}; "
+                f"the site keeps {max(0, limit - options.daily_requests)} of {limit})")
+    answered = sum(len(r.batches) - len(before.models[m].batches if m in before.models else ())
+                   for m, r in after.models.items())
+    unreachable = sorted(m for m, r in after.models.items() if r.unreachable_day == today
+                         and (m not in before.models or before.models[m].unreachable_day != today))
+    text = (f"{answered} of {len(plan)} planned request(s) answered over {len(set(plan))} model(s)"
+            + (f", unreachable today: {', '.join(unreachable)}" if unreachable else "")
+            + f"; the site keeps {max(0, limit - options.daily_requests)} of {limit} requests a day")
+    return text + (f"; stopped: {stopped}" if stopped else "")
