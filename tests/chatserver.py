@@ -1,7 +1,8 @@
 """A loopback OpenAI-compatible chat-completions server (aiohttp, in a thread) for the client's tests and benchmarks.
 
 Answers are scripted per model: ``server.script(model, answer, ...)`` queues answers, ``server.always(model, answer)``
-sets the answer once the queue is empty; unscripted models answer ``ok(...)``. The error answers use the real
+sets the answer once the queue is empty, ``server.respond(model, function)`` computes it from the request payload
+(``solver(accuracy)`` simulates a model answering the coding probe); unscripted models answer ``ok(...)``. The error answers use the real
 OpenRouter bodies committed in tests/data/openrouter/errors/.
 """
 
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from aiohttp import web
 
@@ -72,12 +76,37 @@ def huge(size: int) -> Answer:
     return ok("x" * size)
 
 
+def solver(accuracy: float, seed: int = 0) -> Callable[[dict], Answer]:
+    """A simulated model for the coding probe: each item answered right with probability ``accuracy``.
+
+    It knows the truth by looking the prompt's programs up among the probe's own items (it never runs anything),
+    and ends its reply with the ``ANSWER <n>: <literal>`` lines the prompt asks for.
+    """
+    from modelpools.rules.probe import probe_items
+
+    truth = {(item.program.rstrip("\n"), item.call): item.answer for item in probe_items(0, 600)}
+    draws = random.Random(seed)
+    block = re.compile(r"Program (\d+):\n```python\n(.*?)\n```", re.S)
+
+    def answer(payload: dict) -> Answer:
+        prompt = payload["messages"][-1]["content"]
+        lines = ["Let me trace each program."]
+        for number, code in block.findall(prompt):
+            program, call = code.rsplit("\n", 1)
+            right = truth[(program, call)]
+            lines.append(f"ANSWER {number}: {right if draws.random() < accuracy else repr('not ' + right)}")
+        return ok("\n".join(lines))
+
+    return answer
+
+
 class ChatServer:
     """POST /api/v1/chat/completions on 127.0.0.1; ``base_url`` is what the client's base_url setting takes."""
 
     def __init__(self) -> None:
         self.scripts: dict[str, list[Answer]] = {}
         self.fallback: dict[str, Answer] = {}
+        self.responders: dict[str, Callable[[dict], Answer]] = {}
         self.requests: list[dict] = []
         self.authorization: set[str] = set()
         self.in_flight = 0
@@ -102,6 +131,11 @@ class ChatServer:
             self.fallback[model] = answer
         return self
 
+    def respond(self, model: str, function: Callable[[dict], Answer]) -> "ChatServer":
+        with self._lock:
+            self.responders[model] = function
+        return self
+
     def models_asked(self) -> list[str]:
         with self._lock:
             return [r.get("model") for r in self.requests]
@@ -113,7 +147,12 @@ class ChatServer:
             self.requests.append(payload)
             self.authorization.add(request.headers.get("Authorization", ""))
             queue = self.scripts.get(model)
-            answer = queue.pop(0) if queue else self.fallback.get(model) or ok()
+            if queue:
+                answer = queue.pop(0)
+            elif model in self.responders:
+                answer = self.responders[model](payload)
+            else:
+                answer = self.fallback.get(model) or ok()
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

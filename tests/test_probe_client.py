@@ -1,0 +1,175 @@
+"""The probe task's action through the real chat client and ledger, against a loopback chat server whose simulated
+models answer the probe right with different probabilities: their order is recovered, the daily budget holds across
+processes, hostile or enormous answers score wrong without harm, and a model failing every attempt is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from chatserver import ChatServer, error_file, huge, ok, server_error, solver
+from modelpools.consumer.client import Client, ClientOptions, DailyCapReached
+from modelpools.errors import ModelPoolsError
+from modelpools.records import ProbeResults
+from modelpools.rules.probe import probe_set_id
+from modelpools.settings import ProbeSettings, Settings
+from modelpools.stages import pools
+from modelpools.stages.probe import PROBE_ROLE, run_probe
+from test_pools import CURATED, write_inputs
+
+KEY = "sk-or-v1-probe-test-0123456789"
+NOON = 1_787_054_400.0  # 2026-08-18T12:00:00Z
+TOP, SUPER, OMNI = "z-ai/glm-5.2:free", "nvidia/nemotron-3-super-120b-a12b:free", \
+    "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free"  # the anchors: best, middle, worst of the ranking
+DOTS, LAGUNA, NANO12 = "dots-studio/dots-3-note-preview:free", "poolside/laguna-xs-2.1:free", \
+    "nvidia/nemotron-nano-12b-v2-vl:free"  # unranked: no benchmark covers them
+NANO9, SAFETY, LFM = "nvidia/nemotron-nano-9b-v2:free", "nvidia/nemotron-3.5-content-safety:free", \
+    "liquid/lfm-2.5-2.6b:free"
+
+
+@pytest.fixture
+def server():
+    chat = ChatServer().start()
+    try:
+        yield chat
+    finally:
+        chat.stop()
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, server):
+    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
+    settings = Settings(project_dir=tmp_path, probe=True, openrouter_api_base=server.base_url, requests_per_minute=0,
+                        daily_request_cap=1000, probe_daily_requests=200, client_timeout=5)
+    write_inputs(settings)
+    return settings
+
+
+def probe(settings: Settings, clock: float = NOON, key: str = KEY) -> str:
+    return run_probe(ProbeSettings.of(settings), clock=lambda: clock, environ={"OPENROUTER_API_KEY": key})
+
+
+def results(settings: Settings) -> ProbeResults:
+    return ProbeResults.load_or_empty(settings.probe_results_file, probe_set_id())
+
+
+def ledger(settings: Settings, sql: str) -> list[tuple]:
+    with sqlite3.connect(settings.ledger_file) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_probing_through_the_client_recovers_the_order_of_simulated_models(site, server):
+    skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, SUPER: 0.5, NANO12: 0.35, OMNI: 0.2, NANO9: 0.05}
+    for i, (model, accuracy) in enumerate(skill.items()):
+        server.respond(model, solver(accuracy, seed=i))
+    for model in (SAFETY, LFM):
+        server.always(model, server_error(503))
+    summary = probe(site)
+    found = results(site)
+    accuracy = {m: t.accuracy for m, t in found.tallies().items()}
+    assert sorted(accuracy, key=accuracy.get, reverse=True) == list(skill)  # 90 items each
+    assert {t.answered for t in found.tallies().values()} == {90}
+    for model in (SAFETY, LFM):  # asked once, failed: unreachable today, never a zero score
+        assert found.models[model].unreachable_day == "2026-08-18" and found.models[model].answered == 0
+        assert server.models_asked().count(model) == 1
+    assert "unreachable today: liquid/lfm-2.5-2.6b:free, nvidia/nemotron-3.5-content-safety:free" in summary
+    # one planned request, one ledger attempt, under the probe role; no prompt or reply text stored
+    assert ledger(site, "SELECT role, count(*) FROM attempts GROUP BY role") == [(PROBE_ROLE, 7 * 9 + 2)]
+    assert len(server.requests) == 7 * 9 + 2 and {r["temperature"] for r in server.requests} == {0}
+    assert b"ANSWER" not in site.ledger_file.read_bytes()
+    # the same day again: every model has its items or is unreachable today, nothing is sent
+    assert "nothing to probe today" in probe(site) and len(server.requests) == 65
+
+
+def test_hostile_malformed_and_enormous_answers_score_wrong_without_harm(site, server, tmp_path):
+    marker = tmp_path / "pwned"
+    hostile = "\n".join(f"ANSWER {n}: __import__('os').system('touch {marker}')" for n in range(1, 11))
+    nested = "ANSWER 1: " + "[" * 5000 + "]" * 5000
+    server.always(DOTS, ok(hostile)).always(LAGUNA, ok(nested)).always(NANO12, huge(300_000))
+    server.always(NANO9, ok("ANSWER 1: {'a': 1} + 2\nANSWER 2: )(\nANSWER 3: 1e999999"))
+    site = replace(site, probe_daily_requests=12, probe_anchors=0)
+    probe(site)
+    tallies = results(site).tallies()
+    assert {m: (t.answered, t.correct) for m, t in tallies.items() if m in (DOTS, LAGUNA, NANO12, NANO9)} == {
+        DOTS: (20, 0), LAGUNA: (20, 0), NANO12: (20, 0), NANO9: (20, 0)}
+    assert not marker.exists()
+
+
+def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(site, server):
+    site = replace(site, daily_request_cap=12, probe_daily_requests=4)
+    for model in (TOP, SUPER, OMNI, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM):
+        server.respond(model, solver(0.5))
+    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from test_probe_client import *\n"
+              f"import pickle; settings = pickle.loads({__import__('pickle').dumps(site)!r})\n"
+              "pools.load_curated_scores = lambda path=None: list(CURATED)\n"
+              "print(probe(settings, clock=__import__('time').time()))\n")
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in runs]
+    assert all(p.returncode == 0 for p in runs), outputs
+    # each process planned 4 requests from the same ledger; the ledger granted 4 in all
+    assert ledger(site, "SELECT count(*) FROM attempts WHERE role = 'probe'") == [(4,)]
+    assert len(server.requests) == 4
+
+    async def site_generation():
+        options = ClientOptions(base_url=server.base_url, ledger_file=site.ledger_file, pools_file=None,
+                                requests_per_minute=0, daily_cap=12)
+        from modelpools.consumer.pools_view import load_pools
+
+        sample = load_pools(Path(__file__).parent / "data" / "pools-sample.json")
+        async with Client(options=options, api_key=KEY, pools=sample) as client:
+            done = 0
+            while True:
+                try:
+                    await client.complete(role="page", messages=[{"role": "user", "content": "hi"}])
+                except DailyCapReached:
+                    return done
+                done += 1
+
+    import asyncio
+
+    assert asyncio.run(site_generation()) == 8  # the site keeps 12 - 4 and gets every one of them
+
+
+def test_a_probe_never_takes_the_site_share_when_the_site_used_it_first(site, server):
+    site = replace(site, daily_request_cap=10, probe_daily_requests=4)
+    with __import__("modelpools.consumer.ledger", fromlist=["Ledger"]).Ledger(site.ledger_file) as book:
+        for i in range(8):  # the site already used 8 of its 6 + 2 of the probe's
+            book.reserve(model=TOP, role="pageModel", now=NOON - 3600 + i)
+    summary = probe(site)
+    assert len(server.requests) == 2 and "2 of 2 planned request(s) answered" in summary
+
+
+def test_the_daily_cap_answer_stops_the_round_and_keeps_what_was_measured(site, server):
+    site = replace(site, probe_anchors=0, probe_daily_requests=30)
+    server.respond(DOTS, solver(0.9))
+    server.script(LAGUNA, ok("ANSWER 1: 1"), error_file("429-free-models-per-day.json"))
+    server.always(LAGUNA, error_file("429-free-models-per-day.json"))
+    summary = probe(site)
+    assert "stopped: " in summary and "daily" in summary
+    assert results(site).models[LAGUNA].answered == 10  # the first batch stays
+
+
+def test_without_a_key_nothing_is_sent_and_results_are_kept(site, server):
+    summary = probe(site, key="")
+    assert "OPENROUTER_API_KEY is not set" in summary and server.requests == []
+    assert json.loads(site.probe_results_file.read_text())["models"] == []
+
+
+def test_a_bad_key_fails_in_one_line_after_writing_what_was_measured(site, server):
+    body = json.dumps({"error": {"message": "No auth credentials found", "code": 401}}).encode()
+    for model in (TOP, SUPER, OMNI, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM):
+        server.always(model, type(ok())(401, body))
+    with pytest.raises(ModelPoolsError, match="probe stopped after writing what it measured") as info:
+        probe(replace(site, probe_daily_requests=3))
+    assert "\n" not in str(info.value) and KEY not in str(info.value)
+    assert site.probe_results_file.exists()
+    assert not any(r.unreachable_day for r in results(site).models.values())  # not the models' fault
