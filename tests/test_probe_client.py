@@ -26,12 +26,13 @@ from test_pools import CURATED, write_inputs
 
 KEY = "sk-or-v1-probe-test-0123456789"
 NOON = 1_787_054_400.0  # 2026-08-18T12:00:00Z
-TOP, SUPER, OMNI = "z-ai/glm-5.2:free", "nvidia/nemotron-3-super-120b-a12b:free", \
-    "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free"  # the anchors: best, middle, worst of the ranking
+TOP, LOW, MID = "z-ai/glm-5.2:free", "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", \
+    "cohere/north-mini-code:free"  # the anchors: best, worst and middle of the well-evidenced ranked models
 DOTS, LAGUNA, NANO12 = "dots-studio/dots-3-note-preview:free", "poolside/laguna-xs-2.1:free", \
     "nvidia/nemotron-nano-12b-v2-vl:free"  # unranked: no benchmark covers them
-NANO9, SAFETY, LFM = "nvidia/nemotron-nano-9b-v2:free", "nvidia/nemotron-3.5-content-safety:free", \
-    "liquid/lfm-2.5-2.6b:free"
+NANO9, SAFETY = "nvidia/nemotron-nano-9b-v2:free", "nvidia/nemotron-3.5-content-safety:free"  # SAFETY: not for code
+LFM = "liquid/lfm-2.5-2.6b:free"  # ranked on thin evidence (1.6 units): probed too
+EVERY = (TOP, MID, LOW, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM)
 
 
 @pytest.fixture
@@ -66,26 +67,25 @@ def ledger(settings: Settings, sql: str) -> list[tuple]:
 
 
 def test_probing_through_the_client_recovers_the_order_of_simulated_models(site, server):
-    skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, SUPER: 0.5, NANO12: 0.35, OMNI: 0.2, NANO9: 0.05}
+    skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, MID: 0.5, NANO12: 0.35, LOW: 0.2, LFM: 0.05}
     for i, (model, accuracy) in enumerate(skill.items()):
         server.respond(model, solver(accuracy, seed=i))
-    for model in (SAFETY, LFM):
-        server.always(model, server_error(503))
+    server.always(NANO9, server_error(503))
     summary = probe(site)
     found = results(site)
     accuracy = {m: t.accuracy for m, t in found.tallies().items()}
     assert sorted(accuracy, key=accuracy.get, reverse=True) == list(skill)  # 90 items each
     assert {t.answered for t in found.tallies().values()} == {90}
-    for model in (SAFETY, LFM):  # asked once, failed: unreachable today, never a zero score
-        assert found.models[model].unreachable_day == "2026-08-18" and found.models[model].answered == 0
-        assert server.models_asked().count(model) == 1
-    assert "unreachable today: liquid/lfm-2.5-2.6b:free, nvidia/nemotron-3.5-content-safety:free" in summary
+    # asked once, failed: unreachable today, never a zero score
+    assert found.models[NANO9].unreachable_day == "2026-08-18" and found.models[NANO9].answered == 0
+    assert server.models_asked().count(NANO9) == 1 and SAFETY not in server.models_asked()  # not for code
+    assert "unreachable today: nvidia/nemotron-nano-9b-v2:free" in summary
     # one planned request, one ledger attempt, under the probe role; no prompt or reply text stored
-    assert ledger(site, "SELECT role, count(*) FROM attempts GROUP BY role") == [(PROBE_ROLE, 7 * 9 + 2)]
-    assert len(server.requests) == 7 * 9 + 2 and {r["temperature"] for r in server.requests} == {0}
+    assert ledger(site, "SELECT role, count(*) FROM attempts GROUP BY role") == [(PROBE_ROLE, 7 * 9 + 1)]
+    assert len(server.requests) == 7 * 9 + 1 and {r["temperature"] for r in server.requests} == {0}
     assert b"ANSWER" not in site.ledger_file.read_bytes()
     # the same day again: every model has its items or is unreachable today, nothing is sent
-    assert "nothing to probe today" in probe(site) and len(server.requests) == 65
+    assert "nothing to probe today" in probe(site) and len(server.requests) == 64
 
 
 def test_hostile_malformed_and_enormous_answers_score_wrong_without_harm(site, server, tmp_path):
@@ -94,7 +94,7 @@ def test_hostile_malformed_and_enormous_answers_score_wrong_without_harm(site, s
     nested = "ANSWER 1: " + "[" * 5000 + "]" * 5000
     server.always(DOTS, ok(hostile)).always(LAGUNA, ok(nested)).always(NANO12, huge(300_000))
     server.always(NANO9, ok("ANSWER 1: {'a': 1} + 2\nANSWER 2: )(\nANSWER 3: 1e999999"))
-    site = replace(site, probe_daily_requests=12, probe_anchors=0)
+    site = replace(site, probe_daily_requests=10, probe_anchors=0)  # 5 candidates, 2 requests each
     probe(site)
     tallies = results(site).tallies()
     assert {m: (t.answered, t.correct) for m, t in tallies.items() if m in (DOTS, LAGUNA, NANO12, NANO9)} == {
@@ -104,7 +104,7 @@ def test_hostile_malformed_and_enormous_answers_score_wrong_without_harm(site, s
 
 def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(site, server):
     site = replace(site, daily_request_cap=12, probe_daily_requests=4)
-    for model in (TOP, SUPER, OMNI, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM):
+    for model in EVERY:
         server.respond(model, solver(0.5))
     script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
               "from test_probe_client import *\n"
@@ -166,7 +166,7 @@ def test_without_a_key_nothing_is_sent_and_results_are_kept(site, server):
 
 def test_a_bad_key_fails_in_one_line_after_writing_what_was_measured(site, server):
     body = json.dumps({"error": {"message": "No auth credentials found", "code": 401}}).encode()
-    for model in (TOP, SUPER, OMNI, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM):
+    for model in EVERY:
         server.always(model, type(ok())(401, body))
     with pytest.raises(ModelPoolsError, match="probe stopped after writing what it measured") as info:
         probe(replace(site, probe_daily_requests=3))

@@ -67,14 +67,14 @@ def test_plan_stops_when_every_model_has_its_items():
 
 
 def test_candidates_are_unranked_then_thin_and_anchors_span_the_score_range():
-    def ranked(mid, weight):
-        return {"id": mid, "scoreSources": [{"source": "llm-stats", "weight": weight}]}
+    def ranked(mid, evidence, thin=False):
+        return {"id": mid, "evidence": evidence, "thinEvidence": thin}
 
-    doc = {"unranked": [{"id": "z/new"}, {"id": "a/new"}],
-           "models": [ranked("m/1", 1.0), ranked("m/2", 0.9), ranked("m/thin", 0.1), ranked("m/3", 1.0),
-                      ranked("m/4", 0.8), ranked("m/5", 1.5)]}
+    doc = {"unranked": [{"id": "z/new"}, {"id": "a/new"}], "excluded": [{"id": "guard/safety"}],
+           "models": [ranked("m/1", 8.5), ranked("m/2", 6.0), ranked("m/thin", 1.5, True), ranked("m/3", 6.0),
+                      ranked("m/thinner", 0.5, True), ranked("m/4", 3.0), ranked("m/5", 12.0)]}
     candidates, anchors = candidates_from(doc)
-    assert candidates == ["a/new", "z/new", "m/thin"]
+    assert candidates == ["a/new", "z/new", "m/thinner", "m/thin"]
     assert anchors[:3] == ["m/1", "m/5", "m/3"] and sorted(anchors) == ["m/1", "m/2", "m/3", "m/4", "m/5"]
 
 

@@ -156,18 +156,18 @@ class _RoundStopped(Exception):
         self.results = results
 
 
-def candidates_from(document: Mapping[str, Any], thin_weight: float = 0.5) -> tuple[list[str], list[str]]:
+def candidates_from(document: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(models to probe, anchors) from a pools document built without the probe.
 
-    To probe: every unranked model, then ranked models whose score-source weights sum below thin_weight (thinnest
-    first). Anchors: well-evidenced ranked models, spread over the score range (best, middle, worst, ...).
+    To probe: every unranked model, then ranked models with thin evidence (``thinEvidence``: below the evidence
+    minimum; least evidence first). Excluded models (not for code) are never probed. Anchors: well-evidenced ranked
+    models, spread over the score range (best, worst, middle, ...).
     """
     unranked = sorted(m["id"] for m in document.get("unranked", ()))
     ranked = list(document.get("models", ()))
-    weight = {m["id"]: sum(float(s.get("weight") or 0) for s in m.get("scoreSources", ())
-                           if s.get("source") != "probe") for m in ranked}
-    thin = sorted((m["id"] for m in ranked if weight[m["id"]] < thin_weight), key=lambda mid: (weight[mid], mid))
-    solid = [m["id"] for m in ranked if weight[m["id"]] >= thin_weight]  # in rank order
+    evidence = {m["id"]: float(m.get("evidence") or 0.0) for m in ranked}
+    thin = sorted((m["id"] for m in ranked if m.get("thinEvidence")), key=lambda mid: (evidence[mid], mid))
+    solid = [m["id"] for m in ranked if not m.get("thinEvidence")]  # in rank order
     return unranked + thin, _spread(solid)
 
 
