@@ -12,6 +12,7 @@ from support import TEST_DATA, dump
 
 from modelpools.errors import DataError
 from modelpools.rules.freemodels import (
+    coding_index,
     is_free_model,
     is_router,
     is_text_model,
@@ -110,3 +111,6 @@ def test_reference_scores_skip_routers_non_text_models_and_junk_values():
                      entry("a/router", 30, price="-1"), entry("a/bool", True), entry("a/nan", float("nan")),
                      entry("a/high", 140), entry("a/text", "41"), {"id": "a/none", "pricing": {}}]}
     assert [(r["id"], r["coding_index"]) for r in select_reference_scores(body)] == [("a/int", 12), ("a/ok", 41.5)]
+    # a free model's own index off the 0-100 scale is no score at all (a fuzzed catalog once ranked 1e308)
+    assert [coding_index(entry(mid, v)) for mid, v in (("a/huge", 1e308), ("a/neg", -1), ("a/ok", 41.5))] == \
+        [None, None, 41.5]

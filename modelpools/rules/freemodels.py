@@ -197,11 +197,11 @@ def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[s
 
 
 def coding_index(entry: Mapping[str, Any]) -> float | int | None:
-    """benchmarks.artificial_analysis.coding_index when it is a number (not a bool), else None."""
+    """benchmarks.artificial_analysis.coding_index when it is a number (not a bool) on its 0-100 scale, else None."""
     benchmarks = entry.get("benchmarks")
     aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
     value = aa.get("coding_index") if isinstance(aa, Mapping) else None
-    return value if is_number(value) else None
+    return value if is_number(value) and 0 <= value <= 100 else None
 
 
 def select_reference_scores(body: Any) -> list[dict[str, Any]]:
