@@ -1,7 +1,7 @@
-"""The ``modelpools`` command: show, explain, diff and check the pools file; report usage.
+"""The ``modelpools`` command: show, explain, diff and check the pools file; report usage; write the HTML report.
 
 A thin wrapper: the answers come from consumer/inspection.py (show, explain), rules/changes.py (diff),
-stages/health.py (check) and consumer/usage_report.py (usage); a library error becomes one ``modelpools: error:`` line and exit status 2.
+stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report); a library error becomes one ``modelpools: error:`` line and exit status 2.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="health check of the cache (exit 1 when something fails)")
     usage = sub.add_parser("usage", parents=[common], help="today's free requests against the cap, per-model figures")
     usage.add_argument("--days", type=int, default=7, metavar="N", help="per-model figures of the last N days")
+    report = sub.add_parser("report", parents=[common], help="write one self-contained HTML page about the pools")
+    report.add_argument("--out", type=Path, metavar="FILE", help="where to write it (default: <cache>/model-pools-report.html)")
     return parser
 
 
@@ -50,7 +52,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
         try:
             settings = _settings(args)
             handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check,
-                       "usage": _usage}[args.command]
+                       "usage": _usage, "report": _report}[args.command]
             code = handler(args, settings, clock)
         except ModelPoolsError as exc:
             print(f"modelpools: error: {exc}", file=sys.stderr)
@@ -112,6 +114,14 @@ def _usage(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) 
 
     report = usage_report(settings.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
     _emit(args, report, format_usage(report))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+    from modelpools.consumer.report import write_report
+
+    path = write_report(settings, args.out, now=clock())
+    _emit(args, {"path": str(path)}, [str(path)])
     return EXIT_OK
 
 
