@@ -1,7 +1,8 @@
 """The ``modelpools`` command: show, explain, diff and check the pools file; report usage; write the HTML report.
 
 A thin wrapper: the answers come from consumer/inspection.py (show, explain), rules/changes.py (diff),
-stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report); a library error becomes one ``modelpools: error:`` line and exit status 2.
+stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report); a library error
+becomes one ``modelpools: error:`` line and exit status 2.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     usage = sub.add_parser("usage", parents=[common], help="today's free requests against the cap, per-model figures")
     usage.add_argument("--days", type=int, default=7, metavar="N", help="per-model figures of the last N days")
     report = sub.add_parser("report", parents=[common], help="write one self-contained HTML page about the pools")
-    report.add_argument("--out", type=Path, metavar="FILE", help="where to write it (default: <cache>/model-pools-report.html)")
+    report.add_argument("--out", type=Path, metavar="FILE",
+                        help="where to write it (default: <cache>/model-pools-report.html)")
     return parser
 
 

@@ -28,10 +28,12 @@ from typing import Any, Iterable, Mapping, Sequence
 from modelpools.errors import DataError
 from modelpools.io.files import atomic_write, read_json
 
-__all__ = ["ReportInputs", "gather_report", "render_report", "write_report", "REPORT_NAME", "TIER_COLOURS"]
+__all__ = ["ReportInputs", "gather_report", "render_report", "write_report", "REPORT_NAME", "TIER_COLOURS",
+           "TIER_PLOT_WIDTH"]
 
 REPORT_NAME = "model-pools-report.html"
 TIER_COLOURS = {"LARGE": "#1f6f5c", "MEDIUM": "#2f6db5", "SMALL": "#c07a2c"}
+TIER_PLOT_WIDTH = 560  # pixels of the tier chart's 0-100 axis
 _ROLE_ORDER = ("bulkModel", "pageModel", "smallTasksModel")
 _META_LIMIT = 1 << 20
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufeff]")
@@ -243,7 +245,7 @@ def _tick_label(value: float) -> str:
 
 def _tier_chart(models: Sequence[Mapping[str, Any]]) -> str:
     """A bar per ranked model (rank order): the estimate, a whisker of +-1 uncertainty, a tick at the rank score."""
-    row, plot_w, top, pad_r = 24, 560, 30, 84
+    row, plot_w, top, pad_r = 24, TIER_PLOT_WIDTH, 30, 84
     longest = max((len(f'{m.get("rank")}. {m.get("id")}') for m in models), default=10)
     label_w = 16 + math.ceil(7.3 * longest)  # 12px monospace labels, about 7.2px per character
     height = top + row * len(models) + 12
@@ -488,7 +490,8 @@ def _calibration_section(doc: Mapping[str, Any]) -> str:
                    f'{_line(cal.get("slope"), cal.get("intercept"))}; {_e(cal.get("points"))} common models, '
                    f'residual sd {_num(cal.get("residualSd"))}')
         if fixed:
-            caption += (f'<br><span class="muted">documented fixed line {_line(fixed.get("slope"), fixed.get("intercept"))} '
+            fixed_line = _line(fixed.get("slope"), fixed.get("intercept"))
+            caption += (f'<br><span class="muted">documented fixed line {fixed_line} '
                         f'(fitted on {_e(fixed.get("points"))} models; dashed)</span>')
         figures.append(f"<figure>{_scatter(name, cal, i)}<figcaption>{caption}</figcaption></figure>")
     lead = ("Each source reaches the reference scale through a line (docs/scoring.md §3). The points are the "
