@@ -6,6 +6,7 @@ processes, hostile or enormous answers score wrong without harm, and a model fai
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys

@@ -183,12 +183,17 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         prior = entry["prior"]
         data.update({k: entry[k] for k in ("uncertainty", "rankScore", "evidence", "thinEvidence", "prior",
                                            "deprecated")})
+        data["scoreSources"] = [dict(s) for s in entry.get("scoreSources") or ()]
         lines.append(f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
                      f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
                      + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
                      + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})")
         for source in entry.get("scoreSources") or ():
             seen = f", remembered from {source['rememberedFrom']}" if source.get("rememberedFrom") else ""
+            if source.get("items") is not None:  # the coding probe: what it measured, and how sure that is
+                low, high = source["interval"]
+                seen += (f"; probed: {source['raw']:g}% right of {source['items']} items (90% interval "
+                         f"{low:g}-{high:g}%), probe set {source['probeSet']}")
             lines.append(f"  source {source['source']}: raw {source['raw']:g} -> calibrated "
                          f"{source['calibrated']:.1f} ±{source.get('sd', 0):.1f}, {source.get('evidence', 0):g} "
                          f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]")

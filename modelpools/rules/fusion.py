@@ -30,6 +30,7 @@ from modelpools.rules.numbers import finite_number as _number, is_integer
 from modelpools.rules.scoring import Component, component_mean
 
 if TYPE_CHECKING:
+    from modelpools.rules.probestats import ProbeScore, ProbeTally
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
@@ -73,6 +74,7 @@ WEB_CATEGORIES = ("web:models/website", "web:agents/webapps")
 MIN_FIT_POINTS = 8
 FIXED_WEIGHT = 30
 _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
+PROBE = "probe"  # the coding probe's source name (rules/probestats.py)
 _NO_MATCH_METHOD = "none"
 
 
@@ -91,6 +93,9 @@ class ScoreSource:
     sd: float = 0.0
     units: float = 0.0
     remembered: str | None = None  # the date a remembered value was last seen
+    items: int | None = None  # the probe: items answered, their probe set and the accuracy's 90 % interval
+    probe_set: str | None = None
+    interval: tuple[float, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
@@ -98,6 +103,8 @@ class ScoreSource:
                "weight": self.weight, "sd": self.sd, "evidence": self.units}
         if self.remembered:
             out["rememberedFrom"] = self.remembered
+        if self.items is not None:
+            out.update(items=self.items, probeSet=self.probe_set, interval=list(self.interval or (0.0, 100.0)))
         return out
 
 
@@ -376,7 +383,7 @@ def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
 
 def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Mapping[str, Any]],
               curated_by_base: Mapping[str, CuratedScore], calibrations: Mapping[str, Calibration],
-              remembered: Remembered | None) -> FusedModel:
+              remembered: Remembered | None, probe: ProbeScore | None = None) -> FusedModel:
     mid = model["id"]
     key = base_id(mid)
     found: list[tuple[Measurement, str, float, str | None]] = []  # measurement, ref, raw, remembered date
@@ -396,6 +403,9 @@ def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Ma
         cal = calibrations["curated"]
         found.append((Measurement("curated", cal.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref,
                       cur.mean, None))
+    if probe is not None:
+        found.append((Measurement(PROBE, probe.calibrated, probe.sd ** 2, probe.units), f"probe:{probe.probe_set}",
+                      probe.accuracy, None))
     params = parameter_counts(mid, str(model.get("name") or ""), model.get("hugging_face_id"),
                               known_total=llm.params if llm else None)
     prior = prior_for(params[0])
@@ -403,7 +413,8 @@ def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Ma
     precision = sum(1.0 / m.variance for m, *_ in found)
     sources = tuple(
         ScoreSource(m.source, round(raw, 4), round(m.value, 2), ref, round((1.0 / m.variance) / precision, 4),
-                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen)
+                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen,
+                    *((probe.items, probe.probe_set, (probe.low, probe.high)) if m.source == PROBE else ()))
         for m, ref, raw, seen in found)
     return FusedModel(
         id=mid, name=str(model.get("name") or mid), vendor=vendor_of(mid), context_length=_context(model),
@@ -420,12 +431,16 @@ def fuse_scores(
     reference_scores: Iterable[Mapping[str, Any]] = (),
     reference_matches: Iterable[Mapping[str, Any]] = (),
     remembered: Mapping[str, Remembered] | None = None,
+    probe: Mapping[str, ProbeTally] | None = None,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
     """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
 
     Calibration points come from every model the catalog index and LLM-Stats both score: the free catalog models
     plus the catalog's ``referenceScores`` (non-free models with a coding_index) and their matches.
     ``remembered`` maps a catalog id to its remembered coding index, used only when the listing has none.
+    ``probe`` (catalog id -> probe tally) adds the coding probe as a source: its accuracy is calibrated on the
+    anchors, the models both the probe and well-evidenced estimates measure (rules/probestats.py); with fewer than
+    three anchors it adds nothing.
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
     matches = _match_map(match_entries)
@@ -436,8 +451,30 @@ def fuse_scores(
     remembered = remembered or {}
     fused = [_fuse_one(m, matches.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations,
                        remembered.get(m["id"])) for m in catalog_models]
+    if probe:
+        fused = _with_probe(fused, catalog_models, probe, matches, bench, curated_by_base, calibrations, remembered)
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
+
+
+def _with_probe(fused: list[FusedModel], catalog_models: Sequence[Mapping[str, Any]],
+                tallies: Mapping[str, ProbeTally], matches: Mapping[str, MatchInfo],
+                bench: Mapping[str, Mapping[str, Any]], curated_by_base: Mapping[str, CuratedScore],
+                calibrations: dict[str, Calibration], remembered: Mapping[str, Remembered]) -> list[FusedModel]:
+    """fused with the probe source added to every probed model, once the probe is calibrated on the anchors (the
+    models with well-evidenced estimates without it); unchanged when it cannot be."""
+    from modelpools.rules.probestats import line_residual_sd, anchor_points, probe_scores
+
+    reference = {f.id: f.estimate.mean for f in fused if f.estimate is not None and not f.estimate.thin}
+    scores, line = probe_scores(tallies, reference)
+    if not scores:
+        return fused
+    points = anchor_points(tallies, reference)
+    calibrations[PROBE] = Calibration(PROBE, line.method, line.slope, line.intercept,
+                                      line_residual_sd(line, points), tuple((x, y, 1.0) for x, y in points))
+    by_id = {m["id"]: m for m in catalog_models}
+    return [_fuse_one(by_id[f.id], matches.get(f.id, MatchInfo()), bench, curated_by_base, calibrations,
+                      remembered.get(f.id), scores[f.id]) if f.id in scores else f for f in fused]
 
 
 # ---------------------------------------------------------------- page evidence

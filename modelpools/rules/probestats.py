@@ -10,6 +10,12 @@ Calibration follows the rules of every other score source (:func:`modelpools.rul
 anchors are the models that have both a probe accuracy and a reference score; a line (or a median offset) is
 fitted on them; with fewer than ``MIN_FIT_POINTS`` anchors the probe stays uncalibrated and its accuracies are
 never mixed with calibrated scores.
+
+As a measurement in the evidence model (rules/evidence.py), a calibrated probe result has the variance of its
+accuracy carried through the line (binomial, with one right and one wrong answer added so 0 % and 100 % keep a
+spread) plus the line's own error (the anchors' residual sd, at least ``LINE_SD_FLOOR``), and
+``MAX_UNITS * evidence_weight`` evidence units: under the evidence minimum (2.5) however many items were answered,
+so a model measured by the probe alone is ranked but never a role default while a benchmarked model is left.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ __all__ = [
     "SOURCE",
     "CONFIDENCE",
     "HALF_WEIGHT_ITEMS",
+    "MAX_UNITS",
+    "LINE_SD_FLOOR",
     "ProbeTally",
     "ProbeScore",
     "wilson_interval",
@@ -33,6 +41,7 @@ __all__ = [
     "anchor_points",
     "calibrate_probe",
     "probe_scores",
+    "line_residual_sd",
 ]
 
 SOURCE = "probe"
@@ -40,6 +49,10 @@ SOURCE = "probe"
 CONFIDENCE = 0.90
 # Items at which a probe result's evidence weight reaches one half.
 HALF_WEIGHT_ITEMS = 40
+# Evidence units of a probe result tend to this (times the evidence weight): below rules.evidence.EVIDENCE_MINIMUM.
+MAX_UNITS = 2.0
+# The probe-to-reference line is fitted on a handful of anchors: its error is taken as at least this (points).
+LINE_SD_FLOOR = 8.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,8 @@ class ProbeScore:
     calibrated_low: float
     calibrated_high: float
     weight: float
+    sd: float = 0.0  # of the calibrated value, on the reference scale (the line's error included)
+    units: float = 0.0  # evidence units
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
@@ -122,12 +137,22 @@ def calibrate_probe(tallies: Mapping[str, ProbeTally], reference: Mapping[str, f
     return fit_calibration(SOURCE, anchor_points(tallies, reference))
 
 
+def line_residual_sd(calibration: Calibration, points: list[tuple[float, float]]) -> float:
+    """The anchors' residual sd around the fitted line, at least LINE_SD_FLOOR."""
+    if len(points) < 3:
+        return LINE_SD_FLOOR
+    residuals = [y - (calibration.slope * x + calibration.intercept) for x, y in points]
+    return max(LINE_SD_FLOOR, math.sqrt(sum(r * r for r in residuals) / max(1, len(points) - 2)))
+
+
 def probe_scores(tallies: Mapping[str, ProbeTally],
                  reference: Mapping[str, float]) -> tuple[dict[str, ProbeScore], Calibration]:
     """Every answered tally as a ProbeScore, and the calibration used; no scores when the probe is uncalibrated."""
-    calibration = calibrate_probe(tallies, reference)
+    points = anchor_points(tallies, reference)
+    calibration = fit_calibration(SOURCE, points)
     if calibration.method == UNCALIBRATED:
         return {}, calibration
+    line_sd = line_residual_sd(calibration, points)
     out: dict[str, ProbeScore] = {}
     for mid in sorted(tallies):
         tally = tallies[mid]
@@ -135,7 +160,11 @@ def probe_scores(tallies: Mapping[str, ProbeTally],
             continue
         low, high = wilson_interval(tally.correct, tally.answered)
         ends = sorted((calibration.apply(100 * low), calibration.apply(100 * high)))
+        p = (tally.correct + 1) / (tally.answered + 2)
+        sampling_sd = abs(calibration.slope) * 100 * math.sqrt(p * (1 - p) / tally.answered)
+        sd = math.sqrt(sampling_sd ** 2 + line_sd ** 2)
+        weight = evidence_weight(tally.answered)
         out[mid] = ProbeScore(mid, tally.probe_set, tally.answered, round(tally.accuracy, 2), round(100 * low, 2),
                               round(100 * high, 2), calibration.apply(tally.accuracy), ends[0], ends[1],
-                              evidence_weight(tally.answered))
+                              weight, round(sd, 2), round(MAX_UNITS * weight, 2))
     return out, calibration

@@ -164,6 +164,7 @@ def build_document(
     reference_matches: Sequence[Mapping[str, Any]] = (),
     memory: Mapping[str, Any] | None = None,
     usage_summary: Mapping[str, Any] | None = None,
+    probe: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
 
@@ -172,6 +173,7 @@ def build_document(
     (evidence-memory.json) supplies coding indices a listing dropped; settings.roles names the roles to fill.
     usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
     another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
+    probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
     """
     catalog_models = [m for m in catalog_models if is_zero_priced(m)]
     excluded = [(m, why) for m in catalog_models if (why := not_for_code(m))]
@@ -180,7 +182,7 @@ def build_document(
     as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
     remembered = recall(memory, coding_models) if memory else {}
     fused, calibrations = fuse_scores(coding_models, benchmark_models, match_entries, curated, reference_scores,
-                                      reference_matches, remembered)
+                                      reference_matches, remembered, probe)
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines)
     ranked = rank_models(fused)
@@ -294,10 +296,18 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
         "evidenceMemorySha256": sha256_bytes(memory_bytes),
         "settings": settings.ranking.fingerprint(),
     }
+    probe = None
+    if settings.probe:  # the probe's results count only while it is enabled
+        from modelpools.records import ProbeResults
+        from modelpools.rules.probe import probe_set_id
+
+        inputs["probeResultsSha256"] = sha256_bytes(_read_bytes(files.probe_results_file))
+        probe = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).tallies()
     doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
                          load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
                          matches.reference if matches else (), memory,
-                         UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc)
+                         UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
+                         probe)
     pools_file = files.pools_file
     try:
         validate_pools(doc, catalog.ids, files.task_prefix)
