@@ -174,3 +174,87 @@ def test_a_bad_key_fails_in_one_line_after_writing_what_was_measured(site, serve
     assert "\n" not in str(info.value) and KEY not in str(info.value)
     assert site.probe_results_file.exists()
     assert not any(r.unreachable_day for r in results(site).models.values())  # not the models' fault
+
+
+def explain(site, capsys) -> str:
+    """`modelpools explain DOTS` (the site's pyproject turns the probe on, as the build had it)."""
+    from modelpools.cli import main
+
+    (site.project_dir / "pyproject.toml").write_text("[tool.modelpools]\nprobe = true\n")
+    capsys.readouterr()
+    assert main(["--project-dir", str(site.project_dir), "explain", DOTS]) == 0
+    return capsys.readouterr().out
+
+
+def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anchors_calibrate_it(site, server,
+                                                                                                 capsys):
+    from modelpools.settings import PoolsSettings
+
+    skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, MID: 0.5, NANO12: 0.35, LOW: 0.2, LFM: 0.05}
+    for i, (model, accuracy) in enumerate(skill.items()):
+        server.respond(model, solver(accuracy, seed=i))
+    server.always(NANO9, server_error(503))
+    pools.build_pools(PoolsSettings.of(replace(site, probe=False)), clock=lambda: NOON)
+    without = json.loads(site.pools_file.read_text())
+    probe(site)
+    pools.build_pools(PoolsSettings.of(site), clock=lambda: NOON)
+    doc = json.loads(site.pools_file.read_text())
+    ranked = {m["id"]: m for m in doc["models"]}
+    assert {DOTS, LAGUNA, NANO12} <= set(ranked) and {DOTS, LAGUNA, NANO12} <= {u["id"] for u in without["unranked"]}
+    assert NANO9 in {u["id"] for u in doc["unranked"]}  # unreachable: still unranked, not scored zero
+    [source] = ranked[DOTS]["scoreSources"]
+    assert source["source"] == "probe" and source["items"] == 90 and source["probeSet"] == probe_set_id()
+    assert source["interval"][0] < source["raw"] < source["interval"][1]
+    assert ranked[DOTS]["thinEvidence"] and ranked[DOTS]["uncertainty"] > 5  # thin: ranked, never a default alone
+    assert ranked[DOTS]["codingScore"] > ranked[LAGUNA]["codingScore"] > ranked[NANO12]["codingScore"]
+    assert doc["calibration"]["probe"]["points"] == 3 and doc["calibration"]["probe"]["slope"] > 0
+    assert set(doc["chosenDefaults"].values()).isdisjoint({DOTS, LAGUNA, NANO12})
+    out = explain(site, capsys)
+    assert "(thin: below the minimum)" in out
+    assert re.search(r"source probe: raw [\d.]+ -> calibrated [\d.]+ ±[\d.]+, .*probed: [\d.]+% right of 90 items "
+                     rf"\(90% interval [\d.]+-[\d.]+%\), probe set {probe_set_id()}", out), out
+    # the probe's results count only while it is enabled: off gives the pools of a build without it
+    pools.build_pools(PoolsSettings.of(replace(site, probe=False)), clock=lambda: NOON)
+    assert json.loads(site.pools_file.read_text())["models"] == without["models"]
+
+
+def test_a_real_doit_build_with_the_probe_ranks_an_unbenchmarked_model_within_the_site_quota(tmp_path, http_server,
+                                                                                            server):
+    """End to end: `doit pools` with probe = true and a key, OpenRouter's catalog and chat endpoints on loopback."""
+    import os
+
+    from support import TEST_DATA, Reply, new_layout_repo
+
+    http_server.handler = lambda seen: Reply(body=(TEST_DATA / "openrouter" / "models-2026-08-18.json").read_bytes())
+    repo = new_layout_repo(tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
+                                                        "qwen", "zai-org"))
+    skill = {TOP: 0.9, MID: 0.5, LOW: 0.2, DOTS: 0.85, LAGUNA: 0.8}  # the anchors as good as their scores say
+    for i, model in enumerate(EVERY):
+        server.respond(model, solver(skill.get(model, 0.4), seed=i))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "dodo.py").write_text("from modelpools.tasks import *\n")
+    (site / "pyproject.toml").write_text("[tool.modelpools]\nprobe = true\n")  # the defaults: 20 of the 50 a day
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
+        "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models", "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
+        "MODELPOOLS_OPENROUTER_API_BASE": server.base_url, "MODELPOOLS_REQUESTS_PER_MINUTE": "0",
+        "OPENROUTER_API_KEY": KEY}
+
+    def doit() -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "doit", "pools"], cwd=site, env=env, capture_output=True,
+                                text=True, timeout=180)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    first = doit()
+    assert ".  probe" in first.stdout and "probe linear on 3 anchors" in first.stdout and "20 of 20 planned request(s) answered" in first.stdout
+    assert KEY not in first.stdout + first.stderr
+    doc = json.loads((site / ".cache" / "model-pools.json").read_text())
+    probed = {m["id"]: m for m in doc["models"] if any(s["source"] == "probe" for s in m["scoreSources"])}
+    new = [mid for mid, m in probed.items() if [s["source"] for s in m["scoreSources"]] == ["probe"]]
+    assert DOTS in new and probed[DOTS]["uncertainty"] > 0 and probed[DOTS]["thinEvidence"]
+    assert doc["calibration"]["probe"]["points"] >= 3
+    with sqlite3.connect(site / ".cache" / "usage.sqlite") as db:
+        assert db.execute("SELECT role, count(*) FROM attempts GROUP BY role").fetchall() == [(PROBE_ROLE, 20)]
+    # the same day: the probe is up to date, nothing more is sent, the site keeps its 30
+    assert ".  probe" not in doit().stdout and len(server.requests) == 20

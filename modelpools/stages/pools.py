@@ -342,6 +342,8 @@ def _calibration_line(calibration: Mapping[str, Mapping[str, Any]]) -> str:
             parts.append(f"{name} (reference)")
         elif c["method"] == "fitted":
             parts.append(f"{name} fitted on {c['points']} common models")
+        elif c["method"] in ("linear", "offset"):  # the coding probe: a line of its own on its anchors
+            parts.append(f"{name} {c['method']} on {c['points']} anchors")
         else:
             parts.append(f"{name} fixed line ({c['points']} common models, need {MIN_FIT_POINTS} to fit)")
     return "scale: " + ("; ".join(parts) or "no scores")
