@@ -77,12 +77,14 @@ def main(repeats: int = 20) -> int:
         catalog = CatalogCache.load(settings.catalog_file)
         scores = BenchmarkScores.load(settings.benchmark_scores_file).models
         matches = MatchReport.load(settings.matches_file)
-        curated, inputs = load_curated_scores(), PoolsDocument.load(settings.pools_file).doc["inputs"]
+        written = PoolsDocument.load(settings.pools_file).doc
+        curated, inputs, provenance = load_curated_scores(), written["inputs"], written["provenance"]
         args = (catalog.models, scores, matches.matches, curated, RankingSettings.of(settings), inputs,
                 catalog.reference_scores, matches.reference)
-        doc = build_document(*args)
+        doc = build_document(*args, provenance=provenance)
         ids = catalog.ids
-        parts = {"  fusion + ranking (build_document)": timed(lambda: build_document(*args), repeats),
+        parts = {"  fusion + ranking (build_document)": timed(lambda: build_document(*args, provenance=provenance),
+                                                              repeats),
                  "  validation (validate_pools)": timed(lambda: validate_pools(doc, ids), repeats)}
     print(f"warm rebuild, {repeats} runs each:")
     for name, times in {**stages, **parts}.items():

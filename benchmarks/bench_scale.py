@@ -40,7 +40,7 @@ def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.stages.pools import build_document
+    from modelpools.stages.pools import build_document, pools_provenance
     from modelpools.rules.validation import validate_pools
 
     try:
@@ -60,7 +60,8 @@ def pipeline(body, bench, overrides, curated, settings):
         state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
 
     def rank():
-        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, INPUTS)
+        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, INPUTS,
+                                      provenance=pools_provenance({"source": "live", "url": "synthetic"}, None))
 
     def validate():
         validate_pools(state["doc"], {m["id"] for m in state["models"]})

@@ -40,15 +40,19 @@ from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.stages.match import load_overrides  # noqa: E402
 from modelpools.rules.scoring import load_curated_scores  # noqa: E402
 from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
-from modelpools.settings import RankingSettings  # noqa: E402
+from modelpools.settings import RankingSettings, Settings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
 from modelpools.rules import fusion  # noqa: E402
-from modelpools.stages.pools import build_document  # noqa: E402
+from modelpools.records import BenchmarkScores, CatalogCache  # noqa: E402
+from modelpools.stages.pools import build_document, pools_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NEWEST = "models-2026-08-18.json"
 # LLM-Stats snapshots by commit date: a dump uses the newest one committed on or before its date.
 SNAPSHOTS = (("2025-05-22", "JonathanChavezTamales-df1d14e"), ("2025-10-16", "JonathanChavezTamales-24a9ccf"))
+# Each snapshot's full commit and committer day (from <data>/README.md): the pools file's provenance.
+SNAPSHOT_COMMITS = {"JonathanChavezTamales-df1d14e": ("df1d14eda7143f27fd5e7d71d8b14cb0c807de0d", "2025-05-22"),
+                    "JonathanChavezTamales-24a9ccf": ("24a9ccf7402306f0c3e237213538e4537d64ecc2", "2025-10-16")}
 NOT_CODE = re.compile(r"guard|safety|moderation|shield|\bocr\b|-ocr|embed|rerank|classif", re.I)
 DEPRECATED = re.compile(r"\bdeprecat|\bwill be (?:removed|retired|discontinued|sunset)", re.I)
 # Evidence units, as docs/scoring.md defines them: a benchmark result counts its benchmark weight (x0.75 when
@@ -163,7 +167,11 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
     matches = [m.to_dict() for m in found if m.id in free_ids]
     reference = [{"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
                  for m in found if m.id not in free_ids and m.benchmark_id is not None]
-    doc = build_document(free, scores, matches, curated, RankingSettings(), inputs or {}, references, reference)
+    commit, commit_date = SNAPSHOT_COMMITS[snapshot]
+    provenance = pools_provenance(CatalogCache.live((), (), Settings.openrouter_url).origin,
+                                  BenchmarkScores(Settings.benchmarks_repo, commit, layout, (), commit_date))
+    doc = build_document(free, scores, matches, curated, RankingSettings(), inputs or {}, references, reference,
+                         provenance=provenance)
     return body, free, scores, matches, doc, snapshot
 
 

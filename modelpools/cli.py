@@ -87,10 +87,11 @@ def _emit(args: argparse.Namespace, data: Any, lines: Sequence[str]) -> None:
 
 
 def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
-    from modelpools.consumer.inspection import pools_overview
+    from modelpools.consumer.inspection import pools_overview, site_provenance_line
     from modelpools.consumer.pools_view import load_pools
 
-    report = pools_overview(load_pools(settings=settings))
+    pools = load_pools(settings=settings)
+    report = pools_overview(pools, site_provenance_line(pools, settings.files, clock()))
     _emit(args, report.data, report.lines)
     return EXIT_OK
 

@@ -18,7 +18,13 @@ from modelpools.errors import DataError
 from modelpools.io.files import dump_json, read_json
 from modelpools.shape import Shape
 
-__all__ = ["BenchmarksMeta", "CatalogMeta"]
+__all__ = ["BENCHMARK_SCORES_VERSION", "CATALOG_CACHE_VERSION", "BenchmarksMeta", "CatalogMeta"]
+
+# The schemaVersion of the two network stages' outputs (records.CatalogCache, records.BenchmarkScores). Kept here, not
+# in records.py with the other formats' numbers, because the up-to-date checks compare them on every run: each meta
+# file records the version of the output it describes, and another version makes the stage run again (an upgrade).
+CATALOG_CACHE_VERSION = 2  # 2: origin (live URL, or the bundled snapshot and its capture day)
+BENCHMARK_SCORES_VERSION = 2  # 2: source.commitDate
 
 _META_LIMIT = 1 << 20
 
@@ -35,11 +41,12 @@ def _load_meta(cls: Any, path: Path, what: str) -> Any:
         return cls()
 
 
-def _failures(doc: dict, shape: Shape) -> tuple[int, Optional[float]]:
+def _failures(doc: dict, shape: Shape) -> tuple[int, Optional[float], Optional[int]]:
+    """failures, failedAt and cacheVersion, the fields both meta files end with."""
     failures = doc.get("failures", 0)
     if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
         raise shape.fail("$.failures", f"is {failures!r}, expected a whole number")
-    return failures, shape.optional(doc, "failedAt", int, float)
+    return failures, shape.optional(doc, "failedAt", int, float), shape.optional(doc, "cacheVersion", int)
 
 
 class CatalogMeta(NamedTuple):
@@ -55,6 +62,7 @@ class CatalogMeta(NamedTuple):
     include_non_text: bool = False
     failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
     failed_at: Optional[float] = None  # the last failed refresh
+    cache_version: Optional[int] = None  # the schemaVersion of the cache file it describes
     WHAT = "catalog meta file"  # (not annotated: a class constant, not a field)
     STATUSES = ("ok", "fallback", "bundled")
 
@@ -79,7 +87,7 @@ class CatalogMeta(NamedTuple):
         return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
                           "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
                           "lastError": self.last_error, "includeNonText": self.include_non_text,
-                          "failures": self.failures, "failedAt": self.failed_at})
+                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version})
 
 
 class BenchmarksMeta(NamedTuple):
@@ -96,6 +104,7 @@ class BenchmarksMeta(NamedTuple):
     unscored_code_benchmarks: Optional[tuple[str, ...]] = None
     failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
     failed_at: Optional[float] = None  # the last failed refresh
+    cache_version: Optional[int] = None  # the schemaVersion of the scores file it describes
     WHAT = "benchmarks meta file"
     STATUSES = ("ok", "fallback", "curated-only")
 
@@ -122,4 +131,4 @@ class BenchmarksMeta(NamedTuple):
         return dump_json({"source": self.source, "ref": self.ref, "status": self.status,
                           "refreshedAt": self.refreshed_at, "attemptedAt": self.attempted_at, "commit": self.commit,
                           "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored,
-                          "failures": self.failures, "failedAt": self.failed_at})
+                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version})

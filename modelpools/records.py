@@ -13,8 +13,12 @@
 
 ``load`` raises DataError "<what> at <path>: <JSON path> <problem>; <what to do>" (PoolsDocument: PoolsInvalid,
 with the JSON path); ``dump`` gives the canonical bytes (io.files.dump_json: sorted keys, 2-space indent).
-Each file carries ``schemaVersion``: a format change bumps it, and a file of another version is not read (its stage
-rebuilds it). The curated scores file has its own JSON Schema and loader (rules.scoring.load_curated_scores).
+Each file carries ``schemaVersion``, one constant per format, defined once and exported here (the pure rules that
+build a document, rules.usage and rules.memory, import theirs from here): a change to a format bumps its number only,
+and a file of another version is not read (its stage rebuilds it; no compatibility branches). The two network
+stages' numbers (CATALOG_CACHE_VERSION, BENCHMARK_SCORES_VERSION) are defined in meta.py and re-exported here: their
+up-to-date checks compare them on every doit run, which must not import this module (about 10 ms); an upgrade that
+changes either format makes its stage run again. The curated scores file has its own JSON Schema and loader (rules.scoring.load_curated_scores).
 The refresh meta files (CatalogMeta, BenchmarksMeta) live in meta.py: doit's TTL checks read them on every run,
 so they stay out of this module, which only the stage actions and the command line import.
 """
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping, Optional
 
 from modelpools.errors import DataError
 from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, read_json
+from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.rules.numbers import is_integer
 from modelpools.shape import Shape
 
@@ -36,7 +41,15 @@ if TYPE_CHECKING:
     from modelpools.rules.probestats import ProbeTally
 
 __all__ = [
-    "SCHEMA_VERSION",
+    "BENCHMARK_SCORES_VERSION",
+    "CATALOG_CACHE_VERSION",
+    "CATALOG_SNAPSHOT_VERSION",
+    "CHANGE_REPORT_VERSION",
+    "EVIDENCE_MEMORY_VERSION",
+    "MATCH_REPORT_VERSION",
+    "POOLS_VERSION",
+    "PROBE_RESULTS_VERSION",
+    "USAGE_SUMMARY_VERSION",
     "BenchmarkScores",
     "CatalogCache",
     "CatalogSnapshot",
@@ -46,13 +59,20 @@ __all__ = [
     "Overrides",
     "PoolsDocument",
     "UsageSummary",
-    "PROBE_RESULTS_SCHEMA",
     "Batch",
     "ModelResult",
     "ProbeResults",
 ]
 
-SCHEMA_VERSION = 1
+CATALOG_SNAPSHOT_VERSION = 1
+MATCH_REPORT_VERSION = 1
+EVIDENCE_MEMORY_VERSION = 1
+# 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models;
+# 3: provenance (where the catalog and the benchmark data came from).
+POOLS_VERSION = 3
+CHANGE_REPORT_VERSION = 1
+USAGE_SUMMARY_VERSION = 1
+PROBE_RESULTS_VERSION = 1
 _REBUILD = "delete it and rebuild"
 
 
@@ -61,41 +81,47 @@ _REBUILD = "delete it and rebuild"
 
 @dataclass(frozen=True)
 class CatalogCache:
-    """openrouter-models.json: the free models (freemodels.normalize_model records, by id) and referenceScores."""
+    """openrouter-models.json: the free models (freemodels.normalize_model records, by id), referenceScores, and
+    where they came from: ``origin`` is {"source": "live", "url": <URL without credentials>} or
+    {"source": "bundled-snapshot", "capturedAt": "YYYY-MM-DD"}."""
 
     models: tuple[dict[str, Any], ...]
     reference_scores: tuple[dict[str, Any], ...] = ()
+    origin: Mapping[str, Any] = field(default_factory=dict)
     WHAT: ClassVar[str] = "OpenRouter catalog cache"
+    ORIGINS: ClassVar[tuple[str, ...]] = ("live", "bundled-snapshot")
+
+    @classmethod
+    def live(cls, models: Any, reference_scores: Any, url: str) -> CatalogCache:
+        return cls(tuple(models), tuple(reference_scores), {"source": "live", "url": url})
 
     @classmethod
     def load(cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = _REBUILD) -> CatalogCache:
         shape = Shape(cls.WHAT, path, advice)
-        return cls._from_json(read_json(path, cls.WHAT, max_bytes, f"; {advice}"), shape)
+        doc = shape.document(read_json(path, cls.WHAT, max_bytes, f"; {advice}"), CATALOG_CACHE_VERSION)
+        origin = shape.get(doc, "origin", "object")
+        kind = shape.choice(origin, "source", cls.ORIGINS, "$.origin")
+        shape.get(origin, "url" if kind == "live" else "capturedAt", "string", "$.origin")
+        return cls(*cls._entries(doc, shape), origin)
 
-    @classmethod
-    def _from_json(cls, doc: Any, shape: Shape) -> CatalogCache:
-        doc = shape.document(doc, version=None)
-        models, reference = shape.entries(doc, "models"), shape.entries(doc, "referenceScores")
-        shape.document(doc, SCHEMA_VERSION)
-        return cls(models, reference)
+    @staticmethod
+    def _entries(doc: Any, shape: Shape) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+        return shape.entries(doc, "models"), shape.entries(doc, "referenceScores")
 
     @property
     def ids(self) -> set[str]:
         return {m["id"] for m in self.models}
 
-    def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "models": list(self.models),
-                "referenceScores": list(self.reference_scores)}
-
     def dump(self) -> bytes:
-        return dump_json(self.to_json())
+        return dump_json({"schemaVersion": CATALOG_CACHE_VERSION, "origin": dict(self.origin),
+                          "models": list(self.models), "referenceScores": list(self.reference_scores)})
 
 
 @dataclass(frozen=True)
 class CatalogSnapshot:
-    """The bundled catalog snapshot: a CatalogCache with the day it was captured and where from."""
+    """The bundled catalog snapshot: free models and referenceScores with the day they were captured and where from."""
 
-    cache: CatalogCache
+    cache: CatalogCache  # with origin {"source": "bundled-snapshot", "capturedAt": captured_at}
     captured_at: str
     source: str
     WHAT: ClassVar[str] = "bundled catalog snapshot"
@@ -103,14 +129,17 @@ class CatalogSnapshot:
     @classmethod
     def load(cls, path: Path) -> CatalogSnapshot:
         shape = Shape(cls.WHAT, path, "reinstall modelpools")
-        doc = shape.document(read_json(path, cls.WHAT, advice="; reinstall modelpools"), SCHEMA_VERSION)
+        doc = shape.document(read_json(path, cls.WHAT, advice="; reinstall modelpools"), CATALOG_SNAPSHOT_VERSION)
         captured = shape.get(doc, "capturedAt", "string")
         if not re.match(r"^\d{4}-\d{2}-\d{2}$", captured):
             raise shape.fail("$.capturedAt", f"is {captured!r}, expected YYYY-MM-DD")
-        return cls(CatalogCache._from_json(doc, shape), captured, shape.get(doc, "source", "string"))
+        cache = CatalogCache(*CatalogCache._entries(doc, shape), {"source": "bundled-snapshot", "capturedAt": captured})
+        return cls(cache, captured, shape.get(doc, "source", "string"))
 
     def dump(self) -> bytes:
-        return dump_json({**self.cache.to_json(), "capturedAt": self.captured_at, "source": self.source})
+        return dump_json({"schemaVersion": CATALOG_SNAPSHOT_VERSION, "models": list(self.cache.models),
+                          "referenceScores": list(self.cache.reference_scores), "capturedAt": self.captured_at,
+                          "source": self.source})
 
 
 # ---------------------------------------------------------------- the benchmarks
@@ -118,18 +147,20 @@ class CatalogSnapshot:
 
 @dataclass(frozen=True)
 class BenchmarkScores:
-    """benchmark-scores.json: LLM-Stats models (by id) with codingScore, coverage and components; repo without password."""
+    """benchmark-scores.json: LLM-Stats models (by id) with codingScore, coverage and components; repo without password,
+    the commit the scores come from and its committer day (YYYY-MM-DD, from the commit itself); no commit: no data."""
 
     repo: str
     commit: Optional[str]
     layout: Optional[str]
     models: tuple[dict[str, Any], ...]
+    commit_date: Optional[str] = None
     WHAT: ClassVar[str] = "benchmark scores"
 
     @classmethod
     def load(cls, path: Path, advice: str = _REBUILD) -> BenchmarkScores:
         shape = Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), SCHEMA_VERSION)
+        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), BENCHMARK_SCORES_VERSION)
         source = shape.get(doc, "source", "object")
         models = shape.entries(doc, "models")
         for i, model in enumerate(models):
@@ -137,11 +168,14 @@ class BenchmarkScores:
             if not isinstance(model.get("components", []), list):
                 raise shape.fail(f"$.models[{i}].components", "is not a list")
         return cls(shape.get(source, "repo", "string", "$.source"), shape.optional(source, "commit", str),
-                   shape.choice(source, "layout", ("old", "new"), "$.source"), models)
+                   shape.choice(source, "layout", ("old", "new"), "$.source"), models,
+                   shape.optional(source, "commitDate", str, where="$.source"))
 
     def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "source": {"repo": self.repo, "commit": self.commit,
-                                                            "layout": self.layout}, "models": list(self.models)}
+        return {"schemaVersion": BENCHMARK_SCORES_VERSION,
+                "source": {"repo": self.repo, "commit": self.commit, "commitDate": self.commit_date,
+                           "layout": self.layout},
+                "models": list(self.models)}
 
     def dump(self) -> bytes:
         return dump_json(self.to_json())
@@ -192,14 +226,14 @@ class MatchReport:
     @classmethod
     def load(cls, path: Path, advice: str = _REBUILD) -> MatchReport:
         shape = Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), SCHEMA_VERSION)
+        doc = shape.document(read_json(path, cls.WHAT, advice=f"; {advice}"), MATCH_REPORT_VERSION)
         threshold = doc.get("fuzzyThreshold")
         if not isinstance(threshold, int) or isinstance(threshold, bool):
             raise shape.fail("$.fuzzyThreshold", f"is {threshold!r}, expected a whole number")
         return cls(threshold, shape.entries(doc, "matches"), shape.entries(doc, "reference"))
 
     def dump(self) -> bytes:
-        return dump_json({"schemaVersion": SCHEMA_VERSION, "fuzzyThreshold": self.fuzzy_threshold,
+        return dump_json({"schemaVersion": MATCH_REPORT_VERSION, "fuzzyThreshold": self.fuzzy_threshold,
                           "matches": list(self.matches), "reference": list(self.reference)})
 
 
@@ -221,7 +255,7 @@ class EvidenceMemory:
         from modelpools.io.files import parse_json_bytes
 
         shape = Shape(cls.WHAT, path, advice)
-        doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), SCHEMA_VERSION)
+        doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), EVIDENCE_MEMORY_VERSION)
         as_of = shape.optional(doc, "asOf", str)
         models = shape.get(doc, "models", "list")
         for i, entry in enumerate(models):
@@ -231,7 +265,7 @@ class EvidenceMemory:
         return cls(as_of, tuple(models))
 
     def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "asOf": self.as_of, "models": list(self.models)}
+        return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": self.as_of, "models": list(self.models)}
 
     def dump(self) -> bytes:
         return dump_json(self.to_json())
@@ -305,7 +339,7 @@ class ChangeReport:
     @classmethod
     def load(cls, path: Path) -> ChangeReport:
         shape = Shape(cls.WHAT, path, "run `doit pools`")
-        doc = shape.document(read_json(path, cls.WHAT, advice="; run `doit pools`"), SCHEMA_VERSION)
+        doc = shape.document(read_json(path, cls.WHAT, advice="; run `doit pools`"), CHANGE_REPORT_VERSION)
         for key in cls.LISTS:
             shape.get(doc, key, "list")
         for key in ("firstBuild", "changed"):
@@ -334,7 +368,7 @@ class UsageSummary:
     @classmethod
     def load(cls, path: Path, advice: str = "run `doit usage`") -> UsageSummary:
         shape = Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, 16 * 1024 * 1024, advice=f"; {advice}"), SCHEMA_VERSION)
+        doc = shape.document(read_json(path, cls.WHAT, 16 * 1024 * 1024, advice=f"; {advice}"), USAGE_SUMMARY_VERSION)
         shape.get(doc, "window", "object")
         for model_id, entry in shape.get(doc, "models", "object").items():
             where = f"$.models[{model_id!r}]"
@@ -357,7 +391,7 @@ class UsageSummary:
 
     @classmethod
     def empty(cls, window_days: int = 7) -> UsageSummary:
-        return cls({"schemaVersion": SCHEMA_VERSION, "window": {"days": window_days, "end": None}, "models": {}})
+        return cls({"schemaVersion": USAGE_SUMMARY_VERSION, "window": {"days": window_days, "end": None}, "models": {}})
 
     @property
     def models(self) -> Mapping[str, Mapping[str, Any]]:
@@ -369,10 +403,6 @@ class UsageSummary:
 
 
 # ---------------------------------------------------------------- the coding probe
-
-# probe-results.json's own format version.
-PROBE_RESULTS_SCHEMA = 1
-
 
 @dataclass(frozen=True)
 class Batch:
@@ -424,7 +454,7 @@ class ProbeResults:
     WHAT: ClassVar[str] = "probe results"
 
     def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": PROBE_RESULTS_SCHEMA, "probeSet": self.probe_set,
+        return {"schemaVersion": PROBE_RESULTS_VERSION, "probeSet": self.probe_set,
                 "models": [self.models[k].to_json() for k in sorted(self.models)]}
 
     def tallies(self) -> dict[str, "ProbeTally"]:
@@ -458,8 +488,8 @@ class ProbeResults:
     @classmethod
     def from_json(cls, doc: Any, where: str, probe_set: str) -> "ProbeResults":
         """The results in doc; empty when they belong to another probe set (a new version invalidates them)."""
-        if not isinstance(doc, dict) or doc.get("schemaVersion") != PROBE_RESULTS_SCHEMA:
-            raise DataError(f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_SCHEMA} object; "
+        if not isinstance(doc, dict) or doc.get("schemaVersion") != PROBE_RESULTS_VERSION:
+            raise DataError(f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_VERSION} object; "
                             "delete the file (the next probe starts afresh)")
         if doc.get("probeSet") != probe_set:
             return cls(probe_set)

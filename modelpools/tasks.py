@@ -233,6 +233,14 @@ class probed_today:
         return "probed_today()"
 
 
+def ttl_text(seconds: int) -> str:
+    """A TTL as the settings write it: ``24h``, ``7d``, ``90m``, ``45s`` (the largest unit that divides it)."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def _leftover_names(files: CacheFiles) -> list[str]:
     paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
              files.benchmark_scores_file, files.matches_file, files.memory_file, files.pools_file,
@@ -333,7 +341,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw)
     yield {
         "basename": prefix + "catalog",
-        "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {settings.catalog_ttl} s)",
+        "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {ttl_text(settings.catalog_ttl)})",
         "actions": [_action(catalog_stage, catalog_kw, "catalog", catalog_fresh)],
         "targets": [catalog, catalog_meta],
         "uptodate": [catalog_fresh, config_changed(catalog_kw.fingerprint()), _intact([catalog, catalog_meta], settings)],
@@ -344,7 +352,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw)
     yield {
         "basename": prefix + "benchmarks",
-        "doc": f"Clone LLM-Stats and compute coding scores (refresh after {settings.benchmarks_ttl} s)",
+        "doc": f"Clone LLM-Stats and compute coding scores (refresh after {ttl_text(settings.benchmarks_ttl)})",
         "actions": [_action(benchmarks_stage, benchmarks_kw, "benchmarks", benchmarks_fresh)],
         "targets": [scores, scores_meta],
         "uptodate": [benchmarks_fresh, config_changed(benchmarks_kw.fingerprint()),

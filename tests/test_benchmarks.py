@@ -41,7 +41,8 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert git(settings.clone_dir, "rev-parse", "--is-shallow-repository") == "true"
     document = scores(settings)
-    assert document["source"] == {"repo": repo.as_uri(), "commit": git(repo, "rev-parse", "HEAD"), "layout": "old"}
+    assert document["source"] == {"repo": repo.as_uri(), "commit": git(repo, "rev-parse", "HEAD"), "layout": "old",
+                                  "commitDate": git(repo, "show", "-s", "--format=%cd", "--date=short", "HEAD")}
     assert "32 models, 28 with a coding score" in summary
     models = by_id(document)
     r1 = models["deepseek/deepseek-r1"]
@@ -65,7 +66,7 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert meta == {"source": repo.as_uri(), "ref": "", "status": "ok", "refreshedAt": NOW, "attemptedAt": NOW,
                     "commit": document["source"]["commit"], "layout": "old", "lastError": None,
-                    "unscoredCodeBenchmarks": [], "failures": 0, "failedAt": None}  # the old layout has no benchmark definitions
+                    "unscoredCodeBenchmarks": [], "failures": 0, "failedAt": None, "cacheVersion": 2}  # the old layout has no benchmark definitions
 
 
 def test_new_layout_scores_and_context_from_providers(tmp_path: Path):
@@ -137,8 +138,8 @@ def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, c
 def test_no_clone_at_all_writes_an_empty_curated_only_result(tmp_path: Path, capsys):
     settings = settings_for(tmp_path / "nowhere", tmp_path)
     assert "curated scores only" in refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    assert scores(settings) == {"schemaVersion": 1, "models": [],
-                                "source": {"repo": (tmp_path / "nowhere").as_uri(), "commit": None, "layout": None}}
+    assert scores(settings) == {"schemaVersion": 2, "models": [], "source": {
+        "repo": (tmp_path / "nowhere").as_uri(), "commit": None, "commitDate": None, "layout": None}}
     assert json.loads(settings.benchmarks_meta_file.read_text())["status"] == "curated-only"
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("modelpools: warning: no LLM-Stats data (git clone failed: ")

@@ -15,6 +15,7 @@ from support import Reply, colon_free_ids, dump
 
 from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
 from modelpools.stages.freshness import catalog_up_to_date, retry_interval
+from modelpools.meta import CATALOG_CACHE_VERSION
 from modelpools.settings import CatalogSettings
 from modelpools.errors import DataError, FetchError, ResponseTooLarge
 from modelpools.rules.freemodels import select_reference_scores
@@ -100,6 +101,7 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
         "includeNonText": False,
         "failures": 0,
         "failedAt": None,
+        "cacheVersion": 2,
     }
     assert summary == f"catalog: 17 free models of 414 listed at {settings.openrouter_url} (first fetch)"
     assert "If-None-Match" not in http_server.requests[0].headers
@@ -371,7 +373,8 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
 
     snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
     assert json.loads(settings.catalog_file.read_bytes()) == {
-        "schemaVersion": 1, "models": snapshot["models"], "referenceScores": snapshot["referenceScores"]}
+        "schemaVersion": 2, "models": snapshot["models"], "referenceScores": snapshot["referenceScores"],
+        "origin": {"source": "bundled-snapshot", "capturedAt": "2026-08-18"}}
     assert meta(settings)["status"] == "bundled" and meta(settings)["refreshedAt"] is None
     assert "BUNDLED SNAPSHOT captured 2026-08-18" in capsys.readouterr().err
     assert "bundled snapshot" in summary
@@ -545,3 +548,14 @@ def test_a_failed_refresh_backs_off_doubling_up_to_the_ttl(tmp_path, http_server
     assert run(settings, now=failed_at).startswith("catalog: ")
     assert (meta(settings)["status"], meta(settings)["failures"], meta(settings)["failedAt"]) == ("ok", 0, None)
     assert catalog_is_fresh(kw, failed_at + 1) and catalog_up_to_date(kw, failed_at + 1)
+
+
+def test_a_cache_written_in_another_format_is_rebuilt_even_within_its_ttl(tmp_path, http_server, test_data):
+    settings = make_settings(tmp_path, http_server)
+    seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"), now=NOW)
+    kw = CatalogSettings.of(settings)
+    assert catalog_up_to_date(kw, NOW + 60) and meta(settings)["cacheVersion"] == CATALOG_CACHE_VERSION
+    older = {**meta(settings), "cacheVersion": CATALOG_CACHE_VERSION - 1}  # as an older modelpools left it
+    settings.catalog_meta_file.write_text(json.dumps(older))
+    assert not catalog_up_to_date(kw, NOW + 60)
+    assert not catalog_up_to_date(CatalogSettings.of(dataclasses.replace(settings, offline=True)), NOW + 60)

@@ -39,7 +39,7 @@ def test_real_expiry_date_in_the_catalog_is_warned_about(old):
     report = compare_pools(old, copy.deepcopy(old), Settings().expiry_warning_days, now=NOW)
     assert report["changed"] is False
     assert report["expiring"] == [{"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6}]
-    assert format_changes(report) == [f"! {VL} expires in 6 days (2026-08-24)"]
+    assert format_changes(report) == ["no changes", f"! {VL} expires in 6 days (2026-08-24)"]
 
 
 def test_added_removed_moved_and_new_defaults(old):

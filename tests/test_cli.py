@@ -13,6 +13,7 @@ import pytest
 from modelpools.cli import main
 from modelpools.io.files import dump_json
 from modelpools.settings import Settings
+from modelpools.records import BenchmarkScores, CatalogCache
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 NOW = 1_787_000_000.0  # 2026-08-17
@@ -28,10 +29,10 @@ def cache(tmp_path, test_data) -> Path:
     (cache / "model-pools.json").write_bytes(SAMPLE.read_bytes())
     dump = json.loads((test_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
     free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
-    (cache / "openrouter-models.json").write_bytes(dump_json({"schemaVersion": 1, "models": [
-        {"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free],
-        "referenceScores": []}))
-    (cache / "benchmark-scores.json").write_bytes(dump_json({"schemaVersion": 1, "models": []}))
+    (cache / "openrouter-models.json").write_bytes(CatalogCache.live(
+        [{"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free], [],
+        "https://openrouter.ai/api/v1/models").dump())
+    (cache / "benchmark-scores.json").write_bytes(BenchmarkScores("https://example.org/llm-stats.git", None, None, ()).dump())
     (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
         {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,
          "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}]}))
@@ -152,6 +153,12 @@ def test_diff_reports_changes(cache, tmp_path, capsys):
     assert json.loads(out)["removed"] == [{"id": "liquid/lfm-2.5-2.6b:free", "tier": None}]
 
 
+def test_diff_of_identical_files_says_no_changes(capsys):
+    code, out, _ = run(capsys, "diff", str(SAMPLE), str(SAMPLE))
+    assert code == 0 and out.splitlines()[0] == "no changes"
+    assert out.splitlines()[1:] == ["! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)"]
+
+
 def test_diff_of_an_invalid_file_exits_2(tmp_path, capsys):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
@@ -165,8 +172,21 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
     assert "ok    pools valid:" in out and "valid (schema, invariants and catalog cache)" in out
     assert "ok    catalog cache: age 1 h (ttl 24 h)" in out
     assert "warn  benchmarks cache: fallback in use (status curated-only)" in out
-    assert "warn  expiry: nvidia/nemotron-nano-12b-v2-vl:free expires in 7d (2026-08-24)" in out
-    assert out.rstrip().endswith("0 failed, 2 warnings")
+    # only an unranked model expires in the sample: the warning names ranked models (README, expiry_warning_days)
+    assert "ok    expiry: no ranked model expires within 7 days" in out
+    assert out.rstrip().endswith("0 failed, 1 warnings")
+
+
+def test_check_warns_about_ranked_models_expiring_within_the_warning_days(cache, capsys):
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    ranked = {m["id"]: m for m in doc["models"]}
+    ranked["openai/gpt-oss-20b:free"]["expirationDate"] = "2026-08-22"  # NOW is 2026-08-17
+    ranked["nvidia/nemotron-nano-9b-v2:free"]["expirationDate"] = "2026-08-25"  # 8 days: outside the default 7
+    (cache / "model-pools.json").write_bytes(dump_json(doc))
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "check")
+    assert "warn  expiry: openai/gpt-oss-20b:free expires in 5d (2026-08-22)\n" in out
+    assert "nemotron-nano-9b-v2:free" not in out.split("expiry:")[1].splitlines()[0]
+    assert "nemotron-nano-12b-v2-vl" not in out  # unranked: never handed out
 
 
 def test_check_reports_stale_catalog(cache, capsys):

@@ -45,6 +45,8 @@ def test_page_shows_defaults_tiers_and_a_bar_per_ranked_model(doc):
     for tier, count in (("LARGE", 2), ("MEDIUM", 4), ("SMALL", 5)):
         assert f">{tier}</span> {count} models</h2>" in page
     assert "poolside/laguna-xs-2.1:free" in page and "1M" in page  # unranked list, 1,000,000-token context
+    assert ('<p class="provenance">Data: catalog: live from https://openrouter.ai/api/v1/models; '
+            "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16</p>") in page
 
 
 def test_page_has_no_script_and_loads_nothing(doc):
@@ -96,6 +98,7 @@ def test_doit_site_offline_twice_second_run_is_up_to_date(tmp_path):
     pools = json.loads((project / ".cache" / "model-pools.json").read_text(encoding="utf-8"))
     assert pools["chosenDefaults"]["bulkModel"] is None or pools["chosenDefaults"]["bulkModel"] in page
     assert ".  site" in first.stdout
+    assert "Data: catalog: bundled snapshot of 2026-08-18; benchmarks: none, curated scores only" in page
     second = doit()
     assert second.returncode == 0, second.stdout + second.stderr
     assert "-- site" in second.stdout and ".  site" not in second.stdout

@@ -234,7 +234,7 @@ def documents(base: Any) -> st.SearchStrategy[bytes]:
 
 def _assert_cacheable(models: list[dict[str, Any]]) -> None:
     """What the catalog stage writes: canonical JSON, sorted unique ids, typed fields the later stages read."""
-    data = dump_json({"schemaVersion": 1, "models": models})
+    data = dump_json({"schemaVersion": 2, "models": models})
     assert json.loads(data)["models"] == json.loads(json.dumps(models))
     ids = [m["id"] for m in models]
     assert ids == sorted(set(ids))
@@ -312,7 +312,8 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     except DataError:
         return
     matches = match_models([CatalogModel.from_dict(m) for m in models], BENCH, {}, 70)
-    pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], RankingSettings(), POOLS_SAMPLE["inputs"])
+    pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], RankingSettings(), POOLS_SAMPLE["inputs"],
+                           provenance=POOLS_SAMPLE["provenance"])
     validate_pools(pools, {m["id"] for m in models})
     dump_json(pools)
 

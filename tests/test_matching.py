@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_matching  # noqa: E402
+from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 
 needs_data = pytest.mark.full_data
 
@@ -177,14 +178,14 @@ def test_shuffled_input_gives_identical_output(new_bench):
 def write_inputs(tmp_path, overrides=None):
     settings = Settings(project_dir=tmp_path, cache_dir=Path("cache"),
                         overrides_file="my-overrides.json" if overrides is not None else "")
-    catalog = {"schemaVersion": 1, "models": [
+    catalog = {"schemaVersion": CATALOG_CACHE_VERSION, "origin": {"source": "live", "url": "https://openrouter.ai/api/v1/models"}, "models": [
         {"id": "qwen/qwen3-32b:free", "name": "Qwen: Qwen3 32B (free)", "canonical_slug": "qwen/qwen3-32b-04-28",
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945},
         {"id": "deepseek/deepseek-chat:free", "name": "DeepSeek: DeepSeek V3 (free)", "canonical_slug": None,
          "hugging_face_id": "deepseek-ai/DeepSeek-V3", "created": 1740000000},
         {"id": "openrouter/free", "name": "Free Models Router", "canonical_slug": "openrouter/free",
          "hugging_face_id": "", "created": 1760000000}], "referenceScores": []}
-    scores = {"schemaVersion": 1, "source": {"repo": "x", "commit": None, "layout": "old"}, "models": [
+    scores = {"schemaVersion": BENCHMARK_SCORES_VERSION, "source": {"repo": "x", "commit": None, "layout": "old"}, "models": [
         {"id": "qwen/qwen3-32b", "name": "Qwen3 32B", "huggingFaceId": "Qwen/Qwen3-32B", "paramCount": 32800000000,
          "releaseDate": "2025-04-29"},
         {"id": "deepseek/deepseek-v3", "name": "DeepSeek-V3", "huggingFaceId": "deepseek-ai/DeepSeek-V3",

@@ -8,6 +8,7 @@ import pytest
 from support import TEST_DATA
 
 from modelpools.io import files
+from modelpools.records import CatalogCache
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.memory import empty_memory, identity_keys, recall, remember
 from modelpools.settings import PoolsSettings, Settings
@@ -57,8 +58,7 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: [])
     settings = Settings(project_dir=tmp_path)
     for listing in (earlier, later):  # two catalog refreshes into one cache
-        files.write_if_changed(settings.catalog_file, files.dump_json(
-            {"schemaVersion": 1, "models": listing, "referenceScores": []}))
+        files.write_if_changed(settings.catalog_file, CatalogCache.live(listing, [], settings.openrouter_url).dump())
         build_memory(settings)
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
     doc = json.loads(settings.pools_file.read_text())

@@ -19,6 +19,8 @@ from modelpools.errors import DataError, PoolsInvalid
 from modelpools.rules.scoring import Component, CuratedScore, load_curated_scores
 from modelpools.settings import RankingSettings, Settings
 from modelpools.rules.validation import validate_pools
+from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot
+from modelpools.resources import CATALOG_SNAPSHOT
 
 DATA = TEST_DATA
 CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
@@ -88,16 +90,18 @@ def catalog_models(name="models-2026-08-18.json"):
 
 
 COMMIT = "24a9ccf7402306f0c3e237213538e4537d64ecc2"
+COMMIT_DATE = "2025-10-16"  # its committer day (tests/data/README.md)
+CATALOG_URL = "https://openrouter.ai/api/v1/models"
+PROVENANCE = {"catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
+              "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
 
 
 def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(),
                  reference_matches=()):
     models = catalog_models() if models is None else models
-    files.write_if_changed(settings.catalog_file, files.dump_json(
-        {"schemaVersion": 1, "models": models, "referenceScores": list(reference)}))
-    files.write_if_changed(settings.benchmark_scores_file, files.dump_json(
-        {"schemaVersion": 1, "source": {"repo": "file:///llm-stats", "commit": commit, "layout": "new"},
-         "models": sorted(bench, key=lambda m: m["id"])}))
+    files.write_if_changed(settings.catalog_file, CatalogCache.live(models, reference, CATALOG_URL).dump())
+    files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores(
+        "file:///llm-stats", commit, "new", tuple(sorted(bench, key=lambda m: m["id"])), COMMIT_DATE).dump())
     files.write_if_changed(settings.matches_file, files.dump_json(
         {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"]),
          "reference": list(reference_matches)}))
@@ -193,17 +197,32 @@ def test_two_runs_are_byte_identical_and_the_second_leaves_the_file_alone(settin
     assert b"refreshedAt" not in first and b"attemptedAt" not in first  # no wall-clock time
 
 
+def test_the_pools_file_says_where_its_inputs_came_from(settings):
+    build(settings)
+    assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
+        "catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
+        "benchmarks": {"source": "llm-stats", "repo": "file:///llm-stats", "commit": COMMIT, "commitDate": COMMIT_DATE}}
+    snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
+    files.write_if_changed(settings.catalog_file, snapshot.cache.dump())
+    files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores("file:///llm-stats", None, None, ()).dump())
+    build(settings)
+    assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
+        "catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": snapshot.captured_at},
+        "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
+
+
 def test_shuffled_inputs_give_the_same_bytes():
     s = RankingSettings()
     inputs = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "1" * 64, "benchmarkCommit": None,
               "overridesSha256": "2" * 64, "curatedScoresSha256": "3" * 64,
               "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
                            "small_tasks_tier": "MEDIUM"}}
-    expected = files.dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs))
+    expected = files.dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs,
+                                                          provenance=PROVENANCE))
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCHES, CURATED)]
-        assert files.dump_json(pools.build_document(*shuffled, s, inputs)) == expected
+        assert files.dump_json(pools.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
 
 
 def test_settings_change_tiers_and_defaults(settings):

@@ -11,7 +11,7 @@ from pathlib import Path
 from modelpools.rules import matching
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.stages.pools import build_document
+from modelpools.stages.pools import build_document, pools_provenance
 from modelpools.settings import RankingSettings
 
 _SPEC = importlib.util.spec_from_file_location(
@@ -28,7 +28,8 @@ def run_pipeline(body, bench) -> dict:
     models = select_free_models(body)
     matches = match_models([CatalogModel.from_dict(m) for m in models], [BenchmarkModel.from_dict(b) for b in bench],
                            {}, 70)
-    return build_document(models, bench, [m.to_dict() for m in matches], [], RankingSettings(), INPUTS)
+    return build_document(models, bench, [m.to_dict() for m in matches], [], RankingSettings(), INPUTS,
+                          provenance=pools_provenance({"source": "live", "url": "https://openrouter.ai/api/v1/models"}, None))
 
 
 def traced_peak(n: int) -> int:

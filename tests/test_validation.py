@@ -15,9 +15,13 @@ from modelpools.stages.pools import build_document
 from modelpools.settings import RankingSettings, Settings
 from modelpools.rules.validation import json_path, load_schema, validate_pools
 from modelpools.stages.validate import validate_pools_file
+from modelpools.records import CatalogCache
 
 DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]
+CATALOG_URL = "https://openrouter.ai/api/v1/models"
+PROVENANCE = {"catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
+              "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
 INPUTS = {"catalogSha256": "a" * 64, "benchmarkScoresSha256": "b" * 64, "benchmarkCommit": "24a9ccf",
           "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64, "evidenceMemorySha256": "e" * 64,
           "settings": RankingSettings().fingerprint()}
@@ -33,7 +37,7 @@ def catalog():
 @pytest.fixture(scope="module")
 def valid():
     """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
-    return build_document(catalog(), [], [], [], RankingSettings(), INPUTS)
+    return build_document(catalog(), [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
 
 
 def broken(doc, mutate):
@@ -89,6 +93,7 @@ SCHEMA_CASES = [
     ("score range", put(["models", 0, "codingScore"], 120), "$.models[0].codingScore"),
     ("sha256 hex", put(["inputs", "catalogSha256"], "xyz"), "$.inputs.catalogSha256"),
     ("schema version", put(["schemaVersion"], 1), "$.schemaVersion"),
+    ("schema version 2 (no provenance)", put(["schemaVersion"], 2), "$.schemaVersion"),
     ("calibration line kept", lambda d: d["calibration"]["artificial_analysis"].pop("pairs"),
      "$.calibration.artificial_analysis"),
     ("role rule enum", put(["roles", "bulkModel", "rule"], "vibes"), "$.roles.bulkModel.rule"),
@@ -165,7 +170,7 @@ def test_ids_must_be_free_models_in_the_catalog(valid):
 
 
 def test_empty_ranking_needs_null_defaults(valid):
-    empty = build_document([], [], [], [], RankingSettings(), INPUTS)
+    empty = build_document([], [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
     validate_pools(empty)
     error = rejected(broken(empty, put(["chosenDefaults", "bulkModel"], "a/b:free")))
     assert error.path == "$.chosenDefaults.bulkModel"
@@ -181,11 +186,11 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
     with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
         validate_pools_file(ValidateSettings.of(settings))
     files.write_if_changed(settings.pools_file, files.dump_json(valid))
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": [], "referenceScores": []}))
+    files.write_if_changed(settings.catalog_file, CatalogCache.live([], [], CATALOG_URL).dump())
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
         validate_pools_file(ValidateSettings.of(settings))
     settings.catalog_file.write_text("{}")
-    with pytest.raises(DataError, match=r"has no 'models' list; run `doit models-catalog`"):
+    with pytest.raises(DataError, match=r"\$.schemaVersion is None, expected \d+; run `doit models-catalog`"):
         validate_pools_file(ValidateSettings.of(settings))
 
 
@@ -214,8 +219,8 @@ def test_validate_pools_file(tmp_path, valid):
     assert len(text.splitlines()) <= 25
     # A catalog cache that no longer lists a ranked model makes the file invalid.
     models = [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": models, "referenceScores": []}))
+    files.write_if_changed(settings.catalog_file, CatalogCache.live(models, [], CATALOG_URL).dump())
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.catalog_file, files.dump_json({"schemaVersion": 1, "models": catalog(), "referenceScores": []}))
+    files.write_if_changed(settings.catalog_file, CatalogCache.live(catalog(), [], CATALOG_URL).dump())
     assert "(schema, invariants and catalog cache)" in validate_pools_file(ValidateSettings.of(settings))

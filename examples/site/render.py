@@ -59,6 +59,15 @@ def _chart(models: list[Mapping[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def _provenance(doc: Mapping[str, Any]) -> str:
+    """Where the data came from, with the dates the pools file records (a static page shows no ages: they would go
+    stale; `modelpools show` gives them)."""
+    from modelpools.consumer.inspection import provenance_line
+
+    provenance = doc.get("provenance")
+    return provenance_line(provenance) if isinstance(provenance, Mapping) else "unknown (rebuild the pools file)"
+
+
 def render_pools_html(doc: Mapping[str, Any]) -> str:
     """The whole page for a pools document; every value from the document is HTML-escaped."""
     models = list(doc.get("models") or [])
@@ -71,6 +80,7 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
            "<h1>Free coding model pools</h1>",
            f"<p>{_e(summary.get('freeModels'))} free OpenRouter models: {_e(summary.get('ranked'))} ranked for coding, "
            f"{_e(summary.get('unranked'))} without a score.</p>",
+           f'<p class="provenance">Data: {_e(_provenance(doc))}</p>',
            "<h2>Role defaults</h2>", "<table>", "<tr><th>Role</th><th>Model</th><th>Score</th><th>Tier</th></tr>"]
     for key, label in ROLE_LABELS:
         model_id = defaults.get(key)

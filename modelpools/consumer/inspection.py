@@ -18,10 +18,11 @@ from typing import Any, Mapping
 
 from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
+from modelpools.rules.days import parse_day
 from modelpools.rules.ranking import tier_cut
 
 __all__ = ["Report", "pools_overview", "explain_model", "explain_role", "resolve_id", "role_name", "tier_rule",
-           "match_report_entry"]
+           "match_report_entry", "provenance_line", "site_provenance_line"]
 
 _ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
@@ -47,14 +48,18 @@ def _entries(pools: Pools) -> dict[str, Mapping[str, Any]]:
     return {m["id"]: m for m in pools.document.get("models") or () if isinstance(m, Mapping) and "id" in m}
 
 
-def pools_overview(pools: Pools) -> Report:
-    """Role defaults, then each tier best first (rank, score, context, id), then the unranked ids."""
+def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
+    """The provenance line (when given), role defaults, then each tier best first under column headers (rank,
+    coding score and its uncertainty, context length, id), then the unranked and excluded ids."""
     by_id = {m.id: m for m in pools.models}
     entries = _entries(pools)
-    lines = ["role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults)]
+    lines = [provenance] if provenance else []
+    lines.append("role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults))
     tiers = []
     for name, ids in pools.tiers:
         lines.append(f"{name} ({len(ids)})")
+        if ids:
+            lines.append(f"  {'rank':>4}  {'score':>5} {'±sd':>5}  {'context':>8}  id")
         rows = []
         for model_id in ids:
             m = by_id[model_id]
@@ -62,7 +67,7 @@ def pools_overview(pools: Pools) -> Report:
             entry = entries.get(m.id, {})
             marks = "".join(f"  [{mark}]" for mark, on in (("deprecated", entry.get("deprecated")),
                                                             ("thin evidence", entry.get("thinEvidence"))) if on)
-            lines.append(f"  {m.rank:>3}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}"
+            lines.append(f"  {m.rank:>4}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}"
                          f"  {m.id}{marks}")
             rows.append({"id": m.id, "name": m.name, "rank": m.rank, "codingScore": m.coding_score,
                          "uncertainty": entry.get("uncertainty"), "deprecated": entry.get("deprecated"),
@@ -74,8 +79,50 @@ def pools_overview(pools: Pools) -> Report:
         lines.append(f"excluded ({len(excluded)}, not for code): " + ", ".join(e["id"] for e in excluded))
     data = {"chosenDefaults": dict(pools.defaults), "tiers": tiers,
             "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
-            "excluded": excluded, "summary": pools.document.get("summary")}
+            "excluded": excluded, "summary": pools.document.get("summary"),
+            "provenance": pools.document.get("provenance"), "provenanceLine": provenance}
     return Report(data, tuple(lines))
+
+
+def provenance_line(provenance: Mapping[str, Any], now: float | None = None, catalog_refreshed: float | None = None,
+                    benchmarks_refreshed: float | None = None) -> str:
+    """One line on where the pools' data came from and how old it is, e.g. ``catalog: bundled snapshot of 2026-08-18
+    (103 d old); benchmarks: none, curated scores only``.
+
+    provenance is the pools file's ``provenance`` object; the ages need ``now`` and, for a live catalog and LLM-Stats
+    data, when they were last fetched (``refreshedAt`` of the meta files); without them the line gives dates only.
+    """
+    from modelpools.io.log import describe_duration
+
+    def ago(since: float | None, word: str) -> str:
+        return f", {word} {describe_duration(now - since)} ago" if now is not None and since is not None else ""
+
+    if not provenance:
+        return "provenance: not recorded (a pools file from before schemaVersion 3); rebuild it with `doit pools`"
+    catalog, benchmarks = provenance.get("catalog") or {}, provenance.get("benchmarks") or {}
+    if catalog.get("source") == "bundled-snapshot":
+        captured = catalog.get("capturedAt")
+        day = parse_day(captured)
+        age = f" ({describe_duration(now - day)} old)" if now is not None and day is not None else ""
+        catalog_text = f"bundled snapshot of {captured}{age}"
+    else:
+        catalog_text = f"live from {catalog.get('url')}{ago(catalog_refreshed, 'fetched')}"
+    if benchmarks.get("source") == "llm-stats":
+        day = f" of {benchmarks['commitDate']}" if benchmarks.get("commitDate") else ""
+        bench_text = (f"LLM-Stats commit {str(benchmarks.get('commit'))[:12]}{day}"
+                      f"{ago(benchmarks_refreshed, 'fetched')}")
+    else:
+        bench_text = "none, curated scores only"
+    return f"catalog: {catalog_text}; benchmarks: {bench_text}"
+
+
+def site_provenance_line(pools: Pools, files: Any, now: float) -> str:
+    """provenance_line for a site's pools file, with the ages from its meta files (files: settings.CacheFiles)."""
+    from modelpools.meta import BenchmarksMeta, CatalogMeta
+
+    catalog = CatalogMeta.load(files.catalog_meta_file)
+    benchmarks = BenchmarksMeta.load(files.benchmarks_meta_file)
+    return provenance_line(pools.document.get("provenance") or {}, now, catalog.refreshed_at, benchmarks.refreshed_at)
 
 
 def tier_rule(pools: Pools) -> str:
@@ -202,8 +249,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
     else:  # a version-1 file
         lines += [f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
                   for s in model.score_sources]
-    lines.append(f"  match: {model.match.method} -> {model.match.benchmark_id or 'none'} "
-                 f"(confidence {model.match.confidence:.2f})")
+    lines.append(_match_line(pools, model))
     if roles:
         lines.append(f"  default for: {', '.join(roles)}")
         for key in roles:
@@ -215,6 +261,16 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         data["usage"] = dict(model.usage)
         lines.append(f"  usage: {model.usage.get('verdict')}: {model.usage.get('reason')}")
     return data, lines
+
+
+def _match_line(pools: Pools, model: PoolModel) -> str:
+    """How the model was matched to LLM-Stats, said plainly when there was no benchmark data or no match."""
+    if model.match.benchmark_id:
+        return f"  match: {model.match.method} -> {model.match.benchmark_id} (confidence {model.match.confidence:.2f})"
+    benchmarks = (pools.document.get("provenance") or {}).get("benchmarks") or {}
+    if benchmarks.get("source") == "curated-only":
+        return "  match: none - no LLM-Stats benchmark data was available for this build (curated scores only)"
+    return "  match: none - no LLM-Stats model matched this id"
 
 
 def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str]]:

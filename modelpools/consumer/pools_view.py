@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io.files import read_json
+from modelpools.records import POOLS_VERSION
 from modelpools.rules.fusion import MatchInfo, ScoreSource
 from modelpools.rules.ranking import TIER_NAMES
 
@@ -208,8 +209,8 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     """Build a Pools view of a parsed document; PoolsInvalid if it is malformed.
 
     With ``validate`` the schema and every invariant are checked (validation.validate_pools); without it, only what
-    the view relies on: a version-1 or -2 object (the view reads what both share) whose tiers and role defaults
-    name ranked models.
+    the view relies on: an object of version 1 to records.POOLS_VERSION (the view reads what they all share; what
+    later versions added, like ``provenance``, is optional to it) whose tiers and role defaults name ranked models.
     """
     if validate:
         from modelpools.rules.validation import validate_pools
@@ -217,8 +218,8 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
         validate_pools(document)
     elif not isinstance(document, Mapping):
         raise PoolsInvalid("the pools document must be a JSON object", "$")
-    elif document.get("schemaVersion") not in (1, 2):
-        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1 or 2",
+    elif not _readable_version(document.get("schemaVersion")):
+        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1 to {POOLS_VERSION}",
                            "$.schemaVersion")
     try:
         pools = _build(document, path)
@@ -229,6 +230,10 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     if not validate:
         _check_references(pools)
     return pools
+
+
+def _readable_version(version: Any) -> bool:
+    return type(version) is int and 1 <= version <= POOLS_VERSION
 
 
 def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:

@@ -293,6 +293,19 @@ def head_commit(git: str, checkout: Path, timeout: float = 60) -> str:
     return run_git(git, ["rev-parse", "--verify", "HEAD^{commit}"], checkout, timeout, "rev-parse")
 
 
+def commit_day(checkout: Path, commit: str, timeout: float = 60) -> str | None:
+    """The committer day (YYYY-MM-DD, in the commit's own time zone) of commit in checkout; None when git cannot tell.
+
+    Read from the commit object, so the same commit always gives the same day (no clock involved).
+    """
+    try:
+        day = run_git(git_executable(str(checkout)), ["show", "-s", "--format=%cd", "--date=short", commit, "--"],
+                      checkout, timeout, "show")
+    except GitError:
+        return None
+    return day if re.match(r"^\d{4}-\d{2}-\d{2}$", day) else None
+
+
 def clear_stale_locks(dest: Path) -> list[str]:
     """Delete the lock files a killed git left in dest/.git; the caller runs the only git process in dest.
 

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelpools.records import SCHEMA_VERSION
-from modelpools.stages.catalog import parse_day
+from modelpools.records import CATALOG_SNAPSHOT_VERSION
 from modelpools.errors import DataError, ModelPoolsError
 from modelpools.io.files import dump_json, write_if_changed
+from modelpools.rules.days import parse_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.io.log import display_url
 from modelpools.resources import CATALOG_SNAPSHOT
@@ -26,7 +26,7 @@ def build_snapshot(body: Any, captured: str, source: str) -> dict[str, Any]:
     models = select_free_models(body, include_non_text=False)
     if not models:
         raise DataError(f"the catalog from {source} lists no free models; refusing to write an empty snapshot")
-    return {"schemaVersion": SCHEMA_VERSION, "capturedAt": captured, "source": source, "models": models,
+    return {"schemaVersion": CATALOG_SNAPSHOT_VERSION, "capturedAt": captured, "source": source, "models": models,
             "referenceScores": select_reference_scores(body)}
 
 

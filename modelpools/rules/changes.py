@@ -91,8 +91,11 @@ def _tier(name: str | None) -> str:
 
 
 def format_changes(report: Mapping[str, Any]) -> list[str]:
-    """Short human lines for a compare_pools report (``no changes`` when nothing moved)."""
+    """Short human lines for a compare_pools report: ``no changes`` first when no model was added, removed or moved
+    and no default changed (identical files), then any expiring models."""
     lines: list[str] = []
+    if not report.get("firstBuild") and not report.get("changed"):
+        lines.append("no changes")
     if report.get("firstBuild"):
         lines.append(f"first build: {len(report.get('added', ()))} free models")
     else:
@@ -105,4 +108,4 @@ def format_changes(report: Mapping[str, Any]) -> list[str]:
         left = e["daysLeft"]
         when = "expired" if left < 0 else "expires today" if left == 0 else f"expires in {left} day{'s' * (left != 1)}"
         lines.append(f"! {e['id']} {when} ({e['expirationDate']})")
-    return lines or ["no changes"]
+    return lines

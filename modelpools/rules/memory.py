@@ -20,12 +20,12 @@ import datetime
 import math
 from typing import Any, Iterable, Mapping
 
+from modelpools.records import EVIDENCE_MEMORY_VERSION
 from modelpools.rules.eligibility import catalog_date
 from modelpools.rules.fusion import Remembered, base_id
 
-__all__ = ["SCHEMA_VERSION", "FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
+__all__ = ["FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
 
-SCHEMA_VERSION = 1
 # Entries not seen for this long are dropped (their weight is below 1/256 of a fresh value's by then).
 FORGET_AFTER_DAYS = 730
 _INDICES = ("coding_index", "agentic_index", "intelligence_index")
@@ -33,7 +33,7 @@ _INDICES = ("coding_index", "agentic_index", "intelligence_index")
 
 def empty_memory() -> dict[str, Any]:
     """The memory before any catalog was seen."""
-    return {"schemaVersion": SCHEMA_VERSION, "asOf": None, "models": []}
+    return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": None, "models": []}
 
 
 def identity_keys(model: Mapping[str, Any]) -> list[str]:
@@ -91,7 +91,7 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
     day = catalog_date(catalog_models)
     entries = [dict(e) for e in _valid_entries(previous)]
     if day is None:
-        return {"schemaVersion": SCHEMA_VERSION, "asOf": previous.get("asOf") if isinstance(previous, Mapping)
+        return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": previous.get("asOf") if isinstance(previous, Mapping)
                 else None, "models": sorted(entries, key=lambda e: e["id"])}
     seen = day.isoformat()
     for model in sorted(catalog_models, key=lambda m: str(m.get("id"))):
@@ -112,7 +112,7 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
     for entry in entries:
         if entry["lastSeen"] >= limit:
             kept.setdefault(entry["id"], entry)
-    return {"schemaVersion": SCHEMA_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
+    return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
 
 
 def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Remembered]:

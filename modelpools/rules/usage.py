@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
+from modelpools.records import USAGE_SUMMARY_VERSION
+
 __all__ = [
     "OUTCOMES",
     "SUCCESS",
@@ -33,7 +35,6 @@ __all__ = [
     "DEMOTE_BELOW",
     "MIN_ATTEMPTS",
     "UNAVAILABLE_404S",
-    "SUMMARY_VERSION",
     "Verdict",
     "summarize",
     "empty_summary",
@@ -63,7 +64,6 @@ FAILURES = (
 )
 OUTCOMES = (SUCCESS, *FAILURES)
 
-SUMMARY_VERSION = 1
 UNAVAILABLE_404S = 2        # "No endpoints" 404s within the hour before the anchor
 UNAVAILABLE_WINDOW = 3600.0
 DEMOTE_BELOW = 0.5          # success rate below which a model is demoted from the role defaults ...
@@ -93,7 +93,7 @@ def percentile(values: Sequence[int], fraction: float) -> int | None:
 
 def empty_summary(window_days: int) -> dict[str, Any]:
     """The summary of an empty (or absent) ledger."""
-    return {"schemaVersion": SUMMARY_VERSION, "window": {"days": window_days, "end": None}, "models": {}}
+    return {"schemaVersion": USAGE_SUMMARY_VERSION, "window": {"days": window_days, "end": None}, "models": {}}
 
 
 def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
             "last404Catalog": last_404.catalog if last_404 else None,
             "noEndpointsLastHour": sum(1 for r in not_found if r.started > end - UNAVAILABLE_WINDOW),
         }
-    return {"schemaVersion": SUMMARY_VERSION, "window": {"days": window_days, "end": iso_time(end)},
+    return {"schemaVersion": USAGE_SUMMARY_VERSION, "window": {"days": window_days, "end": iso_time(end)},
             "models": models}
 
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
-from modelpools.io.git import UnexpectedLayout, sync_checkout
+from modelpools.io.git import UnexpectedLayout, commit_day, sync_checkout
 from modelpools.io.llmstats import (
     LAYOUTS,
     MAX_FILE_BYTES,
@@ -27,7 +27,7 @@ from modelpools.io.llmstats import (
     parse_checkout,
 )
 from modelpools.io.log import display_url
-from modelpools.meta import BenchmarksMeta
+from modelpools.meta import BENCHMARK_SCORES_VERSION, BenchmarksMeta
 from modelpools.records import BenchmarkScores
 from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
 from modelpools.settings import BenchmarkSettings
@@ -61,10 +61,11 @@ def _model_json(model: ModelRecord) -> dict[str, Any]:
     }
 
 
-def build_scores(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord]) -> BenchmarkScores:
+def build_scores(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord],
+                 commit_date: str | None = None) -> BenchmarkScores:
     """The benchmark-scores.json record (pure); repo is stored without any password."""
     return BenchmarkScores(display_url(repo), commit, layout,
-                           tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)))
+                           tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)), commit_date)
 
 
 def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: Optional[ModelPoolsError] = None) -> str:
@@ -98,7 +99,8 @@ def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: s
     elif error is not None and error != OFFLINE:
         fields.update(failures=previous.failures + 1, failed_at=attempted)
     meta = previous._replace(source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
-                               status=status, attempted_at=attempted, last_error=error, **fields)
+                             status=status, attempted_at=attempted, last_error=error,
+                             cache_version=BENCHMARK_SCORES_VERSION, **fields)
     write_if_changed(settings.files.benchmarks_meta_file, meta.dump())
 
 
@@ -118,11 +120,11 @@ def _write_scores(settings: BenchmarkSettings, scores: BenchmarkScores) -> Bench
     """
     path = settings.files.benchmark_scores_file
     try:
-        old_commit = BenchmarkScores.load(path).commit
+        old = BenchmarkScores.load(path)
     except DataError:
-        old_commit = None
-    if old_commit is not None and old_commit != scores.commit:
-        same = dataclasses.replace(scores, commit=old_commit)
+        old = None
+    if old is not None and old.commit is not None and old.commit != scores.commit:
+        same = dataclasses.replace(scores, commit=old.commit, commit_date=old.commit_date)
         if _holds(path, same.dump()):
             return same
     write_if_changed(path, scores.dump())
@@ -202,7 +204,8 @@ def refresh_benchmarks(settings: BenchmarkSettings, now: float | None = None) ->
     unscored = unscored_code_benchmarks(checkout, problems)
     problems.report()
     _report_unscored(unscored, previous)
-    written = _write_scores(settings, build_scores(settings.benchmarks_repo, commit, layout, models))
+    day = commit_day(checkout, commit) if commit is not None else None
+    written = _write_scores(settings, build_scores(settings.benchmarks_repo, commit, layout, models, day))
     status, refreshed = ("ok", attempted) if error is None else ("fallback", previous.refreshed_at)
     _write_meta(settings, previous, status, attempted, error, refreshed_at=refreshed, commit=commit, layout=layout,
                 unscored_code_benchmarks=tuple(unscored))

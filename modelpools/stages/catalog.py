@@ -14,21 +14,21 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
 from modelpools.io.files import DEFAULT_READ_LIMIT, write_if_changed
 from modelpools.io.log import describe_duration, display_url
-from modelpools.meta import CatalogMeta
+from modelpools.meta import CATALOG_CACHE_VERSION, CatalogMeta
 from modelpools.records import CatalogCache, CatalogSnapshot
 from modelpools.resources import CATALOG_SNAPSHOT
+from modelpools.rules.days import parse_day, utc_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.settings import CatalogSettings
 from modelpools.stages.freshness import catalog_is_fresh
 
-__all__ = ["RefreshPlan", "build_catalog", "catalog_is_fresh", "parse_day", "plan_refresh", "refresh_catalog"]
+__all__ = ["RefreshPlan", "build_catalog", "catalog_is_fresh", "plan_refresh", "refresh_catalog"]
 
 _VALIDATOR_OK = re.compile(r"^[\x20-\x7e]{1,512}$")
 
@@ -84,22 +84,10 @@ def build_catalog(body: Any, settings: CatalogSettings, cache: Optional[CatalogC
             f"the catalog from {where} lists only {len(models)} free models, under half of the "
             f"{len(cache.models)} cached; if this is real, delete {settings.files.catalog_file} and rebuild"
         )
-    return CatalogCache(tuple(models), tuple(select_reference_scores(body)))
+    return CatalogCache.live(models, select_reference_scores(body), display_url(settings.openrouter_url))
 
 
 # ---------------------------------------------------------------- describing ages
-
-
-def _day(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
-
-
-def parse_day(text: str) -> float | None:
-    """Midnight UTC of a YYYY-MM-DD date in epoch seconds; None when text is no such date."""
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
-    except (TypeError, ValueError):
-        return None
 
 
 def _describe_cache(settings: CatalogSettings, meta: CatalogMeta, now: float) -> tuple[str, float | None]:
@@ -118,7 +106,7 @@ def _describe_cache(settings: CatalogSettings, meta: CatalogMeta, now: float) ->
             refreshed = settings.files.catalog_file.stat().st_mtime
         except OSError:
             return "the cached catalog (age unknown)", None
-    return f"the cached catalog from {_day(refreshed)} ({describe_duration(now - refreshed)} old)", now - refreshed
+    return f"the cached catalog from {utc_day(refreshed)} ({describe_duration(now - refreshed)} old)", now - refreshed
 
 
 # ---------------------------------------------------------------- the runner (I/O and logging)
@@ -134,7 +122,8 @@ def _read_cache(settings: CatalogSettings) -> Optional[CatalogCache]:
 
 
 def _write_meta(settings: CatalogSettings, meta: CatalogMeta) -> None:
-    write_if_changed(settings.files.catalog_meta_file, meta.dump())
+    """Write the meta file; the cache it describes is in this version's format (an unreadable one is never kept)."""
+    write_if_changed(settings.files.catalog_meta_file, meta._replace(cache_version=CATALOG_CACHE_VERSION).dump())
 
 
 def _clean_validator(value: str | None) -> str | None:

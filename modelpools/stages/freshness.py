@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from modelpools.io.log import display_url
-from modelpools.meta import BenchmarksMeta, CatalogMeta
+from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, BenchmarksMeta, CatalogMeta
 from modelpools.settings import BenchmarkSettings, CatalogSettings
 
 __all__ = ["CLOCK_SKEW", "benchmarks_are_fresh", "benchmarks_up_to_date", "catalog_is_fresh", "catalog_up_to_date",
@@ -71,7 +71,8 @@ def catalog_up_to_date(settings: CatalogSettings, now: float | None = None) -> b
     """True when the catalog stage has nothing to do: fresh, backing off after a failure, or offline with a cache."""
     meta = CatalogMeta.load(settings.files.catalog_meta_file)
     return _up_to_date(settings, settings.files.catalog_file, meta, settings.openrouter_url, settings.catalog_ttl,
-                       meta.include_non_text == settings.include_non_text, now)
+                       meta.include_non_text == settings.include_non_text and meta.cache_version == CATALOG_CACHE_VERSION,
+                       now)
 
 
 def benchmarks_are_fresh(settings: BenchmarkSettings, now: float | None = None) -> bool:
@@ -87,17 +88,18 @@ def benchmarks_up_to_date(settings: BenchmarkSettings, now: float | None = None)
     """True when the benchmarks stage has nothing to do: fresh, backing off after a failure, or offline with scores."""
     meta = BenchmarksMeta.load(settings.files.benchmarks_meta_file)
     return _up_to_date(settings, settings.files.benchmark_scores_file, meta, settings.benchmarks_repo,
-                       settings.benchmarks_ttl, meta.ref == settings.benchmarks_ref, now)
+                       settings.benchmarks_ttl,
+                       meta.ref == settings.benchmarks_ref and meta.cache_version == BENCHMARK_SCORES_VERSION, now)
 
 
 def _up_to_date(settings: Union[CatalogSettings, BenchmarkSettings], output: Path, meta: Any, source_url: str,
                 ttl: int, same_options: bool, now: Optional[float]) -> bool:
     if not output.is_file():
         return False
+    if not same_options:  # another filter or ref, or an output written in another format (an upgrade)
+        return False
     if settings.offline:  # a cache is in place and the user asked for no network: nothing to do, nothing to say
         return True
-    if not same_options:
-        return False
     now = time.time() if now is None else now
     source = display_url(source_url)
     return _fresh(meta, source, ttl, now) or _backing_off(meta, source, settings.retry_after, ttl, settings.strict, now)

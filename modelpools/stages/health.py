@@ -44,8 +44,9 @@ def _file_checks(settings: Any) -> list[HealthCheck]:
 
 
 def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
+    from modelpools.consumer.inspection import site_provenance_line
     from modelpools.consumer.pools_view import load_pools
-    from modelpools.rules.changes import compare_pools
+    from modelpools.rules.changes import expiring_models
     from modelpools.settings import ValidateSettings
     from modelpools.stages.validate import validate_pools_file
 
@@ -60,19 +61,21 @@ def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
         pools = load_pools(settings=settings, validate=False)  # validated just above
     except ModelPoolsError as exc:
         return checks + [HealthCheck("pools readable", "fail", str(exc))]
+    checks.append(HealthCheck("provenance", "ok", site_provenance_line(pools, settings.files, now)))
     unset = [key for key, value in pools.defaults if not value]
     checks.append(HealthCheck("role defaults", "warn" if unset else "ok",
                               f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults)))
-    expiring = compare_pools(pools.document, pools.document, settings.expiry_warning_days, now=now)["expiring"]
+    # the ranked models (those the pools hand out), as `doit pools` and `doit validate` warn: README, expiry_warning_days
+    expiring = sorted(expiring_models(pools.document, settings.expiry_warning_days, now))
     checks.append(HealthCheck("expiry", "warn" if expiring else "ok",
-                              "; ".join(_expiry(e) for e in expiring) or "no model expires soon"))
+                              "; ".join(_expiry(*e) for e in expiring)
+                              or f"no ranked model expires within {settings.expiry_warning_days} days"))
     return checks
 
 
-def _expiry(entry: dict) -> str:
-    left = entry["daysLeft"]
+def _expiry(model_id: str, expiration_date: str, left: int) -> str:
     when = f"expired {-left}d ago" if left < 0 else f"expires in {left}d"
-    return f"{entry['id']} {when} ({entry['expirationDate']})"
+    return f"{model_id} {when} ({expiration_date})"
 
 
 def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:

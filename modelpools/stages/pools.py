@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
-from modelpools.records import BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument, UsageSummary
+from modelpools.records import (POOLS_VERSION, BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument,
+                                UsageSummary)
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.freemodels import prices_are_zero
@@ -42,10 +43,8 @@ from modelpools.stages.memory import memory_document
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["SCHEMA_VERSION", "ZERO_PRICING", "build_document", "build_pools", "ranking_document", "roles_of", "sha256_bytes"]
-
-# 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models.
-SCHEMA_VERSION = 2
+__all__ = ["ZERO_PRICING", "build_document", "build_pools", "pools_provenance", "ranking_document", "roles_of",
+           "sha256_bytes"]
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
@@ -165,6 +164,8 @@ def build_document(
     memory: Mapping[str, Any] | None = None,
     usage_summary: Mapping[str, Any] | None = None,
     probe: Mapping[str, Any] | None = None,
+    *,
+    provenance: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
 
@@ -174,6 +175,7 @@ def build_document(
     usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
     another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
     probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
+    provenance (see pools_provenance) says where the catalog and benchmark data came from.
     """
     catalog_models = [m for m in catalog_models if is_zero_priced(m)]
     excluded = [(m, why) for m in catalog_models if (why := not_for_code(m))]
@@ -207,7 +209,7 @@ def build_document(
     by_id = {m["id"]: m for m in models_json}
     unranked = [m for m in fused if m.estimate is None]
     return {
-        "schemaVersion": SCHEMA_VERSION,
+        "schemaVersion": POOLS_VERSION,
         "chosenDefaults": defaults_of(choices).to_json(),
         "roles": {c.role.name: _role_json(c, by_id) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
@@ -224,6 +226,7 @@ def build_document(
                 (p[1] and p[1].source == k) for p in pages.values())}}.items())},
         "catalogDate": as_of.isoformat() if as_of else None,
         "inputs": dict(inputs),
+        "provenance": dict(provenance),
     }
 
 
@@ -244,7 +247,21 @@ def ranking_document(files: Any) -> dict[str, Any]:
     memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
     return build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
                           load_curated_scores(), RankingSettings(), {}, catalog.reference_scores,
-                          matches.reference if matches else (), memory)
+                          matches.reference if matches else (), memory,
+                          provenance=pools_provenance(catalog.origin, scores))
+
+
+def pools_provenance(catalog_origin: Mapping[str, Any], scores: BenchmarkScores | None) -> dict[str, Any]:
+    """Where the pools' inputs came from, read from their content (never the clock): the catalog's origin (a live
+    URL, or the bundled snapshot and its capture day) and the LLM-Stats commit and its day, or curated scores only."""
+    catalog = {"source": catalog_origin.get("source"), "url": catalog_origin.get("url"),
+               "capturedAt": catalog_origin.get("capturedAt")}
+    if scores is None or scores.commit is None:
+        benchmarks = {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}
+    else:
+        benchmarks = {"source": "llm-stats", "repo": scores.repo, "commit": scores.commit,
+                      "commitDate": scores.commit_date}
+    return {"catalog": catalog, "benchmarks": benchmarks}
 
 
 def _read_optional(record: Any, path: Path, settings: PoolsSettings, task: str) -> Any:
@@ -307,7 +324,7 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
                          load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
                          matches.reference if matches else (), memory,
                          UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
-                         probe)
+                         probe, provenance=pools_provenance(catalog.origin, scores))
     pools_file = files.pools_file
     try:
         validate_pools(doc, catalog.ids, files.task_prefix)

@@ -21,13 +21,12 @@ import time as time_module
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-from modelpools.records import PROBE_RESULTS_SCHEMA as RESULTS_SCHEMA
 from modelpools.records import Batch, ModelResult, ProbeResults
+from modelpools.rules.days import utc_day
 from modelpools.rules.probe import build_prompt, grade_reply, probe_items, probe_set_id
 from modelpools.rules.usage import quota_allowance
 
 __all__ = [
-    "RESULTS_SCHEMA",
     "PROBE_ROLE",
     "ProbeOptions",
     "Batch",
@@ -64,11 +63,6 @@ class ProbeOptions:
         return cls(enabled=True, daily_requests=settings.probe_daily_requests,
                    items_per_request=settings.probe_items_per_request, ttl_days=max(1, -(-settings.probe_ttl // DAY)),
                    anchors=settings.probe_anchors, daily_cap=settings.daily_request_cap)
-
-
-def utc_day(now: float) -> str:
-    """YYYY-MM-DD of now in UTC."""
-    return time_module.strftime("%Y-%m-%d", time_module.gmtime(now))
 
 
 def probe_allowance(options: ProbeOptions, limit: int, used_today: int, probe_used_today: int) -> int:
