@@ -4,6 +4,7 @@ runs, and the catalog fetch ends within its deadline across retries."""
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 import time
@@ -151,12 +152,20 @@ def test_the_catalog_fetch_ends_within_its_deadline_across_retries(http_server):
                             "to build from what is cached")
 
 
-def test_a_server_that_accepts_and_never_answers_is_announced_between_tries(silent, monkeypatch):
-    monkeypatch.setattr(httpio, "NOTE_AFTER", 0.3)
-    said: list[str] = []
+def test_a_server_that_accepts_and_never_answers_is_announced_while_each_try_hangs(silent, monkeypatch):
+    monkeypatch.setattr(httpio, "NOTE_AFTER", 0.3)  # shipped: 5 s
+    said: list[tuple[float, str]] = []
+    started = time.monotonic()
     with pytest.raises(FetchError, match=r"^timed out \(limit 0\.5 s\) after 3 attempts .*MODELPOOLS_OFFLINE=1"):
         fetch_sync(f"http://127.0.0.1:{silent.port}/api/v1/models", timeout=0.5, max_bytes=1 << 20,
-                   policy=RetryPolicy(delays=(0.1,)), report=said.append)
+                   policy=RetryPolicy(delays=(0.1,)), report=lambda line: said.append((time.monotonic(), line)))
+    ended = time.monotonic()
     assert silent.accepted == 3
-    assert said == [f"GET 127.0.0.1:{silent.port}: timed out (limit 0.5 s); trying again in 0.1 s (try {n} of 3)"
-                    for n in (2, 3)]
+    lines = [line for _, line in said]
+    assert [line for line in lines if line.startswith("GET ")] == [
+        f"GET 127.0.0.1:{silent.port}: timed out (limit 0.5 s); trying again in 0.1 s (try {n} of 3)" for n in (2, 3)]
+    waiting = [line for line in lines if not line.startswith("GET ")]
+    assert len(waiting) == 3 and lines[0] == waiting[0]  # once in each hanging try, the first before any retry
+    assert all(re.fullmatch(rf"still waiting for 127\.0\.0\.1:{silent.port} \(\d+ s\)", line) for line in waiting)
+    times = [started] + [when for when, _ in said] + [ended]
+    assert max(b - a for a, b in zip(times, times[1:])) < 0.3 + 0.25  # never quiet much longer than NOTE_AFTER

@@ -2,7 +2,8 @@
 
 Waits are bounded and visible: each try ends within ``timeout``; tries and backoff together end within
 ``RetryPolicy.deadline`` (a wait the server asks for with Retry-After is honoured on top, up to
-``retry_after_cap``); a retry after a slow failure prints one line. Proxies come from the usual
+``retry_after_cap``); a retry after a slow failure prints one line, and a try that hangs says
+"still waiting for <host> (N s)" after NOTE_AFTER seconds without a line (so no wait is silent for long). Proxies come from the usual
 ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables, as for git. Network failures say what to do.
 """
 
@@ -30,7 +31,7 @@ __all__ = [
 Sleep = Callable[[float], Awaitable[None]]
 CHUNK = 64 * 1024
 USER_AGENT = "modelpools (+https://github.com/modelpools)"
-NOTE_AFTER = 5.0  # a retry is announced when this long has passed without a line from us
+NOTE_AFTER = 5.0  # a retry is announced, and a hanging try reported, when this long has passed without a line from us
 OFFLINE_HINT = "check the network or the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 to build from what is cached"
 
 
@@ -178,14 +179,30 @@ async def fetch(
     spent_waiting = 0.0  # Retry-After waits, outside the deadline
     last: _Transient | None = None
     tried = 0
+    host = urlsplit(display_url(url)).netloc
+
+    async def waiting(try_: Awaitable[HttpResponse]) -> HttpResponse:
+        """try_'s response; every NOTE_AFTER s without a line from us meanwhile: "still waiting for <host> (N s)"."""
+        nonlocal last_said
+        task = asyncio.ensure_future(try_)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=max(0.0, last_said + NOTE_AFTER - clock()))
+                if done:
+                    return task.result()
+                report(f"still waiting for {host} ({clock() - started:.0f} s)")
+                last_said = clock()
+        finally:
+            task.cancel()  # no-op when done; on cancellation of fetch, the try goes too
+
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True) as session:
         for attempt in range(1, policy.attempts + 1):
             left = policy.deadline - (clock() - started - spent_waiting)
             if attempt > 1 and left < 1.0:
                 break
-            tried = attempt
+            tried, try_started = attempt, clock()
             try:
-                return await _attempt(session, url, request_headers, max_bytes, min(timeout, max(left, 1.0)))
+                return await waiting(_attempt(session, url, request_headers, max_bytes, min(timeout, max(left, 1.0))))
             except _Transient as exc:
                 last = exc
                 if attempt == policy.attempts:
@@ -195,8 +212,8 @@ async def fetch(
                     wait = min(exc.retry_after, policy.retry_after_cap)
                 elif clock() - started - spent_waiting + wait + 1.0 > policy.deadline:
                     break  # no time left for another try
-                if clock() - last_said >= NOTE_AFTER:
-                    report(f"GET {urlsplit(display_url(url)).netloc}: {exc.reason}; trying again in {wait:g} s "
+                if clock() - try_started >= NOTE_AFTER or clock() - last_said >= NOTE_AFTER:  # a slow failure
+                    report(f"GET {host}: {exc.reason}; trying again in {wait:g} s "
                            f"(try {attempt + 1} of {policy.attempts})")
                     last_said = clock()
                 before = clock()
