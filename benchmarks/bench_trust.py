@@ -210,7 +210,7 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
 
 
 def fit(data: Path, overrides, curated) -> None:
-    """Print the calibration lines fitted on the newest dump alone (FIXED_WEIGHT 0, every paid model a point)."""
+    """Print the least-squares lines of the newest dump's common points (every paid model a point): FIXED_LINES."""
     body = json.loads((data / "openrouter" / NEWEST).read_text(encoding="utf-8"))
     references = select_reference_scores(body)
     layout, records, _problems = parse_checkout(data / "llm-stats" / snapshot_for(NEWEST[7:17]))
@@ -218,15 +218,15 @@ def fit(data: Path, overrides, curated) -> None:
     found = match_models([CatalogModel.from_dict(m) for m in references],
                          [BenchmarkModel.from_dict(m) for m in scores], overrides, 70)
     matches = {m.id: fusion.MatchInfo(m.benchmark_id, m.method, m.confidence) for m in found}
-    fusion.FIXED_WEIGHT = 0
-    fusion.MIN_FIT_POINTS = 3
     lines = fusion.calibrate([], {}, {m["id"]: m for m in scores}, fusion._curated_index(curated), references,
                              matches)
     lines.update(fusion.web_calibrations([], references))
     for key, line in sorted(lines.items()):
-        if line.method != "reference":
-            print(f"{key:<22} slope {line.slope:.4f} intercept {line.intercept:.2f} points {len(line.points)} "
-                  f"residual sd {line.residual_sd:.2f}")
+        fitted = fusion.least_squares(key, line.points) if line.method != "reference" else None
+        if fitted is not None:
+            slope, intercept, residual_sd = fitted
+            print(f"{key:<22} slope {slope:.4f} intercept {intercept:.2f} points {len(line.points)} "
+                  f"residual sd {residual_sd:.2f}")
 
 
 def main(argv=None) -> int:

@@ -3,6 +3,7 @@ calibration lines are the documented fixed ones unless enough live points exist,
 when unrelated models come and go."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,9 @@ from modelpools.rules import evidence
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.fusion import (
     FIXED_LINES,
-    FIXED_WEIGHT,
-    MIN_FIT_POINTS,
+    MIN_DRIFT_POINTS,
     Remembered,
-    fit_line,
+    calibration_line,
     fuse_scores,
     page_estimates,
     web_calibrations,
@@ -110,21 +110,28 @@ def test_curated_weight_comes_from_its_own_results_and_skips_what_llm_stats_meas
     assert [s.source for s in both.sources] == ["llm-stats"]  # the same benchmark is not counted twice
 
 
-def test_few_common_points_use_the_documented_fixed_line_never_slope_one():
-    points = [(50.0, 20.0, 5.0)] * (MIN_FIT_POINTS - 1)
-    line = fit_line("llm-stats", points)
-    assert (line.method, line.slope, line.intercept) == ("fixed",) + FIXED_LINES["llm-stats"][:2]
-    assert line.slope != 1.0
+def test_the_documented_fixed_line_maps_scores_however_many_common_points_there_are():
+    slope0, intercept0, _n, sd0 = FIXED_LINES["llm-stats"]
+    few = calibration_line("llm-stats", [(50.0, 20.0, 5.0)] * 3)
+    flatter = calibration_line("llm-stats", [(x, 0.30 * x + 5.0, 6.0) for x in range(20, 100, 5)])  # 16 points
+    for line in (few, flatter, calibration_line("llm-stats", [])):
+        assert (line.method, line.slope, line.intercept, line.residual_sd) == ("fixed", slope0, intercept0, sd0)
+        assert line.apply(50.0) == round(slope0 * 50.0 + intercept0, 2)  # never slope 1
+    assert flatter.live == pytest.approx((0.30, 5.0))  # the points' own line is kept for the chart, not used
+    assert len(flatter.points) == 16 and few.live is None  # three identical raws: no line through them
 
 
-def test_enough_points_are_averaged_with_the_fixed_line():
+def test_common_points_off_the_fixed_line_mark_it_drifted():
     slope0, intercept0 = FIXED_LINES["llm-stats"][:2]
-    points = [(x, 0.30 * x + 5.0, 6.0) for x in range(20, 100, 5)]  # 16 points on a flatter line
-    line = fit_line("llm-stats", points)
-    share = len(points) / (len(points) + FIXED_WEIGHT)
-    assert line.method == "fitted"
-    assert line.slope == pytest.approx(share * 0.30 + (1 - share) * slope0)
-    assert line.intercept == pytest.approx(share * 5.0 + (1 - share) * intercept0)
+    raws = range(20, 100, 5)  # 16 points, 6 units each: sd sqrt(25 + 121/6) = 6.7, the mean's se 6.7/4 = 1.7
+    on = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + (3 if x % 10 else -3), 6.0) for x in raws])
+    off = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + 8, 6.0) for x in raws])  # a revised index
+    short = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + 8, 6.0) for x in raws][:MIN_DRIFT_POINTS - 1])
+    assert on.shift[0] == pytest.approx(0.0) and not on.drifted
+    assert off.shift == pytest.approx((8.0, (25 + 121 / 6) ** 0.5 / 4)) and off.drifted
+    assert off.to_json()["drift"] == {"shift": 8.0, "se": 1.68, "drifted": True}
+    assert not short.drifted  # too few points to say
+    assert off.apply(50.0) == on.apply(50.0)  # drift is reported, never applied
 
 
 def test_older_dump_without_catalog_index_stays_on_the_catalog_scale():
@@ -155,7 +162,9 @@ def test_web_elo_updates_the_page_estimate_only():
     references = reference_scores(NEWEST)
     fused, _ = fuse_scores(catalog, [], [], [], references)
     lines = web_calibrations(catalog, references)
-    assert lines["web:models/website"].method == "fitted" and len(lines["web:models/website"].points) >= 60
+    website = lines["web:models/website"]
+    assert website.method == "fixed" and len(website.points) >= 60 and not website.drifted
+    assert website.live == pytest.approx(FIXED_LINES["web:models/website"][:2], abs=0.01)  # the line's own catalog
     pages = page_estimates(fused, catalog, lines)
     oss = by_id(fused)["openai/gpt-oss-20b:free"]
     estimate, web = pages["openai/gpt-oss-20b:free"]
@@ -205,29 +214,52 @@ def real_inputs():
     ref_matches = [match(m.id, m.benchmark_id, m.method, m.confidence) for m in found
                    if m.id not in free_ids and m.benchmark_id]
     curated = load_curated_scores()
-    baseline = {m.id: m.coding_score for m in fuse_scores(catalog, bench, matches, curated, references,
-                                                           ref_matches)[0]}
+    baseline = {m.id: (m.coding_score, m.estimate.sd if m.estimate else None)
+                for m in fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0]}
     return catalog, references, bench, matches, ref_matches, curated, baseline
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+# MODELPOOLS_STABILITY_EXAMPLES=2000 runs the property below on many more generated catalogs.
+STABILITY_EXAMPLES = int(os.environ.get("MODELPOOLS_STABILITY_EXAMPLES", "60"))
+
+
+@settings(max_examples=STABILITY_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_an_estimate_moves_at_most_a_point_when_unrelated_models_come_and_go(real_inputs, data):
-    """Drop up to 6 of the paid models that calibrate LLM-Stats and add up to 5 new ones (a coding index and an
-    LLM-Stats score within two residual sds of the fixed line): no free model's estimate moves by more than 1."""
+    """Drop up to 8 of the paid models that calibrate LLM-Stats, curated scores or web Elo, and add up to 6 new ones
+    (a coding index, an LLM-Stats score and a website Elo anywhere within two residual sds of the fixed lines, free or
+    paid): no free model's coding estimate, uncertainty or page estimate moves by more than 1 point."""
     catalog, references, bench, matches, ref_matches, curated, baseline = real_inputs
-    drop = data.draw(st.sets(st.sampled_from(sorted({m["id"] for m in ref_matches})), max_size=6))
-    extra = data.draw(st.lists(st.tuples(st.floats(10, 90), st.floats(-2, 2)), max_size=5))
+    pages = {mid: e.mean for mid, (e, _web) in page_estimates(
+        fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0], catalog,
+        web_calibrations(catalog, references)).items()}
+    drop = data.draw(st.sets(st.sampled_from(sorted({r["id"] for r in references})), max_size=8))
+    extra = data.draw(st.lists(st.tuples(st.floats(0, 100), st.floats(-2, 2), st.floats(700, 1400), st.booleans()),
+                               max_size=6))
     references = [r for r in references if r["id"] not in drop]
-    bench, ref_matches = list(bench), [m for m in ref_matches if m["id"] not in drop]
+    catalog, bench, ref_matches = list(catalog), list(bench), [m for m in ref_matches if m["id"] not in drop]
+    matches = list(matches)
     slope, intercept, _n, sd = FIXED_LINES["llm-stats"]
-    for i, (raw, z) in enumerate(extra):
-        references.append({"id": f"new/model-{i}", "coding_index": max(0.0, slope * raw + intercept + z * sd)})
+    web_slope, web_intercept, _n, web_sd = FIXED_LINES["web:models/website"]
+    for i, (raw, z, elo, free) in enumerate(extra):
+        index = min(100.0, max(0.0, slope * raw + intercept + z * sd))
+        elo = min(elo, (index - web_intercept + 2 * web_sd) / web_slope)  # Elo within 2 sds of the fixed line too
+        elo = max(elo, (index - web_intercept - 2 * web_sd) / web_slope)
+        arena = {"design_arena": [{"arena": "models", "category": "website", "elo": round(elo)}]}
         bench.append({"id": f"b/new-{i}", "components": [component("livecodebench", raw / 100 * 0.85, 2.0)]})
-        ref_matches.append(match(f"new/model-{i}", f"b/new-{i}"))
+        if free:
+            mid = f"new/model-{i}:free"
+            catalog.append({"id": mid, "name": f"New {i}",
+                            "benchmarks": {"artificial_analysis": {"coding_index": index}, **arena}})
+            matches.append(match(mid, f"b/new-{i}"))
+        else:
+            references.append({"id": f"new/model-{i}", "coding_index": index, "benchmarks": arena})
+            ref_matches.append(match(f"new/model-{i}", f"b/new-{i}"))
     fused = fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0]
+    moved_pages = page_estimates(fused, catalog, web_calibrations(catalog, references))
     for model in fused:
-        if model.coding_score is not None:
-            assert model.coding_score == pytest.approx(baseline[model.id], abs=1.0), model.id
-
+        if model.id in baseline and model.coding_score is not None:
+            assert model.coding_score == pytest.approx(baseline[model.id][0], abs=1.0), model.id
+            assert model.estimate.sd == pytest.approx(baseline[model.id][1], abs=1.0), model.id
+            assert moved_pages[model.id][0].mean == pytest.approx(pages[model.id], abs=1.0), model.id

@@ -139,7 +139,7 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     assert [u["id"] for u in doc["unranked"]] == [
         "dots-studio/dots-3-note-preview:free", "nvidia/nemotron-nano-12b-v2-vl:free",
         "nvidia/nemotron-nano-9b-v2:free", "poolside/laguna-xs-2.1:free"]
-    # three common points each, fewer than MIN_FIT_POINTS: the documented fixed lines, never slope 1
+    # the documented fixed lines, never slope 1, with the three common points each for the chart
     assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
         "artificial_analysis": ("reference", 0), "curated": ("fixed", 3), "llm-stats": ("fixed", 3),
         "web:models/website": ("fixed", 3)}
@@ -162,9 +162,8 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     lines = summary.splitlines()
     assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
     assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
-    assert ("scale: artificial_analysis (reference); curated fixed line (3 common models, need 8 to fit); "
-            "llm-stats fixed line (3 common models, need 8 to fit); "
-            "web:models/website fixed line (3 common models, need 8 to fit)") in lines
+    assert ("scale: artificial_analysis (reference); curated fixed line (3 common models); "
+            "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)") in lines
     assert lines[-2:] == ["defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
                           "smallTasks=google/gemma-4-26b-a4b-it:free", "first build: 16 free models"]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
@@ -391,3 +390,13 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
     assert long["model"] == "nvidia/nemotron-3.5-lightning:free"
     assert long["ruleText"].endswith("requires context >= 500000") and len(long["runnersUp"]) == 2
+
+
+def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
+    from modelpools.stages.pools import _calibration_line
+
+    drifted = {"method": "fixed", "points": 26, "drift": {"shift": 8.04, "se": 1.79, "drifted": True}}
+    calm = {"method": "fixed", "points": 26, "drift": {"shift": 0.4, "se": 1.79, "drifted": False}}
+    assert _calibration_line({"llm-stats": drifted, "curated": calm}) == (
+        "scale: llm-stats fixed line DRIFTED: 26 common models sit +8.0 (se 1.8) off it; refit: "
+        "python benchmarks/bench_trust.py --fit; curated fixed line (26 common models)")

@@ -281,10 +281,11 @@ def _tier_chart(models: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _scatter(name: str, cal: Mapping[str, Any], index: int) -> str:
-    """Raw score against the reference scale: the points used, the line in use and, dashed, the fixed line."""
+    """Raw score against the reference scale: the points, the line in use and, dashed, the points' own
+    least-squares line (``live``; files of older versions: the fixed line when another line was in use)."""
     pairs = [(float(p[0]), float(p[1])) for p in cal.get("pairs") or () if _is_num(p[0]) and _is_num(p[1])]
     slope, intercept = float(cal.get("slope", 1.0)), float(cal.get("intercept", 0.0))
-    fixed = cal.get("fixed") if isinstance(cal.get("fixed"), Mapping) else None
+    other = next((cal[k] for k in ("live", "fixed") if isinstance(cal.get(k), Mapping)), None)
     xs = [p[0] for p in pairs]
     if xs:
         low, high = min(xs), max(xs)
@@ -316,11 +317,12 @@ def _scatter(name: str, cal: Mapping[str, Any], index: int) -> str:
                f'({_e(name)})</text><text class="axis-title" transform="translate(12 {top + ph / 2:g}) rotate(-90)" '
                'text-anchor="middle">reference (coding index)</text>')
     out.append(f'<g clip-path="url(#{clip})">')
-    if fixed and _is_num(fixed.get("slope")) and _is_num(fixed.get("intercept")) and (
-            fixed["slope"], fixed["intercept"]) != (slope, intercept):
-        fs, fi = float(fixed["slope"]), float(fixed["intercept"])
+    if other and _is_num(other.get("slope")) and _is_num(other.get("intercept")) and (
+            other["slope"], other["intercept"]) != (slope, intercept):
+        fs, fi = float(other["slope"]), float(other["intercept"])
+        label = "these points' own line" if other is cal.get("live") else "fixed line"
         out.append(f'<line class="fixed-line" x1="{_f(sx(x0))}" y1="{_f(sy(fs * x0 + fi))}" x2="{_f(sx(x1))}" '
-                   f'y2="{_f(sy(fs * x1 + fi))}"><title>fixed line: {fs:g} × raw + {fi:g}</title></line>')
+                   f'y2="{_f(sy(fs * x1 + fi))}"><title>{label}: {fs:g} × raw + {fi:g}</title></line>')
     for px, py in pairs:
         out.append(f'<circle class="point" cx="{_f(sx(px))}" cy="{_f(sy(py))}" r="3.5">'
                    f"<title>raw {px:g} → reference {py:g}</title></circle>")
@@ -489,13 +491,21 @@ def _calibration_section(doc: Mapping[str, Any]) -> str:
         caption = (f'<b>{_e(name)}</b> {_badge(cal.get("method"), "rule")} calibrated = '
                    f'{_line(cal.get("slope"), cal.get("intercept"))}; {_e(cal.get("points"))} common models, '
                    f'residual sd {_num(cal.get("residualSd"))}')
+        live = cal.get("live") if isinstance(cal.get("live"), Mapping) else None
+        drift = cal.get("drift") if isinstance(cal.get("drift"), Mapping) else {}
         if fixed:
             fixed_line = _line(fixed.get("slope"), fixed.get("intercept"))
             caption += (f'<br><span class="muted">documented fixed line {fixed_line} '
-                        f'(fitted on {_e(fixed.get("points"))} models; dashed)</span>')
+                        f'(fitted on {_e(fixed.get("points"))} models{"" if live else "; dashed"})</span>')
+        if live:
+            own = _line(live.get("slope"), live.get("intercept"))
+            caption += f'<br><span class="muted">these points\' own line {own} (dashed; shown, not used)</span>'
+        if drift.get("drifted") is True:
+            caption += (f'<br>{_badge("drifted", "bad")} the points sit {_num(drift.get("shift"))} (se '
+                        f'{_num(drift.get("se"))}) off the fixed line: refit it (docs/scoring.md §3)')
         figures.append(f"<figure>{_scatter(name, cal, i)}<figcaption>{caption}</figcaption></figure>")
     lead = ("Each source reaches the reference scale through a line (docs/scoring.md §3). The points are the "
-            "models scored by both; solid: the line in use; dashed: the documented fixed line.")
+            "models scored by both; solid: the line in use; dashed: the points' own least-squares line.")
     if reference:
         lead += " Reference scale: " + ", ".join(_code(r) for r in reference) + "."
     body = f'<div class="figures">{"".join(figures)}</div>' if figures else '<p class="muted">No calibrated ' \

@@ -2,10 +2,12 @@
 
 The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). LLM-Stats and curated scores are the same
 benchmark formula (rules/scoring.py) and reach that scale through one calibration line; Design Arena web Elo reaches
-it through a line of its own and only feeds the page role (see ``page_estimates``). A calibration line is a
-documented fixed line (fitted once on the 2026-08-18 catalog, constants below) pulled toward the catalog's own
-points when it has at least MIN_FIT_POINTS of them, never a slope-1 guess, so one unrelated model entering or
-leaving the catalog moves it little. rules/evidence.py holds the priors, variances and the combination.
+it through a line of its own and only feeds the page role (see ``page_estimates``). A calibration line is always the
+documented fixed line (fitted once on the 2026-08-18 catalog, constants below), never a slope-1 guess and never
+refitted on the current catalog: a model's estimate depends on its own evidence only, so models entering or leaving
+the catalog cannot move it. The current catalog's common points are kept for the chart and checked against the
+fixed line: when they sit off it by more than DRIFT_Z standard errors the line is marked drifted (refit it with
+``python benchmarks/bench_trust.py --fit``). rules/evidence.py holds the priors, variances and the combination.
 """
 
 from __future__ import annotations
@@ -36,15 +38,16 @@ if TYPE_CHECKING:
 __all__ = [
     "SOURCES",
     "FIXED_LINES",
-    "MIN_FIT_POINTS",
-    "FIXED_WEIGHT",
+    "MIN_DRIFT_POINTS",
+    "DRIFT_Z",
     "WEB_CATEGORIES",
     "ScoreSource",
     "MatchInfo",
     "Calibration",
     "FusedModel",
     "Remembered",
-    "fit_line",
+    "least_squares",
+    "calibration_line",
     "UNCALIBRATED",
     "LineFit",
     "fit_calibration",
@@ -69,13 +72,17 @@ FIXED_LINES: dict[str, tuple[float, float, int, float]] = {
     "web:agents/webapps": (0.0723, -21.80, 27, 8.16),
 }
 WEB_CATEGORIES = ("web:models/website", "web:agents/webapps")
-# A live fit needs this many distinct models scored by both; it is then averaged with the fixed line, which
-# counts as FIXED_WEIGHT models: with 26 live points the live line gets 26/56 of the say.
-MIN_FIT_POINTS = 8
-FIXED_WEIGHT = 30
+# The drift check: with at least MIN_DRIFT_POINTS distinct models scored by both, the current catalog's points are
+# compared with the fixed line; their weighted mean residual beyond DRIFT_Z standard errors marks the line drifted.
+# A check, not a refit: blending a live fit into the line let up to 11 of 28 common models coming and going move
+# a thin model's estimate by 2 points (tests/test_fusion.py), and on every real dump the live points were either
+# too few or the fixed line's own.
+MIN_DRIFT_POINTS = 8
+DRIFT_Z = 3.0
 _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
 PROBE = "probe"  # the coding probe's source name (rules/probestats.py)
 _NO_MATCH_METHOD = "none"
+MIN_LINE_POINTS = 3  # a least-squares line needs this many points
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,10 @@ class MatchInfo:
 class Calibration:
     """How one raw scale maps onto the reference: calibrated = slope * raw + intercept (then clamped to 0-100).
 
-    method: "reference" (the catalog index itself), "fixed" (the documented line alone: too few common points),
-    "fitted" (live points averaged with the fixed line). points: the live (raw, reference, units) points used.
+    method: "reference" (the catalog index itself), "fixed" (the documented line), "linear"/"offset" (the probe's
+    line on its anchors; "fitted", a live fit blended with the fixed line, is only in files of older versions).
+    points: the current catalog's (raw, reference, units) points; live: their own least-squares (slope, intercept)
+    and shift: their weighted mean residual from the line with its standard error (the drift check).
     """
 
     source: str
@@ -135,6 +144,14 @@ class Calibration:
     intercept: float = 0.0
     residual_sd: float = 0.0
     points: tuple[tuple[float, float, float], ...] = ()
+    live: tuple[float, float] | None = None
+    shift: tuple[float, float] | None = None  # (weighted mean residual, its standard error)
+
+    @property
+    def drifted(self) -> bool:
+        """True when at least MIN_DRIFT_POINTS common points sit off the line by more than DRIFT_Z standard errors."""
+        return (self.shift is not None and len(self.points) >= MIN_DRIFT_POINTS
+                and abs(self.shift[0]) > DRIFT_Z * self.shift[1])
 
     def apply(self, raw: float) -> float:
         """raw mapped onto the reference scale, clamped to 0-100 and rounded to 2 decimals."""
@@ -147,6 +164,10 @@ class Calibration:
         fixed = FIXED_LINES.get(self.source)
         if fixed is not None:
             out["fixed"] = {"slope": fixed[0], "intercept": fixed[1], "points": fixed[2]}
+        if self.live is not None:
+            out["live"] = {"slope": round(self.live[0], 6), "intercept": round(self.live[1], 6)}
+        if self.shift is not None:
+            out["drift"] = {"shift": round(self.shift[0], 3), "se": round(self.shift[1], 3), "drifted": self.drifted}
         out["pairs"] = [[round(x, 3), round(y, 3)] for x, y, _w in self.points]
         return out
 
@@ -187,38 +208,52 @@ class FusedModel:
         return round(self.estimate.conservative, 2) if self.estimate else None
 
 
-def fit_line(key: str, points: Sequence[tuple[float, float, float]]) -> Calibration:
-    """The calibration for a raw scale from live (raw, reference, units) points: the fixed line alone below
-    MIN_FIT_POINTS or when the live slope is not positive, else the weighted least-squares line averaged with the
-    fixed one (live points count len(points), the fixed line FIXED_WEIGHT)."""
-    slope0, intercept0, _n0, sd0 = FIXED_LINES[key]
-    pts = tuple(points)
-    if len(pts) < MIN_FIT_POINTS:
-        return Calibration(key, "fixed", slope0, intercept0, sd0, pts)
+def _point_weights(key: str, points: Sequence[tuple[float, float, float]]) -> list[float]:
+    """1 / variance of each (raw, reference, units) point: a benchmark-formula mean's variance from its units; an
+    Elo point the fixed line's residual variance."""
     if key in ("llm-stats", "curated"):
-        weights = [1.0 / bench_variance(max(u, 1e-3)) for _x, _y, u in pts]
-    else:
-        weights = [1.0] * len(pts)
+        return [1.0 / bench_variance(max(u, 1e-3)) for _x, _y, u in points]
+    return [1.0 / FIXED_LINES[key][3] ** 2] * len(points)
+
+
+def least_squares(key: str, points: Sequence[tuple[float, float, float]]) -> tuple[float, float, float] | None:
+    """(slope, intercept, residual sd) of the weighted least-squares line through (raw, reference, units) points;
+    None below MIN_LINE_POINTS points or without a positive slope. The source of FIXED_LINES (bench_trust --fit)
+    and the live line drawn beside the fixed one; never used to map a score."""
+    pts = tuple(points)
+    if len(pts) < MIN_LINE_POINTS:
+        return None
+    weights = _point_weights(key, pts)
     total = sum(weights)
     mx = sum(w * x for w, (x, _y, _u) in zip(weights, pts)) / total
     my = sum(w * y for w, (_x, y, _u) in zip(weights, pts)) / total
     sxx = sum(w * (x - mx) ** 2 for w, (x, _y, _u) in zip(weights, pts))
     sxy = sum(w * (x - mx) * (y - my) for w, (x, y, _u) in zip(weights, pts))
     if sxx <= 1e-9 or sxy <= 0:
-        return Calibration(key, "fixed", slope0, intercept0, sd0, pts)
+        return None
     slope = sxy / sxx
     intercept = my - slope * mx
-    n = len(pts)
-    share = n / (n + FIXED_WEIGHT)
-    blended_slope = share * slope + (1 - share) * slope0
-    blended_intercept = share * intercept + (1 - share) * intercept0
-    residuals = [y - (blended_slope * x + blended_intercept) for x, y, _u in pts]
-    sd = math.sqrt(sum(r * r for r in residuals) / max(1, n - 2))
-    return Calibration(key, "fitted", blended_slope, blended_intercept, sd, pts)
+    residuals = [y - (slope * x + intercept) for x, y, _u in pts]
+    return slope, intercept, math.sqrt(sum(r * r for r in residuals) / max(1, len(pts) - 2))
+
+
+def calibration_line(key: str, points: Sequence[tuple[float, float, float]]) -> Calibration:
+    """The calibration for a raw scale: the documented fixed line, with the current catalog's (raw, reference,
+    units) points, their own least-squares line and the drift check (their weighted mean residual from the fixed
+    line and its standard error)."""
+    slope0, intercept0, _n0, sd0 = FIXED_LINES[key]
+    pts = tuple(points)
+    shift = None
+    if pts:
+        weights = _point_weights(key, pts)
+        total = sum(weights)
+        mean = sum(w * (y - (slope0 * x + intercept0)) for w, (x, y, _u) in zip(weights, pts)) / total
+        shift = (mean, 1.0 / math.sqrt(total))
+    live = least_squares(key, pts)
+    return Calibration(key, "fixed", slope0, intercept0, sd0, pts, live[:2] if live else None, shift)
 
 
 UNCALIBRATED = "uncalibrated"
-MIN_LINE_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -352,8 +387,8 @@ def calibrate(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str,
               reference_scores: Iterable[Any] = (),
               reference_matches: Mapping[str, MatchInfo] | None = None) -> dict[str, Calibration]:
     """The calibration of each source: the catalog index is the reference; LLM-Stats and curated each get their
-    line, from live points (every model, free or paid, with a coding index and that source's score) pulled toward
-    the fixed line."""
+    fixed line, with the live points (every model, free or paid, with a coding index and that source's score) for
+    the chart and the drift check."""
     reference_matches = reference_matches or {}
     entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
     entries += [(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
@@ -362,8 +397,8 @@ def calibrate(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str,
     curated_points = _points((mid, aa, _curated(base_id(mid), curated_by_base, None, bench, None))
                              for mid, aa, _match in entries)
     return {"artificial_analysis": Calibration("artificial_analysis", "reference"),
-            "llm-stats": fit_line("llm-stats", llm_points),
-            "curated": fit_line("curated", curated_points)}
+            "llm-stats": calibration_line("llm-stats", llm_points),
+            "curated": calibration_line("curated", curated_points)}
 
 
 def _context(model: Mapping[str, Any]) -> int:
@@ -502,7 +537,8 @@ def web_elo(model: Mapping[str, Any]) -> tuple[str, float] | None:
 
 def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
                      reference_scores: Iterable[Mapping[str, Any]] = ()) -> dict[str, Calibration]:
-    """Elo -> coding-index line per web category, from every model (free or reference) with both."""
+    """Elo -> coding-index line per web category (the fixed line), with every model (free or reference) that has
+    both as its points."""
     points: dict[str, dict[str, tuple[float, float, float]]] = {key: {} for key in WEB_CATEGORIES}
     for model in list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)]:
         aa = _number(model.get("coding_index")) if "coding_index" in model else _number(coding_index(model))
@@ -510,7 +546,7 @@ def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
             continue
         for key, elo in web_elos(model).items():
             points[key].setdefault(base_id(model["id"]), (elo, aa, 1.0))
-    return {key: fit_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
+    return {key: calibration_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
 
 
 def page_estimates(fused: Sequence[FusedModel], catalog_models: Sequence[Mapping[str, Any]],

@@ -6,10 +6,10 @@ proportion, so its interval is Wilson's score interval (sound at 0 or all correc
 normal approximation). The evidence weight grows with the items answered, n / (n + HALF_WEIGHT_ITEMS): a model
 probed with HALF_WEIGHT_ITEMS items counts half as much as a fully measured one.
 
-Calibration follows the rules of every other score source (:func:`modelpools.rules.fusion.fit_calibration`): the
-anchors are the models that have both a probe accuracy and a reference score; a line (or a median offset) is
-fitted on them; with fewer than ``MIN_FIT_POINTS`` anchors the probe stays uncalibrated and its accuracies are
-never mixed with calibrated scores.
+Calibration (:func:`modelpools.rules.fusion.fit_calibration`): the probe has no documented fixed line (its accuracy
+depends on the probe set), so the anchors, the models that have both a probe accuracy and a reference score, get a
+line (or a median offset) fitted on them; with fewer than ``MIN_LINE_POINTS`` anchors the probe stays uncalibrated
+and its accuracies are never mixed with calibrated scores.
 
 As a measurement in the evidence model (rules/evidence.py), a calibrated probe result has the variance of its
 accuracy carried through the line (binomial, with one right and one wrong answer added so 0 % and 100 % keep a
@@ -133,7 +133,7 @@ def anchor_points(tallies: Mapping[str, ProbeTally], reference: Mapping[str, flo
 
 
 def calibrate_probe(tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]) -> Calibration:
-    """Probe accuracy -> reference scale, fitted on the anchors; uncalibrated below MIN_FIT_POINTS anchors."""
+    """Probe accuracy -> reference scale, fitted on the anchors; uncalibrated below MIN_LINE_POINTS anchors."""
     return fit_calibration(SOURCE, anchor_points(tallies, reference))
 
 

@@ -21,7 +21,7 @@ from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
-from modelpools.rules.fusion import MIN_FIT_POINTS, FusedModel, fuse_scores, page_estimates, web_calibrations
+from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates, web_calibrations
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import (
     DEFAULT_ROLES,
@@ -352,15 +352,20 @@ def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
 
 
 def _calibration_line(calibration: Mapping[str, Mapping[str, Any]]) -> str:
-    """``scale: artificial_analysis (reference); llm-stats fitted on 26 common models; curated fixed line (3 ...)``."""
+    """``scale: artificial_analysis (reference); llm-stats fixed line (26 common models); ...``: a line the
+    common models sit off (the drift check, docs/scoring.md section 3) says so and how to refit it."""
     parts = []
     for name, c in calibration.items():
         if c["method"] == "reference":
             parts.append(f"{name} (reference)")
-        elif c["method"] == "fitted":
-            parts.append(f"{name} fitted on {c['points']} common models")
         elif c["method"] in ("linear", "offset"):  # the coding probe: a line of its own on its anchors
             parts.append(f"{name} {c['method']} on {c['points']} anchors")
+        elif (c.get("drift") or {}).get("drifted"):
+            drift = c["drift"]
+            parts.append(f"{name} fixed line DRIFTED: {c['points']} common models sit {drift['shift']:+.1f} "
+                         f"(se {drift['se']:.1f}) off it; refit: python benchmarks/bench_trust.py --fit")
+        elif c["method"] == "fitted":  # a file written by an older version
+            parts.append(f"{name} fitted on {c['points']} common models")
         else:
-            parts.append(f"{name} fixed line ({c['points']} common models, need {MIN_FIT_POINTS} to fit)")
+            parts.append(f"{name} fixed line ({c['points']} common models)")
     return "scale: " + ("; ".join(parts) or "no scores")
