@@ -57,7 +57,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
                        "usage": _usage, "report": _report}[args.command]
             code = handler(args, settings, clock)
         except ModelPoolsError as exc:
-            print(f"modelpools: error: {exc}", file=sys.stderr)
+            from modelpools.io.log import printable, redact
+
+            print(f"modelpools: error: {printable(redact(str(exc)))}", file=sys.stderr)
             code = EXIT_USAGE
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
@@ -80,10 +82,15 @@ def _settings(args: argparse.Namespace):
 
 
 def _emit(args: argparse.Namespace, data: Any, lines: Sequence[str]) -> None:
+    """Print the answer: each text line through log.printable (names, dates, ids come from upstream data), or JSON
+    whose strings escape what json.dumps leaves raw (C1 controls, bidi overrides; C0 it escapes itself)."""
+    from modelpools.io.log import printable
+
     if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+        print(printable(text, newlines=True, json=True))
     else:
-        print("\n".join(lines))
+        print("\n".join(printable(line) for line in lines))
 
 
 def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:

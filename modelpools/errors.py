@@ -6,6 +6,7 @@
     │   ├── ResponseTooLarge   a response or checkout exceeded its size bound
     │   └── GitError           git is missing or a git command failed
     ├── DataError              data (upstream, cache or user file) is malformed
+    ├── WriteError             a file could not be written (read-only, disk full, file-size limit)
     └── PoolsInvalid           a pools file violates the schema or an invariant
 
 Each message is one line: what was wrong, where, and what to do. Callers catch at the
@@ -22,6 +23,7 @@ __all__ = [
     "ResponseTooLarge",
     "GitError",
     "DataError",
+    "WriteError",
     "PoolsInvalid",
 ]
 
@@ -48,6 +50,10 @@ class GitError(FetchError):
 
 class DataError(ModelPoolsError):
     """Data is malformed: an upstream body, a cache file or a user file."""
+
+
+class WriteError(ModelPoolsError):
+    """A file could not be written: the message names it; the previous file is left as it was."""
 
 
 class PoolsInvalid(ModelPoolsError):

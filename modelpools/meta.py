@@ -63,6 +63,7 @@ class CatalogMeta(NamedTuple):
     failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
     failed_at: Optional[float] = None  # the last failed refresh
     cache_version: Optional[int] = None  # the schemaVersion of the cache file it describes
+    cache_sha256: Optional[str] = None  # of the cache file as last written: the validators belong to those bytes
     WHAT = "catalog meta file"  # (not annotated: a class constant, not a field)
     STATUSES = ("ok", "fallback", "bundled")
 
@@ -81,13 +82,15 @@ class CatalogMeta(NamedTuple):
         return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", cls.STATUSES),
                    shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
                    shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
-                   shape.optional(doc, "lastError", str), include, *_failures(doc, shape))
+                   shape.optional(doc, "lastError", str), include, *_failures(doc, shape),
+                   shape.optional(doc, "cacheSha256", str))
 
     def dump(self) -> bytes:
         return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
                           "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
                           "lastError": self.last_error, "includeNonText": self.include_non_text,
-                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version})
+                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version,
+                          "cacheSha256": self.cache_sha256})
 
 
 class BenchmarksMeta(NamedTuple):

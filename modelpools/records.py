@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping, Optional
 
 from modelpools.errors import DataError
-from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, read_json
+from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_bounded, read_json
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.rules.numbers import is_integer
 from modelpools.shape import Shape
@@ -95,14 +95,42 @@ class CatalogCache:
     def live(cls, models: Any, reference_scores: Any, url: str) -> CatalogCache:
         return cls(tuple(models), tuple(reference_scores), {"source": "live", "url": url})
 
+    # What the later stages take (the catalog stage refuses more, keeping the previous cache): the file within the
+    # read limit of every reader; the counts keep the match report and pools file well within it too (real catalogs:
+    # under 100 free models and 500 scored ones).
+    MAX_BYTES: ClassVar[int] = DEFAULT_READ_LIMIT
+    MAX_MODELS: ClassVar[int] = 10_000
+    MAX_REFERENCE_SCORES: ClassVar[int] = 20_000
+
     @classmethod
     def load(cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = _REBUILD) -> CatalogCache:
+        return cls.load_with_digest(path, max_bytes, advice)[0]
+
+    @classmethod
+    def load_with_digest(cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT,
+                         advice: str = _REBUILD) -> tuple[CatalogCache, str]:
+        """The record and the sha256 of the very bytes it was read from (one read: no torn pair)."""
+        import hashlib
+
         shape = Shape(cls.WHAT, path, advice)
-        doc = shape.document(read_json(path, cls.WHAT, max_bytes, f"; {advice}"), CATALOG_CACHE_VERSION)
+        data = read_bounded(path, cls.WHAT, max_bytes, f"; {advice}")
+        doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), CATALOG_CACHE_VERSION)
         origin = shape.get(doc, "origin", "object")
         kind = shape.choice(origin, "source", cls.ORIGINS, "$.origin")
         shape.get(origin, "url" if kind == "live" else "capturedAt", "string", "$.origin")
-        return cls(*cls._entries(doc, shape), origin)
+        return cls(*cls._entries(doc, shape), origin), hashlib.sha256(data).hexdigest()
+
+    def over_limits(self) -> str | None:
+        """What the later stages would refuse in this catalog ("lists 160000 free models, more than ..."), or None."""
+        if len(self.models) > self.MAX_MODELS:
+            return f"lists {len(self.models)} free models, more than the {self.MAX_MODELS} modelpools takes"
+        if len(self.reference_scores) > self.MAX_REFERENCE_SCORES:
+            return (f"lists {len(self.reference_scores)} models with a coding index, more than the "
+                    f"{self.MAX_REFERENCE_SCORES} modelpools takes")
+        size = len(self.dump())
+        if size > self.MAX_BYTES:
+            return f"makes a {size}-byte cache file, more than the {self.MAX_BYTES} bytes modelpools reads"
+        return None
 
     @staticmethod
     def _entries(doc: Any, shape: Shape) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:

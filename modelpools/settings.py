@@ -74,10 +74,24 @@ def _parse_fraction(value: Any) -> float:
 
 def _parse_url(schemes: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
+        from urllib.parse import urlsplit
+
         text = str(value).strip()
         scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        expected = "a URL starting with " + " or ".join(s + "://" for s in schemes)
         if scheme not in schemes:
-            raise ValueError("a URL starting with " + " or ".join(s + "://" for s in schemes))
+            raise ValueError(expected)
+        if any(c.isspace() or not c.isprintable() for c in text):
+            raise ValueError(f"{expected}, without spaces or control characters")
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError for a port past 65535 or not a number
+        except ValueError:
+            raise ValueError(f"{expected}, with a valid host and a port from 1 to 65535") from None
+        if scheme != "file" and not parts.hostname:
+            raise ValueError(f"{expected} and a host name")
+        if "@" in text.split("://", 1)[1].split("@", 1)[1] if "@" in parts.netloc else "@" in parts.path + parts.query:
+            raise ValueError(f"{expected}; percent-encode @ / ? # in a user name or password (%40 %2F %3F %23)")
         return text
 
     return parse
@@ -293,7 +307,7 @@ class StageSettings:
 
     def fingerprint(self) -> dict[str, Any]:
         """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
-        from modelpools.io.log import display_url
+        from modelpools.io.log import redact
 
         out: dict[str, Any] = {}
         for name in self._fields:
@@ -303,7 +317,7 @@ class StageSettings:
             if isinstance(value, StageSettings):
                 value = value.fingerprint()
             elif name.endswith(("_url", "_repo")):
-                value = display_url(value)
+                value = redact(value)
             out[name] = str(value) if isinstance(value, Path) else _lists(value)
         return out
 
@@ -569,4 +583,7 @@ def _parse(key: str, raw: Any, where: str) -> Any:
     try:
         return _PARSERS[key](raw)
     except ValueError as exc:
-        raise SettingsError(f"{where}: invalid value {raw!r}; expected {exc}") from None
+        from modelpools.io.log import printable, redact
+
+        shown = printable(repr(redact(raw, raw) if isinstance(raw, str) else raw))  # never a password in a message
+        raise SettingsError(f"{where}: invalid value {shown}; expected {exc}") from None

@@ -264,8 +264,10 @@ def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: sta
     Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
     """
     from modelpools.io.lock import cache_lock, sweep_leftovers
+    from modelpools.io.log import printable, redact
 
     files = settings.files
+    urls = [getattr(settings, key) for key in ("openrouter_url", "benchmarks_repo") if hasattr(settings, key)]
     try:
         if not lock:  # readers need no lock: every output is replaced atomically
             summary = stage(settings)
@@ -277,16 +279,16 @@ def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: sta
                 else:
                     summary = stage(settings)
     except ModelPoolsError as exc:
-        return TaskFailed(f"modelpools {task_name}: {exc}")
+        return TaskFailed(printable(redact(f"modelpools {task_name}: {exc}", *urls)))
     except OSError as exc:
         if not _in_cache(exc.filename, files):
             raise  # not about the cache directory: a bug or a broken install, keep the traceback
-        return TaskFailed(
+        return TaskFailed(printable(
             f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
             f"check that the cache directory {files.cache_path} is writable and has space"
-        )
+        ))
     if summary:
-        print(summary, flush=True)
+        print(printable(summary, newlines=True), flush=True)
     return None
 
 
@@ -437,7 +439,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "validate",
         "doc": "Check the pools file on disk: schema and invariants (for CI)",
-        "actions": [_action(validate_stage, ValidateSettings.of(settings), "validate", lock=False)],
+        "actions": [_action(validate_stage, ValidateSettings.of(settings), "validate")],  # locked: no torn pair
         "uptodate": [False],
         "verbosity": 2,
     }

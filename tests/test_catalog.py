@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 import socket
@@ -102,6 +103,7 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
         "failures": 0,
         "failedAt": None,
         "cacheVersion": 2,
+        "cacheSha256": hashlib.sha256(settings.catalog_file.read_bytes()).hexdigest(),  # the validators' bytes
     }
     assert summary == f"catalog: 17 free models of 414 listed at {settings.openrouter_url} (first fetch)"
     assert "If-None-Match" not in http_server.requests[0].headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -26,12 +27,14 @@ def cache(tmp_path, test_data) -> Path:
     """A cache as a healthy offline build leaves it: pools, catalog of real ids, match report, meta files."""
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "model-pools.json").write_bytes(SAMPLE.read_bytes())
     dump = json.loads((test_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
     free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
-    (cache / "openrouter-models.json").write_bytes(CatalogCache.live(
-        [{"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free], [],
-        "https://openrouter.ai/api/v1/models").dump())
+    catalog = CatalogCache.live([{"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free],
+                                [], "https://openrouter.ai/api/v1/models").dump()
+    (cache / "openrouter-models.json").write_bytes(catalog)
+    pools = json.loads(SAMPLE.read_bytes())  # built from this catalog, as the pools stage records it
+    pools["inputs"]["catalogSha256"] = hashlib.sha256(catalog).hexdigest()
+    (cache / "model-pools.json").write_bytes(dump_json(pools))
     (cache / "benchmark-scores.json").write_bytes(BenchmarkScores("https://example.org/llm-stats.git", None, None, ()).dump())
     (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
         {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import GitError, ResponseTooLarge
-from modelpools.io.git import UnexpectedLayout, is_commit_sha, redact, sync_checkout
+from modelpools.io.git import UnexpectedLayout, is_commit_sha, sync_checkout
+from modelpools.io.log import redact
 from support import git
 
 def commit_file(repo: Path, name: str, text: str) -> str:

@@ -1,6 +1,7 @@
 """Pools validation: each schema rule and invariant, broken on purpose, is reported at its JSON path."""
 
 import copy
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -181,12 +182,18 @@ def test_first_schema_error_is_chosen_deterministically():
     assert "'calibration' is a required property" in str(rejected({}))
 
 
+def built_from(doc: dict, catalog_bytes: bytes) -> dict:
+    """doc as the pools stage writes it from this catalog cache (it records the catalog's sha256)."""
+    return broken(doc, put(["inputs", "catalogSha256"], hashlib.sha256(catalog_bytes).hexdigest()))
+
+
 def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
     settings = Settings(project_dir=tmp_path, task_prefix="models-")
     with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.pools_file, files.dump_json(valid))
-    files.write_if_changed(settings.catalog_file, CatalogCache.live([], [], CATALOG_URL).dump())
+    empty = CatalogCache.live([], [], CATALOG_URL).dump()
+    files.write_if_changed(settings.catalog_file, empty)
+    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, empty)))
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
         validate_pools_file(ValidateSettings.of(settings))
     settings.catalog_file.write_text("{}")
@@ -217,10 +224,13 @@ def test_validate_pools_file(tmp_path, valid):
     assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
-    # A catalog cache that no longer lists a ranked model makes the file invalid.
-    models = [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]
-    files.write_if_changed(settings.catalog_file, CatalogCache.live(models, [], CATALOG_URL).dump())
+    # Checked against the catalog cache the pools file was built from (inputs.catalogSha256): every ranked id is in it.
+    full, short = (CatalogCache.live(models, [], CATALOG_URL).dump()
+                   for models in (catalog(), [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]))
+    files.write_if_changed(settings.catalog_file, short)
+    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, short)))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.catalog_file, CatalogCache.live(catalog(), [], CATALOG_URL).dump())
+    files.write_if_changed(settings.catalog_file, full)
+    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, full)))
     assert "(schema, invariants and catalog cache)" in validate_pools_file(ValidateSettings.of(settings))

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from modelpools.errors import DataError
+from modelpools.errors import DataError, WriteError
 
-__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "parse_json_bytes",
+__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "read_bounded", "parse_json_bytes",
            "DEFAULT_READ_LIMIT", "UnreadableJson"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
@@ -23,8 +23,20 @@ def dump_json(obj: Any) -> bytes:
 
 
 def atomic_write(path: Path | str, data: bytes) -> None:
-    """Write data to path via a temp file in the same directory, fsync, then rename."""
+    """Write data to path via a temp file in the same directory, fsync, then rename.
+
+    WriteError (one line naming path) when that fails: read-only, disk full (ENOSPC), a file-size limit (EFBIG,
+    ``ulimit -f``); the write and fsync errors of those carry no file name, so it is added here. path is untouched.
+    """
     path = Path(path)
+    try:
+        _write_then_rename(path, data)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; check that {path.parent} is writable "
+                         "and has space") from None
+
+
+def _write_then_rename(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     # O_EXCL: never reuse or follow an existing name; mode 0o666 lets the umask decide permissions, as open() does
@@ -72,6 +84,19 @@ def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT, 
     UTF-8 is refused too.
     """
     path = Path(path)
+    data = read_bounded(path, what, max_bytes, advice)
+    doc = parse_json_bytes(data, f"{what} at {path}", advice)
+    if not lone_surrogates and _SURROGATE_ESCAPE.search(data):  # rare; a lone half cannot be written back as UTF-8
+        try:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            reason = "holds a lone UTF-16 surrogate escape (\\udXXX)"
+            raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason) from None
+    return doc
+
+
+def read_bounded(path: Path, what: str, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = "") -> bytes:
+    """The bytes of the file at path; DataError if absent, UnreadableJson if unreadable or larger than max_bytes."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -82,14 +107,7 @@ def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT, 
     if len(data) > max_bytes:
         reason = f"is larger than {max_bytes} bytes"
         raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason)
-    doc = parse_json_bytes(data, f"{what} at {path}", advice)
-    if not lone_surrogates and _SURROGATE_ESCAPE.search(data):  # rare; a lone half cannot be written back as UTF-8
-        try:
-            json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            reason = "holds a lone UTF-16 surrogate escape (\\udXXX)"
-            raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason) from None
-    return doc
+    return data
 
 
 def parse_json_bytes(data: bytes, what: str, advice: str = "") -> Any:

@@ -22,7 +22,7 @@ from pathlib import Path
 from modelpools.errors import DataError, GitError, ResponseTooLarge
 from modelpools.io import log
 from modelpools.io.http import OFFLINE_HINT
-from modelpools.io.log import display_url
+from modelpools.io.log import redact
 
 __all__ = [
     "UnexpectedLayout",
@@ -31,7 +31,6 @@ __all__ = [
     "head_commit",
     "is_commit_sha",
     "progress_line",
-    "redact",
     "run_git",
     "run_git_network",
     "sync_checkout",
@@ -69,7 +68,6 @@ QUIET_NOTE = 10.0  # seconds without any line from us before we say what we are 
 _PROGRESS = re.compile(r"(Receiving objects|Resolving deltas):\s+(\d{1,3})% \((\d{1,12})/(\d{1,12})\)"
                        r"(?:, (\d{1,9}(?:\.\d{1,3})? [KMG]?i?B))?")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")  # the user:password@ part of a URL
 # Lock files git leaves behind when it is killed (clone_timeout, SIGKILL, power loss); each blocks every later run.
 _GIT_LOCKS = ("index.lock", "shallow.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "config.lock",
               "packed-refs.lock")
@@ -80,17 +78,12 @@ def is_commit_sha(ref: str) -> bool:
     return bool(_SHA.match(ref or ""))
 
 
-def redact(text: str) -> str:
-    """text with the user:password part of every URL in it replaced by ``***`` (as log.display_url does)."""
-    return _USERINFO.sub(r"\1***@", text)
-
-
 def git_executable(repo_url: str) -> str:
     """The path of git, or GitError saying how to proceed without it."""
     path = shutil.which("git")
     if path is None:
         raise GitError(
-            f"git is not installed (needed to fetch benchmark data from {display_url(repo_url)}); "
+            f"git is not installed (needed to fetch benchmark data from {redact(repo_url)}); "
             "install git or set MODELPOOLS_OFFLINE=1"
         )
     return path
@@ -136,7 +129,8 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
         lines = [ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
         fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
         detail = (fatal or lines or [f"exit status {proc.returncode}"])[0]
-        raise GitError(f"git {what} failed: {redact(detail)}")  # git may echo a URL with its password
+        # git may echo a URL with its password, or just its host part ("unable to look up user:pw@host")
+        raise GitError(f"git {what} failed: {redact(detail, *args)}")
     return proc.stdout.decode("utf-8", "replace").strip()
 
 
@@ -224,7 +218,7 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
         lines = [ln.strip() for ln in re.split(r"[\r\n]", tail.decode("utf-8", "replace")) if ln.strip()]
         fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
         detail = (fatal or [ln for ln in lines if not _PROGRESS.search(ln)] or [f"exit status {proc.returncode}"])[0]
-        raise GitError(f"git {what} failed: {redact(detail)}")
+        raise GitError(f"git {what} failed: {redact(detail, *args)}")
 
 
 def _host(url: str) -> str:
@@ -235,7 +229,7 @@ def _host(url: str) -> str:
         host = urlsplit(url).hostname
     except ValueError:
         host = None
-    return host or display_url(url)
+    return host or redact(url)
 
 
 def tree_bytes(git: str, checkout: Path, rev: str, timeout: float) -> int:
@@ -265,7 +259,7 @@ def _check_size(git: str, checkout: Path, rev: str, timeout: float, max_bytes: i
     tree = tree_bytes(git, checkout, rev, timeout)
     if max(packed, tree) > max_bytes:
         raise ResponseTooLarge(
-            f"benchmark repository {display_url(url)} at {rev[:12]} is {max(packed, tree)} bytes, more than "
+            f"benchmark repository {redact(url)} at {rev[:12]} is {max(packed, tree)} bytes, more than "
             f"max_checkout_bytes ({max_bytes}); raise max_checkout_bytes or point benchmarks_repo elsewhere"
         )
 
@@ -283,7 +277,7 @@ def _check_layout(git: str, checkout: Path, rev: str, timeout: float, url: str,
         return
     expected = ", or ".join(" + ".join(f"{path}/" for path in paths) for paths in layouts.values())
     raise UnexpectedLayout(
-        f"benchmark repository {display_url(url)} at {rev[:12]} has none of the expected layouts ({expected}); "
+        f"benchmark repository {redact(url)} at {rev[:12]} has none of the expected layouts ({expected}); "
         "check benchmarks_repo/benchmarks_ref"
     )
 
@@ -328,7 +322,7 @@ def clear_stale_locks(dest: Path) -> list[str]:
 
 def _set_origin(git: str, url: str, checkout: Path, timeout: float) -> None:
     """Record the URL without its password as origin (for people looking at the cache; fetches name the URL)."""
-    shown = display_url(url)
+    shown = redact(url)
     if run_git(git, ["config", "--get", "remote.origin.url"], checkout, timeout, "config") != shown:
         run_git(git, ["remote", "set-url", "--", "origin", shown], checkout, timeout, "remote set-url")
 
@@ -338,8 +332,9 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
     clear_stale_locks(dest)
     if is_commit_sha(ref):
         try:
-            if head_commit(git, dest, timeout) == ref:
-                return ref  # a commit id never moves: nothing to fetch
+            if head_commit(git, dest, timeout) == ref:  # a commit id never moves: nothing to fetch
+                _restore(git, dest, ref, timeout)
+                return ref
         except GitError:
             pass
     _set_origin(git, url, dest, timeout)
@@ -349,8 +344,14 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
     fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
     _check_size(git, dest, fetched, timeout, max_bytes, url)
     _check_layout(git, dest, fetched, timeout, url, layouts)  # before reset: a wrong commit never replaces the files
-    run_git(git, ["reset", "--quiet", "--hard", fetched], dest, timeout, "reset")
+    _restore(git, dest, fetched, timeout)
     return head_commit(git, dest, timeout)
+
+
+def _restore(git: str, dest: Path, commit: str, timeout: float) -> None:
+    """Make the files of dest exactly commit's: hand edits reset, files added by hand removed (never followed)."""
+    run_git(git, ["reset", "--quiet", "--hard", commit], dest, timeout, "reset")
+    run_git(git, ["clean", "--quiet", "-ffdx"], dest, timeout, "clean")
 
 
 def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
@@ -361,7 +362,7 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
     try:
         if is_commit_sha(ref):
             run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
-            run_git(git, ["remote", "add", "--", "origin", display_url(url)], tmp, timeout, "remote add")
+            run_git(git, ["remote", "add", "--", "origin", redact(url)], tmp, timeout, "remote add")
             run_git_network(git, ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref], tmp, timeout,
                             "fetch", url, stall_timeout)
             rev = "FETCH_HEAD"

@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 
 from modelpools.errors import FetchError, ResponseTooLarge
 from modelpools.io import log
-from modelpools.io.log import display_url
+from modelpools.io.log import redact
 
 __all__ = [
     "HttpResponse",
     "HttpStatusError",
     "RetryPolicy",
-    "display_url",
     "fetch",
     "fetch_sync",
     "parse_retry_after",
@@ -110,7 +109,7 @@ async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int
 
     import aiohttp
 
-    shown = display_url(url)
+    shown = redact(url)
     try:
         limit = aiohttp.ClientTimeout(total=timeout)
         async with session.get(url, headers=dict(headers), allow_redirects=True, timeout=limit) as resp:
@@ -143,13 +142,32 @@ async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int
     except aiohttp.ClientPayloadError as exc:
         raise _Transient(f"body cut off ({type(exc).__name__})") from None
     except aiohttp.ClientConnectionError as exc:
-        raise _Transient(f"connection failed ({_short(exc)})") from None
+        raise _Transient(f"connection failed ({redact(_short(exc), url)})") from None
+    except aiohttp.InvalidURL as exc:
+        if isinstance(exc, getattr(aiohttp, "RedirectClientError", ())):  # e.g. a redirect to file:// (aiohttp 3.10+)
+            raise FetchError(f"{shown} redirected to a URL that is not http(s) or not valid; refused") from None
+        raise FetchError(f"{shown} is not a valid URL (aiohttp refused it); check the URL") from None
+    except aiohttp.TooManyRedirects as exc:
+        hops = len(exc.history) if getattr(exc, "history", None) else "too many"
+        raise FetchError(f"{shown} redirected {hops} times without an answer (a redirect loop?); "
+                         "check the URL") from None
     except aiohttp.ClientError as exc:
-        raise FetchError(f"request to {shown} failed: {_short(exc)}") from None
+        raise FetchError(f"request to {shown} failed: {redact(_short(exc), url)}") from None
+    except ValueError as exc:  # yarl refuses the URL (a port past 65535, a bad host); its message quotes the URL
+        raise FetchError(f"cannot request {shown}: {redact(_short(exc), url)}; check the URL") from None
 
 
 def _lower(headers) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}
+
+
+def _netloc(url: str) -> str:
+    """host[:port] of url for a short note (the whole URL when it cannot be split), without credentials."""
+    shown = redact(url)
+    try:
+        return urlsplit(shown).netloc
+    except ValueError:
+        return shown
 
 
 def _short(exc: BaseException) -> str:
@@ -179,7 +197,7 @@ async def fetch(
     spent_waiting = 0.0  # Retry-After waits, outside the deadline
     last: _Transient | None = None
     tried = 0
-    host = urlsplit(display_url(url)).netloc
+    host = _netloc(url)
 
     async def waiting(try_: Awaitable[HttpResponse]) -> HttpResponse:
         """try_'s response; every NOTE_AFTER s without a line from us meanwhile: "still waiting for <host> (N s)"."""
@@ -222,7 +240,7 @@ async def fetch(
                     spent_waiting += clock() - before
     assert last is not None
     tries = f"{tried} attempt" + ("s" if tried != 1 else "")
-    reason = f"{last.reason} after {tries} from {display_url(url)}"
+    reason = f"{last.reason} after {tries} from {redact(url)}"
     if tried < policy.attempts:
         reason += f" (the {policy.deadline:g} s deadline for all tries was reached)"
     if last.status is not None:

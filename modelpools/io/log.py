@@ -1,34 +1,93 @@
-"""One-line warnings and notices on stderr (doit shows stderr at its default verbosity), and URLs safe to print."""
+"""The terminal and file edge of every message: one-line warnings and notices, the one URL redaction, the one
+terminal sanitiser.
+
+    redact(text, *urls)   credentials out of text: the userinfo of every URL in it (``user:pw@``, ``user%3Apw@``,
+                          ``token@``) and every query value, plus any credential of ``urls`` found elsewhere in text
+                          (git writes ``unable to look up user:pw@host``). Everything that stores or prints a URL,
+                          or a message that may hold one, goes through it.
+    printable(text)       text safe for a terminal: control characters (C0, DEL, C1), line and paragraph separators
+                          and bidi overrides shown as ``\\x1b``-style escapes; newlines too unless ``newlines=True``.
+                          Every printing path (warnings, doit summaries and failures, the CLI) goes through it.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
+from urllib.parse import unquote
 
-__all__ = ["warn", "notice", "display_url", "describe_duration"]
+__all__ = ["warn", "notice", "redact", "printable", "describe_duration"]
+
+# scheme://authority?query#fragment inside any text; the authority ends at / ? # or whitespace.
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s]*)(?P<rest>[^\s?#]*)"
+                  r"(?:\?(?P<query>[^\s#]*))?")
+_QUERY_VALUE = re.compile(r"=[^&;]*")
+# C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates, BOM.
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
+_UNPRINTABLE_OR_NEWLINE = re.compile(_UNPRINTABLE.pattern[:-1] + "\n]")
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    authority = match["authority"]
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    query = match["query"]
+    shown = match["scheme"] + authority + match["rest"]
+    if query is not None:
+        shown += "?" + _QUERY_VALUE.sub("=***", query)
+    return shown
+
+
+def _credentials(url: str) -> set[str]:
+    """What may be a credential in url: all between ``://`` and the last ``@`` (even with an unencoded / ? # in it),
+    as written and percent-decoded, and its user and password parts (4+ characters)."""
+    head, sep, _ = url.strip().partition("://")
+    if not sep or "@" not in _:
+        return set()
+    userinfo = _.rsplit("@", 1)[0]
+    secrets = {userinfo, unquote(userinfo)}
+    for part in unquote(userinfo).split(":", 1):
+        if len(part) >= 4:  # a short user name ("git") is no secret and would blank out ordinary words
+            secrets.add(part)
+    return {s for s in secrets if s}
+
+
+def redact(text: str, *urls: str) -> str:
+    """text without credentials: safe to store in a file or show in a message (see the module docstring)."""
+    text = _URL.sub(_redact_url, str(text))
+    for url in urls:
+        for secret in sorted(_credentials(str(url)), key=len, reverse=True):
+            text = text.replace(secret, "***")
+    return text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def printable(text: str, newlines: bool = False, json: bool = False) -> str:
+    """text with every character that could move the cursor, recolour or rewrite a terminal shown as an escape.
+
+    newlines=True keeps line breaks (text whose lines were each made printable, or JSON); json=True writes the
+    escapes as ``\\u009b``, which is the same string to a JSON reader (JSON text holds no other raw controls).
+    """
+    pattern = _UNPRINTABLE if newlines else _UNPRINTABLE_OR_NEWLINE
+    return pattern.sub(_json_escape if json else _escape, str(text))
 
 
 def warn(message: str) -> None:
     """Print one warning line: something fell back or was skipped, and the build goes on."""
-    print(f"modelpools: warning: {message}", file=sys.stderr, flush=True)
+    print(f"modelpools: warning: {printable(redact(message))}", file=sys.stderr, flush=True)
 
 
 def notice(message: str) -> None:
     """Print one informational line."""
-    print(f"modelpools: {message}", file=sys.stderr, flush=True)
-
-
-def display_url(url: str) -> str:
-    """url without any user:password part, safe to print or store."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+    print(f"modelpools: {printable(redact(message))}", file=sys.stderr, flush=True)
 
 
 def describe_duration(seconds: float) -> str:

@@ -13,7 +13,7 @@ from modelpools.errors import DataError, ModelPoolsError
 from modelpools.io.files import dump_json, write_if_changed
 from modelpools.rules.days import parse_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
-from modelpools.io.log import display_url
+from modelpools.io.log import redact
 from modelpools.resources import CATALOG_SNAPSHOT
 
 __all__ = ["build_snapshot", "main"]
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             from modelpools.io.http import fetch_sync
 
             response = fetch_sync(origin, timeout=settings.http_timeout, max_bytes=settings.max_response_bytes)
-            raw, source = response.body, display_url(origin)
+            raw, source = response.body, redact(origin)
             captured = args.captured or datetime.now(timezone.utc).strftime("%Y-%m-%d")
         else:
             path = Path(origin)

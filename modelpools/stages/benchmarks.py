@@ -26,7 +26,7 @@ from modelpools.io.llmstats import (
     hugging_face_id,
     parse_checkout,
 )
-from modelpools.io.log import display_url
+from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, BenchmarksMeta
 from modelpools.records import BenchmarkScores
 from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
@@ -64,7 +64,7 @@ def _model_json(model: ModelRecord) -> dict[str, Any]:
 def build_scores(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord],
                  commit_date: str | None = None) -> BenchmarkScores:
     """The benchmark-scores.json record (pure); repo is stored without any password."""
-    return BenchmarkScores(display_url(repo), commit, layout,
+    return BenchmarkScores(redact(repo), commit, layout,
                            tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)), commit_date)
 
 
@@ -98,7 +98,8 @@ def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: s
         fields.update(failures=0, failed_at=None)
     elif error is not None and error != OFFLINE:
         fields.update(failures=previous.failures + 1, failed_at=attempted)
-    meta = previous._replace(source=display_url(settings.benchmarks_repo), ref=settings.benchmarks_ref,
+    error = redact(error, settings.benchmarks_repo) if error is not None else None  # git may quote the password
+    meta = previous._replace(source=redact(settings.benchmarks_repo), ref=settings.benchmarks_ref,
                              status=status, attempted_at=attempted, last_error=error,
                              cache_version=BENCHMARK_SCORES_VERSION, **fields)
     write_if_changed(settings.files.benchmarks_meta_file, meta.dump())
@@ -190,7 +191,7 @@ def refresh_benchmarks(settings: BenchmarkSettings, now: float | None = None) ->
     if plan == "keep":  # the previous checkout and its scores stay untouched
         _write_meta(settings, previous, "fallback", attempted, error)
         if not settings.offline:
-            log.warn(f"could not update {display_url(settings.benchmarks_repo)} ({error}); keeping the previous checkout")
+            log.warn(f"could not update {redact(settings.benchmarks_repo)} ({error}); keeping the previous checkout")
         if _scores_usable(settings):  # a damaged scores file is rebuilt from the kept checkout below
             return f"benchmarks: kept previous scores (commit {str(previous.commit or '?')[:12]})"
         commit = previous.commit

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from hashlib import sha256
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -19,7 +20,7 @@ from typing import Any, Optional
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
 from modelpools.io.files import DEFAULT_READ_LIMIT, write_if_changed
-from modelpools.io.log import describe_duration, display_url
+from modelpools.io.log import describe_duration, redact
 from modelpools.meta import CATALOG_CACHE_VERSION, CatalogMeta
 from modelpools.records import CatalogCache, CatalogSnapshot
 from modelpools.resources import CATALOG_SNAPSHOT
@@ -47,19 +48,26 @@ class RefreshPlan:
 
 
 def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[CatalogCache],
-                 error: Optional[ModelPoolsError] = None) -> RefreshPlan:
-    """Decide before a fetch (error None) and again after a failed one (error set)."""
+                 error: Optional[ModelPoolsError] = None, cache_sha256: Optional[str] = None) -> RefreshPlan:
+    """Decide before a fetch (error None) and again after a failed one (error set).
+
+    cache_sha256 is the digest of the cache file as read now: validators are sent only when it is the file the
+    meta says was last written, so a cache edited by hand is fetched in full, never confirmed by a 304.
+    """
     if error is None and not settings.offline:
-        return RefreshPlan("fetch", headers=_validators(settings, meta, cache))
+        return RefreshPlan("fetch", headers=_validators(settings, meta, cache, cache_sha256))
     reason = "offline mode" if error is None else f"catalog refresh failed ({error})"
     if settings.strict and (error is not None or cache is None):
         return RefreshPlan("fail", reason)
     return RefreshPlan("snapshot" if cache is None else "keep", reason)
 
 
-def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[CatalogCache]) -> dict[str, str]:
-    """If-None-Match / If-Modified-Since when the cache came from this URL with this filter."""
-    if cache is None or meta.source != display_url(settings.openrouter_url) or meta.status == "bundled":
+def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[CatalogCache],
+                cache_sha256: Optional[str]) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since when the cache came from this URL with this filter, as written then."""
+    if cache is None or meta.source != redact(settings.openrouter_url) or meta.status == "bundled":
+        return {}
+    if meta.cache_sha256 is None or meta.cache_sha256 != cache_sha256:
         return {}
     if meta.include_non_text != settings.include_non_text:
         return {}
@@ -75,7 +83,8 @@ def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[Ca
 
 def build_catalog(body: Any, settings: CatalogSettings, cache: Optional[CatalogCache], meta: CatalogMeta,
                   where: str) -> CatalogCache:
-    """The cache record for an upstream body; DataError when it lists no free models or shrank by half."""
+    """The cache record for an upstream body; DataError when it lists no free models, shrank by half, or is past
+    what the later stages take (CatalogCache.over_limits): nothing is written then, the previous cache stays."""
     models = select_free_models(body, settings.include_non_text)
     if not models:
         raise DataError(f"the catalog from {where} lists no free models")
@@ -84,7 +93,11 @@ def build_catalog(body: Any, settings: CatalogSettings, cache: Optional[CatalogC
             f"the catalog from {where} lists only {len(models)} free models, under half of the "
             f"{len(cache.models)} cached; if this is real, delete {settings.files.catalog_file} and rebuild"
         )
-    return CatalogCache.live(models, select_reference_scores(body), display_url(settings.openrouter_url))
+    fresh = CatalogCache.live(models, select_reference_scores(body), redact(settings.openrouter_url))
+    problem = fresh.over_limits()
+    if problem is not None:
+        raise DataError(f"the catalog from {where} {problem}; refused (is openrouter_url the OpenRouter models API?)")
+    return fresh
 
 
 # ---------------------------------------------------------------- describing ages
@@ -112,13 +125,21 @@ def _describe_cache(settings: CatalogSettings, meta: CatalogMeta, now: float) ->
 # ---------------------------------------------------------------- the runner (I/O and logging)
 
 
-def _read_cache(settings: CatalogSettings) -> Optional[CatalogCache]:
-    """The cache when it is usable, else None (then it is fetched in full, or replaced by the snapshot)."""
+def _read_cache(settings: CatalogSettings) -> tuple[Optional[CatalogCache], Optional[str]]:
+    """The cache and its sha256 when it is usable, else (None, None): then it is fetched in full, or replaced."""
     try:
         # Our own file, pretty-printed, may exceed the response cap (a lowered cap must not discard a good cache).
-        return CatalogCache.load(settings.files.catalog_file, max(settings.max_response_bytes, DEFAULT_READ_LIMIT))
+        return CatalogCache.load_with_digest(settings.files.catalog_file,
+                                             max(settings.max_response_bytes, DEFAULT_READ_LIMIT))
     except DataError:
-        return None
+        return None, None
+
+
+def _write_cache(settings: CatalogSettings, cache: CatalogCache) -> str:
+    """Write the cache file; the sha256 of its bytes, for the meta file."""
+    data = cache.dump()
+    write_if_changed(settings.files.catalog_file, data)
+    return sha256(data).hexdigest()
 
 
 def _write_meta(settings: CatalogSettings, meta: CatalogMeta) -> None:
@@ -134,11 +155,11 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
                     clock: Callable[[], float] = time.time) -> str:
     """Fetch the catalog and update the cache; on failure keep the cache (or install the snapshot) and warn."""
     now = clock()
-    where = display_url(settings.openrouter_url)
+    where = redact(settings.openrouter_url)
     meta = CatalogMeta.load(settings.files.catalog_meta_file)
     attempt = meta._replace(source=where, attempted_at=now)  # every meta written records this attempt
-    cache = _read_cache(settings)
-    plan = plan_refresh(settings, meta, cache)
+    cache, cache_sha256 = _read_cache(settings)
+    plan = plan_refresh(settings, meta, cache, cache_sha256=cache_sha256)
     if plan.action == "fetch":
         from modelpools.io.http import RetryPolicy, fetch_sync
 
@@ -160,9 +181,9 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
             _write_meta(settings, ok._replace(etag=etag or meta.etag,
                                                       last_modified=modified or meta.last_modified))
             return f"catalog: not modified since the last fetch; {len(cache.models)} free models from {where}"
-        write_if_changed(settings.files.catalog_file, fresh.dump())
-        _write_meta(settings, ok._replace(etag=etag, last_modified=modified,
-                                                  include_non_text=settings.include_non_text))
+        written = _write_cache(settings, fresh)
+        _write_meta(settings, ok._replace(etag=etag, last_modified=modified, include_non_text=settings.include_non_text,
+                                          cache_sha256=written))
         old = {m["id"] for m in cache.models} if cache is not None else set()
         change = f"+{len(fresh.ids - old)} -{len(old - fresh.ids)}" if cache is not None else "first fetch"
         return f"catalog: {len(fresh.models)} free models of {len(body['data'])} listed at {where} ({change})"
@@ -181,7 +202,7 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
                 f"offline and no cached catalog at {settings.files.catalog_file}; run once without "
                 "MODELPOOLS_OFFLINE (or unset strict to use the bundled snapshot)"
             )
-        _write_meta(settings, attempt._replace(status=status, last_error=str(error)))
+        _write_meta(settings, attempt._replace(status=status, last_error=_stored(error, settings)))
         raise error
     if plan.action == "snapshot":
         return _install_snapshot(settings, attempt, plan.reason)
@@ -190,17 +211,22 @@ def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMet
     if error is None:  # offline: nothing attempted, nothing written, nothing to warn about (the user chose it)
         stale = attempt.status == "bundled" or age is None or age >= settings.catalog_ttl
         return f"catalog: offline; using {described}{', stale' if stale else ''}, {len(cache.models)} free models"
-    _write_meta(settings, attempt._replace(status=status, last_error=str(error)))
+    _write_meta(settings, attempt._replace(status=status, last_error=_stored(error, settings)))
     log.warn(f"{plan.reason}; keeping {described}")
     return f"catalog: refresh failed; using {described}, {len(cache.models)} free models"
 
 
+def _stored(error: ModelPoolsError, settings: CatalogSettings) -> str:
+    """The error as the meta file keeps it: never a credential of the URL, whatever the message quoted."""
+    return redact(str(error), settings.openrouter_url)
+
+
 def _install_snapshot(settings: CatalogSettings, attempt: CatalogMeta, reason: str) -> str:
     snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
-    write_if_changed(settings.files.catalog_file, snapshot.cache.dump())
-    _write_meta(settings, attempt._replace(status="bundled", refreshed_at=None, etag=None,
-                                              last_modified=None, last_error=reason,
-                                              include_non_text=settings.include_non_text))
+    written = _write_cache(settings, snapshot.cache)
+    _write_meta(settings, attempt._replace(status="bundled", refreshed_at=None, etag=None, last_modified=None,
+                                           last_error=redact(reason, settings.openrouter_url),
+                                           include_non_text=settings.include_non_text, cache_sha256=written))
     count, captured = len(snapshot.cache.models), snapshot.captured_at
     log.warn(f"{reason}; no cached catalog, so using the BUNDLED SNAPSHOT captured {captured} "
              f"({count} free models) - it may be out of date")

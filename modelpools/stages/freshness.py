@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from modelpools.io.log import display_url
+from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, BenchmarksMeta, CatalogMeta
 from modelpools.settings import BenchmarkSettings, CatalogSettings
 
@@ -64,7 +64,7 @@ def catalog_is_fresh(settings: CatalogSettings, now: float | None = None) -> boo
     if meta.include_non_text != settings.include_non_text or not settings.files.catalog_file.is_file():
         return False
     now = time.time() if now is None else now
-    return _fresh(meta, display_url(settings.openrouter_url), settings.catalog_ttl, now)
+    return _fresh(meta, redact(settings.openrouter_url), settings.catalog_ttl, now)
 
 
 def catalog_up_to_date(settings: CatalogSettings, now: float | None = None) -> bool:
@@ -81,7 +81,7 @@ def benchmarks_are_fresh(settings: BenchmarkSettings, now: float | None = None) 
     if meta.ref != settings.benchmarks_ref or not settings.files.benchmark_scores_file.is_file():
         return False
     now = time.time() if now is None else now
-    return _fresh(meta, display_url(settings.benchmarks_repo), settings.benchmarks_ttl, now)
+    return _fresh(meta, redact(settings.benchmarks_repo), settings.benchmarks_ttl, now)
 
 
 def benchmarks_up_to_date(settings: BenchmarkSettings, now: float | None = None) -> bool:
@@ -101,5 +101,5 @@ def _up_to_date(settings: Union[CatalogSettings, BenchmarkSettings], output: Pat
     if settings.offline:  # a cache is in place and the user asked for no network: nothing to do, nothing to say
         return True
     now = time.time() if now is None else now
-    source = display_url(source_url)
+    source = redact(source_url)
     return _fresh(meta, source, ttl, now) or _backing_off(meta, source, settings.retry_after, ttl, settings.strict, now)

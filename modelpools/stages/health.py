@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from modelpools.errors import ModelPoolsError
-from modelpools.io.log import describe_duration, display_url
+from modelpools.io.log import describe_duration, redact
 
 __all__ = ["HealthCheck", "health_checks"]
 
@@ -96,7 +96,7 @@ def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
         if meta == record():
             checks.append(HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it"))
             continue
-        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, display_url(source), fresh, now)))
+        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now)))
     return checks
 
 

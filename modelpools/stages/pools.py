@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
+from modelpools.io.log import printable
 from modelpools.records import (POOLS_VERSION, BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument,
                                 UsageSummary)
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
@@ -338,7 +339,8 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
     if warning:
         log.warn(warning)
     write_if_changed(files.changes_file, ChangeReport(report).dump())
-    return "\n".join(_summary(doc, pools_file, written) + list(format_changes(report)))
+    # One printable line each: names, ids and dates come from upstream data (run_stage prints the lines as given).
+    return "\n".join(printable(line) for line in _summary(doc, pools_file, written) + list(format_changes(report)))
 
 
 def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
