@@ -36,7 +36,8 @@ class Reply:
     truncate_at: send only this many body bytes while Content-Length announces the full body, then close;
     content_length: False to omit Content-Length (the body then ends when the connection closes);
     reset: close the connection with a TCP reset right after reading the request, without any response;
-    repeat: send the body this many times (a big body without a big buffer; Content-Length counts all of it).
+    repeat: send the body this many times (a big body without a big buffer; Content-Length counts all of it);
+    reason: the reason phrase of the status line (untrusted text, as any server may send).
     """
 
     status: int = 200
@@ -48,6 +49,7 @@ class Reply:
     content_length: bool = True
     reset: bool = False
     repeat: int = 1
+    reason: str | None = None  # the status line's reason phrase (None: the standard one)
 
 
 @dataclass
@@ -113,7 +115,7 @@ class LoopbackServer:
                     self.close_connection = True
                     return
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(reply.status, reply.reason)
                     if reply.status not in (204, 304):
                         self.send_header("Content-Type", reply.content_type)
                         if reply.content_length:

@@ -619,3 +619,197 @@ def test_two_doit_runs_started_together_both_succeed_and_leave_valid_outputs(tmp
         assert {name: site.cache(name) for name in DATA_FILES} == {name: good[name] for name in DATA_FILES}
         assert leftovers(site.cache_dir) == []
         assert ran(site.doit("pools")) == set()  # doit's own records survived both runs
+
+
+# ---------------------------------------------------------------- attacks (issue 11): each failed before its fix
+
+SECRET = "S3cr3t-pw"
+
+
+def _body_with(*extra: dict, drop: str | None = None) -> bytes:
+    """GOOD with extra catalog entries (and without the entry ``drop``)."""
+    body = json.loads(GOOD.read_bytes())
+    body["data"] = [e for e in body["data"] if e["id"] != drop] + list(extra)
+    return json.dumps(body).encode()
+
+
+def _free_entry(model_id: str, **fields) -> dict:
+    return {"id": model_id, "name": model_id, "created": 1770000000, "context_length": 131072,
+            "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"]},
+            "pricing": {"prompt": "0", "completion": "0"}, **fields}
+
+
+def _everything(site: Site, result=None) -> str:
+    """Every byte modelpools and doit left in the site (cache files, metas, .doit.db) and printed, as text."""
+    paths = [p for p in site.cache_dir.iterdir() if p.is_file()] + list(site.root.glob(".doit.db*"))
+    text = "".join(p.read_bytes().decode("utf-8", "replace") for p in paths)
+    return text + (result.stdout + result.stderr if result is not None else "")
+
+
+def test_a_file_size_limit_fails_in_one_line_naming_the_file_and_keeps_the_cache(site, good, server):
+    import resource
+
+    server.handler = lambda seen: Reply(body=NEWER.read_bytes())  # something new to write
+    limit = len(good["openrouter-models.json"]) // 2  # `ulimit -f`: the new catalog cannot be written whole
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    broken = subprocess.run(site.command("pools"), cwd=site.root, env={**site.env, "MODELPOOLS_CATALOG_TTL": "0s"},
+                            capture_output=True, text=True, timeout=60, check=False, preexec_fn=limited)
+    assert_one_failure(broken, "catalog", "cannot write", "openrouter-models.json", "File too large", "has space")
+    assert site.outputs() == good and leftovers(site.cache_dir) == []
+
+    again = site.doit("pools")  # the limit lifted: the next run carries on
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "openrouter/owl-alpha" in site.cache("model-pools.json").decode()
+
+
+@pytest.mark.parametrize("url", [
+    "http://reader:{secret}@127.0.0.1:99999/api/v1/models",  # port out of range
+    "http://reader:{secret}@[::1/api/v1/models",  # unclosed IPv6 bracket
+    "{base}/api/v1/models\nX-Injected: 1",  # a newline
+], ids=["port-99999", "broken-ipv6", "newline"])
+def test_a_malformed_openrouter_url_is_refused_by_the_settings_check_without_showing_its_password(site, good, server,
+                                                                                                    url):
+    metas = {name: site.cache(name) for name in META_FILES}
+    result = site.doit("catalog", MODELPOOLS_OPENROUTER_URL=url.format(secret=SECRET, base=server.url))
+    assert result.returncode != 0
+    assert_no_traceback(result)
+    assert "MODELPOOLS_OPENROUTER_URL" in result.stdout + result.stderr
+    assert SECRET not in _everything(site, result)
+    assert site.outputs() == good and {name: site.cache(name) for name in META_FILES} == metas
+
+
+def test_a_percent_encoded_password_aiohttp_refuses_is_one_warning_and_never_stored(site, good, server):
+    url = f"http://reader%3A{SECRET}@{server.url.split('://')[1]}/api/v1/models"  # `user%3Asecret@host`
+    result = site.doit("pools", MODELPOOLS_OPENROUTER_URL=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_one_warning(result, "cannot request http://***@", "check the URL", "keeping the cached catalog")
+    assert SECRET not in _everything(site, result)
+    assert site.outputs() == good
+
+
+def test_passwords_and_query_tokens_never_reach_a_file_or_the_terminal(site, good, server):
+    host = server.url.split("://")[1]
+    url = f"http://reader:{SECRET}@{host}/api/v1/models?token={SECRET}&format=json"
+    result = site.doit("pools", MODELPOOLS_OPENROUTER_URL=url, MODELPOOLS_BENCHMARKS_REPO=f"git://reader:{SECRET}@127.0.0.1/x")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_one_warning(result, "could not update", "git", "keeping the previous checkout")  # git says "unable to
+    assert SECRET not in _everything(site, result)  # look up <user:password@host>": redacted in the warning and meta
+    assert site.meta("openrouter-models.meta.json")["source"] == f"http://***@{host}/api/v1/models?token=***&format=***"
+    assert site.meta("openrouter-models.meta.json")["status"] == "ok" and site.outputs() == good
+
+
+def test_a_hand_edited_catalog_is_fetched_in_full_not_confirmed_by_a_304(site, good, server):
+    etag = '"catalog-v1"'
+
+    def conditional(seen):
+        sent = {k.lower(): v for k, v in seen.headers.items()}.get("if-none-match")
+        return Reply(status=304) if sent == etag else Reply(body=GOOD.read_bytes(), headers={"ETag": etag})
+
+    server.handler = conditional
+    assert site.doit("pools", MODELPOOLS_CATALOG_TTL="0s").returncode == 0  # the ETag is recorded
+    assert site.meta("openrouter-models.meta.json")["etag"] == etag and site.outputs() == good
+    catalog = json.loads(site.cache("openrouter-models.json"))
+    backdoor = dict(catalog["models"][0], id="attacker/backdoor-model:free", name="Backdoor",
+                    benchmarks={"artificial_analysis": {"coding_index": 99}})
+    catalog["models"].append(backdoor)
+    (site.cache_dir / "openrouter-models.json").write_text(json.dumps(catalog, indent=2))
+
+    again = site.doit("pools")  # the catalog task runs again (its target changed) and sends no If-None-Match
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "if-none-match" not in {k.lower() for k in server.requests[-1].headers}
+    assert site.outputs() == good  # the edit is gone, and the backdoor model never entered the pools file
+    assert site.doit("validate").returncode == 0
+    assert site.doit("pools", MODELPOOLS_CATALOG_TTL="0s").returncode == 0  # an intact cache: conditional again
+    assert {k.lower(): v for k, v in server.requests[-1].headers.items()}.get("if-none-match") == etag
+
+
+def test_a_catalog_past_the_later_stages_limits_is_refused_and_the_cache_kept(site, good, server):
+    # The attack served 160,000 (8 MB, under the response cap; a 75 MB cache then broke `match` on every run);
+    # 12,000 is past the limit too and keeps this test quick (benchmarks/bench_faults.py runs the 160,000).
+    count = 12_000
+    entries = [{"id": f"v{i % 97}/m-{i}:free", "pricing": {"prompt": "0"}} for i in range(count)]
+    body = json.dumps({"data": entries}).encode()
+    server.handler = lambda seen: Reply(body=body)
+    broken = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert broken.returncode == 0, broken.stdout + broken.stderr
+    assert_one_warning(broken, f"lists {count} free models, more than the 10000 modelpools takes", "keeping the cached")
+    assert site.outputs() == good and ran(broken) == {"catalog"}
+
+    (site.cache_dir / "openrouter-models.json").unlink()  # even with no cache, the next build completes
+    again = site.doit("pools")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert_one_warning(again, "BUNDLED SNAPSHOT")
+
+
+def test_a_hostile_reason_phrase_and_catalog_text_never_reach_the_terminal_raw(site, good, server):
+    server.handler = lambda seen: Reply(status=403, reason="Forbidden\x1b[2J\x1b]0;pwned\x07", body=b"{}")
+    refused = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    line = assert_one_warning(refused, "HTTP 403 Forbidden")
+    assert "\x1b" not in refused.stdout + refused.stderr and "\\x1b[2J" in line
+
+    soon = time.strftime("%Y-%m-%dT00:00:00", time.gmtime(time.time() + 2 * 86400))
+    hostile = _free_entry("z-ai/glm-4.5-air:free", name="GLM\x1b[2J\nINJECTED line", expiration_date=soon + "\x1b[31m",
+                          benchmarks={"artificial_analysis": {"coding_index": 40}})
+    server.handler = lambda seen: Reply(body=_body_with(hostile, drop="z-ai/glm-4.5-air:free"))
+    built = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "expires in" in built.stdout  # the change report names the model and its (escaped) date
+    for result in (built, site.doit("validate")):
+        output = result.stdout + result.stderr
+        assert "\x1b" not in output and not any(ln.startswith("INJECTED") for ln in output.splitlines()), output
+
+
+def test_a_redirect_loop_is_named_in_the_warning(site, good, server):
+    server.handler = lambda seen: Reply(status=302, headers={"Location": "/api/v1/models"})
+    result = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = assert_one_warning(result, "redirected", "redirect loop", "keeping the cached catalog")
+    assert "message=''" not in line
+    assert site.outputs() == good
+
+
+def test_an_out_of_range_coding_index_is_no_evidence(site, good, server):
+    scored = DUMPS / "models-2026-08-18.json"  # its paid models' coding_index make that index the reference scale
+    server.handler = lambda seen: Reply(body=scored.read_bytes())
+    assert site.doit("pools", MODELPOOLS_CATALOG_TTL="0s").returncode == 0
+    honest = json.loads(site.cache("model-pools.json"))
+
+    body = json.loads(scored.read_bytes())
+    body["data"] += [_free_entry("attacker/huge-index:free", benchmarks={"artificial_analysis": {"coding_index": 1e308}}),
+                     _free_entry("attacker/negative-index:free", benchmarks={"artificial_analysis": {"coding_index": -5}})]
+    server.handler = lambda seen: Reply(body=json.dumps(body).encode())
+    result = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    pools = json.loads(site.cache("model-pools.json"))
+    assert pools["chosenDefaults"] == honest["chosenDefaults"]  # 1e308 was clamped to 100 and became bulkModel
+    assert [m["id"] for m in pools["models"]] == [m["id"] for m in honest["models"]]
+    assert {"attacker/huge-index:free", "attacker/negative-index:free"} <= {u["id"] for u in pools["unranked"]}
+
+
+def test_a_commit_sha_ref_still_resets_a_hand_edited_checkout(site, good, remote):
+    sha = git(remote, "rev-parse", "HEAD")
+    pinned = site.doit("pools", MODELPOOLS_BENCHMARKS_REF=sha)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert site.outputs() == good
+    models = site.cache_dir / "llm-stats-data" / "data" / "organizations" / "deepseek" / "models"
+    first = sorted(p for p in models.iterdir() if (p / "benchmarks.json").is_file())[0]
+    (first / "benchmarks.json").write_text("[]")  # edited by hand
+    shutil.copytree(first, models / "planted-model")  # and a model added by hand
+    again = site.doit("pools", MODELPOOLS_BENCHMARKS_REF=sha, MODELPOOLS_BENCHMARKS_TTL="0")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "benchmarks" in ran(again) and warnings(again.stderr) == []
+    assert site.outputs() == good
+    assert not (models / "planted-model").exists()
+
+
+def test_validate_between_the_catalog_and_pools_stages_sees_no_torn_pair(site, good, server):
+    ranked = json.loads(good["model-pools.json"])["models"][-1]["id"]  # a ranked model the new catalog drops
+    server.handler = lambda seen: Reply(body=_body_with(drop=ranked))
+    assert site.doit("catalog", MODELPOOLS_CATALOG_TTL="0s").returncode == 0  # the moment before `pools` runs
+    result = site.doit("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_one_warning(result, "openrouter-models.json changed after model-pools.json was built")
+    assert ranked in site.cache("model-pools.json").decode()  # nothing was rewritten

@@ -164,3 +164,26 @@ def test_bad_roles_name_the_problem(tmp_path, body, words):
     with pytest.raises(SettingsError, match="roles") as info:
         load_settings(tmp_path, {})
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://user:s3cret@127.0.0.1:99999/api/v1/models", "a port from 1 to 65535"),
+    ("http://user:s3cret@[::1/api/v1/models", "a valid host"),
+    ("https://openrouter.ai/api/v1/models\nX-Injected: 1", "without spaces or control characters"),
+    ("https://openrouter.ai/api /v1/models", "without spaces or control characters"),
+    ("https:///api/v1/models", "a host name"),
+    ("https://user:s3cr/et@proxy.example/api", "a valid host"),  # an unencoded / ends the host part
+    ("https://proxy.example/api@v1?user=s3cr", "percent-encode"),
+])
+def test_a_malformed_url_is_refused_and_its_password_never_shown(tmp_path, url, expected):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_URL": url})
+    message = str(caught.value)
+    assert expected in message and message.startswith("MODELPOOLS_OPENROUTER_URL: invalid value ")
+    assert "s3cr" not in message and "\n" not in message
+
+
+def test_well_formed_urls_with_credentials_and_queries_are_accepted(tmp_path):
+    for url in ("https://user:s3cret@proxy.example:8443/api/v1/models?token=abc",
+                "http://user%3Ax@127.0.0.1:8080/models", "https://openrouter.ai/api/v1/models"):
+        assert load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_URL": url}).openrouter_url == url
