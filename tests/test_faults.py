@@ -393,7 +393,7 @@ def test_a_read_only_cache_directory_fails_in_one_line_and_recovers(site, good, 
         snapshot = site.outputs()
     finally:
         _make_writable(site.cache_dir, how)
-    assert_one_failure(broken, "catalog", "check that the cache directory", "is writable")
+    assert_one_failure(broken, "catalog", "cannot write", "openrouter-models.json", "is writable")
     assert snapshot == good
 
     again = site.doit("pools")
