@@ -82,15 +82,15 @@ def _settings(args: argparse.Namespace):
 
 
 def _emit(args: argparse.Namespace, data: Any, lines: Sequence[str]) -> None:
-    """Print the answer: each text line through log.printable (names, dates, ids come from upstream data), or JSON
-    whose strings escape what json.dumps leaves raw (C1 controls, bidi overrides; C0 it escapes itself)."""
-    from modelpools.io.log import printable
+    """Print the answer: each text line through log.redact and log.printable (names, dates, ids, errors come from
+    upstream data or older files), or JSON whose strings also escape what json.dumps leaves raw (C1, bidi)."""
+    from modelpools.io.log import printable, redact
 
     if getattr(args, "json", False):
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-        print(printable(text, newlines=True, json=True))
+        print(printable(redact(text), newlines=True, json=True))
     else:
-        print("\n".join(printable(line) for line in lines))
+        print("\n".join(printable(redact(line)) for line in lines))
 
 
 def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:

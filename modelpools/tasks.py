@@ -450,5 +450,7 @@ def task_modelpools() -> Iterator[dict]:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        raise InvalidTask(f"modelpools: {exc}") from None
+        from modelpools.io.log import printable
+
+        raise InvalidTask(printable(f"modelpools: {exc}")) from None
     yield from make_tasks(settings)

@@ -18,9 +18,10 @@ from urllib.parse import unquote
 
 __all__ = ["warn", "notice", "redact", "printable", "describe_duration"]
 
-# scheme://authority?query#fragment inside any text; the authority ends at / ? # or whitespace.
-_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s]*)(?P<rest>[^\s?#]*)"
-                  r"(?:\?(?P<query>[^\s#]*))?")
+# scheme://authority/path?query inside any text; it ends at whitespace or a quote or bracket (as in JSON or git's
+# 'https://...' messages), which a URL holds only percent-encoded.
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s\"'<>]*)(?P<rest>[^?#\s\"'<>]*)"
+                  r"(?:\?(?P<query>[^#\s\"'<>]*))?")
 _QUERY_VALUE = re.compile(r"=[^&;]*")
 # C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates, BOM.
 _UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
