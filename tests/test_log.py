@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,15 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from modelpools.io.log import printable, redact
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
+
+BIDI_CONTROLS = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of text that must not reach a terminal raw, by Unicode's own tables (a newline is allowed:
+    callers check forged lines separately): controls, line/paragraph separators, bidi embeddings and overrides."""
+    return [c for c in text if c != "\n" and (unicodedata.category(c) in ("Cc", "Zl", "Zp")
+                                              or unicodedata.bidirectional(c) in BIDI_CONTROLS)]
 
 # ---------------------------------------------------------------- redact: every form of credential
 
@@ -54,10 +63,32 @@ def test_printable_escapes_what_could_drive_a_terminal():
     assert json.loads(printable(json.dumps(doc, ensure_ascii=False, indent=2), newlines=True, json=True)) == doc
 
 
+SECRETS = st.text(st.characters(blacklist_categories=("Cs",)), min_size=4, max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(user=SECRETS, password=SECRETS, token=SECRETS)
+def test_no_credential_survives_redaction_whatever_it_holds(user, password, token):
+    from urllib.parse import quote
+
+    url = f"https://{quote(user, safe='')}:{quote(password, safe='')}@host.example/v1?token={quote(token, safe='')}"
+    message = f"GET {url} failed; login {user}:{password}@host.example refused ({url})"
+    for shown in (redact(url, url), redact(message, url)):
+        for secret in (password, quote(password, safe=""), quote(token, safe="")):
+            assert secret not in shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_printable_output_holds_no_control_character(text):
+    assert unprintable(printable(text)) == [] and "\n" not in printable(text)
+    kept = printable(text, newlines=True)
+    assert unprintable(kept) == [] and kept.count("\n") == text.count("\n")
+
+
 # ---------------------------------------------------------------- the property, over real commands
 
 GOOD = TEST_DATA / "openrouter" / "models-2026-04-30.json"
-UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 MARK = "INJECTED"
 DODO = ("import modelpools.io.http\nfrom modelpools.tasks import *\n"
         "modelpools.io.http.RetryPolicy.__init__.__defaults__ = (1, (0.01,), 60.0)\n")
@@ -123,5 +154,5 @@ def test_no_control_character_from_catalog_data_reaches_the_terminal(template, n
         for args in (["show"], ["show", "--json"], ["explain", "attacker/hostile-model:free"], ["check"]):
             outputs.append(_run(cli + args, site, run_env))
     for output in outputs:
-        assert UNPRINTABLE.search(output) is None, output
+        assert unprintable(output) == [], output
         assert not any(line.lstrip().startswith(MARK) for line in output.splitlines()), output
