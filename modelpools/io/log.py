@@ -12,20 +12,24 @@ terminal sanitiser.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from urllib.parse import unquote
 
 __all__ = ["warn", "notice", "redact", "printable", "describe_duration"]
 
 # scheme://authority/path?query inside any text; it ends at whitespace or a quote or bracket (as in JSON or git's
 # 'https://...' messages), which a URL holds only percent-encoded.
-_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s\"'<>]*)(?P<rest>[^?#\s\"'<>]*)"
-                  r"(?:\?(?P<query>[^#\s\"'<>]*))?")
-_QUERY_VALUE = re.compile(r"=[^&;]*")
+_URL = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s\"'<>]*)(?P<rest>[^?#\s\"'<>]*)(?:\?(?P<query>[^#\s\"'<>]*))?"
 # C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates, BOM.
-_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
-_UNPRINTABLE_OR_NEWLINE = re.compile(_UNPRINTABLE.pattern[:-1] + "\n]")
+_UNPRINTABLE = "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff"
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(name: str) -> re.Pattern[str]:
+    """The compiled patterns, on first use: the TTL checks import this module on every doit run."""
+    return re.compile({"url": _URL, "query value": r"=[^&;]*", "unprintable": f"[{_UNPRINTABLE}]",
+                       "unprintable or newline": f"[{_UNPRINTABLE}\n]"}[name])
 
 
 def _redact_url(match: re.Match[str]) -> str:
@@ -35,13 +39,15 @@ def _redact_url(match: re.Match[str]) -> str:
     query = match["query"]
     shown = match["scheme"] + authority + match["rest"]
     if query is not None:
-        shown += "?" + _QUERY_VALUE.sub("=***", query)
+        shown += "?" + _pattern("query value").sub("=***", query)
     return shown
 
 
 def _credentials(url: str) -> set[str]:
     """What may be a credential in url: all between ``://`` and the last ``@`` (even with an unencoded / ? # in it),
     as written and percent-decoded, and its user and password parts (4+ characters)."""
+    from urllib.parse import unquote
+
     head, sep, _ = url.strip().partition("://")
     if not sep or "@" not in _:
         return set()
@@ -55,7 +61,7 @@ def _credentials(url: str) -> set[str]:
 
 def redact(text: str, *urls: str) -> str:
     """text without credentials: safe to store in a file or show in a message (see the module docstring)."""
-    text = _URL.sub(_redact_url, str(text))
+    text = _pattern("url").sub(_redact_url, str(text))
     for url in urls:
         for secret in sorted(_credentials(str(url)), key=len, reverse=True):
             text = text.replace(secret, "***")
@@ -77,7 +83,7 @@ def printable(text: str, newlines: bool = False, json: bool = False) -> str:
     newlines=True keeps line breaks (text whose lines were each made printable, or JSON); json=True writes the
     escapes as ``\\u009b``, which is the same string to a JSON reader (JSON text holds no other raw controls).
     """
-    pattern = _UNPRINTABLE if newlines else _UNPRINTABLE_OR_NEWLINE
+    pattern = _pattern("unprintable" if newlines else "unprintable or newline")
     return pattern.sub(_json_escape if json else _escape, str(text))
 
 
