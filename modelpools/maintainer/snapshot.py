@@ -13,7 +13,7 @@ from modelpools.errors import DataError, ModelPoolsError
 from modelpools.io.files import dump_json, write_if_changed
 from modelpools.rules.days import parse_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
-from modelpools.io.log import redact
+from modelpools.io.log import printable, redact
 from modelpools.resources import CATALOG_SNAPSHOT
 
 __all__ = ["build_snapshot", "main"]
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         snapshot = build_snapshot(parse_body(raw, source), captured, args.source or source)
         written = write_if_changed(args.output, dump_json(snapshot))
     except ModelPoolsError as exc:
-        print(f"modelpools: error: {exc}", file=sys.stderr, flush=True)
+        print(f"modelpools: error: {printable(redact(str(exc)))}", file=sys.stderr, flush=True)
         return 1
     state = "written" if written else "unchanged"
     print(f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, "
