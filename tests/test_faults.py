@@ -697,8 +697,11 @@ def test_passwords_and_query_tokens_never_reach_a_file_or_the_terminal(site, goo
     assert result.returncode == 0, result.stdout + result.stderr
     assert_one_warning(result, "could not update", "git", "keeping the previous checkout")  # git says "unable to
     assert SECRET not in _everything(site, result)  # look up <user:password@host>": redacted in the warning and meta
-    assert site.meta("openrouter-models.meta.json")["source"] == f"http://***@{host}/api/v1/models?token=***&format=***"
-    assert site.meta("openrouter-models.meta.json")["status"] == "ok" and site.outputs() == good
+    shown = f"http://***@{host}/api/v1/models?token=***&format=***"
+    assert site.meta("openrouter-models.meta.json")["source"] == shown and shown in site.cache("model-pools.json").decode()
+    assert site.meta("openrouter-models.meta.json")["status"] == "ok"
+    assert site.cache("openrouter-models.json") != good["openrouter-models.json"]  # the provenance names the new URL
+    assert json.loads(site.cache("model-pools.json"))["models"] == json.loads(good["model-pools.json"])["models"]
 
 
 def test_a_hand_edited_catalog_is_fetched_in_full_not_confirmed_by_a_304(site, good, server):
