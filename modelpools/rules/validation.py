@@ -15,6 +15,7 @@ from modelpools.rules.changes import expiring_models
 from modelpools.errors import PoolsInvalid
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
+from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.resources import pools_schema_path
 
 __all__ = ["load_schema", "inline_refs", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
@@ -72,15 +73,18 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def _validator(schema_path: Path) -> Any:
-    """A jsonschema validator for the pools schema, built once per process (per schema file)."""
+def _schema_check(schema_path: Path) -> SchemaCheck:
+    """The jsonschema check of the pools schema, built once per process (per schema file)."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(inline_refs(files.read_json(schema_path, "pools JSON Schema")))
+    return SchemaCheck(inline_refs(files.read_json(schema_path, "pools JSON Schema")), Draft202012Validator)
 
 
 def _check_schema(doc: Any) -> None:
-    errors = list(_validator(pools_schema_path()).iter_errors(doc))
+    check = _schema_check(pools_schema_path())
+    if check.is_valid(doc):  # the common case, fast; the message of an invalid one comes from the whole validator
+        return
+    errors = list(check.validator.iter_errors(doc))
     if not errors:
         return
 
@@ -90,6 +94,21 @@ def _check_schema(doc: Any) -> None:
 
     first = min(errors, key=key)
     raise _invalid(first.absolute_path, first.message)
+
+
+def _numbers_ok(value: Any) -> bool:
+    """True when every number in value is finite and within a double; False also for any unusual type (a subclass),
+    which _check_numbers then looks at. No JSON path is built: the common case."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(_numbers_ok, value.values()))
+    if kind is list:
+        return all(map(_numbers_ok, value))
+    if kind is float:
+        return math.isfinite(value)
+    if kind is int:
+        return abs(value) <= sys.float_info.max
+    return kind is str or kind is bool or value is None
 
 
 def _check_numbers(value: Any, parts: tuple = ()) -> None:
@@ -201,7 +220,8 @@ def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_pr
     in hints (`doit <prefix>pools`).
     """
     _check_schema(doc)
-    _check_numbers(doc)
+    if not _numbers_ok(doc):
+        _check_numbers(doc)  # finds the first bad number and its path
     _check_ids_and_ranks(doc, catalog_ids, task_prefix)
     _check_tiers(doc)
     _check_defaults(doc)
