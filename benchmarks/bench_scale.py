@@ -55,9 +55,18 @@ def pipeline(body, bench, overrides, curated, settings):
         state["models"] = select_free_models(body)
 
     def match():
-        cats = [CatalogModel.from_dict(m) for m in state["models"]]
-        benches = [BenchmarkModel.from_dict(m) for m in bench]
-        state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
+        try:  # the match stage's own pure function
+            from modelpools.records import BenchmarkScores, CatalogCache
+            from modelpools.settings import MatchSettings
+            from modelpools.stages.match import build_match_report
+        except ImportError:  # a --baseline ref from before stages/match.py: the same steps, spelled out
+            cats = [CatalogModel.from_dict(m) for m in state["models"]]
+            benches = [BenchmarkModel.from_dict(m) for m in bench]
+            state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
+            return
+        report = build_match_report(CatalogCache(tuple(state["models"])), BenchmarkScores("", None, None, tuple(bench)),
+                                    overrides, MatchSettings.of(settings))
+        state["matches"] = report.matches
 
     def rank():
         state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, INPUTS,

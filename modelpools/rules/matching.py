@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from modelpools.io import log
+from modelpools.gcpause import gc_paused
 from modelpools.rules.modelids import Signature, base_id, disagreement, signature
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
@@ -15,7 +16,7 @@ __all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
 BLOCK_LIMIT = 250  # fuzzy pools larger than this are split into (family, versions) blocks; real ones hold < 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BenchmarkModel:
     """One LLM-Stats model, as far as matching needs it."""
 
@@ -32,7 +33,7 @@ class BenchmarkModel:
                    d.get("releaseDate") or None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogModel:
     """One OpenRouter catalog entry, as far as matching needs it."""
 
@@ -50,7 +51,7 @@ class CatalogModel:
                    d.get("hugging_face_id") or None, created if isinstance(created, int) else None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """The outcome for one catalog id."""
 
@@ -90,6 +91,7 @@ def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, S
     return None
 
 
+@gc_paused
 def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
                  overrides: Mapping[str, Optional[str]], threshold: int = 70) -> list[Match]:
     """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy."""

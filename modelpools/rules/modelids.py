@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Iterable, Optional
 
 __all__ = ["MAX_ID_LENGTH", "MODEL_ID", "NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "base_id", "disagreement",
@@ -47,7 +47,7 @@ _DOT_ZERO = re.compile(r"(?<=\d)\.0(?=[a-z]|-|$)")
 _FAMILY = re.compile(r"[a-z]*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signature:
     """A normalized id split into the parts that must agree between two ids of the same model."""
 
@@ -55,20 +55,27 @@ class Signature:
     slug: str  # normalized slug without dates
     family: str
     dates: tuple = ()  # ((year|None, month, day|None), ...)
-    versions: frozenset = field(default_factory=frozenset)
-    sizes: frozenset = field(default_factory=frozenset)
-    variants: frozenset = field(default_factory=frozenset)
-    words: frozenset = field(default_factory=frozenset)  # other alphabetic words
+    versions: frozenset = frozenset()
+    sizes: frozenset = frozenset()
+    variants: frozenset = frozenset()
+    words: frozenset = frozenset()  # other alphabetic words
+    _text: Optional[str] = field(default=None, init=False, repr=False, compare=False)  # computed on first use
+    _core: Optional[str] = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def text(self) -> str:
         """Words, variants, versions and sizes as one space-separated string, for fuzzy scoring."""
-        return " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
+        if self._text is None:
+            text = " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
+            object.__setattr__(self, "_text", text)
+        return self._text  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def core(self) -> str:
         """The slug without neutral words: the key for exact matching."""
-        return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
+        if self._core is None:
+            object.__setattr__(self, "_core", "-".join(t for t in self.slug.split("-") if t not in NEUTRAL))
+        return self._core  # type: ignore[return-value]
 
 
 def is_model_id(value: object) -> bool:
@@ -133,11 +140,19 @@ def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
         for part, value in _classify(token):
             parts[part].add(value)
     family = _FAMILY.match(tokens[0]).group(0) if tokens else ""
-    versions, sizes, variants, words = (frozenset(p) for p in parts)
+    versions, sizes, variants, words = (_shared(frozenset(p)) for p in parts)
     return Signature(vendor, "-".join(tokens), family, dates, versions, sizes, variants, words)
 
 
 _IN_VERSIONS, _IN_SIZES, _IN_VARIANTS, _IN_WORDS = range(4)  # indexes of the four parts
+_SHARED: dict[frozenset, frozenset] = {}
+
+
+def _shared(parts: frozenset) -> frozenset:
+    """One object per distinct token set: most ids share their few sets, and each set object takes 216 bytes."""
+    if len(_SHARED) > 65536:
+        _SHARED.clear()
+    return _SHARED.setdefault(parts, parts)
 
 
 @lru_cache(maxsize=65536)

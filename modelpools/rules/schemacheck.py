@@ -31,7 +31,7 @@ _KEYS_ONLY = {"type", "required", "additionalProperties", "properties"} | _NOTES
 _LENGTH_ONLY = {"type", "minItems", "maxItems", "items", "prefixItems"} | _NOTES  # array verdict: its length decides
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
-Check = Callable[[Any, dict], bool]
+Check = Callable[[Any, list], bool]  # (instance, verdicts reused in this call: one dict per node number)
 
 
 def _mentions(node: Any, words: tuple[str, ...]) -> bool:
@@ -56,7 +56,7 @@ class SchemaCheck:
         """True when the document is valid against the schema."""
         if self._check is None:
             return self.validator.is_valid(doc)
-        return self._check(doc, {})
+        return self._check(doc, [{} for _ in self._nodes])
 
     def _compile(self, node: Any) -> Check:
         """The check of one sub-schema: its own keywords by a prebuilt validator, then its applicators, walked."""
@@ -82,7 +82,7 @@ class SchemaCheck:
         if not (props or prefix or items or parts):
             return own
 
-        def check(instance: Any, memo: dict) -> bool:
+        def check(instance: Any, memo: list) -> bool:
             if not own(instance, memo):
                 return False
             if props and isinstance(instance, dict):
@@ -110,19 +110,22 @@ class SchemaCheck:
         keys_only = keywords <= _KEYS_ONLY and isinstance(local.get("additionalProperties", False), bool)
         length_only = keywords <= _LENGTH_ONLY and isinstance(local.get("items", True), bool)
 
-        def own(instance: Any, memo: dict) -> bool:
+        def own(instance: Any, memo: list) -> bool:
             kind = type(instance)
-            if kind in _SCALARS:
-                key: Any = (number, kind, instance)
+            if kind is str:  # the common case: the string itself is the key (no other key is a str)
+                key: Any = instance
+            elif kind in _SCALARS:
+                key = (kind, instance)
             elif kind is dict and keys_only:
-                key = (number, dict, tuple(instance))
+                key = (dict, tuple(instance))
             elif kind is list and length_only:
-                key = (number, list, len(instance))
+                key = (list, len(instance))
             else:
                 return is_valid(instance)
-            found = memo.get(key)
+            seen = memo[number]
+            found = seen.get(key)
             if found is None:
-                found = memo[key] = is_valid(instance)
+                found = seen[key] = is_valid(instance)
             return found
 
         return own

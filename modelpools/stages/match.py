@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Mapping, Optional
 
+from modelpools.gcpause import gc_paused
 from modelpools.io.files import write_if_changed
 from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, Overrides
 from modelpools.resources import PACKAGE_OVERRIDES
@@ -28,6 +29,7 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]
     return dict(Overrides.load(path).targets)
 
 
+@gc_paused
 def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides: Mapping[str, Optional[str]],
                        settings: MatchSettings) -> MatchReport:
     """Match every free model, and the catalog's referenceScores entries that are not free models (pure).

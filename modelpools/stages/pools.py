@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from modelpools.errors import DataError, PoolsInvalid
+from modelpools.gcpause import gc_paused
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.io.log import printable
@@ -153,6 +154,7 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
             "notes": list(choice.notes)}
 
 
+@gc_paused
 def build_document(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Sequence[Mapping[str, Any]],
