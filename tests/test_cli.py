@@ -38,7 +38,7 @@ def cache(tmp_path, test_data) -> Path:
     (cache / "benchmark-scores.json").write_bytes(BenchmarkScores("https://example.org/llm-stats.git", None, None, ()).dump())
     (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
         {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,
-         "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}]}))
+         "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}], "reference": []}))
     # meta files as a default-configured site writes them (nothing here is fetched)
     _meta(cache / "openrouter-models.meta.json", DEFAULTS.openrouter_url, "ok", NOW - 3600)
     _meta(cache / "llm-stats.meta.json", DEFAULTS.benchmarks_repo,

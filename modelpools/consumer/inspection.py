@@ -281,12 +281,12 @@ def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str
 
 def match_report_entry(matches_file: Path, model_id: str) -> Mapping[str, Any] | None:
     """The model's entry in model-matches.json; None when the file is missing or unreadable (it only adds detail)."""
-    from modelpools.io.files import read_json
+    from modelpools.records import MatchReport
 
     if not matches_file.is_file():
         return None
     try:
-        matches = read_json(matches_file, "match report").get("matches") or []
-    except (DataError, AttributeError):
+        matches = MatchReport.load(matches_file).matches
+    except DataError:
         return None
-    return next((m for m in matches if isinstance(m, dict) and m.get("id") == model_id), None)
+    return next((m for m in matches if m["id"] == model_id), None)
