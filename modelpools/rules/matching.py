@@ -133,8 +133,8 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
     for cat in sorted({c.id: c for c in catalog}.values(), key=lambda c: c.id):
         extra = ("base",) if "(base)" in cat.name.lower() else ()
         csig = signature(cat.id, extra)
-        hf_sig = signature(cat.hugging_face_id) if _hf_key(cat.hugging_face_id) else None
-        if not csig.dates and hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
+        hf_sig = signature(cat.hugging_face_id) if not csig.dates and _hf_key(cat.hugging_face_id) else None
+        if hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
             csig = dataclasses.replace(csig, dates=hf_sig.dates)
         for key in (cat.id, base_id(cat.id)):
             if key in overrides:

@@ -133,7 +133,8 @@ def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
     slug, dates = _parse_dates(slug)
     slug = _SPLIT_VERSION.sub(r"\1.\2", slug)  # claude-3-5-sonnet -> claude-3.5-sonnet
     slug = _JOIN_VERSION.sub(r"\1", slug)  # qwen-2.5 -> qwen2.5, gemma-3 -> gemma3
-    slug = _DOT_ZERO.sub("", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
+    if ".0" in slug:
+        slug = _DOT_ZERO.sub("", slug)  # dolphin3.0 -> dolphin3, v1.0 -> v1
     tokens = [t for t in slug.split("-") if t]
     parts: tuple[set, set, set, set] = (set(), set(), set(extra_variants), set())  # versions, sizes, variants, words
     for token in tokens:
