@@ -31,7 +31,7 @@ _KEYS_ONLY = {"type", "required", "additionalProperties", "properties"} | _NOTES
 _LENGTH_ONLY = {"type", "minItems", "maxItems", "items", "prefixItems"} | _NOTES  # array verdict: its length decides
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
-Check = Callable[[Any, list], bool]  # (instance, verdicts reused in this call: one dict per node number)
+Check = Callable[[Any, list], bool]  # (instance, verdicts of this call: per node number, per exact type)
 
 
 def _mentions(node: Any, words: tuple[str, ...]) -> bool:
@@ -112,20 +112,22 @@ class SchemaCheck:
 
         def own(instance: Any, memo: list) -> bool:
             kind = type(instance)
-            if kind is str:  # the common case: the string itself is the key (no other key is a str)
+            if kind in _SCALARS:  # one table per exact type, so True, 1 and 1.0 never share a verdict
                 key: Any = instance
-            elif kind in _SCALARS:
-                key = (kind, instance)
             elif kind is dict and keys_only:
-                key = (dict, tuple(instance))
+                key = tuple(instance)
             elif kind is list and length_only:
-                key = (list, len(instance))
+                key = len(instance)
             else:
                 return is_valid(instance)
-            seen = memo[number]
+            tables = memo[number]
+            seen = tables.get(kind)
+            if seen is None:
+                seen = tables[kind] = {}
             found = seen.get(key)
             if found is None:
                 found = seen[key] = is_valid(instance)
             return found
 
         return own
+
