@@ -39,8 +39,7 @@ _DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching patte
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bmt]|a\d+(?:\.\d+)?b|e\d+b|\d+e)$")
 _VERSION = re.compile(r"^([a-z]*?)(\d+(?:\.\d+)*[a-z]?)$")
 _CONTEXT = re.compile(r"\d+k")
-_ANY_DATE = re.compile(r"-\d\d")  # every _DATE_PATTERNS entry starts so: ids without it skip the four passes
-_LATEST = re.compile(r"-latest$")
+_ANY_DATE = re.compile(r"-\d\d-?\d\d")  # every _DATE_PATTERNS match contains this: ids without it skip the passes
 _SPLIT_VERSION = re.compile(r"(?<![\d.])(\d)-(\d)(?=-|$)")
 _JOIN_VERSION = re.compile(r"(?<=[a-z])-(\d{1,2}(?:\.\d+)?)(?=-|$)")
 _DOT_ZERO = re.compile(r"(?<=\d)\.0(?=[a-z]|-|$)")
@@ -98,7 +97,9 @@ def normalize_id(model_id: str) -> tuple[str, str]:
     text = model_id.strip().lower().lstrip("~")
     text = text.split(":", 1)[0] if ":" in text else text
     vendor, _, slug = text.rpartition("/")
-    slug = _LATEST.sub("", slug.replace("_", "-").replace(" ", "-"))
+    slug = slug.replace("_", "-").replace(" ", "-")
+    if slug.endswith("-latest"):
+        slug = slug[:-len("-latest")]
     return VENDOR_ALIASES.get(vendor, vendor), slug
 
 
@@ -141,12 +142,13 @@ def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
         for part, value in _classify(token):
             parts[part].add(value)
     family = _FAMILY.match(tokens[0]).group(0) if tokens else ""
-    versions, sizes, variants, words = (_shared(frozenset(p)) for p in parts)
+    versions, sizes, variants, words = (_shared(frozenset(p)) if p else _EMPTY for p in parts)
     return Signature(vendor, "-".join(tokens), family, dates, versions, sizes, variants, words)
 
 
 _IN_VERSIONS, _IN_SIZES, _IN_VARIANTS, _IN_WORDS = range(4)  # indexes of the four parts
 _SHARED: dict[frozenset, frozenset] = {}
+_EMPTY: frozenset = frozenset()
 
 
 def _shared(parts: frozenset) -> frozenset:
