@@ -11,7 +11,8 @@ only where its inputs are provably the same:
 - any node on a scalar (str, int, float, bool, None; exact types): keyed by the node and (type, value);
 - an object node whose own keywords are only ``type``/``required``/``additionalProperties`` (a boolean)/
   ``properties``: keyed by its keys (the ``properties`` values are ``true`` there, so nothing else is read);
-- an array node whose own keywords are only ``type``/``minItems``/``maxItems``/``items``/``prefixItems``: by length.
+- an array node whose own keywords are only ``type``/``minItems``/``maxItems``/``items``/``prefixItems``: by length;
+- a node whose only keyword is ``type`` without ``"integer"`` (which looks at a float's value): by the exact type.
 
 A schema using ``$ref``, ``$dynamicRef`` or ``unevaluated*`` (results that depend on other sub-schemas) is not split:
 the whole-schema validator decides. Error messages always come from the whole-schema validator (``validator``).
@@ -109,11 +110,16 @@ class SchemaCheck:
         keywords = set(local) if isinstance(local, dict) else set()
         keys_only = keywords <= _KEYS_ONLY and isinstance(local.get("additionalProperties", False), bool)
         length_only = keywords <= _LENGTH_ONLY and isinstance(local.get("items", True), bool)
+        types = local.get("type") if isinstance(local, dict) else None
+        types = [types] if isinstance(types, str) else types
+        type_only = keywords <= {"type"} | _NOTES and isinstance(types, list) and "integer" not in types
 
         def own(instance: Any, memo: list) -> bool:
             kind = type(instance)
-            if kind in _SCALARS:  # one table per exact type, so True, 1 and 1.0 never share a verdict
-                key: Any = instance
+            if type_only:  # only "type" (not "integer", which looks at a float's value): the exact type decides
+                key: Any = None
+            elif kind in _SCALARS:  # one table per exact type, so True, 1 and 1.0 never share a verdict
+                key = instance
             elif kind is dict and keys_only:
                 key = tuple(instance)
             elif kind is list and length_only:

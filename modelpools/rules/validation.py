@@ -125,13 +125,14 @@ def _check_numbers(value: Any, parts: tuple = ()) -> None:
 
 
 def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | None, task_prefix: str) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for section in ("models", "unranked"):
         for i, entry in enumerate(doc[section]):
             mid = entry["id"]
             if mid in seen:
-                raise _invalid((section, i, "id"), f"{mid!r} is listed twice (first at {seen[mid]})")
-            seen[mid] = json_path((section, i, "id"))
+                first = json_path((*seen[mid], "id"))
+                raise _invalid((section, i, "id"), f"{mid!r} is listed twice (first at {first})")
+            seen[mid] = (section, i)
             if catalog_ids is not None and mid not in catalog_ids:
                 raise _invalid((section, i, "id"),
                                f"{mid!r} is not a free model in the catalog cache; run `doit {task_prefix}pools`")
