@@ -40,7 +40,7 @@ def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.stages.pools import build_document, pools_provenance
+    from modelpools.stages.pools import build_document
     from modelpools.rules.validation import validate_pools
 
     try:
@@ -49,6 +49,17 @@ def pipeline(body, bench, overrides, curated, settings):
         ranking = RankingSettings.of(settings)
     except ImportError:  # a --baseline ref from before the settings slices
         ranking = settings
+    from modelpools.rules.validation import load_schema
+
+    # the measured tree's schema decides which input digests the document records (newer trees record more)
+    required = load_schema()["properties"]["inputs"]["required"]
+    inputs = {**{key: "0" * 64 for key in required if key.endswith("Sha256")}, **INPUTS}
+    try:  # a tree whose pools file records where the catalog came from
+        from modelpools.stages.pools import pools_provenance
+
+        extra = {"provenance": pools_provenance({"source": "live", "url": "synthetic"}, None)}
+    except ImportError:
+        extra = {}
     state = {}
 
     def select():
@@ -69,8 +80,7 @@ def pipeline(body, bench, overrides, curated, settings):
         state["matches"] = report.matches
 
     def rank():
-        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, INPUTS,
-                                      provenance=pools_provenance({"source": "live", "url": "synthetic"}, None))
+        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, inputs, **extra)
 
     def validate():
         validate_pools(state["doc"], {m["id"] for m in state["models"]})
