@@ -43,17 +43,19 @@ def pipeline(body, bench, overrides, curated, settings):
     from modelpools.stages.pools import build_document
     from modelpools.rules.validation import validate_pools
 
+    from modelpools.rules.validation import load_schema
+
+    # What the document records of its inputs follows the measured tree (newer trees record more digests and settings)
+    inputs = dict(INPUTS)
     try:
         from modelpools.settings import RankingSettings
 
         ranking = RankingSettings.of(settings)
+        inputs["settings"] = ranking.fingerprint()
     except ImportError:  # a --baseline ref from before the settings slices
         ranking = settings
-    from modelpools.rules.validation import load_schema
-
-    # the measured tree's schema decides which input digests the document records (newer trees record more)
     required = load_schema()["properties"]["inputs"]["required"]
-    inputs = {**{key: "0" * 64 for key in required if key.endswith("Sha256")}, **INPUTS}
+    inputs.update({key: "0" * 64 for key in required if key.endswith("Sha256") and key not in inputs})
     try:  # a tree whose pools file records where the catalog came from
         from modelpools.stages.pools import pools_provenance
 
