@@ -41,9 +41,7 @@ def pipeline(body, bench, overrides, curated, settings):
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
     from modelpools.stages.pools import build_document
-    from modelpools.rules.validation import validate_pools
-
-    from modelpools.rules.validation import load_schema
+    from modelpools.rules.validation import load_schema, validate_pools
 
     # What the document records of its inputs follows the measured tree (newer trees record more digests and settings)
     inputs = dict(INPUTS)
