@@ -5,7 +5,7 @@ import math
 
 import pytest
 from jsonschema import Draft202012Validator
-from test_validation import INPUTS, catalog
+from test_validation import INPUTS, PROVENANCE, catalog
 
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.validation import inline_refs, load_schema
@@ -25,7 +25,7 @@ def schema_check():
 @pytest.fixture(scope="module")
 def doc():
     """A real document cut to 3 ranked and 2 unranked models (the schema alone does not check the invariants)."""
-    full = build_document(catalog(), [], [], [], RankingSettings(), INPUTS)
+    full = build_document(catalog(), [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
     return dict(full, models=full["models"][:3], unranked=full["unranked"][:2])
 
 
