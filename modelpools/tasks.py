@@ -110,14 +110,39 @@ class stage_fresh:
     ``now`` comes from ``time_module.time()``, the clock the network stages are given too: a test's dodo.py that
     replaces ``modelpools.tasks.time_module`` steers both."""
 
-    def __init__(self, check: Callable[[Any, float], bool], settings: StageSettings) -> None:
-        self.check, self.settings = check, settings
+    def __init__(self, check: Callable[[Any, float], bool], settings: StageSettings, meta: Path) -> None:
+        self.check, self.settings, self.meta = check, settings, meta
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
         return bool(self.check(self.settings, time_module.time()))
 
+    def refreshed_by_another_run(self) -> bool:
+        """True when another run wrote the stage's meta file while this process was running and the stage is
+        now fresh: doit decided to run the stage here before that run's records existed, so running it again
+        would only fetch twice (and leave two runs' records of different files in .doit.db)."""
+        stamp = _stamp(self.meta)
+        if stamp is None or stamp[2] < _STARTED_NS or stamp == _WRITTEN_HERE.get(self.meta):
+            return False
+        return self()
+
+    def ran_here(self) -> None:
+        """Remember the meta file this process's own run of the stage left (not another run's refresh)."""
+        _WRITTEN_HERE[self.meta] = _stamp(self.meta)
+
     def __repr__(self) -> str:  # shown by `doit info`
         return f"{self.check.__name__}({self.settings.files.cache_path})"
+
+
+_STARTED_NS = time_module.time_ns()  # when this process (a doit run) started: the real clock, as file times are
+_WRITTEN_HERE: dict[Path, tuple | None] = {}
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _fingerprint(path: Path) -> list | None:
@@ -260,7 +285,7 @@ def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: sta
     """doit action: call stage(settings) under the cache lock; expected failures (ModelPoolsError, and
     OSError such as an unwritable cache directory) become a one-line TaskFailed.
 
-    When another run held the lock, a stage with a ``fresh`` check is skipped if that run refreshed it.
+    A stage with a ``fresh`` check is skipped when another run refreshed it after doit decided to run it here.
     Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
     """
     from modelpools.io.lock import cache_lock, sweep_leftovers
@@ -272,12 +297,14 @@ def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: sta
         if not lock:  # readers need no lock: every output is replaced atomically
             summary = stage(settings)
         else:
-            with cache_lock(files.cache_path, task_name) as waited:
+            with cache_lock(files.cache_path, task_name):
                 sweep_leftovers(files.cache_path, _leftover_names(files))
-                if waited and fresh is not None and fresh():
+                if fresh is not None and fresh.refreshed_by_another_run():
                     summary = f"{task_name}: refreshed by a concurrent run; up to date"
                 else:
                     summary = stage(settings)
+                    if fresh is not None:
+                        fresh.ran_here()
     except ModelPoolsError as exc:
         return TaskFailed(printable(redact(f"modelpools {task_name}: {exc}", *urls)))
     except OSError as exc:
@@ -340,7 +367,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
         )
     catalog_kw = CatalogSettings.of(settings)
-    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw)
+    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, settings.catalog_meta_file)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {ttl_text(settings.catalog_ttl)})",
@@ -351,7 +378,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "verbosity": 2,
     }
     benchmarks_kw = BenchmarkSettings.of(settings)
-    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw)
+    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw, settings.benchmarks_meta_file)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {ttl_text(settings.benchmarks_ttl)})",

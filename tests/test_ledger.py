@@ -179,7 +179,8 @@ def test_a_sigkill_mid_write_leaves_a_readable_ledger(tmp_path):
     assert process.returncode == -signal.SIGKILL
     with Ledger(path) as ledger:  # the WAL is recovered on open
         rows = list(ledger.rows())
-        assert len(rows) >= 300 and ledger.count() - len(rows) <= 1  # at most the one attempt in flight is pending
+        # 300 attempts were counted before the kill; at most the one in flight is still pending
+        assert ledger.count() >= 300 and len(rows) >= 299 and ledger.count() - len(rows) <= 1
         add(ledger, "ok", time.time())
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
