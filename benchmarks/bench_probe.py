@@ -7,12 +7,14 @@ Usage: python benchmarks/bench_probe.py [--trials N] [--dump models-2026-08-18.j
    (ties count half: the order a ranking would show), and (b) a one-sided two-proportion test at 90 % confidence
    declares the better one better (z > 1.2816), i.e. the probe *separates* them. Prints the smallest n (step 5)
    where each happens in >= 90 % of trials, and the exact probability at that n as a check of the simulation.
-2. Requests per build at the default budget, from the default settings: every probe request carries
-   ``ITEMS_PER_REQUEST`` items; the queue on the dump is its unscored free models plus the calibration anchors.
-3. Coverage on the dump: the real catalog, benchmarks, match and pools stages run on it (as bench_rebuild.py
-   does: loopback fetch, file:// clone of LLM-Stats 24a9ccf); the unranked models are those no source scores.
-   If each were probed once (ITEMS_PER_REQUEST items) with ANCHORS anchors, within the default daily budget:
-   how many free models would then be ranked, and how wide their probe intervals are.
+2. Requests per build at the default budget, from the default settings: the real catalog, benchmarks, match and
+   memory stages run on the dump (loopback fetch, file:// clone of LLM-Stats 24a9ccf), then the probe stage's own
+   rules plan on the document it plans from (pools.ranking_document): probe.candidates_from picks the models to
+   probe (unranked, then ranked with thin evidence) and the anchors, probe.plan_requests the requests of the first
+   build of a day with no results yet.
+3. Coverage on the dump: the ranked and unranked free models of that same document. If each candidate were probed
+   once with the anchors, within the default daily budget: how many free models would then be ranked, and how wide
+   their probe intervals are.
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ from modelpools.rules.probestats import CONFIDENCE, evidence_weight, wilson_inte
 
 Z_ONE_SIDED = 1.2815515655446004  # 90 % one-sided
 GAP = 0.10
-# Defaults of the probe task (phase 2 settings use the same numbers).
-DAILY_REQUESTS = 20
-ITEMS_PER_REQUEST = 10
-ANCHORS = 3
-TARGET_ITEMS = 90  # section 1: most items needed to order two models 10 points apart right (85), in whole requests
+# The probe task's defaults (settings.Settings), read through the stage's own options.
+from modelpools.settings import ProbeSettings, Settings  # noqa: E402
+from modelpools.stages.probe import ProbeOptions  # noqa: E402
+
+OPTIONS = ProbeOptions.of(ProbeSettings.of(Settings()))
+DAILY_REQUESTS = OPTIONS.daily_requests
+ITEMS_PER_REQUEST = OPTIONS.items_per_request
+TARGET_ITEMS = OPTIONS.target_items  # section 1: items to order two models 10 points apart right (85), in requests
 
 
 def binomial_cdf(n: int, p: float) -> list[float]:
@@ -108,16 +113,17 @@ def separation(trials: int) -> None:
               f"                  | {separate_n:4d}  ({exact(separate_n, p)[1]:.3f})")
 
 
-def pipeline_counts(dump: Path) -> dict:
-    """Run the real stages on dump; the free models, ranked and unranked, from the pools file."""
+def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
+    """Run the real stages on dump; (the document the probe stage plans from, its candidates, its anchors)."""
     from bench_noop import make_repo, serve
 
-    from modelpools.io import files as fileio
-    from modelpools.settings import BenchmarkSettings, CatalogSettings, MatchSettings, PoolsSettings, Settings
-    from modelpools.stages.match import build_matches
+    from modelpools.settings import BenchmarkSettings, CatalogSettings, MatchSettings, MemorySettings
     from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.stages.catalog import refresh_catalog
-    from modelpools.stages.pools import build_pools
+    from modelpools.stages.match import build_matches
+    from modelpools.stages.memory import build_memory
+    from modelpools.stages.pools import ranking_document
+    from modelpools.stages.probe import candidates_from
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -131,34 +137,43 @@ def pipeline_counts(dump: Path) -> dict:
         finally:
             server.shutdown()
         build_matches(MatchSettings.of(settings))
-        build_pools(PoolsSettings.of(settings))
-        return fileio.read_json(settings.pools_file, "pools")
+        build_memory(MemorySettings.of(settings))
+        document = ranking_document(settings.files)
+    candidates, anchors = candidates_from(document)
+    return document, candidates, anchors[:OPTIONS.anchors]
 
 
 def coverage(dump: Path) -> None:
-    pools = pipeline_counts(dump)
-    ranked = [m["id"] for m in pools["models"]]
-    unranked = [m["id"] for m in pools["unranked"]]
+    from modelpools.records import ProbeResults
+    from modelpools.rules.probe import probe_set_id
+    from modelpools.stages.probe import plan_requests
+
+    document, candidates, anchors = probe_view(dump)
+    ranked = [m["id"] for m in document["models"]]
+    unranked = [m["id"] for m in document["unranked"]]
+    thin = [mid for mid in candidates if mid in ranked]
     total = len(ranked) + len(unranked)
-    queue = len(unranked) + ANCHORS
-    requests_once = queue  # one request (ITEMS_PER_REQUEST items) per model
+    queue = len(candidates) + len(anchors)
+    empty = ProbeResults(probe_set_id())
+    first = plan_requests(candidates, anchors, empty, OPTIONS, DAILY_REQUESTS, "2026-01-01")
+    target = len(plan_requests(candidates, anchors, empty, OPTIONS, 10 ** 6, "2026-01-01"))
     print(f"\n2. requests per build at the default budget (probe_daily_requests = {DAILY_REQUESTS}, "
           f"{ITEMS_PER_REQUEST} items per request)")
-    print(f"   queue on {dump.name}: {len(unranked)} unscored + {ANCHORS} anchors = {queue} models")
-    target = math.ceil(TARGET_ITEMS / ITEMS_PER_REQUEST) * queue
-    print(f"   first build of a UTC day: {min(DAILY_REQUESTS, target)} requests (one pass over the queue takes "
-          f"{requests_once}); later builds that day: 0")
+    print(f"   queue on {dump.name} (probe.candidates_from): {len(unranked)} unscored + {len(thin)} thin "
+          f"({', '.join(thin) or 'none'}) + {len(anchors)} anchors = {queue} models")
+    print(f"   first build of a UTC day (probe.plan_requests): {len(first)} requests (one pass over the queue takes "
+          f"{queue}); later builds that day: 0")
     passes = DAILY_REQUESTS / queue
     print(f"   items per queued model per day: {ITEMS_PER_REQUEST * (DAILY_REQUESTS // queue)}-"
           f"{ITEMS_PER_REQUEST * math.ceil(passes)} ({passes:.1f} passes)")
     print(f"   {TARGET_ITEMS} items for every queued model (order right against a model 10 points away in 90 % of "
           f"cases): {target} requests, {math.ceil(target / DAILY_REQUESTS)} days at the default budget")
-    print(f"\n3. coverage of the free models on {dump.name} (the pipeline on main: every free model counts)")
+    print(f"\n3. coverage of the free models on {dump.name} (the pools stage's document: non-code models excluded)")
     print(f"   free models {total}: ranked {len(ranked)} ({100 * len(ranked) / total:.0f} %), "
           f"no score {len(unranked)}: {', '.join(unranked)}")
-    fits = requests_once <= DAILY_REQUESTS
+    fits = queue <= DAILY_REQUESTS
     after = len(ranked) + (len(unranked) if fits else 0)
-    print(f"   probed once ({requests_once} requests {'<=' if fits else '>'} {DAILY_REQUESTS}): ranked "
+    print(f"   probed once ({queue} requests {'<=' if fits else '>'} {DAILY_REQUESTS}): ranked "
           f"{after} of {total} ({100 * after / total:.0f} %)")
     for items in (ITEMS_PER_REQUEST, ITEMS_PER_REQUEST * (DAILY_REQUESTS // queue), TARGET_ITEMS, 300):
         low, high = wilson_interval(items // 2, items)
