@@ -22,12 +22,19 @@ from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.report import (REPORT_NAME, TIER_COLOURS, TIER_PLOT_WIDTH, gather_report, render_report,
                                         write_report)
 from modelpools.io.files import dump_json
+from modelpools.records import Batch, ModelResult, ProbeResults
+from modelpools.rules.days import utc_day
+from modelpools.rules.probe import probe_set_id
 from modelpools.settings import Settings
 
 DUMPS = TEST_DATA / "openrouter"
 CHROMIUM = shutil.which("chromium")
 NO_CHROMIUM = "needs Debian's chromium for a real headless browser (apt-get install chromium; .ci/run installs it)"
 HOSTILE_ID = "evil/<script>alert(1)</script>\x1b[31m\u202e:free"  # the ledger stores whatever id a site asked for
+# Probe tallies (items right of 40) of four well-scored anchors and one model no other source scores.
+LAGUNA = "poolside/laguna-s-2.1:free"
+PROBED = {"z-ai/glm-5.2:free": 30, "google/gemma-4-31b-it:free": 21, "openai/gpt-oss-20b:free": 11,
+          "nvidia/nemotron-3-nano-30b-a3b:free": 8, LAGUNA: 22}
 
 
 def _doit(site: Path, env: dict[str, str], *tasks: str) -> None:
@@ -38,7 +45,8 @@ def _doit(site: Path, env: dict[str, str], *tasks: str) -> None:
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory) -> dict:
-    """A site after two real builds (the 2026-05-01 catalog, then 2026-08-18) and a day of use in its ledger."""
+    """A site after two real builds (the 2026-05-01 catalog, then 2026-08-18), the probe turned on with results for
+    five models, and a day of use in its ledger."""
     root = tmp_path_factory.mktemp("report")
     repo = new_layout_repo(root / "llm-stats", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
                                                        "qwen", "zai-org"))
@@ -54,9 +62,16 @@ def build(tmp_path_factory) -> dict:
         server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-08-18.json").read_bytes())
         _doit(site, env | {"MODELPOOLS_CATALOG_TTL": "0s"}, "pools")
         cache = site / ".cache"
+        before_probe = json.loads((cache / "model-pools.json").read_text())
+        now = json.loads((cache / "openrouter-models.meta.json").read_text())["refreshedAt"] + 3600
+        # the probe turned on, with results already measured (no key: the probe task sends nothing and keeps them)
+        results = ProbeResults(probe_set_id(), {mid: ModelResult(mid, (Batch(utc_day(now - 3600), 0, 40, right),), 40)
+                                                for mid, right in PROBED.items()})
+        (cache / "probe-results.json").write_bytes(dump_json(results.to_json()))
+        env = {k: v for k, v in env.items() if k != "OPENROUTER_API_KEY"} | {"MODELPOOLS_PROBE": "true"}
+        _doit(site, env, "pools")
         pools = json.loads((cache / "model-pools.json").read_text())
         catalog = pools["inputs"]["catalogSha256"][:16]  # what the client records with each attempt
-        now = json.loads((cache / "openrouter-models.meta.json").read_text())["refreshedAt"] + 3600
         with Ledger(cache / "usage.sqlite", clock=lambda: now) as ledger:
             def attempt(model: str, outcome: str, status: int, latency_ms: int, at: float) -> None:
                 reservation = ledger.reserve(model=model, role="bulkModel", now=at, catalog=catalog)
@@ -72,8 +87,8 @@ def build(tmp_path_factory) -> dict:
     finally:
         server.stop()
     settings = Settings(project_dir=site)
-    return {"site": site, "cache": cache, "settings": settings, "now": now, "attempts": 9,
-            "before_usage": pools, "pools": json.loads((cache / "model-pools.json").read_text())}
+    return {"site": site, "cache": cache, "settings": settings, "now": now, "attempts": 9, "before_usage": pools,
+            "before_probe": before_probe, "pools": json.loads((cache / "model-pools.json").read_text())}
 
 
 # -- a small PNG reader (8-bit RGB/RGBA, not interlaced: what Chromium writes) -------------------------------------
@@ -158,17 +173,35 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
             assert f"<code>{runner['id']}</code>" in card
 
     (tiers,) = svg_blocks(dom, "tiers")  # one bar and one whisker per ranked model
-    assert tiers.count('<g class="model">') == len(doc["models"]) == 11
+    assert tiers.count('<g class="model">') == len(doc["models"]) == 12  # 11 + laguna, measured by the probe alone
     assert tiers.count('class="bar"') == len(doc["models"]) and tiers.count('class="whisker"') == 3 * len(doc["models"])
     for model in doc["models"]:
         assert f"{model['rank']}. {model['id']}</text>" in tiers
 
     scatters = {re.search(r'data-source="([^"]+)"', s).group(1): s for s in svg_blocks(dom, "calibration")}
     calibrated = {name: c for name, c in doc["calibration"].items() if c["method"] != "reference"}
-    assert set(scatters) == set(calibrated) == {"llm-stats", "web:models/website"}
-    for name, cal in calibrated.items():  # every point used for the fit, and the fitted line
-        assert scatters[name].count("<circle ") == len(cal["pairs"]) == cal["points"] > 8
+    assert set(scatters) == set(calibrated) == {"llm-stats", "web:models/website", "probe"}
+    for name, cal in calibrated.items():  # every point, the line in use and, beside a fixed line, the points' own
+        assert scatters[name].count("<circle ") == len(cal["pairs"]) == cal["points"] >= (4 if name == "probe" else 8)
         assert scatters[name].count('class="fit-line"') == 1
+        assert scatters[name].count('class="fixed-line"') == (0 if name == "probe" else 1)
+
+    # probed models: a badge, and the probe among their sources with its items, probe set and 90 % interval
+    table = dom[dom.index('<section id="models">'):dom.index("<h3>Unranked")]
+    rows = {re.search(r"<code[^>]*>([^<]+)</code>", row).group(1): row
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S) if "<td" in row}
+    for model in doc["models"]:
+        probe = next((s for s in model["scoreSources"] if s["source"] == "probe"), None)
+        assert ('<span class="badge rule" title="measured by the coding probe' in rows[model["id"]]) == bool(probe)
+        if probe:
+            low, high = probe["interval"]
+            assert (f'{probe["items"]} items of probe set <code>{probe["probeSet"]}</code>, 90 % interval '
+                    f'{low:.0f}-{high:.0f} % right') in rows[model["id"]]
+    assert sorted(m["id"] for m in doc["models"] if any(s["source"] == "probe" for s in m["scoreSources"])) == sorted(
+        PROBED)
+    laguna = next(m for m in doc["models"] if m["id"] == LAGUNA)
+    assert [s["source"] for s in laguna["scoreSources"]] == ["probe"] and laguna["thinEvidence"]
+    assert LAGUNA in [u["id"] for u in build["before_probe"]["unranked"]]
 
     # the second build's change report, and usage from the ledger at the clock the CLI was given
     dead = build["before_usage"]["chosenDefaults"]["smallTasksModel"]  # two 404s: unavailable, replaced

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from modelpools.errors import DataError
 from modelpools.io.files import atomic_write, read_json
+from modelpools.rules.probestats import SOURCE as PROBE_SOURCE
 
 __all__ = ["ReportInputs", "gather_report", "render_report", "write_report", "REPORT_NAME", "TIER_COLOURS",
            "TIER_PLOT_WIDTH"]
@@ -417,14 +418,25 @@ def _raw(value: Any) -> str:
     return f"{value:.4g}" if _is_num(value) and abs(value) < 1000 else _num(value, 0)
 
 
+def _probe_text(source: Mapping[str, Any]) -> str:
+    """`` · 40 items of probe set <id>, 90 % interval 31-49 % right`` for a probe source, else ``""``."""
+    if source.get("source") != PROBE_SOURCE:
+        return ""
+    interval = source.get("interval")
+    low, high = interval if isinstance(interval, Sequence) and len(interval) == 2 else (None, None)
+    return (f' · {_e(source.get("items"))} items of probe set <code>{_e(source.get("probeSet"))}</code>, '
+            f'90 % interval {_num(low, 0)}-{_num(high, 0)} % right')
+
+
 def _sources_cell(sources: Sequence[Mapping[str, Any]]) -> str:
     parts = []
     for s in sources:
         remembered = f' · remembered from {_e(s["rememberedFrom"])}' if s.get("rememberedFrom") else ""
-        parts.append(f'<div class="src" title="{_e(s.get("ref"))}"><b>{_e(s.get("source"))}</b> '
-                     f'{_raw(s.get("raw"))} → {_num(s.get("calibrated"))}<div class="muted">sd '
+        raw = f'{_num(s.get("raw"))} % right' if s.get("source") == PROBE_SOURCE else _raw(s.get("raw"))
+        parts.append(f'<div class="src" data-source="{_e(s.get("source"))}" title="{_e(s.get("ref"))}">'
+                     f'<b>{_e(s.get("source"))}</b> {raw} → {_num(s.get("calibrated"))}<div class="muted">sd '
                      f'{_num(s.get("sd"))} · weight {_pct(s.get("weight"))} · {_num(s.get("evidence"))} units'
-                     f'{remembered}</div></div>')
+                     f'{remembered}{_probe_text(s)}</div></div>')
     return "".join(parts) or "&#8212;"
 
 
@@ -434,6 +446,9 @@ def _flags(m: Mapping[str, Any]) -> str:
         flags.append(_badge("deprecated", "bad", m["deprecated"]))
     if m.get("thinEvidence"):
         flags.append(_badge("thin evidence", "warn", "below the evidence minimum"))
+    probed = [s for s in m.get("scoreSources") or () if isinstance(s, Mapping) and s.get("source") == PROBE_SOURCE]
+    if probed:
+        flags.append(_badge("probed", "rule", f'measured by the coding probe: {probed[0].get("items")} items'))
     usage = m.get("usage")
     if isinstance(usage, Mapping) and usage.get("verdict"):
         kind = {"unavailable": "bad", "demoted": "warn"}.get(str(usage["verdict"]), "good")
