@@ -5,7 +5,7 @@ from __future__ import annotations
 import doctest
 import itertools
 import json
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
@@ -50,6 +50,24 @@ def test_load_pools_reads_models_in_rank_order(pools):
     assert pools.model("openai/gpt-oss-20b:free").match.method == "exact"
     assert [s.source for s in pools.model("nvidia/nemotron-nano-9b-v2:free").score_sources] == ["llm-stats"]
     assert len(pools.unranked) == 5 and "liquid/lfm-2.5-2.6b:free" in pools
+
+
+def test_score_sources_carry_their_sd_evidence_and_probe_fields_read_only():
+    (nano,) = load_pools(SAMPLE).model("nvidia/nemotron-nano-9b-v2:free").score_sources
+    assert (nano.source, nano.sd, nano.units, nano.remembered, nano.items) == ("llm-stats", 10.28, 1.5, None, None)
+    with pytest.raises(FrozenInstanceError):
+        nano.sd = 0.0
+    # a probe entry as the pools stage writes it (ScoreSource.to_json), read back through the view
+    probe = modelpools.rules.fusion.ScoreSource("probe", 55.0, 46.1, "probe:v1-54da69d62820", 1.0, 10.8, 1.0,
+                                                items=40, probe_set="v1-54da69d62820", interval=(42.0, 67.0))
+    remembered = modelpools.rules.fusion.ScoreSource("artificial_analysis", 36.5, 36.5, "openrouter:x (remembered)",
+                                                     0.0, 4.24, 3.0, remembered="2026-05-16")
+    document = json.loads(SAMPLE.read_text())
+    entry = next(m for m in document["models"] if m["id"] == "cohere/north-mini-code:free")
+    entry["scoreSources"] += [probe.to_json(), remembered.to_json()]
+    _, read_probe, read_remembered = pools_from_document(document).model("cohere/north-mini-code:free").score_sources
+    assert (read_probe, read_remembered) == (probe, remembered)
+    assert (read_probe.items, read_probe.probe_set, read_probe.interval) == (40, "v1-54da69d62820", (42.0, 67.0))
 
 
 def test_default_path_comes_from_settings(tmp_path, monkeypatch):

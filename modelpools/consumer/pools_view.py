@@ -242,11 +242,7 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
             id=str(m["id"]), name=str(m.get("name") or m["id"]), vendor=str(m.get("vendor") or ""),
             rank=int(m["rank"]), tier=_tier_name(m["tier"]), coding_score=float(m["codingScore"]),
             context_length=m.get("contextLength"), expiration_date=m.get("expirationDate"),
-            score_sources=tuple(
-                ScoreSource(str(s["source"]), float(s["raw"]), float(s["calibrated"]), str(s.get("ref", "")),
-                            float(s.get("weight", 0.0)))
-                for s in m.get("scoreSources") or ()
-            ),
+            score_sources=tuple(ScoreSource.from_json(s) for s in m.get("scoreSources") or ()),
             match=MatchInfo(
                 (m.get("match") or {}).get("benchmarkId"),
                 str((m.get("match") or {}).get("method", "none")),

@@ -104,6 +104,23 @@ class ScoreSource:
     probe_set: str | None = None
     interval: tuple[float, float] | None = None
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ScoreSource":
+        """Read back a pools file's entry (to_json's form); fields an older file lacks keep their defaults.
+
+        Raises KeyError, TypeError or ValueError on a malformed entry (the pools loader turns them into one line).
+        """
+        interval = data.get("interval")
+        if interval is not None:
+            low, high = interval
+            interval = (float(low), float(high))
+        items = data.get("items")
+        remembered, probe_set = data.get("rememberedFrom"), data.get("probeSet")
+        return cls(str(data["source"]), float(data["raw"]), float(data["calibrated"]), str(data.get("ref", "")),
+                   float(data.get("weight", 0.0)), float(data.get("sd", 0.0)), float(data.get("evidence", 0.0)),
+                   None if remembered is None else str(remembered), None if items is None else int(items),
+                   None if probe_set is None else str(probe_set), interval)
+
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
         out = {"source": self.source, "raw": self.raw, "calibrated": self.calibrated, "ref": self.ref,
