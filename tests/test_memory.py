@@ -16,8 +16,9 @@ from modelpools.stages import pools
 from modelpools.stages.memory import build_memory
 
 VL = "nvidia/nemotron-nano-12b-v2-vl:free"
-BLOCK = {"design_arena": [], "artificial_analysis": {"intelligence_index": 15.9, "coding_index": 12.4,
-                                                     "agentic_index": 4.0}}
+WEBSITE = {"arena": "models", "category": "website", "elo": 1020, "win_rate": 0.5, "rank": 40}
+BLOCK = {"design_arena": [WEBSITE], "artificial_analysis": {"intelligence_index": 15.9, "coding_index": 12.4,
+                                                            "agentic_index": 4.0}}
 DAYS = 30
 
 
@@ -44,12 +45,12 @@ def test_a_dropped_block_is_remembered_with_its_last_seen_date(listings):
     memory = remember(remember(empty_memory(), earlier), later)
     assert memory["asOf"] == "2026-08-14"  # the later catalog's newest `created`, not the clock
     entry = next(e for e in memory["models"] if e["id"] == VL.split(":")[0])
-    assert entry["lastSeen"] == "2026-07-15" and entry["evidence"] == {"artificial_analysis": BLOCK[
-        "artificial_analysis"]}
+    assert entry["lastSeen"] == "2026-07-15" and entry["evidence"] == BLOCK
     glm = next(e for e in memory["models"] if e["id"] == "z-ai/glm-5.2")
     assert glm["lastSeen"] == "2026-08-14"  # seen again: refreshed
     found = recall(memory, later)
     assert list(found) == [VL] and found[VL].coding_index == 12.4 and found[VL].age_days == DAYS
+    assert found[VL].web_elo == ("web:models/website", 1020.0)  # the page role's evidence, remembered too
     assert remember(memory, earlier) == memory  # an older listing never overwrites newer evidence
 
 
@@ -67,6 +68,13 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     assert (source["source"], source["raw"], source["rememberedFrom"]) == ("artificial_analysis", 12.4, "2026-07-15")
     assert source["evidence"] == round(6.0 * 0.5 ** (DAYS / 90), 2) == 4.76  # a 90-day half-life
     assert source["sd"] == round(3.0 / 0.5 ** (DAYS / 90 / 2), 2)
+    # the page role: its remembered website Elo, on the website line, weighing as the remembered index does
+    web = vl["pageScore"]["web"]
+    line = doc["calibration"]["web:models/website"]
+    assert (web["source"], web["raw"], web["rememberedFrom"]) == ("web:models/website", 1020, "2026-07-15")
+    assert web["calibrated"] == round(line["slope"] * 1020 + line["intercept"], 2)
+    assert web["sd"] == round(line["residualSd"] / 0.5 ** (DAYS / 90 / 2), 2)
+    assert web["calibrated"] > vl["codingScore"] and vl["pageScore"]["estimate"] > vl["codingScore"]
     memory_bytes = settings.memory_file.read_bytes()
     assert doc["inputs"]["evidenceMemorySha256"] == pools.sha256_bytes(memory_bytes)
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 1e9)  # another day, same inputs: the same bytes

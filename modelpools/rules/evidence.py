@@ -30,6 +30,7 @@ __all__ = [
     "aa_measurement",
     "bench_variance",
     "combine",
+    "memory_keep",
     "parameter_counts",
     "prior_for",
 ]
@@ -144,9 +145,14 @@ def prior_for(total_billions: float | None) -> Prior:
     return Prior(*UNKNOWN_SIZE)  # pragma: no cover - the last bound is infinite
 
 
+def memory_keep(age_days: float) -> float:
+    """The share of its weight a remembered value keeps at this age: half per MEMORY_HALF_LIFE_DAYS."""
+    return 0.5 ** (max(0.0, age_days) / MEMORY_HALF_LIFE_DAYS)
+
+
 def aa_measurement(value: float, age_days: float = 0.0, source: str = "artificial_analysis") -> Measurement:
     """The catalog's coding index as a measurement; a remembered one (age_days > 0) weighs half per half-life."""
-    keep = 0.5 ** (max(0.0, age_days) / MEMORY_HALF_LIFE_DAYS)
+    keep = memory_keep(age_days)
     return Measurement(source, value, AA_SD ** 2 / keep, AA_UNITS * keep)
 
 

@@ -23,6 +23,7 @@ from modelpools.rules.evidence import (
     aa_measurement,
     bench_variance,
     combine,
+    memory_keep,
     parameter_counts,
     prior_for,
 )
@@ -191,11 +192,13 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Remembered:
-    """A catalog coding index the current listing lacks, remembered from an earlier one (rules/memory.py)."""
+    """Catalog evidence the current listing lacks, remembered from an earlier one (rules/memory.py): its coding
+    index and its web Elo ((calibration key, Elo), the page role's), each None when the listing has its own."""
 
-    coding_index: float
+    coding_index: float | None
     last_seen: str
     age_days: float
+    web_elo: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -442,7 +445,7 @@ def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Ma
     aa = _number(coding_index(model))
     if aa is not None:
         found.append((aa_measurement(aa), _AA_REF, aa, None))
-    elif remembered is not None:
+    elif remembered is not None and remembered.coding_index is not None:
         found.append((aa_measurement(remembered.coding_index, remembered.age_days), _AA_REF + " (remembered)",
                       remembered.coding_index, remembered.last_seen))
     llm = _llm_stats(match, bench)
@@ -567,26 +570,33 @@ def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
 
 
 def page_estimates(fused: Sequence[FusedModel], catalog_models: Sequence[Mapping[str, Any]],
-                   calibrations: Mapping[str, Calibration]) -> dict[str, tuple[Estimate, ScoreSource | None]]:
+                   calibrations: Mapping[str, Calibration], remembered: Mapping[str, Remembered] | None = None,
+                   ) -> dict[str, tuple[Estimate, ScoreSource | None]]:
     """Page-role estimate per estimated model: its coding estimate updated with its web Elo (calibrated onto the
-    coding scale, variance = the line's residual sd squared) where it has one; else the coding estimate itself."""
+    coding scale, variance = the line's residual sd squared) where it has one, else with a remembered web Elo (the
+    variance divided by its age's memory_keep, as every remembered value); else the coding estimate itself."""
     by_id = {m["id"]: m for m in catalog_models}
+    remembered = remembered or {}
     out: dict[str, tuple[Estimate, ScoreSource | None]] = {}
     for model in fused:
         if model.estimate is None:
             continue
-        found = web_elo(by_id.get(model.id, {}))
+        found, seen, keep = web_elo(by_id.get(model.id, {})), None, 1.0
+        memory = remembered.get(model.id)
+        if found is None and memory is not None and memory.web_elo is not None:
+            found, seen, keep = memory.web_elo, memory.last_seen, memory_keep(memory.age_days)
         if found is None:
             out[model.id] = (model.estimate, None)
             continue
         key, elo = found
         cal = calibrations[key]
         value = cal.apply(elo)
-        variance = max(cal.residual_sd, 1.0) ** 2
+        variance = max(cal.residual_sd, 1.0) ** 2 / keep
         start = Prior("coding estimate", model.estimate.mean, max(model.estimate.sd, 0.01))
         estimate = combine(start, [Measurement(key, value, variance, 0.0)])
         estimate = Estimate(estimate.mean, estimate.sd, model.estimate.units)
         share = (1.0 / variance) / (1.0 / variance + 1.0 / start.sd ** 2)
-        out[model.id] = (estimate, ScoreSource(key, elo, value, "openrouter:benchmarks.design_arena", round(share, 4),
-                                               round(math.sqrt(variance), 2), 0.0))
+        ref = "openrouter:benchmarks.design_arena" + (" (remembered)" if seen else "")
+        out[model.id] = (estimate, ScoreSource(key, elo, value, ref, round(share, 4), round(math.sqrt(variance), 2),
+                                               0.0, seen))
     return out

@@ -2,8 +2,8 @@
 
 OpenRouter's listing sometimes drops a model's ``benchmarks`` block between two refreshes. The memory keeps the
 last block seen per model identity (base id, canonical slug, Hugging Face id), with the catalog date it was
-last seen; the pools stage uses a remembered coding index, marked as such and weighing half per
-MEMORY_HALF_LIFE_DAYS of age, only when the current listing has none. Dates are content (the catalog's newest
+last seen; the pools stage uses a remembered coding index (and a remembered Design Arena web Elo, for the page
+role), marked as such and weighing half per MEMORY_HALF_LIFE_DAYS of age, only when the current listing has none. Dates are content (the catalog's newest
 ``created``), never the clock, so the same catalogs give the same memory and pools files.
 
 Memory file (``evidence-memory.json``)::
@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from modelpools.records import EVIDENCE_MEMORY_VERSION
 from modelpools.rules.eligibility import catalog_date
-from modelpools.rules.fusion import Remembered, base_id
+from modelpools.rules.fusion import WEB_CATEGORIES, Remembered, base_id, web_elo
 
 __all__ = ["FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
 
@@ -115,9 +115,17 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
     return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
 
 
+def _remembered_web(evidence: Mapping[str, Any]) -> tuple[str, float] | None:
+    """(calibration key, Elo) of a remembered design_arena list: models/website, else agents/webapps."""
+    rows = {f"web:{r.get('arena')}/{r.get('category')}": r.get("elo") for r in evidence.get("design_arena") or ()
+            if isinstance(r, Mapping) and _finite(r.get("elo"))}
+    return next(((key, float(rows[key])) for key in WEB_CATEGORIES if key in rows), None)
+
+
 def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Remembered]:
-    """Catalog id -> remembered coding index, for the catalog models whose listing has no coding index but whose
-    identity the memory knows; the age is counted from the entry's last-seen date to this catalog's date."""
+    """Catalog id -> remembered evidence, for the catalog models whose listing lacks a coding index or a web Elo
+    that the memory knows for their identity; the age is counted from the entry's last-seen date to this catalog's
+    date."""
     catalog_models = list(catalog_models)
     day = catalog_date(catalog_models)
     by_key: dict[str, dict[str, Any]] = {}
@@ -129,19 +137,21 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
     for model in catalog_models:
         block = model.get("benchmarks")
         aa = block.get("artificial_analysis") if isinstance(block, Mapping) else None
-        if isinstance(aa, Mapping) and _finite(aa.get("coding_index")):
-            continue
         found = sorted((by_key[k] for k in identity_keys(model) if k in by_key), key=lambda e: e["lastSeen"])
         if not found:
             continue
         entry = found[-1]
-        value = (entry["evidence"].get("artificial_analysis") or {}).get("coding_index")
-        if not _finite(value):
+        value = None
+        if not (isinstance(aa, Mapping) and _finite(aa.get("coding_index"))):
+            value = (entry["evidence"].get("artificial_analysis") or {}).get("coding_index")
+            value = float(value) if _finite(value) else None
+        web = _remembered_web(entry["evidence"]) if web_elo(model) is None else None
+        if value is None and web is None:
             continue
         try:
             last = datetime.date.fromisoformat(entry["lastSeen"])
         except ValueError:
             continue
         age = max(0, (day - last).days) if day is not None else 0
-        out[model["id"]] = Remembered(float(value), entry["lastSeen"], float(age))
+        out[model["id"]] = Remembered(value, entry["lastSeen"], float(age), web)
     return out

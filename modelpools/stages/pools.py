@@ -189,7 +189,7 @@ def build_document(
     fused, calibrations = fuse_scores(coding_models, benchmark_models, match_entries, curated, reference_scores,
                                       reference_matches, remembered, probe)
     web_lines = web_calibrations(coding_models, reference_scores)
-    pages = page_estimates(fused, coding_models, web_lines)
+    pages = page_estimates(fused, coding_models, web_lines, remembered)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
     tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
