@@ -153,19 +153,20 @@ def test_the_catalog_fetch_ends_within_its_deadline_across_retries(http_server):
 
 
 def test_a_server_that_accepts_and_never_answers_is_announced_while_each_try_hangs(silent, monkeypatch):
-    monkeypatch.setattr(httpio, "NOTE_AFTER", 0.3)  # shipped: 5 s
+    monkeypatch.setattr(httpio, "NOTE_AFTER", 1.0)  # shipped: 5 s; margins wide enough for a loaded machine
     said: list[tuple[float, str]] = []
     started = time.monotonic()
-    with pytest.raises(FetchError, match=r"^timed out \(limit 0\.5 s\) after 3 attempts .*MODELPOOLS_OFFLINE=1"):
-        fetch_sync(f"http://127.0.0.1:{silent.port}/api/v1/models", timeout=0.5, max_bytes=1 << 20,
+    with pytest.raises(FetchError, match=r"^timed out \(limit 1\.5 s\) after 3 attempts .*MODELPOOLS_OFFLINE=1"):
+        fetch_sync(f"http://127.0.0.1:{silent.port}/api/v1/models", timeout=1.5, max_bytes=1 << 20,
                    policy=RetryPolicy(delays=(0.1,)), report=lambda line: said.append((time.monotonic(), line)))
     ended = time.monotonic()
     assert silent.accepted == 3
     lines = [line for _, line in said]
     assert [line for line in lines if line.startswith("GET ")] == [
-        f"GET 127.0.0.1:{silent.port}: timed out (limit 0.5 s); trying again in 0.1 s (try {n} of 3)" for n in (2, 3)]
+        f"GET 127.0.0.1:{silent.port}: timed out (limit 1.5 s); trying again in 0.1 s (try {n} of 3)" for n in (2, 3)]
     waiting = [line for line in lines if not line.startswith("GET ")]
     assert len(waiting) == 3 and lines[0] == waiting[0]  # once in each hanging try, the first before any retry
     assert all(re.fullmatch(rf"still waiting for 127\.0\.0\.1:{silent.port} \(\d+ s\)", line) for line in waiting)
     times = [started] + [when for when, _ in said] + [ended]
-    assert max(b - a for a, b in zip(times, times[1:])) < 0.3 + 0.25  # never quiet much longer than NOTE_AFTER
+    # never quiet much longer than NOTE_AFTER (the longest expected gap: a retry's 0.1 s pause, then NOTE_AFTER)
+    assert max(b - a for a, b in zip(times, times[1:])) < 1.0 + 0.1 + 0.6
