@@ -1,5 +1,5 @@
 """modelpools' own dodo.py: the same tasks a site gets with one import."""
 
-from modelpools.tasks import *  # noqa: F401,F403  (catalog, benchmarks, match, pools, validate)
+from modelpools.tasks import *  # noqa: F403  (catalog, benchmarks, match, pools, validate)
 
 DOIT_CONFIG = {"default_tasks": ["pools"]}

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from modelpools.stages.benchmarks import build_scores, unscored_code_benchmarks
 from modelpools.io.llmstats import parse_checkout
+from modelpools.stages.benchmarks import build_scores, unscored_code_benchmarks
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm-stats"
 SNAPSHOTS = ("JonathanChavezTamales-24a9ccf", "JonathanChavezTamales-df1d14e")

@@ -132,7 +132,7 @@ def writers(counts: list[int], per_writer: int) -> None:
                                       stderr=subprocess.PIPE, text=True) for _ in range(count)]
             results = [p.communicate() for p in procs]
             wall = time.perf_counter() - start
-            for p, (out, err) in zip(procs, results):
+            for p, (_out, err) in zip(procs, results):
                 if p.returncode != 0:
                     raise SystemExit(f"writer failed: {err.strip()[-300:]}")
             writing = max(float(out) for out, _ in results)

@@ -110,7 +110,7 @@ def recovered(site: Site) -> tuple[bool, str]:
     ids = {m["id"] for m in json.loads((site.cache / "openrouter-models.json").read_bytes())["models"]}
     try:
         validate_pools(pools, ids)
-    except Exception as exc:  # noqa: BLE001 - any failure counts as not survived
+    except Exception as exc:
         return False, f"invalid pools after recovery: {exc}"
     idle = site.doit("pools")
     if any(line.startswith(". ") for line in idle.stdout.splitlines()):

@@ -116,7 +116,8 @@ def synthetic(n: int) -> tuple[list[CatalogModel], list[BenchmarkModel]]:
 
 def search_timing(n: int, threshold: int) -> None:
     """The fuzzy pool search alone, rapidfuzz's batch extract against thefuzz's extractBests, on the same queries."""
-    from rapidfuzz import fuzz as rapid, process as rapid_process
+    from rapidfuzz import fuzz as rapid
+    from rapidfuzz import process as rapid_process
     from thefuzz import fuzz, process
 
     from modelpools.rules.modelids import signature
@@ -137,7 +138,7 @@ def search_timing(n: int, threshold: int) -> None:
     results = {}
     for name, run in runs.items():
         start = time.perf_counter()
-        results[name] = [[(key, int(round(score))) for _t, score, key in run(q, ch)] for q, ch in queries]
+        results[name] = [[(key, round(score)) for _t, score, key in run(q, ch)] for q, ch in queries]
         print(f"search {n} x {n}, {name}: {time.perf_counter() - start:.2f} s")
     a, b = results.values()
     print(f"  results differ for {sum(x != y for x, y in zip(a, b))} of {len(queries)} queries")

@@ -25,14 +25,20 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_noop import DUMP, SNAPSHOT, make_repo, serve  # noqa: E402
 
 from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, PoolsDocument  # noqa: E402
+from modelpools.rules.scoring import load_curated_scores  # noqa: E402
+from modelpools.rules.validation import validate_pools  # noqa: E402
+from modelpools.settings import (  # noqa: E402
+    BenchmarkSettings,
+    CatalogSettings,
+    MatchSettings,
+    PoolsSettings,
+    RankingSettings,
+    Settings,
+)
 from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.stages.catalog import refresh_catalog  # noqa: E402
 from modelpools.stages.match import build_matches  # noqa: E402
 from modelpools.stages.pools import build_document, build_pools  # noqa: E402
-from modelpools.rules.scoring import load_curated_scores  # noqa: E402
-from modelpools.settings import (  # noqa: E402
-    BenchmarkSettings, CatalogSettings, MatchSettings, PoolsSettings, RankingSettings, Settings)
-from modelpools.rules.validation import validate_pools  # noqa: E402
 
 
 def timed(run, repeats: int) -> list[float]:

@@ -15,6 +15,7 @@ The growth ratios at the end compare sizes measured in this same run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import statistics
@@ -40,8 +41,8 @@ def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.stages.pools import build_document
     from modelpools.rules.validation import load_schema, validate_pools
+    from modelpools.stages.pools import build_document
 
     # What the document records of its inputs follows the measured tree (newer trees record more digests and settings)
     inputs = dict(INPUTS)
@@ -155,7 +156,7 @@ def report(rows: list[dict]) -> None:
               + " ".join(f"{r['peak'][s] / 2 ** 20:>12.1f}" for s in STAGES) + f" | {r['maxrss_mib']:>10.0f}")
     print("(seconds: median of", ", ".join(f"{r['repeats']} at {r['n']}" for r in rows) + " runs; MiB: tracemalloc "
           "peak above the stage's inputs; maxrss: whole subprocess incl. the generated inputs)")
-    for a, b in zip(rows, rows[1:]):
+    for a, b in itertools.pairwise(rows):
         size = b["n"] / a["n"]
         t = {s: b["median"][s] / a["median"][s] for s in STAGES}
         m = {s: b["peak"][s] / a["peak"][s] if a["peak"][s] else float("nan") for s in STAGES}

@@ -118,7 +118,7 @@ def synthetic_inputs(n: int, seed: int = 20260818) -> tuple[dict[str, Any], list
             coverage = round(rng.random(), 3)
             bench[model_id] = {
                 "id": model_id, "org": org, "slug": slug, "name": slug.replace("-", " ").title(),
-                "releaseDate": "%04d-%02d-%02d" % date if date else None,
+                "releaseDate": "{:04d}-{:02d}-{:02d}".format(*date) if date else None,
                 "paramCount": rng.choice([None, 7_000_000_000, 32_000_000_000, 70_000_000_000]),
                 "contextSize": rng.choice([None, 32768, 131072]), "huggingFaceId": hf,
                 "weightsUrl": f"https://huggingface.co/{hf}" if hf else None,

@@ -8,7 +8,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from modelpools.errors import DataError, FetchError, GitError, ModelPoolsError, PoolsInvalid, ResponseTooLarge, SettingsError
+from modelpools.errors import (
+    DataError,
+    FetchError,
+    GitError,
+    ModelPoolsError,
+    PoolsInvalid,
+    ResponseTooLarge,
+    SettingsError,
+)
 from modelpools.settings import Settings, load_settings
 
 __version__ = "0.1.0"

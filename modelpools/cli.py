@@ -12,10 +12,14 @@ import json
 import os
 import sys
 import time as time_module
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.errors import ModelPoolsError
+
+if TYPE_CHECKING:  # loaded in main(), after the arguments parse
+    from modelpools.settings import Settings
 
 __all__ = ["main", "build_parser"]
 
@@ -93,7 +97,7 @@ def _emit(args: argparse.Namespace, data: Any, lines: Sequence[str]) -> None:
         print("\n".join(printable(redact(line)) for line in lines))
 
 
-def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _show(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.inspection import pools_overview, site_provenance_line
     from modelpools.consumer.pools_view import load_pools
 
@@ -103,7 +107,7 @@ def _show(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
     return EXIT_OK
 
 
-def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _explain(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.inspection import explain_model, explain_role, match_report_entry, resolve_id, role_name
     from modelpools.consumer.pools_view import load_pools
 
@@ -119,7 +123,7 @@ def _explain(args: argparse.Namespace, settings: Any, clock: Callable[[], float]
     return EXIT_OK
 
 
-def _usage(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _usage(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.usage_report import format_usage, usage_report
 
     report = usage_report(settings.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
@@ -127,7 +131,7 @@ def _usage(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) 
     return EXIT_OK
 
 
-def _report(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _report(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.report import write_report
 
     path = write_report(settings, args.out, now=clock())
@@ -135,7 +139,7 @@ def _report(args: argparse.Namespace, settings: Any, clock: Callable[[], float])
     return EXIT_OK
 
 
-def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _diff(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.pools_view import load_pools
     from modelpools.rules.changes import compare_pools, format_changes
 
@@ -146,7 +150,7 @@ def _diff(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -
     return EXIT_OK
 
 
-def _check(args: argparse.Namespace, settings: Any, clock: Callable[[], float]) -> int:
+def _check(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.stages.health import health_checks
 
     checks = health_checks(settings, clock())

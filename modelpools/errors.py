@@ -45,7 +45,11 @@ class ResponseTooLarge(FetchError):
 
 
 class GitError(FetchError):
-    """git is missing, or a git command failed or timed out."""
+    """git is missing, or a git command failed or timed out (``timed_out``: it ran out of time or stalled)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class DataError(ModelPoolsError):

@@ -12,7 +12,7 @@ counts as stale.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, TypeVar
 
 from modelpools.errors import DataError
 from modelpools.io.files import dump_json, read_json
@@ -29,7 +29,10 @@ BENCHMARK_SCORES_VERSION = 2  # 2: source.commitDate
 _META_LIMIT = 1 << 20
 
 
-def _load_meta(cls: Any, path: Path, what: str) -> Any:
+M = TypeVar("M", "CatalogMeta", "BenchmarksMeta")
+
+
+def _load_meta(cls: type[M], path: Path, what: str) -> M:
     """A meta record; the empty record when the file is missing or damaged (its stage then counts as stale)."""
     try:
         doc = read_json(path, what, _META_LIMIT)
@@ -41,7 +44,7 @@ def _load_meta(cls: Any, path: Path, what: str) -> Any:
         return cls()
 
 
-def _failures(doc: dict, shape: Shape) -> tuple[int, Optional[float], Optional[int]]:
+def _failures(doc: dict, shape: Shape) -> tuple[int, float | None, int | None]:
     """failures, failedAt and cacheVersion, the fields both meta files end with."""
     failures = doc.get("failures", 0)
     if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
@@ -52,25 +55,23 @@ def _failures(doc: dict, shape: Shape) -> tuple[int, Optional[float], Optional[i
 class CatalogMeta(NamedTuple):
     """openrouter-models.meta.json: how the last catalog refresh went (epoch seconds; URLs in display form)."""
 
-    source: Optional[str] = None
-    status: Optional[str] = None  # ok | fallback | bundled
-    refreshed_at: Optional[float] = None  # the last successful fetch or 304
-    attempted_at: Optional[float] = None
-    etag: Optional[str] = None
-    last_modified: Optional[str] = None
-    last_error: Optional[str] = None
+    source: str | None = None
+    status: str | None = None  # ok | fallback | bundled
+    refreshed_at: float | None = None  # the last successful fetch or 304
+    attempted_at: float | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_error: str | None = None
     include_non_text: bool = False
     failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
-    failed_at: Optional[float] = None  # the last failed refresh
-    cache_version: Optional[int] = None  # the schemaVersion of the cache file it describes
-    cache_sha256: Optional[str] = None  # of the cache file as last written: the validators belong to those bytes
-    WHAT = "catalog meta file"  # (not annotated: a class constant, not a field)
-    STATUSES = ("ok", "fallback", "bundled")
+    failed_at: float | None = None  # the last failed refresh
+    cache_version: int | None = None  # the schemaVersion of the cache file it describes
+    cache_sha256: str | None = None  # of the cache file as last written: the validators belong to those bytes
 
     @classmethod
     def load(cls, path: Path) -> CatalogMeta:
         """The meta file, or CatalogMeta() (no refresh known) when it is missing or damaged."""
-        return _load_meta(cls, path, cls.WHAT)
+        return _load_meta(cls, path, "catalog meta file")
 
     @classmethod
     def _from_json(cls, doc: Any, shape: Shape) -> CatalogMeta:
@@ -79,7 +80,7 @@ class CatalogMeta(NamedTuple):
         include = doc.get("includeNonText", False)
         if not isinstance(include, bool):
             raise shape.fail("$.includeNonText", "is not true or false")
-        return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", cls.STATUSES),
+        return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", ("ok", "fallback", "bundled")),
                    shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
                    shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
                    shape.optional(doc, "lastError", str), include, *_failures(doc, shape),
@@ -96,25 +97,23 @@ class CatalogMeta(NamedTuple):
 class BenchmarksMeta(NamedTuple):
     """llm-stats.meta.json: how the last benchmarks refresh went (epoch seconds; the repo in display form)."""
 
-    source: Optional[str] = None
+    source: str | None = None
     ref: str = ""
-    status: Optional[str] = None  # ok | fallback | curated-only
-    refreshed_at: Optional[float] = None
-    attempted_at: Optional[float] = None
-    commit: Optional[str] = None  # the HEAD last fetched
-    layout: Optional[str] = None
-    last_error: Optional[str] = None
-    unscored_code_benchmarks: Optional[tuple[str, ...]] = None
+    status: str | None = None  # ok | fallback | curated-only
+    refreshed_at: float | None = None
+    attempted_at: float | None = None
+    commit: str | None = None  # the HEAD last fetched
+    layout: str | None = None
+    last_error: str | None = None
+    unscored_code_benchmarks: tuple[str, ...] | None = None
     failures: int = 0  # failed refreshes in a row (0 after a success); sets the retry interval
-    failed_at: Optional[float] = None  # the last failed refresh
-    cache_version: Optional[int] = None  # the schemaVersion of the scores file it describes
-    WHAT = "benchmarks meta file"
-    STATUSES = ("ok", "fallback", "curated-only")
+    failed_at: float | None = None  # the last failed refresh
+    cache_version: int | None = None  # the schemaVersion of the scores file it describes
 
     @classmethod
     def load(cls, path: Path) -> BenchmarksMeta:
         """The meta file, or BenchmarksMeta() (no refresh known) when it is missing or damaged."""
-        return _load_meta(cls, path, cls.WHAT)
+        return _load_meta(cls, path, "benchmarks meta file")
 
     @classmethod
     def _from_json(cls, doc: Any, shape: Shape) -> BenchmarksMeta:
@@ -124,7 +123,7 @@ class BenchmarksMeta(NamedTuple):
         if unscored is not None and not all(isinstance(b, str) for b in unscored):
             raise shape.fail("$.unscoredCodeBenchmarks", "is not a list of strings")
         return cls(shape.optional(doc, "source", str), shape.optional(doc, "ref", str) or "",
-                   shape.choice(doc, "status", cls.STATUSES), shape.optional(doc, "refreshedAt", int, float),
+                   shape.choice(doc, "status", ("ok", "fallback", "curated-only")), shape.optional(doc, "refreshedAt", int, float),
                    shape.optional(doc, "attemptedAt", int, float), shape.optional(doc, "commit", str),
                    shape.choice(doc, "layout", ("old", "new")), shape.optional(doc, "lastError", str),
                    tuple(unscored) if unscored is not None else None, *_failures(doc, shape))

@@ -26,10 +26,11 @@ so they stay out of this module, which only the stage actions and the command li
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from modelpools.errors import DataError
 from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_bounded, read_json
@@ -179,10 +180,10 @@ class BenchmarkScores:
     the commit the scores come from and its committer day (YYYY-MM-DD, from the commit itself); no commit: no data."""
 
     repo: str
-    commit: Optional[str]
-    layout: Optional[str]
+    commit: str | None
+    layout: str | None
     models: tuple[dict[str, Any], ...]
-    commit_date: Optional[str] = None
+    commit_date: str | None = None
     WHAT: ClassVar[str] = "benchmark scores"
 
     @classmethod
@@ -219,7 +220,7 @@ _OVERRIDE_TARGET = re.compile(r"^[^/\s]+/[^/\s]+$")
 class Overrides:
     """An overrides file: {OpenRouter id (or base id): benchmark id, or None to pin "no benchmark model"}."""
 
-    targets: Mapping[str, Optional[str]] = field(default_factory=dict)
+    targets: Mapping[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Overrides:
@@ -270,7 +271,7 @@ class EvidenceMemory:
     """evidence-memory.json: per model identity, the last catalog evidence block seen and its catalog date
     (rules/memory.py decides what is kept; docs/CONTRACTS.md has the layout)."""
 
-    as_of: Optional[str]
+    as_of: str | None
     models: tuple[dict[str, Any], ...]
     WHAT: ClassVar[str] = "evidence memory"
 
@@ -463,7 +464,7 @@ class ModelResult:
     def correct(self) -> int:
         return sum(b.correct for b in self.batches)
 
-    def tally(self, probe_set: str) -> "ProbeTally":
+    def tally(self, probe_set: str) -> ProbeTally:
         from modelpools.rules.probestats import ProbeTally
 
         return ProbeTally(self.id, probe_set, self.answered, self.correct)
@@ -485,10 +486,10 @@ class ProbeResults:
         return {"schemaVersion": PROBE_RESULTS_VERSION, "probeSet": self.probe_set,
                 "models": [self.models[k].to_json() for k in sorted(self.models)]}
 
-    def tallies(self) -> dict[str, "ProbeTally"]:
+    def tallies(self) -> dict[str, ProbeTally]:
         return {mid: r.tally(self.probe_set) for mid, r in sorted(self.models.items()) if r.answered}
 
-    def expire(self, today: str, ttl_days: int) -> "ProbeResults":
+    def expire(self, today: str, ttl_days: int) -> ProbeResults:
         """Batches and failures from more than ttl_days before today dropped; models left empty removed."""
         cutoff = _day_number(today) - ttl_days
         kept: dict[str, ModelResult] = {}
@@ -503,7 +504,7 @@ class ProbeResults:
         return ProbeResults(self.probe_set, kept)
 
     @classmethod
-    def load_or_empty(cls, path: Path, probe_set: str) -> "ProbeResults":
+    def load_or_empty(cls, path: Path, probe_set: str) -> ProbeResults:
         """The results at path for this probe set; empty when there is no file or it is of another probe set."""
         if not Path(path).is_file():
             return cls(probe_set)
@@ -514,7 +515,7 @@ class ProbeResults:
         return dump_json(self.to_json())
 
     @classmethod
-    def from_json(cls, doc: Any, where: str, probe_set: str) -> "ProbeResults":
+    def from_json(cls, doc: Any, where: str, probe_set: str) -> ProbeResults:
         """The results in doc; empty when they belong to another probe set (a new version invalidates them)."""
         if not isinstance(doc, dict) or doc.get("schemaVersion") != PROBE_RESULTS_VERSION:
             raise DataError(f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_VERSION} object; "

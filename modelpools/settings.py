@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from modelpools.errors import SettingsError
 
@@ -140,7 +144,7 @@ BUILTIN_ROLES = (("bulkModel", "coding"), ("pageModel", "page"), ("smallTasksMod
 _ROLE_RULES = ("coding", "page", "small")
 _ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _PARAMETER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-RoleSpec = tuple  # (name, rule, requires: tuple[str, ...], min_context: int)
+RoleSpec = tuple[str, str, tuple[str, ...], int]  # (name, rule, requires, min_context)
 
 
 def _parse_roles(value: Any) -> tuple[RoleSpec, ...]:
@@ -176,6 +180,31 @@ def _parse_roles(value: Any) -> tuple[RoleSpec, ...]:
         specs[name] = (name, rule, tuple(sorted(set(requires))), min_context)
     ordered = [specs[name] for name, _rule in BUILTIN_ROLES]
     return tuple(ordered + [specs[k] for k in sorted(specs) if k not in builtin])
+
+
+class _InCache:
+    """A file in the cache directory, as an attribute of CacheFiles: ``files.pools_file``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, files: CacheFiles, owner: type | None = None) -> Path:
+        return files.cache_path / self.name
+
+
+class _FromFiles:
+    """A CacheFiles path of the same name, as an attribute of Settings: ``settings.pools_file``."""
+
+    __slots__ = ("name",)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, settings: Settings, owner: type | None = None) -> Path:
+        path: Path = getattr(settings.files, self.name)
+        return path
 
 
 @dataclass(frozen=True)
@@ -214,7 +243,7 @@ class Settings:
     max_reply_bytes: int = 4 * 1024 * 1024
     usage_retention_days: int = 30
     usage_window_days: int = 7
-    roles: tuple = tuple((name, rule, (), 0) for name, rule in BUILTIN_ROLES)
+    roles: tuple[RoleSpec, ...] = tuple((name, rule, (), 0) for name, rule in BUILTIN_ROLES)
     # the coding probe (docs/probe.md): off unless probe = true and OPENROUTER_API_KEY is set
     probe: bool = False
     probe_daily_requests: int = 20
@@ -232,19 +261,19 @@ class Settings:
         """Where this site's modelpools files live (and the task prefix its hints name)."""
         return CacheFiles(self.project_dir, self.cache_path, self.task_prefix)
 
-    # Files in the cache directory, one per stage output.
-    catalog_file = property(lambda self: self.files.catalog_file)
-    catalog_meta_file = property(lambda self: self.files.catalog_meta_file)
-    clone_dir = property(lambda self: self.files.clone_dir)
-    benchmarks_meta_file = property(lambda self: self.files.benchmarks_meta_file)
-    benchmark_scores_file = property(lambda self: self.files.benchmark_scores_file)
-    matches_file = property(lambda self: self.files.matches_file)
-    memory_file = property(lambda self: self.files.memory_file)
-    pools_file = property(lambda self: self.files.pools_file)
-    changes_file = property(lambda self: self.files.changes_file)
-    ledger_file = property(lambda self: self.files.ledger_file)
-    usage_summary_file = property(lambda self: self.files.usage_summary_file)
-    probe_results_file = property(lambda self: self.files.probe_results_file)
+    # Files in the cache directory, one per stage output (settings.catalog_file is settings.files.catalog_file).
+    catalog_file = _FromFiles()
+    catalog_meta_file = _FromFiles()
+    clone_dir = _FromFiles()
+    benchmarks_meta_file = _FromFiles()
+    benchmark_scores_file = _FromFiles()
+    matches_file = _FromFiles()
+    memory_file = _FromFiles()
+    pools_file = _FromFiles()
+    changes_file = _FromFiles()
+    ledger_file = _FromFiles()
+    usage_summary_file = _FromFiles()
+    probe_results_file = _FromFiles()
 
     @property
     def overrides_path(self) -> Path | None:
@@ -252,25 +281,29 @@ class Settings:
         return self.files.resolve(self.overrides_file)
 
 
-class CacheFiles(NamedTuple):
-    """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`)."""
-
+class _CacheRoot(NamedTuple):
     project_dir: Path
     cache_path: Path
     task_prefix: str = ""
 
-    catalog_file = property(lambda self: self.cache_path / "openrouter-models.json")
-    catalog_meta_file = property(lambda self: self.cache_path / "openrouter-models.meta.json")
-    clone_dir = property(lambda self: self.cache_path / "llm-stats-data")
-    benchmarks_meta_file = property(lambda self: self.cache_path / "llm-stats.meta.json")
-    benchmark_scores_file = property(lambda self: self.cache_path / "benchmark-scores.json")
-    matches_file = property(lambda self: self.cache_path / "model-matches.json")
-    memory_file = property(lambda self: self.cache_path / "evidence-memory.json")
-    pools_file = property(lambda self: self.cache_path / "model-pools.json")
-    changes_file = property(lambda self: self.cache_path / "model-pools-changes.json")
-    ledger_file = property(lambda self: self.cache_path / "usage.sqlite")
-    usage_summary_file = property(lambda self: self.cache_path / "usage-summary.json")
-    probe_results_file = property(lambda self: self.cache_path / "probe-results.json")
+
+class CacheFiles(_CacheRoot):
+    """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`)."""
+
+    __slots__ = ()
+
+    catalog_file = _InCache("openrouter-models.json")
+    catalog_meta_file = _InCache("openrouter-models.meta.json")
+    clone_dir = _InCache("llm-stats-data")
+    benchmarks_meta_file = _InCache("llm-stats.meta.json")
+    benchmark_scores_file = _InCache("benchmark-scores.json")
+    matches_file = _InCache("model-matches.json")
+    memory_file = _InCache("evidence-memory.json")
+    pools_file = _InCache("model-pools.json")
+    changes_file = _InCache("model-pools-changes.json")
+    ledger_file = _InCache("usage.sqlite")
+    usage_summary_file = _InCache("usage-summary.json")
+    probe_results_file = _InCache("probe-results.json")
 
     def resolve(self, name: str) -> Path | None:
         """A user file setting as an absolute path (relative to the project), or None when unset."""
@@ -296,21 +329,18 @@ class StageSettings:
     """
 
     __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]]
-    files: CacheFiles
 
     @classmethod
-    def of(cls, settings: Settings) -> Any:
+    def of(cls, settings: Settings) -> Self:
         """This slice of settings (fields of the same names)."""
-        values = {name: getattr(settings, name) for name in cls._fields if name != "files"}
-        return cls(files=settings.files, **values)
+        return cls(*(settings.files if name == "files" else getattr(settings, name) for name in _field_names(cls)))
 
     def fingerprint(self) -> dict[str, Any]:
         """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
         from modelpools.io.log import redact
 
         out: dict[str, Any] = {}
-        for name in self._fields:
+        for name in _field_names(type(self)):
             value = getattr(self, name)
             if name == "files":
                 continue
@@ -320,6 +350,12 @@ class StageSettings:
                 value = redact(value)
             out[name] = str(value) if isinstance(value, Path) else _lists(value)
         return out
+
+
+def _field_names(slice_class: type[StageSettings]) -> tuple[str, ...]:
+    """A slice's field names: every slice is a NamedTuple of its fields with StageSettings mixed in."""
+    names: tuple[str, ...] = slice_class._fields  # type: ignore[attr-defined]  # from the NamedTuple; declared on StageSettings it would clash with each slice's own
+    return names
 
 
 def _lists(value: Any) -> Any:
@@ -395,17 +431,13 @@ class _RankingFields(NamedTuple):
     page_model_other_vendor: bool = Settings.page_model_other_vendor
     small_tasks_tier: str = Settings.small_tasks_tier
     expiry_warning_days: int = Settings.expiry_warning_days  # deprecation: expiring within this many days
-    roles: tuple = Settings.roles  # (name, rule, requires, min_context) per role, built-in ones first
+    roles: tuple[RoleSpec, ...] = Settings.roles  # (name, rule, requires, min_context) per role, built-in ones first
 
 
 class RankingSettings(_RankingFields, StageSettings):
     """The settings that shape the ranking; recorded in the pools file as ``inputs.settings``."""
 
     __slots__ = ()
-
-    @classmethod
-    def of(cls, settings: Settings) -> RankingSettings:
-        return cls(**{name: getattr(settings, name) for name in cls._fields})
 
 
 class _PoolsFields(NamedTuple):

@@ -5,8 +5,9 @@ Used by the record loaders (records.py, meta.py); stays light because the TTL ch
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any, Collection, Mapping, Optional
+from typing import Any
 
 from modelpools.errors import DataError
 
@@ -55,7 +56,7 @@ class Shape:
             return value
         raise self.fail(f"{where}.{key}", f"is {value!r}, expected {' or '.join(t.__name__ for t in types)} or null")
 
-    def choice(self, doc: Mapping[str, Any], key: str, allowed: Collection[str], where: str = "$") -> Optional[str]:
+    def choice(self, doc: Mapping[str, Any], key: str, allowed: Collection[str], where: str = "$") -> str | None:
         value = doc.get(key)
         if value is not None and value not in allowed:
             raise self.fail(f"{where}.{key}", f"is {value!r}, expected one of {', '.join(sorted(allowed))}")

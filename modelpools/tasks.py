@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import time as time_module
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from doit.exceptions import InvalidTask, TaskFailed
 from doit.tools import config_changed
@@ -29,7 +30,6 @@ from modelpools.settings import (
     PoolsSettings,
     ProbeSettings,
     Settings,
-    StageSettings,
     UsageSettings,
     ValidateSettings,
     load_settings,
@@ -37,7 +37,14 @@ from modelpools.settings import (
 
 __all__ = ["task_modelpools"]
 
-S = TypeVar("S", bound=StageSettings)
+class _StageSlice(Protocol):
+    """A stage's settings slice (settings.StageSettings): the tasks need where its files are."""
+
+    @property
+    def files(self) -> CacheFiles: ...
+
+
+S = TypeVar("S", bound=_StageSlice)
 
 
 # ---------------------------------------------------------------- the stages, imported when they run
@@ -110,7 +117,7 @@ class stage_fresh:
     ``now`` comes from ``time_module.time()``, the clock the network stages are given too: a test's dodo.py that
     replaces ``modelpools.tasks.time_module`` steers both."""
 
-    def __init__(self, check: Callable[[Any, float], bool], settings: StageSettings, meta: Path) -> None:
+    def __init__(self, check: Callable[[Any, float], bool], settings: _StageSlice, meta: Path) -> None:
         self.check, self.settings, self.meta = check, settings, meta
 
     def __call__(self, task: Any = None, values: Any = None) -> bool:
@@ -213,8 +220,8 @@ class ledger_unchanged:
     def __init__(self, ledger: Path) -> None:
         self.files = (ledger, ledger.with_name(ledger.name + "-wal"))
 
-    def _stamp(self) -> list:
-        stamps = []
+    def _stamp(self) -> list[list[int] | None]:
+        stamps: list[list[int] | None] = []
         for path in self.files:
             try:
                 st = os.stat(path)

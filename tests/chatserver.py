@@ -14,9 +14,9 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from aiohttp import web
 
@@ -121,17 +121,17 @@ class ChatServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v1"
 
-    def script(self, model: str, *answers: Answer) -> "ChatServer":
+    def script(self, model: str, *answers: Answer) -> ChatServer:
         with self._lock:
             self.scripts.setdefault(model, []).extend(answers)
         return self
 
-    def always(self, model: str, answer: Answer) -> "ChatServer":
+    def always(self, model: str, answer: Answer) -> ChatServer:
         with self._lock:
             self.fallback[model] = answer
         return self
 
-    def respond(self, model: str, function: Callable[[dict], Answer]) -> "ChatServer":
+    def respond(self, model: str, function: Callable[[dict], Answer]) -> ChatServer:
         with self._lock:
             self.responders[model] = function
         return self
@@ -176,7 +176,7 @@ class ChatServer:
         self._ready.set()
         self._loop.run_forever()
 
-    def start(self) -> "ChatServer":
+    def start(self) -> ChatServer:
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("the loopback chat server did not start")

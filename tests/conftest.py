@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from support import FULL_DATA_REASON, SHARED_DATA, TEST_DATA, LoopbackServer
 
 

@@ -12,13 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from modelpools.stages.benchmarks import benchmarks_are_fresh, parse_checkout, refresh_benchmarks, build_scores
-from modelpools.settings import BenchmarkSettings
-from modelpools.errors import DataError, FetchError, GitError
-from modelpools.settings import Settings
 from support import LLM_STATS_NEW as NEW
 from support import commit_all, git, new_layout_repo, old_layout_repo
+
+from modelpools.errors import DataError, FetchError, GitError
+from modelpools.settings import BenchmarkSettings, Settings
+from modelpools.stages.benchmarks import benchmarks_are_fresh, build_scores, parse_checkout, refresh_benchmarks
 
 NOW = 1_760_000_000.0
 

@@ -14,15 +14,14 @@ import time
 import pytest
 from support import Reply, colon_free_ids, dump
 
+from modelpools.errors import DataError, FetchError, ResponseTooLarge
+from modelpools.io.http import RetryPolicy, parse_retry_after
+from modelpools.meta import CATALOG_CACHE_VERSION
+from modelpools.resources import CATALOG_SNAPSHOT
+from modelpools.rules.freemodels import select_reference_scores
+from modelpools.settings import CatalogSettings, load_settings
 from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
 from modelpools.stages.freshness import catalog_up_to_date, retry_interval
-from modelpools.meta import CATALOG_CACHE_VERSION
-from modelpools.settings import CatalogSettings
-from modelpools.errors import DataError, FetchError, ResponseTooLarge
-from modelpools.rules.freemodels import select_reference_scores
-from modelpools.io.http import RetryPolicy, parse_retry_after
-from modelpools.resources import CATALOG_SNAPSHOT
-from modelpools.settings import load_settings
 
 NOW = 1_777_593_600.0  # 2026-05-01 00:00 UTC
 DAY = 86400.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.rules.changes import compare_pools, days_left, format_changes
 from modelpools.io.files import dump_json
+from modelpools.rules.changes import compare_pools, days_left, format_changes
 from modelpools.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"

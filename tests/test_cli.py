@@ -13,8 +13,8 @@ import pytest
 
 from modelpools.cli import main
 from modelpools.io.files import dump_json
-from modelpools.settings import Settings
 from modelpools.records import BenchmarkScores, CatalogCache
+from modelpools.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 NOW = 1_787_000_000.0  # 2026-08-17
@@ -132,7 +132,7 @@ def test_explain_default_and_unranked(cache, capsys):
     assert "    runner-up: nvidia/nemotron-3-super-120b-a12b:free: estimate 37.0 ±2.9" in out and "12B active" in out
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "page")  # a role: why its default won
     assert code == 0 and out.splitlines()[0] == "  pageModel: nvidia/nemotron-3-ultra-550b-a55b:free"
-    assert "web:models/website" in out.splitlines()[2] and len([l for l in out.splitlines() if "runner-up" in l]) == 2
+    assert "web:models/website" in out.splitlines()[2] and len([ln for ln in out.splitlines() if "runner-up" in ln]) == 2
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "poolside/laguna-s-2.1:free")
     assert code == 0 and "unranked: no coding score" in out
 

@@ -8,10 +8,17 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error
-from modelpools.consumer.client import (Client, ClientOptions, CompletionFailed, DailyCapReached, QuotaReached,
-                                        classify, complete_sync)
+
+from modelpools.consumer.client import (
+    Client,
+    ClientOptions,
+    CompletionFailed,
+    DailyCapReached,
+    QuotaReached,
+    classify,
+    complete_sync,
+)
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import SettingsError
@@ -223,7 +230,7 @@ def test_concurrency_is_bounded_by_the_semaphore(server, tmp_path):
 
 def test_missing_key_is_a_one_line_settings_error(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    with pytest.raises(SettingsError, match="^OPENROUTER_API_KEY is not set; export"):
+    with pytest.raises(SettingsError, match=r"^OPENROUTER_API_KEY is not set; export"):
         Client(options=ClientOptions(ledger_file=tmp_path / "u.sqlite", pools_file=SAMPLE))
 
 

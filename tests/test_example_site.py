@@ -111,6 +111,7 @@ def test_generate_writes_page_text_through_the_client(tmp_path):
     import asyncio
 
     from chatserver import ChatServer, no_endpoints, ok
+
     from modelpools.consumer.client import ClientOptions
     from modelpools.consumer.pools_view import load_pools
 

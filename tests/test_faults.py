@@ -19,8 +19,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
 from support import TEST_DATA, LoopbackServer, Reply, SilentServer, commit_all, git, new_layout_repo
+
 from modelpools.settings import BenchmarkSettings, CatalogSettings, PoolsSettings
 
 DUMPS = TEST_DATA / "openrouter"
@@ -266,8 +266,8 @@ def test_a_stalled_git_remote_is_given_up_after_clone_timeout(site, good, silent
 
 
 def test_a_stalled_first_clone_leaves_no_temp_dirs(tmp_path, silent_remote, capsys):
-    from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.settings import Settings
+    from modelpools.stages.benchmarks import refresh_benchmarks
 
     settings = Settings(project_dir=tmp_path, benchmarks_repo=silent_remote.url(), clone_timeout=1)
     started = time.monotonic()
@@ -325,8 +325,8 @@ def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, 
 
 
 def test_a_first_clone_from_a_corrupt_remote_falls_back_to_curated_scores(tmp_path, remote, capsys):
-    from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.settings import Settings
+    from modelpools.stages.benchmarks import refresh_benchmarks
 
     url = _corrupt_remote(tmp_path, remote, "garbage-object").as_uri()
     settings = Settings(project_dir=tmp_path / "site", benchmarks_repo=url)
@@ -403,8 +403,8 @@ def test_a_read_only_cache_directory_fails_in_one_line_and_recovers(site, good, 
 
 
 def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, monkeypatch):
-    from modelpools.io import files
     from modelpools import tasks
+    from modelpools.io import files
 
     def refuse(path, data):
         raise PermissionError(errno.EROFS, "Read-only file system", str(path))
@@ -564,8 +564,8 @@ def _make_stale(site: Site, *metas: str) -> None:
 
 
 def test_a_run_that_finds_the_cache_locked_waits_and_skips_a_refresh_done_meanwhile(site, good, server):
-    from modelpools.stages.catalog import refresh_catalog
     from modelpools.io.lock import cache_lock
+    from modelpools.stages.catalog import refresh_catalog
 
     _make_stale(site, "openrouter-models.meta.json")
     hits = server.hits

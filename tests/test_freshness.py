@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import TEST_DATA, Reply, new_layout_repo
 
 GOOD = TEST_DATA / "openrouter" / "models-2026-04-30.json"
@@ -82,7 +81,7 @@ def _closed_port_url() -> str:
 
 def test_a_failed_refresh_is_retried_after_the_interval_not_on_every_build(site, http_server):
     http_server.handler = lambda seen: Reply(body=GOOD.read_bytes())
-    assert STAGES <= ran(site.doit("pools"))
+    assert ran(site.doit("pools")) >= STAGES
 
     http_server.handler = lambda seen: Reply(status=503, body=b'{"error": {"code": 503}}')
     failed = site.doit("pools", ahead=25 * HOUR)  # the 24 h TTL has passed: the catalog refreshes, and fails
@@ -115,7 +114,7 @@ def test_without_network_the_second_build_does_nothing_and_says_nothing(site, tm
         "MODELPOOLS_BENCHMARKS_REPO": (tmp_path / "no-such-repo").as_uri(),
     }
     first = site.doit("pools", **env)
-    assert STAGES <= ran(first)  # (and the usage task, when the site has one)
+    assert ran(first) >= STAGES  # (and the usage task, when the site has one)
     assert len(warnings(first)) == 2  # the bundled snapshot and curated scores only, each said once
     assert "BUNDLED SNAPSHOT" in first.stderr and "curated scores" in first.stderr
     failures = 0 if no_network == "offline" else 1  # offline mode is no failure: going online retries at once

@@ -16,17 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modelpools.consumer import pools_view
-from modelpools.stages.benchmarks import build_scores, parse_checkout
-from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.errors import DataError, ModelPoolsError, PoolsInvalid
 from modelpools.io.files import dump_json
+from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.stages.pools import build_document
-from modelpools.settings import RankingSettings
 from modelpools.rules.validation import validate_pools
+from modelpools.settings import RankingSettings
+from modelpools.stages.benchmarks import build_scores, parse_checkout
+from modelpools.stages.pools import build_document
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "250")), deadline=None,
@@ -288,7 +289,7 @@ def test_an_entry_that_cannot_be_cached_is_skipped(bad):
 
 def test_json_past_the_parser_limits_is_a_data_error():
     for raw in (b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b'{"data": [' + b"9" * 5000 + b"]}"):
-        with pytest.raises(DataError, match="127.0.0.1"):
+        with pytest.raises(DataError, match=r"127\.0\.0\.1"):
             parse_body(raw, "http://127.0.0.1/models")
 
 

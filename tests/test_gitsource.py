@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import git
 
 from modelpools.errors import GitError, ResponseTooLarge
 from modelpools.io.git import UnexpectedLayout, is_commit_sha, sync_checkout
 from modelpools.io.log import redact
-from support import git
+
 
 def commit_file(repo: Path, name: str, text: str) -> str:
     (repo / name).write_text(text)

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.consumer.inspection import (explain_model, explain_role, pools_overview, provenance_line, resolve_id,
-                                           role_name, tier_rule)
+from modelpools.consumer.inspection import (
+    explain_model,
+    explain_role,
+    pools_overview,
+    provenance_line,
+    resolve_id,
+    role_name,
+    tier_rule,
+)
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import DataError
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chatserver import ChatServer, wait_until
+
 from modelpools.consumer.ledger import DAY, SCHEMA_VERSION, Ledger, utc_midnight
 from modelpools.errors import DataError
 
@@ -49,7 +49,7 @@ def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
 def test_a_file_that_is_not_sqlite_is_a_one_line_error(tmp_path):
     path = tmp_path / "usage.sqlite"
     path.write_bytes(b"<html>not a database</html>" * 100)
-    with pytest.raises(DataError, match="usage.sqlite is unusable .*move it away"):
+    with pytest.raises(DataError, match=r"usage\.sqlite is unusable .*move it away"):
         Ledger(path)
 
 

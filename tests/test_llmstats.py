@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import NEW_LAYOUT_EXCERPT as NEW
+from support import OLD_LAYOUT_EXCERPT as OLD
 
 from modelpools.errors import DataError
 from modelpools.io.llmstats import Problems, code_benchmarks, hugging_face_id, parse_checkout
-from support import NEW_LAYOUT_EXCERPT as NEW
-from support import OLD_LAYOUT_EXCERPT as OLD
 
 
 def test_malformed_files_are_skipped_with_a_few_warning_lines(tmp_path: Path, capsys):

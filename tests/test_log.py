@@ -15,10 +15,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
 from modelpools.io.log import printable, redact
-from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
 BIDI_CONTROLS = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 

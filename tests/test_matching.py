@@ -9,18 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.io import files
-from modelpools.settings import MatchSettings
 from modelpools.errors import DataError
+from modelpools.io import files
+from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
+from modelpools.settings import MatchSettings, Settings
 from modelpools.stages.match import build_matches, load_overrides
-from modelpools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_matching  # noqa: E402
-from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 
 needs_data = pytest.mark.full_data
 

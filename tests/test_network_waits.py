@@ -4,6 +4,7 @@ runs, and the catalog fetch ends within its deadline across retries."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import textwrap
@@ -79,7 +80,7 @@ def test_a_stalled_update_is_not_retried_as_a_fresh_clone(tmp_path, silent):
     dest = tmp_path / "checkout"
     sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20)
     started = time.monotonic()
-    with pytest.raises(GitError, match="^git fetch stalled"):
+    with pytest.raises(GitError, match=r"^git fetch stalled"):
         sync_checkout(silent.url(), "", dest, 60, 1 << 20, stall_timeout=1)
     assert time.monotonic() - started < 4  # one stall, not two
     assert git(dest, "rev-parse", "HEAD") == first
@@ -169,4 +170,4 @@ def test_a_server_that_accepts_and_never_answers_is_announced_while_each_try_han
     assert all(re.fullmatch(rf"still waiting for 127\.0\.0\.1:{silent.port} \(\d+ s\)", line) for line in waiting)
     times = [started] + [when for when, _ in said] + [ended]
     # never quiet much longer than NOTE_AFTER (the longest expected gap: a retry's 0.1 s pause, then NOTE_AFTER)
-    assert max(b - a for a, b in zip(times, times[1:])) < 1.0 + 0.1 + 0.6
+    assert max(b - a for a, b in itertools.pairwise(times)) < 1.0 + 0.1 + 0.6

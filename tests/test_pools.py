@@ -5,22 +5,20 @@ import hashlib
 import json
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from support import TEST_DATA
 
-from modelpools.io import files
-from modelpools.settings import PoolsSettings
-from modelpools.stages import pools
-from modelpools.rules.freemodels import select_reference_scores
-from modelpools.rules.fusion import FIXED_LINES
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.rules.scoring import Component, CuratedScore, load_curated_scores
-from modelpools.settings import RankingSettings, Settings
-from modelpools.rules.validation import validate_pools
+from modelpools.io import files
 from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot
 from modelpools.resources import CATALOG_SNAPSHOT
+from modelpools.rules.freemodels import select_reference_scores
+from modelpools.rules.fusion import FIXED_LINES
+from modelpools.rules.scoring import Component, CuratedScore, load_curated_scores
+from modelpools.rules.validation import validate_pools
+from modelpools.settings import PoolsSettings, RankingSettings, Settings
+from modelpools.stages import pools
 
 DATA = TEST_DATA
 CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
@@ -347,7 +345,7 @@ def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys
     assert doc["inputs"]["benchmarkCommit"] is None
     assert doc["inputs"]["benchmarkScoresSha256"] == hashlib.sha256(b"").hexdigest()
     assert "benchmark scores not found" in capsys.readouterr().err
-    with pytest.raises(DataError, match="benchmark scores not found at .*; run `doit models-benchmarks`"):
+    with pytest.raises(DataError, match=r"benchmark scores not found at .*; run `doit models-benchmarks`"):
         build(replace(settings, strict=True, task_prefix="models-"))
 
 

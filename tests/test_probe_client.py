@@ -14,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from chatserver import ChatServer, error_file, huge, ok, server_error, solver
+from test_pools import CURATED, write_inputs
+
 from modelpools.consumer.client import Client, ClientOptions, DailyCapReached
 from modelpools.errors import ModelPoolsError
 from modelpools.records import ProbeResults
@@ -23,7 +24,6 @@ from modelpools.rules.probe import probe_set_id
 from modelpools.settings import ProbeSettings, Settings
 from modelpools.stages import pools
 from modelpools.stages.probe import PROBE_ROLE, run_probe
-from test_pools import CURATED, write_inputs
 
 KEY = "sk-or-v1-probe-test-0123456789"
 NOON = 1_787_054_400.0  # 2026-08-18T12:00:00Z

@@ -6,9 +6,9 @@ import json
 
 from support import Reply, colon_free_ids, dump
 
-from modelpools.rules.freemodels import select_free_models, select_reference_scores
-from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.maintainer.snapshot import main as snapshot_main
+from modelpools.resources import CATALOG_SNAPSHOT
+from modelpools.rules.freemodels import select_free_models, select_reference_scores
 
 
 def test_bundled_snapshot_is_our_own_selection_of_the_2026_08_18_dump(tmp_path, test_data):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from doit.tools import config_changed
+from support import TEST_DATA, Reply, new_layout_repo
 
 from modelpools import tasks
 from modelpools.settings import SETTING_KEYS, Settings, StageSettings
-from support import TEST_DATA, Reply, new_layout_repo
 
 AFFECTS = {
     "openrouter_url": {"catalog"}, "include_non_text": {"catalog"}, "max_response_bytes": {"catalog"},

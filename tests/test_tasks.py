@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import TEST_DATA, Reply, new_layout_repo
 
 DUMPS = TEST_DATA / "openrouter"

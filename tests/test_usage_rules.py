@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 
 from modelpools.consumer.ledger import LedgerRow
-from modelpools.rules.usage import (DEMOTE_BELOW, MIN_ATTEMPTS, empty_summary, percentile, prefer_faster, summarize,
-                                    usage_verdicts)
+from modelpools.rules.usage import (
+    DEMOTE_BELOW,
+    MIN_ATTEMPTS,
+    empty_summary,
+    percentile,
+    prefer_faster,
+    summarize,
+    usage_verdicts,
+)
 
 T = 1779278400.0  # 2026-05-20T12:00:00Z
 CATALOG = "652f55016243bf1b9f1bbea46d5749ef892dbe394e46de9d66ab1aacf0b4af57"

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from test_pools import CURATED, NOW, write_inputs
 
 from modelpools.cli import main
 from modelpools.consumer.ledger import Ledger
@@ -14,7 +15,6 @@ from modelpools.settings import PoolsSettings, Settings, UsageSettings
 from modelpools.stages import pools
 from modelpools.stages.usage import refresh_usage_summary
 from modelpools.tasks import ledger_unchanged
-from test_pools import CURATED, NOW, write_inputs
 
 T = NOW - 3 * 86400  # the site used the client three days before the build
 GLM, ULTRA = "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"

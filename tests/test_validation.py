@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from support import TEST_DATA
 
-from modelpools.io import files
-from modelpools.settings import ValidateSettings
 from modelpools.errors import DataError, PoolsInvalid
-from modelpools.stages.pools import build_document
-from modelpools.settings import RankingSettings, Settings
-from modelpools.rules.validation import json_path, load_schema, validate_pools
-from modelpools.stages.validate import validate_pools_file
+from modelpools.io import files
 from modelpools.records import CatalogCache
+from modelpools.rules.validation import json_path, load_schema, validate_pools
+from modelpools.settings import RankingSettings, Settings, ValidateSettings
+from modelpools.stages.pools import build_document
+from modelpools.stages.validate import validate_pools_file
 
 DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]

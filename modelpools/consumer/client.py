@@ -32,15 +32,21 @@ import json
 import os
 import re
 import time as time_module
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import Pools, load_pools
 from modelpools.consumer.router import Decision, Router, decide, parse_reset
 from modelpools.errors import ModelPoolsError, SettingsError
 from modelpools.rules.usage import SUCCESS, iso_time
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from modelpools.settings import Settings
 
 __all__ = ["Client", "ClientOptions", "Reply", "Attempt", "CompletionFailed", "DailyCapReached", "QuotaReached",
            "classify",
@@ -68,7 +74,7 @@ class ClientOptions:
     pools_file: Path | None = None        # default: <cache>/model-pools.json
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "ClientOptions":
+    def from_settings(cls, settings: Settings) -> ClientOptions:
         """The options a Settings object holds (keys it lacks keep their defaults)."""
         values: dict[str, Any] = {}
         for name, key in (("base_url", "openrouter_api_base"), ("request_timeout", "client_timeout"),
@@ -174,9 +180,9 @@ def _content_text(content: Any) -> str:
 
 
 def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
-    error = body.get("error") if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping) else {}
+    error = given if isinstance(body, Mapping) and isinstance(given := body.get("error"), Mapping) else {}
     message = str(error.get("message") or "").lower()
-    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    metadata = meta if isinstance(meta := error.get("metadata"), Mapping) else {}
     source = str(metadata.get("limit_source") or "")
     if status is None:
         return "network"
@@ -211,7 +217,7 @@ def classify(status: int | None, headers: Mapping[str, str] | None, body: bytes 
         choices = parsed.get("choices") if isinstance(parsed, Mapping) else None
         message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
             choices[0], Mapping) else None
-        usage = parsed.get("usage") if isinstance(parsed, Mapping) and isinstance(parsed.get("usage"), Mapping) else {}
+        usage = given if isinstance(parsed, Mapping) and isinstance(given := parsed.get("usage"), Mapping) else {}
         tokens = (_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")))
         if not isinstance(message, Mapping):
             return _Answer("malformed", None, Decision("next_model", None, None, False,
@@ -233,7 +239,7 @@ def classify(status: int | None, headers: Mapping[str, str] | None, body: bytes 
 class Client:
     """Chat completions over the pools' fallback chains; ``async with Client() as client`` (see the module doc)."""
 
-    def __init__(self, settings: Any = None, *, options: ClientOptions | None = None, api_key: str | None = None,
+    def __init__(self, settings: Settings | None = None, *, options: ClientOptions | None = None, api_key: str | None = None,
                  pools: Pools | None = None, clock: Callable[[], float] = time_module.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         if options is None or options.ledger_file is None or (options.pools_file is None and pools is None):
@@ -258,7 +264,7 @@ class Client:
         self.clock, self.sleep = clock, sleep
         self._routers: dict[str, Router] = {}
         self._dead: dict[str, str] = {}
-        self._session = None
+        self._session: aiohttp.ClientSession | None = None
         self._ledger: Ledger | None = None
         self._semaphore: asyncio.Semaphore | None = None
 
@@ -266,11 +272,12 @@ class Client:
         return f"Client(base_url={self.options.base_url!r}, ledger={str(self.options.ledger_file)!r})"
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         import aiohttp
 
         if self._pools is None:
             self._pools = load_pools(self.options.pools_file, settings=self._settings)
+        assert self.options.ledger_file is not None  # __init__ fills it in from the settings when not given
         self._ledger = Ledger(self.options.ledger_file, retention_days=self.options.retention_days, clock=self.clock)
         self._semaphore = asyncio.Semaphore(self.options.concurrency)
         self._session = aiohttp.ClientSession(
@@ -349,14 +356,13 @@ class Client:
                                                default_limit=self.options.daily_cap,
                                                per_minute=self.options.requests_per_minute, catalog=catalog,
                                                role_quota=daily_quota)
-            if reservation.quota:
-                budget = reservation.budget
+            budget = reservation.budget
+            if budget is not None and reservation.quota and daily_quota is not None:
                 raise QuotaReached(
                     f"daily quota of {role} reached: {daily_quota} a day, and the site keeps "
                     f"{max(0, budget.limit - daily_quota)} of {budget.limit} (used today: {budget.used}); "
                     f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
-            if reservation.budget is not None:
-                budget = reservation.budget
+            if budget is not None:
                 raise DailyCapReached(
                     f"daily free-request cap reached: {budget.used} of {budget.limit} used today (UTC); "
                     f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
@@ -431,7 +437,7 @@ async def _read_bounded(response: Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def complete_sync(*, role: str, messages: Sequence[Mapping[str, Any]], settings: Any = None,
+def complete_sync(*, role: str, messages: Sequence[Mapping[str, Any]], settings: Settings | None = None,
                   options: ClientOptions | None = None, **params: Any) -> Reply:
     """One completion from synchronous code (a fresh event loop and Client); see Client.complete."""
 

@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
@@ -108,8 +109,8 @@ def provenance_line(provenance: Mapping[str, Any], now: float | None = None, cat
     else:
         catalog_text = f"live from {catalog.get('url')}{ago(catalog_refreshed, 'fetched')}"
     if benchmarks.get("source") == "llm-stats":
-        day = f" of {benchmarks['commitDate']}" if benchmarks.get("commitDate") else ""
-        bench_text = (f"LLM-Stats commit {str(benchmarks.get('commit'))[:12]}{day}"
+        of_day = f" of {benchmarks['commitDate']}" if benchmarks.get("commitDate") else ""
+        bench_text = (f"LLM-Stats commit {str(benchmarks.get('commit'))[:12]}{of_day}"
                       f"{ago(benchmarks_refreshed, 'fetched')}")
     else:
         bench_text = "none, curated scores only"

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 import time as time_module
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from modelpools.errors import DataError
 from modelpools.rules.usage import quota_allowance
@@ -172,13 +172,13 @@ class Ledger:
         def __exit__(self, kind, value, traceback) -> None:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
-    def _write(self) -> "Ledger._Transaction":
+    def _write(self) -> Ledger._Transaction:
         return Ledger._Transaction(self._db)
 
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -212,7 +212,8 @@ class Ledger:
             cursor = db.execute(
                 "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
                 (now, model, role, catalog, _pid()))
-            return Reservation(int(cursor.lastrowid), 0.0, None)
+            assert cursor.lastrowid is not None  # set by the INSERT
+            return Reservation(cursor.lastrowid, 0.0, None)
 
     def finish(self, attempt_id: int, *, outcome: str, status: int | None, latency_ms: int | None,
                finished: float | None = None, prompt_tokens: int | None = None,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import time as time_module
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from modelpools.errors import ModelPoolsError
 from modelpools.io.http import parse_retry_after
@@ -90,12 +91,12 @@ def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: A
     """Classify OpenRouter's answer to a failed request; ``attempt`` counts earlier retries of this model."""
     now = time_module.time() if now is None else now
     error = _error(body)
-    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    metadata = given if isinstance(given := error.get("metadata"), Mapping) else {}
     message = str(error.get("message") or "").strip()
     raw = str(metadata.get("raw") or "")
     if isinstance(error.get("code"), int) and (status is None or status < 400):
         status = error["code"]  # an error object in a 200 (streamed) answer
-    meta_headers = metadata.get("headers") if isinstance(metadata.get("headers"), Mapping) else {}
+    meta_headers = given if isinstance(given := metadata.get("headers"), Mapping) else {}
     reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
     retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
     until_reset = max(0.0, reset_at - now) if reset_at is not None else None
@@ -187,7 +188,7 @@ class Router:
         """Seconds to wait before any request (a per-minute cap applies to every free model)."""
         return max(0.0, self.not_before - self.clock())
 
-    def session(self) -> "ModelSession":
+    def session(self) -> ModelSession:
         """A new per-request walk over the living chain."""
         return ModelSession(self)
 

@@ -7,8 +7,9 @@ report into terminal lines with a small bar chart per model (successes ``#``, fa
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from modelpools.consumer.ledger import DAY, read_budget, read_rows
 from modelpools.errors import DataError

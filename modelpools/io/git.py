@@ -120,9 +120,7 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
             argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
-        error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network")
-        error.timed_out = True  # sync_checkout does not spend a second timeout on a fresh clone
-        raise error from None
+        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network", timed_out=True) from None
     except OSError as exc:
         raise GitError(f"git {what} could not start: {exc.strerror}") from None
     if proc.returncode != 0:
@@ -172,13 +170,15 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
     started = last_byte = last_said = clock()
     tail, shown = b"", None
     selector = selectors.DefaultSelector()
-    selector.register(proc.stderr, selectors.EVENT_READ)
+    stderr = proc.stderr
+    assert stderr is not None  # stderr=PIPE
+    selector.register(stderr, selectors.EVENT_READ)
     try:
         while True:
             ready = selector.select(timeout=0.2)
             now = clock()
             if ready:
-                chunk = os.read(proc.stderr.fileno(), 65536)
+                chunk = os.read(stderr.fileno(), 65536)
                 if not chunk:
                     break
                 last_byte, tail = now, (tail + chunk)[-16384:]
@@ -188,15 +188,11 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
                     shown, last_said = line, now
             if now - started > timeout:
                 _kill(proc)
-                error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}")
-                error.timed_out = True
-                raise error
+                raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True)
             if now - last_byte > stall_timeout:
                 _kill(proc)
-                error = GitError(f"git {what} stalled: nothing received from {where} for {stall_timeout:g} s; "
-                                 f"{OFFLINE_HINT}")
-                error.timed_out = True
-                raise error
+                raise GitError(f"git {what} stalled: nothing received from {where} for {stall_timeout:g} s; "
+                                 f"{OFFLINE_HINT}", timed_out=True)
             if now - last_said >= QUIET_NOTE:
                 quiet = now - last_byte
                 state = f"nothing received for {quiet:.0f} s (gives up at {stall_timeout:g} s)" if quiet >= 1 else \
@@ -206,14 +202,12 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
         proc.wait(timeout=max(1.0, timeout - (clock() - started)))
     except subprocess.TimeoutExpired:
         _kill(proc)
-        error = GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}")
-        error.timed_out = True
-        raise error from None
+        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True) from None
     finally:
         selector.close()
         if proc.poll() is None:
             _kill(proc)
-        proc.stderr.close()
+        stderr.close()
     if proc.returncode != 0:
         lines = [ln.strip() for ln in re.split(r"[\r\n]", tail.decode("utf-8", "replace")) if ln.strip()]
         fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
@@ -404,7 +398,7 @@ def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int
         try:
             return _update(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
         except GitError as exc:
-            if getattr(exc, "timed_out", False):
+            if exc.timed_out:
                 raise
             # A damaged checkout (bad index, config, HEAD or shallow file) would fail every update; a fresh clone
             # replaces it only once complete. When the remote is the problem, the clone fails too (quickly).

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelpools.io import log
 from modelpools.errors import DataError
-from modelpools.rules.numbers import is_number
+from modelpools.io import log
 from modelpools.io.files import UnreadableJson, read_json
+from modelpools.rules.numbers import is_number
 from modelpools.rules.scoring import Result, canonical_benchmark
 
 __all__ = [
@@ -179,7 +179,7 @@ def _result(row: Any, name_keys: tuple[str, ...], score_key: str) -> Result | st
     """A coding Result from one score row, None for non-coding rows, or a reason string when malformed."""
     if not isinstance(row, dict):
         return "score row is not an object"
-    names = [row.get(k) for k in name_keys if isinstance(row.get(k), str)]
+    names = [name for k in name_keys if isinstance(name := row.get(k), str)]
     if not names:
         return f"score row lacks {name_keys[0]}"
     coding = next((n for n in names if canonical_benchmark(n) is not None), None)
@@ -324,7 +324,7 @@ def code_benchmarks(root: Path, problems: Problems, max_bytes: int = MAX_FILE_BY
         if not isinstance(doc, dict) or not isinstance(doc.get("benchmark_id"), str):
             problems.add(path, root, "not a benchmark definition with a benchmark_id")
             continue
-        categories = doc.get("categories") if isinstance(doc.get("categories"), list) else []
+        categories = given if isinstance(given := doc.get("categories"), list) else []
         name = doc["name"] if isinstance(doc.get("name"), str) else doc["benchmark_id"]
         if "code" in categories:
             found.append(BenchmarkDefinition(doc["benchmark_id"], name,

@@ -60,7 +60,7 @@ def sweep_leftovers(directory: Path, names: Iterable[str]) -> list[str]:
     names of modelpools' own outputs are touched, never other files a site keeps in the same directory.
     """
     prefixes = tuple(f".{name}." for name in names)
-    removed = []
+    removed: list[str] = []
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:

@@ -25,7 +25,7 @@ _URL = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<authority>[^/?#\s\"'<>]*)(?P<
 _UNPRINTABLE = "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern(name: str) -> re.Pattern[str]:
     """The compiled patterns, on first use: the TTL checks import this module on every doit run."""
     return re.compile({"url": _URL, "query value": r"=[^&;]*", "unprintable": f"[{_UNPRINTABLE}]",
@@ -48,10 +48,10 @@ def _credentials(url: str) -> set[str]:
     as written and percent-decoded, and its user and password parts (4+ characters)."""
     from urllib.parse import unquote
 
-    head, sep, _ = url.strip().partition("://")
-    if not sep or "@" not in _:
+    _scheme, sep, rest = url.strip().partition("://")
+    if not sep or "@" not in rest:
         return set()
-    userinfo = _.rsplit("@", 1)[0]
+    userinfo = rest.rsplit("@", 1)[0]
     secrets = {userinfo, unquote(userinfo)}
     for part in unquote(userinfo).split(":", 1):
         if len(part) >= 4:  # a short user name ("git") is no secret and would blank out ordinary words

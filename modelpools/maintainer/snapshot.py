@@ -8,13 +8,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelpools.records import CATALOG_SNAPSHOT_VERSION
 from modelpools.errors import DataError, ModelPoolsError
 from modelpools.io.files import dump_json, write_if_changed
+from modelpools.io.log import printable, redact
+from modelpools.records import CATALOG_SNAPSHOT_VERSION
+from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.days import parse_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
-from modelpools.io.log import printable, redact
-from modelpools.resources import CATALOG_SNAPSHOT
 
 __all__ = ["build_snapshot", "main"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time as time_module
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from modelpools.settings import Settings
 

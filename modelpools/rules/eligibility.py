@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = ["NOT_FOR_CODE", "DEPRECATED_TEXT", "catalog_date", "deprecation", "not_for_code"]
 

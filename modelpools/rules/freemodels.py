@@ -129,7 +129,7 @@ def normalize_model(entry: Any) -> dict[str, Any] | None:
             value = str(value)
         if isinstance(key, str) and value is not None:
             prices[key] = value
-    top = entry.get("top_provider") if isinstance(entry.get("top_provider"), dict) else {}
+    top = given if isinstance(given := entry.get("top_provider"), dict) else {}
     params = entry.get("supported_parameters")
     record: dict[str, Any] = {
         "id": model_id,
@@ -173,7 +173,7 @@ def _cacheable(record: dict[str, Any]) -> bool:
         return False
     # Nesting never exceeds the number of brackets, so only a bracket-heavy record needs the walk.
     return (text.count("[") + text.count("{") <= _MAX_NESTING
-            or _shallow(record["pricing"], _MAX_NESTING) and _shallow(record.get("benchmarks"), _MAX_NESTING))
+            or (_shallow(record["pricing"], _MAX_NESTING) and _shallow(record.get("benchmarks"), _MAX_NESTING)))
 
 
 def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[str, Any]]:

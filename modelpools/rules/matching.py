@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
-from modelpools.io import log
 from modelpools.gcpause import gc_paused
+from modelpools.io import log
 from modelpools.rules.modelids import Signature, base_id, disagreement, signature
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
@@ -22,12 +23,12 @@ class BenchmarkModel:
 
     id: str
     name: str = ""
-    hugging_face_id: Optional[str] = None
-    param_count: Optional[int] = None
-    release_date: Optional[str] = None
+    hugging_face_id: str | None = None
+    param_count: int | None = None
+    release_date: str | None = None
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "BenchmarkModel":
+    def from_dict(cls, d: Mapping[str, Any]) -> BenchmarkModel:
         """From a benchmark-scores.json model entry."""
         return cls(str(d["id"]), str(d.get("name") or ""), d.get("huggingFaceId") or None, d.get("paramCount"),
                    d.get("releaseDate") or None)
@@ -39,12 +40,12 @@ class CatalogModel:
 
     id: str
     name: str = ""
-    canonical_slug: Optional[str] = None
-    hugging_face_id: Optional[str] = None
-    created: Optional[int] = None  # epoch seconds when OpenRouter listed it
+    canonical_slug: str | None = None
+    hugging_face_id: str | None = None
+    created: int | None = None  # epoch seconds when OpenRouter listed it
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "CatalogModel":
+    def from_dict(cls, d: Mapping[str, Any]) -> CatalogModel:
         """From an openrouter-models.json model entry."""
         created = d.get("created")
         return cls(str(d["id"]), str(d.get("name") or ""), d.get("canonical_slug") or None,
@@ -56,11 +57,11 @@ class Match:
     """The outcome for one catalog id."""
 
     id: str
-    benchmark_id: Optional[str]
+    benchmark_id: str | None
     method: str  # override | exact | huggingface | fuzzy | none
     confidence: float
     candidates: tuple = ()  # ((benchmark id, fuzzy score), ...) best first, at most three
-    note: Optional[str] = None
+    note: str | None = None
 
     def to_dict(self) -> dict:
         """The model-matches.json entry."""
@@ -70,11 +71,11 @@ class Match:
 
 
 
-def _hf_key(hf_id: Optional[str]) -> Optional[str]:
+def _hf_key(hf_id: str | None) -> str | None:
     return hf_id.strip().strip("/").lower() if hf_id and "/" in hf_id.strip().strip("/") else None
 
 
-def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, Signature]) -> Optional[BenchmarkModel]:
+def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, Signature]) -> BenchmarkModel | None:
     """The unique benchmark model whose normalized id equals cat_sig's, dates reconciled; None if none or ambiguous."""
     tiers = [[b for b in index.get((kind, cat_sig.vendor, key), ())
               if disagreement(cat_sig, sigs[b.id], b.release_date) is None]
@@ -93,12 +94,13 @@ def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, S
 
 @gc_paused
 def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
-                 overrides: Mapping[str, Optional[str]], threshold: int = 70) -> list[Match]:
+                 overrides: Mapping[str, str | None], threshold: int = 70) -> list[Match]:
     """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy."""
     # The pool search is rapidfuzz's batch process.extract: thefuzz's process.extractBests runs the same search but
     # forces its full_process on every choice (and turns "2.5" into "2 5"), measured slower by
     # `python benchmarks/bench_matching.py --search` (see BENCHMARKS.md). Pairwise scores come from thefuzz.
-    from rapidfuzz import fuzz as rapid, process
+    from rapidfuzz import fuzz as rapid
+    from rapidfuzz import process
     from thefuzz import fuzz
 
     def search(query: str, choices: Mapping[str, str], cutoff: int) -> list:
@@ -120,8 +122,8 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
         index[("slug", sigs[b.id].vendor, sigs[b.id].slug)].append(b)
         index[("core", sigs[b.id].vendor, sigs[b.id].core)].append(b)
         by_family[sigs[b.id].family].append(b)
-        if _hf_key(b.hugging_face_id):
-            by_hf[_hf_key(b.hugging_face_id)].append(b)
+        if hf_key := _hf_key(b.hugging_face_id):
+            by_hf[hf_key].append(b)
     texts: dict[Any, dict] = {}  # fuzzy choices per vendor and per ("family", word); big pools also per block
     for key, pool in list(by_vendor.items()) + [(("family", k), v) for k, v in by_family.items()]:
         texts[key] = {b.id: sigs[b.id].text for b in pool}
@@ -133,7 +135,8 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
     for cat in sorted({c.id: c for c in catalog}.values(), key=lambda c: c.id):
         extra = ("base",) if "(base)" in cat.name.lower() else ()
         csig = signature(cat.id, extra)
-        hf_sig = signature(cat.hugging_face_id) if not csig.dates and _hf_key(cat.hugging_face_id) else None
+        hf_id = cat.hugging_face_id
+        hf_sig = signature(hf_id) if hf_id and not csig.dates and _hf_key(hf_id) else None
         if hf_sig and hf_sig.dates:  # the HF repo often names the release: Devstral-Small-2505
             csig = dataclasses.replace(csig, dates=hf_sig.dates)
         for key in (cat.id, base_id(cat.id)):
@@ -200,7 +203,7 @@ def _veto_later_release(match: Match, cat: CatalogModel, csig: Signature, sigs: 
 
 def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int, search, closeness) -> Match:
     """Exact, then Hugging Face, then guarded fuzzy matching for one catalog model."""
-    sigs, by_id, by_vendor, index, by_family, by_hf, texts = tables
+    sigs, by_id, by_vendor, index, _by_family, by_hf, texts = tables
     vendor_pool = by_vendor.get(csig.vendor, [])
     hit = _exact(csig, index, sigs)
     if hit is None and cat.canonical_slug:  # same model under OpenRouter's canonical name, if it agrees with the id
@@ -228,9 +231,10 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
     if choices is not None and len(choices) > BLOCK_LIMIT:
         choices = texts.get((pool_key, csig.family, csig.versions))
     found = search(query, choices, min(threshold, 50)) if choices and query else []
-    ranked = sorted(((key, int(round(score))) for _text, score, key in found), key=lambda r: (-r[1], r[0]))
+    ranked = sorted(((key, round(score)) for _text, score, key in found), key=lambda r: (-r[1], r[0]))
     candidates = tuple(ranked[:3])
-    note, accepted = None, []
+    note: str | None = None
+    accepted: list[tuple[str, int]] = []
     for bid, score in ranked:
         if score < threshold or not vendor_pool or (accepted and score < accepted[0][1]):
             break

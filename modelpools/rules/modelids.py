@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Optional
 
 __all__ = ["MAX_ID_LENGTH", "MODEL_ID", "NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "base_id", "disagreement",
            "is_model_id", "normalize_id", "signature", "vendor_of"]
@@ -58,8 +58,8 @@ class Signature:
     sizes: frozenset = frozenset()
     variants: frozenset = frozenset()
     words: frozenset = frozenset()  # other alphabetic words
-    _text: Optional[str] = field(default=None, init=False, repr=False, compare=False)  # computed on first use
-    _core: Optional[str] = field(default=None, init=False, repr=False, compare=False)
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)  # computed on first use
+    _core: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -109,7 +109,7 @@ def _parse_dates(slug: str) -> tuple[str, tuple]:
     if _ANY_DATE.search(slug) is None:
         return slug, ()
     for pattern, kind in _DATE_PATTERNS:
-        def take(m: re.Match) -> str:
+        def take(m: re.Match[str], kind: str = kind) -> str:  # called within this iteration only
             a, b = int(m.group(1)), int(m.group(2))
             if kind == "ymd" and 1 <= b <= 12 and 1 <= int(m.group(3)) <= 31:
                 dates.append((a, b, int(m.group(3))))
@@ -143,7 +143,7 @@ def signature(model_id: str, extra_variants: Iterable[str] = ()) -> Signature:
     for token in tokens:
         for part, value in _classify(token):
             parts[part].add(value)
-    family = _FAMILY.match(tokens[0]).group(0) if tokens else ""
+    family = _FAMILY.match(tokens[0])[0] if tokens else ""  # type: ignore[index]  # [a-z]* matches every string
     versions, sizes, variants, words = (_shared(frozenset(p)) if p else _EMPTY for p in parts)
     return Signature(vendor, "-".join(tokens), family, dates, versions, sizes, variants, words)
 
@@ -193,13 +193,13 @@ def _dates_agree(a: tuple, b: tuple) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b)) and a[1] == b[1]
 
 
-def _release_tuple(release_date: Optional[str]) -> Optional[tuple]:
+def _release_tuple(release_date: str | None) -> tuple | None:
     m = re.match(r"^(\d{4})-(\d\d)-(\d\d)", release_date or "")
     return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
-def disagreement(cat: Signature, bench: Signature, release_date: Optional[str] = None,
-                 check_variants: bool = True) -> Optional[str]:
+def disagreement(cat: Signature, bench: Signature, release_date: str | None = None,
+                 check_variants: bool = True) -> str | None:
     """Why two signatures cannot be the same model (version, size, variant, date, family), or None."""
     if cat.versions != bench.versions:
         return f"version {'/'.join(sorted(cat.versions)) or '-'} vs {'/'.join(sorted(bench.versions)) or '-'}"

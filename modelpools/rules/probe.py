@@ -23,8 +23,9 @@ import builtins
 import hashlib
 import re
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 __all__ = [
     "PROBE_VERSION",
@@ -90,10 +91,10 @@ class _Draws:
     def choice(self, options: Sequence[Any]) -> Any:
         return options[self.int(0, len(options) - 1)]
 
-    def word(self, low: int, high: int, alphabet: str = "abcdefghijklmnoprstuvy") -> str:
+    def word(self, low: builtins.int, high: builtins.int, alphabet: str = "abcdefghijklmnoprstuvy") -> str:
         return "".join(self.choice(alphabet) for _ in range(self.int(low, high)))
 
-    def ints(self, count: int, low: int, high: int) -> list[int]:
+    def ints(self, count: builtins.int, low: builtins.int, high: builtins.int) -> list[builtins.int]:  # int: the method
         return [self.int(low, high) for _ in range(count)]
 
 
@@ -278,7 +279,7 @@ FAMILIES = tuple(sorted({family for family, _level, _template in _TEMPLATES}))
 def _run_own_program(program: str, call: str) -> Any:
     """The value of call after program, both written by this module's templates (never model text)."""
     namespace: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS}
-    exec(compile(program + f"__result__ = {call}\n", "<probe item>", "exec"), namespace)  # noqa: S102 - own code
+    exec(compile(program + f"__result__ = {call}\n", "<probe item>", "exec"), namespace)
     return namespace["__result__"]
 
 

@@ -21,11 +21,13 @@ so a model measured by the probe alone is ranked but never a role default while 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Mapping
+from typing import Any
 
-from modelpools.rules.fusion import UNCALIBRATED, LineFit as Calibration, fit_calibration
+from modelpools.rules.fusion import UNCALIBRATED, fit_calibration
+from modelpools.rules.fusion import LineFit as Calibration
 from modelpools.rules.modelids import base_id
 
 __all__ = [
@@ -129,7 +131,7 @@ def anchor_points(tallies: Mapping[str, ProbeTally], reference: Mapping[str, flo
         if tally.answered and (key not in best or tally.answered > best[key].answered):
             best[key] = tally
     ref = {base_id(mid): value for mid, value in sorted(reference.items())}
-    return [(best[key].accuracy, ref[key]) for key in sorted(best) if key in ref]
+    return [(accuracy, ref[key]) for key in sorted(best) if key in ref and (accuracy := best[key].accuracy) is not None]
 
 
 def calibrate_probe(tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]) -> Calibration:
@@ -156,7 +158,8 @@ def probe_scores(tallies: Mapping[str, ProbeTally],
     out: dict[str, ProbeScore] = {}
     for mid in sorted(tallies):
         tally = tallies[mid]
-        if not tally.answered:
+        accuracy = tally.accuracy
+        if accuracy is None:  # nothing answered
             continue
         low, high = wilson_interval(tally.correct, tally.answered)
         ends = sorted((calibration.apply(100 * low), calibration.apply(100 * high)))
@@ -164,7 +167,7 @@ def probe_scores(tallies: Mapping[str, ProbeTally],
         sampling_sd = abs(calibration.slope) * 100 * math.sqrt(p * (1 - p) / tally.answered)
         sd = math.sqrt(sampling_sd ** 2 + line_sd ** 2)
         weight = evidence_weight(tally.answered)
-        out[mid] = ProbeScore(mid, tally.probe_set, tally.answered, round(tally.accuracy, 2), round(100 * low, 2),
-                              round(100 * high, 2), calibration.apply(tally.accuracy), ends[0], ends[1],
+        out[mid] = ProbeScore(mid, tally.probe_set, tally.answered, round(accuracy, 2), round(100 * low, 2),
+                              round(100 * high, 2), calibration.apply(accuracy), ends[0], ends[1],
                               weight, round(sd, 2), round(MAX_UNITS * weight, 2))
     return out, calibration

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterable, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from modelpools.rules.modelids import vendor_of
 
@@ -32,9 +33,12 @@ TIER_NAMES = ("LARGE", "MEDIUM", "SMALL")
 
 
 class _Rankable(Protocol):
-    id: str
-    conservative: float | None
-    context_length: int
+    @property
+    def id(self) -> str: ...
+    @property
+    def conservative(self) -> float | None: ...
+    @property
+    def context_length(self) -> int: ...
 
 
 R = TypeVar("R", bound=_Rankable)
@@ -60,8 +64,8 @@ def rank_key(rank_score: float, context_length: int, model_id: str) -> tuple[flo
 
 def rank_models(models: Iterable[R]) -> list[R]:
     """The models that have an estimate, best conservative score first; models without one are left out."""
-    scored = [m for m in models if m.conservative is not None]
-    return sorted(scored, key=lambda m: rank_key(m.conservative, m.context_length, m.id))
+    keyed = [(rank_key(m.conservative, m.context_length, m.id), m) for m in models if m.conservative is not None]
+    return [m for _key, m in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def _ceil_fraction(n: int, cutoff: float) -> int:
@@ -174,6 +178,7 @@ class RoleChoice:
 
 
 def _order(rule: str, candidates: Sequence[Candidate]) -> list[Candidate]:
+    key: Callable[[Candidate], tuple[Any, ...]]
     if rule == "page":
         key = lambda c: (-c.page_conservative, -c.context_length, -c.max_output, c.id)  # noqa: E731
     elif rule == "small":

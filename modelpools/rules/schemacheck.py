@@ -21,7 +21,8 @@ the whole-schema validator decides. Error messages always come from the whole-sc
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["SchemaCheck"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from modelpools.errors import DataError
-from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED
 from modelpools.io.files import read_json
+from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED
 
 __all__ = [
     "BENCHMARKS",

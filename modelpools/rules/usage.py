@@ -22,9 +22,10 @@ role sends at most its own daily quota, and only while the site keeps ``limit - 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from modelpools.records import USAGE_SUMMARY_VERSION
 

@@ -7,16 +7,17 @@ import json
 import math
 import re
 import sys
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping
+from typing import Any
 
-from modelpools.io import files
-from modelpools.rules.changes import expiring_models
 from modelpools.errors import PoolsInvalid
+from modelpools.io import files
+from modelpools.resources import pools_schema_path
+from modelpools.rules.changes import expiring_models
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.rules.schemacheck import SchemaCheck
-from modelpools.resources import pools_schema_path
 
 __all__ = ["load_schema", "inline_refs", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
 
@@ -63,7 +64,7 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
             return node
         ref = node.get("$ref")
         name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
-        if name not in defs or name in stack:  # not a local definition, or recursive: left to the resolver
+        if name is None or name not in defs or name in stack:  # not a local definition, or recursive: left to the resolver
             return {key: inline(value, stack) if key != "$defs" else value for key, value in node.items()}
         target = inline(defs[name], stack + (name,))
         rest = {key: inline(value, stack) for key, value in node.items() if key != "$ref"}
@@ -113,7 +114,7 @@ def _numbers_ok(value: Any) -> bool:
 
 def _check_numbers(value: Any, parts: tuple = ()) -> None:
     """Every number finite and within a double (JSON readers elsewhere hold no more); NaN passes the schema's bounds."""
-    if isinstance(value, float) and not math.isfinite(value) or (
+    if (isinstance(value, float) and not math.isfinite(value)) or (
             is_integer(value) and abs(value) > sys.float_info.max):
         raise _invalid(parts, "is not a finite number (NaN, Infinity or beyond a double)")
     if isinstance(value, dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
@@ -68,7 +68,7 @@ def build_scores(repo: str, commit: str | None, layout: str | None, models: list
                            tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)), commit_date)
 
 
-def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: Optional[ModelPoolsError] = None) -> str:
+def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: ModelPoolsError | None = None) -> str:
     """What the stage does next: ``sync`` (clone or update), ``keep`` the checkout, ``curated-only``, or ``fail``.
 
     Asked before syncing (error None), after a failed sync, and after a checkout failed to parse (has_checkout

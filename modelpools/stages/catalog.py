@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import time
-from hashlib import sha256
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from hashlib import sha256
+from typing import Any
 
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
@@ -47,8 +47,8 @@ class RefreshPlan:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[CatalogCache],
-                 error: Optional[ModelPoolsError] = None, cache_sha256: Optional[str] = None) -> RefreshPlan:
+def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCache | None,
+                 error: ModelPoolsError | None = None, cache_sha256: str | None = None) -> RefreshPlan:
     """Decide before a fetch (error None) and again after a failed one (error set).
 
     cache_sha256 is the digest of the cache file as read now: validators are sent only when it is the file the
@@ -62,8 +62,8 @@ def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[C
     return RefreshPlan("snapshot" if cache is None else "keep", reason)
 
 
-def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[CatalogCache],
-                cache_sha256: Optional[str]) -> dict[str, str]:
+def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCache | None,
+                cache_sha256: str | None) -> dict[str, str]:
     """If-None-Match / If-Modified-Since when the cache came from this URL with this filter, as written then."""
     if cache is None or meta.source != redact(settings.openrouter_url) or meta.status == "bundled":
         return {}
@@ -81,7 +81,7 @@ def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: Optional[Ca
 # ---------------------------------------------------------------- the transform (pure)
 
 
-def build_catalog(body: Any, settings: CatalogSettings, cache: Optional[CatalogCache], meta: CatalogMeta,
+def build_catalog(body: Any, settings: CatalogSettings, cache: CatalogCache | None, meta: CatalogMeta,
                   where: str) -> CatalogCache:
     """The cache record for an upstream body; DataError when it lists no free models, shrank by half, or is past
     what the later stages take (CatalogCache.over_limits): nothing is written then, the previous cache stays."""
@@ -125,7 +125,7 @@ def _describe_cache(settings: CatalogSettings, meta: CatalogMeta, now: float) ->
 # ---------------------------------------------------------------- the runner (I/O and logging)
 
 
-def _read_cache(settings: CatalogSettings) -> tuple[Optional[CatalogCache], Optional[str]]:
+def _read_cache(settings: CatalogSettings) -> tuple[CatalogCache | None, str | None]:
     """The cache and its sha256 when it is usable, else (None, None): then it is fetched in full, or replaced."""
     try:
         # Our own file, pretty-printed, may exceed the response cap (a lowered cap must not discard a good cache).
@@ -176,7 +176,7 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
             return _fall_back(settings, plan, attempt, cache, now, exc)
         etag, modified = _clean_validator(response.header("ETag")), _clean_validator(response.header("Last-Modified"))
         ok = attempt._replace(status="ok", refreshed_at=now, last_error=None, failures=0, failed_at=None)
-        if fresh is None:  # 304: the cache stands; keep the old validators unless new ones came
+        if body is None or fresh is None:  # 304: the cache stands; keep the old validators unless new ones came
             assert cache is not None
             _write_meta(settings, ok._replace(etag=etag or meta.etag,
                                                       last_modified=modified or meta.last_modified))
@@ -190,8 +190,8 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
     return _fall_back(settings, plan, attempt, cache, now, None)
 
 
-def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMeta, cache: Optional[CatalogCache],
-               now: float, error: Optional[ModelPoolsError]) -> str:
+def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMeta, cache: CatalogCache | None,
+               now: float, error: ModelPoolsError | None) -> str:
     """Follow a plan other than fetch: after a failed fetch (error) or offline (error None)."""
     status = "bundled" if attempt.status == "bundled" else "fallback"
     if error is not None:  # one more failure in a row: the up-to-date check backs off (stages/freshness.py)

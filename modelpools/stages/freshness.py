@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, BenchmarksMeta, CatalogMeta
@@ -36,22 +36,22 @@ def retry_interval(failures: int, retry_after: int, ttl: int) -> float:
     return float(min(ttl, retry_after * 2 ** min(failures - 1, 32)))
 
 
-def next_retry(meta: Union[CatalogMeta, BenchmarksMeta], retry_after: int, ttl: int) -> Optional[float]:
+def next_retry(meta: CatalogMeta | BenchmarksMeta, retry_after: int, ttl: int) -> float | None:
     """When a stage backing off after failures retries (epoch seconds); None when it is not backing off."""
     if meta.failures <= 0 or meta.failed_at is None or meta.status == "ok":
         return None
     return meta.failed_at + retry_interval(meta.failures, retry_after, ttl)
 
 
-def _within(since: Optional[float], span: float, now: float) -> bool:
+def _within(since: float | None, span: float, now: float) -> bool:
     return since is not None and -CLOCK_SKEW <= now - since < span
 
 
-def _fresh(meta: Union[CatalogMeta, BenchmarksMeta], expected_source: str, ttl: int, now: float) -> bool:
+def _fresh(meta: CatalogMeta | BenchmarksMeta, expected_source: str, ttl: int, now: float) -> bool:
     return meta.status == "ok" and meta.source == expected_source and _within(meta.refreshed_at, ttl, now)
 
 
-def _backing_off(meta: Union[CatalogMeta, BenchmarksMeta], expected_source: str, retry_after: int, ttl: int,
+def _backing_off(meta: CatalogMeta | BenchmarksMeta, expected_source: str, retry_after: int, ttl: int,
                  strict: bool, now: float) -> bool:
     if strict or meta.source != expected_source or next_retry(meta, retry_after, ttl) is None:
         return False
@@ -92,8 +92,8 @@ def benchmarks_up_to_date(settings: BenchmarkSettings, now: float | None = None)
                        meta.ref == settings.benchmarks_ref and meta.cache_version == BENCHMARK_SCORES_VERSION, now)
 
 
-def _up_to_date(settings: Union[CatalogSettings, BenchmarkSettings], output: Path, meta: Any, source_url: str,
-                ttl: int, same_options: bool, now: Optional[float]) -> bool:
+def _up_to_date(settings: CatalogSettings | BenchmarkSettings, output: Path, meta: Any, source_url: str,
+                ttl: int, same_options: bool, now: float | None) -> bool:
     if not output.is_file():
         return False
     if not same_options:  # another filter or ref, or an output written in another format (an upgrade)

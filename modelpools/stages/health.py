@@ -11,6 +11,7 @@ from typing import Any
 
 from modelpools.errors import ModelPoolsError
 from modelpools.io.log import describe_duration, redact
+from modelpools.settings import Settings
 
 __all__ = ["HealthCheck", "health_checks"]
 
@@ -28,13 +29,13 @@ class HealthCheck:
         return asdict(self)
 
 
-def health_checks(settings: Any, now: float) -> list[HealthCheck]:
+def health_checks(settings: Settings, now: float) -> list[HealthCheck]:
     """Every check, in report order: input and output files, the pools file's validity, role defaults, expiry,
     then the freshness of the catalog and benchmarks caches."""
     return _file_checks(settings) + _pools_checks(settings, now) + _cache_checks(settings, now)
 
 
-def _file_checks(settings: Any) -> list[HealthCheck]:
+def _file_checks(settings: Settings) -> list[HealthCheck]:
     files = (("pools", settings.pools_file, "pools", "fail"), ("catalog", settings.catalog_file, "catalog", "fail"),
              ("benchmark scores", settings.benchmark_scores_file, "benchmarks", "warn"),
              ("matches", settings.matches_file, "match", "warn"))
@@ -43,7 +44,7 @@ def _file_checks(settings: Any) -> list[HealthCheck]:
             for name, path, task, severity in files]
 
 
-def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
+def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.consumer.inspection import site_provenance_line
     from modelpools.consumer.pools_view import load_pools
     from modelpools.rules.changes import expiring_models
@@ -64,7 +65,7 @@ def _pools_checks(settings: Any, now: float) -> list[HealthCheck]:
     checks.append(HealthCheck("provenance", "ok", site_provenance_line(pools, settings.files, now)))
     unset = [key for key, value in pools.defaults if not value]
     checks.append(HealthCheck("role defaults", "warn" if unset else "ok",
-                              f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults)))
+                              f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults if v)))
     # the ranked models (those the pools hand out), as `doit pools` and `doit validate` warn: README, expiry_warning_days
     expiring = sorted(expiring_models(pools.document, settings.expiry_warning_days, now))
     checks.append(HealthCheck("expiry", "warn" if expiring else "ok",
@@ -78,7 +79,7 @@ def _expiry(model_id: str, expiration_date: str, left: int) -> str:
     return f"{model_id} {when} ({expiration_date})"
 
 
-def _cache_checks(settings: Any, now: float) -> list[HealthCheck]:
+def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.meta import BenchmarksMeta, CatalogMeta
     from modelpools.settings import BenchmarkSettings, CatalogSettings
     from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh

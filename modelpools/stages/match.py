@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 from modelpools.gcpause import gc_paused
 from modelpools.io.files import write_if_changed
@@ -22,7 +22,7 @@ __all__ = ["METHODS", "build_match_report", "build_matches", "load_overrides", "
 METHODS = ("override", "exact", "huggingface", "fuzzy", "none")
 
 
-def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]]:
+def load_overrides(path: Path, required: bool = True) -> dict[str, str | None]:
     """{OpenRouter id: benchmark id or None} from an overrides file; {} for a missing optional file."""
     if not required and not path.exists():
         return {}
@@ -30,7 +30,7 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, Optional[str]
 
 
 @gc_paused
-def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides: Mapping[str, Optional[str]],
+def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides: Mapping[str, str | None],
                        settings: MatchSettings) -> MatchReport:
     """Match every free model, and the catalog's referenceScores entries that are not free models (pure).
 

@@ -14,6 +14,7 @@ from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.records import CatalogCache, EvidenceMemory
 from modelpools.rules.memory import empty_memory, remember
+from modelpools.settings import MemorySettings
 
 __all__ = ["build_memory", "memory_document"]
 
@@ -27,8 +28,8 @@ def memory_document(data: bytes, path: Path) -> dict[str, Any]:
         return empty_memory()
 
 
-def build_memory(settings: Any) -> str:
-    """Update the memory file from the catalog cache; one summary line. settings: anything with ``files``."""
+def build_memory(settings: MemorySettings) -> str:
+    """Update the memory file from the catalog cache; one summary line."""
     files = settings.files
     catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
     try:

@@ -9,20 +9,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.gcpause import gc_paused
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.io.log import printable
-from modelpools.records import (POOLS_VERSION, BenchmarkScores, CatalogCache, ChangeReport, MatchReport, PoolsDocument,
-                                UsageSummary)
+from modelpools.records import (
+    POOLS_VERSION,
+    BenchmarkScores,
+    CatalogCache,
+    ChangeReport,
+    MatchReport,
+    PoolsDocument,
+    UsageSummary,
+)
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
-from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
+from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates, web_calibrations
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import (
@@ -72,6 +80,7 @@ def is_zero_priced(model: Mapping[str, Any]) -> bool:
 def _model_json(model: FusedModel, rank: int, tier: str, page: tuple | None, deprecated: str | None,
                 entry: Mapping[str, Any], usage: Verdict | None = None) -> dict[str, Any]:
     estimate = model.estimate
+    assert estimate is not None  # a ranked model: rank_models keeps only the models with an estimate
     out = {
         "id": model.id,
         "name": model.name,
@@ -198,12 +207,17 @@ def build_document(
     deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
     summary = usage_summary or {}
     verdicts = usage_verdicts(summary, inputs.get("catalogSha256")) if summary.get("models") else {}
-    candidates = [Candidate(
-        id=m.id, tier=tier_of[m.id], conservative=m.conservative, page_conservative=pages[m.id][0].conservative,
-        context_length=m.context_length, max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
-        active_parameters=m.parameters[1], thin=m.estimate.thin, deprecated=deprecated[m.id],
-        supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
-        usage=getattr(verdicts.get(m.id), "verdict", None)) for m in ranked]
+    candidates = []
+    for m in ranked:
+        estimate, conservative = m.estimate, m.conservative
+        assert estimate is not None and conservative is not None  # rank_models keeps only the estimated models
+        candidates.append(Candidate(
+            id=m.id, tier=tier_of[m.id], conservative=conservative, page_conservative=pages[m.id][0].conservative,
+            context_length=m.context_length,
+            max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
+            active_parameters=m.parameters[1], thin=estimate.thin, deprecated=deprecated[m.id],
+            supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
+            usage=getattr(verdicts.get(m.id), "verdict", None)))
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor,
                            settings.small_tasks_tier)
     choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]

@@ -18,13 +18,18 @@ from __future__ import annotations
 import asyncio
 import os
 import time as time_module
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
 from modelpools.rules.probe import build_prompt, grade_reply, probe_items, probe_set_id
 from modelpools.rules.usage import quota_allowance
+from modelpools.settings import ProbeSettings
+
+if TYPE_CHECKING:
+    from modelpools.consumer.client import ClientOptions
 
 __all__ = [
     "PROBE_ROLE",
@@ -58,7 +63,7 @@ class ProbeOptions:
     daily_cap: int = 50
 
     @classmethod
-    def of(cls, settings: Any) -> "ProbeOptions":
+    def of(cls, settings: ProbeSettings) -> ProbeOptions:
         """The options of a settings.ProbeSettings slice (the task exists only when the probe is enabled)."""
         return cls(enabled=True, daily_requests=settings.probe_daily_requests,
                    items_per_request=settings.probe_items_per_request, ttl_days=max(1, -(-settings.probe_ttl // DAY)),
@@ -178,7 +183,7 @@ def _spread(ordered: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------- the doit action
 
 
-def _client_options(settings: Any) -> Any:
+def _client_options(settings: ProbeSettings) -> ClientOptions:
     """The chat client's options for probing: the site's client settings, no retries (one request, one attempt)."""
     from modelpools.consumer.client import ClientOptions
 
@@ -226,7 +231,7 @@ class _StoppedByError(Exception):
         self.results, self.cause = results, cause
 
 
-def run_probe(settings: Any, *, clock: Callable[[], float] = time_module.time,
+def run_probe(settings: ProbeSettings, *, clock: Callable[[], float] = time_module.time,
               environ: Mapping[str, str] = os.environ) -> str:
     """doit action of the ``probe`` task: plan today's probe requests, send them, write probe-results.json.
 

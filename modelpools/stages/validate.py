@@ -9,7 +9,7 @@ are not; then the pools file is checked on its own, with one warning, instead of
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from modelpools.errors import DataError
 from modelpools.io import log
