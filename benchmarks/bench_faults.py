@@ -101,6 +101,7 @@ def whole(site: Site) -> bool:
 
 
 def recovered(site: Site) -> tuple[bool, str]:
+    from modelpools.records import PoolsSchema
     from modelpools.rules.validation import validate_pools
 
     again = site.doit("pools")
@@ -109,7 +110,7 @@ def recovered(site: Site) -> tuple[bool, str]:
     pools = json.loads((site.cache / "model-pools.json").read_bytes())
     ids = {m["id"] for m in json.loads((site.cache / "openrouter-models.json").read_bytes())["models"]}
     try:
-        validate_pools(pools, ids)
+        validate_pools(pools, ids, schema=PoolsSchema.installed().check)
     except Exception as exc:
         return False, f"invalid pools after recovery: {exc}"
     idle = site.doit("pools")

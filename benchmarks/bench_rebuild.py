@@ -24,8 +24,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_noop import DUMP, SNAPSHOT, make_repo, serve  # noqa: E402
 
-from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, PoolsDocument  # noqa: E402
-from modelpools.rules.scoring import load_curated_scores  # noqa: E402
+from modelpools.records import (  # noqa: E402
+    BenchmarkScores,
+    CatalogCache,
+    CuratedScores,
+    MatchReport,
+    PoolsDocument,
+    PoolsSchema,
+)
 from modelpools.rules.validation import validate_pools  # noqa: E402
 from modelpools.settings import (  # noqa: E402
     BenchmarkSettings,
@@ -84,14 +90,14 @@ def main(repeats: int = 20) -> int:
         scores = BenchmarkScores.load(settings.benchmark_scores_file).models
         matches = MatchReport.load(settings.matches_file)
         written = PoolsDocument.load(settings.pools_file).doc
-        curated, inputs, provenance = load_curated_scores(), written["inputs"], written["provenance"]
+        curated, inputs, provenance = CuratedScores.load().scores, written["inputs"], written["provenance"]
         args = (catalog.models, scores, matches.matches, curated, RankingSettings.of(settings), inputs,
                 catalog.reference_scores, matches.reference)
         doc = build_document(*args, provenance=provenance)
         ids = catalog.ids
         parts = {"  fusion + ranking (build_document)": timed(lambda: build_document(*args, provenance=provenance),
                                                               repeats),
-                 "  validation (validate_pools)": timed(lambda: validate_pools(doc, ids), repeats)}
+                 "  validation (validate_pools)": timed(lambda: validate_pools(doc, ids, schema=PoolsSchema.installed().check), repeats)}
     print(f"warm rebuild, {repeats} runs each:")
     for name, times in {**stages, **parts}.items():
         print(f"  {name:<38} median {statistics.median(times) * 1000:7.1f} ms   min {min(times) * 1000:7.1f} ms")

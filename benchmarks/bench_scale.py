@@ -41,8 +41,23 @@ def pipeline(body, bench, overrides, curated, settings):
     """The pure stages in order; yields (stage name, thunk) so the caller can time or trace each one."""
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.rules.validation import load_schema, validate_pools
+    from modelpools.rules.validation import validate_pools
     from modelpools.stages.pools import build_document
+
+    try:  # the schema as a record, its check passed to validate_pools
+        from modelpools.records import PoolsSchema
+
+        def schema_check() -> dict:
+            return {"schema": PoolsSchema.installed().check}
+
+        schema_doc = PoolsSchema.installed().document
+    except ImportError:  # a --baseline ref from before records.PoolsSchema: validate_pools loads the schema itself
+        from modelpools.rules.validation import load_schema
+
+        def schema_check() -> dict:
+            return {}
+
+        schema_doc = load_schema()
 
     # What the document records of its inputs follows the measured tree (newer trees record more digests and settings)
     inputs = dict(INPUTS)
@@ -53,7 +68,7 @@ def pipeline(body, bench, overrides, curated, settings):
         inputs["settings"] = ranking.fingerprint()
     except ImportError:  # a --baseline ref from before the settings slices
         ranking = settings
-    required = load_schema()["properties"]["inputs"]["required"]
+    required = schema_doc["properties"]["inputs"]["required"]
     inputs.update({key: "0" * 64 for key in required if key.endswith("Sha256") and key not in inputs})
     try:  # a tree whose pools file records where the catalog came from
         from modelpools.stages.pools import pools_provenance
@@ -84,7 +99,7 @@ def pipeline(body, bench, overrides, curated, settings):
         state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, inputs, **extra)
 
     def validate():
-        validate_pools(state["doc"], {m["id"] for m in state["models"]})
+        validate_pools(state["doc"], {m["id"] for m in state["models"]}, **schema_check())
 
     return state, [("select", select), ("match", match), ("rank", rank), ("validate", validate)]
 
@@ -96,8 +111,15 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
     from synthetic import synthetic_inputs
 
     from modelpools.rules import matching
-    from modelpools.rules.scoring import load_curated_scores
     from modelpools.settings import Settings
+
+    try:
+        from modelpools.records import CuratedScores
+
+        def load_curated_scores() -> tuple:
+            return CuratedScores.load().scores
+    except ImportError:  # a --baseline ref from before records.CuratedScores
+        from modelpools.rules.scoring import load_curated_scores
 
     try:
         from modelpools.resources import PACKAGE_OVERRIDES

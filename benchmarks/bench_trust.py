@@ -38,7 +38,7 @@ from modelpools.io.llmstats import parse_checkout  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
 from modelpools.stages.match import load_overrides  # noqa: E402
-from modelpools.rules.scoring import load_curated_scores  # noqa: E402
+from modelpools.records import CuratedScores  # noqa: E402
 from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
 from modelpools.settings import RankingSettings, Settings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
@@ -177,7 +177,7 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
 
 def pools_document(dump: Path, data: Path, keep=None, inputs=None) -> dict[str, Any]:
     """The pools document of one dump (the shipped overrides and curated scores)."""
-    return pipeline(dump, data, load_overrides(PACKAGE_OVERRIDES), load_curated_scores(), keep, inputs)[4]
+    return pipeline(dump, data, load_overrides(PACKAGE_OVERRIDES), CuratedScores.load().scores, keep, inputs)[4]
 
 
 def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curated, verbose: bool) -> dict[str, Any]:
@@ -237,7 +237,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fit", action="store_true", help="print the lines fitted on the newest dump and exit")
     args = parser.parse_args(argv)
     if args.fit:
-        fit(args.data, load_overrides(PACKAGE_OVERRIDES), load_curated_scores())
+        fit(args.data, load_overrides(PACKAGE_OVERRIDES), CuratedScores.load().scores)
         return 0
     if args.same_line:
         fusion.FIXED_LINES["curated"] = fusion.FIXED_LINES["llm-stats"]
@@ -247,7 +247,7 @@ def main(argv=None) -> int:
         return 2
     newest = newest_index(args.data / "openrouter" / NEWEST)
     overrides = load_overrides(PACKAGE_OVERRIDES)
-    curated = load_curated_scores()
+    curated = CuratedScores.load().scores
     rows = [run_dump(d, args.data, newest, overrides, curated, args.verbose) for d in dumps]
     print(f"{'dump':<24}{'llm-stats':<10}{'coverage':>14}  {'agreement':>9} {'n':>3}  defaults (flags)")
     flagged = 0

@@ -6,6 +6,7 @@
     │   ├── ResponseTooLarge   a response or checkout exceeded its size bound
     │   └── GitError           git is missing or a git command failed
     ├── DataError              data (upstream, cache or user file) is malformed
+    │   └── UnreadableJson     a JSON file or body that cannot be decoded (``reason``: the short cause)
     ├── WriteError             a file could not be written (read-only, disk full, file-size limit)
     └── PoolsInvalid           a pools file violates the schema or an invariant
 
@@ -23,6 +24,7 @@ __all__ = [
     "ResponseTooLarge",
     "GitError",
     "DataError",
+    "UnreadableJson",
     "WriteError",
     "PoolsInvalid",
 ]
@@ -54,6 +56,14 @@ class GitError(FetchError):
 
 class DataError(ModelPoolsError):
     """Data is malformed: an upstream body, a cache file or a user file."""
+
+
+class UnreadableJson(DataError):
+    """A JSON file or body that cannot be used; ``reason`` is the short cause ("is not valid JSON (line 3, ...)")."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class WriteError(ModelPoolsError):

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from modelpools.errors import DataError
-from modelpools.io.files import dump_json, read_json
+from modelpools.io.files import read_json
+from modelpools.jsonbytes import dump_json
 from modelpools.shape import Shape
 
 __all__ = ["BENCHMARK_SCORES_VERSION", "CATALOG_CACHE_VERSION", "BenchmarksMeta", "CatalogMeta"]

@@ -10,21 +10,24 @@
     ChangeReport      .cache/model-pools-changes.json      what changed since the previous pools file
     UsageSummary      .cache/usage-summary.json            per-model figures of the usage ledger (rules.usage)
     ProbeResults      .cache/probe-results.json            the coding probe's batches per model (stages.probe)
+    CuratedScores     data/curated-scores.json             hand-curated coding scores (own JSON Schema)
+    PoolsSchema       schemas/model-pools.schema.json      the pools file's JSON Schema, ready to check documents
 
 ``load`` raises DataError "<what> at <path>: <JSON path> <problem>; <what to do>" (PoolsDocument: PoolsInvalid,
-with the JSON path); ``dump`` gives the canonical bytes (io.files.dump_json: sorted keys, 2-space indent).
+with the JSON path); ``dump`` gives the canonical bytes (jsonbytes.dump_json: sorted keys, 2-space indent).
 Each file carries ``schemaVersion``, one constant per format, defined once and exported here (the pure rules that
 build a document, rules.usage and rules.memory, import theirs from here): a change to a format bumps its number only,
 and a file of another version is not read (its stage rebuilds it; no compatibility branches). The two network
 stages' numbers (CATALOG_CACHE_VERSION, BENCHMARK_SCORES_VERSION) are defined in meta.py and re-exported here: their
 up-to-date checks compare them on every doit run, which must not import this module (about 10 ms); an upgrade that
-changes either format makes its stage run again. The curated scores file has its own JSON Schema and loader (rules.scoring.load_curated_scores).
+changes either format makes its stage run again.
 The refresh meta files (CatalogMeta, BenchmarksMeta) live in meta.py: doit's TTL checks read them on every run,
 so they stay out of this module, which only the stage actions and the command line import.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,9 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from modelpools.errors import DataError
-from modelpools.io.files import DEFAULT_READ_LIMIT, dump_json, parse_json_bytes, read_bounded, read_json
+from modelpools.io.files import DEFAULT_READ_LIMIT, read_bounded, read_json
+from modelpools.jsonbytes import dump_json, parse_json_bytes
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
+from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED, pools_schema_path
 from modelpools.rules.numbers import is_integer
+from modelpools.rules.schemacheck import SchemaCheck
+from modelpools.rules.scoring import CuratedScore, Result, select_components
 from modelpools.shape import Shape
 
 if TYPE_CHECKING:
@@ -55,10 +62,12 @@ __all__ = [
     "CatalogCache",
     "CatalogSnapshot",
     "ChangeReport",
+    "CuratedScores",
     "EvidenceMemory",
     "MatchReport",
     "Overrides",
     "PoolsDocument",
+    "PoolsSchema",
     "UsageSummary",
     "Batch",
     "ModelResult",
@@ -210,6 +219,39 @@ class BenchmarkScores:
         return dump_json(self.to_json())
 
 
+@dataclass(frozen=True)
+class CuratedScores:
+    """curated-scores.json: hand-curated coding scores for OpenRouter ids that LLM-Stats lacks, checked against its
+    JSON Schema (data/curated-scores.schema.json); no id may be listed twice."""
+
+    scores: tuple[CuratedScore, ...]
+    WHAT: ClassVar[str] = "curated scores file"
+
+    @classmethod
+    def load(cls, path: Path | str = PACKAGE_CURATED) -> CuratedScores:
+        """The curated scores file (the bundled one by default); DataError naming the entry when invalid."""
+        import jsonschema  # heavy: imported only when needed
+
+        document = read_json(path, cls.WHAT)
+        schema = read_json(CURATED_SCHEMA, "curated scores schema")
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+        if error is not None:
+            where = "$" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            raise DataError(f"{cls.WHAT} {path}: {where}: {error.message}; fix the entry")
+        seen: set[str] = set()
+        out = []
+        for entry in document["models"]:
+            dup = seen.intersection(entry["openrouterIds"])
+            if dup:
+                raise DataError(f"{cls.WHAT} {path}: {min(dup)!r} is listed twice; keep one entry")
+            seen.update(entry["openrouterIds"])
+            components = tuple(select_components(
+                Result(c["benchmark"], float(c["score"]), bool(c["selfReported"])) for c in entry["components"]))
+            out.append(CuratedScore(tuple(entry["openrouterIds"]), entry["name"], float(entry["codingScore"]),
+                                    entry["source"], entry["sourceUrl"], entry["date"], components))
+        return cls(tuple(out))
+
+
 # ---------------------------------------------------------------- matching
 
 
@@ -281,7 +323,6 @@ class EvidenceMemory:
 
     @classmethod
     def from_bytes(cls, data: bytes, path: Path, advice: str = "delete it") -> EvidenceMemory:
-        from modelpools.io.files import parse_json_bytes
 
         shape = Shape(cls.WHAT, path, advice)
         doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), EVIDENCE_MEMORY_VERSION)
@@ -323,7 +364,7 @@ class PoolsDocument:
         from modelpools.rules.validation import validate_pools
 
         doc = read_json(path, cls.WHAT, advice=f"; run `doit {task_prefix}pools`")
-        validate_pools(doc, catalog_ids, task_prefix)
+        validate_pools(doc, catalog_ids, task_prefix, schema=PoolsSchema.installed().check)
         return cls(doc)
 
     @classmethod
@@ -355,6 +396,35 @@ class PoolsDocument:
 
     def dump(self) -> bytes:
         return dump_json(self.doc)
+
+
+@dataclass(frozen=True)
+class PoolsSchema:
+    """schemas/model-pools.schema.json and its check for rules.validation (local ``$ref``s inlined: checking a
+    document never looks a reference up). ``PoolsSchema.installed()`` is built once per process."""
+
+    document: Mapping[str, Any]
+    check: SchemaCheck
+    WHAT: ClassVar[str] = "pools JSON Schema"
+
+    @classmethod
+    def load(cls, path: Path) -> PoolsSchema:
+        from jsonschema import Draft202012Validator  # heavy: imported only when needed
+
+        from modelpools.rules.validation import inline_refs
+
+        document = read_json(path, cls.WHAT)
+        return cls(document, SchemaCheck(inline_refs(document), Draft202012Validator))
+
+    @classmethod
+    def installed(cls) -> PoolsSchema:
+        """The schema modelpools ships: the packaged copy (wheel), else the checkout's schemas/ directory."""
+        return _pools_schema_at(pools_schema_path())
+
+
+@functools.lru_cache(maxsize=4)
+def _pools_schema_at(path: Path) -> PoolsSchema:
+    return PoolsSchema.load(path)
 
 
 @dataclass(frozen=True)

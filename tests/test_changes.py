@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.io.files import dump_json
+from modelpools.jsonbytes import dump_json
 from modelpools.rules.changes import compare_pools, days_left, format_changes
 from modelpools.settings import Settings
 

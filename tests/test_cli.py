@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.cli import main
-from modelpools.io.files import dump_json
+from modelpools.jsonbytes import dump_json
 from modelpools.records import BenchmarkScores, CatalogCache
 from modelpools.settings import Settings
 

@@ -480,7 +480,8 @@ def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, c
 
 WRITER = textwrap.dedent('''
     import os, sys, time
-    from modelpools.io.files import atomic_write, dump_json
+    from modelpools.io.files import atomic_write
+    from modelpools.jsonbytes import dump_json
     target, mode = sys.argv[1], sys.argv[2]
     docs = [dump_json({"v": "a" * (1 << 20)}), dump_json({"v": "b" * (2 << 20)})]
     if mode == "hang":  # stop between writing the temp file and renaming it
@@ -528,6 +529,7 @@ def test_sigkill_between_temp_write_and_rename_keeps_the_old_file(tmp_path):
 
 
 def test_sigkill_of_doit_while_writing_pools_keeps_the_old_pools_and_the_next_run_recovers(site, good, server):
+    from modelpools.records import PoolsSchema
     from modelpools.rules.validation import validate_pools
 
     server.handler = lambda seen: Reply(body=NEWER.read_bytes())
@@ -547,7 +549,7 @@ def test_sigkill_of_doit_while_writing_pools_keeps_the_old_pools_and_the_next_ru
     assert leftovers(site.cache_dir) == []
     pools = json.loads(site.cache("model-pools.json"))
     catalog_ids = {m["id"] for m in json.loads(site.cache("openrouter-models.json"))["models"]}
-    validate_pools(pools, catalog_ids)
+    validate_pools(pools, catalog_ids, schema=PoolsSchema.installed().check)
     assert "openrouter/owl-alpha" in catalog_ids
     assert ran(site.doit("pools")) == set()
 
@@ -596,6 +598,7 @@ def _run_together(site: Site) -> list[subprocess.CompletedProcess]:
 
 
 def test_two_doit_runs_started_together_both_succeed_and_leave_valid_outputs(tmp_path, good_site, server):
+    from modelpools.records import PoolsSchema
     from modelpools.rules.validation import validate_pools
 
     template, good = good_site
@@ -617,7 +620,7 @@ def test_two_doit_runs_started_together_both_succeed_and_leave_valid_outputs(tmp
             assert warnings(result.stderr) == []
         assert hits + 1 <= server.hits <= hits + 2  # usually 1: the run that waited skips its own fetch
         catalog_ids = {m["id"] for m in json.loads(site.cache("openrouter-models.json"))["models"]}
-        validate_pools(json.loads(site.cache("model-pools.json")), catalog_ids)
+        validate_pools(json.loads(site.cache("model-pools.json")), catalog_ids, schema=PoolsSchema.installed().check)
         assert {name: site.cache(name) for name in DATA_FILES} == {name: good[name] for name in DATA_FILES}
         assert leftovers(site.cache_dir) == []
         assert ran(site.doit("pools")) == set()  # doit's own records survived both runs

@@ -199,7 +199,7 @@ def real_inputs():
     from modelpools.resources import PACKAGE_OVERRIDES
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
     from modelpools.stages.match import load_overrides
-    from modelpools.rules.scoring import load_curated_scores
+    from modelpools.records import CuratedScores
     from modelpools.stages.benchmarks import build_scores
 
     body = json.loads((DATA / "openrouter" / NEWEST).read_text())
@@ -213,7 +213,7 @@ def real_inputs():
     matches = [m.to_dict() for m in found if m.id in free_ids]
     ref_matches = [match(m.id, m.benchmark_id, m.method, m.confidence) for m in found
                    if m.id not in free_ids and m.benchmark_id]
-    curated = load_curated_scores()
+    curated = CuratedScores.load().scores
     baseline = {m.id: (m.coding_score, m.estimate.sd if m.estimate else None)
                 for m in fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0]}
     return catalog, references, bench, matches, ref_matches, curated, baseline

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from modelpools.consumer import pools_view
 from modelpools.errors import DataError, ModelPoolsError, PoolsInvalid
-from modelpools.io.files import dump_json
+from modelpools.jsonbytes import dump_json
+from modelpools.records import PoolsSchema
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.rules.validation import validate_pools
@@ -315,7 +316,7 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     matches = match_models([CatalogModel.from_dict(m) for m in models], BENCH, {}, 70)
     pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], RankingSettings(), POOLS_SAMPLE["inputs"],
                            provenance=POOLS_SAMPLE["provenance"])
-    validate_pools(pools, {m["id"] for m in models})
+    validate_pools(pools, {m["id"] for m in models}, schema=PoolsSchema.installed().check)
     dump_json(pools)
 
 
@@ -419,7 +420,7 @@ def test_a_directory_name_that_is_not_utf8_is_skipped_and_reported(tmp_path):
 @given(doc=mutated(POOLS_SAMPLE, text=False) | JSON_VALUES)
 def test_any_pools_document_validates_or_raises_pools_invalid(doc):
     try:
-        validate_pools(doc)
+        validate_pools(doc, schema=PoolsSchema.installed().check)
     except PoolsInvalid as exc:
         assert exc.path.startswith("$") and "\n" not in str(exc)
         with pytest.raises(ModelPoolsError):  # the loader refuses what the validator refuses
@@ -474,5 +475,5 @@ def test_non_finite_numbers_in_a_pools_document_are_invalid(where, value):
         target = target[part]
     target[where[-1]] = value
     with pytest.raises(PoolsInvalid) as caught:
-        validate_pools(doc)
+        validate_pools(doc, schema=PoolsSchema.installed().check)
     assert caught.value.path.startswith("$." + where[0]) and "not a finite number" in str(caught.value)

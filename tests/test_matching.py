@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import DataError
-from modelpools.io import files
+from modelpools.jsonbytes import dump_json
 from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.settings import MatchSettings, Settings
@@ -55,11 +55,19 @@ def test_override_null_pins_no_match_even_when_exact_would_hit():
     assert (pinned.benchmark_id, pinned.method) == (None, "override")
 
 
-def test_override_to_unknown_benchmark_falls_back_to_rules(capsys):
+def test_override_to_unknown_benchmark_falls_back_to_rules():
     bench = [BenchmarkModel("qwen/qwen3-32b")]
-    got = match_one(CatalogModel("qwen/qwen3-32b:free"), bench, {"qwen/qwen3-32b": "qwen/gone"})
+    warnings: list[str] = []
+    got = match_models([CatalogModel("qwen/qwen3-32b:free")], bench, {"qwen/qwen3-32b": "qwen/gone"}, 70, warnings)[0]
     assert (got.benchmark_id, got.method) == ("qwen/qwen3-32b", "exact")
-    assert "qwen/gone" in capsys.readouterr().err
+    assert warnings == ["override qwen/qwen3-32b -> qwen/gone: no such benchmark model; matching by rules"]
+
+
+def test_the_match_stage_prints_the_override_warnings(tmp_path, capsys):
+    settings = write_inputs(tmp_path, {"schemaVersion": 1, "overrides": {"qwen/qwen3-32b": "qwen/gone"}})
+    build_matches(MatchSettings.of(settings))
+    assert ("modelpools: warning: override qwen/qwen3-32b -> qwen/gone: no such benchmark model; matching by rules"
+            in capsys.readouterr().err)
 
 
 # --- stage 2: exact on normalized ids -----------------------------------------------------------------------------
@@ -190,8 +198,8 @@ def write_inputs(tmp_path, overrides=None):
         {"id": "deepseek/deepseek-v3", "name": "DeepSeek-V3", "huggingFaceId": "deepseek-ai/DeepSeek-V3",
          "paramCount": 671000000000, "releaseDate": "2024-12-25"}]}
     settings.cache_path.mkdir(parents=True)
-    settings.catalog_file.write_bytes(files.dump_json(catalog))
-    settings.benchmark_scores_file.write_bytes(files.dump_json(scores))
+    settings.catalog_file.write_bytes(dump_json(catalog))
+    settings.benchmark_scores_file.write_bytes(dump_json(scores))
     if overrides is not None:
         (tmp_path / "my-overrides.json").write_text(overrides if isinstance(overrides, str) else json.dumps(overrides))
     return settings
@@ -222,7 +230,7 @@ def test_reference_entries_are_matched_under_their_own_key(tmp_path):
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3},
         {"id": "qwen/qwen3-32b:free", "name": "Qwen: Qwen3 32B (free)", "canonical_slug": "qwen/qwen3-32b-04-28",
          "hugging_face_id": "Qwen/Qwen3-32B", "created": 1745875945, "coding_index": 15.3}]
-    settings.catalog_file.write_bytes(files.dump_json(catalog))
+    settings.catalog_file.write_bytes(dump_json(catalog))
     summary = build_matches(MatchSettings.of(settings))
     doc = json.loads(settings.matches_file.read_text())
     assert summary == ("matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none); "
@@ -276,15 +284,17 @@ def test_labeled_set_precision_and_recall():
     assert result["recall"] >= 0.90, result["errors"]
 
 
-def test_an_override_from_a_dated_id_to_a_later_release_is_rejected(capsys):
+def test_an_override_from_a_dated_id_to_a_later_release_is_rejected():
     """gemini-2.5-pro-exp-03-25 -> LLM-Stats gemini-2.5-pro (released 2025-05-20) is a later checkpoint's numbers."""
     catalog = [CatalogModel("google/gemini-2.5-pro-exp-03-25", "Gemini 2.5 Pro Experimental", created=1742922000)]
     bench = [BenchmarkModel("google/gemini-2.5-pro", "Gemini 2.5 Pro", release_date="2025-05-20")]
-    found = match_models(catalog, bench, {"google/gemini-2.5-pro-exp-03-25": "google/gemini-2.5-pro"})[0]
+    warnings: list[str] = []
+    found = match_models(catalog, bench, {"google/gemini-2.5-pro-exp-03-25": "google/gemini-2.5-pro"},
+                         warnings=warnings)[0]
     assert (found.benchmark_id, found.method) == (None, "none")
     assert found.note == ("override rejected: google/gemini-2.5-pro was released 2025-05-20, after the id's own "
                           "date 2025-03-25")
-    assert "override google/gemini-2.5-pro-exp-03-25 -> google/gemini-2.5-pro ignored" in capsys.readouterr().err
+    assert "override google/gemini-2.5-pro-exp-03-25 -> google/gemini-2.5-pro ignored" in warnings[0]
     same_month = [BenchmarkModel("google/gemini-2.5-pro", "Gemini 2.5 Pro", release_date="2025-03-25")]
     kept = match_models(catalog, same_month, {"google/gemini-2.5-pro-exp-03-25": "google/gemini-2.5-pro"})[0]
     assert (kept.benchmark_id, kept.method) == ("google/gemini-2.5-pro", "override")

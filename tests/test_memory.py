@@ -56,7 +56,7 @@ def test_a_dropped_block_is_remembered_with_its_last_seen_date(listings):
 
 def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, listings, monkeypatch):
     earlier, later = listings
-    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: [])
+    monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(()))
     settings = Settings(project_dir=tmp_path)
     for listing in (earlier, later):  # two catalog refreshes into one cache
         files.write_if_changed(settings.catalog_file, CatalogCache.live(listing, [], settings.openrouter_url).dump())

@@ -42,8 +42,8 @@ def test_installed_package_loads_its_schema_outside_the_checkout(wheel, tmp_path
         capture_output=True,
     )
     code = (
-        "import modelpools, modelpools.rules.validation as v; "
-        "print(modelpools.__file__); print(v.load_schema()['$schema'])"
+        "import modelpools, modelpools.records as r; "
+        "print(modelpools.__file__); print(r.PoolsSchema.installed().document['$schema'])"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run(

@@ -11,11 +11,12 @@ from support import TEST_DATA
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
-from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot
+from modelpools.jsonbytes import dump_json
+from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot, CuratedScores, PoolsSchema
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.fusion import FIXED_LINES
-from modelpools.rules.scoring import Component, CuratedScore, load_curated_scores
+from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import PoolsSettings, RankingSettings, Settings
 from modelpools.stages import pools
@@ -100,7 +101,7 @@ def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COM
     files.write_if_changed(settings.catalog_file, CatalogCache.live(models, reference, CATALOG_URL).dump())
     files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores(
         "file:///llm-stats", commit, "new", tuple(sorted(bench, key=lambda m: m["id"])), COMMIT_DATE).dump())
-    files.write_if_changed(settings.matches_file, files.dump_json(
+    files.write_if_changed(settings.matches_file, dump_json(
         {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"]),
          "reference": list(reference_matches)}))
 
@@ -111,7 +112,7 @@ def build(settings):
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
+    monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(tuple(CURATED)))
     s = Settings(project_dir=tmp_path)
     write_inputs(s)
     return s
@@ -214,12 +215,12 @@ def test_shuffled_inputs_give_the_same_bytes():
               "overridesSha256": "2" * 64, "curatedScoresSha256": "3" * 64,
               "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
                            "small_tasks_tier": "MEDIUM"}}
-    expected = files.dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs,
+    expected = dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs,
                                                           provenance=PROVENANCE))
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCHES, CURATED)]
-        assert files.dump_json(pools.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
+        assert dump_json(pools.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
 
 
 def test_settings_change_tiers_and_defaults(settings):
@@ -353,7 +354,7 @@ def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
     write_inputs(settings, models=[])
     build(settings)
     doc = json.loads(settings.pools_file.read_text())
-    validate_pools(doc)
+    validate_pools(doc, schema=PoolsSchema.installed().check)
     assert doc["chosenDefaults"] == {"bulkModel": None, "pageModel": None, "smallTasksModel": None}
     assert [t["models"] for t in doc["tiers"]] == [[], [], []]
 
@@ -367,8 +368,8 @@ def test_unranked_models_keep_their_expiration_date(settings):
 
 
 def test_curated_scores_have_one_reader():
-    entries = load_curated_scores()
-    assert entries == load_curated_scores()  # the schema-checked reader of modelpools.rules.scoring, nothing else
+    entries = CuratedScores.load().scores
+    assert entries == CuratedScores.load().scores  # the schema-checked reader of records.CuratedScores, nothing else
     assert all(isinstance(e, CuratedScore) and 0 <= e.coding_score <= 100 for e in entries)
 
 

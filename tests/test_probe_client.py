@@ -47,7 +47,7 @@ def server():
 
 @pytest.fixture
 def site(tmp_path, monkeypatch, server):
-    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
+    monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(tuple(CURATED)))
     settings = Settings(project_dir=tmp_path, probe=True, openrouter_api_base=server.base_url, requests_per_minute=0,
                         daily_request_cap=1000, probe_daily_requests=200, client_timeout=5)
     write_inputs(settings)
@@ -110,7 +110,7 @@ def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(s
     script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
               "from test_probe_client import *\n"
               f"import pickle; settings = pickle.loads({__import__('pickle').dumps(site)!r})\n"
-              "pools.load_curated_scores = lambda path=None: list(CURATED)\n"
+              "pools.CuratedScores.load = lambda path=None: pools.CuratedScores(tuple(CURATED))\n"
               "print(probe(settings, clock=__import__('time').time()))\n")
     runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(3)]

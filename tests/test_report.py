@@ -21,7 +21,7 @@ from modelpools.cli import main
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.report import (REPORT_NAME, TIER_COLOURS, TIER_PLOT_WIDTH, gather_report, render_report,
                                         write_report)
-from modelpools.io.files import dump_json
+from modelpools.jsonbytes import dump_json
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
 from modelpools.rules.probe import probe_set_id

@@ -7,8 +7,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from test_validation import INPUTS, PROVENANCE, catalog
 
+from modelpools.records import PoolsSchema
+from modelpools.resources import pools_schema_path
 from modelpools.rules.schemacheck import SchemaCheck
-from modelpools.rules.validation import inline_refs, load_schema
+from modelpools.rules.validation import inline_refs
 from modelpools.settings import RankingSettings
 from modelpools.stages.pools import build_document
 
@@ -19,7 +21,7 @@ ODD_VALUES = [None, True, False, 0, 1, -1, 1.0, 0.5, 101, math.nan, -math.inf, "
 
 @pytest.fixture(scope="module")
 def schema_check():
-    return SchemaCheck(inline_refs(load_schema()), Draft202012Validator)
+    return SchemaCheck(inline_refs(PoolsSchema.load(pools_schema_path()).document), Draft202012Validator)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import DataError
+from modelpools.records import CuratedScores
 from modelpools.resources import PACKAGE_CURATED as CURATED_FILE
 from modelpools.rules.scoring import (
     BENCHMARKS,
@@ -22,7 +23,6 @@ from modelpools.rules.scoring import (
     canonical_benchmark,
     coding_score,
     component_weight,
-    load_curated_scores,
     select_components,
 )
 
@@ -124,7 +124,7 @@ def test_the_real_saturated_only_model_ranks_below_a_real_modern_one():
 
 
 def test_bundled_curated_scores_load_and_cover_free_model_families():
-    curated = load_curated_scores()
+    curated = CuratedScores.load().scores
     ids = {i for entry in curated for i in entry.openrouter_ids}
     assert {"moonshotai/kimi-k2", "openai/gpt-oss-120b", "qwen/qwen3-32b", "deepseek/deepseek-r1-0528"} <= ids
     kimi = next(c for c in curated if "moonshotai/kimi-k2" in c.openrouter_ids)
@@ -140,12 +140,12 @@ def test_curated_file_violating_the_schema_is_a_data_error(tmp_path):
     path = tmp_path / "curated.json"
     path.write_text(json.dumps(bad))
     with pytest.raises(DataError, match=r"\$\.models\[1\]\.codingScore: 140 is greater than the maximum of 100"):
-        load_curated_scores(path)
+        CuratedScores.load(path)
     bad["models"][1]["codingScore"] = 40
     bad["models"][1]["openrouterIds"] = bad["models"][0]["openrouterIds"]
     path.write_text(json.dumps(bad))
     with pytest.raises(DataError, match="listed twice"):
-        load_curated_scores(path)
+        CuratedScores.load(path)
 
 
 def test_the_readme_lists_every_left_out_code_benchmark_with_its_reason():

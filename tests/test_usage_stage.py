@@ -22,7 +22,7 @@ GLM, ULTRA = "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setattr(pools, "load_curated_scores", lambda path=None: list(CURATED))
+    monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(tuple(CURATED)))
     s = Settings(project_dir=tmp_path)
     write_inputs(s)
     return s

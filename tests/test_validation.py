@@ -11,8 +11,10 @@ from support import TEST_DATA
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
-from modelpools.records import CatalogCache
-from modelpools.rules.validation import json_path, load_schema, validate_pools
+from modelpools.jsonbytes import dump_json
+from modelpools.records import CatalogCache, PoolsSchema
+from modelpools.resources import pools_schema_path
+from modelpools.rules.validation import json_path, validate_pools
 from modelpools.settings import RankingSettings, Settings, ValidateSettings
 from modelpools.stages.pools import build_document
 from modelpools.stages.validate import validate_pools_file
@@ -48,21 +50,21 @@ def broken(doc, mutate):
 
 def rejected(doc, **kwargs):
     with pytest.raises(PoolsInvalid) as info:
-        validate_pools(doc, **kwargs)
+        validate_pools(doc, **kwargs, schema=PoolsSchema.installed().check)
     assert str(info.value).startswith(f"model-pools.json invalid at {info.value.path}: ")
     assert "\n" not in str(info.value)
     return info.value
 
 
 def test_the_built_document_is_valid(valid):
-    validate_pools(valid, catalog_ids={m["id"] for m in catalog()})
+    validate_pools(valid, catalog_ids={m["id"] for m in catalog()}, schema=PoolsSchema.installed().check)
     assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 5]
 
 
 def test_schema_file_is_a_2020_12_schema_and_loads():
     from jsonschema import Draft202012Validator
 
-    schema = load_schema()
+    schema = PoolsSchema.load(pools_schema_path()).document
     Draft202012Validator.check_schema(schema)
     assert schema == json.loads((ROOT / "schemas" / "model-pools.schema.json").read_text())
 
@@ -171,7 +173,7 @@ def test_ids_must_be_free_models_in_the_catalog(valid):
 
 def test_empty_ranking_needs_null_defaults(valid):
     empty = build_document([], [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
-    validate_pools(empty)
+    validate_pools(empty, schema=PoolsSchema.installed().check)
     error = rejected(broken(empty, put(["chosenDefaults", "bulkModel"], "a/b:free")))
     assert error.path == "$.chosenDefaults.bulkModel"
 
@@ -192,7 +194,7 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
         validate_pools_file(ValidateSettings.of(settings))
     empty = CatalogCache.live([], [], CATALOG_URL).dump()
     files.write_if_changed(settings.catalog_file, empty)
-    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, empty)))
+    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, empty)))
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
         validate_pools_file(ValidateSettings.of(settings))
     settings.catalog_file.write_text("{}")
@@ -203,7 +205,7 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
 def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid, capsys):
     doc = broken(valid, put(["models", 1, "expirationDate"], "2026-08-24"))
     settings = Settings(project_dir=tmp_path)
-    files.write_if_changed(settings.pools_file, files.dump_json(doc))
+    files.write_if_changed(settings.pools_file, dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
     assert capsys.readouterr().err == (
@@ -217,7 +219,7 @@ def test_validate_pools_file(tmp_path, valid):
     settings = Settings(project_dir=tmp_path)
     with pytest.raises(DataError, match=r"no pools file at .*model-pools.json; run `doit pools` first"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.pools_file, files.dump_json(valid))
+    files.write_if_changed(settings.pools_file, dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
     assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
@@ -227,9 +229,9 @@ def test_validate_pools_file(tmp_path, valid):
     full, short = (CatalogCache.live(models, [], CATALOG_URL).dump()
                    for models in (catalog(), [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]))
     files.write_if_changed(settings.catalog_file, short)
-    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, short)))
+    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, short)))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
         validate_pools_file(ValidateSettings.of(settings))
     files.write_if_changed(settings.catalog_file, full)
-    files.write_if_changed(settings.pools_file, files.dump_json(built_from(valid, full)))
+    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, full)))
     assert "(schema, invariants and catalog cache)" in validate_pools_file(ValidateSettings.of(settings))

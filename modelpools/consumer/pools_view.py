@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io.files import read_json
-from modelpools.records import POOLS_VERSION
+from modelpools.records import POOLS_VERSION, PoolsSchema
 from modelpools.rules.fusion import MatchInfo, ScoreSource
 from modelpools.rules.ranking import TIER_NAMES
 
@@ -215,7 +215,7 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     if validate:
         from modelpools.rules.validation import validate_pools
 
-        validate_pools(document)
+        validate_pools(document, schema=PoolsSchema.installed().check)
     elif not isinstance(document, Mapping):
         raise PoolsInvalid("the pools document must be a JSON object", "$")
     elif not _readable_version(document.get("schemaVersion")):

@@ -1,4 +1,4 @@
-"""Deterministic JSON encoding, atomic writes and the one bounded JSON file reader."""
+"""Atomic writes and the one bounded JSON file reader (the encoding and decoding are jsonbytes.py's)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from modelpools.errors import DataError, WriteError
+from modelpools.errors import DataError, UnreadableJson, WriteError
+from modelpools.jsonbytes import parse_json_bytes
 
-__all__ = ["dump_json", "atomic_write", "write_if_changed", "read_json", "read_bounded", "parse_json_bytes",
-           "DEFAULT_READ_LIMIT", "UnreadableJson"]
+__all__ = ["atomic_write", "write_if_changed", "read_json", "read_bounded", "DEFAULT_READ_LIMIT"]
 
 DEFAULT_READ_LIMIT = 64 * 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def dump_json(obj: Any) -> bytes:
-    """Canonical bytes for obj: sorted keys, 2-space indent, UTF-8, final newline."""
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def atomic_write(path: Path | str, data: bytes) -> None:
@@ -67,14 +62,6 @@ def write_if_changed(path: Path | str, data: bytes) -> bool:
     return True
 
 
-class UnreadableJson(DataError):
-    """A JSON file that cannot be used; ``reason`` is the short cause ("is not valid JSON (line 3, ...)")."""
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = "; delete it and rebuild",
               *, lone_surrogates: bool = True) -> Any:
     """Parse the JSON file at path: the one JSON file reader of modelpools (records.py builds on it).
@@ -108,19 +95,3 @@ def read_bounded(path: Path, what: str, max_bytes: int = DEFAULT_READ_LIMIT, adv
         reason = f"is larger than {max_bytes} bytes"
         raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason)
     return data
-
-
-def parse_json_bytes(data: bytes, what: str, advice: str = "") -> Any:
-    """JSON from UTF-8 bytes; UnreadableJson "<what> is not UTF-8 / not valid JSON ...<advice>" when they are not."""
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        problem = f"is not UTF-8 (byte {exc.start})"
-    except json.JSONDecodeError as exc:
-        cut = ", perhaps truncated" if exc.pos >= len(exc.doc.rstrip()) else ""  # the text ended mid-value
-        problem = f"is not valid JSON{cut} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-    except RecursionError:
-        problem = "nests JSON too deeply"
-    except ValueError as exc:  # an integer past Python's int/str conversion limit (4300 digits)
-        problem = f"is not valid JSON ({str(exc)[:60]})"
-    raise UnreadableJson(f"{what} {problem}{advice}", problem) from None

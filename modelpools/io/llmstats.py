@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelpools.errors import DataError
+from modelpools.errors import DataError, UnreadableJson
 from modelpools.io import log
-from modelpools.io.files import UnreadableJson, read_json
+from modelpools.io.files import read_json
 from modelpools.rules.numbers import is_number
 from modelpools.rules.scoring import Result, canonical_benchmark
 

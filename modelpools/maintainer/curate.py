@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from modelpools.records import CuratedScores
 from modelpools.resources import PACKAGE_CURATED
-from modelpools.rules.scoring import Result, coding_score, load_curated_scores, select_components
+from modelpools.rules.scoring import Result, coding_score, select_components
 
 __all__ = ["AIDER_COMMIT", "AIDER_NAMES", "AIDER_URL", "curate_from_aider", "main"]
 
@@ -84,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import yaml
 
-    from modelpools.io.files import dump_json, write_if_changed
+    from modelpools.io.files import write_if_changed
+    from modelpools.jsonbytes import dump_json
 
     parser = argparse.ArgumentParser(prog="python -m modelpools.maintainer.curate",
                                      description="regenerate curated-scores.json from Aider's polyglot leaderboard")
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.aider, encoding="utf-8") as handle:
         document = curate_from_aider(yaml.safe_load(handle))
     write_if_changed(args.out, dump_json(document))
-    load_curated_scores(args.out)
+    CuratedScores.load(args.out)  # the file just written passes its schema and checks
     print(f"{args.out}: {len(document['models'])} curated scores", file=sys.stderr)
     return 0
 

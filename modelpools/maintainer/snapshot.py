@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from modelpools.errors import DataError, ModelPoolsError
-from modelpools.io.files import dump_json, write_if_changed
+from modelpools.io.files import write_if_changed
 from modelpools.io.log import printable, redact
+from modelpools.jsonbytes import dump_json
 from modelpools.records import CATALOG_SNAPSHOT_VERSION
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.days import parse_day

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time as time_module
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,10 +52,9 @@ def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float, *,
 
 
 def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any],
-                  warning_days: int = Settings.expiry_warning_days, now: float | None = None) -> dict:
+                  warning_days: int = Settings.expiry_warning_days, *, now: float) -> dict:
     """A deterministic change report from old_doc (None for a first build) to new_doc; models expiring within
-    warning_days are listed."""
-    now = time_module.time() if now is None else now
+    warning_days (counted from ``now``, epoch seconds) are listed."""
     old, new = _entries(old_doc), _entries(new_doc)
     added = [{"id": i, "tier": new[i]["tier"]} for i in sorted(set(new) - set(old))]
     removed = [{"id": i, "tier": old[i]["tier"]} for i in sorted(set(old) - set(new))]

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from modelpools.errors import DataError
-from modelpools.io.files import dump_json, parse_json_bytes
+from modelpools.jsonbytes import dump_json, parse_json_bytes
 from modelpools.rules.modelids import is_model_id
 from modelpools.rules.numbers import is_integer, is_number
 

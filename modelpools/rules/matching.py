@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelpools.gcpause import gc_paused
-from modelpools.io import log
 from modelpools.rules.modelids import Signature, base_id, disagreement, signature
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
@@ -94,8 +93,14 @@ def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, S
 
 @gc_paused
 def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
-                 overrides: Mapping[str, str | None], threshold: int = 70) -> list[Match]:
-    """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy."""
+                 overrides: Mapping[str, str | None], threshold: int = 70,
+                 warnings: list[str] | None = None) -> list[Match]:
+    """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy.
+
+    An override that cannot apply (no such benchmark model, or a later release) is set aside with a warning line
+    appended to ``warnings`` when given: the caller shows them (the match stage prints them).
+    """
+    notes = warnings if warnings is not None else []
     # The pool search is rapidfuzz's batch process.extract: thefuzz's process.extractBests runs the same search but
     # forces its full_process on every choice (and turns "2.5" into "2 5"), measured slower by
     # `python benchmarks/bench_matching.py --search` (see BENCHMARKS.md). Pairwise scores come from thefuzz.
@@ -144,14 +149,14 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
                 target = overrides[key]
                 later = _later_release(cat, csig, by_id[target]) if target in by_id else None
                 if later:
-                    log.warn(f"override {key} -> {target} ignored: {later}; matching by rules")
+                    notes.append(f"override {key} -> {target} ignored: {later}; matching by rules")
                     out.append(Match(cat.id, None, "none", 0.0, (), f"override rejected: {later}"))
                     break
                 if target is None or target in by_id:
                     note = "pinned: no benchmark model" if target is None else None
                     out.append(Match(cat.id, target, "override", 1.0, (), note))
                     break
-                log.warn(f"override {key} -> {target}: no such benchmark model; matching by rules")
+                notes.append(f"override {key} -> {target}: no such benchmark model; matching by rules")
         else:
             found = _match_one(cat, csig, tables, threshold, search, closeness)
             out.append(_veto_later_release(found, cat, csig, sigs))

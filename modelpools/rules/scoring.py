@@ -1,16 +1,12 @@
-"""Canonical coding benchmarks, their weights and anchors, the codingScore formula and the curated-scores loader."""
+"""Canonical coding benchmarks, their weights and anchors, the codingScore formula and the curated score entries
+(read by records.CuratedScores)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-from modelpools.errors import DataError
-from modelpools.io.files import read_json
-from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED
 
 __all__ = [
     "BENCHMARKS",
@@ -28,7 +24,6 @@ __all__ = [
     "coding_score",
     "component_mean",
     "component_weight",
-    "load_curated_scores",
     "select_components",
 ]
 
@@ -225,28 +220,3 @@ class CuratedScore:
     source_url: str
     date: str
     components: tuple[Component, ...] = ()
-
-
-def load_curated_scores(path: Path | str | None = None) -> list[CuratedScore]:
-    """Read and schema-check the curated scores file (the bundled one by default); DataError when invalid."""
-    import jsonschema  # heavy: imported only when needed
-
-    path = Path(path) if path is not None else PACKAGE_CURATED
-    document = read_json(path, "curated scores file")
-    schema = read_json(CURATED_SCHEMA, "curated scores schema")
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
-    if error is not None:
-        where = "$" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        raise DataError(f"curated scores file {path}: {where}: {error.message}; fix the entry")
-    seen: set[str] = set()
-    out = []
-    for entry in document["models"]:
-        dup = seen.intersection(entry["openrouterIds"])
-        if dup:
-            raise DataError(f"curated scores file {path}: {min(dup)!r} is listed twice; keep one entry")
-        seen.update(entry["openrouterIds"])
-        components = tuple(select_components(
-            Result(c["benchmark"], float(c["score"]), bool(c["selfReported"])) for c in entry["components"]))
-        out.append(CuratedScore(tuple(entry["openrouterIds"]), entry["name"], float(entry["codingScore"]),
-                                entry["source"], entry["sourceUrl"], entry["date"], components))
-    return out

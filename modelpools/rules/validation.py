@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
 import sys
 from collections.abc import Collection, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from modelpools.errors import PoolsInvalid
-from modelpools.io import files
-from modelpools.resources import pools_schema_path
 from modelpools.rules.changes import expiring_models
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.rules.schemacheck import SchemaCheck
 
-__all__ = ["load_schema", "inline_refs", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
+__all__ = ["inline_refs", "json_path", "validate_pools", "describe_pools", "expiry_warning"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_DETAIL = 200
-
-
-def load_schema() -> dict[str, Any]:
-    """The pools JSON Schema: packaged copy (wheel) first, else the repo's schemas/ beside the package."""
-    return files.read_json(pools_schema_path(), "pools JSON Schema")
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -73,16 +64,7 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
     return inline(schema, ())
 
 
-@functools.lru_cache(maxsize=4)
-def _schema_check(schema_path: Path) -> SchemaCheck:
-    """The jsonschema check of the pools schema, built once per process (per schema file)."""
-    from jsonschema import Draft202012Validator
-
-    return SchemaCheck(inline_refs(files.read_json(schema_path, "pools JSON Schema")), Draft202012Validator)
-
-
-def _check_schema(doc: Any) -> None:
-    check = _schema_check(pools_schema_path())
+def _check_schema(doc: Any, check: SchemaCheck) -> None:
     if check.is_valid(doc):  # the common case, fast; the message of an invalid one comes from the whole validator
         return
     errors = list(check.validator.iter_errors(doc))
@@ -214,14 +196,15 @@ def _check_summary(doc: Mapping[str, Any]) -> None:
                            f"says {summary['tiers'][tier['name']]} but the tier lists {len(tier['models'])}")
 
 
-def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_prefix: str = "") -> None:
+def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_prefix: str = "", *,
+                   schema: SchemaCheck) -> None:
     """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid.
 
     "Only free models" is checked twice: the schema requires every entry's pricing evidence to be zero, and with
     catalog_ids (the free models of the catalog cache) every id must be one of them. task_prefix names the tasks
-    in hints (`doit <prefix>pools`).
+    in hints (`doit <prefix>pools`). schema: the pools schema's check, ``records.PoolsSchema.installed().check``.
     """
-    _check_schema(doc)
+    _check_schema(doc, schema)
     if not _numbers_ok(doc):
         _check_numbers(doc)  # finds the first bad number and its path
     _check_ids_and_ranks(doc, catalog_ids, task_prefix)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from modelpools.gcpause import gc_paused
+from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, Overrides
 from modelpools.resources import PACKAGE_OVERRIDES
@@ -31,7 +32,7 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, str | None]:
 
 @gc_paused
 def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides: Mapping[str, str | None],
-                       settings: MatchSettings) -> MatchReport:
+                       settings: MatchSettings, warnings: list[str] | None = None) -> MatchReport:
     """Match every free model, and the catalog's referenceScores entries that are not free models (pure).
 
     The reference entries go through the same rules and one index; the matched ones are kept under ``reference``
@@ -41,7 +42,7 @@ def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides
     free_ids = {c.id for c in cats}
     refs = [CatalogModel.from_dict(m) for m in catalog.reference_scores if m["id"] not in free_ids]
     benches = [BenchmarkModel.from_dict(m) for m in scores.models]
-    found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold)
+    found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold, warnings)
     matches = tuple(m.to_dict() for m in found if m.id in free_ids)
     reference = tuple({"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
                       for m in found if m.id not in free_ids and m.benchmark_id is not None)
@@ -68,6 +69,9 @@ def build_matches(settings: MatchSettings) -> str:
     overrides = load_overrides(PACKAGE_OVERRIDES)
     if settings.overrides_path is not None:
         overrides.update(load_overrides(settings.overrides_path))
-    report = build_match_report(catalog, scores, overrides, settings)
+    warnings: list[str] = []
+    report = build_match_report(catalog, scores, overrides, settings, warnings)
+    for line in warnings:
+        log.warn(line)
     write_if_changed(files.matches_file, report.dump())
     return summarize(report, catalog)

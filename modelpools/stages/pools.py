@@ -23,8 +23,10 @@ from modelpools.records import (
     BenchmarkScores,
     CatalogCache,
     ChangeReport,
+    CuratedScores,
     MatchReport,
     PoolsDocument,
+    PoolsSchema,
     UsageSummary,
 )
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
@@ -44,7 +46,6 @@ from modelpools.rules.ranking import (
     defaults_of,
     rank_models,
 )
-from modelpools.rules.scoring import load_curated_scores
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.settings import PoolsSettings, RankingSettings
@@ -263,7 +264,7 @@ def ranking_document(files: Any) -> dict[str, Any]:
     memory_bytes = _read_bytes(files.memory_file)
     memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
     return build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
-                          load_curated_scores(), RankingSettings(), {}, catalog.reference_scores,
+                          CuratedScores.load().scores, RankingSettings(), {}, catalog.reference_scores,
                           matches.reference if matches else (), memory,
                           provenance=pools_provenance(catalog.origin, scores))
 
@@ -338,18 +339,18 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
         inputs["probeResultsSha256"] = sha256_bytes(_read_bytes(files.probe_results_file))
         probe = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).tallies()
     doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
-                         load_curated_scores(), settings.ranking, inputs, catalog.reference_scores,
+                         CuratedScores.load().scores, settings.ranking, inputs, catalog.reference_scores,
                          matches.reference if matches else (), memory,
                          UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
                          probe, provenance=pools_provenance(catalog.origin, scores))
     pools_file = files.pools_file
     try:
-        validate_pools(doc, catalog.ids, files.task_prefix)
+        validate_pools(doc, catalog.ids, files.task_prefix, schema=PoolsSchema.installed().check)
     except PoolsInvalid as exc:
         kept = f"kept the previous {pools_file}" if pools_file.exists() else "nothing written"
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None
     now = clock()
-    report = compare_pools(_previous(pools_file), doc, settings.expiry_warning_days, now)  # before it is replaced
+    report = compare_pools(_previous(pools_file), doc, settings.expiry_warning_days, now=now)  # before it is replaced
     written = write_if_changed(pools_file, PoolsDocument(doc).dump())
     warning = expiry_warning(doc, settings.expiry_warning_days, now)
     if warning:

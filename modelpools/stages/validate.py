@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from modelpools.errors import DataError
 from modelpools.io import log
-from modelpools.records import CatalogCache, PoolsDocument
+from modelpools.records import CatalogCache, PoolsDocument, PoolsSchema
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.settings import ValidateSettings
 
@@ -36,7 +36,7 @@ def validate_pools_file(settings: ValidateSettings, *, clock: Callable[[], float
         catalog, digest = CatalogCache.load_with_digest(files.catalog_file, advice=f"run `{files.task('catalog')}`")
         if digest == doc["inputs"]["catalogSha256"]:
             catalog_ids = catalog.ids
-            validate_pools(doc, catalog_ids, files.task_prefix)  # the same bytes, now with the catalog's ids
+            validate_pools(doc, catalog_ids, files.task_prefix, schema=PoolsSchema.installed().check)  # the same bytes, now with the catalog's ids
         else:
             log.warn(f"{files.catalog_file} changed after {path.name} was built (a build in progress, or run "
                      f"`{files.task('pools')}`); checked the pools file without it")

@@ -1,0 +1,102 @@
+"""The package layout shows the design, and the imports keep to it (read from the source with ``ast``).
+
+    rules/      pure: imports nothing from io/, stages/, consumer/, tasks or cli (no file, network, clock, terminal)
+    consumer/   the site generator's side: never imports stages/ or tasks
+    io/         the I/O edges: never import stages/ or consumer/
+and no import cycle among modelpools modules (module-level imports: what runs when a module is imported).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "modelpools"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _type_checking_block(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+def imported(module: str, *, module_level_only: bool = False) -> set[str]:
+    """The modelpools modules that ``module`` imports: anywhere in it (lazy imports and type-only ones included),
+    or only those run when it is imported (module level, outside ``if TYPE_CHECKING:``)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if module_level_only and (isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                                      or _type_checking_block(child)):
+                continue
+            if isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    base = ".".join(package.split(".")[: len(package.split(".")) - child.level + 1] + [base]).strip(".")
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in child.names)  # `from pkg import module`
+            visit(child)
+
+    visit(tree)
+    return {name for name in found if name in MODULES and name != module}
+
+
+def under(name: str, *places: str) -> bool:
+    return any(name == f"modelpools.{p}" or name.startswith(f"modelpools.{p}.") for p in places)
+
+
+RULES = [
+    ("rules", ("io", "stages", "consumer", "tasks", "cli")),
+    ("consumer", ("stages", "tasks")),
+    ("io", ("stages", "consumer")),
+]
+
+
+def test_the_parser_sees_the_imports_it_checks():
+    """A check that finds no imports could not fail: these known ones must be seen."""
+    assert "modelpools.rules.scoring" in imported("modelpools.records")
+    assert "modelpools.stages.pools" in imported("modelpools.tasks")  # a lazy import inside a small function
+    assert "modelpools.stages.pools" not in imported("modelpools.tasks", module_level_only=True)
+    assert "modelpools.settings" in imported("modelpools.cli")  # a type-only import counts for the layering
+    assert "modelpools.settings" not in imported("modelpools.cli", module_level_only=True)
+
+
+@pytest.mark.parametrize(("place", "forbidden"), RULES, ids=[place for place, _ in RULES])
+def test_a_layer_imports_nothing_from_the_places_it_must_not(place, forbidden):
+    wrong = {f"{module} imports {name}" for module in MODULES if under(module, place)
+             for name in imported(module) if under(name, *forbidden)}
+    assert not wrong, sorted(wrong)
+
+
+def test_no_import_cycle_among_modelpools_modules():
+    graph = {module: imported(module, module_level_only=True) for module in MODULES}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles = []
+
+    def walk(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for name in sorted(graph[module]):
+            if state.get(name) == 1:
+                cycles.append(" -> ".join(path[path.index(name):] + [name]))
+            elif name not in state:
+                walk(name, path + [name])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            walk(module, [module])
+    assert not cycles, cycles
