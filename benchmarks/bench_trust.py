@@ -35,15 +35,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from modelpools.io.llmstats import parse_checkout  # noqa: E402
+from modelpools.records import (  # noqa: E402
+    BenchmarkScores,
+    CatalogCache,
+    CuratedScores,
+)
+from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
+from modelpools.rules import fusion  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
-from modelpools.stages.match import load_overrides  # noqa: E402
-from modelpools.records import CuratedScores  # noqa: E402
-from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
 from modelpools.settings import RankingSettings, Settings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
-from modelpools.rules import fusion  # noqa: E402
-from modelpools.records import BenchmarkScores, CatalogCache  # noqa: E402
+from modelpools.stages.match import load_overrides  # noqa: E402
 from modelpools.stages.pools import build_document, pools_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

@@ -14,8 +14,8 @@ import modelpools.consumer.pools_view
 import modelpools.rules.fusion
 import modelpools.rules.validation
 from modelpools.consumer.pools_view import Pools, load_pools, pools_from_document
-from modelpools.errors import DataError, PoolsInvalid
 from modelpools.consumer.router import Router
+from modelpools.errors import DataError, PoolsInvalid
 from modelpools.settings import load_settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
@@ -80,7 +80,7 @@ def test_default_path_comes_from_settings(tmp_path, monkeypatch):
 
 
 def test_missing_file_is_one_line_data_error(tmp_path):
-    with pytest.raises(DataError, match="pools file not found at .*nope.json"):
+    with pytest.raises(DataError, match=r"pools file not found at .*nope\.json"):
         load_pools(tmp_path / "nope.json")
 
 

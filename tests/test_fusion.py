@@ -4,11 +4,10 @@ when unrelated models come and go."""
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import NEW_LAYOUT_EXCERPT, TEST_DATA
 
 from modelpools.rules import evidence
@@ -196,11 +195,11 @@ def real_inputs():
     """2026-08-18 free and paid models with the real LLM-Stats 24a9ccf scores (the committed excerpt: eight
     organizations) and matches, as the stages make them."""
     from modelpools.io.llmstats import parse_checkout
+    from modelpools.records import CuratedScores
     from modelpools.resources import PACKAGE_OVERRIDES
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-    from modelpools.stages.match import load_overrides
-    from modelpools.records import CuratedScores
     from modelpools.stages.benchmarks import build_scores
+    from modelpools.stages.match import load_overrides
 
     body = json.loads((DATA / "openrouter" / NEWEST).read_text())
     catalog, references = free_catalog(NEWEST), select_reference_scores(body)

@@ -21,15 +21,19 @@ from __future__ import annotations
 
 import itertools
 import time as time_module
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io.files import read_json
 from modelpools.records import POOLS_VERSION, PoolsSchema
 from modelpools.rules.fusion import MatchInfo, ScoreSource
 from modelpools.rules.ranking import TIER_NAMES
+
+if TYPE_CHECKING:
+    from modelpools.settings import Settings
 
 __all__ = [
     "Pools",
@@ -71,7 +75,7 @@ class PoolModel:
     @property
     def unavailable(self) -> bool:
         """True when the usage ledger showed "No endpoints" answers and no success since (left out of chains)."""
-        return bool(self.usage) and self.usage.get("verdict") == "unavailable"
+        return self.usage is not None and self.usage.get("verdict") == "unavailable"
 
 
 @dataclass(frozen=True)
@@ -185,16 +189,18 @@ def _role_key(role: str) -> str:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}") from None
 
 
-def load_pools(path: Path | str | None = None, *, validate: bool = True, settings: Any = None) -> Pools:
+def load_pools(path: Path | str | None = None, *, validate: bool = True, settings: Settings | None = None) -> Pools:
     """Read and (by default) validate a pools file; the default path is ``settings.pools_file`` (or load_settings()).
 
     ``settings``, when given, also names the task prefix in the "run `doit ...pools`" hints.
     """
-    if settings is None and path is None:
-        from modelpools.settings import load_settings
+    if path is None:
+        if settings is None:
+            from modelpools.settings import load_settings
 
-        settings = load_settings()
-    path = Path(settings.pools_file if path is None else path)
+            settings = load_settings()
+        path = settings.pools_file
+    path = Path(path)
     if settings is not None and not path.exists() and path.resolve() == Path(settings.pools_file).resolve():
         raise DataError(f"pools file not found at {path}; run `doit {settings.task_prefix}pools`")
     document = read_json(path, "pools file")
@@ -271,7 +277,7 @@ def _check_references(pools: Pools) -> None:
             if model_id not in known:
                 raise PoolsInvalid(f"tier {name} lists {model_id!r}, which is not a ranked model",
                                    f"$.tiers[{name}].models[{i}]")
-    for key, model_id in pools.defaults:
-        if model_id is not None and (not isinstance(model_id, str) or model_id not in known):
-            raise PoolsInvalid(f"chosenDefaults.{key} is {model_id!r}, which is not a ranked model",
+    for key, default_id in pools.defaults:
+        if default_id is not None and (not isinstance(default_id, str) or default_id not in known):
+            raise PoolsInvalid(f"chosenDefaults.{key} is {default_id!r}, which is not a ranked model",
                                f"$.chosenDefaults.{key}")

@@ -21,13 +21,17 @@ import html
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.errors import DataError
 from modelpools.io.files import atomic_write, read_json
 from modelpools.rules.probestats import SOURCE as PROBE_SOURCE
+
+if TYPE_CHECKING:
+    from modelpools.settings import Settings
 
 __all__ = ["ReportInputs", "gather_report", "render_report", "write_report", "REPORT_NAME", "TIER_COLOURS",
            "TIER_PLOT_WIDTH"]
@@ -71,7 +75,7 @@ def _optional_json(path: Path, what: str, unreadable: list[tuple[str, str]]) -> 
         return None
 
 
-def gather_report(settings: Any, *, now: float | None = None) -> ReportInputs:
+def gather_report(settings: Settings, *, now: float | None = None) -> ReportInputs:
     """Read the pools file (required, validated) and the optional files around it from ``settings``' cache.
 
     ``now``: take today's usage from the ledger at this time (the CLI passes the clock); without it the usage
@@ -85,7 +89,7 @@ def gather_report(settings: Any, *, now: float | None = None) -> ReportInputs:
     catalog_meta = _optional_json(Path(settings.catalog_meta_file), "catalog meta file", unreadable)
     benchmarks_meta = _optional_json(Path(settings.benchmarks_meta_file), "benchmarks meta file", unreadable)
     files = [("pools file", str(settings.pools_file))]
-    usage = None
+    usage: Mapping[str, Any] | None = None
     ledger = Path(settings.ledger_file)
     if now is not None and ledger.exists():
         from modelpools.consumer.usage_report import usage_report
@@ -113,7 +117,7 @@ def gather_report(settings: Any, *, now: float | None = None) -> ReportInputs:
                         now=now if usage is not None and "today" in usage else None)
 
 
-def write_report(settings: Any, out: Path | str | None = None, *, now: float | None = None) -> Path:
+def write_report(settings: Settings, out: Path | str | None = None, *, now: float | None = None) -> Path:
     """Write the report page (default ``<cache>/model-pools-report.html``) atomically; return its path."""
     path = Path(out) if out is not None else Path(settings.cache_path) / REPORT_NAME
     page = render_report(gather_report(settings, now=now))
@@ -236,7 +240,7 @@ def _nice_step(span: float, ticks: int = 6) -> float:
 def _ticks(low: float, high: float, ticks: int = 6) -> tuple[float, float, list[float]]:
     step = _nice_step(high - low, ticks)
     start, end = math.floor(low / step) * step, math.ceil(high / step) * step
-    count = int(round((end - start) / step))
+    count = round((end - start) / step)
     return start, end, [start + i * step for i in range(count + 1)]
 
 
@@ -355,7 +359,8 @@ def _roles_in_order(roles: Mapping[str, Any]) -> list[str]:
 
 
 def _evidence_row(label: str, ev: Mapping[str, Any], page: bool, tiers: Mapping[str, str]) -> list[str]:
-    row = [label, _code(ev.get("id")), _tier_badge(tiers.get(ev.get("id"))),
+    model_id = ev.get("id")
+    row = [label, _code(model_id), _tier_badge(tiers.get(model_id) if isinstance(model_id, str) else None),
            f'{_num(ev.get("codingScore"))} <span class="muted">± {_num(ev.get("uncertainty"))}</span>',
            _num(ev.get("rankScore"))]
     if page:
@@ -502,12 +507,12 @@ def _calibration_section(doc: Mapping[str, Any]) -> str:
         if cal.get("method") == "reference":
             reference.append(name)
             continue
-        fixed = cal.get("fixed") if isinstance(cal.get("fixed"), Mapping) else {}
+        fixed = given if isinstance(given := cal.get("fixed"), Mapping) else {}
         caption = (f'<b>{_e(name)}</b> {_badge(cal.get("method"), "rule")} calibrated = '
                    f'{_line(cal.get("slope"), cal.get("intercept"))}; {_e(cal.get("points"))} common models, '
                    f'residual sd {_num(cal.get("residualSd"))}')
-        live = cal.get("live") if isinstance(cal.get("live"), Mapping) else None
-        drift = cal.get("drift") if isinstance(cal.get("drift"), Mapping) else {}
+        live = given if isinstance(given := cal.get("live"), Mapping) else None
+        drift = given if isinstance(given := cal.get("drift"), Mapping) else {}
         if fixed:
             fixed_line = _line(fixed.get("slope"), fixed.get("intercept"))
             caption += (f'<br><span class="muted">documented fixed line {fixed_line} '

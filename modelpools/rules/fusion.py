@@ -13,8 +13,9 @@ fixed line: when they sit off it by more than DRIFT_Z standard errors the line i
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelpools.rules.evidence import (
     Estimate,
@@ -29,7 +30,8 @@ from modelpools.rules.evidence import (
 )
 from modelpools.rules.freemodels import coding_index
 from modelpools.rules.modelids import base_id, vendor_of
-from modelpools.rules.numbers import finite_number as _number, is_integer
+from modelpools.rules.numbers import finite_number as _number
+from modelpools.rules.numbers import is_integer
 from modelpools.rules.scoring import Component, component_mean
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ class ScoreSource:
     interval: tuple[float, float] | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ScoreSource":
+    def from_json(cls, data: Mapping[str, Any]) -> ScoreSource:
         """Read back a pools file's entry (to_json's form); fields an older file lacks keep their defaults.
 
         Raises KeyError, TypeError or ValueError on a malformed entry (the pools loader turns them into one line).
@@ -344,7 +346,9 @@ def _bench_components(entry: Mapping[str, Any]) -> tuple[Component, ...]:
 
 
 def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) -> _Bench | None:
-    entry = bench.get(match.benchmark_id) if match and match.benchmark_id else None
+    if match is None or not match.benchmark_id:
+        return None
+    entry = bench.get(match.benchmark_id)
     if not isinstance(entry, Mapping):
         return None
     mean, units = component_mean(_bench_components(entry))
@@ -371,7 +375,7 @@ def _curated(key: str, curated_by_base: Mapping[str, CuratedScore], llm: _Bench 
     if entry is None:
         return None
     measured = set()
-    if llm is not None and match is not None:
+    if llm is not None and match is not None and match.benchmark_id:
         measured = {c.benchmark for c in _bench_components(bench.get(match.benchmark_id) or {})}
     mean, units = component_mean(c for c in entry.components if c.benchmark not in measured)
     if mean is None:
@@ -466,10 +470,10 @@ def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Ma
     prior = prior_for(params[0])
     estimate = combine(prior, [m for m, *_ in found]) if found else None
     precision = sum(1.0 / m.variance for m, *_ in found)
+    probed = (probe.items, probe.probe_set, (probe.low, probe.high)) if probe is not None else ()
     sources = tuple(
         ScoreSource(m.source, round(raw, 4), round(m.value, 2), ref, round((1.0 / m.variance) / precision, 4),
-                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen,
-                    *((probe.items, probe.probe_set, (probe.low, probe.high)) if m.source == PROBE else ()))
+                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen, *(probed if m.source == PROBE else ()))
         for m, ref, raw, seen in found)
     return FusedModel(
         id=mid, name=str(model.get("name") or mid), vendor=vendor_of(mid), context_length=_context(model),
@@ -499,7 +503,7 @@ def fuse_scores(
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
     matches = _match_map(match_entries)
-    bench = {m.get("id"): m for m in benchmark_models if isinstance(m, Mapping)}
+    bench = {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
     curated_by_base = _curated_index(curated)
     calibrations = calibrate(catalog_models, matches, bench, curated_by_base, list(reference_scores),
                              _match_map(reference_matches))
@@ -518,7 +522,7 @@ def _with_probe(fused: list[FusedModel], catalog_models: Sequence[Mapping[str, A
                 calibrations: dict[str, Calibration], remembered: Mapping[str, Remembered]) -> list[FusedModel]:
     """fused with the probe source added to every probed model, once the probe is calibrated on the anchors (the
     models with well-evidenced estimates without it); unchanged when it cannot be."""
-    from modelpools.rules.probestats import line_residual_sd, anchor_points, probe_scores
+    from modelpools.rules.probestats import anchor_points, line_residual_sd, probe_scores
 
     reference = {f.id: f.estimate.mean for f in fused if f.estimate is not None and not f.estimate.thin}
     scores, line = probe_scores(tallies, reference)

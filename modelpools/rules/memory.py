@@ -17,12 +17,13 @@ Memory file (``evidence-memory.json``)::
 from __future__ import annotations
 
 import datetime
-import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from modelpools.records import EVIDENCE_MEMORY_VERSION
 from modelpools.rules.eligibility import catalog_date
 from modelpools.rules.fusion import WEB_CATEGORIES, Remembered, base_id, web_elo
+from modelpools.rules.numbers import finite_number
 
 __all__ = ["FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
 
@@ -50,10 +51,6 @@ def identity_keys(model: Mapping[str, Any]) -> list[str]:
     return sorted(keys)
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _evidence(model: Mapping[str, Any]) -> dict[str, Any] | None:
     """The rememberable part of a model's benchmarks block, or None when it holds nothing."""
     block = model.get("benchmarks")
@@ -62,20 +59,20 @@ def _evidence(model: Mapping[str, Any]) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     aa = block.get("artificial_analysis")
     if isinstance(aa, Mapping):
-        indices = {k: aa[k] for k in _INDICES if _finite(aa.get(k))}
+        indices = {k: aa[k] for k in _INDICES if finite_number(aa.get(k)) is not None}
         if indices:
             out["artificial_analysis"] = indices
     arena = block.get("design_arena")
     if isinstance(arena, list):
         rows = [{k: e[k] for k in ("arena", "category", "elo", "win_rate", "rank") if k in e}
-                for e in arena if isinstance(e, Mapping) and _finite(e.get("elo"))
+                for e in arena if isinstance(e, Mapping) and finite_number(e.get("elo")) is not None
                 and isinstance(e.get("arena"), str) and isinstance(e.get("category"), str)]
         if rows:
             out["design_arena"] = sorted(rows, key=lambda r: (r["arena"], r["category"]))
     return out or None
 
 
-def _valid_entries(memory: Any) -> list[dict[str, Any]]:
+def _valid_entries(memory: Any) -> list[Mapping[str, Any]]:
     models = memory.get("models") if isinstance(memory, Mapping) else None
     if not isinstance(models, list):
         return []
@@ -108,7 +105,7 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
     previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
     as_of = max(seen, previous_day) if isinstance(previous_day, str) else seen
     limit = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=FORGET_AFTER_DAYS)).isoformat()
-    kept = {}
+    kept: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry["lastSeen"] >= limit:
             kept.setdefault(entry["id"], entry)
@@ -117,9 +114,9 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
 
 def _remembered_web(evidence: Mapping[str, Any]) -> tuple[str, float] | None:
     """(calibration key, Elo) of a remembered design_arena list: models/website, else agents/webapps."""
-    rows = {f"web:{r.get('arena')}/{r.get('category')}": r.get("elo") for r in evidence.get("design_arena") or ()
-            if isinstance(r, Mapping) and _finite(r.get("elo"))}
-    return next(((key, float(rows[key])) for key in WEB_CATEGORIES if key in rows), None)
+    rows = {f"web:{r.get('arena')}/{r.get('category')}": elo for r in evidence.get("design_arena") or ()
+            if isinstance(r, Mapping) and (elo := finite_number(r.get("elo"))) is not None}
+    return next(((key, rows[key]) for key in WEB_CATEGORIES if key in rows), None)
 
 
 def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Remembered]:
@@ -128,7 +125,7 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
     date."""
     catalog_models = list(catalog_models)
     day = catalog_date(catalog_models)
-    by_key: dict[str, dict[str, Any]] = {}
+    by_key: dict[str, Mapping[str, Any]] = {}
     for entry in _valid_entries(memory):
         for key in entry["keys"]:
             if isinstance(key, str) and (key not in by_key or entry["lastSeen"] > by_key[key]["lastSeen"]):
@@ -142,9 +139,8 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
             continue
         entry = found[-1]
         value = None
-        if not (isinstance(aa, Mapping) and _finite(aa.get("coding_index"))):
-            value = (entry["evidence"].get("artificial_analysis") or {}).get("coding_index")
-            value = float(value) if _finite(value) else None
+        if not (isinstance(aa, Mapping) and finite_number(aa.get("coding_index")) is not None):
+            value = finite_number((entry["evidence"].get("artificial_analysis") or {}).get("coding_index"))
         web = _remembered_web(entry["evidence"]) if web_elo(model) is None else None
         if value is None and web is None:
             continue

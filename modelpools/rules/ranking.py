@@ -177,15 +177,20 @@ class RoleChoice:
     notes: tuple[str, ...] = ()
 
 
+def _coding_order(c: Candidate) -> tuple[Any, ...]:
+    return (-c.conservative, -c.context_length, -c.max_output, c.id)
+
+
+def _page_order(c: Candidate) -> tuple[Any, ...]:
+    return (-c.page_conservative, -c.context_length, -c.max_output, c.id)
+
+
+def _small_order(c: Candidate) -> tuple[Any, ...]:
+    return (c.active_parameters if c.active_parameters is not None else math.inf, -c.conservative, c.id)
+
+
 def _order(rule: str, candidates: Sequence[Candidate]) -> list[Candidate]:
-    key: Callable[[Candidate], tuple[Any, ...]]
-    if rule == "page":
-        key = lambda c: (-c.page_conservative, -c.context_length, -c.max_output, c.id)  # noqa: E731
-    elif rule == "small":
-        key = lambda c: (c.active_parameters if c.active_parameters is not None else math.inf,  # noqa: E731
-                         -c.conservative, c.id)
-    else:
-        key = lambda c: (-c.conservative, -c.context_length, -c.max_output, c.id)  # noqa: E731
+    key = {"page": _page_order, "small": _small_order}.get(rule, _coding_order)
     return sorted(candidates, key=key)
 
 
