@@ -32,9 +32,11 @@ def main(repeats: int = 20) -> None:
             seconds, models, size = run_once(root)
             times.append(seconds)
         median = statistics.median(times)
-        print(f"{name}: {models} models, {size} bytes out; median {median * 1000:.1f} ms "
-              f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}) over {repeats} runs; "
-              f"{models / median:,.0f} models/s")
+        print(
+            f"{name}: {models} models, {size} bytes out; median {median * 1000:.1f} ms "
+            f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}) over {repeats} runs; "
+            f"{models / median:,.0f} models/s"
+        )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,9 @@ async def bare(base_url: str, model: str, n: int) -> list[float]:
 async def with_client(base_url: str, ledger: Path, n: int) -> list[float]:
     from modelpools.consumer.client import Client, ClientOptions
 
-    options = ClientOptions(base_url=base_url, ledger_file=ledger, pools_file=SAMPLE, requests_per_minute=0,
-                            daily_cap=10**9)
+    options = ClientOptions(
+        base_url=base_url, ledger_file=ledger, pools_file=SAMPLE, requests_per_minute=0, daily_cap=10**9
+    )
     times = []
     async with Client(options=options, api_key="sk-bench") as client:
         for _ in range(n):
@@ -82,8 +83,9 @@ def client_overhead(n: int) -> None:
     from modelpools.consumer.pools_view import load_pools
 
     model = load_pools(SAMPLE).page_model
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(ROOT / "tests")], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(ROOT / "tests")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         base_url = f"http://127.0.0.1:{server.stdout.readline().strip()}/api/v1"
         with tempfile.TemporaryDirectory() as tmp:
@@ -98,8 +100,10 @@ def client_overhead(n: int) -> None:
         server.wait(10)
     b, c = statistics.median(bare_runs), statistics.median(client_runs)
     print(f"client overhead, {len(bare_runs)} sequential requests per side to a loopback server:")
-    print(f"  bare aiohttp POST: median {b * 1e3:7.3f} ms | Client.complete: median {c * 1e3:7.3f} ms | "
-          f"ratio {c / b:.2f}x | overhead {(c - b) * 1e3:.3f} ms per request")
+    print(
+        f"  bare aiohttp POST: median {b * 1e3:7.3f} ms | Client.complete: median {c * 1e3:7.3f} ms | "
+        f"ratio {c / b:.2f}x | overhead {(c - b) * 1e3:.3f} ms per request"
+    )
 
 
 def ledger_cost(n: int) -> None:
@@ -113,13 +117,17 @@ def ledger_cost(n: int) -> None:
         for label, per_minute in (("cap check", 0), ("cap check + per-minute pacing check at 20/min", 20)):
             start = time.perf_counter()
             for i in range(n):  # attempts 3.1 s apart (as paced at 20/min), so the pacing never refuses
-                a = ledger.reserve(model="m/x:free", role="pageModel", default_limit=10**9, per_minute=per_minute,
-                                   now=base + i * 3.1)
-                ledger.finish(a.attempt_id, outcome="ok", status=200, latency_ms=5, prompt_tokens=10,
-                              completion_tokens=5)
+                a = ledger.reserve(
+                    model="m/x:free", role="pageModel", default_limit=10**9, per_minute=per_minute, now=base + i * 3.1
+                )
+                ledger.finish(
+                    a.attempt_id, outcome="ok", status=200, latency_ms=5, prompt_tokens=10, completion_tokens=5
+                )
             elapsed = time.perf_counter() - start
-            print(f"ledger write cost, reserve ({label}) + finish, WAL, synchronous=NORMAL, {n} attempts: "
-                  f"{elapsed / n * 1e6:.0f} us per attempt")
+            print(
+                f"ledger write cost, reserve ({label}) + finish, WAL, synchronous=NORMAL, {n} attempts: "
+                f"{elapsed / n * 1e6:.0f} us per attempt"
+            )
 
 
 def writers(counts: list[int], per_writer: int) -> None:
@@ -128,8 +136,15 @@ def writers(counts: list[int], per_writer: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = str(Path(tmp) / "usage.sqlite")
             start = time.perf_counter()
-            procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, str(per_writer)], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True) for _ in range(count)]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", WRITER, path, str(per_writer)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(count)
+            ]
             results = [p.communicate() for p in procs]
             wall = time.perf_counter() - start
             for p, (_out, err) in zip(procs, results):
@@ -140,8 +155,10 @@ def writers(counts: list[int], per_writer: int) -> None:
 
             rows = sqlite3.connect(path).execute("SELECT count(*) FROM attempts").fetchone()[0]
         total = count * per_writer
-        print(f"  {count} writer(s): {rows} rows of {total}; slowest writer {writing:.2f} s -> "
-              f"{total / writing:,.0f} attempts/s (wall incl. start-up {wall:.2f} s)")
+        print(
+            f"  {count} writer(s): {rows} rows of {total}; slowest writer {writing:.2f} s -> "
+            f"{total / writing:,.0f} attempts/s (wall incl. start-up {wall:.2f} s)"
+        )
 
 
 def main() -> None:

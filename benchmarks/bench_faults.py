@@ -35,21 +35,50 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo  # noqa: E402
 
 CATALOGS = (TEST_DATA / "openrouter" / "models-2026-04-30.json", TEST_DATA / "openrouter" / "models-2026-05-01.json")
-OUTPUTS = ("openrouter-models.json", "openrouter-models.meta.json", "benchmark-scores.json", "llm-stats.meta.json",
-           "model-matches.json", "model-pools.json", "model-pools-changes.json")
-DODO = ("import modelpools.io.http\nfrom modelpools.tasks import *\n"
-        "modelpools.io.http.RetryPolicy.__init__.__defaults__ = (1, (0.01,), 60.0)\n")
+OUTPUTS = (
+    "openrouter-models.json",
+    "openrouter-models.meta.json",
+    "benchmark-scores.json",
+    "llm-stats.meta.json",
+    "model-matches.json",
+    "model-pools.json",
+    "model-pools-changes.json",
+)
+DODO = (
+    "import modelpools.io.http\nfrom modelpools.tasks import *\n"
+    "modelpools.io.http.RetryPolicy.__init__.__defaults__ = (1, (0.01,), 60.0)\n"
+)
 
 
 def scenarios() -> tuple[int, int, list[str]]:
     """(passed, total, failed names) of the fault and terminal suites."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-                        "tests/test_faults.py", "tests/test_log.py"], cwd=ROOT, capture_output=True, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={report}",
+                "tests/test_faults.py",
+                "tests/test_log.py",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
         cases = ET.parse(report).getroot().iter("testcase")
-        results = [(c.get("name"), any(child.tag in ("failure", "error") for child in c),
-                    any(child.tag == "skipped" for child in c)) for c in cases]
+        results = [
+            (
+                c.get("name"),
+                any(child.tag in ("failure", "error") for child in c),
+                any(child.tag == "skipped" for child in c),
+            )
+            for c in cases
+        ]
     ran = [(name, failed) for name, failed, skipped in results if not skipped]
     failed = [name for name, bad in ran if bad]
     return len(ran) - len(failed), len(ran), failed
@@ -60,14 +89,23 @@ class Site:
         self.root, self.server, self.cache = root, server, root / ".cache"
         (root / "dodo.py").write_text(DODO)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
-            "MODELPOOLS_OPENROUTER_URL": f"{server.url}/api/v1/models", "MODELPOOLS_BENCHMARKS_REPO": remote.as_uri()}
+            "MODELPOOLS_OPENROUTER_URL": f"{server.url}/api/v1/models",
+            "MODELPOOLS_BENCHMARKS_REPO": remote.as_uri(),
+        }
 
     def serve(self, body: bytes) -> None:
         self.server.handler = lambda seen: Reply(body=body)
 
     def doit(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "doit", *args], cwd=self.root, env={**self.env, **env},
-                              capture_output=True, text=True, timeout=300, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "doit", *args],
+            cwd=self.root,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     def outputs(self) -> dict[str, bytes]:
         return {name: (self.cache / name).read_bytes() for name in OUTPUTS if (self.cache / name).exists()}
@@ -76,15 +114,24 @@ class Site:
 def huge_catalog_refused(site: Site) -> bool:
     """The 160,000-model catalog is refused in one warning; every cache file stays byte for byte."""
     before = site.outputs()
-    site.serve(json.dumps({"data": [{"id": f"v{i % 97}/m-{i}:free", "pricing": {"prompt": "0"}}
-                                    for i in range(160_000)]}).encode())
+    site.serve(
+        json.dumps(
+            {"data": [{"id": f"v{i % 97}/m-{i}:free", "pricing": {"prompt": "0"}} for i in range(160_000)]}
+        ).encode()
+    )
     result = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("modelpools: warning:")]
     after = site.outputs()
     kept = {k: v for k, v in after.items() if not k.endswith(".meta.json")} == {
-        k: v for k, v in before.items() if not k.endswith(".meta.json")}
-    return (result.returncode == 0 and "Traceback" not in result.stderr and len(warnings) == 1
-            and "160000 free models" in warnings[0] and kept)
+        k: v for k, v in before.items() if not k.endswith(".meta.json")
+    }
+    return (
+        result.returncode == 0
+        and "Traceback" not in result.stderr
+        and len(warnings) == 1
+        and "160000 free models" in warnings[0]
+        and kept
+    )
 
 
 def whole(site: Site) -> bool:
@@ -134,8 +181,14 @@ def kills(site: Site, count: int, rng: random.Random, span: float) -> tuple[int,
     for i in range(count):
         site.serve(CATALOGS[i % 2].read_bytes())
         env = {**site.env, "MODELPOOLS_CATALOG_TTL": "0s"} | ({"MODELPOOLS_BENCHMARKS_TTL": "0"} if i % 3 == 0 else {})
-        proc = subprocess.Popen([sys.executable, "-m", "doit", "pools"], cwd=site.root, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "doit", "pools"],
+            cwd=site.root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         delay = rng.uniform(0.0, span * (1.6 if i % 3 == 0 else 1.0))
         time.sleep(delay)
         landed += proc.poll() is None
@@ -162,8 +215,10 @@ def main() -> None:
     if not args.skip_scenarios:
         started = time.perf_counter()
         passed, total, failed = scenarios()
-        print(f"fault and terminal suites: {passed} of {total} scenarios survived "
-              f"({time.perf_counter() - started:.0f} s){'; failed: ' + ', '.join(failed) if failed else ''}")
+        print(
+            f"fault and terminal suites: {passed} of {total} scenarios survived "
+            f"({time.perf_counter() - started:.0f} s){'; failed: ' + ', '.join(failed) if failed else ''}"
+        )
     server = LoopbackServer().start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -175,12 +230,16 @@ def main() -> None:
             first = site.doit("pools")
             span = time.perf_counter() - started
             assert first.returncode == 0, first.stdout + first.stderr
-            print(f"160,000-model catalog (8 MB): {'refused, cache kept' if huge_catalog_refused(site) else 'NOT refused'}")
+            print(
+                f"160,000-model catalog (8 MB): {'refused, cache kept' if huge_catalog_refused(site) else 'NOT refused'}"
+            )
             site.serve(CATALOGS[0].read_bytes())
             assert site.doit("pools", MODELPOOLS_CATALOG_TTL="0s").returncode == 0
             survived, landed, problems = kills(site, args.kills, random.Random(args.seed), span)
-            print(f"SIGKILL of doit pools at random moments (0-{span:.1f} s; every third run with git): "
-                  f"{survived} of {args.kills} survived ({landed} landed while doit was running)")
+            print(
+                f"SIGKILL of doit pools at random moments (0-{span:.1f} s; every third run with git): "
+                f"{survived} of {args.kills} survived ({landed} landed while doit was running)"
+            )
             for problem in problems:
                 print("  " + problem)
     finally:

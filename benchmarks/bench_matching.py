@@ -42,13 +42,26 @@ def read_llm_stats(snapshot_dir: Path) -> list[BenchmarkModel]:
     out = []
     for path in old:
         d = json.loads(path.read_text(encoding="utf-8"))
-        out.append(BenchmarkModel(f"{path.parent.parent.name}/{path.parent.name}", d.get("name", ""),
-                                  hf_from_link(d.get("weights_link")), d.get("param_count"), d.get("release_date")))
+        out.append(
+            BenchmarkModel(
+                f"{path.parent.parent.name}/{path.parent.name}",
+                d.get("name", ""),
+                hf_from_link(d.get("weights_link")),
+                d.get("param_count"),
+                d.get("release_date"),
+            )
+        )
     for path in new:
         d = json.loads(path.read_text(encoding="utf-8"))
-        out.append(BenchmarkModel(f"{path.parents[2].name}/{path.parent.name}", d.get("name", ""),
-                                  hf_from_link(d.get("source_weights_link")), d.get("param_count"),
-                                  d.get("release_date")))
+        out.append(
+            BenchmarkModel(
+                f"{path.parents[2].name}/{path.parent.name}",
+                d.get("name", ""),
+                hf_from_link(d.get("source_weights_link")),
+                d.get("param_count"),
+                d.get("release_date"),
+            )
+        )
     return out
 
 
@@ -98,8 +111,19 @@ def evaluate(data: Path = DATA, threshold: int = 70, verbose: bool = False) -> d
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"labels": len(labels), "tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision,
-            "recall": recall, "f1": f1, "methods": dict(methods), "seconds": elapsed, "errors": errors}
+    return {
+        "labels": len(labels),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "methods": dict(methods),
+        "seconds": elapsed,
+        "errors": errors,
+    }
 
 
 def synthetic(n: int) -> tuple[list[CatalogModel], list[BenchmarkModel]]:
@@ -131,9 +155,11 @@ def search_timing(n: int, threshold: int) -> None:
     cutoff = min(threshold, 50)
     runs = {
         "rapidfuzz process.extract": lambda q, ch: rapid_process.extract(
-            q, ch, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10),
+            q, ch, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10
+        ),
         "thefuzz process.extractBests": lambda q, ch: process.extractBests(
-            q, ch, scorer=fuzz.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10),
+            q, ch, scorer=fuzz.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10
+        ),
     }
     results = {}
     for name, run in runs.items():

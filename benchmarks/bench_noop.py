@@ -32,10 +32,10 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DUMP = DATA / "openrouter" / "models-2026-08-18.json"
 SNAPSHOT = DATA / "llm-stats" / "JonathanChavezTamales-24a9ccf"
 
-TRIVIAL_DODO = '''
+TRIVIAL_DODO = """
 def task_hello():
     return {"actions": ["touch out.txt"], "targets": ["out.txt"], "uptodate": [True]}
-'''
+"""
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -74,15 +74,19 @@ def run(cwd: Path, env: dict, *args: str) -> tuple[float, float]:
 
 def _ratio(ours: list[float], bare: list[float]) -> str:
     pairs = sorted(o / b for o, b in zip(ours, bare))
-    return (f"median {statistics.median(ours) * 1000:6.1f} vs {statistics.median(bare) * 1000:6.1f} ms, "
-            f"ratio {statistics.median(ours) / statistics.median(bare):.3f}x (pairwise {statistics.median(pairs):.3f}x)")
+    return (
+        f"median {statistics.median(ours) * 1000:6.1f} vs {statistics.median(bare) * 1000:6.1f} ms, "
+        f"ratio {statistics.median(ours) / statistics.median(bare):.3f}x (pairwise {statistics.median(pairs):.3f}x)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=("catalog", "pools", "both"), default="both")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--baseline", type=Path, help="an older modelpools checkout to time alongside, in the same runs")
+    parser.add_argument(
+        "--baseline", type=Path, help="an older modelpools checkout to time alongside, in the same runs"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -90,9 +94,12 @@ def main() -> None:
         site, old_site, trivial = root / "site", root / "baseline-site", root / "trivial"
         for directory in (site, old_site, trivial):
             directory.mkdir()
-            (directory / "dodo.py").write_text(TRIVIAL_DODO if directory is trivial else "from modelpools.tasks import *\n")
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("MODELPOOLS_") and k != "PYTHONDONTWRITEBYTECODE"}
+            (directory / "dodo.py").write_text(
+                TRIVIAL_DODO if directory is trivial else "from modelpools.tasks import *\n"
+            )
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env["MODELPOOLS_OPENROUTER_URL"] = f"http://127.0.0.1:{server.server_port}/{DUMP.name}"
         env["MODELPOOLS_BENCHMARKS_REPO"] = make_repo(root).as_uri()
         sites = {"this checkout": (site, env)}

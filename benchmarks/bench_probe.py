@@ -109,8 +109,10 @@ def separation(trials: int) -> None:
     print("   p_low  p_high | order right in >=90%: n  (exact)  | 90%-confidence separation in >=90%: n  (exact)")
     for p in (0.3, 0.5, 0.7):
         order_n, separate_n = items_needed(p, trials, seed=int(p * 100))
-        print(f"   {p:.2f}   {p + GAP:.2f}   | {order_n:4d}  ({exact(order_n, p)[0]:.3f})"
-              f"                  | {separate_n:4d}  ({exact(separate_n, p)[1]:.3f})")
+        print(
+            f"   {p:.2f}   {p + GAP:.2f}   | {order_n:4d}  ({exact(order_n, p)[0]:.3f})"
+            f"                  | {separate_n:4d}  ({exact(separate_n, p)[1]:.3f})"
+        )
 
 
 def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
@@ -129,9 +131,12 @@ def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
         root = Path(tmp)
         server = serve(dump.parent)
         try:
-            settings = Settings(project_dir=root, cache_dir=root / "cache",
-                                openrouter_url=f"http://127.0.0.1:{server.server_port}/{dump.name}",
-                                benchmarks_repo=make_repo(root).as_uri())
+            settings = Settings(
+                project_dir=root,
+                cache_dir=root / "cache",
+                openrouter_url=f"http://127.0.0.1:{server.server_port}/{dump.name}",
+                benchmarks_repo=make_repo(root).as_uri(),
+            )
             refresh_catalog(CatalogSettings.of(settings))
             refresh_benchmarks(BenchmarkSettings.of(settings))
         finally:
@@ -140,7 +145,7 @@ def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
         build_memory(MemorySettings.of(settings))
         document = ranking_document(settings.files)
     candidates, anchors = candidates_from(document)
-    return document, candidates, anchors[:OPTIONS.anchors]
+    return document, candidates, anchors[: OPTIONS.anchors]
 
 
 def coverage(dump: Path) -> None:
@@ -156,29 +161,45 @@ def coverage(dump: Path) -> None:
     queue = len(candidates) + len(anchors)
     empty = ProbeResults(probe_set_id())
     first = plan_requests(candidates, anchors, empty, OPTIONS, DAILY_REQUESTS, "2026-01-01")
-    target = len(plan_requests(candidates, anchors, empty, OPTIONS, 10 ** 6, "2026-01-01"))
-    print(f"\n2. requests per build at the default budget (probe_daily_requests = {DAILY_REQUESTS}, "
-          f"{ITEMS_PER_REQUEST} items per request)")
-    print(f"   queue on {dump.name} (probe.candidates_from): {len(unranked)} unscored + {len(thin)} thin "
-          f"({', '.join(thin) or 'none'}) + {len(anchors)} anchors = {queue} models")
-    print(f"   first build of a UTC day (probe.plan_requests): {len(first)} requests (one pass over the queue takes "
-          f"{queue}); later builds that day: 0")
+    target = len(plan_requests(candidates, anchors, empty, OPTIONS, 10**6, "2026-01-01"))
+    print(
+        f"\n2. requests per build at the default budget (probe_daily_requests = {DAILY_REQUESTS}, "
+        f"{ITEMS_PER_REQUEST} items per request)"
+    )
+    print(
+        f"   queue on {dump.name} (probe.candidates_from): {len(unranked)} unscored + {len(thin)} thin "
+        f"({', '.join(thin) or 'none'}) + {len(anchors)} anchors = {queue} models"
+    )
+    print(
+        f"   first build of a UTC day (probe.plan_requests): {len(first)} requests (one pass over the queue takes "
+        f"{queue}); later builds that day: 0"
+    )
     passes = DAILY_REQUESTS / queue
-    print(f"   items per queued model per day: {ITEMS_PER_REQUEST * (DAILY_REQUESTS // queue)}-"
-          f"{ITEMS_PER_REQUEST * math.ceil(passes)} ({passes:.1f} passes)")
-    print(f"   {TARGET_ITEMS} items for every queued model (order right against a model 10 points away in 90 % of "
-          f"cases): {target} requests, {math.ceil(target / DAILY_REQUESTS)} days at the default budget")
+    print(
+        f"   items per queued model per day: {ITEMS_PER_REQUEST * (DAILY_REQUESTS // queue)}-"
+        f"{ITEMS_PER_REQUEST * math.ceil(passes)} ({passes:.1f} passes)"
+    )
+    print(
+        f"   {TARGET_ITEMS} items for every queued model (order right against a model 10 points away in 90 % of "
+        f"cases): {target} requests, {math.ceil(target / DAILY_REQUESTS)} days at the default budget"
+    )
     print(f"\n3. coverage of the free models on {dump.name} (the pools stage's document: non-code models excluded)")
-    print(f"   free models {total}: ranked {len(ranked)} ({100 * len(ranked) / total:.0f} %), "
-          f"no score {len(unranked)}: {', '.join(unranked)}")
+    print(
+        f"   free models {total}: ranked {len(ranked)} ({100 * len(ranked) / total:.0f} %), "
+        f"no score {len(unranked)}: {', '.join(unranked)}"
+    )
     fits = queue <= DAILY_REQUESTS
     after = len(ranked) + (len(unranked) if fits else 0)
-    print(f"   probed once ({queue} requests {'<=' if fits else '>'} {DAILY_REQUESTS}): ranked "
-          f"{after} of {total} ({100 * after / total:.0f} %)")
+    print(
+        f"   probed once ({queue} requests {'<=' if fits else '>'} {DAILY_REQUESTS}): ranked "
+        f"{after} of {total} ({100 * after / total:.0f} %)"
+    )
     for items in (ITEMS_PER_REQUEST, ITEMS_PER_REQUEST * (DAILY_REQUESTS // queue), TARGET_ITEMS, 300):
         low, high = wilson_interval(items // 2, items)
-        print(f"   after {items:3d} items at 50 % right: {CONFIDENCE:.0%} interval +-{50 * (high - low):.1f} points "
-              f"of accuracy, evidence weight {evidence_weight(items):.2f}")
+        print(
+            f"   after {items:3d} items at 50 % right: {CONFIDENCE:.0%} interval +-{50 * (high - low):.1f} points "
+            f"of accuracy, evidence weight {evidence_weight(items):.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

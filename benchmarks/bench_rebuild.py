@@ -61,12 +61,17 @@ def prepare(root: Path) -> tuple[Settings, dict[str, float]]:
     """Settings for a cache under root, filled by the catalog and benchmarks stages; their wall times."""
     server = serve(DUMP.parent)
     try:
-        settings = Settings(project_dir=root, cache_dir=root / "cache",
-                            openrouter_url=f"http://127.0.0.1:{server.server_port}/{DUMP.name}",
-                            benchmarks_repo=make_repo(root).as_uri())
+        settings = Settings(
+            project_dir=root,
+            cache_dir=root / "cache",
+            openrouter_url=f"http://127.0.0.1:{server.server_port}/{DUMP.name}",
+            benchmarks_repo=make_repo(root).as_uri(),
+        )
         times = {}
-        for name, stage, kw in (("catalog (loopback fetch)", refresh_catalog, CatalogSettings),
-                                ("benchmarks (file:// clone)", refresh_benchmarks, BenchmarkSettings)):
+        for name, stage, kw in (
+            ("catalog (loopback fetch)", refresh_catalog, CatalogSettings),
+            ("benchmarks (file:// clone)", refresh_benchmarks, BenchmarkSettings),
+        ):
             start = time.perf_counter()
             print(f"  {stage(kw.of(settings))}")
             times[name] = time.perf_counter() - start
@@ -84,20 +89,33 @@ def main(repeats: int = 20) -> int:
         match_kw, pools_kw = MatchSettings.of(settings), PoolsSettings.of(settings)
         print("  " + build_matches(match_kw))  # the cold run: writes model-matches.json
         build_pools(pools_kw)  # writes model-pools.json
-        stages = {"match (build_matches)": timed(lambda: build_matches(match_kw), repeats),
-                  "pools (build_pools)": timed(lambda: build_pools(pools_kw), repeats)}
+        stages = {
+            "match (build_matches)": timed(lambda: build_matches(match_kw), repeats),
+            "pools (build_pools)": timed(lambda: build_pools(pools_kw), repeats),
+        }
         catalog = CatalogCache.load(settings.catalog_file)
         scores = BenchmarkScores.load(settings.benchmark_scores_file).models
         matches = MatchReport.load(settings.matches_file)
         written = PoolsDocument.load(settings.pools_file).doc
         curated, inputs, provenance = CuratedScores.load().scores, written["inputs"], written["provenance"]
-        args = (catalog.models, scores, matches.matches, curated, RankingSettings.of(settings), inputs,
-                catalog.reference_scores, matches.reference)
+        args = (
+            catalog.models,
+            scores,
+            matches.matches,
+            curated,
+            RankingSettings.of(settings),
+            inputs,
+            catalog.reference_scores,
+            matches.reference,
+        )
         doc = build_document(*args, provenance=provenance)
         ids = catalog.ids
-        parts = {"  fusion + ranking (build_document)": timed(lambda: build_document(*args, provenance=provenance),
-                                                              repeats),
-                 "  validation (validate_pools)": timed(lambda: validate_pools(doc, ids, schema=PoolsSchema.installed().check), repeats)}
+        parts = {
+            "  fusion + ranking (build_document)": timed(lambda: build_document(*args, provenance=provenance), repeats),
+            "  validation (validate_pools)": timed(
+                lambda: validate_pools(doc, ids, schema=PoolsSchema.installed().check), repeats
+            ),
+        }
     print(f"warm rebuild, {repeats} runs each:")
     for name, times in {**stages, **parts}.items():
         print(f"  {name:<38} median {statistics.median(times) * 1000:7.1f} ms   min {min(times) * 1000:7.1f} ms")

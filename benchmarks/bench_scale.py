@@ -31,10 +31,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 STAGES = ("select", "match", "rank", "validate")
-INPUTS = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "0" * 64, "benchmarkCommit": None,
-          "overridesSha256": "0" * 64, "curatedScoresSha256": "0" * 64,
-          "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
-                       "small_tasks_tier": "MEDIUM"}}
+INPUTS = {
+    "catalogSha256": "0" * 64,
+    "benchmarkScoresSha256": "0" * 64,
+    "benchmarkCommit": None,
+    "overridesSha256": "0" * 64,
+    "curatedScoresSha256": "0" * 64,
+    "settings": {
+        "large_cutoff": 0.15,
+        "medium_cutoff": 0.5,
+        "page_model_other_vendor": True,
+        "small_tasks_tier": "MEDIUM",
+    },
+}
 
 
 def pipeline(body, bench, overrides, curated, settings):
@@ -91,8 +100,12 @@ def pipeline(body, bench, overrides, curated, settings):
             benches = [BenchmarkModel.from_dict(m) for m in bench]
             state["matches"] = [m.to_dict() for m in match_models(cats, benches, overrides, settings.fuzzy_threshold)]
             return
-        report = build_match_report(CatalogCache(tuple(state["models"])), BenchmarkScores("", None, None, tuple(bench)),
-                                    overrides, MatchSettings.of(settings))
+        report = build_match_report(
+            CatalogCache(tuple(state["models"])),
+            BenchmarkScores("", None, None, tuple(bench)),
+            overrides,
+            MatchSettings.of(settings),
+        )
         state["matches"] = report.matches
 
     def rank():
@@ -152,10 +165,17 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
         peaks[name] = tracemalloc.get_traced_memory()[1] - before
     tracemalloc.stop()
     summary = state["doc"]["summary"]
-    return {"n": n, "free": len(state["models"]), "ranked": summary["ranked"], "repeats": repeats,
-            "median": {s: statistics.median(t) for s, t in times.items()}, "min": {s: min(t) for s, t in times.items()},
-            "peak": peaks, "maxrss_mib": maxrss_kib / 1024,
-            "matched": sum(1 for m in state["matches"] if m["benchmarkId"] is not None)}
+    return {
+        "n": n,
+        "free": len(state["models"]),
+        "ranked": summary["ranked"],
+        "repeats": repeats,
+        "median": {s: statistics.median(t) for s, t in times.items()},
+        "min": {s: min(t) for s, t in times.items()},
+        "peak": peaks,
+        "maxrss_mib": maxrss_kib / 1024,
+        "matched": sum(1 for m in state["matches"] if m["benchmarkId"] is not None),
+    }
 
 
 def compare(rows: list[dict], base: list[dict], ref: str) -> None:
@@ -163,29 +183,46 @@ def compare(rows: list[dict], base: list[dict], ref: str) -> None:
     for r, b in zip(rows, base):
         total, base_total = sum(r["median"].values()), sum(b["median"].values())
         stages = ", ".join(f"{s} {b['median'][s]:.2f} -> {r['median'][s]:.2f} s" for s in STAGES)
-        print(f"{r['n']} models: total {base_total:.2f} s ({ref}) -> {total:.2f} s (this tree), x{total / base_total:.2f}; "
-              f"maxrss {b['maxrss_mib']:.0f} -> {r['maxrss_mib']:.0f} MiB; {stages}")
+        print(
+            f"{r['n']} models: total {base_total:.2f} s ({ref}) -> {total:.2f} s (this tree), x{total / base_total:.2f}; "
+            f"maxrss {b['maxrss_mib']:.0f} -> {r['maxrss_mib']:.0f} MiB; {stages}"
+        )
 
 
 def report(rows: list[dict]) -> None:
-    print(f"{'models':>7} {'free':>6} {'matched':>7} | " + " ".join(f"{s + ' s':>10}" for s in STAGES)
-          + f" | {'total s':>8} {'us/model':>9} | " + " ".join(f"{s + ' MiB':>12}" for s in STAGES)
-          + f" | {'maxrss MiB':>10}")
+    print(
+        f"{'models':>7} {'free':>6} {'matched':>7} | "
+        + " ".join(f"{s + ' s':>10}" for s in STAGES)
+        + f" | {'total s':>8} {'us/model':>9} | "
+        + " ".join(f"{s + ' MiB':>12}" for s in STAGES)
+        + f" | {'maxrss MiB':>10}"
+    )
     for r in rows:
         total = sum(r["median"].values())
-        print(f"{r['n']:>7} {r['free']:>6} {r['matched']:>7} | " + " ".join(f"{r['median'][s]:>10.3f}" for s in STAGES)
-              + f" | {total:>8.2f} {total / r['n'] * 1e6:>9.0f} | "
-              + " ".join(f"{r['peak'][s] / 2 ** 20:>12.1f}" for s in STAGES) + f" | {r['maxrss_mib']:>10.0f}")
-    print("(seconds: median of", ", ".join(f"{r['repeats']} at {r['n']}" for r in rows) + " runs; MiB: tracemalloc "
-          "peak above the stage's inputs; maxrss: whole subprocess incl. the generated inputs)")
+        print(
+            f"{r['n']:>7} {r['free']:>6} {r['matched']:>7} | "
+            + " ".join(f"{r['median'][s]:>10.3f}" for s in STAGES)
+            + f" | {total:>8.2f} {total / r['n'] * 1e6:>9.0f} | "
+            + " ".join(f"{r['peak'][s] / 2**20:>12.1f}" for s in STAGES)
+            + f" | {r['maxrss_mib']:>10.0f}"
+        )
+    print(
+        "(seconds: median of",
+        ", ".join(f"{r['repeats']} at {r['n']}" for r in rows) + " runs; MiB: tracemalloc "
+        "peak above the stage's inputs; maxrss: whole subprocess incl. the generated inputs)",
+    )
     for a, b in itertools.pairwise(rows):
         size = b["n"] / a["n"]
         t = {s: b["median"][s] / a["median"][s] for s in STAGES}
         m = {s: b["peak"][s] / a["peak"][s] if a["peak"][s] else float("nan") for s in STAGES}
         total = sum(b["median"].values()) / sum(a["median"].values())
-        print(f"{a['n']} -> {b['n']} (x{size:g} input): time x{total:.1f} ("
-              + ", ".join(f"{s} x{t[s]:.1f}" for s in STAGES) + "); time per model x"
-              + f"{total / size:.2f}; peak memory " + ", ".join(f"{s} x{m[s]:.1f}" for s in STAGES))
+        print(
+            f"{a['n']} -> {b['n']} (x{size:g} input): time x{total:.1f} ("
+            + ", ".join(f"{s} x{t[s]:.1f}" for s in STAGES)
+            + "); time per model x"
+            + f"{total / size:.2f}; peak memory "
+            + ", ".join(f"{s} x{m[s]:.1f}" for s in STAGES)
+        )
 
 
 def main(argv=None) -> int:
@@ -206,15 +243,20 @@ def main(argv=None) -> int:
 
     def child(n: int, src: Path) -> dict:
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--src", str(src)]
-                             + extra, check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--src", str(src)] + extra,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         print(f"measured {n} models ({src}) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.baseline:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], check=True,
-                                     capture_output=True).stdout
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True
+            ).stdout
             subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         rows, base = [], []
         for n in args.sizes:

@@ -28,8 +28,14 @@ from support import SilentServer
 def timed_run(site: Path, env: dict[str, str]) -> tuple[float, float, list[tuple[float, str]]]:
     """(total seconds, longest silence in seconds, [(seconds since start, line)]) of one `doit pools`."""
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "doit", "pools"], cwd=site, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "doit", "pools"],
+        cwd=site,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     lines: list[tuple[float, str]] = []
 
     def read() -> None:

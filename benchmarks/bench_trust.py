@@ -54,8 +54,10 @@ NEWEST = "models-2026-08-18.json"
 # LLM-Stats snapshots by commit date: a dump uses the newest one committed on or before its date.
 SNAPSHOTS = (("2025-05-22", "JonathanChavezTamales-df1d14e"), ("2025-10-16", "JonathanChavezTamales-24a9ccf"))
 # Each snapshot's full commit and committer day (from <data>/README.md): the pools file's provenance.
-SNAPSHOT_COMMITS = {"JonathanChavezTamales-df1d14e": ("df1d14eda7143f27fd5e7d71d8b14cb0c807de0d", "2025-05-22"),
-                    "JonathanChavezTamales-24a9ccf": ("24a9ccf7402306f0c3e237213538e4537d64ecc2", "2025-10-16")}
+SNAPSHOT_COMMITS = {
+    "JonathanChavezTamales-df1d14e": ("df1d14eda7143f27fd5e7d71d8b14cb0c807de0d", "2025-05-22"),
+    "JonathanChavezTamales-24a9ccf": ("24a9ccf7402306f0c3e237213538e4537d64ecc2", "2025-10-16"),
+}
 NOT_CODE = re.compile(r"guard|safety|moderation|shield|\bocr\b|-ocr|embed|rerank|classif", re.I)
 DEPRECATED = re.compile(r"\bdeprecat|\bwill be (?:removed|retired|discontinued|sunset)", re.I)
 # Evidence units, as docs/scoring.md defines them: a benchmark result counts its benchmark weight (x0.75 when
@@ -122,8 +124,9 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
     return sxy / (sxx * syy) ** 0.5 if sxx and syy else None
 
 
-def evidence_units(model_id: str, catalog: dict[str, dict], scores: dict[str, dict], matches: dict[str, dict],
-                   curated_ids: set[str]) -> float:
+def evidence_units(
+    model_id: str, catalog: dict[str, dict], scores: dict[str, dict], matches: dict[str, dict], curated_ids: set[str]
+) -> float:
     """Measured evidence for one model from the raw inputs (independent of the pools file's own figures)."""
     units = AA_UNITS if coding_index(catalog[model_id]) is not None else 0.0
     match = matches.get(model_id) or {}
@@ -168,13 +171,19 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
     refs = [CatalogModel.from_dict(m) for m in references if m["id"] not in free_ids]
     found = match_models(cats + refs, [BenchmarkModel.from_dict(m) for m in scores], overrides, 70)
     matches = [m.to_dict() for m in found if m.id in free_ids]
-    reference = [{"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
-                 for m in found if m.id not in free_ids and m.benchmark_id is not None]
+    reference = [
+        {"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
+        for m in found
+        if m.id not in free_ids and m.benchmark_id is not None
+    ]
     commit, commit_date = SNAPSHOT_COMMITS[snapshot]
-    provenance = pools_provenance(CatalogCache.live((), (), Settings.openrouter_url).origin,
-                                  BenchmarkScores(Settings.benchmarks_repo, commit, layout, (), commit_date))
-    doc = build_document(free, scores, matches, curated, RankingSettings(), inputs or {}, references, reference,
-                         provenance=provenance)
+    provenance = pools_provenance(
+        CatalogCache.live((), (), Settings.openrouter_url).origin,
+        BenchmarkScores(Settings.benchmarks_repo, commit, layout, (), commit_date),
+    )
+    doc = build_document(
+        free, scores, matches, curated, RankingSettings(), inputs or {}, references, reference, provenance=provenance
+    )
     return body, free, scores, matches, doc, snapshot
 
 
@@ -208,8 +217,16 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
         print(f"--- {dump.name} x {snapshot}")
         for mid, position, value in pairs:
             print(f"   {-position + 1:>3}. {mid:<55} newest coding_index {value:5.1f}")
-    return {"dump": dump.name, "snapshot": snapshot[-7:], "free": len(free), "eligible": len(eligible),
-            "covered": covered, "rho": rho, "n": len(pairs), "defaults": defaults}
+    return {
+        "dump": dump.name,
+        "snapshot": snapshot[-7:],
+        "free": len(free),
+        "eligible": len(eligible),
+        "covered": covered,
+        "rho": rho,
+        "n": len(pairs),
+        "defaults": defaults,
+    }
 
 
 def fit(data: Path, overrides, curated) -> None:
@@ -218,18 +235,20 @@ def fit(data: Path, overrides, curated) -> None:
     references = select_reference_scores(body)
     layout, records, _problems = parse_checkout(data / "llm-stats" / snapshot_for(NEWEST[7:17]))
     scores = list(build_scores("llm-stats", None, layout, records).models)
-    found = match_models([CatalogModel.from_dict(m) for m in references],
-                         [BenchmarkModel.from_dict(m) for m in scores], overrides, 70)
+    found = match_models(
+        [CatalogModel.from_dict(m) for m in references], [BenchmarkModel.from_dict(m) for m in scores], overrides, 70
+    )
     matches = {m.id: fusion.MatchInfo(m.benchmark_id, m.method, m.confidence) for m in found}
-    lines = fusion.calibrate([], {}, {m["id"]: m for m in scores}, fusion._curated_index(curated), references,
-                             matches)
+    lines = fusion.calibrate([], {}, {m["id"]: m for m in scores}, fusion._curated_index(curated), references, matches)
     lines.update(fusion.web_calibrations([], references))
     for key, line in sorted(lines.items()):
         fitted = fusion.least_squares(key, line.points) if line.method != "reference" else None
         if fitted is not None:
             slope, intercept, residual_sd = fitted
-            print(f"{key:<22} slope {slope:.4f} intercept {intercept:.2f} points {len(line.points)} "
-                  f"residual sd {residual_sd:.2f}")
+            print(
+                f"{key:<22} slope {slope:.4f} intercept {intercept:.2f} points {len(line.points)} "
+                f"residual sd {residual_sd:.2f}"
+            )
 
 
 def main(argv=None) -> int:

@@ -24,18 +24,30 @@ import bench_trust  # noqa: E402
 from modelpools.jsonbytes import dump_json  # noqa: E402
 from modelpools.settings import RankingSettings  # noqa: E402
 
-JULY = ("google/gemini-2.5-pro-exp-03-25", "deepseek/deepseek-r1-0528:free", "qwen/qwen3-235b-a22b:free",
-        "moonshotai/kimi-k2:free", "deepseek/deepseek-r1:free", "deepseek/deepseek-chat-v3-0324:free",
-        "google/gemini-2.0-flash-exp:free", "qwen/qwq-32b:free", "qwen/qwen-2.5-coder-32b-instruct:free",
-        "google/gemma-3-27b-it:free", "agentica-org/deepcoder-14b-preview:free", "arliai/qwq-32b-arliai-rpr-v1:free")
+JULY = (
+    "google/gemini-2.5-pro-exp-03-25",
+    "deepseek/deepseek-r1-0528:free",
+    "qwen/qwen3-235b-a22b:free",
+    "moonshotai/kimi-k2:free",
+    "deepseek/deepseek-r1:free",
+    "deepseek/deepseek-chat-v3-0324:free",
+    "google/gemini-2.0-flash-exp:free",
+    "qwen/qwq-32b:free",
+    "qwen/qwen-2.5-coder-32b-instruct:free",
+    "google/gemma-3-27b-it:free",
+    "agentica-org/deepcoder-14b-preview:free",
+    "arliai/qwq-32b-arliai-rpr-v1:free",
+)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=bench_trust.DATA)
     args = parser.parse_args(argv)
-    for name, dump, keep in (("pools-sample.json", "models-2026-08-18.json", None),
-                             ("pools-2025-07-25.json", "models-2025-07-25.json", JULY)):
+    for name, dump, keep in (
+        ("pools-sample.json", "models-2026-08-18.json", None),
+        ("pools-2025-07-25.json", "models-2025-07-25.json", JULY),
+    ):
         target = ROOT / "tests" / "data" / name
         inputs = json.loads(target.read_text(encoding="utf-8"))["inputs"]
         inputs["settings"] = RankingSettings().fingerprint()

@@ -38,8 +38,28 @@ KNOWN_VENDORS = [
     ("allenai", "allenai", ["olmo", "tulu"]),
 ]
 SYLLABLES = ["ka", "lo", "mi", "ra", "zen", "tor", "vi", "nex", "sol", "da", "quo", "bel", "fi", "gra", "hux", "ul"]
-SIZES = ["0.5b", "1.5b", "3b", "7b", "8b", "9b", "12b", "14b", "24b", "27b", "32b", "70b", "72b", "123b", "405b",
-         "30b-a3b", "235b-a22b", "480b-a35b", "8x7b", "8x22b"]
+SIZES = [
+    "0.5b",
+    "1.5b",
+    "3b",
+    "7b",
+    "8b",
+    "9b",
+    "12b",
+    "14b",
+    "24b",
+    "27b",
+    "32b",
+    "70b",
+    "72b",
+    "123b",
+    "405b",
+    "30b-a3b",
+    "235b-a22b",
+    "480b-a35b",
+    "8x7b",
+    "8x22b",
+]
 VARIANTS = ["", "", "", "instruct", "instruct", "chat", "coder", "mini", "flash", "vl", "base", "pro", "air", "turbo"]
 
 
@@ -81,8 +101,11 @@ def _catalog_slug(rng: random.Random, slug: str) -> str:
     parts = out.split("-")
     if rng.random() < 0.15 and len(parts) > 2:  # size left out, or variant moved before the size
         sized = [p for p in parts[1:] if p[:1].isdigit() and p.endswith("b")]
-        out = "-".join(p for p in parts if p not in sized[:1]) if rng.random() < 0.5 else "-".join(
-            [parts[0]] + parts[2:] + parts[1:2])
+        out = (
+            "-".join(p for p in parts if p not in sized[:1])
+            if rng.random() < 0.5
+            else "-".join([parts[0]] + parts[2:] + parts[1:2])
+        )
     if rng.random() < 0.3 and "-" in out:
         head, _, tail = out.rpartition("-")
         if tail.isdigit() and len(tail) == 4:
@@ -103,8 +126,10 @@ def synthetic_inputs(n: int, seed: int = 20260818) -> tuple[dict[str, Any], list
     counts = [0] * len(vendors)
     for v in rng.choices(range(len(vendors)), weights, k=n):
         counts[v] += 1
-    families = [fams + [f"{fams[0]}-{_word(rng, 1)}" for _ in range(counts[v] // 40)]
-                for v, (_vendor, _org, fams) in enumerate(vendors)]
+    families = [
+        fams + [f"{fams[0]}-{_word(rng, 1)}" for _ in range(counts[v] // 40)]
+        for v, (_vendor, _org, fams) in enumerate(vendors)
+    ]
     bench: dict[str, dict[str, Any]] = {}
     for v, (_vendor, org, _fams) in enumerate(vendors):
         org = org or vendors[v][0]
@@ -117,13 +142,18 @@ def synthetic_inputs(n: int, seed: int = 20260818) -> tuple[dict[str, Any], list
             hf = f"{org.title()}/{slug}" if rng.random() < 0.5 else None
             coverage = round(rng.random(), 3)
             bench[model_id] = {
-                "id": model_id, "org": org, "slug": slug, "name": slug.replace("-", " ").title(),
+                "id": model_id,
+                "org": org,
+                "slug": slug,
+                "name": slug.replace("-", " ").title(),
                 "releaseDate": "{:04d}-{:02d}-{:02d}".format(*date) if date else None,
                 "paramCount": rng.choice([None, 7_000_000_000, 32_000_000_000, 70_000_000_000]),
-                "contextSize": rng.choice([None, 32768, 131072]), "huggingFaceId": hf,
+                "contextSize": rng.choice([None, 32768, 131072]),
+                "huggingFaceId": hf,
                 "weightsUrl": f"https://huggingface.co/{hf}" if hf else None,
                 "codingScore": round(rng.uniform(5, 90), 2) if rng.random() < 0.8 else None,
-                "coverage": coverage, "components": [],
+                "coverage": coverage,
+                "components": [],
             }
             made += 1
     bench_list = [bench[k] for k in sorted(bench)]
@@ -146,21 +176,35 @@ def synthetic_inputs(n: int, seed: int = 20260818) -> tuple[dict[str, Any], list
             continue
         context = rng.choice([8192, 32768, 65536, 131072, 262144, 1048576])
         entry: dict[str, Any] = {
-            "id": model_id, "canonical_slug": f"{vendor}/{slug}", "hugging_face_id": hf or "",
+            "id": model_id,
+            "canonical_slug": f"{vendor}/{slug}",
+            "hugging_face_id": hf or "",
             "name": f"{vendor.title()}: {slug.replace('-', ' ').title()}" + (" (free)" if free else ""),
-            "created": _epoch(None, rng), "description": "A synthetic model for scale runs.", "context_length": context,
-            "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"],
-                             "tokenizer": "Other", "instruct_type": None},
-            "pricing": ({"prompt": "0", "completion": "0"} if free
-                        else {"prompt": "0.0000003", "completion": "0.0000012"}),
+            "created": _epoch(None, rng),
+            "description": "A synthetic model for scale runs.",
+            "context_length": context,
+            "architecture": {
+                "modality": "text->text",
+                "input_modalities": ["text"],
+                "output_modalities": ["text"],
+                "tokenizer": "Other",
+                "instruct_type": None,
+            },
+            "pricing": (
+                {"prompt": "0", "completion": "0"} if free else {"prompt": "0.0000003", "completion": "0.0000012"}
+            ),
             "top_provider": {"context_length": context, "max_completion_tokens": None, "is_moderated": False},
             "per_request_limits": None,
             "supported_parameters": ["max_tokens", "temperature", "tools", "top_p"],
             "expiration_date": None,
         }
         if rng.random() < 0.4:
-            entry["benchmarks"] = {"artificial_analysis": {"intelligence_index": round(rng.uniform(5, 70), 1),
-                                                           "coding_index": round(rng.uniform(5, 70), 1)}}
+            entry["benchmarks"] = {
+                "artificial_analysis": {
+                    "intelligence_index": round(rng.uniform(5, 70), 1),
+                    "coding_index": round(rng.uniform(5, 70), 1),
+                }
+            }
         entries[model_id] = entry
     order = list(entries.values())
     rng.shuffle(order)

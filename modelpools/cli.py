@@ -31,8 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for ``modelpools``."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text")
-    parser = argparse.ArgumentParser(prog="modelpools", parents=[common],
-                                     description="Inspect the tiered pools of OpenRouter's free coding models.")
+    parser = argparse.ArgumentParser(
+        prog="modelpools", parents=[common], description="Inspect the tiered pools of OpenRouter's free coding models."
+    )
     parser.add_argument("--cache-dir", type=Path, help="cache directory (default: settings, usually .cache)")
     parser.add_argument("--project-dir", type=Path, help="directory whose pyproject.toml holds [tool.modelpools]")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -46,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     usage = sub.add_parser("usage", parents=[common], help="today's free requests against the cap, per-model figures")
     usage.add_argument("--days", type=int, default=7, metavar="N", help="per-model figures of the last N days")
     report = sub.add_parser("report", parents=[common], help="write one self-contained HTML page about the pools")
-    report.add_argument("--out", type=Path, metavar="FILE",
-                        help="where to write it (default: <cache>/model-pools-report.html)")
+    report.add_argument(
+        "--out", type=Path, metavar="FILE", help="where to write it (default: <cache>/model-pools-report.html)"
+    )
     return parser
 
 
@@ -57,8 +59,14 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
         args = build_parser().parse_args(argv)
         try:
             settings = _settings(args)
-            handler = {"show": _show, "explain": _explain, "diff": _diff, "check": _check,
-                       "usage": _usage, "report": _report}[args.command]
+            handler = {
+                "show": _show,
+                "explain": _explain,
+                "diff": _diff,
+                "check": _check,
+                "usage": _usage,
+                "report": _report,
+            }[args.command]
             code = handler(args, settings, clock)
         except ModelPoolsError as exc:
             from modelpools.io.log import printable, redact

@@ -81,18 +81,36 @@ class CatalogMeta(NamedTuple):
         include = doc.get("includeNonText", False)
         if not isinstance(include, bool):
             raise shape.fail("$.includeNonText", "is not true or false")
-        return cls(shape.optional(doc, "source", str), shape.choice(doc, "status", ("ok", "fallback", "bundled")),
-                   shape.optional(doc, "refreshedAt", int, float), shape.optional(doc, "attemptedAt", int, float),
-                   shape.optional(doc, "etag", str), shape.optional(doc, "lastModified", str),
-                   shape.optional(doc, "lastError", str), include, *_failures(doc, shape),
-                   shape.optional(doc, "cacheSha256", str))
+        return cls(
+            shape.optional(doc, "source", str),
+            shape.choice(doc, "status", ("ok", "fallback", "bundled")),
+            shape.optional(doc, "refreshedAt", int, float),
+            shape.optional(doc, "attemptedAt", int, float),
+            shape.optional(doc, "etag", str),
+            shape.optional(doc, "lastModified", str),
+            shape.optional(doc, "lastError", str),
+            include,
+            *_failures(doc, shape),
+            shape.optional(doc, "cacheSha256", str),
+        )
 
     def dump(self) -> bytes:
-        return dump_json({"source": self.source, "status": self.status, "refreshedAt": self.refreshed_at,
-                          "attemptedAt": self.attempted_at, "etag": self.etag, "lastModified": self.last_modified,
-                          "lastError": self.last_error, "includeNonText": self.include_non_text,
-                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version,
-                          "cacheSha256": self.cache_sha256})
+        return dump_json(
+            {
+                "source": self.source,
+                "status": self.status,
+                "refreshedAt": self.refreshed_at,
+                "attemptedAt": self.attempted_at,
+                "etag": self.etag,
+                "lastModified": self.last_modified,
+                "lastError": self.last_error,
+                "includeNonText": self.include_non_text,
+                "failures": self.failures,
+                "failedAt": self.failed_at,
+                "cacheVersion": self.cache_version,
+                "cacheSha256": self.cache_sha256,
+            }
+        )
 
 
 class BenchmarksMeta(NamedTuple):
@@ -123,15 +141,34 @@ class BenchmarksMeta(NamedTuple):
         unscored = shape.optional(doc, "unscoredCodeBenchmarks", list)
         if unscored is not None and not all(isinstance(b, str) for b in unscored):
             raise shape.fail("$.unscoredCodeBenchmarks", "is not a list of strings")
-        return cls(shape.optional(doc, "source", str), shape.optional(doc, "ref", str) or "",
-                   shape.choice(doc, "status", ("ok", "fallback", "curated-only")), shape.optional(doc, "refreshedAt", int, float),
-                   shape.optional(doc, "attemptedAt", int, float), shape.optional(doc, "commit", str),
-                   shape.choice(doc, "layout", ("old", "new")), shape.optional(doc, "lastError", str),
-                   tuple(unscored) if unscored is not None else None, *_failures(doc, shape))
+        return cls(
+            shape.optional(doc, "source", str),
+            shape.optional(doc, "ref", str) or "",
+            shape.choice(doc, "status", ("ok", "fallback", "curated-only")),
+            shape.optional(doc, "refreshedAt", int, float),
+            shape.optional(doc, "attemptedAt", int, float),
+            shape.optional(doc, "commit", str),
+            shape.choice(doc, "layout", ("old", "new")),
+            shape.optional(doc, "lastError", str),
+            tuple(unscored) if unscored is not None else None,
+            *_failures(doc, shape),
+        )
 
     def dump(self) -> bytes:
         unscored = list(self.unscored_code_benchmarks) if self.unscored_code_benchmarks is not None else None
-        return dump_json({"source": self.source, "ref": self.ref, "status": self.status,
-                          "refreshedAt": self.refreshed_at, "attemptedAt": self.attempted_at, "commit": self.commit,
-                          "layout": self.layout, "lastError": self.last_error, "unscoredCodeBenchmarks": unscored,
-                          "failures": self.failures, "failedAt": self.failed_at, "cacheVersion": self.cache_version})
+        return dump_json(
+            {
+                "source": self.source,
+                "ref": self.ref,
+                "status": self.status,
+                "refreshedAt": self.refreshed_at,
+                "attemptedAt": self.attempted_at,
+                "commit": self.commit,
+                "layout": self.layout,
+                "lastError": self.last_error,
+                "unscoredCodeBenchmarks": unscored,
+                "failures": self.failures,
+                "failedAt": self.failed_at,
+                "cacheVersion": self.cache_version,
+            }
+        )

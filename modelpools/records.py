@@ -117,8 +117,9 @@ class CatalogCache:
         return cls.load_with_digest(path, max_bytes, advice)[0]
 
     @classmethod
-    def load_with_digest(cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT,
-                         advice: str = _REBUILD) -> tuple[CatalogCache, str]:
+    def load_with_digest(
+        cls, path: Path, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = _REBUILD
+    ) -> tuple[CatalogCache, str]:
         """The record and the sha256 of the very bytes it was read from (one read: no torn pair)."""
         import hashlib
 
@@ -135,8 +136,10 @@ class CatalogCache:
         if len(self.models) > self.MAX_MODELS:
             return f"lists {len(self.models)} free models, more than the {self.MAX_MODELS} modelpools takes"
         if len(self.reference_scores) > self.MAX_REFERENCE_SCORES:
-            return (f"lists {len(self.reference_scores)} models with a coding index, more than the "
-                    f"{self.MAX_REFERENCE_SCORES} modelpools takes")
+            return (
+                f"lists {len(self.reference_scores)} models with a coding index, more than the "
+                f"{self.MAX_REFERENCE_SCORES} modelpools takes"
+            )
         size = len(self.dump())
         if size > self.MAX_BYTES:
             return f"makes a {size}-byte cache file, more than the {self.MAX_BYTES} bytes modelpools reads"
@@ -151,8 +154,14 @@ class CatalogCache:
         return {m["id"] for m in self.models}
 
     def dump(self) -> bytes:
-        return dump_json({"schemaVersion": CATALOG_CACHE_VERSION, "origin": dict(self.origin),
-                          "models": list(self.models), "referenceScores": list(self.reference_scores)})
+        return dump_json(
+            {
+                "schemaVersion": CATALOG_CACHE_VERSION,
+                "origin": dict(self.origin),
+                "models": list(self.models),
+                "referenceScores": list(self.reference_scores),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -175,9 +184,15 @@ class CatalogSnapshot:
         return cls(cache, captured, shape.get(doc, "source", "string"))
 
     def dump(self) -> bytes:
-        return dump_json({"schemaVersion": CATALOG_SNAPSHOT_VERSION, "models": list(self.cache.models),
-                          "referenceScores": list(self.cache.reference_scores), "capturedAt": self.captured_at,
-                          "source": self.source})
+        return dump_json(
+            {
+                "schemaVersion": CATALOG_SNAPSHOT_VERSION,
+                "models": list(self.cache.models),
+                "referenceScores": list(self.cache.reference_scores),
+                "capturedAt": self.captured_at,
+                "source": self.source,
+            }
+        )
 
 
 # ---------------------------------------------------------------- the benchmarks
@@ -205,15 +220,20 @@ class BenchmarkScores:
             shape.optional(model, "codingScore", int, float, where=f"$.models[{i}]")
             if not isinstance(model.get("components", []), list):
                 raise shape.fail(f"$.models[{i}].components", "is not a list")
-        return cls(shape.get(source, "repo", "string", "$.source"), shape.optional(source, "commit", str),
-                   shape.choice(source, "layout", ("old", "new"), "$.source"), models,
-                   shape.optional(source, "commitDate", str, where="$.source"))
+        return cls(
+            shape.get(source, "repo", "string", "$.source"),
+            shape.optional(source, "commit", str),
+            shape.choice(source, "layout", ("old", "new"), "$.source"),
+            models,
+            shape.optional(source, "commitDate", str, where="$.source"),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": BENCHMARK_SCORES_VERSION,
-                "source": {"repo": self.repo, "commit": self.commit, "commitDate": self.commit_date,
-                           "layout": self.layout},
-                "models": list(self.models)}
+        return {
+            "schemaVersion": BENCHMARK_SCORES_VERSION,
+            "source": {"repo": self.repo, "commit": self.commit, "commitDate": self.commit_date, "layout": self.layout},
+            "models": list(self.models),
+        }
 
     def dump(self) -> bytes:
         return dump_json(self.to_json())
@@ -245,10 +265,22 @@ class CuratedScores:
             if dup:
                 raise DataError(f"{cls.WHAT} {path}: {min(dup)!r} is listed twice; keep one entry")
             seen.update(entry["openrouterIds"])
-            components = tuple(select_components(
-                Result(c["benchmark"], float(c["score"]), bool(c["selfReported"])) for c in entry["components"]))
-            out.append(CuratedScore(tuple(entry["openrouterIds"]), entry["name"], float(entry["codingScore"]),
-                                    entry["source"], entry["sourceUrl"], entry["date"], components))
+            components = tuple(
+                select_components(
+                    Result(c["benchmark"], float(c["score"]), bool(c["selfReported"])) for c in entry["components"]
+                )
+            )
+            out.append(
+                CuratedScore(
+                    tuple(entry["openrouterIds"]),
+                    entry["name"],
+                    float(entry["codingScore"]),
+                    entry["source"],
+                    entry["sourceUrl"],
+                    entry["date"],
+                    components,
+                )
+            )
         return cls(tuple(out))
 
 
@@ -271,16 +303,16 @@ class Overrides:
         what = f"overrides file {path}"
         data = read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
         if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
-            raise DataError(f"{what}: expected an object with an \"overrides\" object; see docs (matching)")
+            raise DataError(f'{what}: expected an object with an "overrides" object; see docs (matching)')
         if data.get("schemaVersion", 1) != 1:
             raise DataError(f"{what}: schemaVersion {data.get('schemaVersion')!r} is not supported (use 1)")
         targets = {}
         for key, value in data["overrides"].items():
             target = value.get("benchmarkId", ...) if isinstance(value, dict) else value
             if target is ... or not (target is None or (isinstance(target, str) and _OVERRIDE_TARGET.match(target))):
-                raise DataError(f"{what}: entry {key!r} needs \"benchmarkId\": \"<org>/<model>\" or null")
+                raise DataError(f'{what}: entry {key!r} needs "benchmarkId": "<org>/<model>" or null')
             if not is_model_id(key):
-                raise DataError(f"{what}: key {key!r} is not an OpenRouter id like \"vendor/model\"")
+                raise DataError(f'{what}: key {key!r} is not an OpenRouter id like "vendor/model"')
             targets[key] = target
         return cls(targets)
 
@@ -304,8 +336,14 @@ class MatchReport:
         return cls(threshold, shape.entries(doc, "matches"), shape.entries(doc, "reference"))
 
     def dump(self) -> bytes:
-        return dump_json({"schemaVersion": MATCH_REPORT_VERSION, "fuzzyThreshold": self.fuzzy_threshold,
-                          "matches": list(self.matches), "reference": list(self.reference)})
+        return dump_json(
+            {
+                "schemaVersion": MATCH_REPORT_VERSION,
+                "fuzzyThreshold": self.fuzzy_threshold,
+                "matches": list(self.matches),
+                "reference": list(self.reference),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -329,8 +367,13 @@ class EvidenceMemory:
         as_of = shape.optional(doc, "asOf", str)
         models = shape.get(doc, "models", "list")
         for i, entry in enumerate(models):
-            if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("keys"), list)
-                    and isinstance(entry.get("lastSeen"), str) and isinstance(entry.get("evidence"), dict)):
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("id"), str)
+                and isinstance(entry.get("keys"), list)
+                and isinstance(entry.get("lastSeen"), str)
+                and isinstance(entry.get("evidence"), dict)
+            ):
                 raise shape.fail(f"$.models[{i}]", "is not an object with id, keys, lastSeen and evidence")
         return cls(as_of, tuple(models))
 
@@ -500,8 +543,8 @@ class UsageSummary:
         return dump_json(self.doc)
 
 
-
 # ---------------------------------------------------------------- the coding probe
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -540,8 +583,13 @@ class ModelResult:
         return ProbeTally(self.id, probe_set, self.answered, self.correct)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "nextItem": self.next_item, "batches": [b.to_json() for b in self.batches],
-                "unreachableDay": self.unreachable_day, "failures": self.failures}
+        return {
+            "id": self.id,
+            "nextItem": self.next_item,
+            "batches": [b.to_json() for b in self.batches],
+            "unreachableDay": self.unreachable_day,
+            "failures": self.failures,
+        }
 
 
 @dataclass(frozen=True)
@@ -553,8 +601,11 @@ class ProbeResults:
     WHAT: ClassVar[str] = "probe results"
 
     def to_json(self) -> dict[str, Any]:
-        return {"schemaVersion": PROBE_RESULTS_VERSION, "probeSet": self.probe_set,
-                "models": [self.models[k].to_json() for k in sorted(self.models)]}
+        return {
+            "schemaVersion": PROBE_RESULTS_VERSION,
+            "probeSet": self.probe_set,
+            "models": [self.models[k].to_json() for k in sorted(self.models)],
+        }
 
     def tallies(self) -> dict[str, ProbeTally]:
         return {mid: r.tally(self.probe_set) for mid, r in sorted(self.models.items()) if r.answered}
@@ -578,8 +629,9 @@ class ProbeResults:
         """The results at path for this probe set; empty when there is no file or it is of another probe set."""
         if not Path(path).is_file():
             return cls(probe_set)
-        return cls.from_json(read_json(path, cls.WHAT, advice="; delete it (the next probe starts afresh)"),
-                             str(path), probe_set)
+        return cls.from_json(
+            read_json(path, cls.WHAT, advice="; delete it (the next probe starts afresh)"), str(path), probe_set
+        )
 
     def dump(self) -> bytes:
         return dump_json(self.to_json())
@@ -588,26 +640,32 @@ class ProbeResults:
     def from_json(cls, doc: Any, where: str, probe_set: str) -> ProbeResults:
         """The results in doc; empty when they belong to another probe set (a new version invalidates them)."""
         if not isinstance(doc, dict) or doc.get("schemaVersion") != PROBE_RESULTS_VERSION:
-            raise DataError(f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_VERSION} object; "
-                            "delete the file (the next probe starts afresh)")
+            raise DataError(
+                f"probe results at {where} are not a schemaVersion {PROBE_RESULTS_VERSION} object; "
+                "delete the file (the next probe starts afresh)"
+            )
         if doc.get("probeSet") != probe_set:
             return cls(probe_set)
         models: dict[str, ModelResult] = {}
         try:
             for entry in doc["models"]:
-                batches = tuple(Batch(str(b["day"]), _count(b["start"]), _count(b["items"]), _count(b["correct"]))
-                                for b in entry["batches"])
+                batches = tuple(
+                    Batch(str(b["day"]), _count(b["start"]), _count(b["items"]), _count(b["correct"]))
+                    for b in entry["batches"]
+                )
                 if any(b.correct > b.items for b in batches):
                     raise ValueError("more right than asked")
                 _day_number_checked(*(b.day for b in batches))
                 unreachable = entry.get("unreachableDay")
                 if unreachable is not None:
                     _day_number_checked(unreachable)
-                models[str(entry["id"])] = ModelResult(str(entry["id"]), batches, _count(entry["nextItem"]),
-                                                       unreachable, _count(entry.get("failures", 0)))
+                models[str(entry["id"])] = ModelResult(
+                    str(entry["id"]), batches, _count(entry["nextItem"]), unreachable, _count(entry.get("failures", 0))
+                )
         except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"probe results at {where} are malformed ({exc}); delete the file (the next probe "
-                            "starts afresh)") from None
+            raise DataError(
+                f"probe results at {where} are malformed ({exc}); delete the file (the next probe starts afresh)"
+            ) from None
         return cls(probe_set, models)
 
 

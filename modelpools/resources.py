@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PACKAGE_DIR", "PACKAGE_DATA", "PACKAGE_OVERRIDES", "PACKAGE_CURATED", "CURATED_SCHEMA", "CATALOG_SNAPSHOT",
-           "POOLS_SCHEMA_NAME", "pools_schema_path"]
+__all__ = [
+    "PACKAGE_DIR",
+    "PACKAGE_DATA",
+    "PACKAGE_OVERRIDES",
+    "PACKAGE_CURATED",
+    "CURATED_SCHEMA",
+    "CATALOG_SNAPSHOT",
+    "POOLS_SCHEMA_NAME",
+    "pools_schema_path",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE_DIR / "data"

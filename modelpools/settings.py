@@ -16,9 +16,24 @@ if TYPE_CHECKING:
 
 from modelpools.errors import SettingsError
 
-__all__ = ["Settings", "load_settings", "parse_duration", "SETTING_KEYS", "OTHER_ENV_VARS", "CacheFiles", "StageSettings",
-           "CatalogSettings", "BenchmarkSettings", "MatchSettings", "MemorySettings", "RankingSettings", "PoolsSettings",
-           "UsageSettings", "ProbeSettings", "ValidateSettings"]
+__all__ = [
+    "Settings",
+    "load_settings",
+    "parse_duration",
+    "SETTING_KEYS",
+    "OTHER_ENV_VARS",
+    "CacheFiles",
+    "StageSettings",
+    "CatalogSettings",
+    "BenchmarkSettings",
+    "MatchSettings",
+    "MemorySettings",
+    "RankingSettings",
+    "PoolsSettings",
+    "UsageSettings",
+    "ProbeSettings",
+    "ValidateSettings",
+]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -157,7 +172,9 @@ def _parse_roles(value: Any) -> tuple[RoleSpec, ...]:
         try:
             value = json.loads(value) if value.strip() else {}
         except ValueError:
-            raise ValueError('a JSON object such as {"agentModel": {"rule": "coding", "requires": ["tools"]}}') from None
+            raise ValueError(
+                'a JSON object such as {"agentModel": {"rule": "coding", "requires": ["tools"]}}'
+            ) from None
     if not isinstance(value, dict):
         raise ValueError("a table of roles: [tool.modelpools.roles.<name>] with rule, requires, min_context")
     builtin = dict(BUILTIN_ROLES)
@@ -173,7 +190,7 @@ def _parse_roles(value: Any) -> tuple[RoleSpec, ...]:
             raise ValueError(f"role {name}: rule must be {allowed}")
         requires = table.get("requires", [])
         if not isinstance(requires, list) or not all(isinstance(p, str) and _PARAMETER.match(p) for p in requires):
-            raise ValueError(f"role {name}: requires is a list of supported_parameters names such as \"tools\"")
+            raise ValueError(f'role {name}: requires is a list of supported_parameters names such as "tools"')
         min_context = table.get("min_context", 0)
         if isinstance(min_context, bool) or not isinstance(min_context, int) or not 0 <= min_context <= 1 << 30:
             raise ValueError(f"role {name}: min_context is a whole number of tokens")
@@ -456,8 +473,14 @@ class PoolsSettings(_PoolsFields, StageSettings):
 
     @classmethod
     def of(cls, settings: Settings) -> PoolsSettings:
-        return cls(settings.files, RankingSettings.of(settings), settings.expiry_warning_days,
-                   settings.overrides_file, settings.strict, settings.probe)
+        return cls(
+            settings.files,
+            RankingSettings.of(settings),
+            settings.expiry_warning_days,
+            settings.overrides_file,
+            settings.strict,
+            settings.probe,
+        )
 
     @property
     def overrides_path(self) -> Path | None:
@@ -585,8 +608,10 @@ def load_settings(project_dir: Path | str | None = None, environ: Mapping[str, s
     for raw_key, raw in _read_pyproject(project).items():
         key = raw_key.replace("-", "_")
         if key not in _PARSERS:
-            raise SettingsError(f"{pyproject}: unknown key {raw_key!r} in [tool.modelpools]{_suggest(key)}; "
-                                f"known keys: {', '.join(SETTING_KEYS)}")
+            raise SettingsError(
+                f"{pyproject}: unknown key {raw_key!r} in [tool.modelpools]{_suggest(key)}; "
+                f"known keys: {', '.join(SETTING_KEYS)}"
+            )
         values[key] = _parse(key, raw, f"[tool.modelpools] {raw_key} in {pyproject}")
     names = {"MODELPOOLS_" + key.upper(): key for key in _PARSERS}
     for name in sorted(n for n in environ if n.startswith("MODELPOOLS_")):

@@ -37,6 +37,7 @@ from modelpools.settings import (
 
 __all__ = ["task_modelpools"]
 
+
 class _StageSlice(Protocol):
     """A stage's settings slice (settings.StageSettings): the tasks need where its files are."""
 
@@ -274,9 +275,19 @@ def ttl_text(seconds: int) -> str:
 
 
 def _leftover_names(files: CacheFiles) -> list[str]:
-    paths = (files.catalog_file, files.catalog_meta_file, files.clone_dir, files.benchmarks_meta_file,
-             files.benchmark_scores_file, files.matches_file, files.memory_file, files.pools_file,
-             files.changes_file, files.usage_summary_file, files.probe_results_file)
+    paths = (
+        files.catalog_file,
+        files.catalog_meta_file,
+        files.clone_dir,
+        files.benchmarks_meta_file,
+        files.benchmark_scores_file,
+        files.matches_file,
+        files.memory_file,
+        files.pools_file,
+        files.changes_file,
+        files.usage_summary_file,
+        files.probe_results_file,
+    )
     return [path.name for path in paths]
 
 
@@ -287,8 +298,9 @@ def _in_cache(filename: Any, files: CacheFiles) -> bool:
     return os.path.commonpath([cache, os.path.abspath(filename)]) == cache
 
 
-def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: stage_fresh | None = None,
-              lock: bool = True) -> TaskFailed | None:
+def run_stage(
+    stage: Callable[[S], str], settings: S, task_name: str, fresh: stage_fresh | None = None, lock: bool = True
+) -> TaskFailed | None:
     """doit action: call stage(settings) under the cache lock; expected failures (ModelPoolsError, and
     OSError such as an unwritable cache directory) become a one-line TaskFailed.
 
@@ -317,10 +329,12 @@ def run_stage(stage: Callable[[S], str], settings: S, task_name: str, fresh: sta
     except OSError as exc:
         if not _in_cache(exc.filename, files):
             raise  # not about the cache directory: a bug or a broken install, keep the traceback
-        return TaskFailed(printable(
-            f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
-            f"check that the cache directory {files.cache_path} is writable and has space"
-        ))
+        return TaskFailed(
+            printable(
+                f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
+                f"check that the cache directory {files.cache_path} is writable and has space"
+            )
+        )
     if summary:
         print(printable(summary, newlines=True), flush=True)
     return None
@@ -341,8 +355,9 @@ def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
         print(f"{tree} removed")
 
 
-def _action(stage: Callable[[S], str], settings: S, name: str, fresh: stage_fresh | None = None,
-            lock: bool = True) -> tuple:
+def _action(
+    stage: Callable[[S], str], settings: S, name: str, fresh: stage_fresh | None = None, lock: bool = True
+) -> tuple:
     return (run_stage, (stage, settings, settings.files.task_prefix + name), {"fresh": fresh, "lock": lock})
 
 
@@ -363,16 +378,17 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     six, and ``probe`` when the probe is enabled."""
     prefix = settings.task_prefix
     catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
-    scores, scores_meta = _local(settings.benchmark_scores_file, settings), _local(settings.benchmarks_meta_file, settings)
+    scores, scores_meta = (
+        _local(settings.benchmark_scores_file, settings),
+        _local(settings.benchmarks_meta_file, settings),
+    )
     matches, pools = _local(settings.matches_file, settings), _local(settings.pools_file, settings)
     memory = _local(settings.memory_file, settings)
     changes = _local(settings.changes_file, settings)
     user_overrides = settings.overrides_path
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
     if user_overrides is not None and not user_overrides.is_file():
-        raise InvalidTask(
-            f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting"
-        )
+        raise InvalidTask(f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting")
     catalog_kw = CatalogSettings.of(settings)
     catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, settings.catalog_meta_file)
     yield {
@@ -380,7 +396,11 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {ttl_text(settings.catalog_ttl)})",
         "actions": [_action(catalog_stage, catalog_kw, "catalog", catalog_fresh)],
         "targets": [catalog, catalog_meta],
-        "uptodate": [catalog_fresh, config_changed(catalog_kw.fingerprint()), _intact([catalog, catalog_meta], settings)],
+        "uptodate": [
+            catalog_fresh,
+            config_changed(catalog_kw.fingerprint()),
+            _intact([catalog, catalog_meta], settings),
+        ],
         "clean": True,
         "verbosity": 2,
     }
@@ -391,8 +411,11 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {ttl_text(settings.benchmarks_ttl)})",
         "actions": [_action(benchmarks_stage, benchmarks_kw, "benchmarks", benchmarks_fresh)],
         "targets": [scores, scores_meta],
-        "uptodate": [benchmarks_fresh, config_changed(benchmarks_kw.fingerprint()),
-                     _intact([scores, scores_meta], settings)],
+        "uptodate": [
+            benchmarks_fresh,
+            config_changed(benchmarks_kw.fingerprint()),
+            _intact([scores, scores_meta], settings),
+        ],
         "clean": [(remove_outputs, ([scores, scores_meta], settings.clone_dir, settings.cache_path))],
         "verbosity": 2,
     }
@@ -424,7 +447,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         yield {
             "basename": prefix + "probe",
             "doc": f"Probe unscored free models with generated coding items, at most {settings.probe_daily_requests} "
-                   "requests a day (probe-results.json; needs OPENROUTER_API_KEY)",
+            "requests a day (probe-results.json; needs OPENROUTER_API_KEY)",
             "actions": [_action(probe_stage, probe_kw, "probe")],
             "task_dep": [prefix + "match"],
             "file_dep": [catalog, scores, matches, memory, PACKAGE_CURATED],
@@ -444,8 +467,11 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         # order, so the one that waits for the cache lock skips the refresh the other just did.
         "task_dep": [prefix + ("probe" if settings.probe else "match")],  # the probe's requests are in the ledger
         "targets": [usage],
-        "uptodate": [ledger_unchanged(settings.ledger_file), config_changed(usage_kw.fingerprint()),
-                     _intact([usage], settings)],
+        "uptodate": [
+            ledger_unchanged(settings.ledger_file),
+            config_changed(usage_kw.fingerprint()),
+            _intact([usage], settings),
+        ],
         "clean": True,
         "verbosity": 2,
     }

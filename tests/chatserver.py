@@ -31,13 +31,25 @@ class Answer:
     delay: float = 0.0
 
 
-def ok(text: str = "<h1>Hello</h1>", *, delay: float = 0.0, prompt_tokens: int = 12, completion_tokens: int = 5,
-       headers: dict | None = None) -> Answer:
+def ok(
+    text: str = "<h1>Hello</h1>",
+    *,
+    delay: float = 0.0,
+    prompt_tokens: int = 12,
+    completion_tokens: int = 5,
+    headers: dict | None = None,
+) -> Answer:
     """A chat completion whose message content is text."""
-    body = {"id": "gen-1", "object": "chat.completion", "choices": [
-        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens}}
+    body = {
+        "id": "gen-1",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
     return Answer(200, json.dumps(body).encode(), headers or {}, delay)
 
 
@@ -49,10 +61,23 @@ def empty() -> Answer:
 
 def reasoning_only() -> Answer:
     """A 200 whose content is null while the reasoning holds the text (the case site generators complain about)."""
-    body = {"id": "gen-3", "choices": [{"index": 0, "message": {
-        "role": "assistant", "content": None, "reasoning": "The user wants a page. I will write <h1>...",
-        "reasoning_details": [{"type": "reasoning.text", "text": "The user wants a page.", "format": "unknown"}]}}],
-        "usage": {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52}}
+    body = {
+        "id": "gen-3",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "reasoning": "The user wants a page. I will write <h1>...",
+                    "reasoning_details": [
+                        {"type": "reasoning.text", "text": "The user wants a page.", "format": "unknown"}
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52},
+    }
     return Answer(200, json.dumps(body).encode())
 
 
@@ -161,8 +186,9 @@ class ChatServer:
         finally:
             with self._lock:
                 self.in_flight -= 1
-        return web.Response(status=answer.status, body=answer.body, content_type="application/json",
-                            headers=answer.headers)
+        return web.Response(
+            status=answer.status, body=answer.body, content_type="application/json", headers=answer.headers
+        )
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)

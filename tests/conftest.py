@@ -17,7 +17,9 @@ def pytest_configure(config) -> None:
 
 
 def pytest_runtest_setup(item) -> None:
-    if ("shared_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("full_data")) and not SHARED_DATA.is_dir():
+    if (
+        "shared_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("full_data")
+    ) and not SHARED_DATA.is_dir():
         pytest.skip(FULL_DATA_REASON)  # raised here, so the summary folds every such skip into one line
 
 

@@ -214,7 +214,9 @@ def old_layout_repo(root: Path) -> Path:
     """32 real model dirs of the old layout (deepseek, openai, and qwen3-235b-a22b with off-scale rows)."""
     for org in ("deepseek", "openai"):
         shutil.copytree(OLD_LAYOUT_EXCERPT / "models" / org, root / "models" / org)
-    shutil.copytree(OLD_LAYOUT_EXCERPT / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b")
+    shutil.copytree(
+        OLD_LAYOUT_EXCERPT / "models" / "qwen" / "qwen3-235b-a22b", root / "models" / "qwen" / "qwen3-235b-a22b"
+    )
     git(root, "init", "-q", "-b", "main")
     commit_all(root, "old layout excerpt")
     return root

@@ -46,7 +46,12 @@ def test_load_pools_reads_models_in_rank_order(pools):
     top = pools.models[0]
     # the estimate: the catalog's 68.8 shrunk a little toward the unknown-size prior (18)
     assert (top.id, top.vendor, top.tier, top.coding_score, top.context_length) == (
-        "z-ai/glm-5.2:free", "z-ai", "LARGE", 65.81, 256000)
+        "z-ai/glm-5.2:free",
+        "z-ai",
+        "LARGE",
+        65.81,
+        256000,
+    )
     assert pools.model("openai/gpt-oss-20b:free").match.method == "exact"
     assert [s.source for s in pools.model("nvidia/nemotron-nano-9b-v2:free").score_sources] == ["llm-stats"]
     assert len(pools.unranked) == 5 and "liquid/lfm-2.5-2.6b:free" in pools
@@ -58,10 +63,21 @@ def test_score_sources_carry_their_sd_evidence_and_probe_fields_read_only():
     with pytest.raises(FrozenInstanceError):
         nano.sd = 0.0
     # a probe entry as the pools stage writes it (ScoreSource.to_json), read back through the view
-    probe = modelpools.rules.fusion.ScoreSource("probe", 55.0, 46.1, "probe:v1-54da69d62820", 1.0, 10.8, 1.0,
-                                                items=40, probe_set="v1-54da69d62820", interval=(42.0, 67.0))
-    remembered = modelpools.rules.fusion.ScoreSource("artificial_analysis", 36.5, 36.5, "openrouter:x (remembered)",
-                                                     0.0, 4.24, 3.0, remembered="2026-05-16")
+    probe = modelpools.rules.fusion.ScoreSource(
+        "probe",
+        55.0,
+        46.1,
+        "probe:v1-54da69d62820",
+        1.0,
+        10.8,
+        1.0,
+        items=40,
+        probe_set="v1-54da69d62820",
+        interval=(42.0, 67.0),
+    )
+    remembered = modelpools.rules.fusion.ScoreSource(
+        "artificial_analysis", 36.5, 36.5, "openrouter:x (remembered)", 0.0, 4.24, 3.0, remembered="2026-05-16"
+    )
     document = json.loads(SAMPLE.read_text())
     entry = next(m for m in document["models"] if m["id"] == "cohere/north-mini-code:free")
     entry["scoreSources"] += [probe.to_json(), remembered.to_json()]
@@ -105,12 +121,17 @@ def test_validate_false_still_refuses_defaults_outside_the_models(doc):
 
 def test_validated_documents_are_checked_once_by_the_validator(doc, monkeypatch):
     seen = []
-    monkeypatch.setattr(modelpools.rules.validation, "validate_pools",  # a validator that accepts anything
-                        lambda document, *args, **kwargs: seen.append(document))
+    monkeypatch.setattr(
+        modelpools.rules.validation,
+        "validate_pools",  # a validator that accepts anything
+        lambda document, *args, **kwargs: seen.append(document),
+    )
     doc["chosenDefaults"]["bulkModel"] = "openai/gpt-4o"
     assert pools_from_document(doc).bulk_model == "openai/gpt-4o"  # the view does not re-check the invariants
     assert seen == [doc]
-    assert modelpools.consumer.pools_view.MatchInfo is modelpools.rules.fusion.MatchInfo  # one record for a model's match, not two
+    assert (
+        modelpools.consumer.pools_view.MatchInfo is modelpools.rules.fusion.MatchInfo
+    )  # one record for a model's match, not two
 
 
 def test_hints_name_the_configured_task_prefix(tmp_path, doc):
@@ -135,15 +156,21 @@ def test_role_defaults(pools):
 
 def test_pick_is_deterministic_round_robin(pools):
     medium = pools.tier("MEDIUM")
-    assert medium == ("google/gemma-4-31b-it:free", "google/gemma-4-26b-a4b-it:free",
-                      "nvidia/nemotron-3-super-120b-a12b:free", "cohere/north-mini-code:free")
+    assert medium == (
+        "google/gemma-4-31b-it:free",
+        "google/gemma-4-26b-a4b-it:free",
+        "nvidia/nemotron-3-super-120b-a12b:free",
+        "cohere/north-mini-code:free",
+    )
     assert [pools.pick("MEDIUM", i) for i in range(7)] == [medium[i % 4] for i in range(7)]
     assert pools.pick("medium", 4) == load_pools(SAMPLE).pick("MEDIUM", 4)  # stable across loads
 
 
 def test_round_robin_cycles_from_a_start(pools):
     assert list(itertools.islice(pools.round_robin("LARGE"), 5)) == [
-        "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"] * 2 + ["z-ai/glm-5.2:free"]
+        "z-ai/glm-5.2:free",
+        "nvidia/nemotron-3-ultra-550b-a55b:free",
+    ] * 2 + ["z-ai/glm-5.2:free"]
     assert next(pools.round_robin("SMALL", start=2)) == pools.pick("SMALL", 2)
 
 
@@ -163,7 +190,8 @@ def test_fallback_chain_starts_with_role_default_then_rank(pools):
     assert pools.fallback_chain("bulk") == tuple(m.id for m in pools.models)
     small = pools.small_tasks_model
     assert pools.fallback_chain("smallTasks", tiers=("MEDIUM",)) == (small,) + tuple(
-        m for m in pools.tier("MEDIUM") if m != small)
+        m for m in pools.tier("MEDIUM") if m != small
+    )
 
 
 def test_zero_priced_model_without_free_suffix_keeps_its_role(test_data):
@@ -203,7 +231,9 @@ def test_router_from_pools_walks_the_chain(pools):
     router = pools.router("smallTasks", clock=lambda: 0.0)
     session = router.session()
     assert session.model == "google/gemma-4-26b-a4b-it:free"
-    session.failed(404, {}, {"error": {"code": 404, "message": "No endpoints found for google/gemma-4-26b-a4b-it:free."}})
+    session.failed(
+        404, {}, {"error": {"code": 404, "message": "No endpoints found for google/gemma-4-26b-a4b-it:free."}}
+    )
     assert session.model == "z-ai/glm-5.2:free"
     with pytest.raises(ValueError, match="not in the pools file"):
         Router(["qwen/qwen3-coder:free"], allowed=pools.ids)

@@ -23,7 +23,9 @@ NOW = 1_760_000_000.0
 
 
 def settings_for(repo: Path, tmp_path: Path, **changes) -> Settings:
-    return replace(Settings(project_dir=tmp_path, benchmarks_repo=repo.as_uri(), cache_dir=tmp_path / "cache"), **changes)
+    return replace(
+        Settings(project_dir=tmp_path, benchmarks_repo=repo.as_uri(), cache_dir=tmp_path / "cache"), **changes
+    )
 
 
 def scores(settings: Settings) -> dict:
@@ -40,8 +42,12 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert git(settings.clone_dir, "rev-parse", "--is-shallow-repository") == "true"
     document = scores(settings)
-    assert document["source"] == {"repo": repo.as_uri(), "commit": git(repo, "rev-parse", "HEAD"), "layout": "old",
-                                  "commitDate": git(repo, "show", "-s", "--format=%cd", "--date=short", "HEAD")}
+    assert document["source"] == {
+        "repo": repo.as_uri(),
+        "commit": git(repo, "rev-parse", "HEAD"),
+        "layout": "old",
+        "commitDate": git(repo, "show", "-s", "--format=%cd", "--date=short", "HEAD"),
+    }
     assert "32 models, 28 with a coding score" in summary
     models = by_id(document)
     r1 = models["deepseek/deepseek-r1"]
@@ -52,10 +58,16 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     assert r1["codingScore"] == 55.01
     assert r1["coverage"] == 0.375  # 7.5 of 20 weight units
     assert [(c["benchmark"], c["dataset"], c["score"]) for c in r1["components"]] == [
-        ("aider-polyglot", "Aider-Polyglot", 0.533), ("livecodebench", "LiveCodeBench", 0.659),
-        ("swe-bench-verified", "SWE-bench Verified", 0.492)]
+        ("aider-polyglot", "Aider-Polyglot", 0.533),
+        ("livecodebench", "LiveCodeBench", 0.659),
+        ("swe-bench-verified", "SWE-bench Verified", 0.492),
+    ]
     assert (r1["huggingFaceId"], r1["paramCount"], r1["contextSize"], r1["releaseDate"]) == (
-        "deepseek-ai/DeepSeek-R1", 671000000000, 131072, "2025-01-20")
+        "deepseek-ai/DeepSeek-R1",
+        671000000000,
+        131072,
+        "2025-01-20",
+    )
     # o1-mini has a self-reported HumanEval 0.924 only: c = 0.6 * (0.924-0.60)/0.40 = 0.486, w = 0.5*0.75 = 0.375;
     # (0.375*0.486 + 0.9) / (0.375 + 3) = 1.08225 / 3.375 = 0.320667 -> 32.07
     assert models["openai/o1-mini"]["codingScore"] == 32.07
@@ -63,9 +75,20 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     assert models["deepseek/deepseek-vl2"]["codingScore"] is None  # no coding benchmark at all
     assert list(models) == sorted(models)
     meta = json.loads(settings.benchmarks_meta_file.read_text())
-    assert meta == {"source": repo.as_uri(), "ref": "", "status": "ok", "refreshedAt": NOW, "attemptedAt": NOW,
-                    "commit": document["source"]["commit"], "layout": "old", "lastError": None,
-                    "unscoredCodeBenchmarks": [], "failures": 0, "failedAt": None, "cacheVersion": 2}  # the old layout has no benchmark definitions
+    assert meta == {
+        "source": repo.as_uri(),
+        "ref": "",
+        "status": "ok",
+        "refreshedAt": NOW,
+        "attemptedAt": NOW,
+        "commit": document["source"]["commit"],
+        "layout": "old",
+        "lastError": None,
+        "unscoredCodeBenchmarks": [],
+        "failures": 0,
+        "failedAt": None,
+        "cacheVersion": 2,
+    }  # the old layout has no benchmark definitions
 
 
 def test_new_layout_scores_and_context_from_providers(tmp_path: Path):
@@ -103,7 +126,9 @@ def test_second_commit_is_picked_up_and_freshness_follows_the_ttl(tmp_path: Path
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 3599)
     assert not benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 3600)
-    assert not benchmarks_are_fresh(BenchmarkSettings.of(replace(settings, benchmarks_repo="file:///elsewhere")), now=NOW + 1)
+    assert not benchmarks_are_fresh(
+        BenchmarkSettings.of(replace(settings, benchmarks_repo="file:///elsewhere")), now=NOW + 1
+    )
     shutil.rmtree(repo / "models" / "openai")
     second = commit_all(repo, "drop openai")
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 7200)
@@ -128,7 +153,12 @@ def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, c
     warnings = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert len(warnings) == 1 and "keeping the previous checkout" in warnings[0]
     meta = json.loads(settings.benchmarks_meta_file.read_text())
-    assert (meta["status"], meta["refreshedAt"], meta["attemptedAt"], meta["commit"]) == ("fallback", NOW, NOW + 10, commit)
+    assert (meta["status"], meta["refreshedAt"], meta["attemptedAt"], meta["commit"]) == (
+        "fallback",
+        NOW,
+        NOW + 10,
+        commit,
+    )
     assert not benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 11)
     with pytest.raises(GitError, match="git fetch failed"):
         refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW + 20)
@@ -137,8 +167,11 @@ def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, c
 def test_no_clone_at_all_writes_an_empty_curated_only_result(tmp_path: Path, capsys):
     settings = settings_for(tmp_path / "nowhere", tmp_path)
     assert "curated scores only" in refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    assert scores(settings) == {"schemaVersion": 2, "models": [], "source": {
-        "repo": (tmp_path / "nowhere").as_uri(), "commit": None, "commitDate": None, "layout": None}}
+    assert scores(settings) == {
+        "schemaVersion": 2,
+        "models": [],
+        "source": {"repo": (tmp_path / "nowhere").as_uri(), "commit": None, "commitDate": None, "layout": None},
+    }
     assert json.loads(settings.benchmarks_meta_file.read_text())["status"] == "curated-only"
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("modelpools: warning: no LLM-Stats data (git clone failed: ")
@@ -208,7 +241,10 @@ def test_a_first_clone_in_neither_layout_goes_curated_only_unless_strict(tmp_pat
     settings = settings_for(repo, tmp_path)
     with pytest.raises(DataError, match="has none of the expected layouts"):
         refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW)
-    assert refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW) == "benchmarks: no LLM-Stats data, curated scores only"
+    assert (
+        refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
+        == "benchmarks: no LLM-Stats data, curated scores only"
+    )
     (line,) = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert "has none of the expected layouts" in line and "ranking uses the catalog's own coding index" in line
     assert scores(settings)["models"] == [] and not settings.clone_dir.exists()
@@ -238,18 +274,23 @@ def test_unscored_code_benchmarks_are_reported_once(tmp_path: Path, capsys):
     settings = settings_for(repo, tmp_path, benchmarks_ttl=0)
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     (line,) = capsys.readouterr().err.splitlines()  # all ten reviewed (scoring.LEFT_OUT): a notice, no warning
-    assert line == ("modelpools: LLM-Stats code benchmarks left out of the coding score (reasons in scoring.LEFT_OUT): "
-                    "aider-polyglot-edit, cfeval, codegolf-v2.2, evalplus, gorilla-benchmark-api-bench, "
-                    "multi-swe-bench, repobench, repoqa, swe-lancer, swe-lancer-(ic-diamond-subset)")
+    assert line == (
+        "modelpools: LLM-Stats code benchmarks left out of the coding score (reasons in scoring.LEFT_OUT): "
+        "aider-polyglot-edit, cfeval, codegolf-v2.2, evalplus, gorilla-benchmark-api-bench, "
+        "multi-swe-bench, repobench, repoqa, swe-lancer, swe-lancer-(ic-diamond-subset)"
+    )
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 1)
     assert capsys.readouterr().err == ""  # same list: said once
     (repo / "data" / "benchmarks" / "quantum-code.json").write_text(
-        json.dumps({"benchmark_id": "quantum-code", "name": "QuantumCode", "categories": ["code"]}))
+        json.dumps({"benchmark_id": "quantum-code", "name": "QuantumCode", "categories": ["code"]})
+    )
     commit_all(repo, "a new code benchmark")
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 2)
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("modelpools: warning: LLM-Stats code benchmarks not in the coding score and not reviewed "
-                           "yet: quantum-code; they are ignored")
+    assert line.startswith(
+        "modelpools: warning: LLM-Stats code benchmarks not in the coding score and not reviewed "
+        "yet: quantum-code; they are ignored"
+    )
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert len(meta["unscoredCodeBenchmarks"]) == 11 and "quantum-code" in meta["unscoredCodeBenchmarks"]
 
@@ -271,7 +312,9 @@ def test_a_password_in_benchmarks_repo_is_never_stored_or_shown(tmp_path: Path, 
     assert scores(settings)["source"]["repo"] == shown
     meta = json.loads(settings.benchmarks_meta_file.read_text())
     assert (meta["source"], meta["status"]) == (shown, "ok")
-    assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 1)  # the stored display form matches the setting
+    assert benchmarks_are_fresh(
+        BenchmarkSettings.of(settings), now=NOW + 1
+    )  # the stored display form matches the setting
     texts = [capsys.readouterr().err, str(caught.value)]
     for cache in (failing.cache_path, offline.cache_path, settings.cache_path):
         texts += [p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file() and ".git" not in p.parts]
@@ -283,9 +326,16 @@ def test_a_password_in_benchmarks_repo_is_never_stored_or_shown(tmp_path: Path, 
 
 def test_offline_and_strict_without_a_checkout_is_one_line_error(tmp_path: Path):
     settings = settings_for(old_layout_repo(tmp_path / "upstream"), tmp_path, offline=True, strict=True)
-    with pytest.raises(FetchError, match=r"^offline and no LLM-Stats checkout at .*llm-stats-data; run once without "
-                                         r"MODELPOOLS_OFFLINE \(or unset strict"):
+    with pytest.raises(
+        FetchError,
+        match=r"^offline and no LLM-Stats checkout at .*llm-stats-data; run once without "
+        r"MODELPOOLS_OFFLINE \(or unset strict",
+    ):
         refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert not settings.benchmark_scores_file.exists()
-    refresh_benchmarks(BenchmarkSettings.of(replace(settings, offline=False)), now=NOW)  # once there is a checkout, offline+strict uses it
-    assert refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 1).startswith("benchmarks: kept previous scores")
+    refresh_benchmarks(
+        BenchmarkSettings.of(replace(settings, offline=False)), now=NOW
+    )  # once there is a checkout, offline+strict uses it
+    assert refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 1).startswith(
+        "benchmarks: kept previous scores"
+    )

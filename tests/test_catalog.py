@@ -374,8 +374,11 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
 
     snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
     assert json.loads(settings.catalog_file.read_bytes()) == {
-        "schemaVersion": 2, "models": snapshot["models"], "referenceScores": snapshot["referenceScores"],
-        "origin": {"source": "bundled-snapshot", "capturedAt": "2026-08-18"}}
+        "schemaVersion": 2,
+        "models": snapshot["models"],
+        "referenceScores": snapshot["referenceScores"],
+        "origin": {"source": "bundled-snapshot", "capturedAt": "2026-08-18"},
+    }
     assert meta(settings)["status"] == "bundled" and meta(settings)["refreshedAt"] is None
     assert "BUNDLED SNAPSHOT captured 2026-08-18" in capsys.readouterr().err
     assert "bundled snapshot" in summary
@@ -429,7 +432,9 @@ def test_catalog_is_fresh_follows_the_meta_file(tmp_path, http_server, test_data
 
     assert catalog_is_fresh(CatalogSettings.of(settings), NOW + 3599)
     assert not catalog_is_fresh(CatalogSettings.of(settings), NOW + 3600)
-    assert not catalog_is_fresh(CatalogSettings.of(dataclasses.replace(settings, openrouter_url="https://example.org/models")), NOW)
+    assert not catalog_is_fresh(
+        CatalogSettings.of(dataclasses.replace(settings, openrouter_url="https://example.org/models")), NOW
+    )
     assert not catalog_is_fresh(CatalogSettings.of(dataclasses.replace(settings, include_non_text=True)), NOW)
 
 
@@ -447,13 +452,20 @@ def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, ht
     # Paid models too: they are the common points on which the pools stage calibrates LLM-Stats onto this index.
     assert len(reference) == 166 and [r["id"] for r in reference] == sorted(by_id)
     assert by_id["anthropic/claude-sonnet-4.5"] == {
-        "id": "anthropic/claude-sonnet-4.5", "name": "Anthropic: Claude Sonnet 4.5",
-        "canonical_slug": "anthropic/claude-4.5-sonnet-20250929", "hugging_face_id": None,
-        "created": by_id["anthropic/claude-sonnet-4.5"]["created"], "coding_index": 52.1,
+        "id": "anthropic/claude-sonnet-4.5",
+        "name": "Anthropic: Claude Sonnet 4.5",
+        "canonical_slug": "anthropic/claude-4.5-sonnet-20250929",
+        "hugging_face_id": None,
+        "created": by_id["anthropic/claude-sonnet-4.5"]["created"],
+        "coding_index": 52.1,
         # only the web categories: the points on which the page role calibrates web Elo onto the coding index
-        "benchmarks": {"design_arena": [
-            {"arena": "models", "category": "website", "elo": 1201, "win_rate": 51.7, "rank": 53},
-            {"arena": "agents", "category": "webapps", "elo": 1100, "win_rate": 43.6, "rank": 31}]}}
+        "benchmarks": {
+            "design_arena": [
+                {"arena": "models", "category": "website", "elo": 1201, "win_rate": 51.7, "rank": 53},
+                {"arena": "agents", "category": "webapps", "elo": 1100, "win_rate": 43.6, "rank": 31},
+            ]
+        },
+    }
     assert by_id["openai/gpt-oss-20b:free"]["coding_index"] == 20.7  # free ones are listed as well
     assert sum(r["id"] in cached_ids(settings) for r in reference) == 10
     body = json.loads(raw)

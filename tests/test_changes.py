@@ -45,16 +45,24 @@ def test_real_expiry_date_in_the_catalog_is_warned_about(old):
 def test_added_removed_moved_and_new_defaults(old):
     new = copy.deepcopy(old)
     gone = new["unranked"].pop(0)["id"]  # dots-studio/dots-3-note-preview:free left the free list
-    new["unranked"].append({"id": "qwen/qwen3-coder:free", "name": "Qwen: Qwen3 Coder 480B A35B (free)",
-                            "vendor": "qwen", "contextLength": 262144, "reason": "no coding score"})
+    new["unranked"].append(
+        {
+            "id": "qwen/qwen3-coder:free",
+            "name": "Qwen: Qwen3 Coder 480B A35B (free)",
+            "vendor": "qwen",
+            "contextLength": 262144,
+            "reason": "no coding score",
+        }
+    )
     _move(new, "nvidia/nemotron-3-super-120b-a12b:free", 1, 2, "SMALL")
     new["chosenDefaults"]["pageModel"] = "google/gemma-4-31b-it:free"
     report = compare_pools(old, new, Settings().expiry_warning_days, now=EARLY)
     assert report["added"] == [{"id": "qwen/qwen3-coder:free", "tier": None}]
     assert report["removed"] == [{"id": gone, "tier": None}]
     assert report["tierMoves"] == [{"id": "nvidia/nemotron-3-super-120b-a12b:free", "from": "MEDIUM", "to": "SMALL"}]
-    assert report["defaultChanges"] == [{"role": "pageModel", "from": "nvidia/nemotron-3-ultra-550b-a55b:free",
-                                         "to": "google/gemma-4-31b-it:free"}]
+    assert report["defaultChanges"] == [
+        {"role": "pageModel", "from": "nvidia/nemotron-3-ultra-550b-a55b:free", "to": "google/gemma-4-31b-it:free"}
+    ]
     assert format_changes(report) == [
         "+ qwen/qwen3-coder:free (unranked)",
         f"- {gone} (was unranked)",
@@ -67,7 +75,8 @@ def test_ranked_to_unranked_is_a_tier_move(old):
     new = copy.deepcopy(old)
     next(m for m in new["models"] if m["id"] == "openai/gpt-oss-20b:free")["tier"] = None  # simplified
     assert compare_pools(old, new, now=NOW)["tierMoves"] == [
-        {"id": "openai/gpt-oss-20b:free", "from": "SMALL", "to": None}]
+        {"id": "openai/gpt-oss-20b:free", "from": "SMALL", "to": None}
+    ]
 
 
 def test_expiring_models_within_warning_days(old):
@@ -77,11 +86,14 @@ def test_expiring_models_within_warning_days(old):
     new["models"][7]["expirationDate"] = "2026-09-30"
     new["models"][8]["expirationDate"] = "2026-08-01T00:00:00Z"
     report = compare_pools(old, new, 7, now=NOW)
-    assert report["expiring"] == sorted([  # by id
-        {"id": new["models"][8]["id"], "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
-        {"id": new["models"][6]["id"], "expirationDate": "2026-08-24", "daysLeft": 6},
-        {"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6},
-    ], key=lambda e: e["id"])
+    assert report["expiring"] == sorted(
+        [  # by id
+            {"id": new["models"][8]["id"], "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
+            {"id": new["models"][6]["id"], "expirationDate": "2026-08-24", "daysLeft": 6},
+            {"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6},
+        ],
+        key=lambda e: e["id"],
+    )
     assert compare_pools(old, new, 3, now=NOW)["expiring"][0]["daysLeft"] == -17
     lines = format_changes(report)
     assert f"! {new['models'][6]['id']} expires in 6 days (2026-08-24)" in lines

@@ -29,26 +29,62 @@ def cache(tmp_path, test_data) -> Path:
     cache.mkdir()
     dump = json.loads((test_data / "openrouter" / "models-2026-08-18.json").read_text(encoding="utf-8"))
     free = sorted((m for m in dump["data"] if m["id"].endswith(":free")), key=lambda m: m["id"])
-    catalog = CatalogCache.live([{"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free],
-                                [], "https://openrouter.ai/api/v1/models").dump()
+    catalog = CatalogCache.live(
+        [{"id": m["id"], "name": m["name"], "context_length": m["context_length"]} for m in free],
+        [],
+        "https://openrouter.ai/api/v1/models",
+    ).dump()
     (cache / "openrouter-models.json").write_bytes(catalog)
     pools = json.loads(SAMPLE.read_bytes())  # built from this catalog, as the pools stage records it
     pools["inputs"]["catalogSha256"] = hashlib.sha256(catalog).hexdigest()
     (cache / "model-pools.json").write_bytes(dump_json(pools))
-    (cache / "benchmark-scores.json").write_bytes(BenchmarkScores("https://example.org/llm-stats.git", None, None, ()).dump())
-    (cache / "model-matches.json").write_bytes(dump_json({"schemaVersion": 1, "fuzzyThreshold": 70, "matches": [
-        {"id": "cohere/north-mini-code:free", "benchmarkId": None, "method": "none", "confidence": 0.0,
-         "candidates": [{"id": "cohere/command-a", "score": 52}], "note": "no candidate above 70"}], "reference": []}))
+    (cache / "benchmark-scores.json").write_bytes(
+        BenchmarkScores("https://example.org/llm-stats.git", None, None, ()).dump()
+    )
+    (cache / "model-matches.json").write_bytes(
+        dump_json(
+            {
+                "schemaVersion": 1,
+                "fuzzyThreshold": 70,
+                "matches": [
+                    {
+                        "id": "cohere/north-mini-code:free",
+                        "benchmarkId": None,
+                        "method": "none",
+                        "confidence": 0.0,
+                        "candidates": [{"id": "cohere/command-a", "score": 52}],
+                        "note": "no candidate above 70",
+                    }
+                ],
+                "reference": [],
+            }
+        )
+    )
     # meta files as a default-configured site writes them (nothing here is fetched)
     _meta(cache / "openrouter-models.meta.json", DEFAULTS.openrouter_url, "ok", NOW - 3600)
-    _meta(cache / "llm-stats.meta.json", DEFAULTS.benchmarks_repo,
-          "curated-only", None, lastError="offline (MODELPOOLS_OFFLINE=1)")
+    _meta(
+        cache / "llm-stats.meta.json",
+        DEFAULTS.benchmarks_repo,
+        "curated-only",
+        None,
+        lastError="offline (MODELPOOLS_OFFLINE=1)",
+    )
     return cache
 
 
 def _meta(path: Path, source: str, status: str, refreshed: float | None, **extra) -> None:
-    path.write_bytes(dump_json({"source": source, "status": status, "refreshedAt": refreshed,
-                                "attemptedAt": NOW - 60, "lastError": None, **extra}))
+    path.write_bytes(
+        dump_json(
+            {
+                "source": source,
+                "status": status,
+                "refreshedAt": refreshed,
+                "attemptedAt": NOW - 60,
+                "lastError": None,
+                **extra,
+            }
+        )
+    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -71,9 +107,16 @@ def test_show_json(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "show", "--json")
     data = json.loads(out)
     assert code == 0 and [t["name"] for t in data["tiers"]] == ["LARGE", "MEDIUM", "SMALL"]
-    assert data["tiers"][0]["models"][0] == {"id": "z-ai/glm-5.2:free", "name": "Z.ai: GLM 5.2 (free)", "rank": 1,
-                                             "codingScore": 65.81, "uncertainty": 2.91, "deprecated": None,
-                                             "thinEvidence": False, "contextLength": 256000}
+    assert data["tiers"][0]["models"][0] == {
+        "id": "z-ai/glm-5.2:free",
+        "name": "Z.ai: GLM 5.2 (free)",
+        "rank": 1,
+        "codingScore": 65.81,
+        "uncertainty": 2.91,
+        "deprecated": None,
+        "thinEvidence": False,
+        "contextLength": 256000,
+    }
     assert data["summary"]["ranked"] == 11
 
 
@@ -81,10 +124,13 @@ def test_explain_ranked_model(cache, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20b")  # ":free" may be left off
     assert code == 0
     assert "tier SMALL, rank 8" in out
-    assert ("why: rank 8 of 11 ranked; LARGE holds ranks 1-2 (ceil(11 x 0.15) = 2), MEDIUM ranks 3-6 "
-            "(up to ceil(11 x 0.5) = 6), SMALL ranks 7-11 (the rest) -> SMALL") in out
-    assert ("estimate 20.5 ±2.9, ranked by 17.6 (estimate - uncertainty); evidence 6 units; "
-            "prior 18 ±12 (10-40B)") in out
+    assert (
+        "why: rank 8 of 11 ranked; LARGE holds ranks 1-2 (ceil(11 x 0.15) = 2), MEDIUM ranks 3-6 "
+        "(up to ceil(11 x 0.5) = 6), SMALL ranks 7-11 (the rest) -> SMALL"
+    ) in out
+    assert (
+        "estimate 20.5 ±2.9, ranked by 17.6 (estimate - uncertainty); evidence 6 units; prior 18 ±12 (10-40B)"
+    ) in out
     assert "source artificial_analysis: raw 20.7 -> calibrated 20.7 ±3.0, 6 units" in out
     assert "match: exact -> openai/gpt-oss-20b (confidence 1.00)" in out
 
@@ -100,8 +146,11 @@ def test_explain_reads_the_cutoffs_from_the_pools_file(cache, tmp_path, capsys):
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))  # two ranked models: MEDIUM gets one at least
     doc["models"] = doc["models"][:2]
     doc["models"][1]["tier"] = "MEDIUM"
-    doc["tiers"] = [{"name": "LARGE", "models": [doc["models"][0]["id"]]},
-                    {"name": "MEDIUM", "models": [doc["models"][1]["id"]]}, {"name": "SMALL", "models": []}]
+    doc["tiers"] = [
+        {"name": "LARGE", "models": [doc["models"][0]["id"]]},
+        {"name": "MEDIUM", "models": [doc["models"][1]["id"]]},
+        {"name": "SMALL", "models": []},
+    ]
     doc["chosenDefaults"].update(pageModel=doc["models"][1]["id"], smallTasksModel=doc["models"][1]["id"])
     for role in ("pageModel", "smallTasksModel"):
         doc["roles"][role].update(model=doc["models"][1]["id"], runnersUp=[])
@@ -109,11 +158,13 @@ def test_explain_reads_the_cutoffs_from_the_pools_file(cache, tmp_path, capsys):
     doc["inputs"]["settings"].update(large_cutoff=0.3, medium_cutoff=0.4)
     (cache / "model-pools.json").write_bytes(dump_json(doc))
     (tmp_path / "pyproject.toml").write_text("[tool.modelpools]\nlarge_cutoff = 0.9\nmedium_cutoff = 0.95\n")
-    code, out, _ = run(capsys, "--project-dir", str(tmp_path), "--cache-dir", str(cache), "--json", "explain",
-                       doc["models"][1]["id"])
+    code, out, _ = run(
+        capsys, "--project-dir", str(tmp_path), "--cache-dir", str(cache), "--json", "explain", doc["models"][1]["id"]
+    )
     assert code == 0 and json.loads(out)["why"] == (
         "rank 2 of 2 ranked; LARGE holds rank 1 (ceil(2 x 0.3) = 1), MEDIUM rank 2 (up to ceil(2 x 0.4) = 1, raised "
-        "to 2: MEDIUM holds at least one model when any is left), SMALL no ranks (the rest) -> MEDIUM")
+        "to 2: MEDIUM holds at least one model when any is left), SMALL no ranks (the rest) -> MEDIUM"
+    )
 
 
 def test_explain_json_includes_match_report_candidates(cache, capsys):
@@ -127,12 +178,16 @@ def test_explain_json_includes_match_report_candidates(cache, capsys):
 def test_explain_default_and_unranked(cache, capsys):
     _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "google/gemma-4-26b-a4b-it:free")
     assert "default for: smallTasksModel" in out
-    assert ("    rule: cheapest adequate model: fewest active parameters in the small-tasks tier, then the higher "
-            "conservative score") in out
+    assert (
+        "    rule: cheapest adequate model: fewest active parameters in the small-tasks tier, then the higher "
+        "conservative score"
+    ) in out
     assert "    runner-up: nvidia/nemotron-3-super-120b-a12b:free: estimate 37.0 ±2.9" in out and "12B active" in out
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "page")  # a role: why its default won
     assert code == 0 and out.splitlines()[0] == "  pageModel: nvidia/nemotron-3-ultra-550b-a55b:free"
-    assert "web:models/website" in out.splitlines()[2] and len([ln for ln in out.splitlines() if "runner-up" in ln]) == 2
+    assert (
+        "web:models/website" in out.splitlines()[2] and len([ln for ln in out.splitlines() if "runner-up" in ln]) == 2
+    )
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "poolside/laguna-s-2.1:free")
     assert code == 0 and "unranked: no coding score" in out
 
@@ -150,8 +205,11 @@ def test_diff_reports_changes(cache, tmp_path, capsys):
     path = tmp_path / "new.json"
     path.write_bytes(dump_json(new))
     code, out, _ = run(capsys, "--cache-dir", str(cache), "diff", str(SAMPLE), str(path))
-    assert (code, out) == (0, "- liquid/lfm-2.5-2.6b:free (was unranked)\n"
-                               "! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)\n")
+    assert (code, out) == (
+        0,
+        "- liquid/lfm-2.5-2.6b:free (was unranked)\n"
+        "! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)\n",
+    )
     code, out, _ = run(capsys, "diff", "--json", str(SAMPLE), str(path))
     assert json.loads(out)["removed"] == [{"id": "liquid/lfm-2.5-2.6b:free", "tier": None}]
 
@@ -215,8 +273,11 @@ def test_check_fails_on_missing_or_invalid_pools(cache, capsys):
     code, out, _ = run(capsys, "--json", "--cache-dir", str(cache), "check")
     data = json.loads(out)
     assert code == 1 and data["ok"] is False
-    assert {"name": "pools file", "status": "fail", "detail": f"missing: {cache / 'model-pools.json'}; run `doit pools`"} \
-        in data["checks"]
+    assert {
+        "name": "pools file",
+        "status": "fail",
+        "detail": f"missing: {cache / 'model-pools.json'}; run `doit pools`",
+    } in data["checks"]
 
 
 def test_show_without_pools_file_exits_2(tmp_path, capsys):
@@ -244,16 +305,27 @@ def test_a_closed_stdout_pipe_exits_quietly(cache):
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run([sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
-                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (1, "")
 
 
 def test_python_dash_m_runs_the_cli(cache):
-    result = subprocess.run([sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "show", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["chosenDefaults"]["bulkModel"] == "z-ai/glm-5.2:free"
 

@@ -25,10 +25,10 @@ from modelpools.errors import SettingsError
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 POOLS = load_pools(SAMPLE)
-PAGE = POOLS.fallback_chain("page")   # nemotron-3-ultra, glm-5.2, gemma-4-31b, ...
+PAGE = POOLS.fallback_chain("page")  # nemotron-3-ultra, glm-5.2, gemma-4-31b, ...
 KEY = "sk-or-v1-test-0123456789abcdef"
 MESSAGES = [{"role": "user", "content": "Write the home page."}]
-DAILY_RESET = 1779321600.0   # X-RateLimit-Reset of the real free-models-per-day body (ms in the body)
+DAILY_RESET = 1779321600.0  # X-RateLimit-Reset of the real free-models-per-day body (ms in the body)
 MINUTE_RESET = 1765661760.0  # ... and of the free-models-per-min body
 
 
@@ -58,8 +58,16 @@ def server():
 
 
 def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
-    base = dict(base_url=server.base_url, ledger_file=tmp_path / "usage.sqlite", pools_file=SAMPLE,
-                requests_per_minute=0, daily_cap=1000, backoff=0.01, max_retries=2, request_timeout=5.0)
+    base = dict(
+        base_url=server.base_url,
+        ledger_file=tmp_path / "usage.sqlite",
+        pools_file=SAMPLE,
+        requests_per_minute=0,
+        daily_cap=1000,
+        backoff=0.01,
+        max_retries=2,
+        request_timeout=5.0,
+    )
     return ClientOptions(**{**base, **changes})
 
 
@@ -68,8 +76,9 @@ def run(server, tmp_path, *calls, clock=None, **changes):
     fake = clock or FakeTime(time.time())
 
     async def main():
-        async with Client(options=options(server, tmp_path, **changes), api_key=KEY, clock=fake,
-                          sleep=fake.sleep) as client:
+        async with Client(
+            options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
+        ) as client:
             out = []
             for role in calls:
                 try:
@@ -83,8 +92,10 @@ def run(server, tmp_path, *calls, clock=None, **changes):
 
 def ledger_rows(tmp_path: Path) -> list[tuple]:
     with sqlite3.connect(tmp_path / "usage.sqlite") as db:
-        return db.execute("SELECT model, role, outcome, status, latency_ms, prompt_tokens, completion_tokens, "
-                          "rate_limit, rate_reset FROM attempts ORDER BY id").fetchall()
+        return db.execute(
+            "SELECT model, role, outcome, status, latency_ms, prompt_tokens, completion_tokens, "
+            "rate_limit, rate_reset FROM attempts ORDER BY id"
+        ).fetchall()
 
 
 def test_a_reply_gives_text_model_and_attempts_and_one_ledger_row_without_text_or_key(server, tmp_path):
@@ -129,7 +140,11 @@ def test_5xx_is_retried_then_the_next_model(server, tmp_path):
     clock = FakeTime(time.time())
     [reply] = run(server, tmp_path, "page", clock=clock, max_retries=2, backoff=0.5)
     assert [(a.outcome, a.action) for a in reply.attempts] == [
-        ("server_error", "retry"), ("server_error", "retry"), ("server_error", "next_model"), ("ok", "done")]
+        ("server_error", "retry"),
+        ("server_error", "retry"),
+        ("server_error", "next_model"),
+        ("ok", "done"),
+    ]
     assert clock.sleeps == [0.5, 1.0] and reply.model == PAGE[1]
 
 
@@ -275,7 +290,10 @@ def test_models_asks_exactly_the_given_model_even_an_unranked_one(server, tmp_pa
     reply, failed = asyncio.run(main())
     assert reply.model == unranked and server.models_asked() == [unranked, unranked]
     assert [(a.model, a.outcome, a.action) for a in failed.attempts] == [(unranked, "server_error", "next_model")]
-    assert [row[:3] for row in ledger_rows(tmp_path)] == [(unranked, "probe", "ok"), (unranked, "probe", "server_error")]
+    assert [row[:3] for row in ledger_rows(tmp_path)] == [
+        (unranked, "probe", "ok"),
+        (unranked, "probe", "server_error"),
+    ]
 
 
 def test_a_daily_quota_stops_the_role_before_the_site_share_across_clients(server, tmp_path):
@@ -301,9 +319,14 @@ def test_a_daily_quota_stops_the_role_before_the_site_share_across_clients(serve
 def test_options_come_from_the_settings_slice_of_the_client(tmp_path):
     from modelpools.settings import load_settings
 
-    settings = load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_API_BASE": "http://127.0.0.1:9/api/v1",
-                                               "MODELPOOLS_DAILY_REQUEST_CAP": "1000",
-                                               "MODELPOOLS_REQUESTS_PER_MINUTE": "0"})
+    settings = load_settings(
+        tmp_path,
+        environ={
+            "MODELPOOLS_OPENROUTER_API_BASE": "http://127.0.0.1:9/api/v1",
+            "MODELPOOLS_DAILY_REQUEST_CAP": "1000",
+            "MODELPOOLS_REQUESTS_PER_MINUTE": "0",
+        },
+    )
     options = ClientOptions.from_settings(settings)
     assert (options.base_url, options.daily_cap, options.requests_per_minute) == ("http://127.0.0.1:9/api/v1", 1000, 0)
     assert options.ledger_file == tmp_path.resolve() / ".cache" / "usage.sqlite"

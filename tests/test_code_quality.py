@@ -43,6 +43,7 @@ def test_the_checks_fail_on_a_bad_file(tmp_path):
     bad.write_text("import os\n\n\ndef half(n: int) -> int:\n    return n / 2\n")
     lint = run_tool("ruff", "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(bad))
     assert lint.returncode == 1 and "F401" in lint.stdout
-    types = run_tool("mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "--config-file",
-                     str(ROOT / "pyproject.toml"), str(bad))
+    types = run_tool(
+        "mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "--config-file", str(ROOT / "pyproject.toml"), str(bad)
+    )
     assert types.returncode == 1 and "Incompatible return value type" in types.stdout

@@ -30,8 +30,13 @@ def test_curated_file_is_reproducible_from_the_aider_leaderboard(tmp_path):
 
 def test_the_command_line_prints_one_line(tmp_path):
     out = tmp_path / "curated.json"
-    result = subprocess.run([sys.executable, "-m", "modelpools.maintainer.curate", "--aider", str(AIDER), "--out", str(out)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools.maintainer.curate", "--aider", str(AIDER), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"{out}: 41 curated scores\n"
     assert out.read_bytes() == CURATED_FILE.read_bytes()

@@ -37,7 +37,7 @@ def doc() -> dict:
 def test_page_shows_defaults_tiers_and_a_bar_per_ranked_model(doc):
     page = render.render_pools_html(doc)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert "<td>Bulk generation</td><td><code>z-ai/glm-5.2:free</code></td><td class=\"num\">65.8</td>" in page
+    assert '<td>Bulk generation</td><td><code>z-ai/glm-5.2:free</code></td><td class="num">65.8</td>' in page
     assert page.count("<rect ") == 11 and page.count("<svg ") == 1
     widths = [float(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="([\d.]+)"', page)]
     # one bar per ranked model in rank order (by estimate - uncertainty, so not always by estimate)
@@ -45,8 +45,10 @@ def test_page_shows_defaults_tiers_and_a_bar_per_ranked_model(doc):
     for tier, count in (("LARGE", 2), ("MEDIUM", 4), ("SMALL", 5)):
         assert f">{tier}</span> {count} models</h2>" in page
     assert "poolside/laguna-xs-2.1:free" in page and "1M" in page  # unranked list, 1,000,000-token context
-    assert ('<p class="provenance">Data: catalog: live from https://openrouter.ai/api/v1/models; '
-            "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16</p>") in page
+    assert (
+        '<p class="provenance">Data: catalog: live from https://openrouter.ai/api/v1/models; '
+        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16</p>"
+    ) in page
 
 
 def test_page_has_no_script_and_loads_nothing(doc):
@@ -89,8 +91,15 @@ def test_doit_site_offline_twice_second_run_is_up_to_date(tmp_path):
     env.pop("MODELPOOLS_CACHE_DIR", None)
 
     def doit(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "doit", *(argv or ("site",))], cwd=project, env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "doit", *(argv or ("site",))],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     first = doit()
     assert first.returncode == 0, first.stdout + first.stderr
@@ -123,8 +132,9 @@ def test_generate_writes_page_text_through_the_client(tmp_path):
     try:
         server.script(small, no_endpoints(small))
         server.always(load_pools(SAMPLE).fallback_chain("small")[1], ok("Free models, ranked for coding."))
-        options = ClientOptions(base_url=server.base_url, ledger_file=tmp_path / "usage.sqlite", pools_file=SAMPLE,
-                                requests_per_minute=0)
+        options = ClientOptions(
+            base_url=server.base_url, ledger_file=tmp_path / "usage.sqlite", pools_file=SAMPLE, requests_per_minute=0
+        )
         lines = asyncio.run(generate.generate(tmp_path / "text", options=options, api_key="sk-test"))
     finally:
         server.stop()

@@ -26,12 +26,18 @@ from modelpools.settings import BenchmarkSettings, CatalogSettings, PoolsSetting
 DUMPS = TEST_DATA / "openrouter"
 GOOD = DUMPS / "models-2026-04-30.json"
 NEWER = DUMPS / "models-2026-05-01.json"  # adds the free model openrouter/owl-alpha
-OUTPUTS = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "evidence-memory.json",
-           "model-pools.json", "model-pools-changes.json")
+OUTPUTS = (
+    "openrouter-models.json",
+    "benchmark-scores.json",
+    "model-matches.json",
+    "evidence-memory.json",
+    "model-pools.json",
+    "model-pools-changes.json",
+)
 STAGES = ("catalog", "benchmarks", "match", "memory", "pools")
 USAGE = "usage"  # first run only: without a ledger the usage summary never changes
 
-SITE_DODO = '''
+SITE_DODO = """
 import os
 import time
 
@@ -52,7 +58,7 @@ if os.environ.get("FAULTS_HANG_BEFORE_REPLACE"):
         return _replace(src, dst, *args, **kwargs)
 
     os.replace = _hanging_replace
-'''
+"""
 
 
 class Site:
@@ -66,12 +72,25 @@ class Site:
         return [sys.executable, "-m", "doit", *args]
 
     def doit(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(*args), cwd=self.root, env={**self.env, **env},
-                              capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            self.command(*args),
+            cwd=self.root,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     def popen(self, *args: str, **env: str) -> subprocess.Popen:
-        return subprocess.Popen(self.command(*args), cwd=self.root, env={**self.env, **env},
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=self.root,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def cache(self, name: str) -> bytes:
         return (self.cache_dir / name).read_bytes()
@@ -319,7 +338,9 @@ def test_a_missing_or_corrupt_git_remote_keeps_the_checkout(site, good, remote, 
     assert site.outputs() == good and git(checkout, "rev-parse", "HEAD") == head
     assert git(checkout, "status", "--porcelain") == ""  # the work tree was not touched
 
-    assert refresh_benchmarks(BenchmarkSettings.of(site.settings())).startswith("benchmarks: ")  # the configured remote again
+    assert refresh_benchmarks(BenchmarkSettings.of(site.settings())).startswith(
+        "benchmarks: "
+    )  # the configured remote again
     assert site.meta("llm-stats.meta.json")["status"] == "ok" and site.outputs() == good
     assert leftovers(site.cache_dir) == []
 
@@ -410,7 +431,9 @@ def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, 
         raise PermissionError(errno.EROFS, "Read-only file system", str(path))
 
     monkeypatch.setattr(files, "atomic_write", refuse)
-    failure = tasks.run_stage(tasks.pools_stage, PoolsSettings.of(site.settings(MODELPOOLS_LARGE_CUTOFF="0.3")), "pools")
+    failure = tasks.run_stage(
+        tasks.pools_stage, PoolsSettings.of(site.settings(MODELPOOLS_LARGE_CUTOFF="0.3")), "pools"
+    )
     monkeypatch.undo()
     message = failure.message
     assert "\n" not in message and message.startswith("modelpools pools: Read-only file system: ")
@@ -420,8 +443,13 @@ def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, 
 
 # ---------------------------------------------------------------- corrupt cache files
 
-DATA_FILES = ("openrouter-models.json", "benchmark-scores.json", "model-matches.json", "evidence-memory.json",
-              "model-pools.json")
+DATA_FILES = (
+    "openrouter-models.json",
+    "benchmark-scores.json",
+    "model-matches.json",
+    "evidence-memory.json",
+    "model-pools.json",
+)
 META_FILES = ("openrouter-models.meta.json", "llm-stats.meta.json")
 DAMAGE = {
     "truncated": lambda data: data[: len(data) // 2],
@@ -461,10 +489,18 @@ def test_every_cache_file_damaged_at_once_is_rebuilt_by_the_next_run(site, good,
     assert json.loads(site.cache("model-pools-changes.json"))["firstBuild"] is True
 
 
-@pytest.mark.parametrize("previous", [
-    b"[]", b'{"models": [1, 2]}', b'{"models": [{"name": "no id"}]}', b'{"chosenDefaults": "x"}',
-    b'{"unranked": {"id": "a/b"}}', b'{"models": [{"id": "a/b", "tier": NaN}]}', b"[" * 100000,
-])
+@pytest.mark.parametrize(
+    "previous",
+    [
+        b"[]",
+        b'{"models": [1, 2]}',
+        b'{"models": [{"name": "no id"}]}',
+        b'{"chosenDefaults": "x"}',
+        b'{"unranked": {"id": "a/b"}}',
+        b'{"models": [{"id": "a/b", "tier": NaN}]}',
+        b"[" * 100000,
+    ],
+)
 def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, capsys, previous):
     from modelpools.stages.pools import build_pools
 
@@ -478,7 +514,7 @@ def test_a_malformed_previous_pools_file_does_not_stop_the_rebuild(site, good, c
 
 # ---------------------------------------------------------------- SIGKILL in the middle of a write
 
-WRITER = textwrap.dedent('''
+WRITER = textwrap.dedent("""
     import os, sys, time
     from modelpools.io.files import atomic_write
     from modelpools.jsonbytes import dump_json
@@ -489,7 +525,7 @@ WRITER = textwrap.dedent('''
     for i in range(1, 10 ** 6):
         atomic_write(target, docs[i % 2])
         print(i, flush=True)
-''')
+""")
 
 
 def _kill_writer(tmp_path: Path, mode: str, after_line: str, delay: float = 0.0) -> Path:
@@ -639,9 +675,15 @@ def _body_with(*extra: dict, drop: str | None = None) -> bytes:
 
 
 def _free_entry(model_id: str, **fields) -> dict:
-    return {"id": model_id, "name": model_id, "created": 1770000000, "context_length": 131072,
-            "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"]},
-            "pricing": {"prompt": "0", "completion": "0"}, **fields}
+    return {
+        "id": model_id,
+        "name": model_id,
+        "created": 1770000000,
+        "context_length": 131072,
+        "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"]},
+        "pricing": {"prompt": "0", "completion": "0"},
+        **fields,
+    }
 
 
 def _everything(site: Site, result=None) -> str:
@@ -660,8 +702,16 @@ def test_a_file_size_limit_fails_in_one_line_naming_the_file_and_keeps_the_cache
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    broken = subprocess.run(site.command("pools"), cwd=site.root, env={**site.env, "MODELPOOLS_CATALOG_TTL": "0s"},
-                            capture_output=True, text=True, timeout=60, check=False, preexec_fn=limited)
+    broken = subprocess.run(
+        site.command("pools"),
+        cwd=site.root,
+        env={**site.env, "MODELPOOLS_CATALOG_TTL": "0s"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=limited,
+    )
     assert_one_failure(broken, "catalog", "cannot write", "openrouter-models.json", "File too large", "has space")
     assert site.outputs() == good and leftovers(site.cache_dir) == []
 
@@ -670,13 +720,18 @@ def test_a_file_size_limit_fails_in_one_line_naming_the_file_and_keeps_the_cache
     assert "openrouter/owl-alpha" in site.cache("model-pools.json").decode()
 
 
-@pytest.mark.parametrize("url", [
-    "http://reader:{secret}@127.0.0.1:99999/api/v1/models",  # port out of range
-    "http://reader:{secret}@[::1/api/v1/models",  # unclosed IPv6 bracket
-    "{base}/api/v1/models\nX-Injected: 1",  # a newline
-], ids=["port-99999", "broken-ipv6", "newline"])
-def test_a_malformed_openrouter_url_is_refused_by_the_settings_check_without_showing_its_password(site, good, server,
-                                                                                                    url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://reader:{secret}@127.0.0.1:99999/api/v1/models",  # port out of range
+        "http://reader:{secret}@[::1/api/v1/models",  # unclosed IPv6 bracket
+        "{base}/api/v1/models\nX-Injected: 1",  # a newline
+    ],
+    ids=["port-99999", "broken-ipv6", "newline"],
+)
+def test_a_malformed_openrouter_url_is_refused_by_the_settings_check_without_showing_its_password(
+    site, good, server, url
+):
     metas = {name: site.cache(name) for name in META_FILES}
     result = site.doit("catalog", MODELPOOLS_OPENROUTER_URL=url.format(secret=SECRET, base=server.url))
     assert result.returncode != 0
@@ -698,12 +753,16 @@ def test_a_percent_encoded_password_aiohttp_refuses_is_one_warning_and_never_sto
 def test_passwords_and_query_tokens_never_reach_a_file_or_the_terminal(site, good, server):
     host = server.url.split("://")[1]
     url = f"http://reader:{SECRET}@{host}/api/v1/models?token={SECRET}&format=json"
-    result = site.doit("pools", MODELPOOLS_OPENROUTER_URL=url, MODELPOOLS_BENCHMARKS_REPO=f"git://reader:{SECRET}@127.0.0.1/x")
+    result = site.doit(
+        "pools", MODELPOOLS_OPENROUTER_URL=url, MODELPOOLS_BENCHMARKS_REPO=f"git://reader:{SECRET}@127.0.0.1/x"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert_one_warning(result, "could not update", "git", "keeping the previous checkout")  # git says "unable to
     assert SECRET not in _everything(site, result)  # look up <user:password@host>": redacted in the warning and meta
     shown = f"http://***@{host}/api/v1/models?token=***&format=***"
-    assert site.meta("openrouter-models.meta.json")["source"] == shown and shown in site.cache("model-pools.json").decode()
+    assert (
+        site.meta("openrouter-models.meta.json")["source"] == shown and shown in site.cache("model-pools.json").decode()
+    )
     assert site.meta("openrouter-models.meta.json")["status"] == "ok"
     assert site.cache("openrouter-models.json") != good["openrouter-models.json"]  # the provenance names the new URL
     assert json.loads(site.cache("model-pools.json"))["models"] == json.loads(good["model-pools.json"])["models"]
@@ -720,8 +779,12 @@ def test_a_hand_edited_catalog_is_fetched_in_full_not_confirmed_by_a_304(site, g
     assert site.doit("pools", MODELPOOLS_CATALOG_TTL="0s").returncode == 0  # the ETag is recorded
     assert site.meta("openrouter-models.meta.json")["etag"] == etag and site.outputs() == good
     catalog = json.loads(site.cache("openrouter-models.json"))
-    backdoor = dict(catalog["models"][0], id="attacker/backdoor-model:free", name="Backdoor",
-                    benchmarks={"artificial_analysis": {"coding_index": 99}})
+    backdoor = dict(
+        catalog["models"][0],
+        id="attacker/backdoor-model:free",
+        name="Backdoor",
+        benchmarks={"artificial_analysis": {"coding_index": 99}},
+    )
     catalog["models"].append(backdoor)
     (site.cache_dir / "openrouter-models.json").write_text(json.dumps(catalog, indent=2))
 
@@ -759,8 +822,12 @@ def test_a_hostile_reason_phrase_and_catalog_text_never_reach_the_terminal_raw(s
     assert "\x1b" not in refused.stdout + refused.stderr and "\\x1b[2J" in line
 
     soon = time.strftime("%Y-%m-%dT00:00:00", time.gmtime(time.time() + 2 * 86400))
-    hostile = _free_entry("z-ai/glm-4.5-air:free", name="GLM\x1b[2J\nINJECTED line", expiration_date=soon + "\x1b[31m",
-                          benchmarks={"artificial_analysis": {"coding_index": 40}})
+    hostile = _free_entry(
+        "z-ai/glm-4.5-air:free",
+        name="GLM\x1b[2J\nINJECTED line",
+        expiration_date=soon + "\x1b[31m",
+        benchmarks={"artificial_analysis": {"coding_index": 40}},
+    )
     server.handler = lambda seen: Reply(body=_body_with(hostile, drop="z-ai/glm-4.5-air:free"))
     built = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
     assert built.returncode == 0, built.stdout + built.stderr
@@ -786,8 +853,10 @@ def test_an_out_of_range_coding_index_is_no_evidence(site, good, server):
     honest = json.loads(site.cache("model-pools.json"))
 
     body = json.loads(scored.read_bytes())
-    body["data"] += [_free_entry("attacker/huge-index:free", benchmarks={"artificial_analysis": {"coding_index": 1e308}}),
-                     _free_entry("attacker/negative-index:free", benchmarks={"artificial_analysis": {"coding_index": -5}})]
+    body["data"] += [
+        _free_entry("attacker/huge-index:free", benchmarks={"artificial_analysis": {"coding_index": 1e308}}),
+        _free_entry("attacker/negative-index:free", benchmarks={"artificial_analysis": {"coding_index": -5}}),
+    ]
     server.handler = lambda seen: Reply(body=json.dumps(body).encode())
     result = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
     assert result.returncode == 0, result.stdout + result.stderr

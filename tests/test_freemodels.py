@@ -103,14 +103,30 @@ def test_selection_ignores_upstream_order(order):
 
 def test_reference_scores_skip_routers_non_text_models_and_junk_values():
     def entry(model_id, value, modality="text->text", price="0.000001"):
-        return {"id": model_id, "pricing": {"prompt": price, "completion": price},
-                "architecture": {"modality": modality},
-                "benchmarks": {"artificial_analysis": {"coding_index": value}}}
+        return {
+            "id": model_id,
+            "pricing": {"prompt": price, "completion": price},
+            "architecture": {"modality": modality},
+            "benchmarks": {"artificial_analysis": {"coding_index": value}},
+        }
 
-    body = {"data": [entry("a/ok", 41.5), entry("a/int", 12), entry("a/image", 30, "text->image"),
-                     entry("a/router", 30, price="-1"), entry("a/bool", True), entry("a/nan", float("nan")),
-                     entry("a/high", 140), entry("a/text", "41"), {"id": "a/none", "pricing": {}}]}
+    body = {
+        "data": [
+            entry("a/ok", 41.5),
+            entry("a/int", 12),
+            entry("a/image", 30, "text->image"),
+            entry("a/router", 30, price="-1"),
+            entry("a/bool", True),
+            entry("a/nan", float("nan")),
+            entry("a/high", 140),
+            entry("a/text", "41"),
+            {"id": "a/none", "pricing": {}},
+        ]
+    }
     assert [(r["id"], r["coding_index"]) for r in select_reference_scores(body)] == [("a/int", 12), ("a/ok", 41.5)]
     # a free model's own index off the 0-100 scale is no score at all (a fuzzed catalog once ranked 1e308)
-    assert [coding_index(entry(mid, v)) for mid, v in (("a/huge", 1e308), ("a/neg", -1), ("a/ok", 41.5))] == \
-        [None, None, 41.5]
+    assert [coding_index(entry(mid, v)) for mid, v in (("a/huge", 1e308), ("a/neg", -1), ("a/ok", 41.5))] == [
+        None,
+        None,
+        41.5,
+    ]

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LEFT_BEHIND = shutil.ignore_patterns(".git", ".venv", ".cache", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info")
+LEFT_BEHIND = shutil.ignore_patterns(
+    ".git", ".venv", ".cache", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info"
+)
 # Files that read the data both ways: committed excerpts, and the full data where it is present.
 SELECTION = ["tests/test_catalog.py", "tests/test_llmstats.py", "tests/test_freemodels.py", "tests/test_router.py"]
 

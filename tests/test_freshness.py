@@ -21,7 +21,7 @@ GOOD = TEST_DATA / "openrouter" / "models-2026-04-30.json"
 STAGES = {"catalog", "benchmarks", "match", "pools"}
 HOUR = 3600
 
-SITE_DODO = '''
+SITE_DODO = """
 import os
 import time
 import types
@@ -34,7 +34,7 @@ from modelpools.tasks import *
 modelpools.io.http.RetryPolicy.__init__.__defaults__ = (3, (0.01,), 60.0)
 _ahead = float(os.environ.get("CLOCK_AHEAD", "0"))
 modelpools.tasks.time_module = types.SimpleNamespace(time=lambda: time.time() + _ahead)
-'''
+"""
 
 
 class Site:
@@ -43,8 +43,14 @@ class Site:
         (root / "dodo.py").write_text(SITE_DODO)
 
     def doit(self, *args: str, ahead: float = 0, **env: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "doit", *args], cwd=self.root, capture_output=True, text=True,
-                                env={**self.env, **env, "CLOCK_AHEAD": str(ahead)}, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "doit", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**self.env, **env, "CLOCK_AHEAD": str(ahead)},
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Traceback" not in result.stderr, result.stderr
         return result
@@ -109,10 +115,14 @@ def test_a_failed_refresh_is_retried_after_the_interval_not_on_every_build(site,
 
 @pytest.mark.parametrize("no_network", ["offline", "unreachable"])
 def test_without_network_the_second_build_does_nothing_and_says_nothing(site, tmp_path, no_network):
-    env = {"MODELPOOLS_OFFLINE": "1"} if no_network == "offline" else {
-        "MODELPOOLS_OPENROUTER_URL": _closed_port_url(),
-        "MODELPOOLS_BENCHMARKS_REPO": (tmp_path / "no-such-repo").as_uri(),
-    }
+    env = (
+        {"MODELPOOLS_OFFLINE": "1"}
+        if no_network == "offline"
+        else {
+            "MODELPOOLS_OPENROUTER_URL": _closed_port_url(),
+            "MODELPOOLS_BENCHMARKS_REPO": (tmp_path / "no-such-repo").as_uri(),
+        }
+    )
     first = site.doit("pools", **env)
     assert ran(first) >= STAGES  # (and the usage task, when the site has one)
     assert len(warnings(first)) == 2  # the bundled snapshot and curated scores only, each said once

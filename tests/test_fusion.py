@@ -41,8 +41,13 @@ def reference_scores(name):
 
 
 def component(benchmark, score, weight, self_reported=False):
-    return {"benchmark": benchmark, "dataset": benchmark, "score": score, "weight": weight,
-            "selfReported": self_reported}
+    return {
+        "benchmark": benchmark,
+        "dataset": benchmark,
+        "score": score,
+        "weight": weight,
+        "selfReported": self_reported,
+    }
 
 
 def match(mid, bid, method="exact", confidence=1.0):
@@ -72,10 +77,17 @@ def test_the_catalog_index_alone_is_shrunk_only_slightly():
 def test_evidence_weights_come_from_what_was_measured():
     """Two models with the same LLM-Stats mean: one self-reported result against three independent ones."""
     catalog = [{"id": "acme/one-9b:free", "name": "One"}, {"id": "acme/three-9b:free", "name": "Three"}]
-    bench = [{"id": "acme/one", "components": [component("livecodebench", 0.6375, 1.5, True)]},
-             {"id": "acme/three", "components": [component("livecodebench", 0.6375, 2.0),
-                                                 component("swe-bench-verified", 0.60, 3.0),
-                                                 component("aider-polyglot", 0.675, 2.5)]}]
+    bench = [
+        {"id": "acme/one", "components": [component("livecodebench", 0.6375, 1.5, True)]},
+        {
+            "id": "acme/three",
+            "components": [
+                component("livecodebench", 0.6375, 2.0),
+                component("swe-bench-verified", 0.60, 3.0),
+                component("aider-polyglot", 0.675, 2.5),
+            ],
+        },
+    ]
     matches = [match("acme/one-9b:free", "acme/one"), match("acme/three-9b:free", "acme/three")]
     fused = by_id(fuse_scores(catalog, bench, matches, [])[0])
     one, three = fused["acme/one-9b:free"], fused["acme/three-9b:free"]
@@ -125,7 +137,7 @@ def test_common_points_off_the_fixed_line_mark_it_drifted():
     raws = range(20, 100, 5)  # 16 points, 6 units each: sd sqrt(25 + 121/6) = 6.7, the mean's se 6.7/4 = 1.7
     on = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + (3 if x % 10 else -3), 6.0) for x in raws])
     off = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + 8, 6.0) for x in raws])  # a revised index
-    short = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + 8, 6.0) for x in raws][:MIN_DRIFT_POINTS - 1])
+    short = calibration_line("llm-stats", [(x, slope0 * x + intercept0 + 8, 6.0) for x in raws][: MIN_DRIFT_POINTS - 1])
     assert on.shift[0] == pytest.approx(0.0) and not on.drifted
     assert off.shift == pytest.approx((8.0, (25 + 121 / 6) ** 0.5 / 4)) and off.drifted
     assert off.to_json()["drift"] == {"shift": 8.0, "se": 1.68, "drifted": True}
@@ -136,10 +148,13 @@ def test_common_points_off_the_fixed_line_mark_it_drifted():
 def test_older_dump_without_catalog_index_stays_on_the_catalog_scale():
     """2025-07-25 has no coding_index at all: LLM-Stats reaches the catalog scale through the fixed line."""
     catalog = free_catalog("models-2025-07-25.json")
-    bench = [{"id": "deepseek/deepseek-r1", "components": [component("livecodebench", 0.659, 2.0),
-                                                           component("swe-bench-verified", 0.492, 3.0)]}]
-    fused, calibrations = fuse_scores(catalog, bench, [match("deepseek/deepseek-r1:free", "deepseek/deepseek-r1")],
-                                      [])
+    bench = [
+        {
+            "id": "deepseek/deepseek-r1",
+            "components": [component("livecodebench", 0.659, 2.0), component("swe-bench-verified", 0.492, 3.0)],
+        }
+    ]
+    fused, calibrations = fuse_scores(catalog, bench, [match("deepseek/deepseek-r1:free", "deepseek/deepseek-r1")], [])
     assert calibrations["llm-stats"].method == "fixed"
     r1 = by_id(fused)["deepseek/deepseek-r1:free"]
     assert r1.sources[0].calibrated == calibrations["llm-stats"].apply(r1.sources[0].raw)
@@ -175,8 +190,9 @@ def test_web_elo_updates_the_page_estimate_only():
 def test_no_source_means_unranked_with_a_reason():
     fused, _ = fuse_scores([{"id": "acme/x:free"}], [{"id": "acme/x"}], [match("acme/x:free", "acme/x")], [])
     assert fused[0].estimate is None
-    assert fused[0].reason == ("no coding score: no catalog coding_index, matched acme/x has no coding benchmarks, "
-                               "no curated score")
+    assert fused[0].reason == (
+        "no coding score: no catalog coding_index, matched acme/x has no coding benchmarks, no curated score"
+    )
 
 
 def test_prior_classes_from_names():
@@ -189,6 +205,7 @@ def test_prior_classes_from_names():
 
 
 # ---------------------------------------------------------------- stability (issue 12, item 2)
+
 
 @pytest.fixture(scope="module")
 def real_inputs():
@@ -206,15 +223,20 @@ def real_inputs():
     layout, records, _ = parse_checkout(NEW_LAYOUT_EXCERPT)
     bench = list(build_scores("llm-stats", None, layout, records).models)
     free_ids = {m["id"] for m in catalog}
-    found = match_models([CatalogModel.from_dict(m) for m in catalog + references if m["id"] not in free_ids
-                          or m in catalog], [BenchmarkModel.from_dict(m) for m in bench],
-                         load_overrides(PACKAGE_OVERRIDES))
+    found = match_models(
+        [CatalogModel.from_dict(m) for m in catalog + references if m["id"] not in free_ids or m in catalog],
+        [BenchmarkModel.from_dict(m) for m in bench],
+        load_overrides(PACKAGE_OVERRIDES),
+    )
     matches = [m.to_dict() for m in found if m.id in free_ids]
-    ref_matches = [match(m.id, m.benchmark_id, m.method, m.confidence) for m in found
-                   if m.id not in free_ids and m.benchmark_id]
+    ref_matches = [
+        match(m.id, m.benchmark_id, m.method, m.confidence) for m in found if m.id not in free_ids and m.benchmark_id
+    ]
     curated = CuratedScores.load().scores
-    baseline = {m.id: (m.coding_score, m.estimate.sd if m.estimate else None)
-                for m in fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0]}
+    baseline = {
+        m.id: (m.coding_score, m.estimate.sd if m.estimate else None)
+        for m in fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0]
+    }
     return catalog, references, bench, matches, ref_matches, curated, baseline
 
 
@@ -222,20 +244,29 @@ def real_inputs():
 STABILITY_EXAMPLES = int(os.environ.get("MODELPOOLS_STABILITY_EXAMPLES", "60"))
 
 
-@settings(max_examples=STABILITY_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=STABILITY_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_an_estimate_moves_at_most_a_point_when_unrelated_models_come_and_go(real_inputs, data):
     """Drop up to 8 of the paid models that calibrate LLM-Stats, curated scores or web Elo, and add up to 6 new ones
     (a coding index, an LLM-Stats score and a website Elo anywhere within two residual sds of the fixed lines, free or
     paid): no free model's coding estimate, uncertainty or page estimate moves by more than 1 point."""
     catalog, references, bench, matches, ref_matches, curated, baseline = real_inputs
-    pages = {mid: e.mean for mid, (e, _web) in page_estimates(
-        fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0], catalog,
-        web_calibrations(catalog, references)).items()}
+    pages = {
+        mid: e.mean
+        for mid, (e, _web) in page_estimates(
+            fuse_scores(catalog, bench, matches, curated, references, ref_matches)[0],
+            catalog,
+            web_calibrations(catalog, references),
+        ).items()
+    }
     drop = data.draw(st.sets(st.sampled_from(sorted({r["id"] for r in references})), max_size=8))
-    extra = data.draw(st.lists(st.tuples(st.floats(0, 100), st.floats(-2, 2), st.floats(700, 1400), st.booleans()),
-                               max_size=6))
+    extra = data.draw(
+        st.lists(st.tuples(st.floats(0, 100), st.floats(-2, 2), st.floats(700, 1400), st.booleans()), max_size=6)
+    )
     references = [r for r in references if r["id"] not in drop]
     catalog, bench, ref_matches = list(catalog), list(bench), [m for m in ref_matches if m["id"] not in drop]
     matches = list(matches)
@@ -249,8 +280,9 @@ def test_an_estimate_moves_at_most_a_point_when_unrelated_models_come_and_go(rea
         bench.append({"id": f"b/new-{i}", "components": [component("livecodebench", raw / 100 * 0.85, 2.0)]})
         if free:
             mid = f"new/model-{i}:free"
-            catalog.append({"id": mid, "name": f"New {i}",
-                            "benchmarks": {"artificial_analysis": {"coding_index": index}, **arena}})
+            catalog.append(
+                {"id": mid, "name": f"New {i}", "benchmarks": {"artificial_analysis": {"coding_index": index}, **arena}}
+            )
             matches.append(match(mid, f"b/new-{i}"))
         else:
             references.append({"id": f"new/model-{i}", "coding_index": index, "benchmarks": arena})

@@ -31,85 +31,198 @@ from modelpools.stages.benchmarks import build_scores, parse_checkout
 from modelpools.stages.pools import build_document
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "250")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "250")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 POOLS_SAMPLE = json.loads((Path(__file__).resolve().parent / "data" / "pools-sample.json").read_text(encoding="utf-8"))
 
 # ---------------------------------------------------------------- real excerpts (trimmed)
 
 # openrouter/models-2026-08-18.json (description cut), plus an entry shaped like 2025-05-23 (modality string only)
 # and the router entry.
-CATALOG_EXCERPT = {"data": [
-    {"id": "openai/gpt-oss-20b:free", "canonical_slug": "openai/gpt-oss-20b", "hugging_face_id": "openai/gpt-oss-20b",
-     "name": "OpenAI: gpt-oss-20b (free)", "created": 1754414229, "description": "gpt-oss-20b is an open-weight 21B",
-     "context_length": 131072,
-     "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"],
-                      "tokenizer": "GPT", "instruct_type": None},
-     "pricing": {"prompt": "0", "completion": "0"},
-     "top_provider": {"context_length": 131072, "max_completion_tokens": 32768, "is_moderated": False},
-     "per_request_limits": None, "supported_parameters": ["max_tokens", "reasoning", "temperature", "tools"],
-     "expiration_date": None,
-     "benchmarks": {"design_arena": [{"arena": "models", "category": "website", "elo": 864, "win_rate": 27.9,
-                                      "rank": 122}],
-                    "artificial_analysis": {"intelligence_index": 15.2, "coding_index": 20.7, "agentic_index": 3.1}},
-     "reasoning": {"mandatory": True, "supported_efforts": ["high", "medium", "low"], "default_effort": "medium"}},
-    {"id": "qwen/qwen3-coder-plus", "canonical_slug": "qwen/qwen3-coder-plus", "hugging_face_id": "",
-     "name": "Qwen: Qwen3 Coder Plus", "created": 1758662707, "context_length": 1000000,
-     "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"]},
-     "pricing": {"prompt": "0.00000065", "completion": "0.00000325",
-                 "overrides": [{"min_prompt_tokens": 32000, "prompt": "0.00000117", "completion": "0.00000585"}]},
-     "supported_parameters": ["max_tokens", "tools"], "expiration_date": None},
-    {"id": "deepseek/deepseek-chat-v3-0324:free", "hugging_face_id": "deepseek-ai/DeepSeek-V3-0324",
-     "name": "DeepSeek: DeepSeek V3 0324 (free)", "created": 1742824755, "context_length": 163840,
-     "architecture": {"modality": "text->text", "tokenizer": "DeepSeek", "instruct_type": None},
-     "pricing": {"prompt": "0", "completion": "0", "request": "0", "image": "0"},
-     "top_provider": {"context_length": 163840, "max_completion_tokens": None, "is_moderated": False},
-     "supported_parameters": ["max_tokens", "temperature"]},
-    {"id": "openrouter/auto", "name": "Auto Router", "created": 1699401600, "context_length": 2000000,
-     "architecture": {"modality": "text+image->text"}, "pricing": {"prompt": "-1", "completion": "-1"}},
-]}
+CATALOG_EXCERPT = {
+    "data": [
+        {
+            "id": "openai/gpt-oss-20b:free",
+            "canonical_slug": "openai/gpt-oss-20b",
+            "hugging_face_id": "openai/gpt-oss-20b",
+            "name": "OpenAI: gpt-oss-20b (free)",
+            "created": 1754414229,
+            "description": "gpt-oss-20b is an open-weight 21B",
+            "context_length": 131072,
+            "architecture": {
+                "modality": "text->text",
+                "input_modalities": ["text"],
+                "output_modalities": ["text"],
+                "tokenizer": "GPT",
+                "instruct_type": None,
+            },
+            "pricing": {"prompt": "0", "completion": "0"},
+            "top_provider": {"context_length": 131072, "max_completion_tokens": 32768, "is_moderated": False},
+            "per_request_limits": None,
+            "supported_parameters": ["max_tokens", "reasoning", "temperature", "tools"],
+            "expiration_date": None,
+            "benchmarks": {
+                "design_arena": [{"arena": "models", "category": "website", "elo": 864, "win_rate": 27.9, "rank": 122}],
+                "artificial_analysis": {"intelligence_index": 15.2, "coding_index": 20.7, "agentic_index": 3.1},
+            },
+            "reasoning": {
+                "mandatory": True,
+                "supported_efforts": ["high", "medium", "low"],
+                "default_effort": "medium",
+            },
+        },
+        {
+            "id": "qwen/qwen3-coder-plus",
+            "canonical_slug": "qwen/qwen3-coder-plus",
+            "hugging_face_id": "",
+            "name": "Qwen: Qwen3 Coder Plus",
+            "created": 1758662707,
+            "context_length": 1000000,
+            "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"]},
+            "pricing": {
+                "prompt": "0.00000065",
+                "completion": "0.00000325",
+                "overrides": [{"min_prompt_tokens": 32000, "prompt": "0.00000117", "completion": "0.00000585"}],
+            },
+            "supported_parameters": ["max_tokens", "tools"],
+            "expiration_date": None,
+        },
+        {
+            "id": "deepseek/deepseek-chat-v3-0324:free",
+            "hugging_face_id": "deepseek-ai/DeepSeek-V3-0324",
+            "name": "DeepSeek: DeepSeek V3 0324 (free)",
+            "created": 1742824755,
+            "context_length": 163840,
+            "architecture": {"modality": "text->text", "tokenizer": "DeepSeek", "instruct_type": None},
+            "pricing": {"prompt": "0", "completion": "0", "request": "0", "image": "0"},
+            "top_provider": {"context_length": 163840, "max_completion_tokens": None, "is_moderated": False},
+            "supported_parameters": ["max_tokens", "temperature"],
+        },
+        {
+            "id": "openrouter/auto",
+            "name": "Auto Router",
+            "created": 1699401600,
+            "context_length": 2000000,
+            "architecture": {"modality": "text+image->text"},
+            "pricing": {"prompt": "-1", "completion": "-1"},
+        },
+    ]
+}
 
 # llm-stats/JonathanChavezTamales-df1d14e models/deepseek/deepseek-r1/model.json (trimmed).
-OLD_MODEL = {"canonical_model_id": None, "fine_tuned_from_model_id": "deepseek-v3", "name": "DeepSeek-R1",
-             "release_date": "2025-01-20", "input_context_size": 131072, "output_context_size": 131072,
-             "license": "MIT License", "multimodal": False, "repo_link": "https://github.com/deepseek-ai/DeepSeek-R1",
-             "weights_link": "https://huggingface.co/deepseek-ai/DeepSeek-R1", "param_count": 671000000000,
-             "qualitative_metrics": [
-                 {"dataset_name": "MMLU", "score": 0.908, "is_self_reported": False, "analysis_method": "Pass@1"},
-                 {"dataset_name": "LiveCodeBench", "score": 0.659, "is_self_reported": False},
-                 {"dataset_name": "SWE-bench Verified", "score": 0.492, "is_self_reported": True},
-                 {"dataset_name": "Aider-Polyglot", "score": 0.533, "is_self_reported": False}]}
+OLD_MODEL = {
+    "canonical_model_id": None,
+    "fine_tuned_from_model_id": "deepseek-v3",
+    "name": "DeepSeek-R1",
+    "release_date": "2025-01-20",
+    "input_context_size": 131072,
+    "output_context_size": 131072,
+    "license": "MIT License",
+    "multimodal": False,
+    "repo_link": "https://github.com/deepseek-ai/DeepSeek-R1",
+    "weights_link": "https://huggingface.co/deepseek-ai/DeepSeek-R1",
+    "param_count": 671000000000,
+    "qualitative_metrics": [
+        {"dataset_name": "MMLU", "score": 0.908, "is_self_reported": False, "analysis_method": "Pass@1"},
+        {"dataset_name": "LiveCodeBench", "score": 0.659, "is_self_reported": False},
+        {"dataset_name": "SWE-bench Verified", "score": 0.492, "is_self_reported": True},
+        {"dataset_name": "Aider-Polyglot", "score": 0.533, "is_self_reported": False},
+    ],
+}
 
 # llm-stats/JonathanChavezTamales-24a9ccf data/organizations/deepseek/models/deepseek-r1-0528/ (trimmed).
-NEW_MODEL = {"model_id": "deepseek-r1-0528", "name": "DeepSeek-R1-0528", "organization_id": "deepseek",
-             "fine_tuned_from_model_id": "deepseek-r1", "release_date": "2025-05-28", "license_id": "mit",
-             "multimodal": False, "param_count": 671000000000, "source_repo_link": None,
-             "source_weights_link": "https://huggingface.co/deepseek-ai/DeepSeek-R1"}
+NEW_MODEL = {
+    "model_id": "deepseek-r1-0528",
+    "name": "DeepSeek-R1-0528",
+    "organization_id": "deepseek",
+    "fine_tuned_from_model_id": "deepseek-r1",
+    "release_date": "2025-05-28",
+    "license_id": "mit",
+    "multimodal": False,
+    "param_count": 671000000000,
+    "source_repo_link": None,
+    "source_weights_link": "https://huggingface.co/deepseek-ai/DeepSeek-R1",
+}
 NEW_SCORES = [
-    {"model_benchmark_id": 9608, "benchmark_id": "livecodebench", "model_id": "deepseek-r1-0528", "score": 0.733,
-     "normalized_score": 0.733, "is_self_reported": True, "analysis_method": "Pass@1, 2408-2505",
-     "benchmark_name": "LiveCodeBench"},
-    {"model_benchmark_id": 9609, "benchmark_id": "codeforces", "model_id": "deepseek-r1-0528", "score": 0.6433,
-     "normalized_score": 0.6433, "is_self_reported": True, "benchmark_name": "Codeforces"},
-    {"model_benchmark_id": 9601, "benchmark_id": "mmlu-redux", "model_id": "deepseek-r1-0528", "score": 0.934,
-     "normalized_score": 0.934, "is_self_reported": True, "benchmark_name": "MMLU-Redux"},
+    {
+        "model_benchmark_id": 9608,
+        "benchmark_id": "livecodebench",
+        "model_id": "deepseek-r1-0528",
+        "score": 0.733,
+        "normalized_score": 0.733,
+        "is_self_reported": True,
+        "analysis_method": "Pass@1, 2408-2505",
+        "benchmark_name": "LiveCodeBench",
+    },
+    {
+        "model_benchmark_id": 9609,
+        "benchmark_id": "codeforces",
+        "model_id": "deepseek-r1-0528",
+        "score": 0.6433,
+        "normalized_score": 0.6433,
+        "is_self_reported": True,
+        "benchmark_name": "Codeforces",
+    },
+    {
+        "model_benchmark_id": 9601,
+        "benchmark_id": "mmlu-redux",
+        "model_id": "deepseek-r1-0528",
+        "score": 0.934,
+        "normalized_score": 0.934,
+        "is_self_reported": True,
+        "benchmark_name": "MMLU-Redux",
+    },
 ]
-NEW_PROVIDER_MODELS = [{"model_provider_id": 290, "model_id": "deepseek-r1-0528", "provider_id": "deepinfra",
-                        "max_input_tokens": 131072, "max_output_tokens": 131072, "throughput": 0.9}]
+NEW_PROVIDER_MODELS = [
+    {
+        "model_provider_id": 290,
+        "model_id": "deepseek-r1-0528",
+        "provider_id": "deepinfra",
+        "max_input_tokens": 131072,
+        "max_output_tokens": 131072,
+        "throughput": 0.9,
+    }
+]
 
 # ---------------------------------------------------------------- strategies
 
-ODD_TEXT = st.sampled_from([
-    "", " ", "\x00", "\ud800", "a\udcffb", "\u202egnp.exe", "ｑｗｅｎ３", "ǅ", "İstanbul", "🦙" * 40, "\ufeff",
-    "x" * 3000, "1e999", "NaN", "null", "<html>", "../../etc/passwd", "qwen/qwen3:free", "a/b/c:d:e", "~/", ":free",
-])
-ODD_NUMBERS = st.sampled_from([float("nan"), float("inf"), float("-inf"), -0.0, 1e308, 5e-324, -1, 0, 2 ** 63,
-                               10 ** 400, -(10 ** 40), True, False])
+ODD_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "\ud800",
+        "a\udcffb",
+        "\u202egnp.exe",
+        "ｑｗｅｎ３",
+        "ǅ",
+        "İstanbul",
+        "🦙" * 40,
+        "\ufeff",
+        "x" * 3000,
+        "1e999",
+        "NaN",
+        "null",
+        "<html>",
+        "../../etc/passwd",
+        "qwen/qwen3:free",
+        "a/b/c:d:e",
+        "~/",
+        ":free",
+    ]
+)
+ODD_NUMBERS = st.sampled_from(
+    [float("nan"), float("inf"), float("-inf"), -0.0, 1e308, 5e-324, -1, 0, 2**63, 10**400, -(10**40), True, False]
+)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12) | ODD_TEXT | ODD_NUMBERS
 JSON_VALUES = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8) | ODD_TEXT, inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 # Text-level splices (the Python json module cannot write these): nesting past the parser's recursion limit and an
 # integer past the int/str conversion limit (4300 digits).
 _SPLICE = re.compile(r'"@@(deep|bigint)(\d*)@@"')
@@ -122,6 +235,7 @@ def _splice(text: str) -> str:
             return "9" * 5000
         depth = int(m.group(2))
         return "[" * depth + "]" * depth if depth % 2 else '{"a":' * depth + "1" + "}" * depth
+
     return _SPLICE.sub(put, text)
 
 
@@ -189,7 +303,7 @@ def mutated(draw, base: Any, text: bool = True) -> Any:
             depth = draw(DEPTHS)
             new = f"@@deep{depth}@@" if text else _nested(min(depth, 400))
         elif op == "bigint":
-            new = "@@bigint@@" if text else 10 ** 400
+            new = "@@bigint@@" if text else 10**400
         elif op == "swap":
             new = _swap_type(old)
         elif op == "odd_number":
@@ -214,10 +328,10 @@ def as_bytes(draw, doc: Any) -> bytes:
     raw = _splice(json.dumps(doc, ensure_ascii=ascii_only, allow_nan=True)).encode("utf-8", "surrogatepass")
     damage = draw(st.sampled_from(["none", "none", "none", "truncate", "flip", "bom", "html"]))
     if damage == "truncate" and raw:
-        raw = raw[:draw(st.integers(0, len(raw) - 1))]
+        raw = raw[: draw(st.integers(0, len(raw) - 1))]
     elif damage == "flip" and raw:
         at = draw(st.integers(0, len(raw) - 1))
-        raw = raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1:]
+        raw = raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1 :]
     elif damage == "bom":
         raw = b"\xef\xbb\xbf" + raw
     elif damage == "html":
@@ -275,13 +389,17 @@ def _free_entry(**changes: Any) -> dict[str, Any]:
     return entry
 
 
-@pytest.mark.parametrize("bad", [
-    _free_entry(id="1000000000000000000000"),  # not vendor/model: the pools schema would refuse the whole file
-    _free_entry(id="openai/" + "x" * 200 + ":free"),  # longer than the schema's 200 characters
-    _free_entry(name="OpenAI: gpt\ud800"),  # a lone surrogate: the UTF-8 cache file cannot hold it
-    _free_entry(benchmarks={"artificial_analysis": {"coding_index": float("nan")}}),  # NaN is not JSON
-    _free_entry(benchmarks={"design_arena": _nested(40)}),  # nested deeper than any real catalog field
-], ids=["id-not-vendor-model", "id-too-long", "lone-surrogate", "nan", "deep-nesting"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        _free_entry(id="1000000000000000000000"),  # not vendor/model: the pools schema would refuse the whole file
+        _free_entry(id="openai/" + "x" * 200 + ":free"),  # longer than the schema's 200 characters
+        _free_entry(name="OpenAI: gpt\ud800"),  # a lone surrogate: the UTF-8 cache file cannot hold it
+        _free_entry(benchmarks={"artificial_analysis": {"coding_index": float("nan")}}),  # NaN is not JSON
+        _free_entry(benchmarks={"design_arena": _nested(40)}),  # nested deeper than any real catalog field
+    ],
+    ids=["id-not-vendor-model", "id-too-long", "lone-surrogate", "nan", "deep-nesting"],
+)
 def test_an_entry_that_cannot_be_cached_is_skipped(bad):
     body = {"data": [bad, CATALOG_EXCERPT["data"][2]]}
     raw = json.dumps(body).encode()  # ensure_ascii writes the surrogate as the "\\ud800" escape a body would carry
@@ -295,15 +413,20 @@ def test_json_past_the_parser_limits_is_a_data_error():
 
 
 def test_a_huge_created_or_context_length_counts_as_missing():
-    [model] = select_free_models({"data": [_free_entry(created=10 ** 400, context_length=2 ** 60,
-                                                         top_provider={"context_length": 131072})]})
+    [model] = select_free_models(
+        {"data": [_free_entry(created=10**400, context_length=2**60, top_provider={"context_length": 131072})]}
+    )
     assert model["created"] is None and model["context_length"] == 131072
 
 
-BENCH = [BenchmarkModel("openai/gpt-oss-20b", "gpt-oss-20b", "openai/gpt-oss-20b", 21_000_000_000, "2025-08-05"),
-         BenchmarkModel("deepseek/deepseek-v3-0324", "DeepSeek-V3-0324", None, None, "2025-03-24")]
-BENCH_SCORES = [{"id": "openai/gpt-oss-20b", "codingScore": 48.0, "coverage": 0.5},
-                {"id": "deepseek/deepseek-v3-0324", "codingScore": 52.5, "coverage": 1.0}]
+BENCH = [
+    BenchmarkModel("openai/gpt-oss-20b", "gpt-oss-20b", "openai/gpt-oss-20b", 21_000_000_000, "2025-08-05"),
+    BenchmarkModel("deepseek/deepseek-v3-0324", "DeepSeek-V3-0324", None, None, "2025-03-24"),
+]
+BENCH_SCORES = [
+    {"id": "openai/gpt-oss-20b", "codingScore": 48.0, "coverage": 0.5},
+    {"id": "deepseek/deepseek-v3-0324", "codingScore": 52.5, "coverage": 1.0},
+]
 
 
 @FUZZ
@@ -314,8 +437,15 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     except DataError:
         return
     matches = match_models([CatalogModel.from_dict(m) for m in models], BENCH, {}, 70)
-    pools = build_document(models, BENCH_SCORES, [m.to_dict() for m in matches], [], RankingSettings(), POOLS_SAMPLE["inputs"],
-                           provenance=POOLS_SAMPLE["provenance"])
+    pools = build_document(
+        models,
+        BENCH_SCORES,
+        [m.to_dict() for m in matches],
+        [],
+        RankingSettings(),
+        POOLS_SAMPLE["inputs"],
+        provenance=POOLS_SAMPLE["provenance"],
+    )
     validate_pools(pools, {m["id"] for m in models}, schema=PoolsSchema.installed().check)
     dump_json(pools)
 
@@ -323,7 +453,8 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
 # ---------------------------------------------------------------- LLM-Stats readers
 
 _NAMES = st.sampled_from(["deepseek", "qwen", "a b", "ü", "-x", ".hidden", "1"]) | st.text(
-    st.characters(min_codepoint=0x20, max_codepoint=0x2FF, exclude_characters="/\\"), min_size=1, max_size=8)
+    st.characters(min_codepoint=0x20, max_codepoint=0x2FF, exclude_characters="/\\"), min_size=1, max_size=8
+)
 NAME_BYTES = st.sampled_from([b"\xff\xfe", b"caf\xe9", b"ok\x80"]) | _NAMES.map(os.fsencode)
 
 
@@ -386,13 +517,17 @@ def test_the_llm_stats_excerpts_themselves_score(tmp_path):
     assert document["models"][0]["id"] == "deepseek/deepseek-r1" and document["models"][0]["codingScore"] is not None
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b'{"name": "X", "param_count": NaN, "qualitative_metrics": []}', None),
-    (b'{"name": "X", "param_count": Infinity, "qualitative_metrics": []}', None),
-    (b'{"name": "X\\ud800", "qualitative_metrics": []}', "lone UTF-16 surrogate"),
-    (b'{"name": "X", "param_count": ' + b"7" * 5000 + b"}", "not valid JSON"),
-    (b'{"name": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nests JSON too deeply"),
-], ids=["nan-params", "infinite-params", "lone-surrogate", "5000-digits", "5000-deep"])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b'{"name": "X", "param_count": NaN, "qualitative_metrics": []}', None),
+        (b'{"name": "X", "param_count": Infinity, "qualitative_metrics": []}', None),
+        (b'{"name": "X\\ud800", "qualitative_metrics": []}', "lone UTF-16 surrogate"),
+        (b'{"name": "X", "param_count": ' + b"7" * 5000 + b"}", "not valid JSON"),
+        (b'{"name": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nests JSON too deeply"),
+    ],
+    ids=["nan-params", "infinite-params", "lone-surrogate", "5000-digits", "5000-deep"],
+)
 def test_an_unreadable_model_file_is_skipped_and_reported(tmp_path, content, reason):
     _write(os.fsencode(tmp_path / "models/deepseek/deepseek-r1/model.json"), json.dumps(OLD_MODEL).encode())
     _write(os.fsencode(tmp_path / "models/deepseek/x/model.json"), content)
@@ -454,8 +589,11 @@ def test_any_pools_file_loads_or_raises_our_error(raw, validate):
     assert pools.path == path
 
 
-@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b'{"schemaVersion": ' + b"1" * 5000 + b"}"],
-                         ids=["nested-100000-deep", "5000-digit-integer"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"schemaVersion": ' + b"1" * 5000 + b"}"],
+    ids=["nested-100000-deep", "5000-digit-integer"],
+)
 def test_a_pools_file_past_the_json_parser_limits_is_a_data_error(tmp_path, raw):
     path = tmp_path / "model-pools.json"
     path.write_bytes(raw)
@@ -463,11 +601,15 @@ def test_a_pools_file_past_the_json_parser_limits_is_a_data_error(tmp_path, raw)
         pools_view.load_pools(path)
 
 
-@pytest.mark.parametrize("where, value", [
-    (("models", 0, "codingScore"), float("nan")),  # NaN passes the schema's 0-100 bounds
-    (("models", 0, "scoreSources", 0, "raw"), 10 ** 400),  # no bound in the schema, too big for any reader
-    (("calibration", "llm-stats", "intercept"), float("-inf")),
-], ids=["nan-score", "huge-raw", "infinite-intercept"])
+@pytest.mark.parametrize(
+    "where, value",
+    [
+        (("models", 0, "codingScore"), float("nan")),  # NaN passes the schema's 0-100 bounds
+        (("models", 0, "scoreSources", 0, "raw"), 10**400),  # no bound in the schema, too big for any reader
+        (("calibration", "llm-stats", "intercept"), float("-inf")),
+    ],
+    ids=["nan-score", "huge-raw", "infinite-intercept"],
+)
 def test_non_finite_numbers_in_a_pools_document_are_invalid(where, value):
     doc = copy.deepcopy(POOLS_SAMPLE)
     target = doc

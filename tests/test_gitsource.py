@@ -101,8 +101,11 @@ def test_a_commit_in_neither_layout_is_refused_before_the_checkout_changes(upstr
     git(upstream, "rm", "-q", "-r", "models")
     (upstream / "models").write_text("a file, not a directory\n")  # -d: only a tree counts
     bad = commit_file(upstream, "README.md", "moved elsewhere\n")
-    with pytest.raises(UnexpectedLayout, match=rf"at {bad[:12]} has none of the expected layouts "
-                       r"\(data/organizations/ \+ data/benchmarks/, or models/\); check benchmarks_repo"):
+    with pytest.raises(
+        UnexpectedLayout,
+        match=rf"at {bad[:12]} has none of the expected layouts "
+        r"\(data/organizations/ \+ data/benchmarks/, or models/\); check benchmarks_repo",
+    ):
         sync_checkout(upstream.as_uri(), "", dest, 60, 1 << 20, layouts)
     assert git(dest, "rev-parse", "HEAD") == good  # checked on the fetched commit, before `reset --hard`
     assert (dest / "models" / "deepseek" / "model.json").is_file() and git(dest, "status", "--porcelain") == ""
@@ -145,7 +148,8 @@ def test_a_password_in_the_url_is_never_written_to_the_checkout(upstream: Path, 
 
 def test_git_messages_never_show_a_password():
     assert redact("fatal: unable to access 'https://reader:SECRET@host/r.git/': 403") == (
-        "fatal: unable to access 'https://***@host/r.git/': 403")
+        "fatal: unable to access 'https://***@host/r.git/': 403"
+    )
     assert redact("ssh://git@host/r.git and git@host:r.git") == "ssh://***@host/r.git and git@host:r.git"
     with pytest.raises(GitError) as caught:  # port 1 on loopback: refused at once
         sync_checkout("https://reader:SECRET@127.0.0.1:1/llm-stats.git", "", Path("/nonexistent/cache/x"), 60, 1 << 20)

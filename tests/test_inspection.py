@@ -41,16 +41,24 @@ def test_overview_lists_every_tier_best_first(pools):
 def test_provenance_is_one_line_with_dates_from_the_file_and_ages_from_the_meta_files(pools):
     day = 86400
     captured = 1787011200.0  # 2026-08-18 00:00 UTC
-    snapshot = {"catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": "2026-08-18"},
-                "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
+    snapshot = {
+        "catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": "2026-08-18"},
+        "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
+    }
     assert provenance_line(snapshot, now=captured + 103 * day + 5) == (
-        "catalog: bundled snapshot of 2026-08-18 (103 d old); benchmarks: none, curated scores only")
+        "catalog: bundled snapshot of 2026-08-18 (103 d old); benchmarks: none, curated scores only"
+    )
     live = pools.document["provenance"]
-    assert provenance_line(live, now=captured, catalog_refreshed=captured - 7200, benchmarks_refreshed=captured - 3 * day) == (
+    assert provenance_line(
+        live, now=captured, catalog_refreshed=captured - 7200, benchmarks_refreshed=captured - 3 * day
+    ) == (
         "catalog: live from https://openrouter.ai/api/v1/models, fetched 2 h ago; "
-        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16, fetched 3 d ago")
-    assert provenance_line(live) == ("catalog: live from https://openrouter.ai/api/v1/models; "
-                                     "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16")  # no clock: dates only
+        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16, fetched 3 d ago"
+    )
+    assert provenance_line(live) == (
+        "catalog: live from https://openrouter.ai/api/v1/models; "
+        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16"
+    )  # no clock: dates only
     assert pools_overview(pools, "catalog: x; benchmarks: y").lines[0] == "catalog: x; benchmarks: y"
 
 
@@ -80,8 +88,13 @@ def test_explain_says_plainly_when_no_benchmark_data_was_available(pools):
     from modelpools.consumer.pools_view import pools_from_document
 
     assert "  match: none - no LLM-Stats model matched this id" in explain_model(pools, "z-ai/glm-5.2:free").lines
-    curated = dict(pools.document, provenance={**pools.document["provenance"], "benchmarks": {
-        "source": "curated-only", "repo": None, "commit": None, "commitDate": None}})
+    curated = dict(
+        pools.document,
+        provenance={
+            **pools.document["provenance"],
+            "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
+        },
+    )
     lines = explain_model(pools_from_document(curated), "z-ai/glm-5.2:free").lines
     assert "  match: none - no LLM-Stats benchmark data was available for this build (curated scores only)" in lines
     assert not any("none -> none" in line for line in lines)

@@ -26,7 +26,8 @@ def _type_checking_block(node: ast.AST) -> bool:
     test = getattr(node, "test", None)
     return isinstance(node, ast.If) and (
         (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
 
 
 def imported(module: str, *, module_level_only: bool = False) -> set[str]:
@@ -38,8 +39,9 @@ def imported(module: str, *, module_level_only: bool = False) -> set[str]:
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if module_level_only and (isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                                      or _type_checking_block(child)):
+            if module_level_only and (
+                isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or _type_checking_block(child)
+            ):
                 continue
             if isinstance(child, ast.Import):
                 found.update(alias.name for alias in child.names)
@@ -77,8 +79,13 @@ def test_the_parser_sees_the_imports_it_checks():
 
 @pytest.mark.parametrize(("place", "forbidden"), RULES, ids=[place for place, _ in RULES])
 def test_a_layer_imports_nothing_from_the_places_it_must_not(place, forbidden):
-    wrong = {f"{module} imports {name}" for module in MODULES if under(module, place)
-             for name in imported(module) if under(name, *forbidden)}
+    wrong = {
+        f"{module} imports {name}"
+        for module in MODULES
+        if under(module, place)
+        for name in imported(module)
+        if under(name, *forbidden)
+    }
     assert not wrong, sorted(wrong)
 
 
@@ -91,7 +98,7 @@ def test_no_import_cycle_among_modelpools_modules():
         state[module] = 1
         for name in sorted(graph[module]):
             if state.get(name) == 1:
-                cycles.append(" -> ".join(path[path.index(name):] + [name]))
+                cycles.append(" -> ".join(path[path.index(name) :] + [name]))
             elif name not in state:
                 walk(name, path + [name])
         state[module] = 2

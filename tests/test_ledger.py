@@ -22,8 +22,14 @@ NOON = 1779278400.0  # 2026-05-20T12:00:00Z
 
 def add(ledger: Ledger, outcome: str, at: float, model: str = "a/m:free", **fields) -> int:
     reservation = ledger.reserve(model=model, role="pageModel", now=at)
-    ledger.finish(reservation.attempt_id, outcome=outcome, status=fields.pop("status", 200),
-                  latency_ms=fields.pop("latency_ms", 100), finished=at + 1, **fields)
+    ledger.finish(
+        reservation.attempt_id,
+        outcome=outcome,
+        status=fields.pop("status", 200),
+        latency_ms=fields.pop("latency_ms", 100),
+        finished=at + 1,
+        **fields,
+    )
     return reservation.attempt_id
 
 
@@ -42,7 +48,9 @@ def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
     path = tmp_path / "usage.sqlite"
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version = 99")
-    with pytest.raises(DataError, match=r"usage\.sqlite is unusable \(schema version 99 is newer .*upgrade modelpools\)"):
+    with pytest.raises(
+        DataError, match=r"usage\.sqlite is unusable \(schema version 99 is newer .*upgrade modelpools\)"
+    ):
         Ledger(path)
 
 
@@ -64,11 +72,11 @@ def test_retention_deletes_rows_older_than_the_window_on_open(tmp_path):
 
 def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answer(tmp_path):
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
-        add(ledger, "ok", utc_midnight(NOON) - 1)                         # yesterday
+        add(ledger, "ok", utc_midnight(NOON) - 1)  # yesterday
         add(ledger, "ok", NOON - 3600)
-        add(ledger, "no_endpoints", NOON - 1800, status=404)             # failures count: they reached OpenRouter
+        add(ledger, "no_endpoints", NOON - 1800, status=404)  # failures count: they reached OpenRouter
         add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # refused by the limiter: not counted
-        ledger.reserve(model="a/m:free", role="page", now=NOON - 60)      # pending (a process died): counted
+        ledger.reserve(model="a/m:free", role="page", now=NOON - 60)  # pending (a process died): counted
         budget = ledger.budget(default_limit=50, now=NOON)
         assert (budget.used, budget.limit, budget.limit_source, budget.left) == (3, 50, "setting", 47)
         assert budget.reset_at == utc_midnight(NOON) + DAY and not budget.capped
@@ -92,6 +100,7 @@ def test_reserve_refuses_at_the_cap_and_paces_per_minute(tmp_path):
 
 def test_a_role_quota_leaves_the_other_roles_their_share_of_the_cap(tmp_path):
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+
         def probe(at):
             return ledger.reserve(model="m", role="probe", now=at, default_limit=10, role_quota=4)
 
@@ -111,8 +120,9 @@ def test_a_role_quota_shrinks_when_the_site_used_more_than_its_share(tmp_path):
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
         for i in range(8):  # the site's share is 6 of 10; it used 8
             ledger.reserve(model="m", role="page", now=NOON + i, default_limit=10)
-        granted = [ledger.reserve(model="m", role="probe", now=NOON + 10 + i, default_limit=10, role_quota=4)
-                   for i in range(4)]
+        granted = [
+            ledger.reserve(model="m", role="probe", now=NOON + 10 + i, default_limit=10, role_quota=4) for i in range(4)
+        ]
         assert [g.attempt_id is not None for g in granted] == [True, True, False, False]
 
 
@@ -135,10 +145,18 @@ def test_eight_processes_writing_at_once_record_every_attempt_once(tmp_path):
     server = ChatServer().start()
     try:
         ledger_file = tmp_path / "usage.sqlite"
-        command = [sys.executable, "-c", WRITER, server.base_url, str(ledger_file),
-                   str(TESTS / "data" / "pools-sample.json"), "50"]
-        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                     for _ in range(8)]
+        command = [
+            sys.executable,
+            "-c",
+            WRITER,
+            server.base_url,
+            str(ledger_file),
+            str(TESTS / "data" / "pools-sample.json"),
+            "50",
+        ]
+        processes = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)
+        ]
         results = [p.communicate(timeout=240) for p in processes]
     finally:
         server.stop()
@@ -168,6 +186,7 @@ def test_a_sigkill_mid_write_leaves_a_readable_ledger(tmp_path):
         pass
     process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stderr=subprocess.PIPE)
     try:
+
         def written() -> bool:
             with sqlite3.connect(path, timeout=5) as db:
                 return db.execute("SELECT count(*) FROM attempts").fetchone()[0] >= 300

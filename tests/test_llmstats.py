@@ -30,7 +30,9 @@ def test_malformed_files_are_skipped_with_a_few_warning_lines(tmp_path: Path, ca
     err = capsys.readouterr().err.splitlines()
     assert "models/deepseek/deepseek-v2.5/model.json: scores are not a list" in err[0]
     assert "models/deepseek/deepseek-v3/model.json: not valid JSON" in err[1]
-    assert "MultiPL-E: score 65.94 is outside the 0-1 scale" in " ".join(err)  # a real off-scale row, rejected not guessed
+    assert "MultiPL-E: score 65.94 is outside the 0-1 scale" in " ".join(
+        err
+    )  # a real off-scale row, rejected not guessed
     assert err[-1].endswith("skipped 1 more malformed files or rows")
     qwen3 = next(m for m in models if m.id == "qwen/qwen3-235b-a22b")
     assert {r.dataset for r in qwen3.results} == {"Aider", "LiveCodeBench"}
@@ -60,11 +62,15 @@ def test_neither_layout_is_a_clear_error(tmp_path: Path):
 
 def test_hugging_face_ids_come_from_weights_then_repo_links():
     assert hugging_face_id("https://huggingface.co/deepseek-ai/DeepSeek-R1") == "deepseek-ai/DeepSeek-R1"
-    assert hugging_face_id(
-        "https://huggingface.co/mistralai/Devstral-Small-2507/blob/main/model.safetensors.index.json"
-    ) == "mistralai/Devstral-Small-2507"
+    assert (
+        hugging_face_id("https://huggingface.co/mistralai/Devstral-Small-2507/blob/main/model.safetensors.index.json")
+        == "mistralai/Devstral-Small-2507"
+    )
     assert hugging_face_id("https://huggingface.co/MoonshotAI", None) is None  # an organization page
-    assert hugging_face_id(None, "https://huggingface.co/CohereForAI/c4ai-command-r-plus") == "CohereForAI/c4ai-command-r-plus"
+    assert (
+        hugging_face_id(None, "https://huggingface.co/CohereForAI/c4ai-command-r-plus")
+        == "CohereForAI/c4ai-command-r-plus"
+    )
     assert hugging_face_id("https://github.com/deepseek-ai/DeepSeek-R1") is None
 
 
@@ -73,7 +79,9 @@ def test_symlinked_directories_inside_the_new_layout_are_not_followed(tmp_path: 
     shutil.copytree(NEW / "data" / "organizations" / "zai-org", root / "data" / "organizations" / "zai-org")
     (root / "data" / "benchmarks").mkdir()
     (root / "data" / "organizations" / "evil").mkdir()
-    os.symlink(NEW / "data" / "organizations" / "deepseek" / "models", root / "data" / "organizations" / "evil" / "models")
+    os.symlink(
+        NEW / "data" / "organizations" / "deepseek" / "models", root / "data" / "organizations" / "evil" / "models"
+    )
     _layout, models, problems = parse_checkout(root)
     assert {m.org for m in models} == {"zai-org"}
     assert problems.symlinks == 1

@@ -17,8 +17,10 @@ from modelpools.stages.memory import build_memory
 
 VL = "nvidia/nemotron-nano-12b-v2-vl:free"
 WEBSITE = {"arena": "models", "category": "website", "elo": 1020, "win_rate": 0.5, "rank": 40}
-BLOCK = {"design_arena": [WEBSITE], "artificial_analysis": {"intelligence_index": 15.9, "coding_index": 12.4,
-                                                            "agentic_index": 4.0}}
+BLOCK = {
+    "design_arena": [WEBSITE],
+    "artificial_analysis": {"intelligence_index": 15.9, "coding_index": 12.4, "agentic_index": 4.0},
+}
 DAYS = 30
 
 
@@ -36,8 +38,13 @@ def listings():
 
 
 def test_identity_keys_cover_base_id_slug_and_hugging_face_id():
-    assert identity_keys({"id": "openai/gpt-oss-20b:free", "canonical_slug": "openai/gpt-oss-20b",
-                          "hugging_face_id": "openai/gpt-oss-20b"}) == ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"]
+    assert identity_keys(
+        {
+            "id": "openai/gpt-oss-20b:free",
+            "canonical_slug": "openai/gpt-oss-20b",
+            "hugging_face_id": "openai/gpt-oss-20b",
+        }
+    ) == ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"]
 
 
 def test_a_dropped_block_is_remembered_with_its_last_seen_date(listings):

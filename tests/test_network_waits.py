@@ -54,8 +54,10 @@ def test_a_stalled_git_remote_is_cut_short_and_says_what_to_do(tmp_path, silent,
 
     assert silent.accepted >= 1  # git really connected, then heard nothing
     assert 1.5 <= elapsed < 6  # cut at the stall limit, far from the 60 s clone timeout
-    assert str(caught.value) == ("git clone stalled: nothing received from 127.0.0.1 for 1.5 s; check the network or "
-                                 "the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 to build from what is cached")
+    assert str(caught.value) == (
+        "git clone stalled: nothing received from 127.0.0.1 for 1.5 s; check the network or "
+        "the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 to build from what is cached"
+    )
     waiting = [line for line in capsys.readouterr().err.splitlines() if "nothing received for" in line]
     assert waiting and waiting[0].startswith("modelpools: git clone 127.0.0.1: nothing received for ")
     assert list((tmp_path / "cache").iterdir()) == []  # the temp clone is gone
@@ -64,8 +66,11 @@ def test_a_stalled_git_remote_is_cut_short_and_says_what_to_do(tmp_path, silent,
 def test_git_over_https_to_a_firewall_that_accepts_and_never_answers_is_cut_short(tmp_path, silent):
     url = f"https://127.0.0.1:{silent.port}/llm-leaderboard.git"  # the TLS handshake never gets an answer
     started = time.monotonic()
-    with pytest.raises(GitError, match=r"^git clone stalled: nothing received from 127\.0\.0\.1 for 1\.5 s; .*"
-                                       r"MODELPOOLS_OFFLINE=1"):
+    with pytest.raises(
+        GitError,
+        match=r"^git clone stalled: nothing received from 127\.0\.0\.1 for 1\.5 s; .*"
+        r"MODELPOOLS_OFFLINE=1",
+    ):
         sync_checkout(url, "", tmp_path / "checkout", 60, 1 << 20, stall_timeout=1.5)
     assert time.monotonic() - started < 6
     assert silent.accepted >= 1
@@ -90,16 +95,21 @@ def test_a_stalled_update_is_not_retried_as_a_fresh_clone(tmp_path, silent):
 
 
 def test_a_slow_clone_that_keeps_receiving_runs_past_the_stall_limit_and_reports_progress(tmp_path, quick_notes):
-    git = fake_git(tmp_path, """
+    git = fake_git(
+        tmp_path,
+        """
         for done in range(1, 11):
             time.sleep(0.25)
             sys.stderr.write(f"Receiving objects:  {done * 10}% ({done}/10), {done * 3}.00 KiB | 12.00 KiB/s\\r")
             sys.stderr.flush()
         sys.stderr.write("Receiving objects: 100% (10/10), 30.00 KiB | 12.00 KiB/s, done.\\n")
-    """)
+    """,
+    )
     said: list[str] = []
     started = time.monotonic()
-    run_git_network(git, ["clone"], None, 30, "clone", "https://github.com/x/y.git", stall_timeout=1, report=said.append)
+    run_git_network(
+        git, ["clone"], None, 30, "clone", "https://github.com/x/y.git", stall_timeout=1, report=said.append
+    )
     assert time.monotonic() - started >= 2.5  # 2.5 s in all, never 1 s without a byte
     assert said and all(line.startswith("git clone github.com: receiving objects ") for line in said)
     assert said[-1].endswith("% (" + said[-1].split("(")[1])  # our own words, numbers from git
@@ -107,12 +117,15 @@ def test_a_slow_clone_that_keeps_receiving_runs_past_the_stall_limit_and_reports
 
 
 def test_a_clone_that_keeps_receiving_still_ends_at_its_timeout(tmp_path):
-    git = fake_git(tmp_path, """
+    git = fake_git(
+        tmp_path,
+        """
         for done in range(1000):
             time.sleep(0.1)
             sys.stderr.write(f"Receiving objects:  1% ({done}/100000)\\r")
             sys.stderr.flush()
-    """)
+    """,
+    )
     started = time.monotonic()
     with pytest.raises(GitError, match=r"^git clone timed out after 1\.5s; raise clone_timeout or check the network"):
         run_git_network(git, ["clone"], None, 1.5, "clone", "https://github.com/x/y.git", stall_timeout=1)
@@ -120,17 +133,21 @@ def test_a_clone_that_keeps_receiving_still_ends_at_its_timeout(tmp_path):
 
 
 def test_a_failing_git_reports_its_fatal_line_not_its_progress(tmp_path):
-    git = fake_git(tmp_path, """
+    git = fake_git(
+        tmp_path,
+        """
         sys.stderr.write("Receiving objects:  50% (5/10)\\rfatal: early EOF\\n")
         sys.exit(128)
-    """)
+    """,
+    )
     with pytest.raises(GitError, match=r"^git fetch failed: fatal: early EOF$"):
         run_git_network(git, ["fetch"], None, 10, "fetch", "https://example.invalid/r.git", stall_timeout=5)
 
 
 def test_progress_lines_carry_only_numbers_from_git():
     assert progress_line("Receiving objects:  45% (1234/2700), 1.20 MiB | 300.00 KiB/s\r") == (
-        "receiving objects 45% (1234/2700), 1.20 MiB")
+        "receiving objects 45% (1234/2700), 1.20 MiB"
+    )
     assert progress_line("remote: Counting objects: 10\rResolving deltas:  7% (3/40)\r") == "resolving deltas 7% (3/40)"
     assert progress_line("remote: \x1b[31mReceiving objects: pwned\n") is None
 
@@ -149,8 +166,9 @@ def test_the_catalog_fetch_ends_within_its_deadline_across_retries(http_server):
     message = str(caught.value)
     assert message.startswith("timed out (limit 1 s) after 2 attempts from http://127.0.0.1:")
     assert "(the 2.5 s deadline for all tries was reached)" in message
-    assert message.endswith("; check the network or the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 "
-                            "to build from what is cached")
+    assert message.endswith(
+        "; check the network or the proxy (HTTPS_PROXY), or set MODELPOOLS_OFFLINE=1 to build from what is cached"
+    )
 
 
 def test_a_server_that_accepts_and_never_answers_is_announced_while_each_try_hangs(silent, monkeypatch):
@@ -158,13 +176,19 @@ def test_a_server_that_accepts_and_never_answers_is_announced_while_each_try_han
     said: list[tuple[float, str]] = []
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"^timed out \(limit 1\.5 s\) after 3 attempts .*MODELPOOLS_OFFLINE=1"):
-        fetch_sync(f"http://127.0.0.1:{silent.port}/api/v1/models", timeout=1.5, max_bytes=1 << 20,
-                   policy=RetryPolicy(delays=(0.1,)), report=lambda line: said.append((time.monotonic(), line)))
+        fetch_sync(
+            f"http://127.0.0.1:{silent.port}/api/v1/models",
+            timeout=1.5,
+            max_bytes=1 << 20,
+            policy=RetryPolicy(delays=(0.1,)),
+            report=lambda line: said.append((time.monotonic(), line)),
+        )
     ended = time.monotonic()
     assert silent.accepted == 3
     lines = [line for _, line in said]
     assert [line for line in lines if line.startswith("GET ")] == [
-        f"GET 127.0.0.1:{silent.port}: timed out (limit 1.5 s); trying again in 0.1 s (try {n} of 3)" for n in (2, 3)]
+        f"GET 127.0.0.1:{silent.port}: timed out (limit 1.5 s); trying again in 0.1 s (try {n} of 3)" for n in (2, 3)
+    ]
     waiting = [line for line in lines if not line.startswith("GET ")]
     assert len(waiting) == 3 and lines[0] == waiting[0]  # once in each hanging try, the first before any retry
     assert all(re.fullmatch(rf"still waiting for 127\.0\.0\.1:{silent.port} \(\d+ s\)", line) for line in waiting)

@@ -59,7 +59,5 @@ def test_loading_the_tasks_does_not_import_heavy_libraries(tmp_path):
         "import sys, modelpools.tasks as t; list(t.task_modelpools()); "
         "print(sorted(m for m in ('aiohttp', 'jsonschema', 'thefuzz', 'rapidfuzz') if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True)
     assert result.stdout.strip() == "[]"

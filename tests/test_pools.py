@@ -22,28 +22,71 @@ from modelpools.settings import PoolsSettings, RankingSettings, Settings
 from modelpools.stages import pools
 
 DATA = TEST_DATA
-CATALOG_KEYS = ("id", "name", "canonical_slug", "hugging_face_id", "created", "context_length", "pricing",
-                "expiration_date", "supported_parameters", "benchmarks")
+CATALOG_KEYS = (
+    "id",
+    "name",
+    "canonical_slug",
+    "hugging_face_id",
+    "created",
+    "context_length",
+    "pricing",
+    "expiration_date",
+    "supported_parameters",
+    "benchmarks",
+)
+
 
 def lcb(score, self_reported=False):
-    return {"benchmark": "livecodebench", "dataset": "LiveCodeBench", "score": score,
-            "weight": 1.5 if self_reported else 2.0, "selfReported": self_reported}
+    return {
+        "benchmark": "livecodebench",
+        "dataset": "LiveCodeBench",
+        "score": score,
+        "weight": 1.5 if self_reported else 2.0,
+        "selfReported": self_reported,
+    }
 
 
 BENCH = [  # benchmark-scores.json entries: the components are what the pools stage weighs
-    {"id": "openai/gpt-oss-20b", "codingScore": 50.7, "coverage": 1.0, "components": [
-        lcb(0.70), {"benchmark": "swe-bench-verified", "dataset": "SWE-bench Verified", "score": 0.40, "weight": 3.0,
-                    "selfReported": False}]},
+    {
+        "id": "openai/gpt-oss-20b",
+        "codingScore": 50.7,
+        "coverage": 1.0,
+        "components": [
+            lcb(0.70),
+            {
+                "benchmark": "swe-bench-verified",
+                "dataset": "SWE-bench Verified",
+                "score": 0.40,
+                "weight": 3.0,
+                "selfReported": False,
+            },
+        ],
+    },
     {"id": "nvidia/nemotron-3-nano-30b-a3b", "codingScore": 44.4, "coverage": 0.1, "components": [lcb(0.60, True)]},
-    {"id": "google/gemma-4-31b-it", "codingScore": 73.4, "coverage": 0.1, "components": [
-        {"benchmark": "aider-polyglot", "dataset": "Aider-Polyglot", "score": 0.45, "weight": 2.5,
-         "selfReported": False}]},
+    {
+        "id": "google/gemma-4-31b-it",
+        "codingScore": 73.4,
+        "coverage": 0.1,
+        "components": [
+            {
+                "benchmark": "aider-polyglot",
+                "dataset": "Aider-Polyglot",
+                "score": 0.45,
+                "weight": 2.5,
+                "selfReported": False,
+            }
+        ],
+    },
     {"id": "liquid/lfm2-2.6b", "codingScore": 45.0, "coverage": 0.1, "components": [lcb(0.30)]},
 ]
 MATCHES = [
     {"id": "openai/gpt-oss-20b:free", "benchmarkId": "openai/gpt-oss-20b", "method": "exact", "confidence": 1.0},
-    {"id": "nvidia/nemotron-3-nano-30b-a3b:free", "benchmarkId": "nvidia/nemotron-3-nano-30b-a3b",
-     "method": "huggingface", "confidence": 1.0},
+    {
+        "id": "nvidia/nemotron-3-nano-30b-a3b:free",
+        "benchmarkId": "nvidia/nemotron-3-nano-30b-a3b",
+        "method": "huggingface",
+        "confidence": 1.0,
+    },
     {"id": "google/gemma-4-31b-it:free", "benchmarkId": "google/gemma-4-31b-it", "method": "exact", "confidence": 1.0},
     {"id": "liquid/lfm-2.5-2.6b:free", "benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8},
     {"id": "dots-studio/dots-3-note-preview:free", "benchmarkId": None, "method": "none", "confidence": 0.0},
@@ -51,8 +94,15 @@ MATCHES = [
 
 
 def aider(openrouter_id, name, rate):
-    return CuratedScore((openrouter_id,), name, 50.0, "test fixture", "", "2026-08-01",
-                        (Component("aider-polyglot", "aider-polyglot", rate, 2.5, False),))
+    return CuratedScore(
+        (openrouter_id,),
+        name,
+        50.0,
+        "test fixture",
+        "",
+        "2026-08-01",
+        (Component("aider-polyglot", "aider-polyglot", rate, 2.5, False),),
+    )
 
 
 CURATED = [  # one Aider Polyglot result each; the last model has no catalog index
@@ -83,27 +133,45 @@ EXPECTED_RANKING = [
 def catalog_models(name="models-2026-08-18.json"):
     """Free entries of a real dump in openrouter-models.json form, sorted by id."""
     raw = json.loads((DATA / "openrouter" / name).read_text())["data"]
-    free = [{k: m[k] for k in CATALOG_KEYS if k in m and (k != "benchmarks" or m[k])}
-            for m in raw if m["id"].endswith(":free")]
+    free = [
+        {k: m[k] for k in CATALOG_KEYS if k in m and (k != "benchmarks" or m[k])}
+        for m in raw
+        if m["id"].endswith(":free")
+    ]
     return sorted(free, key=lambda m: m["id"])
 
 
 COMMIT = "24a9ccf7402306f0c3e237213538e4537d64ecc2"
 COMMIT_DATE = "2025-10-16"  # its committer day (tests/data/README.md)
 CATALOG_URL = "https://openrouter.ai/api/v1/models"
-PROVENANCE = {"catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
-              "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
+PROVENANCE = {
+    "catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
+    "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
+}
 
 
-def write_inputs(settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(),
-                 reference_matches=()):
+def write_inputs(
+    settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(), reference_matches=()
+):
     models = catalog_models() if models is None else models
     files.write_if_changed(settings.catalog_file, CatalogCache.live(models, reference, CATALOG_URL).dump())
-    files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores(
-        "file:///llm-stats", commit, "new", tuple(sorted(bench, key=lambda m: m["id"])), COMMIT_DATE).dump())
-    files.write_if_changed(settings.matches_file, dump_json(
-        {"schemaVersion": 1, "fuzzyThreshold": 70, "matches": sorted(matches, key=lambda m: m["id"]),
-         "reference": list(reference_matches)}))
+    files.write_if_changed(
+        settings.benchmark_scores_file,
+        BenchmarkScores(
+            "file:///llm-stats", commit, "new", tuple(sorted(bench, key=lambda m: m["id"])), COMMIT_DATE
+        ).dump(),
+    )
+    files.write_if_changed(
+        settings.matches_file,
+        dump_json(
+            {
+                "schemaVersion": 1,
+                "fuzzyThreshold": 70,
+                "matches": sorted(matches, key=lambda m: m["id"]),
+                "reference": list(reference_matches),
+            }
+        ),
+    )
 
 
 def build(settings):
@@ -130,58 +198,90 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
         "smallTasksModel": "google/gemma-4-26b-a4b-it:free",  # fewest active parameters (4B) in MEDIUM
     }
     assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-super-120b-a12b:free"  # 12B
-    assert doc["summary"] == {"freeModels": 16, "ranked": 12, "unranked": 4, "excluded": 1,
-                              "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 6}}
-    assert doc["excluded"] == [{"id": "nvidia/nemotron-3.5-content-safety:free",
-                                "name": "NVIDIA: Nemotron 3.5 Content Safety (free)",
-                                "reason": "not a code-writing model (content-safety model, by its id)"}]
+    assert doc["summary"] == {
+        "freeModels": 16,
+        "ranked": 12,
+        "unranked": 4,
+        "excluded": 1,
+        "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 6},
+    }
+    assert doc["excluded"] == [
+        {
+            "id": "nvidia/nemotron-3.5-content-safety:free",
+            "name": "NVIDIA: Nemotron 3.5 Content Safety (free)",
+            "reason": "not a code-writing model (content-safety model, by its id)",
+        }
+    ]
     assert [u["id"] for u in doc["unranked"]] == [
-        "dots-studio/dots-3-note-preview:free", "nvidia/nemotron-nano-12b-v2-vl:free",
-        "nvidia/nemotron-nano-9b-v2:free", "poolside/laguna-xs-2.1:free"]
+        "dots-studio/dots-3-note-preview:free",
+        "nvidia/nemotron-nano-12b-v2-vl:free",
+        "nvidia/nemotron-nano-9b-v2:free",
+        "poolside/laguna-xs-2.1:free",
+    ]
     # the documented fixed lines, never slope 1, with the three common points each for the chart
     assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
-        "artificial_analysis": ("reference", 0), "curated": ("fixed", 3), "llm-stats": ("fixed", 3),
-        "web:models/website": ("fixed", 3)}
+        "artificial_analysis": ("reference", 0),
+        "curated": ("fixed", 3),
+        "llm-stats": ("fixed", 3),
+        "web:models/website": ("fixed", 3),
+    }
     assert doc["calibration"]["curated"]["slope"] == FIXED_LINES["curated"][0]
     inputs = doc["inputs"]
     assert inputs["catalogSha256"] == hashlib.sha256(settings.catalog_file.read_bytes()).hexdigest()
     assert inputs["benchmarkScoresSha256"] == hashlib.sha256(settings.benchmark_scores_file.read_bytes()).hexdigest()
     assert inputs["benchmarkCommit"] == "24a9ccf7402306f0c3e237213538e4537d64ecc2"
-    assert inputs["settings"] == {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
-                                  "small_tasks_tier": "MEDIUM", "expiry_warning_days": 7, "roles": [
-                                      ["bulkModel", "coding", [], 0], ["pageModel", "page", [], 0],
-                                      ["smallTasksModel", "small", [], 0]]}
+    assert inputs["settings"] == {
+        "large_cutoff": 0.15,
+        "medium_cutoff": 0.5,
+        "page_model_other_vendor": True,
+        "small_tasks_tier": "MEDIUM",
+        "expiry_warning_days": 7,
+        "roles": [["bulkModel", "coding", [], 0], ["pageModel", "page", [], 0], ["smallTasksModel", "small", [], 0]],
+    }
     assert inputs["evidenceMemorySha256"] == hashlib.sha256(b"").hexdigest()  # no memory file yet
     lfm = next(m for m in doc["models"] if m["id"] == "liquid/lfm-2.5-2.6b:free")
     assert lfm["expirationDate"] is None and lfm["contextLength"] == 128000
     assert lfm["match"] == {"benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8}
-    assert (lfm["evidence"], lfm["thinEvidence"], lfm["prior"]) == (1.6, True, {  # 2.0 x the match's 0.8
-        "sizeClass": "under 10B", "mean": 8.0, "sd": 12.0})
+    assert (lfm["evidence"], lfm["thinEvidence"], lfm["prior"]) == (
+        1.6,
+        True,
+        {  # 2.0 x the match's 0.8
+            "sizeClass": "under 10B",
+            "mean": 8.0,
+            "sd": 12.0,
+        },
+    )
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
     assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
     assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
-    assert ("scale: artificial_analysis (reference); curated fixed line (3 common models); "
-            "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)") in lines
-    assert lines[-2:] == ["defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
-                          "smallTasks=google/gemma-4-26b-a4b-it:free", "first build: 16 free models"]
+    assert (
+        "scale: artificial_analysis (reference); curated fixed line (3 common models); "
+        "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)"
+    ) in lines
+    assert lines[-2:] == [
+        "defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
+        "smallTasks=google/gemma-4-26b-a4b-it:free",
+        "first build: 16 free models",
+    ]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
 
 
 def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(settings):
     """poolside/laguna-s-2.1 by hand: one Aider Polyglot result (60 %), unknown size."""
     build(settings)
-    laguna = next(m for m in json.loads(settings.pools_file.read_text())["models"]
-                  if m["id"] == "poolside/laguna-s-2.1:free")
+    laguna = next(
+        m for m in json.loads(settings.pools_file.read_text())["models"] if m["id"] == "poolside/laguna-s-2.1:free"
+    )
     raw = 100 * 0.60 / 0.90  # the benchmark formula: Aider Polyglot's 0.90 anchor maps to 100
     slope, intercept = FIXED_LINES["curated"][:2]
     value = slope * raw + intercept  # 28.90 on the catalog index scale
-    variance = 5.0 ** 2 + 11.0 ** 2 / 2.5  # BENCH_SD_FLOOR^2 + BENCH_SD_PER_UNIT^2 / evidence units
-    prior_mean, prior_variance = 18.0, 12.0 ** 2  # unknown size class
+    variance = 5.0**2 + 11.0**2 / 2.5  # BENCH_SD_FLOOR^2 + BENCH_SD_PER_UNIT^2 / evidence units
+    prior_mean, prior_variance = 18.0, 12.0**2  # unknown size class
     precision = 1 / prior_variance + 1 / variance
     assert laguna["scoreSources"][0]["calibrated"] == round(value, 2) == 28.9
     assert laguna["codingScore"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
-    assert laguna["uncertainty"] == round(precision ** -0.5, 2) == 6.97
+    assert laguna["uncertainty"] == round(precision**-0.5, 2) == 6.97
     assert (laguna["evidence"], laguna["thinEvidence"]) == (2.5, False)  # exactly the minimum
 
 
@@ -199,24 +299,36 @@ def test_the_pools_file_says_where_its_inputs_came_from(settings):
     build(settings)
     assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
         "catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
-        "benchmarks": {"source": "llm-stats", "repo": "file:///llm-stats", "commit": COMMIT, "commitDate": COMMIT_DATE}}
+        "benchmarks": {"source": "llm-stats", "repo": "file:///llm-stats", "commit": COMMIT, "commitDate": COMMIT_DATE},
+    }
     snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
     files.write_if_changed(settings.catalog_file, snapshot.cache.dump())
     files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores("file:///llm-stats", None, None, ()).dump())
     build(settings)
     assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
         "catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": snapshot.captured_at},
-        "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
+        "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
+    }
 
 
 def test_shuffled_inputs_give_the_same_bytes():
     s = RankingSettings()
-    inputs = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "1" * 64, "benchmarkCommit": None,
-              "overridesSha256": "2" * 64, "curatedScoresSha256": "3" * 64,
-              "settings": {"large_cutoff": 0.15, "medium_cutoff": 0.5, "page_model_other_vendor": True,
-                           "small_tasks_tier": "MEDIUM"}}
-    expected = dump_json(pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs,
-                                                          provenance=PROVENANCE))
+    inputs = {
+        "catalogSha256": "0" * 64,
+        "benchmarkScoresSha256": "1" * 64,
+        "benchmarkCommit": None,
+        "overridesSha256": "2" * 64,
+        "curatedScoresSha256": "3" * 64,
+        "settings": {
+            "large_cutoff": 0.15,
+            "medium_cutoff": 0.5,
+            "page_model_other_vendor": True,
+            "small_tasks_tier": "MEDIUM",
+        },
+    }
+    expected = dump_json(
+        pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs, provenance=PROVENANCE)
+    )
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCHES, CURATED)]
@@ -224,8 +336,9 @@ def test_shuffled_inputs_give_the_same_bytes():
 
 
 def test_settings_change_tiers_and_defaults(settings):
-    s = replace(settings, large_cutoff=0.25, medium_cutoff=0.75, page_model_other_vendor=False,
-                small_tasks_tier="SMALL")
+    s = replace(
+        settings, large_cutoff=0.25, medium_cutoff=0.75, page_model_other_vendor=False, small_tasks_tier="SMALL"
+    )
     build(s)
     doc = json.loads(s.pools_file.read_text())
     assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
@@ -268,10 +381,22 @@ def test_change_report_compares_with_the_previous_file(settings):
 
 def test_one_self_reported_result_is_shrunk_ranked_low_and_never_a_default(settings):
     """nemotron-nano-9b-v2:free has one self-reported LiveCodeBench result (the issue's rank-2 page model)."""
-    bench = [{"id": "nvidia/nvidia-nemotron-nano-9b-v2", "codingScore": 47.88, "coverage": 0.1,
-              "components": [lcb(0.711, True)]}]
-    matches = [{"id": "nvidia/nemotron-nano-9b-v2:free", "benchmarkId": "nvidia/nvidia-nemotron-nano-9b-v2",
-                "method": "exact", "confidence": 1.0}]
+    bench = [
+        {
+            "id": "nvidia/nvidia-nemotron-nano-9b-v2",
+            "codingScore": 47.88,
+            "coverage": 0.1,
+            "components": [lcb(0.711, True)],
+        }
+    ]
+    matches = [
+        {
+            "id": "nvidia/nemotron-nano-9b-v2:free",
+            "benchmarkId": "nvidia/nvidia-nemotron-nano-9b-v2",
+            "method": "exact",
+            "confidence": 1.0,
+        }
+    ]
     raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())
     write_inputs(settings, bench=bench, matches=matches, reference=select_reference_scores(raw))
     build(settings)
@@ -297,10 +422,10 @@ def test_priced_models_are_left_out_and_every_entry_carries_zero_prices(settings
     doc = json.loads(settings.pools_file.read_text())
     ids = [m["id"] for m in doc["models"] + doc["unranked"]]
     assert "z-ai/glm-5.2:free" not in ids and "openai/gpt-oss-20b:free" in ids and len(ids) == 15  # +1 excluded
-    assert {json.dumps(m["pricing"]) for m in doc["models"] + doc["unranked"]} == {
-        '{"completion": "0", "prompt": "0"}'}
-    assert ("left out 1 catalog model(s) listed as free but with a non-zero prompt or completion price: "
-            "z-ai/glm-5.2:free") in capsys.readouterr().err
+    assert {json.dumps(m["pricing"]) for m in doc["models"] + doc["unranked"]} == {'{"completion": "0", "prompt": "0"}'}
+    assert (
+        "left out 1 catalog model(s) listed as free but with a non-zero prompt or completion price: z-ai/glm-5.2:free"
+    ) in capsys.readouterr().err
 
 
 def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(settings, capsys):
@@ -311,11 +436,15 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     build(settings)
     first = settings.pools_file.read_bytes()
     err = capsys.readouterr().err.splitlines()
-    assert err == ["modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
-                   "z-ai/glm-5.2:free expires 2026-08-20 (in 5 d), "
-                   "google/gemma-4-31b-it:free expired 2026-08-01 (14 d ago); "
-                   "they stay ranked while the catalog lists them"]
-    pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW - 365 * 86400)  # another day: the same bytes, no warning
+    assert err == [
+        "modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
+        "z-ai/glm-5.2:free expires 2026-08-20 (in 5 d), "
+        "google/gemma-4-31b-it:free expired 2026-08-01 (14 d ago); "
+        "they stay ranked while the catalog lists them"
+    ]
+    pools.build_pools(
+        PoolsSettings.of(settings), clock=lambda: NOW - 365 * 86400
+    )  # another day: the same bytes, no warning
     assert settings.pools_file.read_bytes() == first
     assert capsys.readouterr().err == ""
     assert json.loads(first)["models"][0]["id"] == "z-ai/glm-5.2:free"  # still ranked by score alone
@@ -374,9 +503,15 @@ def test_curated_scores_have_one_reader():
 
 
 def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings):
-    s = replace(settings, roles=(("bulkModel", "coding", ("tools",), 0), ("pageModel", "page", (), 0),
-                                 ("smallTasksModel", "small", (), 0),
-                                 ("longModel", "coding", (), 500000)))
+    s = replace(
+        settings,
+        roles=(
+            ("bulkModel", "coding", ("tools",), 0),
+            ("pageModel", "page", (), 0),
+            ("smallTasksModel", "small", (), 0),
+            ("longModel", "coding", (), 500000),
+        ),
+    )
     build(s)
     doc = json.loads(s.pools_file.read_text())
     assert set(doc["roles"]) == {"bulkModel", "pageModel", "smallTasksModel", "longModel"}
@@ -398,4 +533,5 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
     calm = {"method": "fixed", "points": 26, "drift": {"shift": 0.4, "se": 1.79, "drifted": False}}
     assert _calibration_line({"llm-stats": drifted, "curated": calm}) == (
         "scale: llm-stats fixed line DRIFTED: 26 common models sit +8.0 (se 1.8) off it; refit: "
-        "python benchmarks/bench_trust.py --fit; curated fixed line (26 common models)")
+        "python benchmarks/bench_trust.py --fit; curated fixed line (26 common models)"
+    )

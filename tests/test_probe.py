@@ -66,8 +66,9 @@ def test_items_are_addressed_by_index_and_consecutive_items_cover_every_family()
     batch = probe_items(30, 12)
     assert [i.index for i in batch] == list(range(30, 42))
     assert batch[5] == probe_item(35)
-    assert {i.family for i in batch} == set(FAMILIES) == {"control flow", "strings", "lists", "dictionaries",
-                                                          "recursion"}
+    assert (
+        {i.family for i in batch} == set(FAMILIES) == {"control flow", "strings", "lists", "dictionaries", "recursion"}
+    )
     assert {i.level for i in batch} == {1, 2, 3, 4}
     assert len({i.program + i.call for i in probe_items(0, 200)}) == 200  # no repeated question
 
@@ -81,9 +82,13 @@ def test_other_versions_and_negative_indexes_are_refused():
 
 def test_true_answers_match_running_each_program_in_a_fresh_interpreter():
     items = probe_items(0, 96)  # every template 8 times
-    script = "import json\nout = []\n" + "".join(
-        f"ns = {{}}\nexec({item.program!r}, ns)\nout.append(repr(eval({item.call!r}, ns)))\n" for item in items
-    ) + "print(json.dumps(out))\n"
+    script = (
+        "import json\nout = []\n"
+        + "".join(
+            f"ns = {{}}\nexec({item.program!r}, ns)\nout.append(repr(eval({item.call!r}, ns)))\n" for item in items
+        )
+        + "print(json.dumps(out))\n"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [item.answer for item in items]
 
@@ -99,16 +104,21 @@ def test_the_prompt_shows_every_program_and_the_answer_form():
 
 def test_a_right_reply_with_thinking_fences_and_markdown_scores_every_item():
     items = probe_items(0, 6)
-    reply = ("<think>Program 1 loops... ANSWER 1: 0 maybe? no.</think>\n```\n"
-             + "\n".join(f"**ANSWER {n}:** `{item.answer}`" for n, item in enumerate(items, 1)) + "\n```\n")
+    reply = (
+        "<think>Program 1 loops... ANSWER 1: 0 maybe? no.</think>\n```\n"
+        + "\n".join(f"**ANSWER {n}:** `{item.answer}`" for n, item in enumerate(items, 1))
+        + "\n```\n"
+    )
     assert grade_reply(items, reply) == (True,) * 6
 
 
 def test_the_last_well_formed_answer_for_an_item_wins():
     items = probe_items(0, 2)
     wrong = repr("not it")
-    reply = f"ANSWER 1: {items[0].answer}\nANSWER 2: {items[1].answer}\nOn reflection:\nANSWER 1: {wrong}\n" \
-            f"answer 2 = not a literal (\n"
+    reply = (
+        f"ANSWER 1: {items[0].answer}\nANSWER 2: {items[1].answer}\nOn reflection:\nANSWER 1: {wrong}\n"
+        f"answer 2 = not a literal (\n"
+    )
     assert grade_reply(items, reply) == (False, True)
 
 

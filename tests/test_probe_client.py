@@ -27,10 +27,16 @@ from modelpools.stages.probe import PROBE_ROLE, run_probe
 
 KEY = "sk-or-v1-probe-test-0123456789"
 NOON = 1_787_054_400.0  # 2026-08-18T12:00:00Z
-TOP, LOW, MID = "z-ai/glm-5.2:free", "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", \
-    "cohere/north-mini-code:free"  # the anchors: best, worst and middle of the well-evidenced ranked models
-DOTS, LAGUNA, NANO12 = "dots-studio/dots-3-note-preview:free", "poolside/laguna-xs-2.1:free", \
-    "nvidia/nemotron-nano-12b-v2-vl:free"  # unranked: no benchmark covers them
+TOP, LOW, MID = (
+    "z-ai/glm-5.2:free",
+    "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free",
+    "cohere/north-mini-code:free",
+)  # the anchors: best, worst and middle of the well-evidenced ranked models
+DOTS, LAGUNA, NANO12 = (
+    "dots-studio/dots-3-note-preview:free",
+    "poolside/laguna-xs-2.1:free",
+    "nvidia/nemotron-nano-12b-v2-vl:free",
+)  # unranked: no benchmark covers them
 NANO9, SAFETY = "nvidia/nemotron-nano-9b-v2:free", "nvidia/nemotron-3.5-content-safety:free"  # SAFETY: not for code
 LFM = "liquid/lfm-2.5-2.6b:free"  # ranked on thin evidence (1.6 units): probed too
 EVERY = (TOP, MID, LOW, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM)
@@ -48,8 +54,15 @@ def server():
 @pytest.fixture
 def site(tmp_path, monkeypatch, server):
     monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(tuple(CURATED)))
-    settings = Settings(project_dir=tmp_path, probe=True, openrouter_api_base=server.base_url, requests_per_minute=0,
-                        daily_request_cap=1000, probe_daily_requests=200, client_timeout=5)
+    settings = Settings(
+        project_dir=tmp_path,
+        probe=True,
+        openrouter_api_base=server.base_url,
+        requests_per_minute=0,
+        daily_request_cap=1000,
+        probe_daily_requests=200,
+        client_timeout=5,
+    )
     write_inputs(settings)
     return settings
 
@@ -99,7 +112,11 @@ def test_hostile_malformed_and_enormous_answers_score_wrong_without_harm(site, s
     probe(site)
     tallies = results(site).tallies()
     assert {m: (t.answered, t.correct) for m, t in tallies.items() if m in (DOTS, LAGUNA, NANO12, NANO9)} == {
-        DOTS: (20, 0), LAGUNA: (20, 0), NANO12: (20, 0), NANO9: (20, 0)}
+        DOTS: (20, 0),
+        LAGUNA: (20, 0),
+        NANO12: (20, 0),
+        NANO9: (20, 0),
+    }
     assert not marker.exists()
 
 
@@ -107,13 +124,17 @@ def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(s
     site = replace(site, daily_request_cap=12, probe_daily_requests=4)
     for model in EVERY:
         server.respond(model, solver(0.5))
-    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-              "from test_probe_client import *\n"
-              f"import pickle; settings = pickle.loads({__import__('pickle').dumps(site)!r})\n"
-              "pools.CuratedScores.load = lambda path=None: pools.CuratedScores(tuple(CURATED))\n"
-              "print(probe(settings, clock=__import__('time').time()))\n")
-    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(3)]
+    script = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_probe_client import *\n"
+        f"import pickle; settings = pickle.loads({__import__('pickle').dumps(site)!r})\n"
+        "pools.CuratedScores.load = lambda path=None: pools.CuratedScores(tuple(CURATED))\n"
+        "print(probe(settings, clock=__import__('time').time()))\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=120) for p in runs]
     assert all(p.returncode == 0 for p in runs), outputs
     # each process planned 4 requests from the same ledger; the ledger granted 4 in all
@@ -121,8 +142,9 @@ def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(s
     assert len(server.requests) == 4
 
     async def site_generation():
-        options = ClientOptions(base_url=server.base_url, ledger_file=site.ledger_file, pools_file=None,
-                                requests_per_minute=0, daily_cap=12)
+        options = ClientOptions(
+            base_url=server.base_url, ledger_file=site.ledger_file, pools_file=None, requests_per_minute=0, daily_cap=12
+        )
         from modelpools.consumer.pools_view import load_pools
 
         sample = load_pools(Path(__file__).parent / "data" / "pools-sample.json")
@@ -186,8 +208,7 @@ def explain(site, capsys) -> str:
     return capsys.readouterr().out
 
 
-def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anchors_calibrate_it(site, server,
-                                                                                                 capsys):
+def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anchors_calibrate_it(site, server, capsys):
     from modelpools.settings import PoolsSettings
 
     skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, MID: 0.5, NANO12: 0.35, LOW: 0.2, LFM: 0.05}
@@ -211,23 +232,28 @@ def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anch
     assert set(doc["chosenDefaults"].values()).isdisjoint({DOTS, LAGUNA, NANO12})
     out = explain(site, capsys)
     assert "(thin: below the minimum)" in out
-    assert re.search(r"source probe: raw [\d.]+ -> calibrated [\d.]+ ±[\d.]+, .*probed: [\d.]+% right of 90 items "
-                     rf"\(90% interval [\d.]+-[\d.]+%\), probe set {probe_set_id()}", out), out
+    assert re.search(
+        r"source probe: raw [\d.]+ -> calibrated [\d.]+ ±[\d.]+, .*probed: [\d.]+% right of 90 items "
+        rf"\(90% interval [\d.]+-[\d.]+%\), probe set {probe_set_id()}",
+        out,
+    ), out
     # the probe's results count only while it is enabled: off gives the pools of a build without it
     pools.build_pools(PoolsSettings.of(replace(site, probe=False)), clock=lambda: NOON)
     assert json.loads(site.pools_file.read_text())["models"] == without["models"]
 
 
-def test_a_real_doit_build_with_the_probe_ranks_an_unbenchmarked_model_within_the_site_quota(tmp_path, http_server,
-                                                                                            server):
+def test_a_real_doit_build_with_the_probe_ranks_an_unbenchmarked_model_within_the_site_quota(
+    tmp_path, http_server, server
+):
     """End to end: `doit pools` with probe = true and a key, OpenRouter's catalog and chat endpoints on loopback."""
     import os
 
     from support import TEST_DATA, Reply, new_layout_repo
 
     http_server.handler = lambda seen: Reply(body=(TEST_DATA / "openrouter" / "models-2026-08-18.json").read_bytes())
-    repo = new_layout_repo(tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
-                                                        "qwen", "zai-org"))
+    repo = new_layout_repo(
+        tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai", "qwen", "zai-org")
+    )
     skill = {TOP: 0.9, MID: 0.5, LOW: 0.2, DOTS: 0.85, LAGUNA: 0.8}  # the anchors as good as their scores say
     for i, model in enumerate(EVERY):
         server.respond(model, solver(skill.get(model, 0.4), seed=i))
@@ -236,18 +262,26 @@ def test_a_real_doit_build_with_the_probe_ranks_an_unbenchmarked_model_within_th
     (site / "dodo.py").write_text("from modelpools.tasks import *\n")
     (site / "pyproject.toml").write_text("[tool.modelpools]\nprobe = true\n")  # the defaults: 20 of the 50 a day
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
-        "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models", "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
-        "MODELPOOLS_OPENROUTER_API_BASE": server.base_url, "MODELPOOLS_REQUESTS_PER_MINUTE": "0",
-        "OPENROUTER_API_KEY": KEY}
+        "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models",
+        "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
+        "MODELPOOLS_OPENROUTER_API_BASE": server.base_url,
+        "MODELPOOLS_REQUESTS_PER_MINUTE": "0",
+        "OPENROUTER_API_KEY": KEY,
+    }
 
     def doit() -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "doit", "pools"], cwd=site, env=env, capture_output=True,
-                                text=True, timeout=180)
+        result = subprocess.run(
+            [sys.executable, "-m", "doit", "pools"], cwd=site, env=env, capture_output=True, text=True, timeout=180
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return result
 
     first = doit()
-    assert ".  probe" in first.stdout and "probe linear on 3 anchors" in first.stdout and "20 of 20 planned request(s) answered" in first.stdout
+    assert (
+        ".  probe" in first.stdout
+        and "probe linear on 3 anchors" in first.stdout
+        and "20 of 20 planned request(s) answered" in first.stdout
+    )
     assert KEY not in first.stdout + first.stderr
     doc = json.loads((site / ".cache" / "model-pools.json").read_text())
     probed = {m["id"]: m for m in doc["models"] if any(s["source"] == "probe" for s in m["scoreSources"])}

@@ -45,11 +45,19 @@ def test_allowance_shrinks_when_the_site_uses_more_than_its_share_and_never_goes
 
 def test_plan_puts_anchors_then_unscored_models_round_robin_within_the_allowance():
     results = ProbeResults(SET)
-    plan = plan_requests(["new/a", "new/b"], ["anchor/1", "anchor/2", "anchor/3", "anchor/4"], results, DEFAULTS,
-                         allowance=12, today="2026-08-18")
+    plan = plan_requests(
+        ["new/a", "new/b"],
+        ["anchor/1", "anchor/2", "anchor/3", "anchor/4"],
+        results,
+        DEFAULTS,
+        allowance=12,
+        today="2026-08-18",
+    )
     assert plan[:5] == ["anchor/1", "anchor/2", "anchor/3", "new/a", "new/b"]
     assert len(plan) == 12 and "anchor/4" not in plan
-    assert plan.count("anchor/1") == 3 and plan.count("new/a") == plan.count("new/b") == 2  # a partial pass: anchors first
+    assert (
+        plan.count("anchor/1") == 3 and plan.count("new/a") == plan.count("new/b") == 2
+    )  # a partial pass: anchors first
 
 
 def test_plan_skips_models_at_the_target_and_models_unreachable_today():
@@ -70,19 +78,32 @@ def test_candidates_are_unranked_then_thin_and_anchors_span_the_score_range():
     def ranked(mid, evidence, thin=False):
         return {"id": mid, "evidence": evidence, "thinEvidence": thin}
 
-    doc = {"unranked": [{"id": "z/new"}, {"id": "a/new"}], "excluded": [{"id": "guard/safety"}],
-           "models": [ranked("m/1", 8.5), ranked("m/2", 6.0), ranked("m/thin", 1.5, True), ranked("m/3", 6.0),
-                      ranked("m/thinner", 0.5, True), ranked("m/4", 3.0), ranked("m/5", 12.0)]}
+    doc = {
+        "unranked": [{"id": "z/new"}, {"id": "a/new"}],
+        "excluded": [{"id": "guard/safety"}],
+        "models": [
+            ranked("m/1", 8.5),
+            ranked("m/2", 6.0),
+            ranked("m/thin", 1.5, True),
+            ranked("m/3", 6.0),
+            ranked("m/thinner", 0.5, True),
+            ranked("m/4", 3.0),
+            ranked("m/5", 12.0),
+        ],
+    }
     candidates, anchors = candidates_from(doc)
     assert candidates == ["a/new", "z/new", "m/thinner", "m/thin"]
     assert anchors[:3] == ["m/1", "m/5", "m/3"] and sorted(anchors) == ["m/1", "m/2", "m/3", "m/4", "m/5"]
 
 
 def test_results_round_trip_expire_after_the_ttl_and_belong_to_one_probe_set():
-    results = ProbeResults(SET, {
-        "a": ModelResult("a", (Batch("2026-07-01", 0, 10, 3), Batch("2026-08-10", 10, 10, 6)), 20),
-        "b": ModelResult("b", (), 0, unreachable_day="2026-07-10", failures=2),
-    })
+    results = ProbeResults(
+        SET,
+        {
+            "a": ModelResult("a", (Batch("2026-07-01", 0, 10, 3), Batch("2026-08-10", 10, 10, 6)), 20),
+            "b": ModelResult("b", (), 0, unreachable_day="2026-07-10", failures=2),
+        },
+    )
     assert ProbeResults.from_json(results.to_json(), "f", SET) == results
     kept = results.expire("2026-08-18", 30)
     assert set(kept.models) == {"a"}
@@ -91,16 +112,29 @@ def test_results_round_trip_expire_after_the_ttl_and_belong_to_one_probe_set():
     assert ProbeResults.from_json(results.to_json(), "f", "v2-other").models == {}
 
 
-@pytest.mark.parametrize("broken", [
-    [], {"schemaVersion": 9}, {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a"}]},
-    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": 0,
-                                                      "batches": [{"day": "2026-13-01", "start": 0, "items": 1,
-                                                                   "correct": 0}]}]},
-    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": -1, "batches": []}]},
-    {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": 0,
-                                                      "batches": [{"day": "2026-01-01", "start": 0, "items": 1,
-                                                                   "correct": 2}]}]},
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        [],
+        {"schemaVersion": 9},
+        {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a"}]},
+        {
+            "schemaVersion": 1,
+            "probeSet": SET,
+            "models": [
+                {"id": "a", "nextItem": 0, "batches": [{"day": "2026-13-01", "start": 0, "items": 1, "correct": 0}]}
+            ],
+        },
+        {"schemaVersion": 1, "probeSet": SET, "models": [{"id": "a", "nextItem": -1, "batches": []}]},
+        {
+            "schemaVersion": 1,
+            "probeSet": SET,
+            "models": [
+                {"id": "a", "nextItem": 0, "batches": [{"day": "2026-01-01", "start": 0, "items": 1, "correct": 2}]}
+            ],
+        },
+    ],
+)
 def test_malformed_results_files_fail_with_one_line_saying_what_to_do(broken):
     with pytest.raises(DataError, match=r"probe results at where\.json .*delete the file") as info:
         ProbeResults.from_json(broken, "where.json", SET)
@@ -136,8 +170,14 @@ def simulated_models(skill: dict[str, float], seed: int = 3):
 
 
 def test_a_probing_round_recovers_the_order_of_simulated_models():
-    skill = {"anchor/top": 0.9, "anchor/mid": 0.55, "anchor/low": 0.2, "new/good": 0.75, "new/weak": 0.35,
-             "new/down": None}
+    skill = {
+        "anchor/top": 0.9,
+        "anchor/mid": 0.55,
+        "anchor/low": 0.2,
+        "new/good": 0.75,
+        "new/weak": 0.35,
+        "new/down": None,
+    }
     reference = {"anchor/top": 60.0, "anchor/mid": 35.0, "anchor/low": 10.0}
     chat, asked = simulated_models(skill)
     options = ProbeOptions(enabled=True, target_items=200)

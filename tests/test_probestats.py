@@ -68,14 +68,22 @@ REFERENCE = {"v/a": 20.0, "v/b": 30.0, "v/c": 40.0, "v/d": 50.0}
 
 
 def test_anchors_are_models_probed_and_scored_by_the_reference_counted_once_per_base_id():
-    tallies = {"v/a:free": tally("v/a:free", 3, 10), "v/a": tally("v/a", 10, 40), "v/b:free": tally("v/b:free", 5, 10),
-               "v/new:free": tally("v/new:free", 9, 10), "v/c:free": tally("v/c:free", 0, 0)}
+    tallies = {
+        "v/a:free": tally("v/a:free", 3, 10),
+        "v/a": tally("v/a", 10, 40),
+        "v/b:free": tally("v/b:free", 5, 10),
+        "v/new:free": tally("v/new:free", 9, 10),
+        "v/c:free": tally("v/c:free", 0, 0),
+    }
     assert anchor_points(tallies, REFERENCE) == [(25.0, 20.0), (50.0, 30.0)]
 
 
 def test_fewer_than_three_anchors_leave_the_probe_uncalibrated_and_unscored():
-    tallies = {"v/a:free": tally("v/a:free", 2, 10), "v/b:free": tally("v/b:free", 4, 10),
-               "v/new:free": tally("v/new:free", 9, 10)}
+    tallies = {
+        "v/a:free": tally("v/a:free", 2, 10),
+        "v/b:free": tally("v/b:free", 4, 10),
+        "v/new:free": tally("v/new:free", 9, 10),
+    }
     scores, calibration = probe_scores(tallies, REFERENCE)
     assert calibration.method == "uncalibrated" and calibration.points == 2
     assert scores == {}
@@ -83,8 +91,12 @@ def test_fewer_than_three_anchors_leave_the_probe_uncalibrated_and_unscored():
 
 def test_three_anchors_on_a_line_map_an_unscored_model_onto_the_reference_scale():
     # reference = 0.5 * accuracy + 10 on the anchors
-    tallies = {"v/a:free": tally("v/a:free", 4, 20), "v/b:free": tally("v/b:free", 8, 20),
-               "v/c:free": tally("v/c:free", 12, 20), "v/new:free": tally("v/new:free", 14, 20)}
+    tallies = {
+        "v/a:free": tally("v/a:free", 4, 20),
+        "v/b:free": tally("v/b:free", 8, 20),
+        "v/c:free": tally("v/c:free", 12, 20),
+        "v/new:free": tally("v/new:free", 14, 20),
+    }
     scores, calibration = probe_scores(tallies, REFERENCE)
     assert calibration == fit_calibration("probe", [(20.0, 20.0), (40.0, 30.0), (60.0, 40.0)])
     assert (calibration.method, calibration.points) == ("linear", 3)
@@ -103,8 +115,9 @@ def test_three_anchors_on_a_line_map_an_unscored_model_onto_the_reference_scale(
 def test_calibration_does_not_depend_on_the_order_of_inputs():
     tallies = {f"v/{c}:free": tally(f"v/{c}:free", k, 20) for c, k in zip("abcd", (3, 9, 11, 17))}
     reversed_tallies = dict(reversed(list(tallies.items())))
-    assert calibrate_probe(tallies, REFERENCE) == calibrate_probe(reversed_tallies,
-                                                                  dict(reversed(list(REFERENCE.items()))))
+    assert calibrate_probe(tallies, REFERENCE) == calibrate_probe(
+        reversed_tallies, dict(reversed(list(REFERENCE.items())))
+    )
 
 
 def test_the_benchmark_simulation_agrees_with_the_exact_binomial_computation():

@@ -105,7 +105,8 @@ def defaults(ranked, *args, **kwargs):
 def test_defaults_match_the_reference_system_when_evidence_is_equal():
     ids = [m.id for m in REFERENCE_SEVEN]
     assert defaults(candidates(ids)) == Defaults(
-        "qwen/qwen3-coder:free", "nex-agi/deepseek-v3.1-nex-n1:free", "google/gemini-2.0-flash-exp:free")
+        "qwen/qwen3-coder:free", "nex-agi/deepseek-v3.1-nex-n1:free", "google/gemini-2.0-flash-exp:free"
+    )
 
 
 def test_page_model_prefers_another_vendor_and_follows_the_page_score():
@@ -122,16 +123,23 @@ def test_small_tasks_is_the_cheapest_adequate_model():
     ids = ["nvidia/a:free", "nvidia/b:free", "google/c:free", "qwen/d:free", "x/e:free", "y/f:free", "z/g:free"]
     # LARGE a,b  MEDIUM c,d  SMALL e,f,g; page takes google/c (another vendor)
     assert defaults(candidates(ids)).small_tasks_model == "qwen/d:free"
-    sized = candidates(ids, **{"qwen/d:free": {"active_parameters": 70.0}, "google/c:free": {"active_parameters": 8.0},
-                               "x/e:free": {"active_parameters": 3.0}})
+    sized = candidates(
+        ids,
+        **{
+            "qwen/d:free": {"active_parameters": 70.0},
+            "google/c:free": {"active_parameters": 8.0},
+            "x/e:free": {"active_parameters": 3.0},
+        },
+    )
     assert defaults(sized, page_model_other_vendor=False).small_tasks_model == "google/c:free"  # 8B beats 70B
     assert defaults(sized, small_tasks_tier="SMALL").small_tasks_model == "x/e:free"
 
 
 def test_deprecated_and_thin_models_give_way_while_others_exist():
     ids = ["a/x:free", "b/y:free", "c/z:free", "d/w:free"]
-    ranked = candidates(ids, **{"a/x:free": {"deprecated": "description says 'has been deprecated'"},
-                                "b/y:free": {"thin": True}})
+    ranked = candidates(
+        ids, **{"a/x:free": {"deprecated": "description says 'has been deprecated'"}, "b/y:free": {"thin": True}}
+    )
     choices = choose_roles(ranked)
     # small tasks reuses the bulk model rather than take the thin one: evidence comes before "not used yet"
     assert defaults_of(choices) == Defaults("c/z:free", "d/w:free", "c/z:free")
@@ -143,10 +151,19 @@ def test_deprecated_and_thin_models_give_way_while_others_exist():
 
 def test_requirements_and_site_roles():
     ids = ["a/x:free", "b/y:free", "c/z:free"]
-    ranked = candidates(ids, **{"b/y:free": {"supported_parameters": ("tools",), "context_length": 200000},
-                                "c/z:free": {"supported_parameters": ("tools",), "context_length": 32000}})
-    roles = (RoleRule("bulkModel", "coding", ("tools",)), RoleRule("pageModel", "page"),
-             RoleRule("smallTasksModel", "small"), RoleRule("agentModel", "coding", ("tools",), 100000))
+    ranked = candidates(
+        ids,
+        **{
+            "b/y:free": {"supported_parameters": ("tools",), "context_length": 200000},
+            "c/z:free": {"supported_parameters": ("tools",), "context_length": 32000},
+        },
+    )
+    roles = (
+        RoleRule("bulkModel", "coding", ("tools",)),
+        RoleRule("pageModel", "page"),
+        RoleRule("smallTasksModel", "small"),
+        RoleRule("agentModel", "coding", ("tools",), 100000),
+    )
     choices = {c.role.name: c for c in choose_roles(ranked, roles)}
     assert choices["bulkModel"].model == "b/y:free"
     assert choices["agentModel"].model == "b/y:free"  # the only one with tools and >= 100k context... already used

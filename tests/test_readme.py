@@ -42,7 +42,9 @@ def test_a_readme_shell_block_runs_as_written(tmp_path, body, needs_network):
     site.mkdir()
     (site / ".venv").symlink_to(sys.prefix)  # the README's .venv/ is the environment running these tests
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {"MODELPOOLS_OFFLINE": "1"}
-    result = subprocess.run(["bash", "-e", "-c", body], cwd=site, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        ["bash", "-e", "-c", body], cwd=site, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     if "doit pools" in body:

@@ -38,13 +38,19 @@ NO_CHROMIUM = "needs Debian's chromium for a real headless browser (apt-get inst
 HOSTILE_ID = "evil/<script>alert(1)</script>\x1b[31m\u202e:free"  # the ledger stores whatever id a site asked for
 # Probe tallies (items right of 40) of four well-scored anchors and one model no other source scores.
 LAGUNA = "poolside/laguna-s-2.1:free"
-PROBED = {"z-ai/glm-5.2:free": 30, "google/gemma-4-31b-it:free": 21, "openai/gpt-oss-20b:free": 11,
-          "nvidia/nemotron-3-nano-30b-a3b:free": 8, LAGUNA: 22}
+PROBED = {
+    "z-ai/glm-5.2:free": 30,
+    "google/gemma-4-31b-it:free": 21,
+    "openai/gpt-oss-20b:free": 11,
+    "nvidia/nemotron-3-nano-30b-a3b:free": 8,
+    LAGUNA: 22,
+}
 
 
 def _doit(site: Path, env: dict[str, str], *tasks: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "doit", *tasks], cwd=site, env=env, capture_output=True,
-                            text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "doit", *tasks], cwd=site, env=env, capture_output=True, text=True, timeout=180
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -53,15 +59,18 @@ def build(tmp_path_factory) -> dict:
     """A site after two real builds (the 2026-05-01 catalog, then 2026-08-18), the probe turned on with results for
     five models, and a day of use in its ledger."""
     root = tmp_path_factory.mktemp("report")
-    repo = new_layout_repo(root / "llm-stats", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
-                                                       "qwen", "zai-org"))
+    repo = new_layout_repo(
+        root / "llm-stats", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai", "qwen", "zai-org")
+    )
     site = root / "site"
     site.mkdir()
     (site / "dodo.py").write_text("from modelpools.tasks import *\n")
     server = LoopbackServer().start()
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
-            "MODELPOOLS_OPENROUTER_URL": f"{server.url}/api/v1/models", "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri()}
+            "MODELPOOLS_OPENROUTER_URL": f"{server.url}/api/v1/models",
+            "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
+        }
         server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-05-01.json").read_bytes())
         _doit(site, env, "pools")
         server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-08-18.json").read_bytes())
@@ -70,18 +79,26 @@ def build(tmp_path_factory) -> dict:
         before_probe = json.loads((cache / "model-pools.json").read_text())
         now = json.loads((cache / "openrouter-models.meta.json").read_text())["refreshedAt"] + 3600
         # the probe turned on, with results already measured (no key: the probe task sends nothing and keeps them)
-        results = ProbeResults(probe_set_id(), {mid: ModelResult(mid, (Batch(utc_day(now - 3600), 0, 40, right),), 40)
-                                                for mid, right in PROBED.items()})
+        results = ProbeResults(
+            probe_set_id(),
+            {mid: ModelResult(mid, (Batch(utc_day(now - 3600), 0, 40, right),), 40) for mid, right in PROBED.items()},
+        )
         (cache / "probe-results.json").write_bytes(dump_json(results.to_json()))
         env = {k: v for k, v in env.items() if k != "OPENROUTER_API_KEY"} | {"MODELPOOLS_PROBE": "true"}
         _doit(site, env, "pools")
         pools = json.loads((cache / "model-pools.json").read_text())
         catalog = pools["inputs"]["catalogSha256"][:16]  # what the client records with each attempt
         with Ledger(cache / "usage.sqlite", clock=lambda: now) as ledger:
+
             def attempt(model: str, outcome: str, status: int, latency_ms: int, at: float) -> None:
                 reservation = ledger.reserve(model=model, role="bulkModel", now=at, catalog=catalog)
-                ledger.finish(reservation.attempt_id, outcome=outcome, status=status, latency_ms=latency_ms,
-                              finished=at + latency_ms / 1000)
+                ledger.finish(
+                    reservation.attempt_id,
+                    outcome=outcome,
+                    status=status,
+                    latency_ms=latency_ms,
+                    finished=at + latency_ms / 1000,
+                )
 
             for i in range(6):
                 attempt(pools["chosenDefaults"]["bulkModel"], "ok", 200, 4000 + 500 * i, now - 3000 + 60 * i)
@@ -92,19 +109,28 @@ def build(tmp_path_factory) -> dict:
     finally:
         server.stop()
     settings = Settings(project_dir=site)
-    return {"site": site, "cache": cache, "settings": settings, "now": now, "attempts": 9, "before_usage": pools,
-            "before_probe": before_probe, "pools": json.loads((cache / "model-pools.json").read_text())}
+    return {
+        "site": site,
+        "cache": cache,
+        "settings": settings,
+        "now": now,
+        "attempts": 9,
+        "before_usage": pools,
+        "before_probe": before_probe,
+        "pools": json.loads((cache / "model-pools.json").read_text()),
+    }
 
 
 # -- a small PNG reader (8-bit RGB/RGBA, not interlaced: what Chromium writes) -------------------------------------
+
 
 def png_rows(data: bytes) -> tuple[int, int, list[bytes]]:
     """Width, height and the unfiltered pixel rows (3 bytes a pixel) of a PNG screenshot."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, chunks, header = 8, [], None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -116,7 +142,7 @@ def png_rows(data: bytes) -> tuple[int, int, list[bytes]]:
     raw, stride = zlib.decompress(b"".join(chunks)), width * bpp
     rows, prev = [], bytearray(stride)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         if kind == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 255
@@ -150,9 +176,23 @@ def longest_run(rows: list[bytes], colour: str) -> int:
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         f"--user-data-dir={profile}", *args], capture_output=True, timeout=120)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def svg_blocks(dom: str, cls: str) -> list[str]:
@@ -192,18 +232,24 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
         assert scatters[name].count('class="fixed-line"') == (0 if name == "probe" else 1)
 
     # probed models: a badge, and the probe among their sources with its items, probe set and 90 % interval
-    table = dom[dom.index('<section id="models">'):dom.index("<h3>Unranked")]
-    rows = {re.search(r"<code[^>]*>([^<]+)</code>", row).group(1): row
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S) if "<td" in row}
+    table = dom[dom.index('<section id="models">') : dom.index("<h3>Unranked")]
+    rows = {
+        re.search(r"<code[^>]*>([^<]+)</code>", row).group(1): row
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+        if "<td" in row
+    }
     for model in doc["models"]:
         probe = next((s for s in model["scoreSources"] if s["source"] == "probe"), None)
         assert ('<span class="badge rule" title="measured by the coding probe' in rows[model["id"]]) == bool(probe)
         if probe:
             low, high = probe["interval"]
-            assert (f'{probe["items"]} items of probe set <code>{probe["probeSet"]}</code>, 90 % interval '
-                    f'{low:.0f}-{high:.0f} % right') in rows[model["id"]]
+            assert (
+                f"{probe['items']} items of probe set <code>{probe['probeSet']}</code>, 90 % interval "
+                f"{low:.0f}-{high:.0f} % right"
+            ) in rows[model["id"]]
     assert sorted(m["id"] for m in doc["models"] if any(s["source"] == "probe" for s in m["scoreSources"])) == sorted(
-        PROBED)
+        PROBED
+    )
     laguna = next(m for m in doc["models"] if m["id"] == LAGUNA)
     assert [s["source"] for s in laguna["scoreSources"]] == ["probe"] and laguna["thinEvidence"]
     assert LAGUNA in [u["id"] for u in build["before_probe"]["unranked"]]
@@ -212,17 +258,19 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
     dead = build["before_usage"]["chosenDefaults"]["smallTasksModel"]  # two 404s: unavailable, replaced
     assert [m["id"] for m in doc["models"] if (m.get("usage") or {}).get("verdict") == "unavailable"] == [dead]
     assert doc["chosenDefaults"]["smallTasksModel"] != dead
-    assert (f"<b>smallTasksModel</b>: <code>{dead}</code> → <code>{doc['chosenDefaults']['smallTasksModel']}</code>"
-            in dom)
+    assert (
+        f"<b>smallTasksModel</b>: <code>{dead}</code> → <code>{doc['chosenDefaults']['smallTasksModel']}</code>" in dom
+    )
     assert f"<b>Today (UTC): {build['attempts']} of 50</b>" in dom
-    usage = dom[dom.index('<section id="usage">'):dom.index('<section id="provenance">')]
+    usage = dom[dom.index('<section id="usage">') : dom.index('<section id="provenance">')]
     assert re.search(rf"<code>{re.escape(dead)}</code>.*?no_endpoints 2.*?>unavailable</span>", usage, re.S)
 
     # nothing runs and nothing is fetched: no script element, no external reference of any kind
     assert "<script" not in dom.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert not re.search(r"\s(src|srcset|action)=", dom)
-    assert set(re.findall(r'href="([^"]*)"', dom)) <= {f"#{s}" for s in (
-        "defaults", "tiers", "models", "calibration", "changes", "usage", "provenance")}
+    assert set(re.findall(r'href="([^"]*)"', dom)) <= {
+        f"#{s}" for s in ("defaults", "tiers", "models", "calibration", "changes", "usage", "provenance")
+    }
     assert set(re.findall(r"url\(([^)]*)\)", dom)) <= {f"#clip-{i}" for i in range(len(doc["calibration"]))}
 
     shot = tmp_path / "report.png"
@@ -230,7 +278,7 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
     assert taken.returncode == 0, taken.stderr[-2000:]
     width, height, rows = png_rows(shot.read_bytes())
     assert (width, height) == (1280, 2600)
-    assert len({row[i:i + 3] for row in rows[::7] for i in range(0, len(row), 21)}) > 50  # far from uniform
+    assert len({row[i : i + 3] for row in rows[::7] for i in range(0, len(row), 21)}) > 50  # far from uniform
     for tier in ("LARGE", "MEDIUM", "SMALL"):  # the tier's best bar was painted, up to its whisker's left cap
         best = next(m for m in doc["models"] if m["tier"] == tier and not m["thinEvidence"] and not m["deprecated"])
         expected = TIER_PLOT_WIDTH * (best["codingScore"] - best["uncertainty"]) / 100
@@ -247,8 +295,18 @@ def test_hostile_names_and_reasons_are_escaped(build, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "model-pools.json").write_bytes(dump_json(doc))
-    (cache / "model-pools-changes.json").write_bytes(dump_json({"firstBuild": False, "added": [], "removed": [],
-        "tierMoves": [], "expiring": [], "defaultChanges": [{"role": evil, "from": None, "to": evil}]}))
+    (cache / "model-pools-changes.json").write_bytes(
+        dump_json(
+            {
+                "firstBuild": False,
+                "added": [],
+                "removed": [],
+                "tierMoves": [],
+                "expiring": [],
+                "defaultChanges": [{"role": evil, "from": None, "to": evil}],
+            }
+        )
+    )
     (cache / "openrouter-models.meta.json").write_bytes(dump_json({"source": evil, "status": "ok"}))
     shutil.copy(build["cache"] / "usage.sqlite", cache / "usage.sqlite")
     settings = Settings(project_dir=tmp_path, cache_dir=cache)
@@ -269,7 +327,8 @@ def test_same_inputs_give_the_same_bytes_and_no_clock_is_read(build, tmp_path):
     assert "Today (UTC)" not in page  # without a time given, usage comes from the summary the build used
     assert "From the usage summary the last build read" in page
     assert render_report(gather_report(settings, now=build["now"])) == render_report(
-        gather_report(settings, now=build["now"]))
+        gather_report(settings, now=build["now"])
+    )
 
 
 def test_cli_writes_to_the_cache_by_default_and_errors_are_one_line(build, tmp_path, capsys):

@@ -62,7 +62,11 @@ def test_per_minute_cap_waits_until_reset(errors):
     now = MIN_RESET_MS / 1000 - 42.5
     decision = decide(429, None, errors["429-free-models-per-min"], now=now)
     assert (decision.action, decision.wait_seconds, decision.reset_at, decision.model_dead) == (
-        "wait", 42.5, MIN_RESET_MS / 1000, False)
+        "wait",
+        42.5,
+        MIN_RESET_MS / 1000,
+        False,
+    )
     assert decide(429, None, errors["429-free-models-per-min"], now=MIN_RESET_MS / 1000 + 5).wait_seconds == 0.0
 
 
@@ -73,9 +77,15 @@ def test_upstream_provider_429_moves_to_next_model(errors):
 
 
 def test_model_specific_rpm_limit_moves_to_next_model():
-    body = {"error": {"code": 429, "message": (
-        "Rate limit exceeded: limit_rpm/qwen/qwen3-coder-480b-a35b-07-25/abc. High demand for qwen/qwen3-coder:free "
-        "on OpenRouter - limited to 8 requests per minute. Please retry shortly.")}}
+    body = {
+        "error": {
+            "code": 429,
+            "message": (
+                "Rate limit exceeded: limit_rpm/qwen/qwen3-coder-480b-a35b-07-25/abc. High demand for qwen/qwen3-coder:free "
+                "on OpenRouter - limited to 8 requests per minute. Please retry shortly."
+            ),
+        }
+    }
     assert decide(429, {}, body, now=0).action == "next_model"
 
 
@@ -85,24 +95,28 @@ def test_no_endpoints_404_marks_model_dead():
     assert (decision.action, decision.model_dead) == ("next_model", True)
 
 
-@pytest.mark.parametrize("attempt, action, wait", [(0, "retry", 1.0), (1, "retry", 2.0), (2, "retry", 4.0),
-                                                   (3, "next_model", None)])
+@pytest.mark.parametrize(
+    "attempt, action, wait", [(0, "retry", 1.0), (1, "retry", 2.0), (2, "retry", 4.0), (3, "next_model", None)]
+)
 def test_5xx_retries_with_backoff_then_next_model(attempt, action, wait):
     body = {"error": {"code": 502, "message": "Provider returned error"}}
     decision = decide(502, {}, body, attempt=attempt, max_retries=3, now=0)
     assert (decision.action, decision.wait_seconds) == (action, wait)
 
 
-@pytest.mark.parametrize("status, message, action, dead", [
-    (401, "No auth credentials found", "stop", False),
-    (402, "Insufficient credits", "stop", False),
-    (400, "This endpoint's maximum context length is 131072 tokens", "next_model", False),
-    (400, "google/gemini-x:free is not a valid model ID", "next_model", True),
-    (400, "Input required: specify \"prompt\" or \"messages\"", "stop", False),
-    (403, "Your chosen model requires moderation and your input was flagged", "next_model", False),
-    (408, "Request timed out", "retry", False),
-    (None, "", "retry", False),
-])
+@pytest.mark.parametrize(
+    "status, message, action, dead",
+    [
+        (401, "No auth credentials found", "stop", False),
+        (402, "Insufficient credits", "stop", False),
+        (400, "This endpoint's maximum context length is 131072 tokens", "next_model", False),
+        (400, "google/gemini-x:free is not a valid model ID", "next_model", True),
+        (400, 'Input required: specify "prompt" or "messages"', "stop", False),
+        (403, "Your chosen model requires moderation and your input was flagged", "next_model", False),
+        (408, "Request timed out", "retry", False),
+        (None, "", "retry", False),
+    ],
+)
 def test_other_statuses(status, message, action, dead):
     body = {"error": {"code": status or 0, "message": message}} if message else None
     decision = decide(status, {}, body, now=0)
@@ -148,8 +162,9 @@ def test_session_walks_chain_and_skips_dead_models_in_later_sessions(errors):
     clock = Clock(1_000.0)
     router = Router(CHAIN, clock=clock)
     first = router.session()
-    assert first.failed(404, {}, {"error": {"code": 404, "message": "No endpoints found for z-ai/glm-5.2:free."}}
-                        ).model_dead
+    assert first.failed(
+        404, {}, {"error": {"code": 404, "message": "No endpoints found for z-ai/glm-5.2:free."}}
+    ).model_dead
     assert first.model == CHAIN[1]
     assert first.failed(429, {}, errors["429-upstream-rate-limited"]).action == "next_model"
     assert first.model == CHAIN[2]
@@ -162,8 +177,9 @@ def test_session_walks_chain_and_skips_dead_models_in_later_sessions(errors):
 def test_session_counts_retries_then_moves_on():
     router = Router(CHAIN, max_retries=2, clock=Clock(0.0))
     session = router.session()
-    actions = [session.failed(503, {}, {"error": {"code": 503, "message": "Service Unavailable"}}).action
-               for _ in range(3)]
+    actions = [
+        session.failed(503, {}, {"error": {"code": 503, "message": "Service Unavailable"}}).action for _ in range(3)
+    ]
     assert actions == ["retry", "retry", "next_model"]
     assert session.model == CHAIN[1] and session.retries == 0 and session.attempts == 3
 
@@ -194,9 +210,11 @@ def test_run_waits_out_the_minute_cap_then_succeeds(errors):
 
 def test_run_backs_off_on_5xx_and_falls_through_the_chain():
     clock = Clock(0.0)
-    plan = {CHAIN[0]: [(500, {}, "<html>Internal Server Error</html>")] * 2,
-            CHAIN[1]: [(429, {}, {"error": {"code": 429, "message": "Provider returned error"}})],
-            CHAIN[2]: [(200, {}, '{"id": "gen-1"}')]}
+    plan = {
+        CHAIN[0]: [(500, {}, "<html>Internal Server Error</html>")] * 2,
+        CHAIN[1]: [(429, {}, {"error": {"code": 429, "message": "Provider returned error"}})],
+        CHAIN[2]: [(200, {}, '{"id": "gen-1"}')],
+    }
     router = Router(CHAIN, max_retries=1, backoff=0.5, clock=clock)
     model, body = router.session().run(lambda m: plan[m].pop(0), sleep=clock.sleep)
     assert (model, body) == (CHAIN[2], '{"id": "gen-1"}') and clock.slept == [0.5]

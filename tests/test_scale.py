@@ -15,21 +15,36 @@ from modelpools.settings import RankingSettings
 from modelpools.stages.pools import build_document, pools_provenance
 
 _SPEC = importlib.util.spec_from_file_location(
-    "synthetic", Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py")
+    "synthetic", Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py"
+)
 synthetic = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(synthetic)
 
-INPUTS = {"catalogSha256": "0" * 64, "benchmarkScoresSha256": "0" * 64, "benchmarkCommit": None,
-          "overridesSha256": "0" * 64, "curatedScoresSha256": "0" * 64, "settings": {}}
+INPUTS = {
+    "catalogSha256": "0" * 64,
+    "benchmarkScoresSha256": "0" * 64,
+    "benchmarkCommit": None,
+    "overridesSha256": "0" * 64,
+    "curatedScoresSha256": "0" * 64,
+    "settings": {},
+}
 
 
 def run_pipeline(body, bench) -> dict:
     """Catalog selection, matching, score fusion and ranking: what the catalog, match and pools tasks compute."""
     models = select_free_models(body)
-    matches = match_models([CatalogModel.from_dict(m) for m in models], [BenchmarkModel.from_dict(b) for b in bench],
-                           {}, 70)
-    return build_document(models, bench, [m.to_dict() for m in matches], [], RankingSettings(), INPUTS,
-                          provenance=pools_provenance({"source": "live", "url": "https://openrouter.ai/api/v1/models"}, None))
+    matches = match_models(
+        [CatalogModel.from_dict(m) for m in models], [BenchmarkModel.from_dict(b) for b in bench], {}, 70
+    )
+    return build_document(
+        models,
+        bench,
+        [m.to_dict() for m in matches],
+        [],
+        RankingSettings(),
+        INPUTS,
+        provenance=pools_provenance({"source": "live", "url": "https://openrouter.ai/api/v1/models"}, None),
+    )
 
 
 def traced_peak(n: int) -> int:
@@ -59,7 +74,7 @@ def test_blocking_large_candidate_pools_changes_no_match(monkeypatch):
     body, bench = synthetic.synthetic_inputs(2000)
     cats = [CatalogModel.from_dict(m) for m in select_free_models(body)]
     benches = [BenchmarkModel.from_dict(b) for b in bench]
-    monkeypatch.setattr(matching, "BLOCK_LIMIT", 10 ** 9)  # every vendor scored whole
+    monkeypatch.setattr(matching, "BLOCK_LIMIT", 10**9)  # every vendor scored whole
     whole = [(m.id, m.benchmark_id, m.method) for m in match_models(cats, benches, {}, 70)]
     monkeypatch.setattr(matching, "BLOCK_LIMIT", 20)  # nearly every vendor split into (family, versions) blocks
     blocked = [(m.id, m.benchmark_id, m.method) for m in match_models(cats, benches, {}, 70)]

@@ -15,8 +15,28 @@ from modelpools.settings import RankingSettings
 from modelpools.stages.pools import build_document
 
 # Stand-ins of every JSON type, including the ones Python confuses (True == 1 == 1.0) and non-finite numbers.
-ODD_VALUES = [None, True, False, 0, 1, -1, 1.0, 0.5, 101, math.nan, -math.inf, "", "x", "0", "LARGE",
-              "openai/gpt-4o", [], ["x"], {}, {"x": 1}]
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.0,
+    0.5,
+    101,
+    math.nan,
+    -math.inf,
+    "",
+    "x",
+    "0",
+    "LARGE",
+    "openai/gpt-4o",
+    [],
+    ["x"],
+    {},
+    {"x": 1},
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +103,17 @@ def test_a_verdict_is_not_reused_across_look_alike_values(schema_check, doc):
     assert not schema_check.is_valid(bad) and not schema_check.validator.is_valid(bad)
 
 
-@pytest.mark.parametrize("schema, instance", [
-    ({"type": "array", "items": {"type": "integer"}}, [1, 1.0, 1.5]),  # 1.0 is an integer, 1.5 is not
-    ({"type": "array", "items": {"type": ["string", "null"]}}, ["a", None, True]),
-    ({"type": "array", "items": {"type": "number", "maximum": 1}}, [0.5, 0.5, 2]),
-    ({"type": "array", "items": {"type": "object", "required": ["a"]}}, [{"a": 1}, {"a": 2}, {"b": 1}]),
-    ({"type": "array", "items": {"type": "array", "minItems": 2}}, [[1, 2], [3, 4], [5]]),
-    ({"type": "array", "items": {"$ref": "#/$defs/x"}, "$defs": {"x": {"const": 1}}}, [1, 1, True]),
-])
+@pytest.mark.parametrize(
+    "schema, instance",
+    [
+        ({"type": "array", "items": {"type": "integer"}}, [1, 1.0, 1.5]),  # 1.0 is an integer, 1.5 is not
+        ({"type": "array", "items": {"type": ["string", "null"]}}, ["a", None, True]),
+        ({"type": "array", "items": {"type": "number", "maximum": 1}}, [0.5, 0.5, 2]),
+        ({"type": "array", "items": {"type": "object", "required": ["a"]}}, [{"a": 1}, {"a": 2}, {"b": 1}]),
+        ({"type": "array", "items": {"type": "array", "minItems": 2}}, [[1, 2], [3, 4], [5]]),
+        ({"type": "array", "items": {"$ref": "#/$defs/x"}, "$defs": {"x": {"const": 1}}}, [1, 1, True]),
+    ],
+)
 def test_the_last_item_alone_is_invalid_and_found(schema, instance):
     check = SchemaCheck(schema, Draft202012Validator)
     assert check.is_valid(instance[:-1]) and check.validator.is_valid(instance[:-1])

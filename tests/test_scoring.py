@@ -27,30 +27,66 @@ from modelpools.rules.scoring import (
 )
 
 
-@pytest.mark.parametrize("name, canonical", [
-    ("HumanEval", "humaneval"), ("Humaneval", "humaneval"), ("humaneval", "humaneval"),
-    ("HumanEval+", "humaneval-plus"), ("HumanEval Plus", "humaneval-plus"), ("humaneval-plus", "humaneval-plus"),
-    ("MBPP", "mbpp"), ("MBPP pass@1", "mbpp"), ("MBPP EvalPlus (base)", "mbpp"), ("mbpp-++-base-version", "mbpp"),
-    ("MBPP+", "mbpp-plus"), ("MBPP EvalPlus", "mbpp-plus"),
-    ("SWE-bench Verified", "swe-bench-verified"), ("SWE-Bench Verified", "swe-bench-verified"),
-    ("Swe Bench Verified", "swe-bench-verified"), ("swe-bench-verified", "swe-bench-verified"),
-    ("SWE-bench Verified (Agentic Coding)", "swe-bench-verified"),
-    ("LiveCodeBench", "livecodebench"), ("LiveCodeBench v5", "livecodebench"), ("LiveCodeBench v6", "livecodebench"),
-    ("LiveCodeBench(01-09)", "livecodebench"), ("LiveCodeBench v5 24.12-25.2", "livecodebench"),
-    ("livecodebench(01-09)", "livecodebench"), ("Livecodebench", "livecodebench"),
-    ("Aider-Polyglot", "aider-polyglot"), ("Aider Polyglot", "aider-polyglot"), ("aider-polyglot", "aider-polyglot"),
-    ("Terminal-bench", "terminal-bench"), ("TerminalBench", "terminal-bench"), ("Terminal Bench", "terminal-bench"),
-    ("terminal-bench", "terminal-bench"), ("SWE-bench Multilingual", "swe-bench-multilingual"),
-    ("MultiPL-E", "multipl-e"), ("HumanEval-Mul", "multipl-e"), ("Aider", "aider-edit"),
-    ("terminus", "terminal-bench"), ("Terminus", "terminal-bench"),  # Terminal-Bench with its reference agent
-])
+@pytest.mark.parametrize(
+    "name, canonical",
+    [
+        ("HumanEval", "humaneval"),
+        ("Humaneval", "humaneval"),
+        ("humaneval", "humaneval"),
+        ("HumanEval+", "humaneval-plus"),
+        ("HumanEval Plus", "humaneval-plus"),
+        ("humaneval-plus", "humaneval-plus"),
+        ("MBPP", "mbpp"),
+        ("MBPP pass@1", "mbpp"),
+        ("MBPP EvalPlus (base)", "mbpp"),
+        ("mbpp-++-base-version", "mbpp"),
+        ("MBPP+", "mbpp-plus"),
+        ("MBPP EvalPlus", "mbpp-plus"),
+        ("SWE-bench Verified", "swe-bench-verified"),
+        ("SWE-Bench Verified", "swe-bench-verified"),
+        ("Swe Bench Verified", "swe-bench-verified"),
+        ("swe-bench-verified", "swe-bench-verified"),
+        ("SWE-bench Verified (Agentic Coding)", "swe-bench-verified"),
+        ("LiveCodeBench", "livecodebench"),
+        ("LiveCodeBench v5", "livecodebench"),
+        ("LiveCodeBench v6", "livecodebench"),
+        ("LiveCodeBench(01-09)", "livecodebench"),
+        ("LiveCodeBench v5 24.12-25.2", "livecodebench"),
+        ("livecodebench(01-09)", "livecodebench"),
+        ("Livecodebench", "livecodebench"),
+        ("Aider-Polyglot", "aider-polyglot"),
+        ("Aider Polyglot", "aider-polyglot"),
+        ("aider-polyglot", "aider-polyglot"),
+        ("Terminal-bench", "terminal-bench"),
+        ("TerminalBench", "terminal-bench"),
+        ("Terminal Bench", "terminal-bench"),
+        ("terminal-bench", "terminal-bench"),
+        ("SWE-bench Multilingual", "swe-bench-multilingual"),
+        ("MultiPL-E", "multipl-e"),
+        ("HumanEval-Mul", "multipl-e"),
+        ("Aider", "aider-edit"),
+        ("terminus", "terminal-bench"),
+        ("Terminus", "terminal-bench"),  # Terminal-Bench with its reference agent
+    ],
+)
 def test_real_dataset_names_map_to_canonical_benchmarks(name, canonical):
     assert canonical_benchmark(name).id == canonical
 
 
-@pytest.mark.parametrize("name", ["MMLU", "GSM8K", "IFEval", "Aider-Polyglot Edit", "CodeForces",
-                                  "SWE-bench Verified (Multiple Attempts)", "BigCodeBench-Hard", "LiveBench",
-                                  *LEFT_OUT])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MMLU",
+        "GSM8K",
+        "IFEval",
+        "Aider-Polyglot Edit",
+        "CodeForces",
+        "SWE-bench Verified (Multiple Attempts)",
+        "BigCodeBench-Hard",
+        "LiveBench",
+        *LEFT_OUT,
+    ],
+)
 def test_non_coding_or_ambiguous_names_are_ignored(name):
     assert canonical_benchmark(name) is None
 
@@ -72,13 +108,20 @@ def test_calibration_puts_saturated_scores_below_modern_ones():
 
 
 def test_best_independent_result_wins_over_a_higher_self_reported_one():
-    chosen = select_components([
-        Result("LiveCodeBench v5", 0.70, True), Result("LiveCodeBench", 0.60, False),
-        Result("MMLU", 0.9, False), Result("HumanEval", 0.80, True), Result("Humaneval", 0.85, True),
-    ])
+    chosen = select_components(
+        [
+            Result("LiveCodeBench v5", 0.70, True),
+            Result("LiveCodeBench", 0.60, False),
+            Result("MMLU", 0.9, False),
+            Result("HumanEval", 0.80, True),
+            Result("Humaneval", 0.85, True),
+        ]
+    )
     # a self-reported result weighs 0.75 of its benchmark's weight: HumanEval 0.5 * 0.75 = 0.375
-    assert chosen == [Component("humaneval", "Humaneval", 0.85, 0.375, True),
-                      Component("livecodebench", "LiveCodeBench", 0.60, 2.0, False)]
+    assert chosen == [
+        Component("humaneval", "Humaneval", 0.85, 0.375, True),
+        Component("livecodebench", "LiveCodeBench", 0.60, 2.0, False),
+    ]
 
 
 def test_a_single_result_moves_the_score_at_most_halfway_from_the_prior():
@@ -86,8 +129,10 @@ def test_a_single_result_moves_the_score_at_most_halfway_from_the_prior():
     # benchmark gives (3 * 1.0 + 3 * 0.30) / (3 + 3) = 65.0, and self-reported (2.25 + 0.9) / (2.25 + 3) = 60.0.
     assert (PRIOR, PRIOR_WEIGHT, SELF_REPORTED_FACTOR) == (0.30, 3.0, 0.75)
     assert max(b.weight for b in BENCHMARKS.values()) <= PRIOR_WEIGHT
-    best_single = {sr: max(coding_score([Component(b.id, b.id, 1.0, component_weight(b, sr), sr)])[0]
-                           for b in BENCHMARKS.values()) for sr in (False, True)}
+    best_single = {
+        sr: max(coding_score([Component(b.id, b.id, 1.0, component_weight(b, sr), sr)])[0] for b in BENCHMARKS.values())
+        for sr in (False, True)
+    }
     assert best_single == {False: 65.0, True: 60.0}
     # LiveCodeBench 0.711 alone, self-reported: c = 0.711/0.85 = 0.836471, w = 2 * 0.75 = 1.5;
     # (1.5 * 0.836471 + 0.9) / (1.5 + 3) = 2.154706 / 4.5 = 0.478824 -> 47.88 (nemotron-nano-9b-v2's only row)
@@ -118,8 +163,15 @@ def test_the_real_saturated_only_model_ranks_below_a_real_modern_one():
     # openai/o1-mini (LLM-Stats df1d14e): only HumanEval 0.924, self-reported -> 32.07 (see test_benchmarks);
     # deepseek/deepseek-r1: Aider-Polyglot 0.533, LiveCodeBench 0.659, SWE-bench Verified 0.492, independent -> 55.01
     o1_mini = coding_score(select_components([Result("HumanEval", 0.924, True)]))[0]
-    r1 = coding_score(select_components([Result("Aider-Polyglot", 0.533, False), Result("LiveCodeBench", 0.659, False),
-                                         Result("SWE-bench Verified", 0.492, False)]))[0]
+    r1 = coding_score(
+        select_components(
+            [
+                Result("Aider-Polyglot", 0.533, False),
+                Result("LiveCodeBench", 0.659, False),
+                Result("SWE-bench Verified", 0.492, False),
+            ]
+        )
+    )[0]
     assert (o1_mini, r1) == (32.07, 55.01)
 
 

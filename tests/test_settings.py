@@ -64,23 +64,28 @@ def test_invalid_environment_value_names_key_value_and_what_is_accepted(tmp_path
 
 
 def test_invalid_pyproject_value_names_the_file(tmp_path):
-    write_pyproject(tmp_path, "[tool.modelpools]\nbenchmarks_ttl = \"a week\"\n")
+    write_pyproject(tmp_path, '[tool.modelpools]\nbenchmarks_ttl = "a week"\n')
     with pytest.raises(SettingsError, match=r"\[tool.modelpools\] benchmarks_ttl in .*pyproject.toml: invalid value"):
         load_settings(tmp_path, environ={})
 
 
 def test_unknown_pyproject_key_is_an_error_listing_known_keys(tmp_path):
     write_pyproject(tmp_path, "[tool.modelpools]\ncatalog_tll = 5\n")
-    with pytest.raises(SettingsError, match=r"unknown key 'catalog_tll' in \[tool.modelpools\] \(did you mean "
-                                            r"catalog_ttl\?\); known keys: .*catalog_ttl"):
+    with pytest.raises(
+        SettingsError,
+        match=r"unknown key 'catalog_tll' in \[tool.modelpools\] \(did you mean "
+        r"catalog_ttl\?\); known keys: .*catalog_ttl",
+    ):
         load_settings(tmp_path, environ={})
 
 
 def test_a_misspelt_environment_variable_stops_the_run_with_a_suggestion(tmp_path):
     with pytest.raises(SettingsError) as raised:
         load_settings(tmp_path, environ={"MODELPOOLS_CATLOG_TTL": "1h"})
-    assert str(raised.value) == ("unknown environment variable MODELPOOLS_CATLOG_TTL "
-                                 "(did you mean MODELPOOLS_CATALOG_TTL?); fix its name or unset it")
+    assert str(raised.value) == (
+        "unknown environment variable MODELPOOLS_CATLOG_TTL "
+        "(did you mean MODELPOOLS_CATALOG_TTL?); fix its name or unset it"
+    )
 
 
 def test_an_unknown_environment_variable_with_nothing_close_is_named_without_a_guess(tmp_path):
@@ -137,7 +142,9 @@ def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
 
 
 def test_roles_from_pyproject_add_requirements_and_site_roles(tmp_path):
-    write_pyproject(tmp_path, """
+    write_pyproject(
+        tmp_path,
+        """
 [tool.modelpools.roles.bulkModel]
 requires = ["tools"]
 
@@ -145,20 +152,27 @@ requires = ["tools"]
 rule = "coding"
 requires = ["tools", "tool_choice"]
 min_context = 100000
-""")
+""",
+    )
     assert load_settings(tmp_path, {}).roles == (
-        ("bulkModel", "coding", ("tools",), 0), ("pageModel", "page", (), 0), ("smallTasksModel", "small", (), 0),
-        ("agentModel", "coding", ("tool_choice", "tools"), 100000))
+        ("bulkModel", "coding", ("tools",), 0),
+        ("pageModel", "page", (), 0),
+        ("smallTasksModel", "small", (), 0),
+        ("agentModel", "coding", ("tool_choice", "tools"), 100000),
+    )
     env = {"MODELPOOLS_ROLES": '{"reviewModel": {"rule": "small"}}'}
     assert load_settings(tmp_path, env).roles[-1] == ("reviewModel", "small", (), 0)
 
 
-@pytest.mark.parametrize("body, words", [
-    ('[tool.modelpools.roles.pageModel]\nrule = "coding"\n', "role pageModel: rule must be page"),
-    ('[tool.modelpools.roles.x]\nrequires = ["tools"]\n', "role x: rule must be coding, page, small"),
-    ('[tool.modelpools.roles.x]\nrule = "coding"\nmin_context = -1\n', "min_context is a whole number"),
-    ('[tool.modelpools.roles.x]\nrule = "coding"\nspeed = 1\n', "rule, requires and min_context only"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ('[tool.modelpools.roles.pageModel]\nrule = "coding"\n', "role pageModel: rule must be page"),
+        ('[tool.modelpools.roles.x]\nrequires = ["tools"]\n', "role x: rule must be coding, page, small"),
+        ('[tool.modelpools.roles.x]\nrule = "coding"\nmin_context = -1\n', "min_context is a whole number"),
+        ('[tool.modelpools.roles.x]\nrule = "coding"\nspeed = 1\n', "rule, requires and min_context only"),
+    ],
+)
 def test_bad_roles_name_the_problem(tmp_path, body, words):
     write_pyproject(tmp_path, body)
     with pytest.raises(SettingsError, match="roles") as info:
@@ -166,15 +180,18 @@ def test_bad_roles_name_the_problem(tmp_path, body, words):
     assert words in str(info.value) and "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("http://user:s3cret@127.0.0.1:99999/api/v1/models", "a port from 1 to 65535"),
-    ("http://user:s3cret@[::1/api/v1/models", "a valid host"),
-    ("https://openrouter.ai/api/v1/models\nX-Injected: 1", "without spaces or control characters"),
-    ("https://openrouter.ai/api /v1/models", "without spaces or control characters"),
-    ("https:///api/v1/models", "a host name"),
-    ("https://user:s3cr/et@proxy.example/api", "a valid host"),  # an unencoded / ends the host part
-    ("https://proxy.example/api@v1?user=s3cr", "percent-encode"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("http://user:s3cret@127.0.0.1:99999/api/v1/models", "a port from 1 to 65535"),
+        ("http://user:s3cret@[::1/api/v1/models", "a valid host"),
+        ("https://openrouter.ai/api/v1/models\nX-Injected: 1", "without spaces or control characters"),
+        ("https://openrouter.ai/api /v1/models", "without spaces or control characters"),
+        ("https:///api/v1/models", "a host name"),
+        ("https://user:s3cr/et@proxy.example/api", "a valid host"),  # an unencoded / ends the host part
+        ("https://proxy.example/api@v1?user=s3cr", "percent-encode"),
+    ],
+)
 def test_a_malformed_url_is_refused_and_its_password_never_shown(tmp_path, url, expected):
     with pytest.raises(SettingsError) as caught:
         load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_URL": url})
@@ -184,6 +201,9 @@ def test_a_malformed_url_is_refused_and_its_password_never_shown(tmp_path, url, 
 
 
 def test_well_formed_urls_with_credentials_and_queries_are_accepted(tmp_path):
-    for url in ("https://user:s3cret@proxy.example:8443/api/v1/models?token=abc",
-                "http://user%3Ax@127.0.0.1:8080/models", "https://openrouter.ai/api/v1/models"):
+    for url in (
+        "https://user:s3cret@proxy.example:8443/api/v1/models?token=abc",
+        "http://user%3Ax@127.0.0.1:8080/models",
+        "https://openrouter.ai/api/v1/models",
+    ):
         assert load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_URL": url}).openrouter_url == url

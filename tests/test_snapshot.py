@@ -32,9 +32,7 @@ def test_snapshot_command_fetches_from_a_url(tmp_path, http_server, test_data, c
     http_server.add(Reply(body=dump(test_data, "models-2026-04-30.json")))
     out = tmp_path / "snap.json"
 
-    code = snapshot_main(
-        ["--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)]
-    )
+    code = snapshot_main(["--from", f"{http_server.url}/models", "--captured", "2026-04-30", "--output", str(out)])
 
     assert code == 0
     doc = json.loads(out.read_bytes())

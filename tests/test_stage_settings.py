@@ -21,36 +21,79 @@ from modelpools import tasks
 from modelpools.settings import SETTING_KEYS, Settings, StageSettings
 
 AFFECTS = {
-    "openrouter_url": {"catalog"}, "include_non_text": {"catalog"}, "max_response_bytes": {"catalog"},
-    "http_timeout": {"catalog"}, "catalog_ttl": {"catalog"},
-    "benchmarks_repo": {"benchmarks"}, "benchmarks_ref": {"benchmarks"}, "max_checkout_bytes": {"benchmarks"},
-    "clone_timeout": {"benchmarks"}, "benchmarks_ttl": {"benchmarks"}, "retry_after": {"catalog", "benchmarks"},
-    "offline": {"catalog", "benchmarks"}, "strict": {"catalog", "benchmarks", "pools"},
-    "fuzzy_threshold": {"match"}, "overrides_file": {"match", "pools"},
-    "large_cutoff": {"pools"}, "medium_cutoff": {"pools"}, "page_model_other_vendor": {"pools"},
-    "small_tasks_tier": {"pools"}, "expiry_warning_days": {"pools", "validate"}, "roles": {"pools"},
+    "openrouter_url": {"catalog"},
+    "include_non_text": {"catalog"},
+    "max_response_bytes": {"catalog"},
+    "http_timeout": {"catalog"},
+    "catalog_ttl": {"catalog"},
+    "benchmarks_repo": {"benchmarks"},
+    "benchmarks_ref": {"benchmarks"},
+    "max_checkout_bytes": {"benchmarks"},
+    "clone_timeout": {"benchmarks"},
+    "benchmarks_ttl": {"benchmarks"},
+    "retry_after": {"catalog", "benchmarks"},
+    "offline": {"catalog", "benchmarks"},
+    "strict": {"catalog", "benchmarks", "pools"},
+    "fuzzy_threshold": {"match"},
+    "overrides_file": {"match", "pools"},
+    "large_cutoff": {"pools"},
+    "medium_cutoff": {"pools"},
+    "page_model_other_vendor": {"pools"},
+    "small_tasks_tier": {"pools"},
+    "expiry_warning_days": {"pools", "validate"},
+    "roles": {"pools"},
     "usage_window_days": {"usage"},
-    "probe": {"pools"}, "probe_daily_requests": {"probe"}, "probe_items_per_request": {"probe"},
-    "probe_ttl": {"probe"}, "probe_anchors": {"probe"},
+    "probe": {"pools"},
+    "probe_daily_requests": {"probe"},
+    "probe_items_per_request": {"probe"},
+    "probe_ttl": {"probe"},
+    "probe_anchors": {"probe"},
     # the chat client's settings: the probe task sends its requests through the client
-    "openrouter_api_base": {"probe"}, "daily_request_cap": {"probe"}, "requests_per_minute": {"probe"},
-    "client_concurrency": {"probe"}, "client_timeout": {"probe"}, "max_reply_bytes": {"probe"},
+    "openrouter_api_base": {"probe"},
+    "daily_request_cap": {"probe"},
+    "requests_per_minute": {"probe"},
+    "client_concurrency": {"probe"},
+    "client_timeout": {"probe"},
+    "max_reply_bytes": {"probe"},
     "usage_retention_days": {"probe"},
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
 LOCATION = {"cache_dir", "task_prefix"}
 OTHER_VALUE = {
-    "openrouter_url": "https://mirror.example/api/v1/models", "include_non_text": True, "max_response_bytes": 4096,
-    "http_timeout": 3, "catalog_ttl": 60, "benchmarks_repo": "https://git.example/llm-stats.git",
-    "benchmarks_ref": "main", "max_checkout_bytes": 1 << 21, "clone_timeout": 5, "benchmarks_ttl": 120,
+    "openrouter_url": "https://mirror.example/api/v1/models",
+    "include_non_text": True,
+    "max_response_bytes": 4096,
+    "http_timeout": 3,
+    "catalog_ttl": 60,
+    "benchmarks_repo": "https://git.example/llm-stats.git",
+    "benchmarks_ref": "main",
+    "max_checkout_bytes": 1 << 21,
+    "clone_timeout": 5,
+    "benchmarks_ttl": 120,
     "retry_after": 600,
-    "offline": True, "strict": True, "fuzzy_threshold": 90, "overrides_file": "my-overrides.json",
-    "large_cutoff": 0.2, "medium_cutoff": 0.6, "page_model_other_vendor": False, "small_tasks_tier": "SMALL",
-    "expiry_warning_days": 3, "usage_window_days": 3,
+    "offline": True,
+    "strict": True,
+    "fuzzy_threshold": 90,
+    "overrides_file": "my-overrides.json",
+    "large_cutoff": 0.2,
+    "medium_cutoff": 0.6,
+    "page_model_other_vendor": False,
+    "small_tasks_tier": "SMALL",
+    "expiry_warning_days": 3,
+    "usage_window_days": 3,
     "roles": Settings.roles + (("agentModel", "coding", ("tools",), 100000),),
-    "probe": False, "probe_daily_requests": 5, "probe_items_per_request": 4, "probe_ttl": 7 * 86400, "probe_anchors": 5,
-    "openrouter_api_base": "https://proxy.example/api/v1", "daily_request_cap": 1000, "requests_per_minute": 5,
-    "client_concurrency": 2, "client_timeout": 30, "max_reply_bytes": 1 << 20, "usage_retention_days": 90,
+    "probe": False,
+    "probe_daily_requests": 5,
+    "probe_items_per_request": 4,
+    "probe_ttl": 7 * 86400,
+    "probe_anchors": 5,
+    "openrouter_api_base": "https://proxy.example/api/v1",
+    "daily_request_cap": 1000,
+    "requests_per_minute": 5,
+    "client_concurrency": 2,
+    "client_timeout": 30,
+    "max_reply_bytes": 1 << 20,
+    "usage_retention_days": 90,
 }
 
 
@@ -67,7 +110,7 @@ def slice_fields(settings: Settings) -> dict[str, set[str]]:
     """Task name -> the Settings fields its action receives (through its slice, nested slices included)."""
     out = {}
     for task in tasks.make_tasks(settings):
-        (_run, (_stage, kw, _name), _opts), = task["actions"]
+        ((_run, (_stage, kw, _name), _opts),) = task["actions"]
         names, todo = set(), [kw]
         while todo:
             part = todo.pop()
@@ -100,25 +143,33 @@ def test_changing_a_setting_changes_exactly_the_fingerprints_of_the_stages_that_
 
 def test_every_stage_takes_its_slice_not_the_whole_settings():
     for task in tasks.make_tasks(Settings()):
-        (_run, (stage, kw, _name), _opts), = task["actions"]
+        ((_run, (stage, kw, _name), _opts),) = task["actions"]
         (parameter,) = inspect.signature(stage).parameters.values()
         assert parameter.annotation == type(kw).__name__, task["basename"]
 
 
 def test_a_changed_match_setting_reruns_match_and_only_what_its_output_changes(tmp_path, http_server):
     http_server.handler = lambda seen: Reply(body=(TEST_DATA / "openrouter" / "models-2026-04-30.json").read_bytes())
-    repo = new_layout_repo(tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai",
-                                                        "qwen", "zai-org"))
+    repo = new_layout_repo(
+        tmp_path / "upstream", orgs=("deepseek", "google", "meta", "mistral", "nvidia", "openai", "qwen", "zai-org")
+    )
     site = tmp_path / "site"
     site.mkdir()
     (site / "dodo.py").write_text("from modelpools.tasks import *\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
         "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models",
-        "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri()}
+        "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
+    }
 
     def doit(**extra: str) -> set[str]:
-        result = subprocess.run([sys.executable, "-m", "doit", "pools"], cwd=site, env=env | extra,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "doit", "pools"],
+            cwd=site,
+            env=env | extra,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return {line[2:].strip() for line in result.stdout.splitlines() if line.startswith(". ")}
 

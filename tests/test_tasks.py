@@ -14,7 +14,7 @@ from support import TEST_DATA, Reply, new_layout_repo
 DUMPS = TEST_DATA / "openrouter"
 TASKS = ("catalog", "benchmarks", "match", "memory", "usage", "pools")
 
-SITE_DODO = '''
+SITE_DODO = """
 import json
 from modelpools.tasks import *
 
@@ -25,7 +25,7 @@ def write_site(targets):
 
 def task_site():
     return {"actions": [write_site], "file_dep": [".cache/model-pools.json"], "targets": ["site.txt"]}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +65,7 @@ class Site:
 @pytest.fixture
 def site(tmp_path, http_server, benchmark_repo) -> Site:
     http_server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-04-30.json").read_bytes())
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("MODELPOOLS_")
-    } | {
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MODELPOOLS_")} | {
         "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models",
         "MODELPOOLS_BENCHMARKS_REPO": benchmark_repo.as_uri(),
     }
@@ -160,8 +158,16 @@ def test_strict_mode_failure_is_one_line_task_failure_without_traceback(site, ht
 def test_prefix_renames_every_task(site):
     result = site.doit("list", MODELPOOLS_TASK_PREFIX="models-")
     names = {line.split()[0] for line in result.stdout.splitlines()}
-    assert names == {"models-catalog", "models-benchmarks", "models-match", "models-memory", "models-usage",
-                     "models-pools", "models-validate", "site"}
+    assert names == {
+        "models-catalog",
+        "models-benchmarks",
+        "models-match",
+        "models-memory",
+        "models-usage",
+        "models-pools",
+        "models-validate",
+        "site",
+    }
 
 
 def test_clean_removes_only_modelpools_outputs(site):

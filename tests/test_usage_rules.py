@@ -30,9 +30,13 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_summary_per_model_is_anchored_to_the_newest_row_and_ignores_older_ones():
-    rows = [row(T - 9 * 86400, "a/x:free", "ok"),          # outside the 7-day window before the newest row
-            row(T - 100, "a/x:free", "ok", 800), row(T - 50, "a/x:free", "empty"), row(T, "a/x:free", "ok", 1200),
-            row(T - 10, "b/y:free", "no_endpoints", None)]
+    rows = [
+        row(T - 9 * 86400, "a/x:free", "ok"),  # outside the 7-day window before the newest row
+        row(T - 100, "a/x:free", "ok", 800),
+        row(T - 50, "a/x:free", "empty"),
+        row(T, "a/x:free", "ok", 1200),
+        row(T - 10, "b/y:free", "no_endpoints", None),
+    ]
     summary = summarize(rows, window_days=7)
     assert summary["window"] == {"days": 7, "end": "2026-05-20T12:00:00Z"}
     a = summary["models"]["a/x:free"]
@@ -47,21 +51,30 @@ def test_summary_bytes_do_not_depend_on_row_order_or_when_it_is_computed():
     rows = [row(T - i * 37, f"m/{i % 3}:free", ("ok", "empty", "no_endpoints")[i % 3], 100 + i) for i in range(40)]
     first = json.dumps(summarize(rows, 7), sort_keys=True)
     assert json.dumps(summarize(list(reversed(rows)), 7), sort_keys=True) == first
-    assert summarize([], 7) == empty_summary(7) == {"schemaVersion": 1, "window": {"days": 7, "end": None},
-                                                    "models": {}}
+    assert (
+        summarize([], 7) == empty_summary(7) == {"schemaVersion": 1, "window": {"days": 7, "end": None}, "models": {}}
+    )
 
 
 def test_two_404s_in_the_hour_without_a_success_since_make_a_model_unavailable():
-    rows = [row(T - 3000, "dead/m:free", "no_endpoints"), row(T - 100, "dead/m:free", "no_endpoints"),
-            row(T - 5000, "back/m:free", "no_endpoints"), row(T - 4000, "back/m:free", "no_endpoints"),
-            row(T - 30, "back/m:free", "ok"),                                       # recovered
-            row(T - 7200, "old/m:free", "no_endpoints"), row(T - 3700, "old/m:free", "no_endpoints"),  # > 1 h ago
-            row(T, "other/m:free", "ok")]
+    rows = [
+        row(T - 3000, "dead/m:free", "no_endpoints"),
+        row(T - 100, "dead/m:free", "no_endpoints"),
+        row(T - 5000, "back/m:free", "no_endpoints"),
+        row(T - 4000, "back/m:free", "no_endpoints"),
+        row(T - 30, "back/m:free", "ok"),  # recovered
+        row(T - 7200, "old/m:free", "no_endpoints"),
+        row(T - 3700, "old/m:free", "no_endpoints"),  # > 1 h ago
+        row(T, "other/m:free", "ok"),
+    ]
     verdicts = usage_verdicts(summarize(rows, 7), CATALOG)
     assert set(verdicts) == {"dead/m:free"}
     assert verdicts["dead/m:free"].to_json() == {
-        "verdict": "unavailable", "last404": "2026-05-20T11:58:20Z", "noEndpoints": 2,
-        "reason": "2 'No endpoints found' answers in the hour before 2026-05-20T11:58:20Z, no success since"}
+        "verdict": "unavailable",
+        "last404": "2026-05-20T11:58:20Z",
+        "noEndpoints": 2,
+        "reason": "2 'No endpoints found' answers in the hour before 2026-05-20T11:58:20Z, no success since",
+    }
     assert usage_verdicts(summarize(rows, 7), "0" * 64) == {}  # a new catalog gives the model another chance
 
 
@@ -74,8 +87,9 @@ def test_a_low_success_rate_demotes_only_with_enough_attempts():
 
 
 def test_latency_breaks_an_exact_score_tie_only_when_every_tied_model_was_measured():
-    rows = [row(T - i, "slow/m:free", "ok", 3000) for i in range(3)] + [row(T - i, "fast/m:free", "ok", 900)
-                                                                         for i in range(3)]
+    rows = [row(T - i, "slow/m:free", "ok", 3000) for i in range(3)] + [
+        row(T - i, "fast/m:free", "ok", 900) for i in range(3)
+    ]
     summary = summarize(rows, 7)
     assert prefer_faster([("slow/m:free", 50.0), ("fast/m:free", 50.0), ("x/m:free", 49.0)], summary) == "fast/m:free"
     assert prefer_faster([("slow/m:free", 50.0), ("fast/m:free", 49.9)], summary) == "slow/m:free"

@@ -32,8 +32,13 @@ def record(settings, model: str, outcome: str, at: float, latency_ms: int = 1500
     catalog = catalog or pools.sha256_bytes(settings.catalog_file.read_bytes())[:16]
     with Ledger(settings.ledger_file, clock=lambda: at) as ledger:
         attempt = ledger.reserve(model=model, role="pageModel", now=at, catalog=catalog)
-        ledger.finish(attempt.attempt_id, outcome=outcome, status=200 if outcome == "ok" else 404,
-                      latency_ms=latency_ms, finished=at + 2)
+        ledger.finish(
+            attempt.attempt_id,
+            outcome=outcome,
+            status=200 if outcome == "ok" else 404,
+            latency_ms=latency_ms,
+            finished=at + 2,
+        )
 
 
 def build(settings) -> bytes:
@@ -47,7 +52,10 @@ def test_no_ledger_gives_an_empty_summary_and_the_same_pools_bytes(settings):
     before = settings.pools_file.read_bytes()
     assert build(settings) == before
     assert json.loads(settings.usage_summary_file.read_text()) == {
-        "schemaVersion": 1, "window": {"days": 7, "end": None}, "models": {}}
+        "schemaVersion": 1,
+        "window": {"days": 7, "end": None},
+        "models": {},
+    }
     assert not settings.ledger_file.exists()  # reading never creates a ledger
 
 
@@ -80,8 +88,12 @@ def test_a_low_success_rate_demotes_from_the_defaults_but_keeps_the_chain(settin
         record(settings, GLM, "ok" if i == 0 else "reasoning_only", T + i * 60)
     doc = json.loads(build(settings))
     glm = next(m for m in doc["models"] if m["id"] == GLM)
-    assert glm["usage"] == {"verdict": "demoted", "attempts": 6, "successRate": 0.17,
-                            "reason": "success rate 17% over 6 attempts is below 50%"}
+    assert glm["usage"] == {
+        "verdict": "demoted",
+        "attempts": 6,
+        "successRate": 0.17,
+        "reason": "success rate 17% over 6 attempts is below 50%",
+    }
     assert doc["chosenDefaults"]["bulkModel"] == ULTRA
     assert GLM in load_pools(settings.pools_file).fallback_chain("bulk")
 
@@ -103,14 +115,15 @@ def test_usage_command_reports_today_and_per_model_figures(settings, capsys):
     record(settings, ULTRA, "no_endpoints", day - 100)
     assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: day) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("today (UTC): 5 of 50 free requests used (setting daily_request_cap), 45 left; "
-                        "resets 2026-05-21T00:00:00Z (in 12h 00m)")
+    assert lines[0] == (
+        "today (UTC): 5 of 50 free requests used (setting daily_request_cap), 45 left; "
+        "resets 2026-05-21T00:00:00Z (in 12h 00m)"
+    )
     glm = next(line for line in lines if line.lstrip().startswith(GLM))
     assert "####################" in glm and glm.split()[2:6] == ["4", "100%", "2.0s", "4.0s"]
     ultra = next(line for line in lines if line.lstrip().startswith(ULTRA))
     assert "....." in ultra and ultra.rstrip().endswith("no_endpoints 1")
-    assert main(["--project-dir", str(settings.project_dir), "usage", "--json", "--days", "1"],
-                clock=lambda: day) == 0
+    assert main(["--project-dir", str(settings.project_dir), "usage", "--json", "--days", "1"], clock=lambda: day) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["today"]["left"] == 45 and report["models"][GLM]["latencyMs"] == {"p50": 2000, "p90": 4000}
 

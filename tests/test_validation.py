@@ -22,18 +22,28 @@ from modelpools.stages.validate import validate_pools_file
 DATA = TEST_DATA
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG_URL = "https://openrouter.ai/api/v1/models"
-PROVENANCE = {"catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
-              "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}}
-INPUTS = {"catalogSha256": "a" * 64, "benchmarkScoresSha256": "b" * 64, "benchmarkCommit": "24a9ccf",
-          "overridesSha256": "c" * 64, "curatedScoresSha256": "d" * 64, "evidenceMemorySha256": "e" * 64,
-          "settings": RankingSettings().fingerprint()}
+PROVENANCE = {
+    "catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
+    "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
+}
+INPUTS = {
+    "catalogSha256": "a" * 64,
+    "benchmarkScoresSha256": "b" * 64,
+    "benchmarkCommit": "24a9ccf",
+    "overridesSha256": "c" * 64,
+    "curatedScoresSha256": "d" * 64,
+    "evidenceMemorySha256": "e" * 64,
+    "settings": RankingSettings().fingerprint(),
+}
 
 
 def catalog():
     raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())["data"]
     keep = ("id", "name", "context_length", "expiration_date", "benchmarks")
-    return sorted(({k: m[k] for k in keep if m.get(k) is not None} for m in raw if m["id"].endswith(":free")),
-                  key=lambda m: m["id"])
+    return sorted(
+        ({k: m[k] for k in keep if m.get(k) is not None} for m in raw if m["id"].endswith(":free")),
+        key=lambda m: m["id"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +92,7 @@ def put(path, value):
         for part in parents:
             target = target[part]
         target[last] = value
+
     return mutate
 
 
@@ -96,14 +107,20 @@ SCHEMA_CASES = [
     ("sha256 hex", put(["inputs", "catalogSha256"], "xyz"), "$.inputs.catalogSha256"),
     ("schema version", put(["schemaVersion"], 1), "$.schemaVersion"),
     ("schema version 2 (no provenance)", put(["schemaVersion"], 2), "$.schemaVersion"),
-    ("calibration line kept", lambda d: d["calibration"]["artificial_analysis"].pop("pairs"),
-     "$.calibration.artificial_analysis"),
+    (
+        "calibration line kept",
+        lambda d: d["calibration"]["artificial_analysis"].pop("pairs"),
+        "$.calibration.artificial_analysis",
+    ),
     ("role rule enum", put(["roles", "bulkModel", "rule"], "vibes"), "$.roles.bulkModel.rule"),
     ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
     ("only free models: priced", put(["models", 0, "pricing", "prompt"], "0.0000004"), "$.models[0].pricing.prompt"),
     ("only free models: evidence kept", lambda d: d["unranked"][0].pop("pricing"), "$.unranked[0]"),
-    ("calibration methods", put(["calibration", "artificial_analysis", "method"], "identity"),
-     '$.calibration.artificial_analysis.method'),
+    (
+        "calibration methods",
+        put(["calibration", "artificial_analysis", "method"], "identity"),
+        "$.calibration.artificial_analysis.method",
+    ),
 ]
 
 
@@ -127,25 +144,61 @@ INVARIANT_CASES = [
     ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
     ("rank-score order", put(["models", 1, "rankScore"], 99.0), "$.models[1]", "out of rank order"),
     ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
-    ("in two tiers", lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]), "$.tiers[2].models[5]",
-     "in more than one tier (LARGE and SMALL)"),
-    ("tier field agrees", put(["models", 0, "tier"], "MEDIUM"), "$.models[0].tier",
-     "says tier MEDIUM but is listed in LARGE"),
-    ("tier lists a ranked model", lambda d: d["tiers"][1]["models"].insert(0, d["unranked"][0]["id"]),
-     "$.tiers[1].models[0]", "is not a ranked model"),
+    (
+        "in two tiers",
+        lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]),
+        "$.tiers[2].models[5]",
+        "in more than one tier (LARGE and SMALL)",
+    ),
+    (
+        "tier field agrees",
+        put(["models", 0, "tier"], "MEDIUM"),
+        "$.models[0].tier",
+        "says tier MEDIUM but is listed in LARGE",
+    ),
+    (
+        "tier lists a ranked model",
+        lambda d: d["tiers"][1]["models"].insert(0, d["unranked"][0]["id"]),
+        "$.tiers[1].models[0]",
+        "is not a ranked model",
+    ),
     ("order within a tier", lambda d: swap(d["tiers"][0]["models"], 0, 1), "$.tiers[0].models[0]", "out of rank order"),
-    ("tier sizes follow the cut-offs", move_first_medium_to_large, "$.tiers[0].models",
-     "LARGE holds 3 models; the cut-offs give 2"),
-    ("page default ranked", put(["chosenDefaults", "pageModel"], "x/unknown:free"), "$.chosenDefaults.pageModel",
-     "'x/unknown:free' is not a ranked model"),
-    ("no null default when ranked", put(["chosenDefaults", "smallTasksModel"], None),
-     "$.chosenDefaults.smallTasksModel", "is null but there are ranked models"),
-    ("a default is never deprecated", put(["models", 0, "deprecated"], "expired on 2026-08-01"),
-     "$.chosenDefaults.bulkModel", "is deprecated but non-deprecated models are ranked"),
-    ("roles record the defaults", put(["roles", "pageModel", "model"], "google/gemma-4-31b-it:free"),
-     "$.roles.pageModel", "does not record the chosen default"),
-    ("ids unique", lambda d: d["unranked"][0].update(id=d["models"][3]["id"]), "$.unranked[0].id",
-     "is listed twice (first at $.models[3].id)"),
+    (
+        "tier sizes follow the cut-offs",
+        move_first_medium_to_large,
+        "$.tiers[0].models",
+        "LARGE holds 3 models; the cut-offs give 2",
+    ),
+    (
+        "page default ranked",
+        put(["chosenDefaults", "pageModel"], "x/unknown:free"),
+        "$.chosenDefaults.pageModel",
+        "'x/unknown:free' is not a ranked model",
+    ),
+    (
+        "no null default when ranked",
+        put(["chosenDefaults", "smallTasksModel"], None),
+        "$.chosenDefaults.smallTasksModel",
+        "is null but there are ranked models",
+    ),
+    (
+        "a default is never deprecated",
+        put(["models", 0, "deprecated"], "expired on 2026-08-01"),
+        "$.chosenDefaults.bulkModel",
+        "is deprecated but non-deprecated models are ranked",
+    ),
+    (
+        "roles record the defaults",
+        put(["roles", "pageModel", "model"], "google/gemma-4-31b-it:free"),
+        "$.roles.pageModel",
+        "does not record the chosen default",
+    ),
+    (
+        "ids unique",
+        lambda d: d["unranked"][0].update(id=d["models"][3]["id"]),
+        "$.unranked[0].id",
+        "is listed twice (first at $.models[3].id)",
+    ),
     ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),
     ("summary free", put(["summary", "freeModels"], 17), "$.summary.freeModels", "says 17 but the file lists 16"),
     ("summary excluded", put(["summary", "excluded"], 0), "$.summary.excluded", "says 0 but the file lists 1"),
@@ -162,7 +215,8 @@ def test_invariant_violations(valid, what, mutate, path, detail):
 def test_exact_one_line_message_for_a_bad_default(valid):
     error = rejected(broken(valid, put(["chosenDefaults", "pageModel"], "x/unknown:free")))
     assert str(error) == (
-        "model-pools.json invalid at $.chosenDefaults.pageModel: 'x/unknown:free' is not a ranked model")
+        "model-pools.json invalid at $.chosenDefaults.pageModel: 'x/unknown:free' is not a ranked model"
+    )
 
 
 def test_ids_must_be_free_models_in_the_catalog(valid):
@@ -210,7 +264,8 @@ def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid,
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
     assert capsys.readouterr().err == (
         "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
-        "expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n")
+        "expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n"
+    )
     validate_pools_file(ValidateSettings.of(replace(settings, expiry_warning_days=3)), clock=lambda: aug_20)
     assert capsys.readouterr().err == ""
 
@@ -226,8 +281,10 @@ def test_validate_pools_file(tmp_path, valid):
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # Checked against the catalog cache the pools file was built from (inputs.catalogSha256): every ranked id is in it.
-    full, short = (CatalogCache.live(models, [], CATALOG_URL).dump()
-                   for models in (catalog(), [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"]))
+    full, short = (
+        CatalogCache.live(models, [], CATALOG_URL).dump()
+        for models in (catalog(), [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"])
+    )
     files.write_if_changed(settings.catalog_file, short)
     files.write_if_changed(settings.pools_file, dump_json(built_from(valid, short)))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):

@@ -22,8 +22,12 @@ async def generate(out_dir: Path, **client_args) -> list[str]:
     lines = []
     async with Client(**client_args) as client:
         replies = await asyncio.gather(
-            *(client.complete(role="smallTasks", messages=[{"role": "user", "content": prompt}], max_tokens=400)
-              for prompt in PAGES.values()), return_exceptions=True)
+            *(
+                client.complete(role="smallTasks", messages=[{"role": "user", "content": prompt}], max_tokens=400)
+                for prompt in PAGES.values()
+            ),
+            return_exceptions=True,
+        )
     for name, reply in zip(PAGES, replies):
         if isinstance(reply, DailyCapReached):
             lines.append(f"{name}: daily cap reached; {reply}")

@@ -43,18 +43,23 @@ def _chart(models: list[Mapping[str, Any]]) -> str:
     """A horizontal bar per ranked model, length = codingScore (0-100), coloured by tier."""
     bar_h, gap, label_w, bar_w = 18, 6, 330, 360
     height = max(1, len(models)) * (bar_h + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 60}" height="{height}" '
-             f'viewBox="0 0 {label_w + bar_w + 60} {height}" aria-label="Coding score per ranked model">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 60}" height="{height}" '
+        f'viewBox="0 0 {label_w + bar_w + 60} {height}" aria-label="Coding score per ranked model">'
+    ]
     for i, model in enumerate(models):
         y = gap + i * (bar_h + gap)
         score = model.get("codingScore")
         score = float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else 0.0
         width = round(bar_w * min(100.0, max(0.0, score)) / 100.0, 1)
         colour = TIER_COLOURS.get(str(model.get("tier")), "#666")
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" font-size="12">'
-                     f'{_e(model.get("id"))}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
-                     f'<title>{_e(model.get("id"))}: {_num(score)} ({_e(model.get("tier"))})</title></rect>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" font-size="12">{_e(model.get("id"))}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
+            f"<title>{_e(model.get('id'))}: {_num(score)} ({_e(model.get('tier'))})</title></rect>"
+        )
         parts.append(f'<text x="{label_w + width + 4}" y="{y + bar_h - 4}" font-size="12">{_num(score)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -75,20 +80,32 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
     by_id = {m.get("id"): m for m in models}
     defaults = doc.get("chosenDefaults") or {}
     summary = doc.get("summary") or {}
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           "<title>Free coding model pools</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-           "<h1>Free coding model pools</h1>",
-           f"<p>{_e(summary.get('freeModels'))} free OpenRouter models: {_e(summary.get('ranked'))} ranked for coding, "
-           f"{_e(summary.get('unranked'))} without a score.</p>",
-           f'<p class="provenance">Data: {_e(_provenance(doc))}</p>',
-           "<h2>Role defaults</h2>", "<table>", "<tr><th>Role</th><th>Model</th><th>Score</th><th>Tier</th></tr>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Free coding model pools</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<h1>Free coding model pools</h1>",
+        f"<p>{_e(summary.get('freeModels'))} free OpenRouter models: {_e(summary.get('ranked'))} ranked for coding, "
+        f"{_e(summary.get('unranked'))} without a score.</p>",
+        f'<p class="provenance">Data: {_e(_provenance(doc))}</p>',
+        "<h2>Role defaults</h2>",
+        "<table>",
+        "<tr><th>Role</th><th>Model</th><th>Score</th><th>Tier</th></tr>",
+    ]
     for key, label in ROLE_LABELS:
         model_id = defaults.get(key)
         model = by_id.get(model_id, {})
-        out.append(f"<tr><td>{_e(label)}</td><td><code>{_e(model_id)}</code></td>"
-                   f'<td class="num">{_num(model.get("codingScore"))}</td>'
-                   f"<td>{_tier_badge(model.get('tier')) if model else _e(None)}</td></tr>")
+        out.append(
+            f"<tr><td>{_e(label)}</td><td><code>{_e(model_id)}</code></td>"
+            f'<td class="num">{_num(model.get("codingScore"))}</td>'
+            f"<td>{_tier_badge(model.get('tier')) if model else _e(None)}</td></tr>"
+        )
     out += ["</table>", "<h2>Coding scores</h2>", _chart(models)]
     for tier in doc.get("tiers") or []:
         ids = list(tier.get("models") or [])
@@ -96,24 +113,37 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
         if not ids:
             out.append("<p>No models in this tier.</p>")
             continue
-        out += ["<table>", "<tr><th>Rank</th><th>Model</th><th>Name</th><th>Score</th><th>Context</th>"
-                "<th>Sources</th></tr>"]
+        out += [
+            "<table>",
+            "<tr><th>Rank</th><th>Model</th><th>Name</th><th>Score</th><th>Context</th><th>Sources</th></tr>",
+        ]
         for model_id in ids:
             m = by_id.get(model_id, {})
-            sources = ", ".join(f"{_e(s.get('source'))} {_num(s.get('calibrated'))}" for s in m.get("scoreSources") or [])
-            out.append(f'<tr><td class="num">{_e(m.get("rank"))}</td><td><code>{_e(model_id)}</code></td>'
-                       f"<td>{_e(m.get('name'))}</td><td class=\"num\">{_num(m.get('codingScore'))}</td>"
-                       f'<td class="num">{_context(m.get("contextLength"))}</td><td>{sources}</td></tr>')
+            sources = ", ".join(
+                f"{_e(s.get('source'))} {_num(s.get('calibrated'))}" for s in m.get("scoreSources") or []
+            )
+            out.append(
+                f'<tr><td class="num">{_e(m.get("rank"))}</td><td><code>{_e(model_id)}</code></td>'
+                f'<td>{_e(m.get("name"))}</td><td class="num">{_num(m.get("codingScore"))}</td>'
+                f'<td class="num">{_context(m.get("contextLength"))}</td><td>{sources}</td></tr>'
+            )
         out.append("</table>")
     unranked = list(doc.get("unranked") or [])
     if unranked:
         out += ["<h2>Without a coding score</h2>", "<table>", "<tr><th>Model</th><th>Context</th><th>Why</th></tr>"]
-        out += [f"<tr><td><code>{_e(u.get('id'))}</code></td><td class=\"num\">{_context(u.get('contextLength'))}</td>"
-                f"<td>{_e(u.get('reason'))}</td></tr>" for u in unranked]
+        out += [
+            f'<tr><td><code>{_e(u.get("id"))}</code></td><td class="num">{_context(u.get("contextLength"))}</td>'
+            f"<td>{_e(u.get('reason'))}</td></tr>"
+            for u in unranked
+        ]
         out.append("</table>")
     commit = (doc.get("inputs") or {}).get("benchmarkCommit")
-    out += [f"<footer><p>Benchmark data commit: <code>{_e(commit)}</code>. Built by modelpools.</p></footer>",
-            "</body>", "</html>", ""]
+    out += [
+        f"<footer><p>Benchmark data commit: <code>{_e(commit)}</code>. Built by modelpools.</p></footer>",
+        "</body>",
+        "</html>",
+        "",
+    ]
     return "\n".join(out)
 
 

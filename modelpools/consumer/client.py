@@ -48,9 +48,18 @@ if TYPE_CHECKING:
 
     from modelpools.settings import Settings
 
-__all__ = ["Client", "ClientOptions", "Reply", "Attempt", "CompletionFailed", "DailyCapReached", "QuotaReached",
-           "classify",
-           "complete_sync", "API_KEY_VARIABLE"]
+__all__ = [
+    "Client",
+    "ClientOptions",
+    "Reply",
+    "Attempt",
+    "CompletionFailed",
+    "DailyCapReached",
+    "QuotaReached",
+    "classify",
+    "complete_sync",
+    "API_KEY_VARIABLE",
+]
 
 API_KEY_VARIABLE = "OPENROUTER_API_KEY"
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -61,26 +70,31 @@ class ClientOptions:
     """The client's slice of the settings (defaults shown); ``from_settings`` reads them from a Settings."""
 
     base_url: str = "https://openrouter.ai/api/v1"
-    request_timeout: float = 120.0        # seconds for one request, connect to last byte
+    request_timeout: float = 120.0  # seconds for one request, connect to last byte
     max_reply_bytes: int = 4 * 1024 * 1024
-    concurrency: int = 4                  # requests in flight at once, per client
-    requests_per_minute: int = 20         # all processes together; 0 disables the pacing
-    daily_cap: int = 50                   # free requests per UTC day when no daily-cap answer has said otherwise
-    max_retries: int = 2                  # retries of one model after a 5xx or a timeout
+    concurrency: int = 4  # requests in flight at once, per client
+    requests_per_minute: int = 20  # all processes together; 0 disables the pacing
+    daily_cap: int = 50  # free requests per UTC day when no daily-cap answer has said otherwise
+    max_retries: int = 2  # retries of one model after a 5xx or a timeout
     backoff: float = 1.0
-    max_wait: float = 90.0                # longest pause the client accepts (per-minute reset, Retry-After)
+    max_wait: float = 90.0  # longest pause the client accepts (per-minute reset, Retry-After)
     retention_days: int = 30
-    ledger_file: Path | None = None       # default: <cache>/usage.sqlite
-    pools_file: Path | None = None        # default: <cache>/model-pools.json
+    ledger_file: Path | None = None  # default: <cache>/usage.sqlite
+    pools_file: Path | None = None  # default: <cache>/model-pools.json
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClientOptions:
         """The options a Settings object holds (keys it lacks keep their defaults)."""
         values: dict[str, Any] = {}
-        for name, key in (("base_url", "openrouter_api_base"), ("request_timeout", "client_timeout"),
-                          ("max_reply_bytes", "max_reply_bytes"), ("concurrency", "client_concurrency"),
-                          ("requests_per_minute", "requests_per_minute"), ("daily_cap", "daily_request_cap"),
-                          ("retention_days", "usage_retention_days")):
+        for name, key in (
+            ("base_url", "openrouter_api_base"),
+            ("request_timeout", "client_timeout"),
+            ("max_reply_bytes", "max_reply_bytes"),
+            ("concurrency", "client_concurrency"),
+            ("requests_per_minute", "requests_per_minute"),
+            ("daily_cap", "daily_request_cap"),
+            ("retention_days", "usage_retention_days"),
+        ):
             if hasattr(settings, key):
                 values[name] = getattr(settings, key)
         return cls(ledger_file=Path(settings.ledger_file), pools_file=Path(settings.pools_file), **values)
@@ -94,7 +108,7 @@ class Attempt:
     outcome: str
     status: int | None
     latency_ms: int
-    action: str          # "done", or the router's action: retry, wait, next_model, stop
+    action: str  # "done", or the router's action: retry, wait, next_model, stop
     reason: str
 
 
@@ -121,8 +135,9 @@ class CompletionFailed(ModelPoolsError):
 class DailyCapReached(CompletionFailed):
     """Today's free requests are used up (counted in the ledger, or told by a 429); ``reset_at`` in epoch seconds."""
 
-    def __init__(self, message: str, reset_at: float, attempts: Sequence[Attempt] = (),
-                 decision: Decision | None = None) -> None:
+    def __init__(
+        self, message: str, reset_at: float, attempts: Sequence[Attempt] = (), decision: Decision | None = None
+    ) -> None:
         super().__init__(message, attempts, decision)
         self.reset_at = reset_at
 
@@ -137,7 +152,7 @@ class _Answer:
 
     outcome: str
     text: str | None = None
-    decision: Decision | None = None          # None for a success
+    decision: Decision | None = None  # None for a success
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     rate: tuple[int | None, int | None, float | None] = (None, None, None)  # limit, remaining, reset
@@ -167,8 +182,7 @@ def _rate_headers(headers: Mapping[str, str], body: Any) -> tuple[int | None, in
     def get(name: str) -> Any:
         return lower.get(name) if lower.get(name) is not None else meta.get(name)
 
-    return (_int(get("x-ratelimit-limit")), _int(get("x-ratelimit-remaining")),
-            parse_reset(get("x-ratelimit-reset")))
+    return (_int(get("x-ratelimit-limit")), _int(get("x-ratelimit-remaining")), parse_reset(get("x-ratelimit-reset")))
 
 
 def _content_text(content: Any) -> str:
@@ -201,8 +215,16 @@ def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
     return "rejected"
 
 
-def classify(status: int | None, headers: Mapping[str, str] | None, body: bytes | None, *, attempt: int = 0,
-             max_retries: int = 2, backoff: float = 1.0, now: float | None = None) -> _Answer:
+def classify(
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    body: bytes | None,
+    *,
+    attempt: int = 0,
+    max_retries: int = 2,
+    backoff: float = 1.0,
+    now: float | None = None,
+) -> _Answer:
     """Outcome class, reply text and routing decision for one answer (status None: no answer). Pure."""
     try:
         parsed = json.loads(body) if body else None
@@ -215,33 +237,59 @@ def classify(status: int | None, headers: Mapping[str, str] | None, body: bytes 
         effective = error["code"]  # an error object inside a 200
     if effective is not None and 200 <= effective < 300 and not isinstance(error, Mapping):
         choices = parsed.get("choices") if isinstance(parsed, Mapping) else None
-        message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
-            choices[0], Mapping) else None
+        message = (
+            choices[0].get("message")
+            if isinstance(choices, list) and choices and isinstance(choices[0], Mapping)
+            else None
+        )
         usage = given if isinstance(parsed, Mapping) and isinstance(given := parsed.get("usage"), Mapping) else {}
         tokens = (_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")))
         if not isinstance(message, Mapping):
-            return _Answer("malformed", None, Decision("next_model", None, None, False,
-                                                       "the 2xx answer holds no chat completion message"),
-                           *tokens, rate)
+            return _Answer(
+                "malformed",
+                None,
+                Decision("next_model", None, None, False, "the 2xx answer holds no chat completion message"),
+                *tokens,
+                rate,
+            )
         text = _content_text(message.get("content"))
         if text.strip():
             return _Answer(SUCCESS, text, None, *tokens, rate)
         reasoning = message.get("reasoning") or message.get("reasoning_details")
         if reasoning:
-            return _Answer("reasoning_only", None, Decision("next_model", None, None, False,
-                                                            "reasoning-only reply (empty content)"), *tokens, rate)
+            return _Answer(
+                "reasoning_only",
+                None,
+                Decision("next_model", None, None, False, "reasoning-only reply (empty content)"),
+                *tokens,
+                rate,
+            )
         return _Answer("empty", None, Decision("next_model", None, None, False, "empty reply"), *tokens, rate)
-    decision = decide(effective, headers, parsed if parsed is not None else body, attempt=attempt,
-                      max_retries=max_retries, backoff=backoff, now=now)
+    decision = decide(
+        effective,
+        headers,
+        parsed if parsed is not None else body,
+        attempt=attempt,
+        max_retries=max_retries,
+        backoff=backoff,
+        now=now,
+    )
     return _Answer(_failure_outcome(effective, parsed, decision), None, decision, rate=rate)
 
 
 class Client:
     """Chat completions over the pools' fallback chains; ``async with Client() as client`` (see the module doc)."""
 
-    def __init__(self, settings: Settings | None = None, *, options: ClientOptions | None = None, api_key: str | None = None,
-                 pools: Pools | None = None, clock: Callable[[], float] = time_module.time,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        options: ClientOptions | None = None,
+        api_key: str | None = None,
+        pools: Pools | None = None,
+        clock: Callable[[], float] = time_module.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if options is None or options.ledger_file is None or (options.pools_file is None and pools is None):
             if settings is None:
                 from modelpools.settings import load_settings
@@ -249,16 +297,21 @@ class Client:
                 settings = load_settings()
             base = ClientOptions.from_settings(settings)
             if options is not None:
-                options = replace(options, ledger_file=options.ledger_file or base.ledger_file,
-                                  pools_file=options.pools_file or base.pools_file)
+                options = replace(
+                    options,
+                    ledger_file=options.ledger_file or base.ledger_file,
+                    pools_file=options.pools_file or base.pools_file,
+                )
         self.options = options if options is not None else base
         self._settings = settings
         if self.options.concurrency < 1:
             raise SettingsError(f"concurrency is {self.options.concurrency}; expected 1 or more")
         key = api_key if api_key is not None else os.environ.get(API_KEY_VARIABLE, "")
         if not key.strip():
-            raise SettingsError(f"{API_KEY_VARIABLE} is not set; export your OpenRouter API key "
-                                "(https://openrouter.ai/keys) before creating a Client")
+            raise SettingsError(
+                f"{API_KEY_VARIABLE} is not set; export your OpenRouter API key "
+                "(https://openrouter.ai/keys) before creating a Client"
+            )
         self.__key = key.strip()
         self._pools = pools
         self.clock, self.sleep = clock, sleep
@@ -282,8 +335,12 @@ class Client:
         self._semaphore = asyncio.Semaphore(self.options.concurrency)
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self.options.request_timeout),
-            headers={"Authorization": f"Bearer {self.__key}", "Content-Type": "application/json",
-                     "X-Title": "modelpools"})
+            headers={
+                "Authorization": f"Bearer {self.__key}",
+                "Content-Type": "application/json",
+                "X-Title": "modelpools",
+            },
+        )
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -307,8 +364,13 @@ class Client:
     def _router(self, role: str) -> Router:
         router = self._routers.get(role)
         if router is None:
-            router = self.pools.router(role, clock=self.clock, max_retries=self.options.max_retries,
-                                       backoff=self.options.backoff, max_wait=self.options.max_wait)
+            router = self.pools.router(
+                role,
+                clock=self.clock,
+                max_retries=self.options.max_retries,
+                backoff=self.options.backoff,
+                max_wait=self.options.max_wait,
+            )
             self._routers[role] = router
         router.dead.update(self._dead)  # a model dead for one role is dead for every role
         return router
@@ -316,13 +378,26 @@ class Client:
     # -- the request loop ------------------------------------------------------------------------------
     def _fixed_router(self, models: Sequence[str]) -> Router:
         """A router over exactly these models (each must be in the pools file, ranked or not)."""
-        router = Router(tuple(models), allowed=self.pools.ids, clock=self.clock, max_retries=self.options.max_retries,
-                        backoff=self.options.backoff, max_wait=self.options.max_wait)
+        router = Router(
+            tuple(models),
+            allowed=self.pools.ids,
+            clock=self.clock,
+            max_retries=self.options.max_retries,
+            backoff=self.options.backoff,
+            max_wait=self.options.max_wait,
+        )
         router.dead.update(self._dead)
         return router
 
-    async def complete(self, *, role: str, messages: Sequence[Mapping[str, Any]], models: Sequence[str] | None = None,
-                       daily_quota: int | None = None, **params: Any) -> Reply:
+    async def complete(
+        self,
+        *,
+        role: str,
+        messages: Sequence[Mapping[str, Any]],
+        models: Sequence[str] | None = None,
+        daily_quota: int | None = None,
+        **params: Any,
+    ) -> Reply:
         """The first usable reply down ``role``'s fallback chain; CompletionFailed (or DailyCapReached) if none.
 
         ``models``: walk these ids, in order, instead of the role's chain (ValueError for an id not in the pools
@@ -352,33 +427,51 @@ class Client:
             pause = router.wait_time()
             if pause > 0:
                 await self.sleep(pause)
-            reservation = self._ledger.reserve(model=model, role=role, now=self.clock(),
-                                               default_limit=self.options.daily_cap,
-                                               per_minute=self.options.requests_per_minute, catalog=catalog,
-                                               role_quota=daily_quota)
+            reservation = self._ledger.reserve(
+                model=model,
+                role=role,
+                now=self.clock(),
+                default_limit=self.options.daily_cap,
+                per_minute=self.options.requests_per_minute,
+                catalog=catalog,
+                role_quota=daily_quota,
+            )
             budget = reservation.budget
             if budget is not None and reservation.quota and daily_quota is not None:
                 raise QuotaReached(
                     f"daily quota of {role} reached: {daily_quota} a day, and the site keeps "
                     f"{max(0, budget.limit - daily_quota)} of {budget.limit} (used today: {budget.used}); "
-                    f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
+                    f"resets at {iso_time(budget.reset_at)}",
+                    budget.reset_at,
+                    attempts,
+                )
             if budget is not None:
                 raise DailyCapReached(
                     f"daily free-request cap reached: {budget.used} of {budget.limit} used today (UTC); "
-                    f"resets at {iso_time(budget.reset_at)}", budget.reset_at, attempts)
+                    f"resets at {iso_time(budget.reset_at)}",
+                    budget.reset_at,
+                    attempts,
+                )
             if reservation.attempt_id is None:
                 await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
                 continue
             answer, latency_ms, status = await self._send(model, payload_base, session.retries)
-            self._ledger.finish(reservation.attempt_id, outcome=answer.outcome, status=status,
-                                latency_ms=latency_ms, finished=self.clock(), prompt_tokens=answer.prompt_tokens,
-                                completion_tokens=answer.completion_tokens, rate_limit=answer.rate[0],
-                                rate_remaining=answer.rate[1], rate_reset=answer.rate[2])
+            self._ledger.finish(
+                reservation.attempt_id,
+                outcome=answer.outcome,
+                status=status,
+                latency_ms=latency_ms,
+                finished=self.clock(),
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                rate_limit=answer.rate[0],
+                rate_remaining=answer.rate[1],
+                rate_reset=answer.rate[2],
+            )
             if answer.decision is None:
                 session.succeeded()
                 attempts.append(Attempt(model, answer.outcome, status, latency_ms, "done", "reply"))
-                return Reply(answer.text or "", model, tuple(attempts), answer.prompt_tokens,
-                             answer.completion_tokens)
+                return Reply(answer.text or "", model, tuple(attempts), answer.prompt_tokens, answer.completion_tokens)
             decision = session.apply(answer.decision)
             attempts.append(Attempt(model, answer.outcome, status, latency_ms, decision.action, _safe(decision.reason)))
             if decision.model_dead:
@@ -386,8 +479,12 @@ class Client:
             if decision.action == "stop":
                 if answer.outcome == "daily_cap":
                     reset = decision.reset_at or self._ledger.budget(self.options.daily_cap, self.clock()).reset_at
-                    raise DailyCapReached(f"no reply for {role}: {_safe(decision.reason)}; resets at "
-                                          f"{iso_time(reset)}", reset, attempts, decision)
+                    raise DailyCapReached(
+                        f"no reply for {role}: {_safe(decision.reason)}; resets at {iso_time(reset)}",
+                        reset,
+                        attempts,
+                        decision,
+                    )
                 raise CompletionFailed(f"no reply for {role}: {_safe(decision.reason)}", attempts, decision)
             if decision.action == "retry" and decision.wait_seconds:
                 await self.sleep(decision.wait_seconds)
@@ -409,14 +506,33 @@ class Client:
                     body = await _read_bounded(response, self.options.max_reply_bytes)
             except _TooLarge:
                 latency = int((time_module.monotonic() - started) * 1000)
-                return _Answer("too_large", None, Decision(
-                    "next_model", None, None, False,
-                    f"reply over the {self.options.max_reply_bytes}-byte cap (max_reply_bytes)")), latency, status
+                return (
+                    _Answer(
+                        "too_large",
+                        None,
+                        Decision(
+                            "next_model",
+                            None,
+                            None,
+                            False,
+                            f"reply over the {self.options.max_reply_bytes}-byte cap (max_reply_bytes)",
+                        ),
+                    ),
+                    latency,
+                    status,
+                )
             except (asyncio.TimeoutError, aiohttp.ClientError):
                 status, body = None, None
             latency = int((time_module.monotonic() - started) * 1000)
-        answer = classify(status, headers, body, attempt=retries, max_retries=self.options.max_retries,
-                          backoff=self.options.backoff, now=self.clock())
+        answer = classify(
+            status,
+            headers,
+            body,
+            attempt=retries,
+            max_retries=self.options.max_retries,
+            backoff=self.options.backoff,
+            now=self.clock(),
+        )
         return answer, latency, status
 
 
@@ -437,8 +553,14 @@ async def _read_bounded(response: Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def complete_sync(*, role: str, messages: Sequence[Mapping[str, Any]], settings: Settings | None = None,
-                  options: ClientOptions | None = None, **params: Any) -> Reply:
+def complete_sync(
+    *,
+    role: str,
+    messages: Sequence[Mapping[str, Any]],
+    settings: Settings | None = None,
+    options: ClientOptions | None = None,
+    **params: Any,
+) -> Reply:
     """One completion from synchronous code (a fresh event loop and Client); see Client.complete."""
 
     async def run() -> Reply:

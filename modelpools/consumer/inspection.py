@@ -22,8 +22,18 @@ from modelpools.errors import DataError
 from modelpools.rules.days import parse_day
 from modelpools.rules.ranking import tier_cut
 
-__all__ = ["Report", "pools_overview", "explain_model", "explain_role", "resolve_id", "role_name", "tier_rule",
-           "match_report_entry", "provenance_line", "site_provenance_line"]
+__all__ = [
+    "Report",
+    "pools_overview",
+    "explain_model",
+    "explain_role",
+    "resolve_id",
+    "role_name",
+    "tier_rule",
+    "match_report_entry",
+    "provenance_line",
+    "site_provenance_line",
+]
 
 _ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
@@ -66,27 +76,49 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
             m = by_id[model_id]
             ctx = f"{m.context_length:>8}" if isinstance(m.context_length, int) else "       -"
             entry = entries.get(m.id, {})
-            marks = "".join(f"  [{mark}]" for mark, on in (("deprecated", entry.get("deprecated")),
-                                                            ("thin evidence", entry.get("thinEvidence"))) if on)
-            lines.append(f"  {m.rank:>4}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}"
-                         f"  {m.id}{marks}")
-            rows.append({"id": m.id, "name": m.name, "rank": m.rank, "codingScore": m.coding_score,
-                         "uncertainty": entry.get("uncertainty"), "deprecated": entry.get("deprecated"),
-                         "thinEvidence": entry.get("thinEvidence"), "contextLength": m.context_length})
+            marks = "".join(
+                f"  [{mark}]"
+                for mark, on in (("deprecated", entry.get("deprecated")), ("thin evidence", entry.get("thinEvidence")))
+                if on
+            )
+            lines.append(
+                f"  {m.rank:>4}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}  {m.id}{marks}"
+            )
+            rows.append(
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "rank": m.rank,
+                    "codingScore": m.coding_score,
+                    "uncertainty": entry.get("uncertainty"),
+                    "deprecated": entry.get("deprecated"),
+                    "thinEvidence": entry.get("thinEvidence"),
+                    "contextLength": m.context_length,
+                }
+            )
         tiers.append({"name": name, "models": rows})
     lines.append(f"unranked ({len(pools.unranked)}): " + (", ".join(u.id for u in pools.unranked) or "none"))
     excluded = list(pools.document.get("excluded") or ())
     if excluded:
         lines.append(f"excluded ({len(excluded)}, not for code): " + ", ".join(e["id"] for e in excluded))
-    data = {"chosenDefaults": dict(pools.defaults), "tiers": tiers,
-            "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
-            "excluded": excluded, "summary": pools.document.get("summary"),
-            "provenance": pools.document.get("provenance"), "provenanceLine": provenance}
+    data = {
+        "chosenDefaults": dict(pools.defaults),
+        "tiers": tiers,
+        "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
+        "excluded": excluded,
+        "summary": pools.document.get("summary"),
+        "provenance": pools.document.get("provenance"),
+        "provenanceLine": provenance,
+    }
     return Report(data, tuple(lines))
 
 
-def provenance_line(provenance: Mapping[str, Any], now: float | None = None, catalog_refreshed: float | None = None,
-                    benchmarks_refreshed: float | None = None) -> str:
+def provenance_line(
+    provenance: Mapping[str, Any],
+    now: float | None = None,
+    catalog_refreshed: float | None = None,
+    benchmarks_refreshed: float | None = None,
+) -> str:
     """One line on where the pools' data came from and how old it is, e.g. ``catalog: bundled snapshot of 2026-08-18
     (103 d old); benchmarks: none, curated scores only``.
 
@@ -110,8 +142,9 @@ def provenance_line(provenance: Mapping[str, Any], now: float | None = None, cat
         catalog_text = f"live from {catalog.get('url')}{ago(catalog_refreshed, 'fetched')}"
     if benchmarks.get("source") == "llm-stats":
         of_day = f" of {benchmarks['commitDate']}" if benchmarks.get("commitDate") else ""
-        bench_text = (f"LLM-Stats commit {str(benchmarks.get('commit'))[:12]}{of_day}"
-                      f"{ago(benchmarks_refreshed, 'fetched')}")
+        bench_text = (
+            f"LLM-Stats commit {str(benchmarks.get('commit'))[:12]}{of_day}{ago(benchmarks_refreshed, 'fetched')}"
+        )
     else:
         bench_text = "none, curated scores only"
     return f"catalog: {catalog_text}; benchmarks: {bench_text}"
@@ -136,10 +169,12 @@ def tier_rule(pools: Pools) -> str:
         text = f"ceil({cut.n} x {cutoff:g}) = {value}"
         return text if value == end else f"{text}, raised to {end}: MEDIUM holds at least one model when any is left"
 
-    return (f"LARGE holds {_ranks(1, cut.large_end)} ({rounded(large_cutoff, cut.large_ceil, cut.large_end)}), "
-            f"MEDIUM {_ranks(cut.large_end + 1, cut.medium_end)} "
-            f"(up to {rounded(medium_cutoff, cut.medium_ceil, cut.medium_end)}), "
-            f"SMALL {_ranks(cut.medium_end + 1, cut.n)} (the rest)")
+    return (
+        f"LARGE holds {_ranks(1, cut.large_end)} ({rounded(large_cutoff, cut.large_ceil, cut.large_end)}), "
+        f"MEDIUM {_ranks(cut.large_end + 1, cut.medium_end)} "
+        f"(up to {rounded(medium_cutoff, cut.medium_ceil, cut.medium_end)}), "
+        f"SMALL {_ranks(cut.medium_end + 1, cut.n)} (the rest)"
+    )
 
 
 def _ranks(first: int, last: int) -> str:
@@ -200,12 +235,17 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
             return "none"
         page = f", page {e['pageRankScore']:.1f}" if isinstance(e.get("pageRankScore"), (int, float)) else ""
         active = f", {e['activeParameters']:g}B active" if isinstance(e.get("activeParameters"), (int, float)) else ""
-        return (f"{e['id']}: estimate {e['codingScore']:.1f} ±{e['uncertainty']:.1f} (rank score "
-                f"{e['rankScore']:.1f}{page}), evidence {e['evidence']:g} units from "
-                f"{', '.join(e['sources']) or 'none'}{active}")
+        return (
+            f"{e['id']}: estimate {e['codingScore']:.1f} ±{e['uncertainty']:.1f} (rank score "
+            f"{e['rankScore']:.1f}{page}), evidence {e['evidence']:g} units from "
+            f"{', '.join(e['sources']) or 'none'}{active}"
+        )
 
-    lines = [f"  {name}: {role.get('model') or 'none'}", f"    rule: {role.get('ruleText')}",
-             f"    won: {describe(role.get('evidence'))}"]
+    lines = [
+        f"  {name}: {role.get('model') or 'none'}",
+        f"    rule: {role.get('ruleText')}",
+        f"    won: {describe(role.get('evidence'))}",
+    ]
     lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
     lines += [f"    note: {n}" for n in role.get("notes") or ()]
     return lines
@@ -217,39 +257,64 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
     roles += [key for key, role in sorted(roles_doc.items()) if role.get("model") == model.id and key not in roles]
     entry = _entries(pools).get(model.id, {})
     why = f"rank {model.rank} of {len(pools.models)} ranked; {tier_rule(pools)} -> {model.tier}"
-    data = {"id": model.id, "name": model.name, "vendor": model.vendor, "ranked": True, "rank": model.rank,
-            "tier": model.tier, "codingScore": model.coding_score, "contextLength": model.context_length,
-            "expirationDate": model.expiration_date, "defaultFor": roles, "why": why,
-            "scoreSources": [{"source": s.source, "raw": s.raw, "calibrated": s.calibrated, "ref": s.ref}
-                             for s in model.score_sources],
-            "match": {"benchmarkId": model.match.benchmark_id, "method": model.match.method,
-                      "confidence": model.match.confidence}}
-    lines = [f"{model.id}  ({model.name})",
-             f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
-             f"  why: {why}"]
+    data = {
+        "id": model.id,
+        "name": model.name,
+        "vendor": model.vendor,
+        "ranked": True,
+        "rank": model.rank,
+        "tier": model.tier,
+        "codingScore": model.coding_score,
+        "contextLength": model.context_length,
+        "expirationDate": model.expiration_date,
+        "defaultFor": roles,
+        "why": why,
+        "scoreSources": [
+            {"source": s.source, "raw": s.raw, "calibrated": s.calibrated, "ref": s.ref} for s in model.score_sources
+        ],
+        "match": {
+            "benchmarkId": model.match.benchmark_id,
+            "method": model.match.method,
+            "confidence": model.match.confidence,
+        },
+    }
+    lines = [
+        f"{model.id}  ({model.name})",
+        f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
+        f"  why: {why}",
+    ]
     if "uncertainty" in entry:
         prior = entry["prior"]
-        data.update({k: entry[k] for k in ("uncertainty", "rankScore", "evidence", "thinEvidence", "prior",
-                                           "deprecated")})
+        data.update(
+            {k: entry[k] for k in ("uncertainty", "rankScore", "evidence", "thinEvidence", "prior", "deprecated")}
+        )
         data["scoreSources"] = [dict(s) for s in entry.get("scoreSources") or ()]
-        lines.append(f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
-                     f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
-                     + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
-                     + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})")
+        lines.append(
+            f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
+            f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
+            + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
+            + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})"
+        )
         for source in entry.get("scoreSources") or ():
             seen = f", remembered from {source['rememberedFrom']}" if source.get("rememberedFrom") else ""
             if source.get("items") is not None:  # the coding probe: what it measured, and how sure that is
                 low, high = source["interval"]
-                seen += (f"; probed: {source['raw']:g}% right of {source['items']} items (90% interval "
-                         f"{low:g}-{high:g}%), probe set {source['probeSet']}")
-            lines.append(f"  source {source['source']}: raw {source['raw']:g} -> calibrated "
-                         f"{source['calibrated']:.1f} ±{source.get('sd', 0):.1f}, {source.get('evidence', 0):g} "
-                         f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]")
+                seen += (
+                    f"; probed: {source['raw']:g}% right of {source['items']} items (90% interval "
+                    f"{low:g}-{high:g}%), probe set {source['probeSet']}"
+                )
+            lines.append(
+                f"  source {source['source']}: raw {source['raw']:g} -> calibrated "
+                f"{source['calibrated']:.1f} ±{source.get('sd', 0):.1f}, {source.get('evidence', 0):g} "
+                f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]"
+            )
         if entry.get("deprecated"):
             lines.append(f"  deprecated: {entry['deprecated']} (never a role default)")
     else:  # a version-1 file
-        lines += [f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
-                  for s in model.score_sources]
+        lines += [
+            f"  source {s.source}: raw {s.raw:g} -> calibrated {s.calibrated:.1f}  [{s.ref}]"
+            for s in model.score_sources
+        ]
     lines.append(_match_line(pools, model))
     if roles:
         lines.append(f"  default for: {', '.join(roles)}")
@@ -275,8 +340,14 @@ def _match_line(pools: Pools, model: PoolModel) -> str:
 
 
 def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str]]:
-    data = {"id": unranked.id, "name": unranked.name, "vendor": unranked.vendor, "ranked": False,
-            "reason": unranked.reason, "contextLength": unranked.context_length}
+    data = {
+        "id": unranked.id,
+        "name": unranked.name,
+        "vendor": unranked.vendor,
+        "ranked": False,
+        "reason": unranked.reason,
+        "contextLength": unranked.context_length,
+    }
     return data, [f"{unranked.id}  ({unranked.name})", f"  unranked: {unranked.reason}"]
 
 

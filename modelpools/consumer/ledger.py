@@ -22,7 +22,18 @@ from pathlib import Path
 from modelpools.errors import DataError
 from modelpools.rules.usage import quota_allowance
 
-__all__ = ["Ledger", "LedgerRow", "Reservation", "read_rows", "read_budget", "DailyBudget", "SCHEMA_VERSION", "MIGRATIONS", "NOT_COUNTED", "utc_midnight"]
+__all__ = [
+    "Ledger",
+    "LedgerRow",
+    "Reservation",
+    "read_rows",
+    "read_budget",
+    "DailyBudget",
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "NOT_COUNTED",
+    "utc_midnight",
+]
 
 DAY = 86400
 # Outcomes that OpenRouter's free-tier limiter refused before the request reached a model: not counted as used.
@@ -30,7 +41,8 @@ NOT_COUNTED = ("daily_cap", "minute_cap")
 
 # MIGRATIONS[i] takes a file from user_version i to i + 1: statements run in one write transaction.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    ("""
+    (
+        """
     CREATE TABLE attempts (
         id INTEGER PRIMARY KEY,
         started REAL NOT NULL,            -- epoch seconds, when the request was sent
@@ -48,13 +60,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         catalog TEXT,                     -- the pools file's catalog sha256 (prefix) when the attempt was made
         pid INTEGER
     )""",
-     "CREATE INDEX attempts_started ON attempts (started)",
-     "CREATE INDEX attempts_model_started ON attempts (model, started)",
-     "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)"),
+        "CREATE INDEX attempts_started ON attempts (started)",
+        "CREATE INDEX attempts_model_started ON attempts (model, started)",
+        "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_ROWS_SQL = ("SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
-             "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id")
+_ROWS_SQL = (
+    "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+    "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id"
+)
 
 
 def utc_midnight(now: float) -> float:
@@ -111,24 +126,32 @@ class Ledger:
     write waits for another process's write (seconds).
     """
 
-    def __init__(self, path: Path | str, *, retention_days: int = 30, busy_timeout: float = 30.0,
-                 clock: Callable[[], float] = time_module.time) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        retention_days: int = 30,
+        busy_timeout: float = 30.0,
+        clock: Callable[[], float] = time_module.time,
+    ) -> None:
         self.path = Path(path)
         self.retention_days = retention_days
         self.busy_timeout = busy_timeout
         self.clock = clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None,
-                                       check_same_thread=False)
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise DataError(f"usage ledger at {self.path} cannot be opened ({exc}); check the cache directory") from None
+            raise DataError(
+                f"usage ledger at {self.path} cannot be opened ({exc}); check the cache directory"
+            ) from None
         try:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise DataError(f"usage ledger at {self.path} is unusable ({exc}); move it away and a new one is "
-                            "started") from None
+            raise DataError(
+                f"usage ledger at {self.path} is unusable ({exc}); move it away and a new one is started"
+            ) from None
 
     # -- setup -----------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -148,8 +171,9 @@ class Ledger:
         db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across a process crash, fast commits
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"schema version {version} is newer than this modelpools knows "
-                                        f"({SCHEMA_VERSION}); upgrade modelpools")
+            raise sqlite3.DatabaseError(
+                f"schema version {version} is newer than this modelpools knows ({SCHEMA_VERSION}); upgrade modelpools"
+            )
         if version < SCHEMA_VERSION:
             with self._write():
                 version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
@@ -185,8 +209,17 @@ class Ledger:
         self.close()
 
     # -- writing ---------------------------------------------------------------------------------------
-    def reserve(self, *, model: str, role: str, now: float | None = None, default_limit: int | None = None,
-                per_minute: int = 0, catalog: str | None = None, role_quota: int | None = None) -> Reservation:
+    def reserve(
+        self,
+        *,
+        model: str,
+        role: str,
+        now: float | None = None,
+        default_limit: int | None = None,
+        per_minute: int = 0,
+        catalog: str | None = None,
+        role_quota: int | None = None,
+    ) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
         One write transaction across processes: the cap check and the insert cannot interleave with another
@@ -211,21 +244,43 @@ class Ledger:
                     return Reservation(None, max(0.001, newest[-1] + 60.0 - now), None)
             cursor = db.execute(
                 "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
-                (now, model, role, catalog, _pid()))
+                (now, model, role, catalog, _pid()),
+            )
             assert cursor.lastrowid is not None  # set by the INSERT
             return Reservation(cursor.lastrowid, 0.0, None)
 
-    def finish(self, attempt_id: int, *, outcome: str, status: int | None, latency_ms: int | None,
-               finished: float | None = None, prompt_tokens: int | None = None,
-               completion_tokens: int | None = None, rate_limit: int | None = None,
-               rate_remaining: int | None = None, rate_reset: float | None = None) -> None:
+    def finish(
+        self,
+        attempt_id: int,
+        *,
+        outcome: str,
+        status: int | None,
+        latency_ms: int | None,
+        finished: float | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        rate_limit: int | None = None,
+        rate_remaining: int | None = None,
+        rate_reset: float | None = None,
+    ) -> None:
         """Record the outcome of a reserved attempt."""
         finished = self.clock() if finished is None else finished
         self._db.execute(
             "UPDATE attempts SET finished = ?, outcome = ?, status = ?, latency_ms = ?, prompt_tokens = ?, "
             "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ? WHERE id = ?",
-            (finished, outcome, status, latency_ms, prompt_tokens, completion_tokens, rate_limit, rate_remaining,
-             rate_reset, attempt_id))
+            (
+                finished,
+                outcome,
+                status,
+                latency_ms,
+                prompt_tokens,
+                completion_tokens,
+                rate_limit,
+                rate_remaining,
+                rate_reset,
+                attempt_id,
+            ),
+        )
 
     # -- reading ---------------------------------------------------------------------------------------
     def budget(self, default_limit: int, now: float | None = None) -> DailyBudget:
@@ -250,11 +305,16 @@ class Ledger:
         midnight = utc_midnight(now)
         used = Ledger._used(db, now)
         # The per-minute 429 carries X-RateLimit-Limit too (20): only a daily-cap answer tells the daily limit.
-        seen = db.execute("SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
-                          "ORDER BY started DESC LIMIT 1").fetchone()
+        seen = db.execute(
+            "SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
+            "ORDER BY started DESC LIMIT 1"
+        ).fetchone()
         limit, source = (int(seen[0]), "header") if seen else (default_limit, "setting")
-        hit = db.execute("SELECT rate_reset FROM attempts WHERE outcome = 'daily_cap' AND started >= ? "
-                         "ORDER BY started DESC LIMIT 1", (midnight,)).fetchone()
+        hit = db.execute(
+            "SELECT rate_reset FROM attempts WHERE outcome = 'daily_cap' AND started >= ? "
+            "ORDER BY started DESC LIMIT 1",
+            (midnight,),
+        ).fetchone()
         reset_at = midnight + DAY
         capped = used >= limit
         if hit is not None and (hit[0] is None or hit[0] > now):
@@ -277,9 +337,14 @@ class Ledger:
     def _newest_starts(db: sqlite3.Connection, since: float, limit: int) -> list[float]:
         """Start times of the newest ``limit`` counted attempts after ``since``, newest first."""
         placeholders = ", ".join("?" * len(NOT_COUNTED))
-        return [r[0] for r in db.execute(
-            f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) "
-            "ORDER BY started DESC LIMIT ?", (since, *NOT_COUNTED, limit))]
+        return [
+            r[0]
+            for r in db.execute(
+                f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) "
+                "ORDER BY started DESC LIMIT ?",
+                (since, *NOT_COUNTED, limit),
+            )
+        ]
 
 
 def _pid() -> int:
@@ -296,12 +361,15 @@ def _open_read_only(path: Path) -> sqlite3.Connection | None:
         db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise DataError(f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started") \
-            from None
+        raise DataError(
+            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
+        ) from None
     if version > SCHEMA_VERSION:
         db.close()
-        raise DataError(f"usage ledger at {path} has schema version {version}, newer than this modelpools knows "
-                        f"({SCHEMA_VERSION}); upgrade modelpools")
+        raise DataError(
+            f"usage ledger at {path} has schema version {version}, newer than this modelpools knows "
+            f"({SCHEMA_VERSION}); upgrade modelpools"
+        )
     if version == 0:  # created but never migrated: empty
         db.close()
         return None
@@ -316,8 +384,9 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     try:
         return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
     except sqlite3.DatabaseError as exc:
-        raise DataError(f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started") \
-            from None
+        raise DataError(
+            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
+        ) from None
     finally:
         db.close()
 

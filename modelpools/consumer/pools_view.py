@@ -210,8 +210,9 @@ def load_pools(path: Path | str | None = None, *, validate: bool = True, setting
         raise PoolsInvalid(f"{path}: {exc}", exc.path) from None
 
 
-def pools_from_document(document: Any, *, validate: bool = True, path: Path | None = None,
-                        settings: Any = None) -> Pools:
+def pools_from_document(
+    document: Any, *, validate: bool = True, path: Path | None = None, settings: Any = None
+) -> Pools:
     """Build a Pools view of a parsed document; PoolsInvalid if it is malformed.
 
     With ``validate`` the schema and every invariant are checked (validation.validate_pools); without it, only what
@@ -225,14 +226,17 @@ def pools_from_document(document: Any, *, validate: bool = True, path: Path | No
     elif not isinstance(document, Mapping):
         raise PoolsInvalid("the pools document must be a JSON object", "$")
     elif not _readable_version(document.get("schemaVersion")):
-        raise PoolsInvalid(f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1 to {POOLS_VERSION}",
-                           "$.schemaVersion")
+        raise PoolsInvalid(
+            f"unsupported schemaVersion {document.get('schemaVersion')!r}; expected 1 to {POOLS_VERSION}",
+            "$.schemaVersion",
+        )
     try:
         pools = _build(document, path)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         prefix = settings.task_prefix if settings is not None else ""
-        raise PoolsInvalid(f"malformed pools document ({type(exc).__name__}: {exc}); "
-                           f"rebuild it with `doit {prefix}pools`") from None
+        raise PoolsInvalid(
+            f"malformed pools document ({type(exc).__name__}: {exc}); rebuild it with `doit {prefix}pools`"
+        ) from None
     if not validate:
         _check_references(pools)
     return pools
@@ -245,9 +249,14 @@ def _readable_version(version: Any) -> bool:
 def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
     models = tuple(
         PoolModel(
-            id=str(m["id"]), name=str(m.get("name") or m["id"]), vendor=str(m.get("vendor") or ""),
-            rank=int(m["rank"]), tier=_tier_name(m["tier"]), coding_score=float(m["codingScore"]),
-            context_length=m.get("contextLength"), expiration_date=m.get("expirationDate"),
+            id=str(m["id"]),
+            name=str(m.get("name") or m["id"]),
+            vendor=str(m.get("vendor") or ""),
+            rank=int(m["rank"]),
+            tier=_tier_name(m["tier"]),
+            coding_score=float(m["codingScore"]),
+            context_length=m.get("contextLength"),
+            expiration_date=m.get("expirationDate"),
             score_sources=tuple(ScoreSource.from_json(s) for s in m.get("scoreSources") or ()),
             match=MatchInfo(
                 (m.get("match") or {}).get("benchmarkId"),
@@ -262,8 +271,13 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
     chosen = doc.get("chosenDefaults") or {}
     defaults = tuple((key, chosen.get(key)) for key in ROLES.values())
     unranked = tuple(
-        UnrankedModel(str(u["id"]), str(u.get("name") or u["id"]), str(u.get("vendor") or ""),
-                      u.get("contextLength"), str(u.get("reason", "")))
+        UnrankedModel(
+            str(u["id"]),
+            str(u.get("name") or u["id"]),
+            str(u.get("vendor") or ""),
+            u.get("contextLength"),
+            str(u.get("reason", "")),
+        )
         for u in doc.get("unranked") or ()
     )
     return Pools(models=models, tiers=tiers, defaults=defaults, unranked=unranked, path=path, document=doc)
@@ -275,9 +289,11 @@ def _check_references(pools: Pools) -> None:
     for name, ids in pools.tiers:
         for i, model_id in enumerate(ids):
             if model_id not in known:
-                raise PoolsInvalid(f"tier {name} lists {model_id!r}, which is not a ranked model",
-                                   f"$.tiers[{name}].models[{i}]")
+                raise PoolsInvalid(
+                    f"tier {name} lists {model_id!r}, which is not a ranked model", f"$.tiers[{name}].models[{i}]"
+                )
     for key, default_id in pools.defaults:
         if default_id is not None and (not isinstance(default_id, str) or default_id not in known):
-            raise PoolsInvalid(f"chosenDefaults.{key} is {default_id!r}, which is not a ranked model",
-                               f"$.chosenDefaults.{key}")
+            raise PoolsInvalid(
+                f"chosenDefaults.{key} is {default_id!r}, which is not a ranked model", f"$.chosenDefaults.{key}"
+            )

@@ -85,9 +85,17 @@ def _has_error(body: Any) -> bool:
     return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
 
 
-def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: Any = None, *, attempt: int = 0,
-           max_retries: int = 3, backoff: float = 1.0, max_backoff: float = 30.0,
-           now: float | None = None) -> Decision:
+def decide(
+    status: int | None,
+    headers: Mapping[str, Any] | None = None,
+    body: Any = None,
+    *,
+    attempt: int = 0,
+    max_retries: int = 3,
+    backoff: float = 1.0,
+    max_backoff: float = 30.0,
+    now: float | None = None,
+) -> Decision:
     """Classify OpenRouter's answer to a failed request; ``attempt`` counts earlier retries of this model."""
     now = time_module.time() if now is None else now
     error = _error(body)
@@ -105,7 +113,7 @@ def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: A
 
     def retry_or_next(reason: str) -> Decision:
         if attempt < max_retries:
-            pause = retry_after if retry_after is not None else min(max_backoff, backoff * (2 ** attempt))
+            pause = retry_after if retry_after is not None else min(max_backoff, backoff * (2**attempt))
             return Decision("retry", pause, None, False, f"{reason}; retry {attempt + 1} of {max_retries}")
         return Decision("next_model", None, None, False, f"{reason}; gave up after {max_retries} retries")
 
@@ -113,16 +121,29 @@ def decide(status: int | None, headers: Mapping[str, Any] | None = None, body: A
         return retry_or_next("no answer (network error or timeout)")
     if status == 429:
         if "free-models-per-day" in message or limit_source == "openrouter_free_tier_daily":
-            return Decision("stop", until_reset, reset_at, False,
-                            f"daily free-model cap reached ({short}); no retry until the reset")
+            return Decision(
+                "stop",
+                until_reset,
+                reset_at,
+                False,
+                f"daily free-model cap reached ({short}); no retry until the reset",
+            )
         if "free-models-per-min" in message or limit_source == "openrouter_free_tier_minute":
             wait = until_reset if until_reset is not None else (retry_after or DEFAULT_MINUTE_WAIT)
             return Decision("wait", wait, reset_at, False, "per-minute free-model cap reached; wait for the reset")
-        if (limit_source.startswith("upstream") or message == "Provider returned error"
-                or message.startswith("Rate limit exceeded: limit_rpm/") or "rate-limited upstream" in raw):
-            return Decision("next_model", None, reset_at, False, f"upstream provider rate limit: {(raw or message)[:160]}")
+        if (
+            limit_source.startswith("upstream")
+            or message == "Provider returned error"
+            or message.startswith("Rate limit exceeded: limit_rpm/")
+            or "rate-limited upstream" in raw
+        ):
+            return Decision(
+                "next_model", None, reset_at, False, f"upstream provider rate limit: {(raw or message)[:160]}"
+            )
         if retry_after is not None:
-            return Decision("wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s")
+            return Decision(
+                "wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s"
+            )
         return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
     if status == 404 or "no endpoints found" in message.lower():
         return Decision("next_model", None, None, True, f"model unavailable ({short}); skipped for this run")
@@ -153,17 +174,27 @@ class Router:
     in ``:free``.
     """
 
-    def __init__(self, chain: Iterable[str], *, allowed: Iterable[str] | None = None, max_retries: int = 3,
-                 backoff: float = 1.0, max_backoff: float = 30.0, max_wait: float = 120.0,
-                 clock: Callable[[], float] = time_module.time) -> None:
+    def __init__(
+        self,
+        chain: Iterable[str],
+        *,
+        allowed: Iterable[str] | None = None,
+        max_retries: int = 3,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        max_wait: float = 120.0,
+        clock: Callable[[], float] = time_module.time,
+    ) -> None:
         self.chain = tuple(chain)
         allowed_set = None if allowed is None else frozenset(allowed)
         for model_id in self.chain:
             if allowed_set is not None and model_id not in allowed_set:
                 raise ValueError(f"{model_id!r} is not in the pools file; the router only routes its free models")
             if allowed_set is None and not str(model_id).endswith(":free"):
-                raise ValueError(f"{model_id!r} has no ':free' suffix; pass allowed=pools.ids (or use "
-                                 "Pools.router()) to route the pools file's zero-priced models")
+                raise ValueError(
+                    f"{model_id!r} has no ':free' suffix; pass allowed=pools.ids (or use "
+                    "Pools.router()) to route the pools file's zero-priced models"
+                )
         if len(set(self.chain)) != len(self.chain):
             raise ValueError("the fallback chain lists a model twice")
         self.max_retries, self.backoff, self.max_backoff, self.max_wait = max_retries, backoff, max_backoff, max_wait
@@ -224,8 +255,16 @@ class ModelSession:
         router, model = self.router, self.model
         if model is None:
             raise RuntimeError("failed() called with no current model; check session.model first")
-        decision = decide(status, headers, body, attempt=self.retries, max_retries=router.max_retries,
-                          backoff=router.backoff, max_backoff=router.max_backoff, now=router.clock())
+        decision = decide(
+            status,
+            headers,
+            body,
+            attempt=self.retries,
+            max_retries=router.max_retries,
+            backoff=router.backoff,
+            max_backoff=router.max_backoff,
+            now=router.clock(),
+        )
         return self.apply(decision)
 
     def apply(self, decision: Decision) -> Decision:
@@ -236,13 +275,23 @@ class ModelSession:
             raise RuntimeError("apply() called with no current model; check session.model first")
         now = router.clock()
         if decision.action == "wait" and (decision.wait_seconds or 0.0) > router.max_wait:
-            decision = Decision("stop", decision.wait_seconds, decision.reset_at, False,
-                                f"{decision.reason}; the wait of {decision.wait_seconds:.0f}s exceeds max_wait "
-                                f"({router.max_wait:.0f}s)")
+            decision = Decision(
+                "stop",
+                decision.wait_seconds,
+                decision.reset_at,
+                False,
+                f"{decision.reason}; the wait of {decision.wait_seconds:.0f}s exceeds max_wait "
+                f"({router.max_wait:.0f}s)",
+            )
         elif decision.action == "retry" and (decision.wait_seconds or 0.0) > router.max_wait:
-            decision = Decision("next_model", None, decision.reset_at, False,
-                                f"{decision.reason}; the pause of {decision.wait_seconds:.0f}s exceeds max_wait "
-                                f"({router.max_wait:.0f}s), trying the next model")
+            decision = Decision(
+                "next_model",
+                None,
+                decision.reset_at,
+                False,
+                f"{decision.reason}; the pause of {decision.wait_seconds:.0f}s exceeds max_wait "
+                f"({router.max_wait:.0f}s), trying the next model",
+            )
         self.attempts += 1
         self.last = decision
         router.history.append((model, decision))
@@ -259,8 +308,11 @@ class ModelSession:
             self.retries = 0
         return decision
 
-    def run(self, send: Callable[[str], tuple[int | None, Mapping[str, Any] | None, Any]],
-            sleep: Callable[[float], None] = time_module.sleep) -> tuple[str, Any]:
+    def run(
+        self,
+        send: Callable[[str], tuple[int | None, Mapping[str, Any] | None, Any]],
+        sleep: Callable[[float], None] = time_module.sleep,
+    ) -> tuple[str, Any]:
         """Call ``send(model) -> (status, headers, body)`` down the chain until a 2xx; return (model, body).
 
         Raise Exhausted when the router stops or no model is left.

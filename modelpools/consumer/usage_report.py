@@ -28,9 +28,15 @@ def usage_report(ledger_file: Path | str, *, days: int, daily_cap: int, now: flo
     summary = summarize(read_rows(ledger_file, since=now - days * DAY), days)
     return {
         "ledger": str(ledger_file),
-        "today": {"used": budget.used, "limit": budget.limit, "limitSource": budget.limit_source,
-                  "left": budget.left, "capped": budget.capped, "resetsAt": iso_time(budget.reset_at),
-                  "resetsInSeconds": max(0, int(budget.reset_at - now))},
+        "today": {
+            "used": budget.used,
+            "limit": budget.limit,
+            "limitSource": budget.limit_source,
+            "left": budget.left,
+            "capped": budget.capped,
+            "resetsAt": iso_time(budget.reset_at),
+            "resetsInSeconds": max(0, int(budget.reset_at - now)),
+        },
         "days": days,
         "models": summary["models"],
     }
@@ -54,8 +60,10 @@ def format_usage(report: Mapping[str, Any], bar_width: int = 20) -> list[str]:
     today = report["today"]
     state = "cap reached" if today["capped"] else f"{today['left']} left"
     source = "from OpenRouter's answer" if today["limitSource"] == "header" else "setting daily_request_cap"
-    lines = [f"today (UTC): {today['used']} of {today['limit']} free requests used ({source}), {state}; "
-             f"resets {today['resetsAt']} (in {_duration(today['resetsInSeconds'])})"]
+    lines = [
+        f"today (UTC): {today['used']} of {today['limit']} free requests used ({source}), {state}; "
+        f"resets {today['resetsAt']} (in {_duration(today['resetsInSeconds'])})"
+    ]
     models = report["models"]
     if not models:
         return lines + [f"no attempts recorded in the last {report['days']} day(s) in {report['ledger']}"]
@@ -68,6 +76,8 @@ def format_usage(report: Mapping[str, Any], bar_width: int = 20) -> list[str]:
         good = round(length * m["successes"] / m["attempts"])
         bar = ("#" * good + "." * (length - good)).ljust(bar_width)
         failures = ", ".join(f"{name} {count}" for name, count in m["outcomes"].items() if name != SUCCESS) or "-"
-        lines.append(f"  {_safe(model_id):<{width}}  {bar}  {m['attempts']:>8} {m['successRate']:>4.0%} "
-                     f"{_seconds(m['latencyMs']['p50']):>6} {_seconds(m['latencyMs']['p90']):>6}  {failures}")
+        lines.append(
+            f"  {_safe(model_id):<{width}}  {bar}  {m['attempts']:>8} {m['successRate']:>4.0%} "
+            f"{_seconds(m['latencyMs']['p50']):>6} {_seconds(m['latencyMs']['p90']):>6}  {failures}"
+        )
     return lines

@@ -27,8 +27,9 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     try:
         _write_then_rename(path, data)
     except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; check that {path.parent} is writable "
-                         "and has space") from None
+        raise WriteError(
+            f"cannot write {path}: {exc.strerror or exc}; check that {path.parent} is writable and has space"
+        ) from None
 
 
 def _write_then_rename(path: Path, data: bytes) -> None:
@@ -62,8 +63,14 @@ def write_if_changed(path: Path | str, data: bytes) -> bool:
     return True
 
 
-def read_json(path: Path | str, what: str, max_bytes: int = DEFAULT_READ_LIMIT, advice: str = "; delete it and rebuild",
-              *, lone_surrogates: bool = True) -> Any:
+def read_json(
+    path: Path | str,
+    what: str,
+    max_bytes: int = DEFAULT_READ_LIMIT,
+    advice: str = "; delete it and rebuild",
+    *,
+    lone_surrogates: bool = True,
+) -> Any:
     """Parse the JSON file at path: the one JSON file reader of modelpools (records.py builds on it).
 
     DataError (one line, naming ``what`` and the path) if absent; UnreadableJson if unreadable, larger than
@@ -90,7 +97,9 @@ def read_bounded(path: Path, what: str, max_bytes: int = DEFAULT_READ_LIMIT, adv
     except FileNotFoundError:
         raise DataError(f"{what} not found at {path}") from None
     except OSError as exc:
-        raise UnreadableJson(f"{what} at {path} cannot be read: {exc.strerror}", f"cannot be read ({exc.strerror})") from None
+        raise UnreadableJson(
+            f"{what} at {path} cannot be read: {exc.strerror}", f"cannot be read ({exc.strerror})"
+        ) from None
     if len(data) > max_bytes:
         reason = f"is larger than {max_bytes} bytes"
         raise UnreadableJson(f"{what} at {path} {reason}{advice}", reason)

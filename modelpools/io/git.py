@@ -65,12 +65,21 @@ STALL_TIMEOUT = 20.0  # seconds without a byte from the remote before a clone or
 PROGRESS_EVERY = 5.0  # seconds between two progress lines
 QUIET_NOTE = 10.0  # seconds without any line from us before we say what we are waiting for
 # "Receiving objects:  45% (1234/2700), 1.20 MiB | 300.00 KiB/s": only these numbers are ever printed.
-_PROGRESS = re.compile(r"(Receiving objects|Resolving deltas):\s+(\d{1,3})% \((\d{1,12})/(\d{1,12})\)"
-                       r"(?:, (\d{1,9}(?:\.\d{1,3})? [KMG]?i?B))?")
+_PROGRESS = re.compile(
+    r"(Receiving objects|Resolving deltas):\s+(\d{1,3})% \((\d{1,12})/(\d{1,12})\)"
+    r"(?:, (\d{1,9}(?:\.\d{1,3})? [KMG]?i?B))?"
+)
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 # Lock files git leaves behind when it is killed (clone_timeout, SIGKILL, power loss); each blocks every later run.
-_GIT_LOCKS = ("index.lock", "shallow.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "config.lock",
-              "packed-refs.lock")
+_GIT_LOCKS = (
+    "index.lock",
+    "shallow.lock",
+    "HEAD.lock",
+    "ORIG_HEAD.lock",
+    "FETCH_HEAD.lock",
+    "config.lock",
+    "packed-refs.lock",
+)
 
 
 def is_commit_sha(ref: str) -> bool:
@@ -120,7 +129,9 @@ def run_git(git: str, args: list[str], cwd: Path | None, timeout: float, what: s
             argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
-        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network", timed_out=True) from None
+        raise GitError(
+            f"git {what} timed out after {timeout:g}s; raise clone_timeout or check the network", timed_out=True
+        ) from None
     except OSError as exc:
         raise GitError(f"git {what} could not start: {exc.strerror}") from None
     if proc.returncode != 0:
@@ -153,8 +164,16 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float, what: str, url: str,
-                    stall_timeout: float = STALL_TIMEOUT, report: Callable[[str], None] = log.notice) -> None:
+def run_git_network(
+    git: str,
+    args: list[str],
+    cwd: Path | None,
+    timeout: float,
+    what: str,
+    url: str,
+    stall_timeout: float = STALL_TIMEOUT,
+    report: Callable[[str], None] = log.notice,
+) -> None:
     """Run a clone or fetch (args include ``--progress``), reporting progress; GitError on failure, stall or timeout.
 
     A timed-out or stalled run raises with ``timed_out`` set (the caller spends no second attempt on it).
@@ -162,8 +181,15 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
     where = _host(url)
     low_speed = ("http.lowSpeedLimit=1", f"http.lowSpeedTime={max(1, int(stall_timeout))}")
     try:
-        proc = subprocess.Popen(_argv(git, args, low_speed), cwd=cwd, env=_env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            _argv(git, args, low_speed),
+            cwd=cwd,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise GitError(f"git {what} could not start: {exc.strerror}") from None
     clock = time_module.monotonic
@@ -188,21 +214,30 @@ def run_git_network(git: str, args: list[str], cwd: Path | None, timeout: float,
                     shown, last_said = line, now
             if now - started > timeout:
                 _kill(proc)
-                raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True)
+                raise GitError(
+                    f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True
+                )
             if now - last_byte > stall_timeout:
                 _kill(proc)
-                raise GitError(f"git {what} stalled: nothing received from {where} for {stall_timeout:g} s; "
-                                 f"{OFFLINE_HINT}", timed_out=True)
+                raise GitError(
+                    f"git {what} stalled: nothing received from {where} for {stall_timeout:g} s; {OFFLINE_HINT}",
+                    timed_out=True,
+                )
             if now - last_said >= QUIET_NOTE:
                 quiet = now - last_byte
-                state = f"nothing received for {quiet:.0f} s (gives up at {stall_timeout:g} s)" if quiet >= 1 else \
-                    f"still working ({now - started:.0f} s)"
+                state = (
+                    f"nothing received for {quiet:.0f} s (gives up at {stall_timeout:g} s)"
+                    if quiet >= 1
+                    else f"still working ({now - started:.0f} s)"
+                )
                 report(f"git {what} {where}: {state}")
                 last_said = now
         proc.wait(timeout=max(1.0, timeout - (clock() - started)))
     except subprocess.TimeoutExpired:
         _kill(proc)
-        raise GitError(f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True) from None
+        raise GitError(
+            f"git {what} timed out after {timeout:g}s; raise clone_timeout or {OFFLINE_HINT}", timed_out=True
+        ) from None
     finally:
         selector.close()
         if proc.poll() is None:
@@ -258,14 +293,16 @@ def _check_size(git: str, checkout: Path, rev: str, timeout: float, max_bytes: i
         )
 
 
-def _check_layout(git: str, checkout: Path, rev: str, timeout: float, url: str,
-                  layouts: Mapping[str, Sequence[str]] | None) -> None:
+def _check_layout(
+    git: str, checkout: Path, rev: str, timeout: float, url: str, layouts: Mapping[str, Sequence[str]] | None
+) -> None:
     """UnexpectedLayout unless rev's tree has every directory of at least one layout (read from git, not the disk)."""
     if not layouts:
         return
     wanted = sorted({path for paths in layouts.values() for path in paths})
-    listing = run_git(git, ["ls-tree", "-d", "--full-tree", "--name-only", rev, "--", *wanted], checkout, timeout,
-                      "ls-tree")
+    listing = run_git(
+        git, ["ls-tree", "-d", "--full-tree", "--name-only", rev, "--", *wanted], checkout, timeout, "ls-tree"
+    )
     trees = set(listing.splitlines())  # -d: tree entries only, so a symlink or file of that name does not count
     if any(all(path in trees for path in paths) for paths in layouts.values()):
         return
@@ -287,8 +324,13 @@ def commit_day(checkout: Path, commit: str, timeout: float = 60) -> str | None:
     Read from the commit object, so the same commit always gives the same day (no clock involved).
     """
     try:
-        day = run_git(git_executable(str(checkout)), ["show", "-s", "--format=%cd", "--date=short", commit, "--"],
-                      checkout, timeout, "show")
+        day = run_git(
+            git_executable(str(checkout)),
+            ["show", "-s", "--format=%cd", "--date=short", commit, "--"],
+            checkout,
+            timeout,
+            "show",
+        )
     except GitError:
         return None
     return day if re.match(r"^\d{4}-\d{2}-\d{2}$", day) else None
@@ -321,8 +363,16 @@ def _set_origin(git: str, url: str, checkout: Path, timeout: float) -> None:
         run_git(git, ["remote", "set-url", "--", "origin", shown], checkout, timeout, "remote set-url")
 
 
-def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-            layouts: Mapping[str, Sequence[str]] | None, stall_timeout: float) -> str:
+def _update(
+    git: str,
+    url: str,
+    ref: str,
+    dest: Path,
+    timeout: float,
+    max_bytes: int,
+    layouts: Mapping[str, Sequence[str]] | None,
+    stall_timeout: float,
+) -> str:
     clear_stale_locks(dest)
     if is_commit_sha(ref):
         try:
@@ -333,8 +383,15 @@ def _update(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes:
             pass
     _set_origin(git, url, dest, timeout)
     # Fetch from the URL itself, so a password in it is never written to .git/config (FETCH_HEAD stores it without).
-    run_git_network(git, ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"], dest, timeout,
-                    "fetch", url, stall_timeout)
+    run_git_network(
+        git,
+        ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"],
+        dest,
+        timeout,
+        "fetch",
+        url,
+        stall_timeout,
+    )
     fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
     _check_size(git, dest, fetched, timeout, max_bytes, url)
     _check_layout(git, dest, fetched, timeout, url, layouts)  # before reset: a wrong commit never replaces the files
@@ -348,8 +405,16 @@ def _restore(git: str, dest: Path, commit: str, timeout: float) -> None:
     run_git(git, ["clean", "--quiet", "-ffdx"], dest, timeout, "clean")
 
 
-def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-                 layouts: Mapping[str, Sequence[str]] | None, stall_timeout: float) -> str:
+def _fresh_clone(
+    git: str,
+    url: str,
+    ref: str,
+    dest: Path,
+    timeout: float,
+    max_bytes: int,
+    layouts: Mapping[str, Sequence[str]] | None,
+    stall_timeout: float,
+) -> str:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     os.chmod(tmp, 0o755)
@@ -357,8 +422,15 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
         if is_commit_sha(ref):
             run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
             run_git(git, ["remote", "add", "--", "origin", redact(url)], tmp, timeout, "remote add")
-            run_git_network(git, ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref], tmp, timeout,
-                            "fetch", url, stall_timeout)
+            run_git_network(
+                git,
+                ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref],
+                tmp,
+                timeout,
+                "fetch",
+                url,
+                stall_timeout,
+            )
             rev = "FETCH_HEAD"
         else:
             branch = ["--branch", ref] if ref else []
@@ -383,8 +455,15 @@ def _fresh_clone(git: str, url: str, ref: str, dest: Path, timeout: float, max_b
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def sync_checkout(url: str, ref: str, dest: Path, timeout: float, max_bytes: int,
-                  layouts: Mapping[str, Sequence[str]] | None = None, stall_timeout: float = STALL_TIMEOUT) -> str:
+def sync_checkout(
+    url: str,
+    ref: str,
+    dest: Path,
+    timeout: float,
+    max_bytes: int,
+    layouts: Mapping[str, Sequence[str]] | None = None,
+    stall_timeout: float = STALL_TIMEOUT,
+) -> str:
     """Update dest in place (shallow fetch + hard reset), else clone it fresh via a temp dir; return the commit.
 
     The fetched objects are downloaded before their size is known (git has no size limit for a fetch), so only

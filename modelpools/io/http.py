@@ -149,8 +149,9 @@ async def _attempt(session, url: str, headers: Mapping[str, str], max_bytes: int
         raise FetchError(f"{shown} is not a valid URL (aiohttp refused it); check the URL") from None
     except aiohttp.TooManyRedirects as exc:
         hops = len(exc.history) if getattr(exc, "history", None) else "too many"
-        raise FetchError(f"{shown} redirected {hops} times without an answer (a redirect loop?); "
-                         "check the URL") from None
+        raise FetchError(
+            f"{shown} redirected {hops} times without an answer (a redirect loop?); check the URL"
+        ) from None
     except aiohttp.ClientError as exc:
         raise FetchError(f"request to {shown} failed: {redact(_short(exc), url)}") from None
     except ValueError as exc:  # yarl refuses the URL (a port past 65535, a bad host); its message quotes the URL
@@ -231,8 +232,9 @@ async def fetch(
                 elif clock() - started - spent_waiting + wait + 1.0 > policy.deadline:
                     break  # no time left for another try
                 if clock() - try_started >= NOTE_AFTER or clock() - last_said >= NOTE_AFTER:  # a slow failure
-                    report(f"GET {host}: {exc.reason}; trying again in {wait:g} s "
-                           f"(try {attempt + 1} of {policy.attempts})")
+                    report(
+                        f"GET {host}: {exc.reason}; trying again in {wait:g} s (try {attempt + 1} of {policy.attempts})"
+                    )
                     last_said = clock()
                 before = clock()
                 await sleep(wait)

@@ -37,8 +37,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # The directories each layout needs, newest first: the git source checks a fetched commit against these before
 # touching the checkout, and detect_layout checks a checkout on disk.
 LAYOUTS: dict[str, tuple[str, ...]] = {"new": ("data/organizations", "data/benchmarks"), "old": ("models",)}
-LAYOUT_HINT = ("expected data/organizations/<org>/models/<model>/model.json (+ data/benchmarks/) "
-               "or models/<org>/<model>/model.json")
+LAYOUT_HINT = (
+    "expected data/organizations/<org>/models/<model>/model.json (+ data/benchmarks/) "
+    "or models/<org>/<model>/model.json"
+)
 
 
 @dataclass(frozen=True)
@@ -232,16 +234,24 @@ def _parse_old(root: Path, problems: Problems, max_bytes: int) -> list[ModelReco
     models = []
     for org_dir, model_dir, path, doc in _model_docs(root, root / "models", "", problems, max_bytes):
         try:
-            results = _results(doc.get("qualitative_metrics", []), path, root, problems,
-                               ("dataset_name",), "score")
+            results = _results(doc.get("qualitative_metrics", []), path, root, problems, ("dataset_name",), "score")
         except _Skip as exc:
             problems.add(path, root, str(exc))
             continue
         weights = _opt_str(doc.get("weights_link"))
-        models.append(ModelRecord(
-            org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
-            _opt_int(doc.get("param_count")), _opt_int(doc.get("input_context_size")),
-            hugging_face_id(weights, doc.get("repo_link")), weights, results))
+        models.append(
+            ModelRecord(
+                org_dir.name,
+                model_dir.name,
+                doc["name"],
+                _opt_str(doc.get("release_date")),
+                _opt_int(doc.get("param_count")),
+                _opt_int(doc.get("input_context_size")),
+                hugging_face_id(weights, doc.get("repo_link")),
+                weights,
+                results,
+            )
+        )
     return models
 
 
@@ -277,16 +287,26 @@ def _parse_new(root: Path, problems: Problems, max_bytes: int) -> list[ModelReco
             problems.add(path, root, str(exc))
             continue
         try:
-            results = _results(rows, scores_path or path, root, problems,
-                               ("benchmark_id", "benchmark_name"), "normalized_score")
+            results = _results(
+                rows, scores_path or path, root, problems, ("benchmark_id", "benchmark_name"), "normalized_score"
+            )
         except _Skip as exc:
             problems.add(scores_path or path, root, str(exc))
             results = ()
         weights = _opt_str(doc.get("source_weights_link"))
-        models.append(ModelRecord(
-            org_dir.name, model_dir.name, doc["name"], _opt_str(doc.get("release_date")),
-            _opt_int(doc.get("param_count")), contexts.get(model_dir.name),
-            hugging_face_id(weights, doc.get("source_repo_link")), weights, results))
+        models.append(
+            ModelRecord(
+                org_dir.name,
+                model_dir.name,
+                doc["name"],
+                _opt_str(doc.get("release_date")),
+                _opt_int(doc.get("param_count")),
+                contexts.get(model_dir.name),
+                hugging_face_id(weights, doc.get("source_repo_link")),
+                weights,
+                results,
+            )
+        )
     return models
 
 
@@ -327,6 +347,7 @@ def code_benchmarks(root: Path, problems: Problems, max_bytes: int = MAX_FILE_BY
         categories = given if isinstance(given := doc.get("categories"), list) else []
         name = doc["name"] if isinstance(doc.get("name"), str) else doc["benchmark_id"]
         if "code" in categories:
-            found.append(BenchmarkDefinition(doc["benchmark_id"], name,
-                                             tuple(c for c in categories if isinstance(c, str))))
+            found.append(
+                BenchmarkDefinition(doc["benchmark_id"], name, tuple(c for c in categories if isinstance(c, str)))
+            )
     return sorted(found, key=lambda d: d.id)

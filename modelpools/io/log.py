@@ -28,8 +28,14 @@ _UNPRINTABLE = "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u206
 @functools.cache
 def _pattern(name: str) -> re.Pattern[str]:
     """The compiled patterns, on first use: the TTL checks import this module on every doit run."""
-    return re.compile({"url": _URL, "query value": r"=[^&;]*", "unprintable": f"[{_UNPRINTABLE}]",
-                       "unprintable or newline": f"[{_UNPRINTABLE}\n]"}[name])
+    return re.compile(
+        {
+            "url": _URL,
+            "query value": r"=[^&;]*",
+            "unprintable": f"[{_UNPRINTABLE}]",
+            "unprintable or newline": f"[{_UNPRINTABLE}\n]",
+        }[name]
+    )
 
 
 def _redact_url(match: re.Match[str]) -> str:

@@ -70,12 +70,17 @@ def curate_from_aider(entries: list[dict[str, Any]]) -> dict[str, Any]:
         # Aider runs the leaderboard itself: an independent (not self-reported) result, full weight.
         result = Result("aider-polyglot", round(rate / 100, 4), False)
         score, _coverage = coding_score(select_components([result]))
-        models.append({
-            "openrouterIds": [or_id], "name": str(entry["model"]), "codingScore": score,
-            "source": f"Aider polyglot leaderboard (Aider-AI/aider@{AIDER_COMMIT}): pass_rate_2 {rate}%",
-            "sourceUrl": AIDER_URL, "date": str(entry["date"]),
-            "components": [{"benchmark": result.dataset, "score": result.score, "selfReported": False}],
-        })
+        models.append(
+            {
+                "openrouterIds": [or_id],
+                "name": str(entry["model"]),
+                "codingScore": score,
+                "source": f"Aider polyglot leaderboard (Aider-AI/aider@{AIDER_COMMIT}): pass_rate_2 {rate}%",
+                "sourceUrl": AIDER_URL,
+                "date": str(entry["date"]),
+                "components": [{"benchmark": result.dataset, "score": result.score, "selfReported": False}],
+            }
+        )
     return {"schemaVersion": 1, "models": models}
 
 
@@ -88,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     from modelpools.io.files import write_if_changed
     from modelpools.jsonbytes import dump_json
 
-    parser = argparse.ArgumentParser(prog="python -m modelpools.maintainer.curate",
-                                     description="regenerate curated-scores.json from Aider's polyglot leaderboard")
+    parser = argparse.ArgumentParser(
+        prog="python -m modelpools.maintainer.curate",
+        description="regenerate curated-scores.json from Aider's polyglot leaderboard",
+    )
     parser.add_argument("--aider", required=True, type=Path, help="aider/website/_data/polyglot_leaderboard.yml")
     parser.add_argument("--out", type=Path, default=PACKAGE_CURATED)
     args = parser.parse_args(argv)

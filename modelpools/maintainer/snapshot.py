@@ -27,8 +27,13 @@ def build_snapshot(body: Any, captured: str, source: str) -> dict[str, Any]:
     models = select_free_models(body, include_non_text=False)
     if not models:
         raise DataError(f"the catalog from {source} lists no free models; refusing to write an empty snapshot")
-    return {"schemaVersion": CATALOG_SNAPSHOT_VERSION, "capturedAt": captured, "source": source, "models": models,
-            "referenceScores": select_reference_scores(body)}
+    return {
+        "schemaVersion": CATALOG_SNAPSHOT_VERSION,
+        "capturedAt": captured,
+        "source": source,
+        "models": models,
+        "referenceScores": select_reference_scores(body),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     snap = argparse.ArgumentParser(prog="python -m modelpools.maintainer.snapshot", description=__doc__)
     snap.add_argument("--from", dest="origin", help="a catalog dump file or URL (default: the configured URL)")
-    snap.add_argument("--captured", help="capture date YYYY-MM-DD (default: today for a URL, the date in a dump file's name)")
+    snap.add_argument(
+        "--captured", help="capture date YYYY-MM-DD (default: today for a URL, the date in a dump file's name)"
+    )
     snap.add_argument("--source", help="text for the snapshot's source key (default: the URL or file name)")
     snap.add_argument("--output", type=Path, default=CATALOG_SNAPSHOT, help="where to write (default: %(default)s)")
     args = snap.parse_args(argv)
@@ -69,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"modelpools: error: {printable(redact(str(exc)))}", file=sys.stderr, flush=True)
         return 1
     state = "written" if written else "unchanged"
-    print(f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, "
-          f"{len(snapshot['referenceScores'])} reference scores, captured {captured})")
+    print(
+        f"snapshot {state}: {args.output} ({len(snapshot['models'])} free models, "
+        f"{len(snapshot['referenceScores'])} reference scores, captured {captured})"
+    )
     return 0
 
 

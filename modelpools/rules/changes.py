@@ -21,8 +21,11 @@ def _entries(doc: Mapping[str, Any] | None) -> dict[str, dict]:
     for model in doc.get("unranked") or ():
         out[model["id"]] = {"tier": None, "name": model.get("name"), "expirationDate": model.get("expirationDate")}
     for model in doc.get("models") or ():
-        out[model["id"]] = {"tier": model.get("tier"), "name": model.get("name"),
-                            "expirationDate": model.get("expirationDate")}
+        out[model["id"]] = {
+            "tier": model.get("tier"),
+            "name": model.get("name"),
+            "expirationDate": model.get("expirationDate"),
+        }
     return out
 
 
@@ -36,8 +39,9 @@ def days_left(expiration_date: str, now: float) -> int | None:
     return (day - today).days
 
 
-def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float, *,
-                    include_unranked: bool = False) -> list[tuple[str, str, int]]:
+def expiring_models(
+    doc: Mapping[str, Any], warning_days: int, now: float, *, include_unranked: bool = False
+) -> list[tuple[str, str, int]]:
     """(id, expirationDate, days left) of the models (ranked, plus unranked if asked) expired or within warning_days."""
     models = list(doc.get("models") or ())
     if include_unranked:
@@ -51,8 +55,13 @@ def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float, *,
     return out
 
 
-def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any],
-                  warning_days: int = Settings.expiry_warning_days, *, now: float) -> dict:
+def compare_pools(
+    old_doc: Mapping[str, Any] | None,
+    new_doc: Mapping[str, Any],
+    warning_days: int = Settings.expiry_warning_days,
+    *,
+    now: float,
+) -> dict:
     """A deterministic change report from old_doc (None for a first build) to new_doc; models expiring within
     warning_days (counted from ``now``, epoch seconds) are listed."""
     old, new = _entries(old_doc), _entries(new_doc)
@@ -70,8 +79,10 @@ def compare_pools(old_doc: Mapping[str, Any] | None, new_doc: Mapping[str, Any],
         for key in _ROLE_KEYS
         if old_defaults.get(key) != new_defaults.get(key)
     ]
-    expiring = [{"id": model_id, "expirationDate": date, "daysLeft": left}
-                for model_id, date, left in sorted(expiring_models(new_doc, warning_days, now, include_unranked=True))]
+    expiring = [
+        {"id": model_id, "expirationDate": date, "daysLeft": left}
+        for model_id, date, left in sorted(expiring_models(new_doc, warning_days, now, include_unranked=True))
+    ]
     return {
         "schemaVersion": 1,
         "firstBuild": old_doc is None,
@@ -102,7 +113,9 @@ def format_changes(report: Mapping[str, Any]) -> list[str]:
         lines += [f"- {r['id']} (was {_tier(r['tier'])})" for r in report.get("removed", ())]
     lines += [f"~ {m['id']}: {_tier(m['from'])} -> {_tier(m['to'])}" for m in report.get("tierMoves", ())]
     if not report.get("firstBuild"):
-        lines += [f"* {d['role']}: {d['from'] or 'none'} -> {d['to'] or 'none'}" for d in report.get("defaultChanges", ())]
+        lines += [
+            f"* {d['role']}: {d['from'] or 'none'} -> {d['to'] or 'none'}" for d in report.get("defaultChanges", ())
+        ]
     for e in report.get("expiring", ()):
         left = e["daysLeft"]
         when = "expired" if left < 0 else "expires today" if left == 0 else f"expires in {left} day{'s' * (left != 1)}"

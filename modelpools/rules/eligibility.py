@@ -21,10 +21,14 @@ __all__ = ["NOT_FOR_CODE", "DEPRECATED_TEXT", "catalog_date", "deprecation", "no
 # Words in an id or name that mark a model made for something other than writing code.
 NOT_FOR_CODE = re.compile(
     r"(?<![a-z])(guard|content[- ]safety|safety|moderation|shieldgemma|prompt[- ]guard|ocr|embed(?:ding)?s?|rerank(?:er)?"
-    r"|classifier)(?![a-z])", re.IGNORECASE)
+    r"|classifier)(?![a-z])",
+    re.IGNORECASE,
+)
 DEPRECATED_TEXT = re.compile(
     r"\b(?:has been|is|was) deprecated\b|\bdeprecated\b(?: by| in favou?r)|\bwill be (?:removed|retired|"
-    r"discontinued|sunset|deprecated)\b|\bno longer (?:available|supported)\b", re.IGNORECASE)
+    r"discontinued|sunset|deprecated)\b|\bno longer (?:available|supported)\b",
+    re.IGNORECASE,
+)
 _NON_CODE_OUTPUTS = {"embeddings", "embedding", "audio", "image", "video"}
 
 
@@ -44,7 +48,7 @@ def not_for_code(model: Mapping[str, Any]) -> str | None:
 def catalog_date(models: Iterable[Mapping[str, Any]]) -> datetime.date | None:
     """The catalog's date: the day of its newest ``created`` (UTC), or None when no model has one."""
     created = [m.get("created") for m in models]
-    stamps = [c for c in created if isinstance(c, int) and not isinstance(c, bool) and 0 < c < 2 ** 40]
+    stamps = [c for c in created if isinstance(c, int) and not isinstance(c, bool) and 0 < c < 2**40]
     if not stamps:
         return None
     return datetime.datetime.fromtimestamp(max(stamps), datetime.timezone.utc).date()

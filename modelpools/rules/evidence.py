@@ -153,17 +153,17 @@ def memory_keep(age_days: float) -> float:
 def aa_measurement(value: float, age_days: float = 0.0, source: str = "artificial_analysis") -> Measurement:
     """The catalog's coding index as a measurement; a remembered one (age_days > 0) weighs half per half-life."""
     keep = memory_keep(age_days)
-    return Measurement(source, value, AA_SD ** 2 / keep, AA_UNITS * keep)
+    return Measurement(source, value, AA_SD**2 / keep, AA_UNITS * keep)
 
 
 def bench_variance(units: float) -> float:
     """Variance of a benchmark-formula score on the reference scale, from its evidence units (> 0)."""
-    return BENCH_SD_FLOOR ** 2 + BENCH_SD_PER_UNIT ** 2 / units
+    return BENCH_SD_FLOOR**2 + BENCH_SD_PER_UNIT**2 / units
 
 
 def combine(prior: Prior, measurements: Iterable[Measurement]) -> Estimate:
     """Precision-weighted mean of the prior and the measurements, its sd, and the summed evidence units."""
-    precision = 1.0 / prior.sd ** 2
+    precision = 1.0 / prior.sd**2
     weighted = prior.mean * precision
     units = 0.0
     for m in measurements:

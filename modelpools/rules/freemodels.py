@@ -32,7 +32,7 @@ _WEB_CATEGORIES = {("models", "website"), ("agents", "webapps")}
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
 _ZERO = Decimal(0)
 _MAX_NESTING = 32  # upstream pricing/benchmarks objects nest 3 deep; far deeper is junk (and nears recursion limits)
-_MAX_INT = 2 ** 53
+_MAX_INT = 2**53
 _DESCRIPTION_CHARS = 600  # deprecation notices open the text; 2026 listings cut it to about 330 characters anyway
 _STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
@@ -69,7 +69,8 @@ def prices_are_zero(pricing: Any) -> bool:
     """True when a pricing object's prompt and completion prices are both zero (a missing price counts as zero)."""
     return isinstance(pricing, Mapping) and all(
         not isinstance(pricing.get(key), (list, dict)) and _price(pricing.get(key)) == _ZERO
-        for key in ("prompt", "completion"))
+        for key in ("prompt", "completion")
+    )
 
 
 def is_free_model(entry: Mapping[str, Any]) -> bool:
@@ -172,8 +173,9 @@ def _cacheable(record: dict[str, Any]) -> bool:
     except (ValueError, RecursionError):  # NaN/Infinity, a lone surrogate (UnicodeEncodeError), absurd nesting
         return False
     # Nesting never exceeds the number of brackets, so only a bracket-heavy record needs the walk.
-    return (text.count("[") + text.count("{") <= _MAX_NESTING
-            or (_shallow(record["pricing"], _MAX_NESTING) and _shallow(record.get("benchmarks"), _MAX_NESTING)))
+    return text.count("[") + text.count("{") <= _MAX_NESTING or (
+        _shallow(record["pricing"], _MAX_NESTING) and _shallow(record.get("benchmarks"), _MAX_NESTING)
+    )
 
 
 def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[str, Any]]:
@@ -223,9 +225,18 @@ def select_reference_scores(body: Any) -> list[dict[str, Any]]:
         reference = {key: record[key] for key in ("id", "name", "canonical_slug", "hugging_face_id", "created")}
         reference["coding_index"] = value
         arena = (record.get("benchmarks") or {}).get("design_arena")
-        web = [e for e in arena if isinstance(e, dict) and isinstance(e.get("arena"), str)
-               and isinstance(e.get("category"), str) and (e["arena"], e["category"]) in _WEB_CATEGORIES
-               ] if isinstance(arena, list) else []
+        web = (
+            [
+                e
+                for e in arena
+                if isinstance(e, dict)
+                and isinstance(e.get("arena"), str)
+                and isinstance(e.get("category"), str)
+                and (e["arena"], e["category"]) in _WEB_CATEGORIES
+            ]
+            if isinstance(arena, list)
+            else []
+        )
         if web:  # calibration points of the page role's web Elo
             reference["benchmarks"] = {"design_arena": web}
         try:
@@ -236,8 +247,6 @@ def select_reference_scores(body: Any) -> list[dict[str, Any]]:
         if previous is None or text < dump_json(previous):  # duplicate ids: the same one whatever the order
             chosen[reference["id"]] = reference
     return [chosen[key] for key in sorted(chosen)]
-
-
 
 
 def parse_body(raw: bytes, where: str) -> Any:

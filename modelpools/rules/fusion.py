@@ -119,15 +119,31 @@ class ScoreSource:
             interval = (float(low), float(high))
         items = data.get("items")
         remembered, probe_set = data.get("rememberedFrom"), data.get("probeSet")
-        return cls(str(data["source"]), float(data["raw"]), float(data["calibrated"]), str(data.get("ref", "")),
-                   float(data.get("weight", 0.0)), float(data.get("sd", 0.0)), float(data.get("evidence", 0.0)),
-                   None if remembered is None else str(remembered), None if items is None else int(items),
-                   None if probe_set is None else str(probe_set), interval)
+        return cls(
+            str(data["source"]),
+            float(data["raw"]),
+            float(data["calibrated"]),
+            str(data.get("ref", "")),
+            float(data.get("weight", 0.0)),
+            float(data.get("sd", 0.0)),
+            float(data.get("evidence", 0.0)),
+            None if remembered is None else str(remembered),
+            None if items is None else int(items),
+            None if probe_set is None else str(probe_set),
+            interval,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
-        out = {"source": self.source, "raw": self.raw, "calibrated": self.calibrated, "ref": self.ref,
-               "weight": self.weight, "sd": self.sd, "evidence": self.units}
+        out = {
+            "source": self.source,
+            "raw": self.raw,
+            "calibrated": self.calibrated,
+            "ref": self.ref,
+            "weight": self.weight,
+            "sd": self.sd,
+            "evidence": self.units,
+        }
         if self.remembered:
             out["rememberedFrom"] = self.remembered
         if self.items is not None:
@@ -170,8 +186,11 @@ class Calibration:
     @property
     def drifted(self) -> bool:
         """True when at least MIN_DRIFT_POINTS common points sit off the line by more than DRIFT_Z standard errors."""
-        return (self.shift is not None and len(self.points) >= MIN_DRIFT_POINTS
-                and abs(self.shift[0]) > DRIFT_Z * self.shift[1])
+        return (
+            self.shift is not None
+            and len(self.points) >= MIN_DRIFT_POINTS
+            and abs(self.shift[0]) > DRIFT_Z * self.shift[1]
+        )
 
     def apply(self, raw: float) -> float:
         """raw mapped onto the reference scale, clamped to 0-100 and rounded to 2 decimals."""
@@ -179,8 +198,13 @@ class Calibration:
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form: the line, the fixed line it starts from, and the live points (for a chart)."""
-        out: dict[str, Any] = {"method": self.method, "points": len(self.points), "slope": round(self.slope, 6),
-                               "intercept": round(self.intercept, 6), "residualSd": round(self.residual_sd, 3)}
+        out: dict[str, Any] = {
+            "method": self.method,
+            "points": len(self.points),
+            "slope": round(self.slope, 6),
+            "intercept": round(self.intercept, 6),
+            "residualSd": round(self.residual_sd, 3),
+        }
         fixed = FIXED_LINES.get(self.source)
         if fixed is not None:
             out["fixed"] = {"slope": fixed[0], "intercept": fixed[1], "points": fixed[2]}
@@ -297,8 +321,12 @@ class LineFit:
         return round(min(100.0, max(0.0, self.slope * raw + self.intercept)), 2)
 
     def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "points": self.points, "slope": round(self.slope, 6),
-                "intercept": round(self.intercept, 6)}
+        return {
+            "method": self.method,
+            "points": self.points,
+            "slope": round(self.slope, 6),
+            "intercept": round(self.intercept, 6),
+        }
 
 
 def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> LineFit:
@@ -340,8 +368,11 @@ def _bench_components(entry: Mapping[str, Any]) -> tuple[Component, ...]:
         score, weight = _number(c.get("score")), _number(c.get("weight"))
         if score is None or weight is None or not isinstance(c.get("benchmark"), str):
             continue
-        out.append(Component(c["benchmark"], str(c.get("dataset") or c["benchmark"]), score, weight,
-                             bool(c.get("selfReported"))))
+        out.append(
+            Component(
+                c["benchmark"], str(c.get("dataset") or c["benchmark"]), score, weight, bool(c.get("selfReported"))
+            )
+        )
     return tuple(out)
 
 
@@ -368,8 +399,13 @@ def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
     return out
 
 
-def _curated(key: str, curated_by_base: Mapping[str, CuratedScore], llm: _Bench | None,
-             bench: Mapping[str, Mapping[str, Any]], match: MatchInfo | None) -> _Bench | None:
+def _curated(
+    key: str,
+    curated_by_base: Mapping[str, CuratedScore],
+    llm: _Bench | None,
+    bench: Mapping[str, Mapping[str, Any]],
+    match: MatchInfo | None,
+) -> _Bench | None:
     """The curated results for a base id, without any benchmark LLM-Stats already measured for the model."""
     entry = curated_by_base.get(key)
     if entry is None:
@@ -389,8 +425,11 @@ def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:
         return MatchInfo()
     confidence = _number(entry.get("confidence")) or 0.0
     bid = entry.get("benchmarkId")
-    return MatchInfo(bid if isinstance(bid, str) else None, str(entry.get("method") or _NO_MATCH_METHOD),
-                     round(min(1.0, max(0.0, confidence)), 4))
+    return MatchInfo(
+        bid if isinstance(bid, str) else None,
+        str(entry.get("method") or _NO_MATCH_METHOD),
+        round(min(1.0, max(0.0, confidence)), 4),
+    )
 
 
 def _match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
@@ -406,23 +445,33 @@ def _points(entries: Iterable[tuple[str, float | None, _Bench | None]]) -> tuple
     return tuple(points[k] for k in sorted(points))
 
 
-def calibrate(catalog_models: Sequence[Mapping[str, Any]], matches: Mapping[str, MatchInfo],
-              bench: Mapping[str, Mapping[str, Any]], curated_by_base: Mapping[str, CuratedScore],
-              reference_scores: Iterable[Any] = (),
-              reference_matches: Mapping[str, MatchInfo] | None = None) -> dict[str, Calibration]:
+def calibrate(
+    catalog_models: Sequence[Mapping[str, Any]],
+    matches: Mapping[str, MatchInfo],
+    bench: Mapping[str, Mapping[str, Any]],
+    curated_by_base: Mapping[str, CuratedScore],
+    reference_scores: Iterable[Any] = (),
+    reference_matches: Mapping[str, MatchInfo] | None = None,
+) -> dict[str, Calibration]:
     """The calibration of each source: the catalog index is the reference; LLM-Stats and curated each get their
     fixed line, with the live points (every model, free or paid, with a coding index and that source's score) for
     the chart and the drift check."""
     reference_matches = reference_matches or {}
     entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
-    entries += [(r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
-                for r in reference_scores if isinstance(r, Mapping) and isinstance(r.get("id"), str)]
+    entries += [
+        (r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
+        for r in reference_scores
+        if isinstance(r, Mapping) and isinstance(r.get("id"), str)
+    ]
     llm_points = _points((mid, aa, _llm_stats(match, bench)) for mid, aa, match in entries)
-    curated_points = _points((mid, aa, _curated(base_id(mid), curated_by_base, None, bench, None))
-                             for mid, aa, _match in entries)
-    return {"artificial_analysis": Calibration("artificial_analysis", "reference"),
-            "llm-stats": calibration_line("llm-stats", llm_points),
-            "curated": calibration_line("curated", curated_points)}
+    curated_points = _points(
+        (mid, aa, _curated(base_id(mid), curated_by_base, None, bench, None)) for mid, aa, _match in entries
+    )
+    return {
+        "artificial_analysis": Calibration("artificial_analysis", "reference"),
+        "llm-stats": calibration_line("llm-stats", llm_points),
+        "curated": calibration_line("curated", curated_points),
+    }
 
 
 def _context(model: Mapping[str, Any]) -> int:
@@ -440,9 +489,15 @@ def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
     return f"no coding score: no catalog coding_index, {bench}, no curated score"
 
 
-def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Mapping[str, Any]],
-              curated_by_base: Mapping[str, CuratedScore], calibrations: Mapping[str, Calibration],
-              remembered: Remembered | None, probe: ProbeScore | None = None) -> FusedModel:
+def _fuse_one(
+    model: Mapping[str, Any],
+    match: MatchInfo,
+    bench: Mapping[str, Mapping[str, Any]],
+    curated_by_base: Mapping[str, CuratedScore],
+    calibrations: Mapping[str, Calibration],
+    remembered: Remembered | None,
+    probe: ProbeScore | None = None,
+) -> FusedModel:
     mid = model["id"]
     key = base_id(mid)
     found: list[tuple[Measurement, str, float, str | None]] = []  # measurement, ref, raw, remembered date
@@ -450,36 +505,74 @@ def _fuse_one(model: Mapping[str, Any], match: MatchInfo, bench: Mapping[str, Ma
     if aa is not None:
         found.append((aa_measurement(aa), _AA_REF, aa, None))
     elif remembered is not None and remembered.coding_index is not None:
-        found.append((aa_measurement(remembered.coding_index, remembered.age_days), _AA_REF + " (remembered)",
-                      remembered.coding_index, remembered.last_seen))
+        found.append(
+            (
+                aa_measurement(remembered.coding_index, remembered.age_days),
+                _AA_REF + " (remembered)",
+                remembered.coding_index,
+                remembered.last_seen,
+            )
+        )
     llm = _llm_stats(match, bench)
     if llm is not None:
         cal = calibrations["llm-stats"]
-        found.append((Measurement("llm-stats", cal.apply(llm.mean), bench_variance(llm.units), llm.units), llm.ref,
-                      llm.mean, None))
+        found.append(
+            (
+                Measurement("llm-stats", cal.apply(llm.mean), bench_variance(llm.units), llm.units),
+                llm.ref,
+                llm.mean,
+                None,
+            )
+        )
     cur = _curated(key, curated_by_base, llm, bench, match)
     if cur is not None:
         cal = calibrations["curated"]
-        found.append((Measurement("curated", cal.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref,
-                      cur.mean, None))
+        found.append(
+            (Measurement("curated", cal.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref, cur.mean, None)
+        )
     if probe is not None:
-        found.append((Measurement(PROBE, probe.calibrated, probe.sd ** 2, probe.units), f"probe:{probe.probe_set}",
-                      probe.accuracy, None))
-    params = parameter_counts(mid, str(model.get("name") or ""), model.get("hugging_face_id"),
-                              known_total=llm.params if llm else None)
+        found.append(
+            (
+                Measurement(PROBE, probe.calibrated, probe.sd**2, probe.units),
+                f"probe:{probe.probe_set}",
+                probe.accuracy,
+                None,
+            )
+        )
+    params = parameter_counts(
+        mid, str(model.get("name") or ""), model.get("hugging_face_id"), known_total=llm.params if llm else None
+    )
     prior = prior_for(params[0])
     estimate = combine(prior, [m for m, *_ in found]) if found else None
     precision = sum(1.0 / m.variance for m, *_ in found)
     probed = (probe.items, probe.probe_set, (probe.low, probe.high)) if probe is not None else ()
     sources = tuple(
-        ScoreSource(m.source, round(raw, 4), round(m.value, 2), ref, round((1.0 / m.variance) / precision, 4),
-                    round(math.sqrt(m.variance), 2), round(m.units, 2), seen, *(probed if m.source == PROBE else ()))
-        for m, ref, raw, seen in found)
+        ScoreSource(
+            m.source,
+            round(raw, 4),
+            round(m.value, 2),
+            ref,
+            round((1.0 / m.variance) / precision, 4),
+            round(math.sqrt(m.variance), 2),
+            round(m.units, 2),
+            seen,
+            *(probed if m.source == PROBE else ()),
+        )
+        for m, ref, raw, seen in found
+    )
     return FusedModel(
-        id=mid, name=str(model.get("name") or mid), vendor=vendor_of(mid), context_length=_context(model),
-        expiration_date=model.get("expiration_date") or None, estimate=estimate, prior=prior, sources=sources,
-        match=match, reason=None if found else _reason(match, bench.keys()),
-        parameters=params)
+        id=mid,
+        name=str(model.get("name") or mid),
+        vendor=vendor_of(mid),
+        context_length=_context(model),
+        expiration_date=model.get("expiration_date") or None,
+        estimate=estimate,
+        prior=prior,
+        sources=sources,
+        match=match,
+        reason=None if found else _reason(match, bench.keys()),
+        parameters=params,
+    )
 
 
 def fuse_scores(
@@ -505,21 +598,30 @@ def fuse_scores(
     matches = _match_map(match_entries)
     bench = {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
     curated_by_base = _curated_index(curated)
-    calibrations = calibrate(catalog_models, matches, bench, curated_by_base, list(reference_scores),
-                             _match_map(reference_matches))
+    calibrations = calibrate(
+        catalog_models, matches, bench, curated_by_base, list(reference_scores), _match_map(reference_matches)
+    )
     remembered = remembered or {}
-    fused = [_fuse_one(m, matches.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations,
-                       remembered.get(m["id"])) for m in catalog_models]
+    fused = [
+        _fuse_one(m, matches.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations, remembered.get(m["id"]))
+        for m in catalog_models
+    ]
     if probe:
         fused = _with_probe(fused, catalog_models, probe, matches, bench, curated_by_base, calibrations, remembered)
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
 
 
-def _with_probe(fused: list[FusedModel], catalog_models: Sequence[Mapping[str, Any]],
-                tallies: Mapping[str, ProbeTally], matches: Mapping[str, MatchInfo],
-                bench: Mapping[str, Mapping[str, Any]], curated_by_base: Mapping[str, CuratedScore],
-                calibrations: dict[str, Calibration], remembered: Mapping[str, Remembered]) -> list[FusedModel]:
+def _with_probe(
+    fused: list[FusedModel],
+    catalog_models: Sequence[Mapping[str, Any]],
+    tallies: Mapping[str, ProbeTally],
+    matches: Mapping[str, MatchInfo],
+    bench: Mapping[str, Mapping[str, Any]],
+    curated_by_base: Mapping[str, CuratedScore],
+    calibrations: dict[str, Calibration],
+    remembered: Mapping[str, Remembered],
+) -> list[FusedModel]:
     """fused with the probe source added to every probed model, once the probe is calibrated on the anchors (the
     models with well-evidenced estimates without it); unchanged when it cannot be."""
     from modelpools.rules.probestats import anchor_points, line_residual_sd, probe_scores
@@ -529,11 +631,29 @@ def _with_probe(fused: list[FusedModel], catalog_models: Sequence[Mapping[str, A
     if not scores:
         return fused
     points = anchor_points(tallies, reference)
-    calibrations[PROBE] = Calibration(PROBE, line.method, line.slope, line.intercept,
-                                      line_residual_sd(line, points), tuple((x, y, 1.0) for x, y in points))
+    calibrations[PROBE] = Calibration(
+        PROBE,
+        line.method,
+        line.slope,
+        line.intercept,
+        line_residual_sd(line, points),
+        tuple((x, y, 1.0) for x, y in points),
+    )
     by_id = {m["id"]: m for m in catalog_models}
-    return [_fuse_one(by_id[f.id], matches.get(f.id, MatchInfo()), bench, curated_by_base, calibrations,
-                      remembered.get(f.id), scores[f.id]) if f.id in scores else f for f in fused]
+    return [
+        _fuse_one(
+            by_id[f.id],
+            matches.get(f.id, MatchInfo()),
+            bench,
+            curated_by_base,
+            calibrations,
+            remembered.get(f.id),
+            scores[f.id],
+        )
+        if f.id in scores
+        else f
+        for f in fused
+    ]
 
 
 # ---------------------------------------------------------------- page evidence
@@ -559,8 +679,9 @@ def web_elo(model: Mapping[str, Any]) -> tuple[str, float] | None:
     return next(((key, found[key]) for key in WEB_CATEGORIES if key in found), None)
 
 
-def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
-                     reference_scores: Iterable[Mapping[str, Any]] = ()) -> dict[str, Calibration]:
+def web_calibrations(
+    catalog_models: Sequence[Mapping[str, Any]], reference_scores: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Calibration]:
     """Elo -> coding-index line per web category (the fixed line), with every model (free or reference) that has
     both as its points."""
     points: dict[str, dict[str, tuple[float, float, float]]] = {key: {} for key in WEB_CATEGORIES}
@@ -573,9 +694,12 @@ def web_calibrations(catalog_models: Sequence[Mapping[str, Any]],
     return {key: calibration_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
 
 
-def page_estimates(fused: Sequence[FusedModel], catalog_models: Sequence[Mapping[str, Any]],
-                   calibrations: Mapping[str, Calibration], remembered: Mapping[str, Remembered] | None = None,
-                   ) -> dict[str, tuple[Estimate, ScoreSource | None]]:
+def page_estimates(
+    fused: Sequence[FusedModel],
+    catalog_models: Sequence[Mapping[str, Any]],
+    calibrations: Mapping[str, Calibration],
+    remembered: Mapping[str, Remembered] | None = None,
+) -> dict[str, tuple[Estimate, ScoreSource | None]]:
     """Page-role estimate per estimated model: its coding estimate updated with its web Elo (calibrated onto the
     coding scale, variance = the line's residual sd squared) where it has one, else with a remembered web Elo (the
     variance divided by its age's memory_keep, as every remembered value); else the coding estimate itself."""
@@ -599,8 +723,10 @@ def page_estimates(fused: Sequence[FusedModel], catalog_models: Sequence[Mapping
         start = Prior("coding estimate", model.estimate.mean, max(model.estimate.sd, 0.01))
         estimate = combine(start, [Measurement(key, value, variance, 0.0)])
         estimate = Estimate(estimate.mean, estimate.sd, model.estimate.units)
-        share = (1.0 / variance) / (1.0 / variance + 1.0 / start.sd ** 2)
+        share = (1.0 / variance) / (1.0 / variance + 1.0 / start.sd**2)
         ref = "openrouter:benchmarks.design_arena" + (" (remembered)" if seen else "")
-        out[model.id] = (estimate, ScoreSource(key, elo, value, ref, round(share, 4), round(math.sqrt(variance), 2),
-                                               0.0, seen))
+        out[model.id] = (
+            estimate,
+            ScoreSource(key, elo, value, ref, round(share, 4), round(math.sqrt(variance), 2), 0.0, seen),
+        )
     return out

@@ -29,8 +29,13 @@ class BenchmarkModel:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> BenchmarkModel:
         """From a benchmark-scores.json model entry."""
-        return cls(str(d["id"]), str(d.get("name") or ""), d.get("huggingFaceId") or None, d.get("paramCount"),
-                   d.get("releaseDate") or None)
+        return cls(
+            str(d["id"]),
+            str(d.get("name") or ""),
+            d.get("huggingFaceId") or None,
+            d.get("paramCount"),
+            d.get("releaseDate") or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +52,13 @@ class CatalogModel:
     def from_dict(cls, d: Mapping[str, Any]) -> CatalogModel:
         """From an openrouter-models.json model entry."""
         created = d.get("created")
-        return cls(str(d["id"]), str(d.get("name") or ""), d.get("canonical_slug") or None,
-                   d.get("hugging_face_id") or None, created if isinstance(created, int) else None)
+        return cls(
+            str(d["id"]),
+            str(d.get("name") or ""),
+            d.get("canonical_slug") or None,
+            d.get("hugging_face_id") or None,
+            created if isinstance(created, int) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +74,14 @@ class Match:
 
     def to_dict(self) -> dict:
         """The model-matches.json entry."""
-        return {"id": self.id, "benchmarkId": self.benchmark_id, "method": self.method,
-                "confidence": self.confidence, "candidates": [{"id": i, "score": s} for i, s in self.candidates],
-                "note": self.note}
-
+        return {
+            "id": self.id,
+            "benchmarkId": self.benchmark_id,
+            "method": self.method,
+            "confidence": self.confidence,
+            "candidates": [{"id": i, "score": s} for i, s in self.candidates],
+            "note": self.note,
+        }
 
 
 def _hf_key(hf_id: str | None) -> str | None:
@@ -76,9 +90,14 @@ def _hf_key(hf_id: str | None) -> str | None:
 
 def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, Signature]) -> BenchmarkModel | None:
     """The unique benchmark model whose normalized id equals cat_sig's, dates reconciled; None if none or ambiguous."""
-    tiers = [[b for b in index.get((kind, cat_sig.vendor, key), ())
-              if disagreement(cat_sig, sigs[b.id], b.release_date) is None]
-             for kind, key in (("slug", cat_sig.slug), ("core", cat_sig.core))]
+    tiers = [
+        [
+            b
+            for b in index.get((kind, cat_sig.vendor, key), ())
+            if disagreement(cat_sig, sigs[b.id], b.release_date) is None
+        ]
+        for kind, key in (("slug", cat_sig.slug), ("core", cat_sig.core))
+    ]
     if cat_sig.dates:  # a dated id matches a release of that date (by id, else by release date)
         picks = [[b for b in t if sigs[b.id].dates] for t in tiers]
         picks += [[b for b in t if b.release_date] for t in tiers]
@@ -92,9 +111,13 @@ def _exact(cat_sig: Signature, index: Mapping[tuple, list], sigs: Mapping[str, S
 
 
 @gc_paused
-def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[BenchmarkModel],
-                 overrides: Mapping[str, str | None], threshold: int = 70,
-                 warnings: list[str] | None = None) -> list[Match]:
+def match_models(
+    catalog: Iterable[CatalogModel],
+    benchmarks: Iterable[BenchmarkModel],
+    overrides: Mapping[str, str | None],
+    threshold: int = 70,
+    warnings: list[str] | None = None,
+) -> list[Match]:
     """Match every catalog model (pure): overrides, exact normalized id, Hugging Face id, then guarded fuzzy.
 
     An override that cannot apply (no such benchmark model, or a later release) is set aside with a warning line
@@ -109,8 +132,9 @@ def match_models(catalog: Iterable[CatalogModel], benchmarks: Iterable[Benchmark
     from thefuzz import fuzz
 
     def search(query: str, choices: Mapping[str, str], cutoff: int) -> list:
-        return process.extract(query, choices, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff,
-                               limit=10)
+        return process.extract(
+            query, choices, scorer=rapid.token_set_ratio, processor=None, score_cutoff=cutoff, limit=10
+        )
 
     def closeness(query: str, text: str) -> int:
         return fuzz.token_sort_ratio(query, text, full_process=False)
@@ -213,8 +237,12 @@ def _match_one(cat: CatalogModel, csig: Signature, tables: tuple, threshold: int
     hit = _exact(csig, index, sigs)
     if hit is None and cat.canonical_slug:  # same model under OpenRouter's canonical name, if it agrees with the id
         slug_sig = signature(cat.canonical_slug, csig.variants & {"base"})
-        if (slug_sig.vendor == csig.vendor and slug_sig.versions == csig.versions
-                and slug_sig.variants == csig.variants and csig.sizes <= slug_sig.sizes):
+        if (
+            slug_sig.vendor == csig.vendor
+            and slug_sig.versions == csig.versions
+            and slug_sig.variants == csig.variants
+            and csig.sizes <= slug_sig.sizes
+        ):
             # slug dates are OpenRouter listing dates (some bogus: ...-20230311); keep the id's own dates
             hit = _exact(dataclasses.replace(slug_sig, dates=csig.dates), index, sigs)
     if hit is not None:

@@ -64,9 +64,14 @@ def _evidence(model: Mapping[str, Any]) -> dict[str, Any] | None:
             out["artificial_analysis"] = indices
     arena = block.get("design_arena")
     if isinstance(arena, list):
-        rows = [{k: e[k] for k in ("arena", "category", "elo", "win_rate", "rank") if k in e}
-                for e in arena if isinstance(e, Mapping) and finite_number(e.get("elo")) is not None
-                and isinstance(e.get("arena"), str) and isinstance(e.get("category"), str)]
+        rows = [
+            {k: e[k] for k in ("arena", "category", "elo", "win_rate", "rank") if k in e}
+            for e in arena
+            if isinstance(e, Mapping)
+            and finite_number(e.get("elo")) is not None
+            and isinstance(e.get("arena"), str)
+            and isinstance(e.get("category"), str)
+        ]
         if rows:
             out["design_arena"] = sorted(rows, key=lambda r: (r["arena"], r["category"]))
     return out or None
@@ -76,9 +81,15 @@ def _valid_entries(memory: Any) -> list[Mapping[str, Any]]:
     models = memory.get("models") if isinstance(memory, Mapping) else None
     if not isinstance(models, list):
         return []
-    return [m for m in models if isinstance(m, Mapping) and isinstance(m.get("id"), str)
-            and isinstance(m.get("keys"), list) and isinstance(m.get("lastSeen"), str)
-            and isinstance(m.get("evidence"), Mapping)]
+    return [
+        m
+        for m in models
+        if isinstance(m, Mapping)
+        and isinstance(m.get("id"), str)
+        and isinstance(m.get("keys"), list)
+        and isinstance(m.get("lastSeen"), str)
+        and isinstance(m.get("evidence"), Mapping)
+    ]
 
 
 def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -88,8 +99,11 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
     day = catalog_date(catalog_models)
     entries = [dict(e) for e in _valid_entries(previous)]
     if day is None:
-        return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": previous.get("asOf") if isinstance(previous, Mapping)
-                else None, "models": sorted(entries, key=lambda e: e["id"])}
+        return {
+            "schemaVersion": EVIDENCE_MEMORY_VERSION,
+            "asOf": previous.get("asOf") if isinstance(previous, Mapping) else None,
+            "models": sorted(entries, key=lambda e: e["id"]),
+        }
     seen = day.isoformat()
     for model in sorted(catalog_models, key=lambda m: str(m.get("id"))):
         evidence = _evidence(model)
@@ -114,8 +128,11 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
 
 def _remembered_web(evidence: Mapping[str, Any]) -> tuple[str, float] | None:
     """(calibration key, Elo) of a remembered design_arena list: models/website, else agents/webapps."""
-    rows = {f"web:{r.get('arena')}/{r.get('category')}": elo for r in evidence.get("design_arena") or ()
-            if isinstance(r, Mapping) and (elo := finite_number(r.get("elo"))) is not None}
+    rows = {
+        f"web:{r.get('arena')}/{r.get('category')}": elo
+        for r in evidence.get("design_arena") or ()
+        if isinstance(r, Mapping) and (elo := finite_number(r.get("elo"))) is not None
+    }
     return next(((key, rows[key]) for key in WEB_CATEGORIES if key in rows), None)
 
 

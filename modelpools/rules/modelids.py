@@ -7,8 +7,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["MAX_ID_LENGTH", "MODEL_ID", "NEUTRAL", "VARIANTS", "VENDOR_ALIASES", "Signature", "base_id", "disagreement",
-           "is_model_id", "normalize_id", "signature", "vendor_of"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "MODEL_ID",
+    "NEUTRAL",
+    "VARIANTS",
+    "VENDOR_ALIASES",
+    "Signature",
+    "base_id",
+    "disagreement",
+    "is_model_id",
+    "normalize_id",
+    "signature",
+    "vendor_of",
+]
 
 # An OpenRouter id as the pools schema accepts it (<= 200 chars; every id in the 2025-2026 dumps has this shape):
 # an optional "~" (a "latest" alias), vendor "/" model, an optional ":variant" suffix (":free", ":exacto", ...).
@@ -16,20 +28,72 @@ MODEL_ID = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._~-]+(:[A-Za-z0
 MAX_ID_LENGTH = 200
 
 # OpenRouter vendor -> LLM-Stats organization directory (both snapshots use the right-hand names).
-VENDOR_ALIASES = {"meta-llama": "meta", "mistralai": "mistral", "x-ai": "xai", "z-ai": "zai-org", "thudm": "zai-org",
-                  "zhipuai": "zai-org", "ibm-granite": "ibm", "ai21labs": "ai21", "moonshot": "moonshotai",
-                  "deepseek-ai": "deepseek", "alibaba-qwen": "qwen", "google-deepmind": "google"}
+VENDOR_ALIASES = {
+    "meta-llama": "meta",
+    "mistralai": "mistral",
+    "x-ai": "xai",
+    "z-ai": "zai-org",
+    "thudm": "zai-org",
+    "zhipuai": "zai-org",
+    "ibm-granite": "ibm",
+    "ai21labs": "ai21",
+    "moonshot": "moonshotai",
+    "deepseek-ai": "deepseek",
+    "alibaba-qwen": "qwen",
+    "google-deepmind": "google",
+}
 NEUTRAL = {"instruct", "it", "chat", "hf", "latest", "v1", "fp8", "bf16"}  # words both sides may drop freely
 # Variant words: both sides must carry the same set (synonyms map to one spelling).
-VARIANTS = {"base": "base", "coder": "coder", "code": "coder", "codex": "codex", "distill": "distill",
-            "vl": "vl", "vision": "vl", "omni": "omni", "multimodal": "multimodal", "mini": "mini", "nano": "nano",
-            "micro": "micro", "tiny": "tiny", "small": "small", "medium": "medium", "large": "large",
-            "flash": "flash", "lite": "lite", "pro": "pro", "max": "max", "turbo": "turbo", "plus": "plus",
-            "air": "air", "ultra": "ultra", "super": "super", "fast": "fast", "heavy": "heavy", "zero": "zero",
-            "preview": "preview", "exp": "exp", "experimental": "exp", "thinking": "reasoning", "think": "reasoning",
-            "reasoning": "reasoning", "moe": "moe", "audio": "audio", "image": "image", "embed": "embed",
-            "embedding": "embed", "guard": "guard", "safety": "safety", "ocr": "ocr", "math": "math",
-            "prover": "prover", "next": "next", "litert": "litert", "deepresearch": "deepresearch", "oss": "oss"}
+VARIANTS = {
+    "base": "base",
+    "coder": "coder",
+    "code": "coder",
+    "codex": "codex",
+    "distill": "distill",
+    "vl": "vl",
+    "vision": "vl",
+    "omni": "omni",
+    "multimodal": "multimodal",
+    "mini": "mini",
+    "nano": "nano",
+    "micro": "micro",
+    "tiny": "tiny",
+    "small": "small",
+    "medium": "medium",
+    "large": "large",
+    "flash": "flash",
+    "lite": "lite",
+    "pro": "pro",
+    "max": "max",
+    "turbo": "turbo",
+    "plus": "plus",
+    "air": "air",
+    "ultra": "ultra",
+    "super": "super",
+    "fast": "fast",
+    "heavy": "heavy",
+    "zero": "zero",
+    "preview": "preview",
+    "exp": "exp",
+    "experimental": "exp",
+    "thinking": "reasoning",
+    "think": "reasoning",
+    "reasoning": "reasoning",
+    "moe": "moe",
+    "audio": "audio",
+    "image": "image",
+    "embed": "embed",
+    "embedding": "embed",
+    "guard": "guard",
+    "safety": "safety",
+    "ocr": "ocr",
+    "math": "math",
+    "prover": "prover",
+    "next": "next",
+    "litert": "litert",
+    "deepresearch": "deepresearch",
+    "oss": "oss",
+}
 _DATE_PATTERNS = [  # (regex on "-"-joined slug, kind); the first matching pattern at a position wins
     (re.compile(r"-(20\d\d)-?(\d\d)-?(\d\d)(?=-|$)"), "ymd"),
     (re.compile(r"-(\d\d)-(20\d\d)(?=-|$)"), "my"),
@@ -99,7 +163,7 @@ def normalize_id(model_id: str) -> tuple[str, str]:
     vendor, _, slug = text.rpartition("/")
     slug = slug.replace("_", "-").replace(" ", "-")
     if slug.endswith("-latest"):
-        slug = slug[:-len("-latest")]
+        slug = slug[: -len("-latest")]
     return VENDOR_ALIASES.get(vendor, vendor), slug
 
 
@@ -109,6 +173,7 @@ def _parse_dates(slug: str) -> tuple[str, tuple]:
     if _ANY_DATE.search(slug) is None:
         return slug, ()
     for pattern, kind in _DATE_PATTERNS:
+
         def take(m: re.Match[str], kind: str = kind) -> str:  # called within this iteration only
             a, b = int(m.group(1)), int(m.group(2))
             if kind == "ymd" and 1 <= b <= 12 and 1 <= int(m.group(3)) <= 31:
@@ -124,6 +189,7 @@ def _parse_dates(slug: str) -> tuple[str, tuple]:
             else:
                 return m.group(0)
             return ""
+
         slug = pattern.sub(take, slug)
     return slug, tuple(sorted(dates, key=lambda d: tuple(-1 if x is None else x for x in d)))
 
@@ -198,8 +264,9 @@ def _release_tuple(release_date: str | None) -> tuple | None:
     return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
-def disagreement(cat: Signature, bench: Signature, release_date: str | None = None,
-                 check_variants: bool = True) -> str | None:
+def disagreement(
+    cat: Signature, bench: Signature, release_date: str | None = None, check_variants: bool = True
+) -> str | None:
     """Why two signatures cannot be the same model (version, size, variant, date, family), or None."""
     if cat.versions != bench.versions:
         return f"version {'/'.join(sorted(cat.versions)) or '-'} vs {'/'.join(sorted(bench.versions)) or '-'}"

@@ -52,9 +52,27 @@ MAX_ANSWER_CHARS = 1_000
 _DIGEST_ITEMS = 200
 
 # The only names a generated program can reach: no import, open, getattr, type or object.
-_SAFE_BUILTINS = {name: getattr(builtins, name) for name in (
-    "len", "range", "sorted", "sum", "min", "max", "abs", "str", "int", "list", "dict", "tuple", "enumerate", "zip",
-    "reversed", "isinstance")}
+_SAFE_BUILTINS = {
+    name: getattr(builtins, name)
+    for name in (
+        "len",
+        "range",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "abs",
+        "str",
+        "int",
+        "list",
+        "dict",
+        "tuple",
+        "enumerate",
+        "zip",
+        "reversed",
+        "isinstance",
+    )
+}
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,9 @@ class ProbeTally:
 
     def __post_init__(self) -> None:
         if not 0 <= self.correct <= self.answered:
-            raise ValueError(f"probe tally for {self.model}: need 0 <= correct <= answered, "
-                             f"got {self.correct} of {self.answered}")
+            raise ValueError(
+                f"probe tally for {self.model}: need 0 <= correct <= answered, got {self.correct} of {self.answered}"
+            )
 
     @property
     def accuracy(self) -> float | None:
@@ -96,9 +97,15 @@ class ProbeScore:
 
     def to_json(self) -> dict[str, Any]:
         """The pools-file form."""
-        return {"probeSet": self.probe_set, "items": self.items, "accuracy": self.accuracy,
-                "interval": [self.low, self.high], "calibrated": self.calibrated,
-                "calibratedInterval": [self.calibrated_low, self.calibrated_high], "weight": self.weight}
+        return {
+            "probeSet": self.probe_set,
+            "items": self.items,
+            "accuracy": self.accuracy,
+            "interval": [self.low, self.high],
+            "calibrated": self.calibrated,
+            "calibratedInterval": [self.calibrated_low, self.calibrated_high],
+            "weight": self.weight,
+        }
 
 
 def wilson_interval(correct: int, answered: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -147,8 +154,9 @@ def line_residual_sd(calibration: Calibration, points: list[tuple[float, float]]
     return max(LINE_SD_FLOOR, math.sqrt(sum(r * r for r in residuals) / max(1, len(points) - 2)))
 
 
-def probe_scores(tallies: Mapping[str, ProbeTally],
-                 reference: Mapping[str, float]) -> tuple[dict[str, ProbeScore], Calibration]:
+def probe_scores(
+    tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]
+) -> tuple[dict[str, ProbeScore], Calibration]:
     """Every answered tally as a ProbeScore, and the calibration used; no scores when the probe is uncalibrated."""
     points = anchor_points(tallies, reference)
     calibration = fit_calibration(SOURCE, points)
@@ -165,9 +173,20 @@ def probe_scores(tallies: Mapping[str, ProbeTally],
         ends = sorted((calibration.apply(100 * low), calibration.apply(100 * high)))
         p = (tally.correct + 1) / (tally.answered + 2)
         sampling_sd = abs(calibration.slope) * 100 * math.sqrt(p * (1 - p) / tally.answered)
-        sd = math.sqrt(sampling_sd ** 2 + line_sd ** 2)
+        sd = math.sqrt(sampling_sd**2 + line_sd**2)
         weight = evidence_weight(tally.answered)
-        out[mid] = ProbeScore(mid, tally.probe_set, tally.answered, round(accuracy, 2), round(100 * low, 2),
-                              round(100 * high, 2), calibration.apply(accuracy), ends[0], ends[1],
-                              weight, round(sd, 2), round(MAX_UNITS * weight, 2))
+        out[mid] = ProbeScore(
+            mid,
+            tally.probe_set,
+            tally.answered,
+            round(accuracy, 2),
+            round(100 * low, 2),
+            round(100 * high, 2),
+            calibration.apply(accuracy),
+            ends[0],
+            ends[1],
+            weight,
+            round(sd, 2),
+            round(MAX_UNITS * weight, 2),
+        )
     return out, calibration

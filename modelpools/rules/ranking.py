@@ -113,7 +113,7 @@ def assign_tiers(
     """Tier name -> ids (in rank order), for ids already in rank order; keys in order LARGE, MEDIUM, SMALL."""
     large, medium, _ = tier_sizes(len(ranked_ids), large_cutoff, medium_cutoff)
     ids = list(ranked_ids)
-    return dict(zip(TIER_NAMES, (ids[:large], ids[large:large + medium], ids[large + medium:])))
+    return dict(zip(TIER_NAMES, (ids[:large], ids[large : large + medium], ids[large + medium :])))
 
 
 @dataclass(frozen=True)
@@ -133,21 +133,25 @@ class RoleRule:
 
     def describe(self) -> str:
         """The rule in one line, as the pools file and `modelpools explain` state it."""
-        text = {"coding": "highest conservative coding score (estimate - uncertainty); ties: longer context, "
-                          "then longer output",
-                "page": "highest conservative page score (coding evidence updated with Design Arena website/"
-                        "webapps Elo where the catalog has it); another vendor than bulkModel first",
-                "small": "cheapest adequate model: fewest active parameters in the small-tasks tier, then the "
-                         "higher conservative score"}[self.rule]
+        text = {
+            "coding": "highest conservative coding score (estimate - uncertainty); ties: longer context, "
+            "then longer output",
+            "page": "highest conservative page score (coding evidence updated with Design Arena website/"
+            "webapps Elo where the catalog has it); another vendor than bulkModel first",
+            "small": "cheapest adequate model: fewest active parameters in the small-tasks tier, then the "
+            "higher conservative score",
+        }[self.rule]
         needs = [f"supports {', '.join(self.requires)}"] if self.requires else []
         needs += [f"context >= {self.min_context}"] if self.min_context else []
-        return text + "; not deprecated; evidence >= the minimum while a candidate has it" + (
-            f"; requires {' and '.join(needs)}" if needs else "")
+        return (
+            text
+            + "; not deprecated; evidence >= the minimum while a candidate has it"
+            + (f"; requires {' and '.join(needs)}" if needs else "")
+        )
 
 
 ROLE_RULES = ("coding", "page", "small")
-DEFAULT_ROLES = (RoleRule("bulkModel", "coding"), RoleRule("pageModel", "page"),
-                 RoleRule("smallTasksModel", "small"))
+DEFAULT_ROLES = (RoleRule("bulkModel", "coding"), RoleRule("pageModel", "page"), RoleRule("smallTasksModel", "small"))
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,14 @@ def _fits(role: RoleRule, c: Candidate) -> bool:
     return set(role.requires) <= set(c.supported_parameters) and c.context_length >= role.min_context
 
 
-def choose_role(role: RoleRule, ranked: Sequence[Candidate], used: Iterable[str] = (), bulk: str | None = None,
-                other_vendor: bool = True, small_tier: str = "MEDIUM") -> RoleChoice:
+def choose_role(
+    role: RoleRule,
+    ranked: Sequence[Candidate],
+    used: Iterable[str] = (),
+    bulk: str | None = None,
+    other_vendor: bool = True,
+    small_tier: str = "MEDIUM",
+) -> RoleChoice:
     """One role's model (pure): filter by the gates in order, relaxing a gate only when nothing passes it.
 
     Gates: requirements, available and not demoted by the usage ledger, not deprecated, evidence minimum, not already
@@ -238,8 +248,12 @@ def choose_role(role: RoleRule, ranked: Sequence[Candidate], used: Iterable[str]
     return RoleChoice(role, chosen, tuple(runners), tuple(notes))
 
 
-def choose_roles(ranked: Sequence[Candidate], roles: Sequence[RoleRule] = DEFAULT_ROLES,
-                 page_model_other_vendor: bool = True, small_tasks_tier: str = "MEDIUM") -> list[RoleChoice]:
+def choose_roles(
+    ranked: Sequence[Candidate],
+    roles: Sequence[RoleRule] = DEFAULT_ROLES,
+    page_model_other_vendor: bool = True,
+    small_tasks_tier: str = "MEDIUM",
+) -> list[RoleChoice]:
     """Every role's choice, in order; a later role avoids the models earlier ones took while others remain."""
     out: list[RoleChoice] = []
     used: list[str] = []

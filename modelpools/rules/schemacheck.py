@@ -96,7 +96,7 @@ class SchemaCheck:
                     if not sub(value, memo):
                         return False
                 if items is not None:
-                    for value in instance[len(prefix):]:
+                    for value in instance[len(prefix) :]:
                         if not items(value, memo):
                             return False
             return all(part(instance, memo) for part in parts)
@@ -137,4 +137,3 @@ class SchemaCheck:
             return found
 
         return own
-

@@ -27,6 +27,7 @@ __all__ = [
     "select_components",
 ]
 
+
 @dataclass(frozen=True)
 class Benchmark:
     """A canonical coding benchmark: raw score ``low`` maps to 0 and ``high`` to ``top`` on the common scale."""
@@ -41,22 +42,25 @@ class Benchmark:
 
 # Modern, hard, less contaminated benchmarks weigh more; saturated ones (most models score 0.8-0.95)
 # weigh 0.5 each and a perfect score on them reaches only 0.6 of the common scale.
-BENCHMARKS: dict[str, Benchmark] = {b.id: b for b in (
-    Benchmark("swe-bench-verified", 3.0, 0.0, 0.80),
-    Benchmark("swe-bench-pro", 3.0, 0.0, 0.50),
-    Benchmark("terminal-bench", 2.5, 0.0, 0.60),
-    Benchmark("aider-polyglot", 2.5, 0.0, 0.90),
-    Benchmark("livecodebench", 2.0, 0.0, 0.85),
-    Benchmark("swe-bench-multilingual", 2.0, 0.0, 0.70),
-    Benchmark("bigcodebench", 1.0, 0.0, 0.60),
-    Benchmark("scicode", 1.0, 0.0, 0.50),
-    Benchmark("humaneval", 0.5, 0.60, 1.0, 0.6, True),
-    Benchmark("humaneval-plus", 0.5, 0.55, 0.95, 0.6, True),
-    Benchmark("mbpp", 0.5, 0.50, 0.95, 0.6, True),
-    Benchmark("mbpp-plus", 0.5, 0.45, 0.90, 0.6, True),
-    Benchmark("multipl-e", 0.5, 0.50, 0.95, 0.6, True),
-    Benchmark("aider-edit", 0.5, 0.30, 0.90, 0.6, True),
-)}
+BENCHMARKS: dict[str, Benchmark] = {
+    b.id: b
+    for b in (
+        Benchmark("swe-bench-verified", 3.0, 0.0, 0.80),
+        Benchmark("swe-bench-pro", 3.0, 0.0, 0.50),
+        Benchmark("terminal-bench", 2.5, 0.0, 0.60),
+        Benchmark("aider-polyglot", 2.5, 0.0, 0.90),
+        Benchmark("livecodebench", 2.0, 0.0, 0.85),
+        Benchmark("swe-bench-multilingual", 2.0, 0.0, 0.70),
+        Benchmark("bigcodebench", 1.0, 0.0, 0.60),
+        Benchmark("scicode", 1.0, 0.0, 0.50),
+        Benchmark("humaneval", 0.5, 0.60, 1.0, 0.6, True),
+        Benchmark("humaneval-plus", 0.5, 0.55, 0.95, 0.6, True),
+        Benchmark("mbpp", 0.5, 0.50, 0.95, 0.6, True),
+        Benchmark("mbpp-plus", 0.5, 0.45, 0.90, 0.6, True),
+        Benchmark("multipl-e", 0.5, 0.50, 0.95, 0.6, True),
+        Benchmark("aider-edit", 0.5, 0.30, 0.90, 0.6, True),
+    )
+}
 TOTAL_WEIGHT = sum(b.weight for b in BENCHMARKS.values())
 PRIOR = 0.30  # common-scale value a model is assumed to have before any evidence
 # How many weight units of evidence the prior is worth: as much as one modern benchmark (SWE-bench Verified), so a
@@ -153,8 +157,13 @@ class Component:
 
     def to_json(self) -> dict[str, Any]:
         """The contract's component object."""
-        return {"benchmark": self.benchmark, "dataset": self.dataset, "score": self.score,
-                "weight": self.weight, "selfReported": self.self_reported}
+        return {
+            "benchmark": self.benchmark,
+            "dataset": self.dataset,
+            "score": self.score,
+            "weight": self.weight,
+            "selfReported": self.self_reported,
+        }
 
 
 def calibrate(benchmark: Benchmark, score: float) -> float:

@@ -49,26 +49,26 @@ __all__ = [
 SUCCESS = "ok"
 # Every outcome class an attempt can end in (ledger column ``outcome``).
 FAILURES = (
-    "empty",           # 2xx, but no content and no reasoning
+    "empty",  # 2xx, but no content and no reasoning
     "reasoning_only",  # 2xx, content empty, only reasoning text
-    "daily_cap",       # 429 free-models-per-day
-    "minute_cap",      # 429 free-models-per-min
-    "upstream_429",    # 429 passed through from the provider
-    "rate_limited",    # another 429
-    "no_endpoints",    # 404 "No endpoints found"
-    "invalid_model",   # 400 not a valid model id
-    "server_error",    # 5xx, 408, 409, 425
-    "network",         # no answer: connection error or timeout
-    "too_large",       # the reply exceeded the size cap
-    "malformed",       # 2xx whose body is not a chat completion
-    "rejected",        # other 4xx: bad request, key, credits, moderation
+    "daily_cap",  # 429 free-models-per-day
+    "minute_cap",  # 429 free-models-per-min
+    "upstream_429",  # 429 passed through from the provider
+    "rate_limited",  # another 429
+    "no_endpoints",  # 404 "No endpoints found"
+    "invalid_model",  # 400 not a valid model id
+    "server_error",  # 5xx, 408, 409, 425
+    "network",  # no answer: connection error or timeout
+    "too_large",  # the reply exceeded the size cap
+    "malformed",  # 2xx whose body is not a chat completion
+    "rejected",  # other 4xx: bad request, key, credits, moderation
 )
 OUTCOMES = (SUCCESS, *FAILURES)
 
-UNAVAILABLE_404S = 2        # "No endpoints" 404s within the hour before the anchor
+UNAVAILABLE_404S = 2  # "No endpoints" 404s within the hour before the anchor
 UNAVAILABLE_WINDOW = 3600.0
-DEMOTE_BELOW = 0.5          # success rate below which a model is demoted from the role defaults ...
-MIN_ATTEMPTS = 5            # ... once it has at least this many attempts in the window
+DEMOTE_BELOW = 0.5  # success rate below which a model is demoted from the role defaults ...
+MIN_ATTEMPTS = 5  # ... once it has at least this many attempts in the window
 
 
 def iso_time(epoch: float | None) -> str | None:
@@ -133,8 +133,11 @@ def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
             "last404Catalog": last_404.catalog if last_404 else None,
             "noEndpointsLastHour": sum(1 for r in not_found if r.started > end - UNAVAILABLE_WINDOW),
         }
-    return {"schemaVersion": USAGE_SUMMARY_VERSION, "window": {"days": window_days, "end": iso_time(end)},
-            "models": models}
+    return {
+        "schemaVersion": USAGE_SUMMARY_VERSION,
+        "window": {"days": window_days, "end": iso_time(end)},
+        "models": models,
+    }
 
 
 @dataclass(frozen=True)
@@ -157,18 +160,24 @@ def usage_verdicts(summary: Mapping[str, Any], catalog_sha256: str | None) -> di
         last_404, last_ok = _epoch(m.get("last404")), _epoch(m.get("lastSuccess"))
         catalog = m.get("last404Catalog")
         same_catalog = catalog is None or catalog_sha256 is None or str(catalog_sha256).startswith(str(catalog))
-        if (m.get("noEndpointsLastHour", 0) >= UNAVAILABLE_404S and last_404 is not None
-                and (last_ok is None or last_ok < last_404) and same_catalog):
+        if (
+            m.get("noEndpointsLastHour", 0) >= UNAVAILABLE_404S
+            and last_404 is not None
+            and (last_ok is None or last_ok < last_404)
+            and same_catalog
+        ):
             verdicts[model_id] = Verdict(
                 "unavailable",
                 f"{m['noEndpointsLastHour']} 'No endpoints found' answers in the hour before {m['last404']}, "
                 "no success since",
-                (("last404", m["last404"]), ("noEndpoints", m["noEndpointsLastHour"])))
+                (("last404", m["last404"]), ("noEndpoints", m["noEndpointsLastHour"])),
+            )
         elif m.get("attempts", 0) >= MIN_ATTEMPTS and m.get("successRate", 1.0) < DEMOTE_BELOW:
             verdicts[model_id] = Verdict(
                 "demoted",
                 f"success rate {m['successRate']:.0%} over {m['attempts']} attempts is below {DEMOTE_BELOW:.0%}",
-                (("attempts", m["attempts"]), ("successRate", round(m["successRate"], 2))))
+                (("attempts", m["attempts"]), ("successRate", round(m["successRate"], 2))),
+            )
     return verdicts
 
 
@@ -181,9 +190,11 @@ def prefer_faster(candidates: Sequence[tuple[str, float]], summary: Mapping[str,
         return None
     best_id, best_score = candidates[0]
     tied = [model_id for model_id, score in candidates if score == best_score]
-    measured = [(p50, model_id) for model_id in tied
-                if (p50 := ((summary.get("models") or {}).get(model_id) or {}).get("latencyMs", {}).get("p50"))
-                is not None]
+    measured = [
+        (p50, model_id)
+        for model_id in tied
+        if (p50 := ((summary.get("models") or {}).get(model_id) or {}).get("latencyMs", {}).get("p50")) is not None
+    ]
     if len(tied) < 2 or len(measured) < len(tied):  # only a tie where every model has a measured latency
         return best_id
     return min(measured)[1]

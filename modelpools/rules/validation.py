@@ -38,7 +38,7 @@ def _invalid(parts: Iterable[Any], detail: str) -> PoolsInvalid:
     path = json_path(parts)
     detail = " ".join(detail.split())
     if len(detail) > _MAX_DETAIL:
-        detail = detail[:_MAX_DETAIL - 3] + "..."
+        detail = detail[: _MAX_DETAIL - 3] + "..."
     return PoolsInvalid(f"model-pools.json invalid at {path}: {detail}", path)
 
 
@@ -54,8 +54,10 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
-        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
-        if name is None or name not in defs or name in stack:  # not a local definition, or recursive: left to the resolver
+        name = ref[len("#/$defs/") :] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        if (
+            name is None or name not in defs or name in stack
+        ):  # not a local definition, or recursive: left to the resolver
             return {key: inline(value, stack) if key != "$defs" else value for key, value in node.items()}
         target = inline(defs[name], stack + (name,))
         rest = {key: inline(value, stack) for key, value in node.items() if key != "$ref"}
@@ -97,7 +99,8 @@ def _numbers_ok(value: Any) -> bool:
 def _check_numbers(value: Any, parts: tuple = ()) -> None:
     """Every number finite and within a double (JSON readers elsewhere hold no more); NaN passes the schema's bounds."""
     if (isinstance(value, float) and not math.isfinite(value)) or (
-            is_integer(value) and abs(value) > sys.float_info.max):
+        is_integer(value) and abs(value) > sys.float_info.max
+    ):
         raise _invalid(parts, "is not a finite number (NaN, Infinity or beyond a double)")
     if isinstance(value, dict):
         for key, item in value.items():
@@ -117,13 +120,16 @@ def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | 
                 raise _invalid((section, i, "id"), f"{mid!r} is listed twice (first at {first})")
             seen[mid] = (section, i)
             if catalog_ids is not None and mid not in catalog_ids:
-                raise _invalid((section, i, "id"),
-                               f"{mid!r} is not a free model in the catalog cache; run `doit {task_prefix}pools`")
+                raise _invalid(
+                    (section, i, "id"),
+                    f"{mid!r} is not a free model in the catalog cache; run `doit {task_prefix}pools`",
+                )
     models = doc["models"]
     for i, entry in enumerate(models):
         if entry["rank"] != i + 1:
-            raise _invalid(("models", i, "rank"),
-                           f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order")
+            raise _invalid(
+                ("models", i, "rank"), f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order"
+            )
         if i and rank_key(entry["rankScore"], entry["contextLength"], entry["id"]) < rank_key(
             models[i - 1]["rankScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
         ):
@@ -145,11 +151,14 @@ def _check_tiers(doc: Mapping[str, Any]) -> None:
                 raise _invalid(where, f"{mid!r} is in more than one tier ({placed[mid]} and {tier['name']})")
             placed[mid] = tier["name"]
             if tier_of[mid] != tier["name"]:
-                raise _invalid(("models", position[mid], "tier"),
-                               f"{mid!r} says tier {tier_of[mid]} but is listed in {tier['name']}")
+                raise _invalid(
+                    ("models", position[mid], "tier"),
+                    f"{mid!r} says tier {tier_of[mid]} but is listed in {tier['name']}",
+                )
             if position[mid] != expected:
-                raise _invalid(where,
-                               f"{mid!r} is out of rank order (rank {position[mid] + 1}, expected rank {expected + 1})")
+                raise _invalid(
+                    where, f"{mid!r} is out of rank order (rank {position[mid] + 1}, expected rank {expected + 1})"
+                )
             expected += 1
     for i, entry in enumerate(models):
         if entry["id"] not in placed:
@@ -158,8 +167,9 @@ def _check_tiers(doc: Mapping[str, Any]) -> None:
     sizes = tier_sizes(len(models), settings["large_cutoff"], settings["medium_cutoff"])
     for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):
         if len(tier["models"]) != size:
-            raise _invalid(("tiers", t, "models"),
-                           f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}")
+            raise _invalid(
+                ("tiers", t, "models"), f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}"
+            )
 
 
 def _check_defaults(doc: Mapping[str, Any]) -> None:
@@ -185,19 +195,26 @@ def _check_defaults(doc: Mapping[str, Any]) -> None:
 
 def _check_summary(doc: Mapping[str, Any]) -> None:
     summary = doc["summary"]
-    actual = {"ranked": len(doc["models"]), "unranked": len(doc["unranked"]), "excluded": len(doc["excluded"]),
-              "freeModels": len(doc["models"]) + len(doc["unranked"])}
+    actual = {
+        "ranked": len(doc["models"]),
+        "unranked": len(doc["unranked"]),
+        "excluded": len(doc["excluded"]),
+        "freeModels": len(doc["models"]) + len(doc["unranked"]),
+    }
     for key in ("freeModels", "ranked", "unranked", "excluded"):
         if summary[key] != actual[key]:
             raise _invalid(("summary", key), f"says {summary[key]} but the file lists {actual[key]}")
     for tier in doc["tiers"]:
         if summary["tiers"][tier["name"]] != len(tier["models"]):
-            raise _invalid(("summary", "tiers", tier["name"]),
-                           f"says {summary['tiers'][tier['name']]} but the tier lists {len(tier['models'])}")
+            raise _invalid(
+                ("summary", "tiers", tier["name"]),
+                f"says {summary['tiers'][tier['name']]} but the tier lists {len(tier['models'])}",
+            )
 
 
-def validate_pools(doc: Any, catalog_ids: Collection[str] | None = None, task_prefix: str = "", *,
-                   schema: SchemaCheck) -> None:
+def validate_pools(
+    doc: Any, catalog_ids: Collection[str] | None = None, task_prefix: str = "", *, schema: SchemaCheck
+) -> None:
     """Raise PoolsInvalid (with the JSON path) at the first schema or invariant violation; None when valid.
 
     "Only free models" is checked twice: the schema requires every entry's pricing evidence to be zero, and with
@@ -224,8 +241,9 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
         listed = ", ".join(f"{mid} ({scores[mid]:.1f})" for mid in shown) or "-"
         lines.append(f"  {tier['name']:<6} {len(tier['models']):>3}: {listed}" + (f", +{more} more" if more else ""))
     defaults = doc["chosenDefaults"]
-    lines.append(f"defaults: bulk={defaults['bulkModel']} page={defaults['pageModel']} "
-                 f"smallTasks={defaults['smallTasksModel']}")
+    lines.append(
+        f"defaults: bulk={defaults['bulkModel']} page={defaults['pageModel']} smallTasks={defaults['smallTasksModel']}"
+    )
     return lines
 
 
@@ -234,7 +252,12 @@ def expiry_warning(doc: Mapping[str, Any], warning_days: int, now: float) -> str
     found = expiring_models(doc, warning_days, now)
     if not found:
         return None
-    parts = [f"{mid} {'expired' if left < 0 else 'expires'} {date[:10]}"
-             + (f" ({-left} d ago)" if left < 0 else f" (in {left} d)") for mid, date, left in found]
-    return (f"{len(found)} ranked model{'s' * (len(found) != 1)} expired or expiring within {warning_days} days: "
-            f"{', '.join(parts)}; they stay ranked while the catalog lists them")
+    parts = [
+        f"{mid} {'expired' if left < 0 else 'expires'} {date[:10]}"
+        + (f" ({-left} d ago)" if left < 0 else f" (in {left} d)")
+        for mid, date, left in found
+    ]
+    return (
+        f"{len(found)} ranked model{'s' * (len(found) != 1)} expired or expiring within {warning_days} days: "
+        f"{', '.join(parts)}; they stay ranked while the catalog lists them"
+    )

@@ -1,8 +1,8 @@
 """Benchmark stage: keep a shallow LLM-Stats checkout, score it and write benchmark-scores.json and its meta file.
 
-    plan_refresh(...)   pure: sync (clone/update) the checkout, keep it, go curated-only, or fail
-    build_scores(...)   pure: parsed LLM-Stats models -> the BenchmarkScores record
-    refresh_benchmarks() the runner: git, reading, writing and logging; returns one summary line
+plan_refresh(...)   pure: sync (clone/update) the checkout, keep it, go curated-only, or fail
+build_scores(...)   pure: parsed LLM-Stats models -> the BenchmarkScores record
+refresh_benchmarks() the runner: git, reading, writing and logging; returns one summary line
 """
 
 from __future__ import annotations
@@ -54,18 +54,28 @@ def _model_json(model: ModelRecord) -> dict[str, Any]:
     components = select_components(model.results)
     score, coverage = coding_score(components)
     return {
-        "id": model.id, "org": model.org, "slug": model.slug, "name": model.name,
-        "releaseDate": model.release_date, "paramCount": model.param_count, "contextSize": model.context_size,
-        "huggingFaceId": model.hugging_face_id, "weightsUrl": model.weights_url,
-        "codingScore": score, "coverage": coverage, "components": [c.to_json() for c in components],
+        "id": model.id,
+        "org": model.org,
+        "slug": model.slug,
+        "name": model.name,
+        "releaseDate": model.release_date,
+        "paramCount": model.param_count,
+        "contextSize": model.context_size,
+        "huggingFaceId": model.hugging_face_id,
+        "weightsUrl": model.weights_url,
+        "codingScore": score,
+        "coverage": coverage,
+        "components": [c.to_json() for c in components],
     }
 
 
-def build_scores(repo: str, commit: str | None, layout: str | None, models: list[ModelRecord],
-                 commit_date: str | None = None) -> BenchmarkScores:
+def build_scores(
+    repo: str, commit: str | None, layout: str | None, models: list[ModelRecord], commit_date: str | None = None
+) -> BenchmarkScores:
     """The benchmark-scores.json record (pure); repo is stored without any password."""
-    return BenchmarkScores(redact(repo), commit, layout,
-                           tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)), commit_date)
+    return BenchmarkScores(
+        redact(repo), commit, layout, tuple(_model_json(m) for m in sorted(models, key=lambda m: m.id)), commit_date
+    )
 
 
 def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: ModelPoolsError | None = None) -> str:
@@ -83,12 +93,21 @@ def plan_refresh(settings: BenchmarkSettings, has_checkout: bool, error: ModelPo
 
 def unscored_code_benchmarks(root, problems: Problems) -> list[str]:
     """Ids of the checkout's "code" benchmark definitions that no canonical coding benchmark stands for."""
-    return [d.id for d in code_benchmarks(root, problems)
-            if canonical_benchmark(d.id) is None and canonical_benchmark(d.name) is None]
+    return [
+        d.id
+        for d in code_benchmarks(root, problems)
+        if canonical_benchmark(d.id) is None and canonical_benchmark(d.name) is None
+    ]
 
 
-def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: str, attempted: float,
-                error: str | None, **fields: Any) -> None:
+def _write_meta(
+    settings: BenchmarkSettings,
+    previous: BenchmarksMeta,
+    status: str,
+    attempted: float,
+    error: str | None,
+    **fields: Any,
+) -> None:
     """Write the meta file; fields not given (refreshed_at, commit, layout, unscored_code_benchmarks) keep their values.
 
     A refresh that failed (an error other than offline mode) counts one more failure in a row, which the up-to-date
@@ -99,9 +118,15 @@ def _write_meta(settings: BenchmarkSettings, previous: BenchmarksMeta, status: s
     elif error is not None and error != OFFLINE:
         fields.update(failures=previous.failures + 1, failed_at=attempted)
     error = redact(error, settings.benchmarks_repo) if error is not None else None  # git may quote the password
-    meta = previous._replace(source=redact(settings.benchmarks_repo), ref=settings.benchmarks_ref,
-                             status=status, attempted_at=attempted, last_error=error,
-                             cache_version=BENCHMARK_SCORES_VERSION, **fields)
+    meta = previous._replace(
+        source=redact(settings.benchmarks_repo),
+        ref=settings.benchmarks_ref,
+        status=status,
+        attempted_at=attempted,
+        last_error=error,
+        cache_version=BENCHMARK_SCORES_VERSION,
+        **fields,
+    )
     write_if_changed(settings.files.benchmarks_meta_file, meta.dump())
 
 
@@ -145,18 +170,26 @@ def _report_unscored(unscored: list[str], previous: BenchmarksMeta) -> None:
         return
     new = [b for b in unscored if b not in LEFT_OUT]
     if new:
-        log.warn(f"LLM-Stats code benchmarks not in the coding score and not reviewed yet: {', '.join(new)}; "
-                 "they are ignored (maintainers: weigh them or list them in scoring.LEFT_OUT)")
+        log.warn(
+            f"LLM-Stats code benchmarks not in the coding score and not reviewed yet: {', '.join(new)}; "
+            "they are ignored (maintainers: weigh them or list them in scoring.LEFT_OUT)"
+        )
     else:
-        log.notice(f"LLM-Stats code benchmarks left out of the coding score (reasons in scoring.LEFT_OUT): "
-                   f"{', '.join(unscored)}")
+        log.notice(
+            f"LLM-Stats code benchmarks left out of the coding score (reasons in scoring.LEFT_OUT): "
+            f"{', '.join(unscored)}"
+        )
 
 
 def _curated_only(settings: BenchmarkSettings, previous: BenchmarksMeta, attempted: float, error: str | None) -> str:
-    write_if_changed(settings.files.benchmark_scores_file, build_scores(settings.benchmarks_repo, None, None, []).dump())
+    write_if_changed(
+        settings.files.benchmark_scores_file, build_scores(settings.benchmarks_repo, None, None, []).dump()
+    )
     _write_meta(settings, previous, "curated-only", attempted, error, refreshed_at=None, commit=None, layout=None)
-    log.warn(f"no LLM-Stats data ({error}): no LLM-Stats scores; "
-             "ranking uses the catalog's own coding index and curated scores")
+    log.warn(
+        f"no LLM-Stats data ({error}): no LLM-Stats scores; "
+        "ranking uses the catalog's own coding index and curated scores"
+    )
     return "benchmarks: no LLM-Stats data, curated scores only"
 
 
@@ -174,16 +207,24 @@ def refresh_benchmarks(settings: BenchmarkSettings, now: float | None = None) ->
     plan = plan_refresh(settings, _has_checkout(checkout))
     if plan == "sync":
         try:
-            commit = sync_checkout(settings.benchmarks_repo, settings.benchmarks_ref, checkout,
-                                   settings.clone_timeout, settings.max_checkout_bytes, LAYOUTS)
+            commit = sync_checkout(
+                settings.benchmarks_repo,
+                settings.benchmarks_ref,
+                checkout,
+                settings.clone_timeout,
+                settings.max_checkout_bytes,
+                LAYOUTS,
+            )
         except (FetchError, UnexpectedLayout) as exc:  # the checkout on disk is as it was
             failure = exc
             plan = plan_refresh(settings, _has_checkout(checkout), exc)
     error = str(failure) if failure is not None else OFFLINE if settings.offline else None
     if plan == "fail":
         if failure is None:
-            raise FetchError(f"offline and no LLM-Stats checkout at {checkout}; run once without MODELPOOLS_OFFLINE "
-                             "(or unset strict to rank with the catalog's coding index and curated scores)")
+            raise FetchError(
+                f"offline and no LLM-Stats checkout at {checkout}; run once without MODELPOOLS_OFFLINE "
+                "(or unset strict to rank with the catalog's coding index and curated scores)"
+            )
         _write_meta(settings, previous, "fallback", attempted, error)
         raise failure
     if plan == "curated-only":
@@ -208,8 +249,19 @@ def refresh_benchmarks(settings: BenchmarkSettings, now: float | None = None) ->
     day = commit_day(checkout, commit) if commit is not None else None
     written = _write_scores(settings, build_scores(settings.benchmarks_repo, commit, layout, models, day))
     status, refreshed = ("ok", attempted) if error is None else ("fallback", previous.refreshed_at)
-    _write_meta(settings, previous, status, attempted, error, refreshed_at=refreshed, commit=commit, layout=layout,
-                unscored_code_benchmarks=tuple(unscored))
+    _write_meta(
+        settings,
+        previous,
+        status,
+        attempted,
+        error,
+        refreshed_at=refreshed,
+        commit=commit,
+        layout=layout,
+        unscored_code_benchmarks=tuple(unscored),
+    )
     scored = sum(1 for m in written.models if m["codingScore"] is not None)
-    return (f"benchmarks: {len(written.models)} models, {scored} with a coding score "
-            f"({layout} layout, commit {(commit or '?')[:12]})")
+    return (
+        f"benchmarks: {len(written.models)} models, {scored} with a coding score "
+        f"({layout} layout, commit {(commit or '?')[:12]})"
+    )

@@ -47,8 +47,13 @@ class RefreshPlan:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCache | None,
-                 error: ModelPoolsError | None = None, cache_sha256: str | None = None) -> RefreshPlan:
+def plan_refresh(
+    settings: CatalogSettings,
+    meta: CatalogMeta,
+    cache: CatalogCache | None,
+    error: ModelPoolsError | None = None,
+    cache_sha256: str | None = None,
+) -> RefreshPlan:
     """Decide before a fetch (error None) and again after a failed one (error set).
 
     cache_sha256 is the digest of the cache file as read now: validators are sent only when it is the file the
@@ -62,8 +67,9 @@ def plan_refresh(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCac
     return RefreshPlan("snapshot" if cache is None else "keep", reason)
 
 
-def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCache | None,
-                cache_sha256: str | None) -> dict[str, str]:
+def _validators(
+    settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCache | None, cache_sha256: str | None
+) -> dict[str, str]:
     """If-None-Match / If-Modified-Since when the cache came from this URL with this filter, as written then."""
     if cache is None or meta.source != redact(settings.openrouter_url) or meta.status == "bundled":
         return {}
@@ -81,8 +87,9 @@ def _validators(settings: CatalogSettings, meta: CatalogMeta, cache: CatalogCach
 # ---------------------------------------------------------------- the transform (pure)
 
 
-def build_catalog(body: Any, settings: CatalogSettings, cache: CatalogCache | None, meta: CatalogMeta,
-                  where: str) -> CatalogCache:
+def build_catalog(
+    body: Any, settings: CatalogSettings, cache: CatalogCache | None, meta: CatalogMeta, where: str
+) -> CatalogCache:
     """The cache record for an upstream body; DataError when it lists no free models, shrank by half, or is past
     what the later stages take (CatalogCache.over_limits): nothing is written then, the previous cache stays."""
     models = select_free_models(body, settings.include_non_text)
@@ -129,8 +136,9 @@ def _read_cache(settings: CatalogSettings) -> tuple[CatalogCache | None, str | N
     """The cache and its sha256 when it is usable, else (None, None): then it is fetched in full, or replaced."""
     try:
         # Our own file, pretty-printed, may exceed the response cap (a lowered cap must not discard a good cache).
-        return CatalogCache.load_with_digest(settings.files.catalog_file,
-                                             max(settings.max_response_bytes, DEFAULT_READ_LIMIT))
+        return CatalogCache.load_with_digest(
+            settings.files.catalog_file, max(settings.max_response_bytes, DEFAULT_READ_LIMIT)
+        )
     except DataError:
         return None, None
 
@@ -151,8 +159,9 @@ def _clean_validator(value: str | None) -> str | None:
     return value if isinstance(value, str) and _VALIDATOR_OK.match(value) else None
 
 
-def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
-                    clock: Callable[[], float] = time.time) -> str:
+def refresh_catalog(
+    settings: CatalogSettings, *, sleep=None, policy=None, clock: Callable[[], float] = time.time
+) -> str:
     """Fetch the catalog and update the cache; on failure keep the cache (or install the snapshot) and warn."""
     now = clock()
     where = redact(settings.openrouter_url)
@@ -164,9 +173,14 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
         from modelpools.io.http import RetryPolicy, fetch_sync
 
         try:
-            response = fetch_sync(settings.openrouter_url, timeout=settings.http_timeout,
-                                  max_bytes=settings.max_response_bytes, headers=plan.headers,
-                                  policy=policy or RetryPolicy(), sleep=sleep)
+            response = fetch_sync(
+                settings.openrouter_url,
+                timeout=settings.http_timeout,
+                max_bytes=settings.max_response_bytes,
+                headers=plan.headers,
+                policy=policy or RetryPolicy(),
+                sleep=sleep,
+            )
             if response.status == 304 and not plan.headers:
                 raise FetchError(f"{where} answered 304 Not Modified to an unconditional request")
             body = parse_body(response.body, where) if response.status != 304 else None
@@ -178,20 +192,29 @@ def refresh_catalog(settings: CatalogSettings, *, sleep=None, policy=None,
         ok = attempt._replace(status="ok", refreshed_at=now, last_error=None, failures=0, failed_at=None)
         if body is None or fresh is None:  # 304: the cache stands; keep the old validators unless new ones came
             assert cache is not None
-            _write_meta(settings, ok._replace(etag=etag or meta.etag,
-                                                      last_modified=modified or meta.last_modified))
+            _write_meta(settings, ok._replace(etag=etag or meta.etag, last_modified=modified or meta.last_modified))
             return f"catalog: not modified since the last fetch; {len(cache.models)} free models from {where}"
         written = _write_cache(settings, fresh)
-        _write_meta(settings, ok._replace(etag=etag, last_modified=modified, include_non_text=settings.include_non_text,
-                                          cache_sha256=written))
+        _write_meta(
+            settings,
+            ok._replace(
+                etag=etag, last_modified=modified, include_non_text=settings.include_non_text, cache_sha256=written
+            ),
+        )
         old = {m["id"] for m in cache.models} if cache is not None else set()
         change = f"+{len(fresh.ids - old)} -{len(old - fresh.ids)}" if cache is not None else "first fetch"
         return f"catalog: {len(fresh.models)} free models of {len(body['data'])} listed at {where} ({change})"
     return _fall_back(settings, plan, attempt, cache, now, None)
 
 
-def _fall_back(settings: CatalogSettings, plan: RefreshPlan, attempt: CatalogMeta, cache: CatalogCache | None,
-               now: float, error: ModelPoolsError | None) -> str:
+def _fall_back(
+    settings: CatalogSettings,
+    plan: RefreshPlan,
+    attempt: CatalogMeta,
+    cache: CatalogCache | None,
+    now: float,
+    error: ModelPoolsError | None,
+) -> str:
     """Follow a plan other than fetch: after a failed fetch (error) or offline (error None)."""
     status = "bundled" if attempt.status == "bundled" else "fallback"
     if error is not None:  # one more failure in a row: the up-to-date check backs off (stages/freshness.py)
@@ -224,10 +247,21 @@ def _stored(error: ModelPoolsError, settings: CatalogSettings) -> str:
 def _install_snapshot(settings: CatalogSettings, attempt: CatalogMeta, reason: str) -> str:
     snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
     written = _write_cache(settings, snapshot.cache)
-    _write_meta(settings, attempt._replace(status="bundled", refreshed_at=None, etag=None, last_modified=None,
-                                           last_error=redact(reason, settings.openrouter_url),
-                                           include_non_text=settings.include_non_text, cache_sha256=written))
+    _write_meta(
+        settings,
+        attempt._replace(
+            status="bundled",
+            refreshed_at=None,
+            etag=None,
+            last_modified=None,
+            last_error=redact(reason, settings.openrouter_url),
+            include_non_text=settings.include_non_text,
+            cache_sha256=written,
+        ),
+    )
     count, captured = len(snapshot.cache.models), snapshot.captured_at
-    log.warn(f"{reason}; no cached catalog, so using the BUNDLED SNAPSHOT captured {captured} "
-             f"({count} free models) - it may be out of date")
+    log.warn(
+        f"{reason}; no cached catalog, so using the BUNDLED SNAPSHOT captured {captured} "
+        f"({count} free models) - it may be out of date"
+    )
     return f"catalog: {count} free models from the bundled snapshot captured {captured}"

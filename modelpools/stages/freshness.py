@@ -23,8 +23,15 @@ from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, BenchmarksMeta, CatalogMeta
 from modelpools.settings import BenchmarkSettings, CatalogSettings
 
-__all__ = ["CLOCK_SKEW", "benchmarks_are_fresh", "benchmarks_up_to_date", "catalog_is_fresh", "catalog_up_to_date",
-           "next_retry", "retry_interval"]
+__all__ = [
+    "CLOCK_SKEW",
+    "benchmarks_are_fresh",
+    "benchmarks_up_to_date",
+    "catalog_is_fresh",
+    "catalog_up_to_date",
+    "next_retry",
+    "retry_interval",
+]
 
 CLOCK_SKEW = 60  # seconds a refresh may seem to lie in the future (clock adjustments) and still count
 
@@ -51,8 +58,9 @@ def _fresh(meta: CatalogMeta | BenchmarksMeta, expected_source: str, ttl: int, n
     return meta.status == "ok" and meta.source == expected_source and _within(meta.refreshed_at, ttl, now)
 
 
-def _backing_off(meta: CatalogMeta | BenchmarksMeta, expected_source: str, retry_after: int, ttl: int,
-                 strict: bool, now: float) -> bool:
+def _backing_off(
+    meta: CatalogMeta | BenchmarksMeta, expected_source: str, retry_after: int, ttl: int, strict: bool, now: float
+) -> bool:
     if strict or meta.source != expected_source or next_retry(meta, retry_after, ttl) is None:
         return False
     return _within(meta.failed_at, retry_interval(meta.failures, retry_after, ttl), now)
@@ -70,9 +78,15 @@ def catalog_is_fresh(settings: CatalogSettings, now: float | None = None) -> boo
 def catalog_up_to_date(settings: CatalogSettings, now: float | None = None) -> bool:
     """True when the catalog stage has nothing to do: fresh, backing off after a failure, or offline with a cache."""
     meta = CatalogMeta.load(settings.files.catalog_meta_file)
-    return _up_to_date(settings, settings.files.catalog_file, meta, settings.openrouter_url, settings.catalog_ttl,
-                       meta.include_non_text == settings.include_non_text and meta.cache_version == CATALOG_CACHE_VERSION,
-                       now)
+    return _up_to_date(
+        settings,
+        settings.files.catalog_file,
+        meta,
+        settings.openrouter_url,
+        settings.catalog_ttl,
+        meta.include_non_text == settings.include_non_text and meta.cache_version == CATALOG_CACHE_VERSION,
+        now,
+    )
 
 
 def benchmarks_are_fresh(settings: BenchmarkSettings, now: float | None = None) -> bool:
@@ -87,13 +101,26 @@ def benchmarks_are_fresh(settings: BenchmarkSettings, now: float | None = None) 
 def benchmarks_up_to_date(settings: BenchmarkSettings, now: float | None = None) -> bool:
     """True when the benchmarks stage has nothing to do: fresh, backing off after a failure, or offline with scores."""
     meta = BenchmarksMeta.load(settings.files.benchmarks_meta_file)
-    return _up_to_date(settings, settings.files.benchmark_scores_file, meta, settings.benchmarks_repo,
-                       settings.benchmarks_ttl,
-                       meta.ref == settings.benchmarks_ref and meta.cache_version == BENCHMARK_SCORES_VERSION, now)
+    return _up_to_date(
+        settings,
+        settings.files.benchmark_scores_file,
+        meta,
+        settings.benchmarks_repo,
+        settings.benchmarks_ttl,
+        meta.ref == settings.benchmarks_ref and meta.cache_version == BENCHMARK_SCORES_VERSION,
+        now,
+    )
 
 
-def _up_to_date(settings: CatalogSettings | BenchmarkSettings, output: Path, meta: Any, source_url: str,
-                ttl: int, same_options: bool, now: float | None) -> bool:
+def _up_to_date(
+    settings: CatalogSettings | BenchmarkSettings,
+    output: Path,
+    meta: Any,
+    source_url: str,
+    ttl: int,
+    same_options: bool,
+    now: float | None,
+) -> bool:
     if not output.is_file():
         return False
     if not same_options:  # another filter or ref, or an output written in another format (an upgrade)

@@ -36,12 +36,18 @@ def health_checks(settings: Settings, now: float) -> list[HealthCheck]:
 
 
 def _file_checks(settings: Settings) -> list[HealthCheck]:
-    files = (("pools", settings.pools_file, "pools", "fail"), ("catalog", settings.catalog_file, "catalog", "fail"),
-             ("benchmark scores", settings.benchmark_scores_file, "benchmarks", "warn"),
-             ("matches", settings.matches_file, "match", "warn"))
-    return [HealthCheck(f"{name} file", "ok", str(path)) if path.is_file() else
-            HealthCheck(f"{name} file", severity, f"missing: {path}; run `doit {settings.task_prefix}{task}`")
-            for name, path, task, severity in files]
+    files = (
+        ("pools", settings.pools_file, "pools", "fail"),
+        ("catalog", settings.catalog_file, "catalog", "fail"),
+        ("benchmark scores", settings.benchmark_scores_file, "benchmarks", "warn"),
+        ("matches", settings.matches_file, "match", "warn"),
+    )
+    return [
+        HealthCheck(f"{name} file", "ok", str(path))
+        if path.is_file()
+        else HealthCheck(f"{name} file", severity, f"missing: {path}; run `doit {settings.task_prefix}{task}`")
+        for name, path, task, severity in files
+    ]
 
 
 def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
@@ -64,13 +70,23 @@ def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
         return checks + [HealthCheck("pools readable", "fail", str(exc))]
     checks.append(HealthCheck("provenance", "ok", site_provenance_line(pools, settings.files, now)))
     unset = [key for key, value in pools.defaults if not value]
-    checks.append(HealthCheck("role defaults", "warn" if unset else "ok",
-                              f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults if v)))
+    checks.append(
+        HealthCheck(
+            "role defaults",
+            "warn" if unset else "ok",
+            f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults if v),
+        )
+    )
     # the ranked models (those the pools hand out), as `doit pools` and `doit validate` warn: README, expiry_warning_days
     expiring = sorted(expiring_models(pools.document, settings.expiry_warning_days, now))
-    checks.append(HealthCheck("expiry", "warn" if expiring else "ok",
-                              "; ".join(_expiry(*e) for e in expiring)
-                              or f"no ranked model expires within {settings.expiry_warning_days} days"))
+    checks.append(
+        HealthCheck(
+            "expiry",
+            "warn" if expiring else "ok",
+            "; ".join(_expiry(*e) for e in expiring)
+            or f"no ranked model expires within {settings.expiry_warning_days} days",
+        )
+    )
     return checks
 
 
@@ -86,16 +102,33 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
 
     checks = []
     for name, path, ttl, source, fresh, record, kw in (
-            ("catalog cache", settings.catalog_meta_file, settings.catalog_ttl, settings.openrouter_url,
-             catalog_is_fresh, CatalogMeta, CatalogSettings.of(settings)),
-            ("benchmarks cache", settings.benchmarks_meta_file, settings.benchmarks_ttl, settings.benchmarks_repo,
-             benchmarks_are_fresh, BenchmarksMeta, BenchmarkSettings.of(settings))):
+        (
+            "catalog cache",
+            settings.catalog_meta_file,
+            settings.catalog_ttl,
+            settings.openrouter_url,
+            catalog_is_fresh,
+            CatalogMeta,
+            CatalogSettings.of(settings),
+        ),
+        (
+            "benchmarks cache",
+            settings.benchmarks_meta_file,
+            settings.benchmarks_ttl,
+            settings.benchmarks_repo,
+            benchmarks_are_fresh,
+            BenchmarksMeta,
+            BenchmarkSettings.of(settings),
+        ),
+    ):
         if not path.is_file():
             checks.append(HealthCheck(name, "warn", f"no meta file at {path}"))
             continue
         meta = record.load(path)
         if meta == record():
-            checks.append(HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it"))
+            checks.append(
+                HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it")
+            )
             continue
         checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now)))
     return checks
@@ -114,7 +147,11 @@ def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float
     if meta.status != "ok":
         error = f"; last error: {meta.last_error}" if meta.last_error else ""
         retry = next_retry(meta, kw.retry_after, ttl)
-        when = (f"; {meta.failures} failed refresh{'es' if meta.failures != 1 else ''} in a row, next try in {describe_duration(retry - now)} "
-                f"(or `doit forget`)" if retry is not None and retry > now else "")
+        when = (
+            f"; {meta.failures} failed refresh{'es' if meta.failures != 1 else ''} in a row, next try in {describe_duration(retry - now)} "
+            f"(or `doit forget`)"
+            if retry is not None and retry > now
+            else ""
+        )
         return "warn", f"fallback in use (status {meta.status}), {age_text}{error}{when}"
     return "warn", f"stale or built with other settings: {age_text}; the next `doit` run refreshes it"

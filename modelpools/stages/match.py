@@ -1,7 +1,7 @@
 """Match stage: read the catalog cache, benchmark scores and overrides; write model-matches.json.
 
-    build_match_report(...)  pure: catalog + scores + overrides + settings -> MatchReport (rules/matching.py)
-    build_matches(settings)  the runner: reads the records, writes the report, returns one summary line
+build_match_report(...)  pure: catalog + scores + overrides + settings -> MatchReport (rules/matching.py)
+build_matches(settings)  the runner: reads the records, writes the report, returns one summary line
 """
 
 from __future__ import annotations
@@ -31,8 +31,13 @@ def load_overrides(path: Path, required: bool = True) -> dict[str, str | None]:
 
 
 @gc_paused
-def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides: Mapping[str, str | None],
-                       settings: MatchSettings, warnings: list[str] | None = None) -> MatchReport:
+def build_match_report(
+    catalog: CatalogCache,
+    scores: BenchmarkScores,
+    overrides: Mapping[str, str | None],
+    settings: MatchSettings,
+    warnings: list[str] | None = None,
+) -> MatchReport:
     """Match every free model, and the catalog's referenceScores entries that are not free models (pure).
 
     The reference entries go through the same rules and one index; the matched ones are kept under ``reference``
@@ -44,8 +49,11 @@ def build_match_report(catalog: CatalogCache, scores: BenchmarkScores, overrides
     benches = [BenchmarkModel.from_dict(m) for m in scores.models]
     found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold, warnings)
     matches = tuple(m.to_dict() for m in found if m.id in free_ids)
-    reference = tuple({"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
-                      for m in found if m.id not in free_ids and m.benchmark_id is not None)
+    reference = tuple(
+        {"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
+        for m in found
+        if m.id not in free_ids and m.benchmark_id is not None
+    )
     return MatchReport(settings.fuzzy_threshold, matches, reference)
 
 

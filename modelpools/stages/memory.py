@@ -1,7 +1,7 @@
 """Memory stage: remember the catalog's evidence blocks across refreshes (evidence-memory.json).
 
-    build_memory(settings)  reads the catalog cache and the previous memory, writes the new memory
-                            (rules/memory.py decides what is kept); the pools stage reads it
+build_memory(settings)  reads the catalog cache and the previous memory, writes the new memory
+                        (rules/memory.py decides what is kept); the pools stage reads it
 """
 
 from __future__ import annotations
@@ -39,5 +39,7 @@ def build_memory(settings: MemorySettings) -> str:
     memory = remember(previous, catalog.models)
     record = EvidenceMemory(memory["asOf"], tuple(memory["models"]))
     written = write_if_changed(files.memory_file, record.dump())
-    return (f"{files.memory_file}: {'written' if written else 'unchanged'}; {len(record.models)} models "
-            f"remembered as of {record.as_of or 'no catalog date'}")
+    return (
+        f"{files.memory_file}: {'written' if written else 'unchanged'}; {len(record.models)} models "
+        f"remembered as of {record.as_of or 'no catalog date'}"
+    )

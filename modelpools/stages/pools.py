@@ -1,7 +1,7 @@
 """The pools stage: read catalog, benchmark scores, matches and curated scores; write a validated model-pools.json.
 
-    build_document(...)  pure: the input records + ranking settings -> the pools document
-    build_pools(settings) the runner: reads the records, validates, writes the pools file and the change report
+build_document(...)  pure: the input records + ranking settings -> the pools document
+build_pools(settings) the runner: reads the records, validates, writes the pools file and the change report
 """
 
 from __future__ import annotations
@@ -54,8 +54,15 @@ from modelpools.stages.memory import memory_document
 if TYPE_CHECKING:
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["ZERO_PRICING", "build_document", "build_pools", "pools_provenance", "ranking_document", "roles_of",
-           "sha256_bytes"]
+__all__ = [
+    "ZERO_PRICING",
+    "build_document",
+    "build_pools",
+    "pools_provenance",
+    "ranking_document",
+    "roles_of",
+    "sha256_bytes",
+]
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
@@ -78,8 +85,15 @@ def is_zero_priced(model: Mapping[str, Any]) -> bool:
     return prices_are_zero(model.get("pricing") if "pricing" in model else {})
 
 
-def _model_json(model: FusedModel, rank: int, tier: str, page: tuple | None, deprecated: str | None,
-                entry: Mapping[str, Any], usage: Verdict | None = None) -> dict[str, Any]:
+def _model_json(
+    model: FusedModel,
+    rank: int,
+    tier: str,
+    page: tuple | None,
+    deprecated: str | None,
+    entry: Mapping[str, Any],
+    usage: Verdict | None = None,
+) -> dict[str, Any]:
     estimate = model.estimate
     assert estimate is not None  # a ranked model: rank_models keeps only the models with an estimate
     out = {
@@ -106,9 +120,12 @@ def _model_json(model: FusedModel, rank: int, tier: str, page: tuple | None, dep
     }
     if page is not None:
         page_estimate, web = page
-        out["pageScore"] = {"estimate": page_estimate.mean, "uncertainty": page_estimate.sd,
-                            "rankScore": round(page_estimate.conservative, 2),
-                            "web": web.to_json() if web is not None else None}
+        out["pageScore"] = {
+            "estimate": page_estimate.mean,
+            "uncertainty": page_estimate.sd,
+            "rankScore": round(page_estimate.conservative, 2),
+            "web": web.to_json() if web is not None else None,
+        }
     if usage is not None:  # only when the usage ledger held something against (or for) the model
         out["usage"] = usage.to_json()
     return out
@@ -118,8 +135,13 @@ def _positive_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _latency_tie(choice: RoleChoice, candidates: Sequence[Candidate], choices: Sequence[RoleChoice],
-                 summary: Mapping[str, Any], verdicts: dict[str, Verdict]) -> RoleChoice:
+def _latency_tie(
+    choice: RoleChoice,
+    candidates: Sequence[Candidate],
+    choices: Sequence[RoleChoice],
+    summary: Mapping[str, Any],
+    verdicts: dict[str, Verdict],
+) -> RoleChoice:
     """A small-tasks choice tied exactly (same active parameters and rank score) with other usable candidates of its
     tier goes to the one with the lower latency p50 in the usage summary (rules.usage.prefer_faster)."""
     if choice.role.rule != "small" or choice.model is None or not summary.get("models"):
@@ -127,14 +149,23 @@ def _latency_tie(choice: RoleChoice, candidates: Sequence[Candidate], choices: S
     by_id = {c.id: c for c in candidates}
     won = by_id[choice.model]
     others = {c.model for c in choices if c is not choice}
-    tied = [won] + [c for c in candidates if c.id != won.id and c.id not in others and c.tier == won.tier
-                    and c.usage is None and c.deprecated is None and not c.thin
-                    and (c.active_parameters, c.conservative) == (won.active_parameters, won.conservative)]
+    tied = [won] + [
+        c
+        for c in candidates
+        if c.id != won.id
+        and c.id not in others
+        and c.tier == won.tier
+        and c.usage is None
+        and c.deprecated is None
+        and not c.thin
+        and (c.active_parameters, c.conservative) == (won.active_parameters, won.conservative)
+    ]
     faster = prefer_faster([(c.id, c.conservative) for c in tied], summary)
     if faster is None or faster == won.id:
         return choice
-    verdicts[faster] = Verdict("preferred", f"{choice.role.name}: same size and rank score as {won.id}, "
-                               "lower latency p50", ())
+    verdicts[faster] = Verdict(
+        "preferred", f"{choice.role.name}: same size and rank score as {won.id}, lower latency p50", ()
+    )
     return dataclasses.replace(choice, model=faster, notes=choice.notes + (f"latency tie with {won.id}",))
 
 
@@ -142,8 +173,9 @@ def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
     """The role rules of the ranking settings (the three defaults first, then the site's roles)."""
     if not settings.roles:
         return DEFAULT_ROLES
-    return tuple(RoleRule(name, rule, tuple(requires), int(min_context))
-                 for name, rule, requires, min_context in settings.roles)
+    return tuple(
+        RoleRule(name, rule, tuple(requires), int(min_context)) for name, rule, requires, min_context in settings.roles
+    )
 
 
 def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
@@ -151,17 +183,29 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
         entry = by_id.get(mid) if mid else None
         if entry is None:
             return None
-        return {"id": mid, "codingScore": entry["codingScore"], "uncertainty": entry["uncertainty"],
-                "rankScore": entry["rankScore"], "evidence": entry["evidence"],
-                "pageRankScore": (entry.get("pageScore") or {}).get("rankScore"),
-                "activeParameters": entry["parameters"]["active"], "contextLength": entry["contextLength"],
-                "sources": [s["source"] for s in entry["scoreSources"]]
-                + ([entry["pageScore"]["web"]["source"]] if (entry.get("pageScore") or {}).get("web") else [])}
+        return {
+            "id": mid,
+            "codingScore": entry["codingScore"],
+            "uncertainty": entry["uncertainty"],
+            "rankScore": entry["rankScore"],
+            "evidence": entry["evidence"],
+            "pageRankScore": (entry.get("pageScore") or {}).get("rankScore"),
+            "activeParameters": entry["parameters"]["active"],
+            "contextLength": entry["contextLength"],
+            "sources": [s["source"] for s in entry["scoreSources"]]
+            + ([entry["pageScore"]["web"]["source"]] if (entry.get("pageScore") or {}).get("web") else []),
+        }
 
-    return {"model": choice.model, "rule": choice.role.rule, "ruleText": choice.role.describe(),
-            "requires": list(choice.role.requires), "minContext": choice.role.min_context,
-            "evidence": evidence(choice.model), "runnersUp": [evidence(m) for m in choice.runners_up],
-            "notes": list(choice.notes)}
+    return {
+        "model": choice.model,
+        "rule": choice.role.rule,
+        "ruleText": choice.role.describe(),
+        "requires": list(choice.role.requires),
+        "minContext": choice.role.min_context,
+        "evidence": evidence(choice.model),
+        "runnersUp": [evidence(m) for m in choice.runners_up],
+        "notes": list(choice.notes),
+    }
 
 
 @gc_paused
@@ -196,8 +240,9 @@ def build_document(
     coding_models = [m for m in catalog_models if m["id"] not in excluded_ids]
     as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
     remembered = recall(memory, coding_models) if memory else {}
-    fused, calibrations = fuse_scores(coding_models, benchmark_models, match_entries, curated, reference_scores,
-                                      reference_matches, remembered, probe)
+    fused, calibrations = fuse_scores(
+        coding_models, benchmark_models, match_entries, curated, reference_scores, reference_matches, remembered, probe
+    )
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines, remembered)
     ranked = rank_models(fused)
@@ -212,18 +257,27 @@ def build_document(
     for m in ranked:
         estimate, conservative = m.estimate, m.conservative
         assert estimate is not None and conservative is not None  # rank_models keeps only the estimated models
-        candidates.append(Candidate(
-            id=m.id, tier=tier_of[m.id], conservative=conservative, page_conservative=pages[m.id][0].conservative,
-            context_length=m.context_length,
-            max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
-            active_parameters=m.parameters[1], thin=estimate.thin, deprecated=deprecated[m.id],
-            supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
-            usage=getattr(verdicts.get(m.id), "verdict", None)))
-    choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor,
-                           settings.small_tasks_tier)
+        candidates.append(
+            Candidate(
+                id=m.id,
+                tier=tier_of[m.id],
+                conservative=conservative,
+                page_conservative=pages[m.id][0].conservative,
+                context_length=m.context_length,
+                max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
+                active_parameters=m.parameters[1],
+                thin=estimate.thin,
+                deprecated=deprecated[m.id],
+                supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
+                usage=getattr(verdicts.get(m.id), "verdict", None),
+            )
+        )
+    choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
     choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
-    models_json = [_model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id],
-                               verdicts.get(m.id)) for i, m in enumerate(ranked)]
+    models_json = [
+        _model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], verdicts.get(m.id))
+        for i, m in enumerate(ranked)
+    ]
     by_id = {m["id"]: m for m in models_json}
     unranked = [m for m in fused if m.estimate is None]
     return {
@@ -232,16 +286,39 @@ def build_document(
         "roles": {c.role.name: _role_json(c, by_id) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
         "models": models_json,
-        "unranked": [{"id": m.id, "name": m.name, "vendor": m.vendor, "contextLength": m.context_length,
-                      "expirationDate": m.expiration_date, "deprecated": deprecated[m.id],
-                      "pricing": dict(ZERO_PRICING), "reason": m.reason} for m in unranked],
-        "excluded": [{"id": m["id"], "name": str(m.get("name") or m["id"]), "reason": why}
-                     for m, why in sorted(excluded, key=lambda e: e[0]["id"])],
-        "summary": {"freeModels": len(fused), "ranked": len(ranked), "unranked": len(unranked),
-                    "excluded": len(excluded), "tiers": {name: len(tiers[name]) for name in TIER_NAMES}},
-        "calibration": {name: c.to_json() for name, c in sorted({**calibrations, **{
-            k: v for k, v in web_lines.items() if any(
-                (p[1] and p[1].source == k) for p in pages.values())}}.items())},
+        "unranked": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "vendor": m.vendor,
+                "contextLength": m.context_length,
+                "expirationDate": m.expiration_date,
+                "deprecated": deprecated[m.id],
+                "pricing": dict(ZERO_PRICING),
+                "reason": m.reason,
+            }
+            for m in unranked
+        ],
+        "excluded": [
+            {"id": m["id"], "name": str(m.get("name") or m["id"]), "reason": why}
+            for m, why in sorted(excluded, key=lambda e: e[0]["id"])
+        ],
+        "summary": {
+            "freeModels": len(fused),
+            "ranked": len(ranked),
+            "unranked": len(unranked),
+            "excluded": len(excluded),
+            "tiers": {name: len(tiers[name]) for name in TIER_NAMES},
+        },
+        "calibration": {
+            name: c.to_json()
+            for name, c in sorted(
+                {
+                    **calibrations,
+                    **{k: v for k, v in web_lines.items() if any((p[1] and p[1].source == k) for p in pages.values())},
+                }.items()
+            )
+        },
         "catalogDate": as_of.isoformat() if as_of else None,
         "inputs": dict(inputs),
         "provenance": dict(provenance),
@@ -254,31 +331,53 @@ def ranking_document(files: Any) -> dict[str, Any]:
     What the probe stage plans from: which models are unranked or thinly scored, and the ranked order of the rest.
     """
     if not files.catalog_file.exists():
-        raise DataError(f"OpenRouter catalog cache not found at {files.catalog_file}; "
-                        f"run `{files.task('catalog')}` first")
+        raise DataError(
+            f"OpenRouter catalog cache not found at {files.catalog_file}; run `{files.task('catalog')}` first"
+        )
     catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
-    scores = BenchmarkScores.load(files.benchmark_scores_file, advice=f"run `{files.task('benchmarks')}`") \
-        if files.benchmark_scores_file.exists() else None
-    matches = MatchReport.load(files.matches_file, advice=f"run `{files.task('match')}`") \
-        if files.matches_file.exists() else None
+    scores = (
+        BenchmarkScores.load(files.benchmark_scores_file, advice=f"run `{files.task('benchmarks')}`")
+        if files.benchmark_scores_file.exists()
+        else None
+    )
+    matches = (
+        MatchReport.load(files.matches_file, advice=f"run `{files.task('match')}`")
+        if files.matches_file.exists()
+        else None
+    )
     memory_bytes = _read_bytes(files.memory_file)
     memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
-    return build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
-                          CuratedScores.load().scores, RankingSettings(), {}, catalog.reference_scores,
-                          matches.reference if matches else (), memory,
-                          provenance=pools_provenance(catalog.origin, scores))
+    return build_document(
+        catalog.models,
+        scores.models if scores else (),
+        matches.matches if matches else (),
+        CuratedScores.load().scores,
+        RankingSettings(),
+        {},
+        catalog.reference_scores,
+        matches.reference if matches else (),
+        memory,
+        provenance=pools_provenance(catalog.origin, scores),
+    )
 
 
 def pools_provenance(catalog_origin: Mapping[str, Any], scores: BenchmarkScores | None) -> dict[str, Any]:
     """Where the pools' inputs came from, read from their content (never the clock): the catalog's origin (a live
     URL, or the bundled snapshot and its capture day) and the LLM-Stats commit and its day, or curated scores only."""
-    catalog = {"source": catalog_origin.get("source"), "url": catalog_origin.get("url"),
-               "capturedAt": catalog_origin.get("capturedAt")}
+    catalog = {
+        "source": catalog_origin.get("source"),
+        "url": catalog_origin.get("url"),
+        "capturedAt": catalog_origin.get("capturedAt"),
+    }
     if scores is None or scores.commit is None:
         benchmarks = {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}
     else:
-        benchmarks = {"source": "llm-stats", "repo": scores.repo, "commit": scores.commit,
-                      "commitDate": scores.commit_date}
+        benchmarks = {
+            "source": "llm-stats",
+            "repo": scores.repo,
+            "commit": scores.commit,
+            "commitDate": scores.commit_date,
+        }
     return {"catalog": catalog, "benchmarks": benchmarks}
 
 
@@ -310,13 +409,16 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
     """
     files = settings.files
     if not files.catalog_file.exists():
-        raise DataError(f"OpenRouter catalog cache not found at {files.catalog_file}; "
-                        f"run `{files.task('catalog')}` first")
+        raise DataError(
+            f"OpenRouter catalog cache not found at {files.catalog_file}; run `{files.task('catalog')}` first"
+        )
     catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
     priced = sorted(m["id"] for m in catalog.models if not is_zero_priced(m))
     if priced:
-        log.warn(f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
-                 f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}")
+        log.warn(
+            f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
+            f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}"
+        )
     scores = _read_optional(BenchmarkScores, files.benchmark_scores_file, settings, "benchmarks")
     matches = _read_optional(MatchReport, files.matches_file, settings, "match")
     memory_bytes = _read_bytes(files.memory_file)
@@ -338,11 +440,20 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
 
         inputs["probeResultsSha256"] = sha256_bytes(_read_bytes(files.probe_results_file))
         probe = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).tallies()
-    doc = build_document(catalog.models, scores.models if scores else (), matches.matches if matches else (),
-                         CuratedScores.load().scores, settings.ranking, inputs, catalog.reference_scores,
-                         matches.reference if matches else (), memory,
-                         UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
-                         probe, provenance=pools_provenance(catalog.origin, scores))
+    doc = build_document(
+        catalog.models,
+        scores.models if scores else (),
+        matches.matches if matches else (),
+        CuratedScores.load().scores,
+        settings.ranking,
+        inputs,
+        catalog.reference_scores,
+        matches.reference if matches else (),
+        memory,
+        UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
+        probe,
+        provenance=pools_provenance(catalog.origin, scores),
+    )
     pools_file = files.pools_file
     try:
         validate_pools(doc, catalog.ids, files.task_prefix, schema=PoolsSchema.installed().check)
@@ -363,8 +474,10 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
 def _summary(doc: Mapping[str, Any], path: Path, written: bool) -> list[str]:
     lines = [f"{path}: {'written' if written else 'unchanged'}"]
     for model in doc["models"][:5]:
-        lines.append(f"  {model['rank']:>2}. {model['id']} {model['codingScore']:.1f} "
-                     f"({model['tier']}, {model['contextLength'] // 1000}k ctx)")
+        lines.append(
+            f"  {model['rank']:>2}. {model['id']} {model['codingScore']:.1f} "
+            f"({model['tier']}, {model['contextLength'] // 1000}k ctx)"
+        )
     described = describe_pools(doc, top=0)
     tiers = "tiers: " + ", ".join(f"{name} {n}" for name, n in doc["summary"]["tiers"].items())
     return lines + [described[0], tiers, _calibration_line(doc["calibration"]), described[-1]]
@@ -381,8 +494,10 @@ def _calibration_line(calibration: Mapping[str, Mapping[str, Any]]) -> str:
             parts.append(f"{name} {c['method']} on {c['points']} anchors")
         elif (c.get("drift") or {}).get("drifted"):
             drift = c["drift"]
-            parts.append(f"{name} fixed line DRIFTED: {c['points']} common models sit {drift['shift']:+.1f} "
-                         f"(se {drift['se']:.1f}) off it; refit: python benchmarks/bench_trust.py --fit")
+            parts.append(
+                f"{name} fixed line DRIFTED: {c['points']} common models sit {drift['shift']:+.1f} "
+                f"(se {drift['se']:.1f}) off it; refit: python benchmarks/bench_trust.py --fit"
+            )
         elif c["method"] == "fitted":  # a file written by an older version
             parts.append(f"{name} fitted on {c['points']} common models")
         else:

@@ -65,9 +65,14 @@ class ProbeOptions:
     @classmethod
     def of(cls, settings: ProbeSettings) -> ProbeOptions:
         """The options of a settings.ProbeSettings slice (the task exists only when the probe is enabled)."""
-        return cls(enabled=True, daily_requests=settings.probe_daily_requests,
-                   items_per_request=settings.probe_items_per_request, ttl_days=max(1, -(-settings.probe_ttl // DAY)),
-                   anchors=settings.probe_anchors, daily_cap=settings.daily_request_cap)
+        return cls(
+            enabled=True,
+            daily_requests=settings.probe_daily_requests,
+            items_per_request=settings.probe_items_per_request,
+            ttl_days=max(1, -(-settings.probe_ttl // DAY)),
+            anchors=settings.probe_anchors,
+            daily_cap=settings.daily_request_cap,
+        )
 
 
 def probe_allowance(options: ProbeOptions, limit: int, used_today: int, probe_used_today: int) -> int:
@@ -80,14 +85,21 @@ def probe_allowance(options: ProbeOptions, limit: int, used_today: int, probe_us
     return quota_allowance(options.daily_requests, limit, used_today, probe_used_today)
 
 
-def plan_requests(candidates: Sequence[str], anchors: Sequence[str], results: ProbeResults, options: ProbeOptions,
-                  allowance: int, today: str) -> list[str]:
+def plan_requests(
+    candidates: Sequence[str],
+    anchors: Sequence[str],
+    results: ProbeResults,
+    options: ProbeOptions,
+    allowance: int,
+    today: str,
+) -> list[str]:
     """Model ids in request order (one request each time a model appears), at most ``allowance`` of them.
 
     ``candidates``: models with no score or thin evidence, most needed first; ``anchors``: well-scored models for
     the calibration. Models at target_items fresh items and models unreachable today are left out. Requests go
     round-robin (every queued model once per pass); when a pass does not fit, anchors keep their place.
     """
+
     def needs(mid: str) -> int:
         result = results.models.get(mid)
         if result is not None and result.unreachable_day == today:
@@ -110,8 +122,9 @@ def plan_requests(candidates: Sequence[str], anchors: Sequence[str], results: Pr
 Chat = Callable[[str, str], Awaitable[str | None]]
 
 
-async def probe_round(plan: Sequence[str], results: ProbeResults, chat: Chat, options: ProbeOptions,
-                      today: str) -> ProbeResults:
+async def probe_round(
+    plan: Sequence[str], results: ProbeResults, chat: Chat, options: ProbeOptions, today: str
+) -> ProbeResults:
     """Send one request per planned model id through ``chat(model, prompt)`` and grade the replies.
 
     ``chat`` returns the reply text, or None when every attempt failed (the model is then unreachable today, never
@@ -133,8 +146,12 @@ async def probe_round(plan: Sequence[str], results: ProbeResults, chat: Chat, op
                 return
             right = sum(grade_reply(items, text))
             batch = Batch(today, current.next_item, len(items), right)
-            models[mid] = replace(current, batches=current.batches + (batch,),
-                                  next_item=current.next_item + len(items), unreachable_day=None)
+            models[mid] = replace(
+                current,
+                batches=current.batches + (batch,),
+                next_item=current.next_item + len(items),
+                unreachable_day=None,
+            )
 
     counts: dict[str, int] = {}
     for mid in plan:
@@ -174,8 +191,13 @@ def _spread(ordered: Sequence[str]) -> list[str]:
     """best, worst, middle, then the quarter points ...: anchors that span the range first."""
     if not ordered:
         return []
-    picks: list[int] = [0, len(ordered) - 1, (len(ordered) - 1) // 2, (len(ordered) - 1) // 4,
-                        3 * (len(ordered) - 1) // 4]
+    picks: list[int] = [
+        0,
+        len(ordered) - 1,
+        (len(ordered) - 1) // 2,
+        (len(ordered) - 1) // 4,
+        3 * (len(ordered) - 1) // 4,
+    ]
     out = list(dict.fromkeys(ordered[i] for i in picks))
     return out + [m for m in ordered if m not in out]
 
@@ -188,26 +210,46 @@ def _client_options(settings: ProbeSettings) -> ClientOptions:
     from modelpools.consumer.client import ClientOptions
 
     files = settings.files
-    return ClientOptions(base_url=settings.openrouter_api_base, request_timeout=float(settings.client_timeout),
-                         max_reply_bytes=settings.max_reply_bytes, concurrency=settings.client_concurrency,
-                         requests_per_minute=settings.requests_per_minute, daily_cap=settings.daily_request_cap,
-                         max_retries=0, retention_days=settings.usage_retention_days, ledger_file=files.ledger_file,
-                         pools_file=files.pools_file)
+    return ClientOptions(
+        base_url=settings.openrouter_api_base,
+        request_timeout=float(settings.client_timeout),
+        max_reply_bytes=settings.max_reply_bytes,
+        concurrency=settings.client_concurrency,
+        requests_per_minute=settings.requests_per_minute,
+        daily_cap=settings.daily_request_cap,
+        max_retries=0,
+        retention_days=settings.usage_retention_days,
+        ledger_file=files.ledger_file,
+        pools_file=files.pools_file,
+    )
 
 
-async def _probe_through_client(plan: Sequence[str], results: ProbeResults, options: ProbeOptions, today: str,
-                                client_options: Any, document: Mapping[str, Any], api_key: str,
-                                clock: Callable[[], float]) -> tuple[ProbeResults, str | None]:
+async def _probe_through_client(
+    plan: Sequence[str],
+    results: ProbeResults,
+    options: ProbeOptions,
+    today: str,
+    client_options: Any,
+    document: Mapping[str, Any],
+    api_key: str,
+    clock: Callable[[], float],
+) -> tuple[ProbeResults, str | None]:
     """Run the plan through the chat client; (results, why the round stopped early or None)."""
     from modelpools.consumer.client import Client, CompletionFailed, DailyCapReached
     from modelpools.consumer.pools_view import pools_from_document
 
     pools = pools_from_document(document, validate=False)
     async with Client(options=client_options, api_key=api_key, pools=pools, clock=clock) as client:
+
         async def chat(model: str, prompt: str) -> str | None:
             try:
-                reply = await client.complete(role=PROBE_ROLE, messages=[{"role": "user", "content": prompt}],
-                                              models=(model,), daily_quota=options.daily_requests, temperature=0)
+                reply = await client.complete(
+                    role=PROBE_ROLE,
+                    messages=[{"role": "user", "content": prompt}],
+                    models=(model,),
+                    daily_quota=options.daily_requests,
+                    temperature=0,
+                )
             except DailyCapReached:
                 raise  # the day's budget (the probe's, or the account's) is used up: stop the round
             except CompletionFailed as exc:
@@ -231,8 +273,9 @@ class _StoppedByError(Exception):
         self.results, self.cause = results, cause
 
 
-def run_probe(settings: ProbeSettings, *, clock: Callable[[], float] = time_module.time,
-              environ: Mapping[str, str] = os.environ) -> str:
+def run_probe(
+    settings: ProbeSettings, *, clock: Callable[[], float] = time_module.time, environ: Mapping[str, str] = os.environ
+) -> str:
     """doit action of the ``probe`` task: plan today's probe requests, send them, write probe-results.json.
 
     Without OPENROUTER_API_KEY nothing is sent (the results are kept, expired by the TTL). A stop that is not about
@@ -264,15 +307,20 @@ def run_probe(settings: ProbeSettings, *, clock: Callable[[], float] = time_modu
         stopped = None
         if plan:
             try:
-                results, stopped = asyncio.run(_probe_through_client(
-                    plan, results, options, today, _client_options(settings), document, key, clock))
+                results, stopped = asyncio.run(
+                    _probe_through_client(
+                        plan, results, options, today, _client_options(settings), document, key, clock
+                    )
+                )
             except _StoppedByError as exc:
                 results, failure = exc.results, exc.cause
         note = _round_note(plan, before, results, today, budget.limit, options, probe_used, stopped)
     written = write_if_changed(files.probe_results_file, results.dump())
     tallies = results.tallies()
-    line = (f"{files.probe_results_file}: {'written' if written else 'unchanged'} ({len(tallies)} model(s) probed, "
-            f"{sum(t.answered for t in tallies.values())} items answered, probe set {results.probe_set}); {note}")
+    line = (
+        f"{files.probe_results_file}: {'written' if written else 'unchanged'} ({len(tallies)} model(s) probed, "
+        f"{sum(t.answered for t in tallies.values())} items answered, probe set {results.probe_set}); {note}"
+    )
     if failure is not None:
         from modelpools.errors import ModelPoolsError
 
@@ -280,16 +328,32 @@ def run_probe(settings: ProbeSettings, *, clock: Callable[[], float] = time_modu
     return line
 
 
-def _round_note(plan: Sequence[str], before: ProbeResults, after: ProbeResults, today: str, limit: int,
-                options: ProbeOptions, probe_used: int, stopped: str | None) -> str:
+def _round_note(
+    plan: Sequence[str],
+    before: ProbeResults,
+    after: ProbeResults,
+    today: str,
+    limit: int,
+    options: ProbeOptions,
+    probe_used: int,
+    stopped: str | None,
+) -> str:
     if not plan:
-        return (f"nothing to probe today (probe requests today: {probe_used} of {options.daily_requests}; "
-                f"the site keeps {max(0, limit - options.daily_requests)} of {limit})")
-    answered = sum(len(r.batches) - len(before.models[m].batches if m in before.models else ())
-                   for m, r in after.models.items())
-    unreachable = sorted(m for m, r in after.models.items() if r.unreachable_day == today
-                         and (m not in before.models or before.models[m].unreachable_day != today))
-    text = (f"{answered} of {len(plan)} planned request(s) answered over {len(set(plan))} model(s)"
-            + (f", unreachable today: {', '.join(unreachable)}" if unreachable else "")
-            + f"; the site keeps {max(0, limit - options.daily_requests)} of {limit} requests a day")
+        return (
+            f"nothing to probe today (probe requests today: {probe_used} of {options.daily_requests}; "
+            f"the site keeps {max(0, limit - options.daily_requests)} of {limit})"
+        )
+    answered = sum(
+        len(r.batches) - len(before.models[m].batches if m in before.models else ()) for m, r in after.models.items()
+    )
+    unreachable = sorted(
+        m
+        for m, r in after.models.items()
+        if r.unreachable_day == today and (m not in before.models or before.models[m].unreachable_day != today)
+    )
+    text = (
+        f"{answered} of {len(plan)} planned request(s) answered over {len(set(plan))} model(s)"
+        + (f", unreachable today: {', '.join(unreachable)}" if unreachable else "")
+        + f"; the site keeps {max(0, limit - options.daily_requests)} of {limit} requests a day"
+    )
     return text + (f"; stopped: {stopped}" if stopped else "")

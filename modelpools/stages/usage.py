@@ -31,5 +31,6 @@ def build_usage_summary(ledger_file: Path, summary_file: Path, window_days: int)
 
 def refresh_usage_summary(settings: UsageSettings) -> str:
     """doit action of the ``usage`` task."""
-    return build_usage_summary(settings.files.ledger_file, settings.files.usage_summary_file,
-                               settings.usage_window_days)
+    return build_usage_summary(
+        settings.files.ledger_file, settings.files.usage_summary_file, settings.usage_window_days
+    )

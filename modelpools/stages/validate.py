@@ -36,10 +36,14 @@ def validate_pools_file(settings: ValidateSettings, *, clock: Callable[[], float
         catalog, digest = CatalogCache.load_with_digest(files.catalog_file, advice=f"run `{files.task('catalog')}`")
         if digest == doc["inputs"]["catalogSha256"]:
             catalog_ids = catalog.ids
-            validate_pools(doc, catalog_ids, files.task_prefix, schema=PoolsSchema.installed().check)  # the same bytes, now with the catalog's ids
+            validate_pools(
+                doc, catalog_ids, files.task_prefix, schema=PoolsSchema.installed().check
+            )  # the same bytes, now with the catalog's ids
         else:
-            log.warn(f"{files.catalog_file} changed after {path.name} was built (a build in progress, or run "
-                     f"`{files.task('pools')}`); checked the pools file without it")
+            log.warn(
+                f"{files.catalog_file} changed after {path.name} was built (a build in progress, or run "
+                f"`{files.task('pools')}`); checked the pools file without it"
+            )
     warning = expiry_warning(doc, settings.expiry_warning_days, clock())
     if warning:
         log.warn(warning)

@@ -30,8 +30,14 @@ def coding_index(entry: dict) -> object:
 def keep(entries: list[dict], also: set[str]) -> list[dict]:
     """Every ':free', zero-priced or router entry, every entry with a coding index, ids in ``also``, and the
     first PAID_KEPT other entries; the dump's own order is kept."""
-    chosen = [e["id"].endswith(":free") or is_zero_priced(e) or e["id"].startswith("openrouter/")
-              or coding_index(e) is not None or e["id"] in also for e in entries]
+    chosen = [
+        e["id"].endswith(":free")
+        or is_zero_priced(e)
+        or e["id"].startswith("openrouter/")
+        or coding_index(e) is not None
+        or e["id"] in also
+        for e in entries
+    ]
     for index in [i for i, kept in enumerate(chosen) if not kept][:PAID_KEPT]:
         chosen[index] = True
     return [e for e, kept in zip(entries, chosen) if kept]
@@ -44,7 +50,9 @@ def cut_openrouter(shared: Path, out: Path) -> None:
         body = json.loads((source / name).read_bytes())
         also: set[str] = set()
         if name.name == "models-2026-05-01.json":  # keep the real day-to-day change: the ids added since 04-30
-            also = {e["id"] for e in body["data"]} - {e["id"] for e in json.loads((source / "models-2026-04-30.json").read_bytes())["data"]}
+            also = {e["id"] for e in body["data"]} - {
+                e["id"] for e in json.loads((source / "models-2026-04-30.json").read_bytes())["data"]
+            }
         body["data"] = keep(body["data"], also)
         if "total_count" in body:
             body["total_count"] = len(body["data"])
