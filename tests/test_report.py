@@ -17,15 +17,10 @@ import pytest
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
 from modelpools.cli import main
+from modelpools.consumer.charts import TIER_PLOT_WIDTH
 from modelpools.consumer.ledger import Ledger
-from modelpools.consumer.report import (
-    REPORT_NAME,
-    TIER_COLOURS,
-    TIER_PLOT_WIDTH,
-    gather_report,
-    render_report,
-    write_report,
-)
+from modelpools.consumer.markup import TIER_COLOURS
+from modelpools.consumer.report import REPORT_NAME, gather_report, render_report, write_report
 from modelpools.jsonbytes import dump_json
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
