@@ -16,7 +16,6 @@ from modelpools.consumer.client import (
     CompletionFailed,
     DailyCapReached,
     QuotaReached,
-    classify,
     complete_sync,
 )
 from modelpools.consumer.ledger import Ledger
@@ -258,19 +257,6 @@ def test_sync_wrapper_reads_the_key_from_the_environment(server, tmp_path, monke
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
     reply = complete_sync(role="smallTasks", messages=MESSAGES, options=options(server, tmp_path))
     assert reply.model == POOLS.small_tasks_model and server.authorization == {f"Bearer {KEY}"}
-
-
-def test_classify_an_error_object_inside_a_200_uses_its_code():
-    body = b'{"error": {"message": "No endpoints found for x/y:free.", "code": 404}}'
-    answer = classify(200, {}, body)
-    assert answer.outcome == "no_endpoints" and answer.decision.model_dead
-
-
-def test_classify_content_parts_and_malformed_bodies():
-    parts = b'{"choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}}]}'
-    assert classify(200, {}, parts).text == "ab"
-    assert classify(200, {}, b"<html>gateway</html>").outcome == "malformed"
-    assert classify(200, {}, b'{"choices": []}').outcome == "malformed"
 
 
 def test_models_asks_exactly_the_given_model_even_an_unranked_one(server, tmp_path):

@@ -1,0 +1,144 @@
+"""What one OpenRouter chat-completions answer means, pure: ``classify(status, headers, body)`` gives its outcome
+class (success, empty, reasoning-only, malformed, daily or minute cap, upstream 429, no endpoints, ...), the reply
+text and token counts, the router's decision (retry, wait, next model, stop) and the rate-limit headers.
+
+The walking client (``modelpools.consumer.client``) sends, classifies with this, and records each attempt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modelpools.consumer.router import Decision, decide, parse_reset
+from modelpools.rules.usage import SUCCESS
+
+__all__ = ["Answer", "classify"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What classify() makes of one HTTP answer."""
+
+    outcome: str
+    text: str | None = None
+    decision: Decision | None = None  # None for a success
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    rate: tuple[int | None, int | None, float | None] = (None, None, None)  # limit, remaining, reset
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _rate_headers(headers: Mapping[str, str], body: Any) -> tuple[int | None, int | None, float | None]:
+    """X-RateLimit-Limit/-Remaining/-Reset from the response headers, else from an error body's metadata.headers."""
+    lower = {str(k).lower(): v for k, v in (headers or {}).items()}
+    meta = {}
+    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+        metadata = body["error"].get("metadata")
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("headers"), Mapping):
+            meta = {str(k).lower(): v for k, v in metadata["headers"].items()}
+
+    def get(name: str) -> Any:
+        return lower.get(name) if lower.get(name) is not None else meta.get(name)
+
+    return (_int(get("x-ratelimit-limit")), _int(get("x-ratelimit-remaining")), parse_reset(get("x-ratelimit-reset")))
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(str(p.get("text") or "") for p in content if isinstance(p, Mapping))
+    return ""
+
+
+def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
+    error = given if isinstance(body, Mapping) and isinstance(given := body.get("error"), Mapping) else {}
+    message = str(error.get("message") or "").lower()
+    metadata = meta if isinstance(meta := error.get("metadata"), Mapping) else {}
+    source = str(metadata.get("limit_source") or "")
+    if status is None:
+        return "network"
+    if status == 429:
+        if "free-models-per-day" in message or source == "openrouter_free_tier_daily":
+            return "daily_cap"
+        if "free-models-per-min" in message or source == "openrouter_free_tier_minute":
+            return "minute_cap"
+        return "upstream_429" if decision.action == "next_model" and "upstream" in decision.reason else "rate_limited"
+    if status == 404 or "no endpoints found" in message:
+        return "no_endpoints"
+    if status == 400 and decision.model_dead:
+        return "invalid_model"
+    if status in (408, 409, 425) or status >= 500:
+        return "server_error"
+    return "rejected"
+
+
+def classify(
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    body: bytes | None,
+    *,
+    attempt: int = 0,
+    max_retries: int = 2,
+    backoff: float = 1.0,
+    now: float | None = None,
+) -> Answer:
+    """Outcome class, reply text and routing decision for one answer (status None: no answer). Pure."""
+    try:
+        parsed = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        parsed = None
+    rate = _rate_headers(headers or {}, parsed)
+    error = parsed.get("error") if isinstance(parsed, Mapping) else None
+    effective = status
+    if isinstance(error, Mapping) and isinstance(error.get("code"), int) and (status is None or status < 400):
+        effective = error["code"]  # an error object inside a 200
+    if effective is not None and 200 <= effective < 300 and not isinstance(error, Mapping):
+        choices = parsed.get("choices") if isinstance(parsed, Mapping) else None
+        message = (
+            choices[0].get("message")
+            if isinstance(choices, list) and choices and isinstance(choices[0], Mapping)
+            else None
+        )
+        usage = given if isinstance(parsed, Mapping) and isinstance(given := parsed.get("usage"), Mapping) else {}
+        tokens = (_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")))
+        if not isinstance(message, Mapping):
+            return Answer(
+                "malformed",
+                None,
+                Decision("next_model", None, None, False, "the 2xx answer holds no chat completion message"),
+                *tokens,
+                rate,
+            )
+        text = _content_text(message.get("content"))
+        if text.strip():
+            return Answer(SUCCESS, text, None, *tokens, rate)
+        reasoning = message.get("reasoning") or message.get("reasoning_details")
+        if reasoning:
+            return Answer(
+                "reasoning_only",
+                None,
+                Decision("next_model", None, None, False, "reasoning-only reply (empty content)"),
+                *tokens,
+                rate,
+            )
+        return Answer("empty", None, Decision("next_model", None, None, False, "empty reply"), *tokens, rate)
+    decision = decide(
+        effective,
+        headers,
+        parsed if parsed is not None else body,
+        attempt=attempt,
+        max_retries=max_retries,
+        backoff=backoff,
+        now=now,
+    )
+    return Answer(_failure_outcome(effective, parsed, decision), None, decision, rate=rate)
