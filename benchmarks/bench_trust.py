@@ -16,7 +16,7 @@ overrides, and build_document fuses, ranks and chooses the defaults. Printed per
   7 days after the dump date), excluded (not a code-generating model), or thin (measured evidence below the
   documented minimum, counted by this script from the raw inputs: see evidence_units).
 
-The fixed calibration lines in modelpools/rules/fusion.py were fitted on the newest dump, whose coding index is also
+The fixed calibration lines in modelpools/rules/calibration.py were fitted on the newest dump, whose coding index is also
 the agreement target: --same-line reruns with curated scores on the LLM-Stats line (no curated-specific fit) to show
 how much the figures lean on that. --fit prints the lines fitted on the newest dump (the source of FIXED_LINES).
 """
@@ -41,7 +41,7 @@ from modelpools.records import (  # noqa: E402
     CuratedScores,
 )
 from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
-from modelpools.rules import fusion  # noqa: E402
+from modelpools.rules import calibration, rawscores  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
 from modelpools.settings import RankingSettings, Settings  # noqa: E402
@@ -238,11 +238,13 @@ def fit(data: Path, overrides, curated) -> None:
     found = match_models(
         [CatalogModel.from_dict(m) for m in references], [BenchmarkModel.from_dict(m) for m in scores], overrides, 70
     )
-    matches = {m.id: fusion.MatchInfo(m.benchmark_id, m.method, m.confidence) for m in found}
-    lines = fusion.calibrate([], {}, {m["id"]: m for m in scores}, fusion._curated_index(curated), references, matches)
-    lines.update(fusion.web_calibrations([], references))
+    matches = {m.id: rawscores.MatchInfo(m.benchmark_id, m.method, m.confidence) for m in found}
+    lines = calibration.calibrate(
+        [], {}, {m["id"]: m for m in scores}, rawscores.curated_index(curated), references, matches
+    )
+    lines.update(calibration.web_calibrations([], references))
     for key, line in sorted(lines.items()):
-        fitted = fusion.least_squares(key, line.points) if line.method != "reference" else None
+        fitted = calibration.least_squares(key, line.points) if line.method != "reference" else None
         if fitted is not None:
             slope, intercept, residual_sd = fitted
             print(
@@ -262,7 +264,7 @@ def main(argv=None) -> int:
         fit(args.data, load_overrides(PACKAGE_OVERRIDES), CuratedScores.load().scores)
         return 0
     if args.same_line:
-        fusion.FIXED_LINES["curated"] = fusion.FIXED_LINES["llm-stats"]
+        calibration.FIXED_LINES["curated"] = calibration.FIXED_LINES["llm-stats"]
     dumps = sorted((args.data / "openrouter").glob("models-*.json"))
     if not dumps:
         print(f"no dumps under {args.data / 'openrouter'}; pass --data", file=sys.stderr)

@@ -12,6 +12,7 @@ import pytest
 
 import modelpools.consumer.pools_view
 import modelpools.rules.fusion
+import modelpools.rules.rawscores
 import modelpools.rules.validation
 from modelpools.consumer.pools_view import Pools, load_pools, pools_from_document
 from modelpools.consumer.router import Router
@@ -130,7 +131,7 @@ def test_validated_documents_are_checked_once_by_the_validator(doc, monkeypatch)
     assert pools_from_document(doc).bulk_model == "openai/gpt-4o"  # the view does not re-check the invariants
     assert seen == [doc]
     assert (
-        modelpools.consumer.pools_view.MatchInfo is modelpools.rules.fusion.MatchInfo
+        modelpools.consumer.pools_view.MatchInfo is modelpools.rules.rawscores.MatchInfo
     )  # one record for a model's match, not two
 
 

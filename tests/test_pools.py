@@ -14,8 +14,8 @@ from modelpools.io import files
 from modelpools.jsonbytes import dump_json
 from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot, CuratedScores, PoolsSchema
 from modelpools.resources import CATALOG_SNAPSHOT
+from modelpools.rules.calibration import FIXED_LINES
 from modelpools.rules.freemodels import select_reference_scores
-from modelpools.rules.fusion import FIXED_LINES
 from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import PoolsSettings, RankingSettings, Settings

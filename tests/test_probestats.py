@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from modelpools.rules.fusion import fit_calibration
+from modelpools.rules.calibration import fit_calibration
 from modelpools.rules.probestats import (
     HALF_WEIGHT_ITEMS,
     ProbeTally,

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io.files import read_json
 from modelpools.records import POOLS_VERSION, PoolsSchema
-from modelpools.rules.fusion import MatchInfo, ScoreSource
+from modelpools.rules.fusion import ScoreSource
 from modelpools.rules.ranking import TIER_NAMES
+from modelpools.rules.rawscores import MatchInfo
 
 if TYPE_CHECKING:
     from modelpools.settings import Settings

@@ -1,13 +1,10 @@
-"""Fuse per-model coding evidence (catalog index, LLM-Stats, curated, remembered) into one estimate with uncertainty.
+"""Fuse per-model coding evidence (catalog index, LLM-Stats, curated, remembered, probe) into one estimate with
+uncertainty, and the page role's estimate on top of it.
 
-The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). LLM-Stats and curated scores are the same
-benchmark formula (rules/scoring.py) and reach that scale through one calibration line; Design Arena web Elo reaches
-it through a line of its own and only feeds the page role (see ``page_estimates``). A calibration line is always the
-documented fixed line (fitted once on the 2026-08-18 catalog, constants below), never a slope-1 guess and never
-refitted on the current catalog: a model's estimate depends on its own evidence only, so models entering or leaving
-the catalog cannot move it. The current catalog's common points are kept for the chart and checked against the
-fixed line: when they sit off it by more than DRIFT_Z standard errors the line is marked drifted (refit it with
-``python benchmarks/bench_trust.py --fit``). rules/evidence.py holds the priors, variances and the combination.
+The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). rules/rawscores.py collects each source's
+raw score, rules/calibration.py maps it onto the scale (the documented fixed lines and the drift check),
+rules/evidence.py holds the priors, variances and the combination; this module puts them together per model.
+Design Arena web Elo only feeds the page role (see ``page_estimates``).
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelpools.rules.calibration import Calibration, calibrate
 from modelpools.rules.evidence import (
     Estimate,
     Measurement,
@@ -32,7 +30,7 @@ from modelpools.rules.freemodels import coding_index
 from modelpools.rules.modelids import base_id, vendor_of
 from modelpools.rules.numbers import finite_number as _number
 from modelpools.rules.numbers import is_integer
-from modelpools.rules.scoring import Component, component_mean
+from modelpools.rules.rawscores import MatchInfo, curated_index, curated_score, llm_stats_score, match_map, web_elo
 
 if TYPE_CHECKING:
     from modelpools.rules.probestats import ProbeScore, ProbeTally
@@ -40,52 +38,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SOURCES",
-    "FIXED_LINES",
-    "MIN_DRIFT_POINTS",
-    "DRIFT_Z",
-    "WEB_CATEGORIES",
+    "PROBE",
     "ScoreSource",
-    "MatchInfo",
-    "Calibration",
     "FusedModel",
     "Remembered",
-    "least_squares",
-    "calibration_line",
-    "UNCALIBRATED",
-    "LineFit",
-    "fit_calibration",
-    "calibrate",
     "fuse_scores",
-    "web_elo",
-    "web_elos",
-    "web_calibrations",
     "page_estimates",
 ]
 
 SOURCES = ("artificial_analysis", "llm-stats", "curated")
-# (slope, intercept, points, residual sd) of each fixed line: raw -> the catalog's coding index. Fitted on
-# models-2026-08-18.json (paid models included) x LLM-Stats 24a9ccf by `python benchmarks/bench_trust.py --fit`.
-# "llm-stats": the unshrunk benchmark-formula mean of a model's LLM-Stats results (weighted least squares, weights
-# 1/variance from rules.evidence.bench_variance); "curated": the same formula on one Aider Polyglot result (Aider's
-# floor lifts weak models less, hence a flatter line); "web:<arena>/<category>": Design Arena Elo.
-FIXED_LINES: dict[str, tuple[float, float, int, float]] = {
-    "llm-stats": (0.4582, -0.94, 26, 9.32),
-    "curated": (0.2448, 12.58, 13, 7.98),
-    "web:models/website": (0.1483, -128.48, 68, 11.07),
-    "web:agents/webapps": (0.0723, -21.80, 27, 8.16),
-}
-WEB_CATEGORIES = ("web:models/website", "web:agents/webapps")
-# The drift check: with at least MIN_DRIFT_POINTS distinct models scored by both, the current catalog's points are
-# compared with the fixed line; their weighted mean residual beyond DRIFT_Z standard errors marks the line drifted.
-# A check, not a refit: blending a live fit into the line let up to 11 of 28 common models coming and going move
-# a thin model's estimate by 2 points (tests/test_fusion.py), and on every real dump the live points were either
-# too few or the fixed line's own.
-MIN_DRIFT_POINTS = 8
-DRIFT_Z = 3.0
 _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
 PROBE = "probe"  # the coding probe's source name (rules/probestats.py)
-_NO_MATCH_METHOD = "none"
-MIN_LINE_POINTS = 3  # a least-squares line needs this many points
 
 
 @dataclass(frozen=True)
@@ -152,71 +115,6 @@ class ScoreSource:
 
 
 @dataclass(frozen=True)
-class MatchInfo:
-    """A catalog model's benchmark match, as read from model-matches.json."""
-
-    benchmark_id: str | None = None
-    method: str = _NO_MATCH_METHOD
-    confidence: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """The pools-file form."""
-        return {"benchmarkId": self.benchmark_id, "method": self.method, "confidence": self.confidence}
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How one raw scale maps onto the reference: calibrated = slope * raw + intercept (then clamped to 0-100).
-
-    method: "reference" (the catalog index itself), "fixed" (the documented line), "linear"/"offset" (the probe's
-    line on its anchors; "fitted", a live fit blended with the fixed line, is only in files of older versions).
-    points: the current catalog's (raw, reference, units) points; live: their own least-squares (slope, intercept)
-    and shift: their weighted mean residual from the line with its standard error (the drift check).
-    """
-
-    source: str
-    method: str
-    slope: float = 1.0
-    intercept: float = 0.0
-    residual_sd: float = 0.0
-    points: tuple[tuple[float, float, float], ...] = ()
-    live: tuple[float, float] | None = None
-    shift: tuple[float, float] | None = None  # (weighted mean residual, its standard error)
-
-    @property
-    def drifted(self) -> bool:
-        """True when at least MIN_DRIFT_POINTS common points sit off the line by more than DRIFT_Z standard errors."""
-        return (
-            self.shift is not None
-            and len(self.points) >= MIN_DRIFT_POINTS
-            and abs(self.shift[0]) > DRIFT_Z * self.shift[1]
-        )
-
-    def apply(self, raw: float) -> float:
-        """raw mapped onto the reference scale, clamped to 0-100 and rounded to 2 decimals."""
-        return round(min(100.0, max(0.0, self.slope * raw + self.intercept)), 2)
-
-    def to_json(self) -> dict[str, Any]:
-        """The pools-file form: the line, the fixed line it starts from, and the live points (for a chart)."""
-        out: dict[str, Any] = {
-            "method": self.method,
-            "points": len(self.points),
-            "slope": round(self.slope, 6),
-            "intercept": round(self.intercept, 6),
-            "residualSd": round(self.residual_sd, 3),
-        }
-        fixed = FIXED_LINES.get(self.source)
-        if fixed is not None:
-            out["fixed"] = {"slope": fixed[0], "intercept": fixed[1], "points": fixed[2]}
-        if self.live is not None:
-            out["live"] = {"slope": round(self.live[0], 6), "intercept": round(self.live[1], 6)}
-        if self.shift is not None:
-            out["drift"] = {"shift": round(self.shift[0], 3), "se": round(self.shift[1], 3), "drifted": self.drifted}
-        out["pairs"] = [[round(x, 3), round(y, 3)] for x, y, _w in self.points]
-        return out
-
-
-@dataclass(frozen=True)
 class Remembered:
     """Catalog evidence the current listing lacks, remembered from an earlier one (rules/memory.py): its coding
     index and its web Elo ((calibration key, Elo), the page role's), each None when the listing has its own."""
@@ -252,226 +150,6 @@ class FusedModel:
     def conservative(self) -> float | None:
         """The ranking score: estimate minus its uncertainty."""
         return round(self.estimate.conservative, 2) if self.estimate else None
-
-
-def _point_weights(key: str, points: Sequence[tuple[float, float, float]]) -> list[float]:
-    """1 / variance of each (raw, reference, units) point: a benchmark-formula mean's variance from its units; an
-    Elo point the fixed line's residual variance."""
-    if key in ("llm-stats", "curated"):
-        return [1.0 / bench_variance(max(u, 1e-3)) for _x, _y, u in points]
-    return [1.0 / FIXED_LINES[key][3] ** 2] * len(points)
-
-
-def least_squares(key: str, points: Sequence[tuple[float, float, float]]) -> tuple[float, float, float] | None:
-    """(slope, intercept, residual sd) of the weighted least-squares line through (raw, reference, units) points;
-    None below MIN_LINE_POINTS points or without a positive slope. The source of FIXED_LINES (bench_trust --fit)
-    and the live line drawn beside the fixed one; never used to map a score."""
-    pts = tuple(points)
-    if len(pts) < MIN_LINE_POINTS:
-        return None
-    weights = _point_weights(key, pts)
-    total = sum(weights)
-    mx = sum(w * x for w, (x, _y, _u) in zip(weights, pts)) / total
-    my = sum(w * y for w, (_x, y, _u) in zip(weights, pts)) / total
-    sxx = sum(w * (x - mx) ** 2 for w, (x, _y, _u) in zip(weights, pts))
-    sxy = sum(w * (x - mx) * (y - my) for w, (x, y, _u) in zip(weights, pts))
-    if sxx <= 1e-9 or sxy <= 0:
-        return None
-    slope = sxy / sxx
-    intercept = my - slope * mx
-    residuals = [y - (slope * x + intercept) for x, y, _u in pts]
-    return slope, intercept, math.sqrt(sum(r * r for r in residuals) / max(1, len(pts) - 2))
-
-
-def calibration_line(key: str, points: Sequence[tuple[float, float, float]]) -> Calibration:
-    """The calibration for a raw scale: the documented fixed line, with the current catalog's (raw, reference,
-    units) points, their own least-squares line and the drift check (their weighted mean residual from the fixed
-    line and its standard error)."""
-    slope0, intercept0, _n0, sd0 = FIXED_LINES[key]
-    pts = tuple(points)
-    shift = None
-    if pts:
-        weights = _point_weights(key, pts)
-        total = sum(weights)
-        mean = sum(w * (y - (slope0 * x + intercept0)) for w, (x, y, _u) in zip(weights, pts)) / total
-        shift = (mean, 1.0 / math.sqrt(total))
-    live = least_squares(key, pts)
-    return Calibration(key, "fixed", slope0, intercept0, sd0, pts, live[:2] if live else None, shift)
-
-
-UNCALIBRATED = "uncalibrated"
-
-
-@dataclass(frozen=True)
-class LineFit:
-    """A plain fitted line for a source without a documented fixed line (the coding probe, rules/probestats.py):
-    calibrated = slope * raw + intercept; "uncalibrated" (never used) below MIN_LINE_POINTS pairs."""
-
-    source: str
-    method: str  # "linear" | "offset" | "uncalibrated"
-    points: int
-    slope: float = 1.0
-    intercept: float = 0.0
-
-    @property
-    def usable(self) -> bool:
-        return self.method != UNCALIBRATED
-
-    def apply(self, raw: float) -> float:
-        return round(min(100.0, max(0.0, self.slope * raw + self.intercept)), 2)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "points": self.points,
-            "slope": round(self.slope, 6),
-            "intercept": round(self.intercept, 6),
-        }
-
-
-def fit_calibration(source: str, pairs: Sequence[tuple[float, float]]) -> LineFit:
-    """Least-squares line on (raw, reference) pairs when >= MIN_LINE_POINTS with a positive slope, else their median
-    offset; fewer pairs: uncalibrated (the source is not used)."""
-    n = len(pairs)
-    if n < MIN_LINE_POINTS:
-        return LineFit(source, UNCALIBRATED, n)
-    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
-    if sxx > 1e-9 and sxy > 0:
-        slope = sxy / sxx
-        return LineFit(source, "linear", n, slope, mean_y - slope * mean_x)
-    offsets = sorted(y - x for x, y in pairs)
-    mid = n // 2
-    median = offsets[mid] if n % 2 else (offsets[mid - 1] + offsets[mid]) / 2
-    return LineFit(source, "offset", n, 1.0, median)
-
-
-# ---------------------------------------------------------------- raw evidence per model
-
-
-@dataclass(frozen=True)
-class _Bench:
-    mean: float
-    units: float
-    ref: str
-    identity: str
-    params: float | None = None
-
-
-def _bench_components(entry: Mapping[str, Any]) -> tuple[Component, ...]:
-    out = []
-    for c in entry.get("components") or ():
-        if not isinstance(c, Mapping):
-            continue
-        score, weight = _number(c.get("score")), _number(c.get("weight"))
-        if score is None or weight is None or not isinstance(c.get("benchmark"), str):
-            continue
-        out.append(
-            Component(
-                c["benchmark"], str(c.get("dataset") or c["benchmark"]), score, weight, bool(c.get("selfReported"))
-            )
-        )
-    return tuple(out)
-
-
-def _llm_stats(match: MatchInfo | None, bench: Mapping[str, Mapping[str, Any]]) -> _Bench | None:
-    if match is None or not match.benchmark_id:
-        return None
-    entry = bench.get(match.benchmark_id)
-    if not isinstance(entry, Mapping):
-        return None
-    mean, units = component_mean(_bench_components(entry))
-    units = round(units * min(1.0, max(0.0, match.confidence)), 4)
-    if mean is None or units <= 0:
-        return None
-    ref = f"llm-stats:{match.benchmark_id}"
-    return _Bench(mean, units, ref, ref, _number(entry.get("paramCount")))
-
-
-def _curated_index(curated: Iterable[CuratedScore]) -> dict[str, CuratedScore]:
-    out: dict[str, CuratedScore] = {}
-    for entry in sorted(curated, key=lambda e: (e.name, tuple(e.openrouter_ids))):
-        if entry.components:
-            for oid in entry.openrouter_ids:
-                out.setdefault(base_id(oid), entry)
-    return out
-
-
-def _curated(
-    key: str,
-    curated_by_base: Mapping[str, CuratedScore],
-    llm: _Bench | None,
-    bench: Mapping[str, Mapping[str, Any]],
-    match: MatchInfo | None,
-) -> _Bench | None:
-    """The curated results for a base id, without any benchmark LLM-Stats already measured for the model."""
-    entry = curated_by_base.get(key)
-    if entry is None:
-        return None
-    measured = set()
-    if llm is not None and match is not None and match.benchmark_id:
-        measured = {c.benchmark for c in _bench_components(bench.get(match.benchmark_id) or {})}
-    mean, units = component_mean(c for c in entry.components if c.benchmark not in measured)
-    if mean is None:
-        return None
-    ref = "curated:" + (entry.source_url or entry.source or entry.name)
-    return _Bench(mean, units, ref, ref + "#" + entry.name)
-
-
-def _match_of(entry: Mapping[str, Any] | None) -> MatchInfo:
-    if not entry:
-        return MatchInfo()
-    confidence = _number(entry.get("confidence")) or 0.0
-    bid = entry.get("benchmarkId")
-    return MatchInfo(
-        bid if isinstance(bid, str) else None,
-        str(entry.get("method") or _NO_MATCH_METHOD),
-        round(min(1.0, max(0.0, confidence)), 4),
-    )
-
-
-def _match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
-    return {m["id"]: _match_of(m) for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
-
-
-def _points(entries: Iterable[tuple[str, float | None, _Bench | None]]) -> tuple[tuple[float, float, float], ...]:
-    """(source mean, coding index, units): one point per (measurement, base id) pair, sorted."""
-    points: dict[tuple[str, str], tuple[float, float, float]] = {}
-    for mid, aa, found in entries:
-        if found is not None and aa is not None:
-            points.setdefault((found.identity, base_id(mid)), (found.mean, float(aa), found.units))
-    return tuple(points[k] for k in sorted(points))
-
-
-def calibrate(
-    catalog_models: Sequence[Mapping[str, Any]],
-    matches: Mapping[str, MatchInfo],
-    bench: Mapping[str, Mapping[str, Any]],
-    curated_by_base: Mapping[str, CuratedScore],
-    reference_scores: Iterable[Any] = (),
-    reference_matches: Mapping[str, MatchInfo] | None = None,
-) -> dict[str, Calibration]:
-    """The calibration of each source: the catalog index is the reference; LLM-Stats and curated each get their
-    fixed line, with the live points (every model, free or paid, with a coding index and that source's score) for
-    the chart and the drift check."""
-    reference_matches = reference_matches or {}
-    entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
-    entries += [
-        (r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
-        for r in reference_scores
-        if isinstance(r, Mapping) and isinstance(r.get("id"), str)
-    ]
-    llm_points = _points((mid, aa, _llm_stats(match, bench)) for mid, aa, match in entries)
-    curated_points = _points(
-        (mid, aa, _curated(base_id(mid), curated_by_base, None, bench, None)) for mid, aa, _match in entries
-    )
-    return {
-        "artificial_analysis": Calibration("artificial_analysis", "reference"),
-        "llm-stats": calibration_line("llm-stats", llm_points),
-        "curated": calibration_line("curated", curated_points),
-    }
 
 
 def _context(model: Mapping[str, Any]) -> int:
@@ -513,7 +191,7 @@ def _fuse_one(
                 remembered.last_seen,
             )
         )
-    llm = _llm_stats(match, bench)
+    llm = llm_stats_score(match, bench)
     if llm is not None:
         cal = calibrations["llm-stats"]
         found.append(
@@ -524,7 +202,7 @@ def _fuse_one(
                 None,
             )
         )
-    cur = _curated(key, curated_by_base, llm, bench, match)
+    cur = curated_score(key, curated_by_base, llm, bench, match)
     if cur is not None:
         cal = calibrations["curated"]
         found.append(
@@ -595,11 +273,11 @@ def fuse_scores(
     three anchors it adds nothing.
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
-    matches = _match_map(match_entries)
+    matches = match_map(match_entries)
     bench = {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
-    curated_by_base = _curated_index(curated)
+    curated_by_base = curated_index(curated)
     calibrations = calibrate(
-        catalog_models, matches, bench, curated_by_base, list(reference_scores), _match_map(reference_matches)
+        catalog_models, matches, bench, curated_by_base, list(reference_scores), match_map(reference_matches)
     )
     remembered = remembered or {}
     fused = [
@@ -654,44 +332,6 @@ def _with_probe(
         else f
         for f in fused
     ]
-
-
-# ---------------------------------------------------------------- page evidence
-
-
-def web_elos(model: Mapping[str, Any]) -> dict[str, float]:
-    """Calibration key -> Elo for each of WEB_CATEGORIES the model's Design Arena entries have."""
-    benchmarks = model.get("benchmarks")
-    arena = benchmarks.get("design_arena") if isinstance(benchmarks, Mapping) else None
-    out: dict[str, float] = {}
-    for entry in arena if isinstance(arena, list) else ():
-        if isinstance(entry, Mapping):
-            key = f"web:{entry.get('arena')}/{entry.get('category')}"
-            elo = _number(entry.get("elo"))
-            if key in WEB_CATEGORIES and elo is not None:
-                out.setdefault(key, elo)
-    return out
-
-
-def web_elo(model: Mapping[str, Any]) -> tuple[str, float] | None:
-    """(calibration key, Elo) of a model's Design Arena web evidence: models/website, else agents/webapps."""
-    found = web_elos(model)
-    return next(((key, found[key]) for key in WEB_CATEGORIES if key in found), None)
-
-
-def web_calibrations(
-    catalog_models: Sequence[Mapping[str, Any]], reference_scores: Iterable[Mapping[str, Any]] = ()
-) -> dict[str, Calibration]:
-    """Elo -> coding-index line per web category (the fixed line), with every model (free or reference) that has
-    both as its points."""
-    points: dict[str, dict[str, tuple[float, float, float]]] = {key: {} for key in WEB_CATEGORIES}
-    for model in list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)]:
-        aa = _number(model.get("coding_index")) if "coding_index" in model else _number(coding_index(model))
-        if aa is None or not isinstance(model.get("id"), str):
-            continue
-        for key, elo in web_elos(model).items():
-            points[key].setdefault(base_id(model["id"]), (elo, aa, 1.0))
-    return {key: calibration_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
 
 
 def page_estimates(

@@ -22,8 +22,10 @@ from typing import Any
 
 from modelpools.records import EVIDENCE_MEMORY_VERSION
 from modelpools.rules.eligibility import catalog_date
-from modelpools.rules.fusion import WEB_CATEGORIES, Remembered, base_id, web_elo
+from modelpools.rules.fusion import Remembered
+from modelpools.rules.modelids import base_id
 from modelpools.rules.numbers import finite_number
+from modelpools.rules.rawscores import WEB_CATEGORIES, web_elo
 
 __all__ = ["FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
 

@@ -6,7 +6,7 @@ proportion, so its interval is Wilson's score interval (sound at 0 or all correc
 normal approximation). The evidence weight grows with the items answered, n / (n + HALF_WEIGHT_ITEMS): a model
 probed with HALF_WEIGHT_ITEMS items counts half as much as a fully measured one.
 
-Calibration (:func:`modelpools.rules.fusion.fit_calibration`): the probe has no documented fixed line (its accuracy
+Calibration (:func:`modelpools.rules.calibration.fit_calibration`): the probe has no documented fixed line (its accuracy
 depends on the probe set), so the anchors, the models that have both a probe accuracy and a reference score, get a
 line (or a median offset) fitted on them; with fewer than ``MIN_LINE_POINTS`` anchors the probe stays uncalibrated
 and its accuracies are never mixed with calibrated scores.
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
-from modelpools.rules.fusion import UNCALIBRATED, fit_calibration
-from modelpools.rules.fusion import LineFit as Calibration
+from modelpools.rules.calibration import UNCALIBRATED, fit_calibration
+from modelpools.rules.calibration import LineFit as Calibration
 from modelpools.rules.modelids import base_id
 
 __all__ = [

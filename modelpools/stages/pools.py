@@ -30,10 +30,11 @@ from modelpools.records import (
     UsageSummary,
 )
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
+from modelpools.rules.calibration import web_calibrations
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
-from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates, web_calibrations
+from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import (
     DEFAULT_ROLES,
