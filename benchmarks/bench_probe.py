@@ -36,7 +36,8 @@ from modelpools.rules.probestats import CONFIDENCE, evidence_weight, wilson_inte
 Z_ONE_SIDED = 1.2815515655446004  # 90 % one-sided
 GAP = 0.10
 # The probe task's defaults (settings.Settings), read through the stage's own options.
-from modelpools.settings import ProbeSettings, Settings  # noqa: E402
+from modelpools.settings import Settings  # noqa: E402
+from modelpools.slices import ProbeSettings  # noqa: E402
 from modelpools.stages.probe import ProbeOptions  # noqa: E402
 
 OPTIONS = ProbeOptions.of(ProbeSettings.of(Settings()))
@@ -119,7 +120,7 @@ def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
     """Run the real stages on dump; (the document the probe stage plans from, its candidates, its anchors)."""
     from bench_noop import make_repo, serve
 
-    from modelpools.settings import BenchmarkSettings, CatalogSettings, MatchSettings, MemorySettings
+    from modelpools.slices import BenchmarkSettings, CatalogSettings, MatchSettings, MemorySettings
     from modelpools.stages.benchmarks import refresh_benchmarks
     from modelpools.stages.catalog import refresh_catalog
     from modelpools.stages.match import build_matches

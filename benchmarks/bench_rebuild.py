@@ -33,13 +33,13 @@ from modelpools.records import (  # noqa: E402
     PoolsSchema,
 )
 from modelpools.rules.validation import validate_pools  # noqa: E402
-from modelpools.settings import (  # noqa: E402
+from modelpools.settings import Settings  # noqa: E402
+from modelpools.slices import (  # noqa: E402
     BenchmarkSettings,
     CatalogSettings,
     MatchSettings,
     PoolsSettings,
     RankingSettings,
-    Settings,
 )
 from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.stages.catalog import refresh_catalog  # noqa: E402

@@ -71,7 +71,7 @@ def pipeline(body, bench, overrides, curated, settings):
     # What the document records of its inputs follows the measured tree (newer trees record more digests and settings)
     inputs = dict(INPUTS)
     try:
-        from modelpools.settings import RankingSettings
+        from modelpools.slices import RankingSettings
 
         ranking = RankingSettings.of(settings)
         inputs["settings"] = ranking.fingerprint()
@@ -93,7 +93,7 @@ def pipeline(body, bench, overrides, curated, settings):
     def match():
         try:  # the match stage's own pure function
             from modelpools.records import BenchmarkScores, CatalogCache
-            from modelpools.settings import MatchSettings
+            from modelpools.slices import MatchSettings
             from modelpools.stages.match import build_match_report
         except ImportError:  # a --baseline ref from before stages/match.py: the same steps, spelled out
             cats = [CatalogModel.from_dict(m) for m in state["models"]]

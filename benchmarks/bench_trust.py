@@ -44,7 +44,8 @@ from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
 from modelpools.rules import calibration, rawscores  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
-from modelpools.settings import RankingSettings, Settings  # noqa: E402
+from modelpools.settings import Settings  # noqa: E402
+from modelpools.slices import RankingSettings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
 from modelpools.stages.match import load_overrides  # noqa: E402
 from modelpools.stages.pools import build_document, pools_provenance  # noqa: E402

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_trust  # noqa: E402
 
 from modelpools.jsonbytes import dump_json  # noqa: E402
-from modelpools.settings import RankingSettings  # noqa: E402
+from modelpools.slices import RankingSettings  # noqa: E402
 
 JULY = (
     "google/gemini-2.5-pro-exp-03-25",

@@ -1,4 +1,7 @@
-"""One frozen Settings object: defaults, then ``[tool.modelpools]`` in pyproject.toml, then MODELPOOLS_* env vars."""
+"""One frozen Settings object: defaults, then ``[tool.modelpools]`` in pyproject.toml, then MODELPOOLS_* env vars.
+
+Each stage reads its own slice of it (modelpools.slices).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from typing import Any, NamedTuple
 
 from modelpools.errors import SettingsError
 
@@ -23,16 +23,6 @@ __all__ = [
     "SETTING_KEYS",
     "OTHER_ENV_VARS",
     "CacheFiles",
-    "StageSettings",
-    "CatalogSettings",
-    "BenchmarkSettings",
-    "MatchSettings",
-    "MemorySettings",
-    "RankingSettings",
-    "PoolsSettings",
-    "UsageSettings",
-    "ProbeSettings",
-    "ValidateSettings",
 ]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -332,203 +322,6 @@ class CacheFiles(_CacheRoot):
     def task(self, name: str) -> str:
         """How the user runs a stage: ``doit <prefix><name>``."""
         return f"doit {self.task_prefix}{name}"
-
-
-class StageSettings:
-    """A stage's settings slice (the Nikola ``kw``): every setting the stage reads, and where its files are.
-
-    tasks.py builds each slice once and passes the same object to doit's ``config_changed(slice.fingerprint())`` and
-    to the stage, so a setting cannot change what a stage does without changing its fingerprint. ``files`` is left
-    out of the fingerprint: the paths are the task's targets and file_deps, which doit already keys on.
-
-    A slice is a NamedTuple of its fields (``_CatalogFields``) with this class mixed in: every doit run defines
-    and builds all of them, and a NamedTuple costs a fraction of a frozen dataclass to define (the no-op budget).
-    """
-
-    __slots__ = ()
-
-    @classmethod
-    def of(cls, settings: Settings) -> Self:
-        """This slice of settings (fields of the same names)."""
-        return cls(*(settings.files if name == "files" else getattr(settings, name) for name in _field_names(cls)))
-
-    def fingerprint(self) -> dict[str, Any]:
-        """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
-        from modelpools.io.log import redact
-
-        out: dict[str, Any] = {}
-        for name in _field_names(type(self)):
-            value = getattr(self, name)
-            if name == "files":
-                continue
-            if isinstance(value, StageSettings):
-                value = value.fingerprint()
-            elif name.endswith(("_url", "_repo")):
-                value = redact(value)
-            out[name] = str(value) if isinstance(value, Path) else _lists(value)
-        return out
-
-
-def _field_names(slice_class: type[StageSettings]) -> tuple[str, ...]:
-    """A slice's field names: every slice is a NamedTuple of its fields with StageSettings mixed in."""
-    names: tuple[str, ...] = slice_class._fields  # type: ignore[attr-defined]  # from the NamedTuple; declared on StageSettings it would clash with each slice's own
-    return names
-
-
-def _lists(value: Any) -> Any:
-    """Tuples as lists, as JSON gives them back (the pools file and doit's stored values compare equal)."""
-    return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
-
-
-class _CatalogFields(NamedTuple):
-    files: CacheFiles
-    openrouter_url: str
-    include_non_text: bool
-    max_response_bytes: int
-    http_timeout: int
-    catalog_ttl: int
-    retry_after: int
-    offline: bool
-    strict: bool
-
-
-class CatalogSettings(_CatalogFields, StageSettings):
-    """What the catalog stage (and its TTL check) reads."""
-
-    __slots__ = ()
-
-
-class _BenchmarkFields(NamedTuple):
-    files: CacheFiles
-    benchmarks_repo: str
-    benchmarks_ref: str
-    max_checkout_bytes: int
-    clone_timeout: int
-    benchmarks_ttl: int
-    retry_after: int
-    offline: bool
-    strict: bool
-
-
-class BenchmarkSettings(_BenchmarkFields, StageSettings):
-    """What the benchmarks stage (and its TTL check) reads."""
-
-    __slots__ = ()
-
-
-class _MatchFields(NamedTuple):
-    files: CacheFiles
-    fuzzy_threshold: int
-    overrides_file: str
-
-
-class MatchSettings(_MatchFields, StageSettings):
-    """What the match stage reads."""
-
-    __slots__ = ()
-
-    @property
-    def overrides_path(self) -> Path | None:
-        return self.files.resolve(self.overrides_file)
-
-
-class _MemoryFields(NamedTuple):
-    files: CacheFiles
-
-
-class MemorySettings(_MemoryFields, StageSettings):
-    """What the memory stage reads: only where the files are (no setting changes what it remembers)."""
-
-    __slots__ = ()
-
-
-class _RankingFields(NamedTuple):
-    large_cutoff: float = Settings.large_cutoff
-    medium_cutoff: float = Settings.medium_cutoff
-    page_model_other_vendor: bool = Settings.page_model_other_vendor
-    small_tasks_tier: str = Settings.small_tasks_tier
-    expiry_warning_days: int = Settings.expiry_warning_days  # deprecation: expiring within this many days
-    roles: tuple[RoleSpec, ...] = Settings.roles  # (name, rule, requires, min_context) per role, built-in ones first
-
-
-class RankingSettings(_RankingFields, StageSettings):
-    """The settings that shape the ranking; recorded in the pools file as ``inputs.settings``."""
-
-    __slots__ = ()
-
-
-class _PoolsFields(NamedTuple):
-    files: CacheFiles
-    ranking: RankingSettings
-    expiry_warning_days: int
-    overrides_file: str
-    strict: bool
-    probe: bool = False
-
-
-class PoolsSettings(_PoolsFields, StageSettings):
-    """What the pools stage reads."""
-
-    __slots__ = ()
-
-    @classmethod
-    def of(cls, settings: Settings) -> PoolsSettings:
-        return cls(
-            settings.files,
-            RankingSettings.of(settings),
-            settings.expiry_warning_days,
-            settings.overrides_file,
-            settings.strict,
-            settings.probe,
-        )
-
-    @property
-    def overrides_path(self) -> Path | None:
-        return self.files.resolve(self.overrides_file)
-
-
-class _UsageFields(NamedTuple):
-    files: CacheFiles
-    usage_window_days: int
-
-
-class UsageSettings(_UsageFields, StageSettings):
-    """What the usage stage reads (the ledger and the summary are files.ledger_file and files.usage_summary_file)."""
-
-    __slots__ = ()
-
-
-class _ProbeFields(NamedTuple):
-    files: CacheFiles
-    probe_daily_requests: int
-    probe_items_per_request: int
-    probe_ttl: int
-    probe_anchors: int
-    # the probe's requests go through the chat client, with the site's client settings and daily cap
-    daily_request_cap: int
-    openrouter_api_base: str
-    requests_per_minute: int
-    client_concurrency: int
-    client_timeout: int
-    max_reply_bytes: int
-    usage_retention_days: int
-
-
-class ProbeSettings(_ProbeFields, StageSettings):
-    """What the probe stage reads (its task exists only with ``probe = true``)."""
-
-    __slots__ = ()
-
-
-class _ValidateFields(NamedTuple):
-    files: CacheFiles
-    expiry_warning_days: int
-
-
-class ValidateSettings(_ValidateFields, StageSettings):
-    """What the validate task reads."""
-
-    __slots__ = ()
 
 
 # key -> parser; every key is settable as [tool.modelpools] <key> or MODELPOOLS_<KEY>.

@@ -1,7 +1,7 @@
 """doit tasks: ``from modelpools.tasks import *`` in a dodo.py adds catalog, benchmarks, match, memory, usage, pools,
 validate (and probe, with ``probe = true``).
 
-Each task gets its stage's settings slice (settings.CatalogSettings, ...), built once: the same object goes to
+Each task gets its stage's settings slice (slices.CatalogSettings, ...), built once: the same object goes to
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
 Loading stays cheap: this module reads settings and stats a few files; each stage module (and aiohttp,
 jsonschema, rapidfuzz with it) is imported only when its action runs, by the small functions below. Every stage
@@ -14,53 +14,58 @@ import os
 import time as time_module
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from doit.exceptions import InvalidTask, TaskFailed
 from doit.tools import config_changed
 
 from modelpools.errors import ModelPoolsError, SettingsError
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
-from modelpools.settings import (
+from modelpools.settings import CacheFiles, Settings, load_settings
+from modelpools.slices import (
     BenchmarkSettings,
-    CacheFiles,
     CatalogSettings,
     MatchSettings,
     MemorySettings,
     PoolsSettings,
     ProbeSettings,
-    Settings,
+    StageFiles,
     UsageSettings,
     ValidateSettings,
-    load_settings,
+)
+from modelpools.uptodate import (
+    benchmarks_up_to_date,
+    catalog_up_to_date,
+    ledger_unchanged,
+    probed_today,
+    stage_fresh,
+    targets_intact,
 )
 
 __all__ = ["task_modelpools"]
 
 
-class _StageSlice(Protocol):
-    """A stage's settings slice (settings.StageSettings): the tasks need where its files are."""
-
-    @property
-    def files(self) -> CacheFiles: ...
-
-
-S = TypeVar("S", bound=_StageSlice)
+S = TypeVar("S", bound=StageFiles)
 
 
 # ---------------------------------------------------------------- the stages, imported when they run
 
 
+def _now() -> float:
+    """The clock of the network stages and their up-to-date checks: a dodo.py may replace ``time_module``."""
+    return time_module.time()
+
+
 def catalog_stage(settings: CatalogSettings) -> str:
     from modelpools.stages.catalog import refresh_catalog
 
-    return refresh_catalog(settings, clock=time_module.time)
+    return refresh_catalog(settings, clock=_now)
 
 
 def benchmarks_stage(settings: BenchmarkSettings) -> str:
     from modelpools.stages.benchmarks import refresh_benchmarks
 
-    return refresh_benchmarks(settings, now=time_module.time())
+    return refresh_benchmarks(settings, now=_now())
 
 
 def match_stage(settings: MatchSettings) -> str:
@@ -97,173 +102,6 @@ def validate_stage(settings: ValidateSettings) -> str:
     from modelpools.stages.validate import validate_pools_file
 
     return validate_pools_file(settings)
-
-
-def catalog_up_to_date(settings: CatalogSettings, now: float) -> bool:
-    from modelpools.stages.freshness import catalog_up_to_date as check  # cheap, but only needed when doit checks
-
-    return check(settings, now)
-
-
-def benchmarks_up_to_date(settings: BenchmarkSettings, now: float) -> bool:
-    from modelpools.stages.freshness import benchmarks_up_to_date as check
-
-    return check(settings, now)
-
-
-class stage_fresh:
-    """doit up-to-date check: ``check(settings, now)`` says the stage has nothing to do (fresh within its TTL,
-    backing off after a failed refresh, or offline with a cache; see stages/freshness.py).
-
-    ``now`` comes from ``time_module.time()``, the clock the network stages are given too: a test's dodo.py that
-    replaces ``modelpools.tasks.time_module`` steers both."""
-
-    def __init__(self, check: Callable[[Any, float], bool], settings: _StageSlice, meta: Path) -> None:
-        self.check, self.settings, self.meta = check, settings, meta
-
-    def __call__(self, task: Any = None, values: Any = None) -> bool:
-        return bool(self.check(self.settings, time_module.time()))
-
-    def refreshed_by_another_run(self) -> bool:
-        """True when another run wrote the stage's meta file while this process was running and the stage is
-        now fresh: doit decided to run the stage here before that run's records existed, so running it again
-        would only fetch twice (and leave two runs' records of different files in .doit.db)."""
-        stamp = _stamp(self.meta)
-        if stamp is None or stamp[2] < _STARTED_NS or stamp == _WRITTEN_HERE.get(self.meta):
-            return False
-        return self()
-
-    def ran_here(self) -> None:
-        """Remember the meta file this process's own run of the stage left (not another run's refresh)."""
-        _WRITTEN_HERE[self.meta] = _stamp(self.meta)
-
-    def __repr__(self) -> str:  # shown by `doit info`
-        return f"{self.check.__name__}({self.settings.files.cache_path})"
-
-
-_STARTED_NS = time_module.time_ns()  # when this process (a doit run) started: the real clock, as file times are
-_WRITTEN_HERE: dict[Path, tuple | None] = {}
-
-
-def _stamp(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _fingerprint(path: Path) -> list | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, _sha256(path)]
-
-
-def _sha256(path: Path) -> str | None:
-    import hashlib  # only when a target changed size or mtime
-
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-class targets_intact:
-    """doit up-to-date check: the targets still hold what the task's last successful run left in them.
-
-    doit never looks inside targets, so a cache file truncated or edited by hand would stay broken (and
-    fail every later run) until deleted; with this check the task simply runs again. Cheap: one stat per
-    target, a sha256 only when size or mtime differ (a copied or touched file with the same bytes is intact).
-    """
-
-    KEY = "modelpools:targets"
-
-    def __init__(self, targets: dict[str, Path]) -> None:
-        self.targets = targets  # name as in the task's targets -> absolute path
-
-    def configure_task(self, task: Any) -> None:
-        task.value_savers.append(lambda: {self.KEY: {n: _fingerprint(p) for n, p in self.targets.items()}})
-
-    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
-        saved = (values or {}).get(self.KEY)
-        if not isinstance(saved, dict):
-            return None  # nothing recorded yet: the other checks decide
-        for name, path in self.targets.items():
-            before = saved.get(name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                return False
-            if not isinstance(before, list) or len(before) != 3:
-                return False
-            if [st.st_size, st.st_mtime_ns] != before[:2] and _sha256(path) != before[2]:
-                return False
-        return True
-
-    def __repr__(self) -> str:  # shown by `doit info`
-        return f"targets_intact({', '.join(self.targets)})"
-
-
-class ledger_unchanged:
-    """doit up-to-date check: the usage ledger (and its write-ahead log) has the size and mtime of the last run.
-
-    One stat per file, no SQLite: a site that never used the client (no ledger) stays up to date for good.
-    """
-
-    KEY = "modelpools:ledger"
-
-    def __init__(self, ledger: Path) -> None:
-        self.files = (ledger, ledger.with_name(ledger.name + "-wal"))
-
-    def _stamp(self) -> list[list[int] | None]:
-        stamps: list[list[int] | None] = []
-        for path in self.files:
-            try:
-                st = os.stat(path)
-                stamps.append([st.st_size, st.st_mtime_ns])
-            except OSError:
-                stamps.append(None)
-        return stamps
-
-    def configure_task(self, task: Any) -> None:
-        task.value_savers.append(lambda: {self.KEY: self._stamp()})
-
-    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
-        saved = (values or {}).get(self.KEY)
-        return None if saved is None else saved == self._stamp()
-
-    def __repr__(self) -> str:  # shown by `doit info`
-        return f"ledger_unchanged({self.files[0]})"
-
-
-class probed_today:
-    """doit up-to-date check: the probe task already ran today (UTC); a new day brings a new request budget.
-
-    Its other checks (config_changed, the catalog, scores and matches as file_dep) rerun it the same day when the
-    settings or the models to probe change.
-    """
-
-    KEY = "modelpools:probed"
-
-    @staticmethod
-    def _today() -> str:
-        return time_module.strftime("%Y-%m-%d", time_module.gmtime(time_module.time()))
-
-    def configure_task(self, task: Any) -> None:
-        task.value_savers.append(lambda: {self.KEY: self._today()})
-
-    def __call__(self, task: Any = None, values: Any = None) -> bool | None:
-        saved = (values or {}).get(self.KEY)
-        return None if saved is None else saved == self._today()
-
-    def __repr__(self) -> str:  # shown by `doit info`
-        return "probed_today()"
 
 
 def ttl_text(seconds: int) -> str:
@@ -390,7 +228,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     if user_overrides is not None and not user_overrides.is_file():
         raise InvalidTask(f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting")
     catalog_kw = CatalogSettings.of(settings)
-    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, settings.catalog_meta_file)
+    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, settings.catalog_meta_file, _now)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {ttl_text(settings.catalog_ttl)})",
@@ -405,7 +243,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "verbosity": 2,
     }
     benchmarks_kw = BenchmarkSettings.of(settings)
-    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw, settings.benchmarks_meta_file)
+    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw, settings.benchmarks_meta_file, _now)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {ttl_text(settings.benchmarks_ttl)})",
@@ -452,7 +290,11 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             "task_dep": [prefix + "match"],
             "file_dep": [catalog, scores, matches, memory, PACKAGE_CURATED],
             "targets": [probe_results],
-            "uptodate": [probed_today(), config_changed(probe_kw.fingerprint()), _intact([probe_results], settings)],
+            "uptodate": [
+                probed_today(_now),
+                config_changed(probe_kw.fingerprint()),
+                _intact([probe_results], settings),
+            ],
             "clean": True,
             "verbosity": 2,
         }

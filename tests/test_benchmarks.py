@@ -16,7 +16,8 @@ from support import LLM_STATS_NEW as NEW
 from support import commit_all, git, new_layout_repo, old_layout_repo
 
 from modelpools.errors import DataError, FetchError, GitError
-from modelpools.settings import BenchmarkSettings, Settings
+from modelpools.settings import Settings
+from modelpools.slices import BenchmarkSettings
 from modelpools.stages.benchmarks import benchmarks_are_fresh, build_scores, parse_checkout, refresh_benchmarks
 
 NOW = 1_760_000_000.0

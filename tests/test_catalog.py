@@ -19,7 +19,8 @@ from modelpools.io.http import RetryPolicy, parse_retry_after
 from modelpools.meta import CATALOG_CACHE_VERSION
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.freemodels import select_reference_scores
-from modelpools.settings import CatalogSettings, load_settings
+from modelpools.settings import load_settings
+from modelpools.slices import CatalogSettings
 from modelpools.stages.catalog import catalog_is_fresh, refresh_catalog
 from modelpools.stages.freshness import catalog_up_to_date, retry_interval
 
@@ -501,7 +502,7 @@ def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, test_
 
 def test_importing_the_stage_and_checking_freshness_stays_cheap(tmp_path):
     code = (
-        "import sys; from pathlib import Path; import modelpools.stages.catalog as c; from modelpools.settings import CatalogSettings, Settings;"
+        "import sys; from pathlib import Path; import modelpools.stages.catalog as c; from modelpools.settings import Settings; from modelpools.slices import CatalogSettings;"
         f"c.catalog_is_fresh(CatalogSettings.of(Settings(project_dir=Path({str(tmp_path)!r}))), 0.0);"
         "assert 'aiohttp' not in sys.modules, 'aiohttp imported'"
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from support import TEST_DATA, LoopbackServer, Reply, SilentServer, commit_all, git, new_layout_repo
 
-from modelpools.settings import BenchmarkSettings, CatalogSettings, PoolsSettings
+from modelpools.slices import BenchmarkSettings, CatalogSettings, PoolsSettings
 
 DUMPS = TEST_DATA / "openrouter"
 GOOD = DUMPS / "models-2026-04-30.json"

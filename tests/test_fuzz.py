@@ -26,7 +26,7 @@ from modelpools.records import PoolsSchema
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.rules.validation import validate_pools
-from modelpools.settings import RankingSettings
+from modelpools.slices import RankingSettings
 from modelpools.stages.benchmarks import build_scores, parse_checkout
 from modelpools.stages.pools import build_document
 

@@ -13,7 +13,8 @@ from modelpools.errors import DataError
 from modelpools.jsonbytes import dump_json
 from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.settings import MatchSettings, Settings
+from modelpools.settings import Settings
+from modelpools.slices import MatchSettings
 from modelpools.stages.match import build_matches, load_overrides
 
 ROOT = Path(__file__).resolve().parents[1]

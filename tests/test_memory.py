@@ -11,7 +11,8 @@ from modelpools.io import files
 from modelpools.records import CatalogCache
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.memory import empty_memory, identity_keys, recall, remember
-from modelpools.settings import PoolsSettings, Settings
+from modelpools.settings import Settings
+from modelpools.slices import PoolsSettings
 from modelpools.stages import pools
 from modelpools.stages.memory import build_memory
 

@@ -18,7 +18,8 @@ from modelpools.rules.calibration import FIXED_LINES
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
-from modelpools.settings import PoolsSettings, RankingSettings, Settings
+from modelpools.settings import Settings
+from modelpools.slices import PoolsSettings, RankingSettings
 from modelpools.stages import pools
 
 DATA = TEST_DATA

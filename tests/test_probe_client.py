@@ -21,7 +21,8 @@ from modelpools.consumer.client import Client, ClientOptions, DailyCapReached
 from modelpools.errors import ModelPoolsError
 from modelpools.records import ProbeResults
 from modelpools.rules.probe import probe_set_id
-from modelpools.settings import ProbeSettings, Settings
+from modelpools.settings import Settings
+from modelpools.slices import ProbeSettings
 from modelpools.stages import pools
 from modelpools.stages.probe import PROBE_ROLE, run_probe
 
@@ -209,7 +210,7 @@ def explain(site, capsys) -> str:
 
 
 def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anchors_calibrate_it(site, server, capsys):
-    from modelpools.settings import PoolsSettings
+    from modelpools.slices import PoolsSettings
 
     skill = {TOP: 0.95, DOTS: 0.8, LAGUNA: 0.65, MID: 0.5, NANO12: 0.35, LOW: 0.2, LFM: 0.05}
     for i, (model, accuracy) in enumerate(skill.items()):

@@ -11,7 +11,7 @@ from pathlib import Path
 from modelpools.rules import matching
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.settings import RankingSettings
+from modelpools.slices import RankingSettings
 from modelpools.stages.pools import build_document, pools_provenance
 
 _SPEC = importlib.util.spec_from_file_location(

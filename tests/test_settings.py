@@ -126,7 +126,7 @@ def test_settings_are_immutable(tmp_path):
 
 
 def test_fingerprints_for_doit_never_carry_passwords(tmp_path):
-    from modelpools.settings import BenchmarkSettings, CatalogSettings
+    from modelpools.slices import BenchmarkSettings, CatalogSettings
 
     settings = load_settings(
         tmp_path,

@@ -18,7 +18,8 @@ from doit.tools import config_changed
 from support import TEST_DATA, Reply, new_layout_repo
 
 from modelpools import tasks
-from modelpools.settings import SETTING_KEYS, Settings, StageSettings
+from modelpools.settings import SETTING_KEYS, Settings
+from modelpools.slices import StageSettings
 
 AFFECTS = {
     "openrouter_url": {"catalog"},

@@ -11,10 +11,11 @@ from test_pools import CURATED, NOW, write_inputs
 from modelpools.cli import main
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
-from modelpools.settings import PoolsSettings, Settings, UsageSettings
+from modelpools.settings import Settings
+from modelpools.slices import PoolsSettings, UsageSettings
 from modelpools.stages import pools
 from modelpools.stages.usage import refresh_usage_summary
-from modelpools.tasks import ledger_unchanged
+from modelpools.uptodate import ledger_unchanged
 
 T = NOW - 3 * 86400  # the site used the client three days before the build
 GLM, ULTRA = "z-ai/glm-5.2:free", "nvidia/nemotron-3-ultra-550b-a55b:free"

@@ -15,7 +15,8 @@ from modelpools.jsonbytes import dump_json
 from modelpools.records import CatalogCache, PoolsSchema
 from modelpools.resources import pools_schema_path
 from modelpools.rules.validation import json_path, validate_pools
-from modelpools.settings import RankingSettings, Settings, ValidateSettings
+from modelpools.settings import Settings
+from modelpools.slices import RankingSettings, ValidateSettings
 from modelpools.stages.pools import build_document
 from modelpools.stages.validate import validate_pools_file
 

@@ -30,7 +30,7 @@ from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, BenchmarksMeta
 from modelpools.records import BenchmarkScores
 from modelpools.rules.scoring import LEFT_OUT, canonical_benchmark, coding_score, select_components
-from modelpools.settings import BenchmarkSettings
+from modelpools.slices import BenchmarkSettings
 from modelpools.stages.freshness import benchmarks_are_fresh
 
 __all__ = [

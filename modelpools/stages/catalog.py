@@ -26,7 +26,7 @@ from modelpools.records import CatalogCache, CatalogSnapshot
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.days import parse_day, utc_day
 from modelpools.rules.freemodels import parse_body, select_free_models, select_reference_scores
-from modelpools.settings import CatalogSettings
+from modelpools.slices import CatalogSettings
 from modelpools.stages.freshness import catalog_is_fresh
 
 __all__ = ["RefreshPlan", "build_catalog", "catalog_is_fresh", "plan_refresh", "refresh_catalog"]

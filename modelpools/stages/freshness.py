@@ -21,7 +21,7 @@ from typing import Any
 
 from modelpools.io.log import redact
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, BenchmarksMeta, CatalogMeta
-from modelpools.settings import BenchmarkSettings, CatalogSettings
+from modelpools.slices import BenchmarkSettings, CatalogSettings
 
 __all__ = [
     "CLOCK_SKEW",

@@ -54,7 +54,7 @@ def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.consumer.inspection import site_provenance_line
     from modelpools.consumer.pools_view import load_pools
     from modelpools.rules.changes import expiring_models
-    from modelpools.settings import ValidateSettings
+    from modelpools.slices import ValidateSettings
     from modelpools.stages.validate import validate_pools_file
 
     if not settings.pools_file.is_file():
@@ -97,7 +97,7 @@ def _expiry(model_id: str, expiration_date: str, left: int) -> str:
 
 def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.meta import BenchmarksMeta, CatalogMeta
-    from modelpools.settings import BenchmarkSettings, CatalogSettings
+    from modelpools.slices import BenchmarkSettings, CatalogSettings
     from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh
 
     checks = []

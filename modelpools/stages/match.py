@@ -16,7 +16,7 @@ from modelpools.io.files import write_if_changed
 from modelpools.records import BenchmarkScores, CatalogCache, MatchReport, Overrides
 from modelpools.resources import PACKAGE_OVERRIDES
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
-from modelpools.settings import MatchSettings
+from modelpools.slices import MatchSettings
 
 __all__ = ["METHODS", "build_match_report", "build_matches", "load_overrides", "summarize"]
 

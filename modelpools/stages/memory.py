@@ -14,7 +14,7 @@ from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.records import CatalogCache, EvidenceMemory
 from modelpools.rules.memory import empty_memory, remember
-from modelpools.settings import MemorySettings
+from modelpools.slices import MemorySettings
 
 __all__ = ["build_memory", "memory_document"]
 

@@ -49,7 +49,7 @@ from modelpools.rules.ranking import (
 )
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
-from modelpools.settings import PoolsSettings, RankingSettings
+from modelpools.slices import PoolsSettings, RankingSettings
 from modelpools.stages.memory import memory_document
 
 if TYPE_CHECKING:

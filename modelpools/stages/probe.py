@@ -26,7 +26,7 @@ from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
 from modelpools.rules.probe import build_prompt, grade_reply, probe_items, probe_set_id
 from modelpools.rules.usage import quota_allowance
-from modelpools.settings import ProbeSettings
+from modelpools.slices import ProbeSettings
 
 if TYPE_CHECKING:
     from modelpools.consumer.client import ClientOptions

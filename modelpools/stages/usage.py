@@ -14,7 +14,7 @@ from modelpools.consumer.ledger import read_rows
 from modelpools.io.files import write_if_changed
 from modelpools.records import UsageSummary
 from modelpools.rules.usage import summarize
-from modelpools.settings import UsageSettings
+from modelpools.slices import UsageSettings
 
 __all__ = ["build_usage_summary", "refresh_usage_summary"]
 

@@ -15,7 +15,7 @@ from modelpools.errors import DataError
 from modelpools.io import log
 from modelpools.records import CatalogCache, PoolsDocument, PoolsSchema
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
-from modelpools.settings import ValidateSettings
+from modelpools.slices import ValidateSettings
 
 __all__ = ["validate_pools_file"]
 
