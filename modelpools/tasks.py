@@ -303,8 +303,8 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     yield {
         "basename": prefix + "usage",
         "doc": "Summarise the chat client's usage ledger for the pools (usage-summary.json)",
-        # no cache lock: the summary is a pure function of the ledger, replaced atomically
-        "actions": [_action(usage_stage, usage_kw, "usage", lock=False)],
+        # under the cache lock like every writer: a run holding it sweeps temp files of every output it knows
+        "actions": [_action(usage_stage, usage_kw, "usage")],
         # Runs after match, never first: two doit runs started together then meet at the same stages in the same
         # order, so the one that waits for the cache lock skips the refresh the other just did.
         "task_dep": [prefix + ("probe" if settings.probe else "match")],  # the probe's requests are in the ledger
