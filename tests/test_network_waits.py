@@ -108,10 +108,10 @@ def test_a_slow_clone_that_keeps_receiving_runs_past_the_stall_limit_and_reports
     said: list[str] = []
     started = time.monotonic()
     run_git_network(
-        git, ["clone"], None, 30, "clone", "https://github.com/x/y.git", stall_timeout=1, report=said.append
+        git, ["clone"], None, 30, "clone", "https://git.example/x/y.git", stall_timeout=1, report=said.append
     )
     assert time.monotonic() - started >= 2.5  # 2.5 s in all, never 1 s without a byte
-    assert said and all(line.startswith("git clone github.com: receiving objects ") for line in said)
+    assert said and all(line.startswith("git clone git.example: receiving objects ") for line in said)
     assert said[-1].endswith("% (" + said[-1].split("(")[1])  # our own words, numbers from git
     assert len(said) <= 9  # rate-limited: not one line per update
 
@@ -128,7 +128,7 @@ def test_a_clone_that_keeps_receiving_still_ends_at_its_timeout(tmp_path):
     )
     started = time.monotonic()
     with pytest.raises(GitError, match=r"^git clone timed out after 1\.5s; raise clone_timeout or check the network"):
-        run_git_network(git, ["clone"], None, 1.5, "clone", "https://github.com/x/y.git", stall_timeout=1)
+        run_git_network(git, ["clone"], None, 1.5, "clone", "https://git.example/x/y.git", stall_timeout=1)
     assert 1.5 <= time.monotonic() - started < 3
 
 
