@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from modelpools.settings import CacheFiles, RoleSpec, Settings
+from modelpools.setting_values import RoleSpec
+from modelpools.settings import CacheFiles, Settings
 
 if TYPE_CHECKING:
     from typing_extensions import Self

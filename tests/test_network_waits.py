@@ -15,9 +15,10 @@ import pytest
 from support import Reply, SilentServer, commit_all, git
 
 from modelpools.errors import FetchError, GitError
-from modelpools.io import git as gitio
+from modelpools.io import gitprocess
 from modelpools.io import http as httpio
-from modelpools.io.git import progress_line, run_git_network, sync_checkout
+from modelpools.io.gitcheckout import sync_checkout
+from modelpools.io.gitprocess import progress_line, run_git_network
 from modelpools.io.http import RetryPolicy, fetch_sync
 
 
@@ -31,8 +32,8 @@ def silent():
 @pytest.fixture
 def quick_notes(monkeypatch):
     """Say "still waiting" after 0.5 s of quiet and allow a progress line every 0.3 s (shipped: 10 s and 5 s)."""
-    monkeypatch.setattr(gitio, "QUIET_NOTE", 0.5)
-    monkeypatch.setattr(gitio, "PROGRESS_EVERY", 0.3)
+    monkeypatch.setattr(gitprocess, "QUIET_NOTE", 0.5)
+    monkeypatch.setattr(gitprocess, "PROGRESS_EVERY", 0.3)
 
 
 def fake_git(tmp_path: Path, body: str) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import SettingsError
-from modelpools.settings import SETTING_KEYS, Settings, load_settings, parse_duration
+from modelpools.settings import SETTING_KEYS, Settings, load_settings
 
 
 def write_pyproject(tmp_path: Path, body: str) -> None:
@@ -33,14 +33,6 @@ def test_pyproject_overrides_defaults_and_environment_overrides_pyproject(tmp_pa
     assert settings.strict is True
     assert settings.fuzzy_threshold == 80
     assert settings.cache_path == tmp_path.resolve() / "build" / "pools"
-
-
-@pytest.mark.parametrize(
-    "text, seconds",
-    [("90", 90), ("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604800), (3600, 3600), ("1.5h", 5400)],
-)
-def test_durations(text, seconds):
-    assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize(

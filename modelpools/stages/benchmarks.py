@@ -15,7 +15,7 @@ from typing import Any
 from modelpools.errors import DataError, FetchError, ModelPoolsError
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
-from modelpools.io.git import UnexpectedLayout, commit_day, sync_checkout
+from modelpools.io.gitcheckout import UnexpectedLayout, commit_day, sync_checkout
 from modelpools.io.llmstats import (
     LAYOUTS,
     MAX_FILE_BYTES,

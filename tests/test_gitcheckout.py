@@ -1,4 +1,4 @@
-"""Shallow clone/update of a file:// repository with modelpools.io.git."""
+"""Shallow clone/update of a file:// repository with modelpools.io.gitcheckout."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from support import git
 
 from modelpools.errors import GitError, ResponseTooLarge
-from modelpools.io.git import UnexpectedLayout, is_commit_sha, sync_checkout
+from modelpools.io.gitcheckout import UnexpectedLayout, is_commit_sha, sync_checkout
 from modelpools.io.log import redact
 
 
