@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error
 
-from modelpools.consumer.client import (
-    Client,
-    ClientOptions,
-    CompletionFailed,
-    DailyCapReached,
-    QuotaReached,
-    complete_sync,
-)
+from modelpools.consumer.client import Client, ClientOptions, complete_sync
+from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import SettingsError

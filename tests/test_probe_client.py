@@ -17,7 +17,8 @@ import pytest
 from chatserver import ChatServer, error_file, huge, ok, server_error, solver
 from test_pools import CURATED, write_inputs
 
-from modelpools.consumer.client import Client, ClientOptions, DailyCapReached
+from modelpools.consumer.client import Client, ClientOptions
+from modelpools.consumer.completion import DailyCapReached
 from modelpools.errors import ModelPoolsError
 from modelpools.records import ProbeResults
 from modelpools.rules.probe import probe_set_id

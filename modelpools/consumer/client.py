@@ -10,20 +10,15 @@ decisions (daily cap: stop with the reset time; per-minute cap: wait; upstream 4
 reasoning-only reply as a failure (next model), and writes each attempt to the usage ledger. Before every
 request it reserves the attempt in the ledger, which refuses once today's (UTC) free requests of all processes
 reach the daily cap, and paces all processes to ``requests_per_minute``.
-What each answer means (outcome class, reply text, decision) is ``modelpools.consumer.replies.classify``.
+What each answer means (outcome class, reply text, decision) is ``modelpools.consumer.replies.classify``; what a
+completion returns (Reply, Attempt) and raises (the CompletionFailed tree) is ``modelpools.consumer.completion``.
 
 The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only in the Authorization header
-and never logged, stored or put in a message.
-
-    ModelPoolsError
-    └── CompletionFailed        no reply: every model failed, or a stop decision (bad key, bad request)
-        └── DailyCapReached     today's free requests are used up; ``reset_at`` says when they come back
-            └── QuotaReached    the role's own daily quota (``daily_quota=``) is used up
+and never logged, stored or put in a message; without one, ``Client(...)`` raises SettingsError.
 
 ``complete(..., models=(id, ...))`` walks those models instead of the role's chain (any model of the pools file,
 ranked or not: the coding probe asks one unranked model at a time); ``daily_quota=N`` lets the role send at most N
 requests a day and only while the other roles keep ``cap - N`` of the daily cap (rules.usage.quota_allowance).
-    SettingsError               no API key, or an invalid option
 """
 
 from __future__ import annotations
@@ -37,11 +32,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelpools.consumer.completion import Attempt, CompletionFailed, DailyCapReached, QuotaReached, Reply
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import Pools, load_pools
 from modelpools.consumer.replies import Answer, classify
 from modelpools.consumer.router import Decision, Router
-from modelpools.errors import ModelPoolsError, SettingsError
+from modelpools.errors import SettingsError
 from modelpools.rules.usage import iso_time
 
 if TYPE_CHECKING:
@@ -52,11 +48,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Client",
     "ClientOptions",
-    "Reply",
-    "Attempt",
-    "CompletionFailed",
-    "DailyCapReached",
-    "QuotaReached",
     "complete_sync",
     "API_KEY_VARIABLE",
 ]
@@ -98,52 +89,6 @@ class ClientOptions:
             if hasattr(settings, key):
                 values[name] = getattr(settings, key)
         return cls(ledger_file=Path(settings.ledger_file), pools_file=Path(settings.pools_file), **values)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One request of a completion: the model, its outcome class, HTTP status, latency and what was done next."""
-
-    model: str
-    outcome: str
-    status: int | None
-    latency_ms: int
-    action: str  # "done", or the router's action: retry, wait, next_model, stop
-    reason: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported."""
-
-    text: str
-    model: str
-    attempts: tuple[Attempt, ...]
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-
-
-class CompletionFailed(ModelPoolsError):
-    """No model gave a usable reply; ``attempts`` lists what was tried, ``decision`` the last routing decision."""
-
-    def __init__(self, message: str, attempts: Sequence[Attempt] = (), decision: Decision | None = None) -> None:
-        super().__init__(message)
-        self.attempts = tuple(attempts)
-        self.decision = decision
-
-
-class DailyCapReached(CompletionFailed):
-    """Today's free requests are used up (counted in the ledger, or told by a 429); ``reset_at`` in epoch seconds."""
-
-    def __init__(
-        self, message: str, reset_at: float, attempts: Sequence[Attempt] = (), decision: Decision | None = None
-    ) -> None:
-        super().__init__(message, attempts, decision)
-        self.reset_at = reset_at
-
-
-class QuotaReached(DailyCapReached):
-    """The role's daily quota (``complete(daily_quota=...)``) is used up, or the rest of the cap is the site's."""
 
 
 def _safe(text: Any, limit: int = 200) -> str:

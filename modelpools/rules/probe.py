@@ -1,10 +1,10 @@
-"""The coding probe's item set: generated code-reasoning questions, their prompt, and the grading of a reply.
+"""The coding probe's item set: generated code-reasoning questions and their true answers.
 
 An item is a short Python function written by one of this module's own templates plus a call, and the question
 "what does this call return?". The items are new text every version and never published as a dataset, so no model
 can have seen them in training. The true answer comes from running the generated program (only this module's
-trusted templates, with a small builtins whitelist); a model's reply is never run: each answer is read with
-``ast.literal_eval`` under size limits and compared with the truth, type for type.
+trusted templates, with a small builtins whitelist). Asking a model and grading its reply is
+``modelpools.rules.probegrading``; a model's reply is never run.
 
 Determinism: item ``i`` of version ``v`` is drawn from sha256 counters of ``(v, i)`` (not :mod:`random`, whose
 algorithms may change between Python versions), so every user on every machine gets the same items, and
@@ -12,8 +12,8 @@ algorithms may change between Python versions), so every user on every machine g
 per probe set id, so a new version invalidates old results.
 
     items = probe_items(start=0, count=10)
-    prompt = build_prompt(items)          # ask for one final line "ANSWER <n>: <python literal>" per item
-    grades = grade_reply(items, reply)    # one bool per item; hostile, enormous or malformed answers are False
+    items[0].program, items[0].call, items[0].answer   # the function, the call, repr() of what it returns
+    probe_set_id()                                     # "v1-<12 hex>": results are kept under it
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,24 +29,15 @@ from typing import Any
 __all__ = [
     "PROBE_VERSION",
     "FAMILIES",
-    "MAX_REPLY_CHARS",
-    "MAX_ANSWER_CHARS",
     "ProbeItem",
     "probe_item",
     "probe_items",
     "probe_set_id",
-    "build_prompt",
-    "parse_answers",
-    "same_value",
-    "grade_reply",
 ]
 
-# Bump whenever a template, the draw scheme or the prompt changes: results of other versions are then ignored.
+# Bump whenever a template, the draw scheme or the prompt (rules.probegrading) changes: results of other versions
+# are then ignored.
 PROBE_VERSION = 1
-# A reply longer than this is graded all wrong without being scanned.
-MAX_REPLY_CHARS = 200_000
-# An answer literal longer than this is wrong (every true answer here is far shorter).
-MAX_ANSWER_CHARS = 1_000
 # Items hashed for the probe set id: enough to cover every template several times.
 _DIGEST_ITEMS = 200
 
@@ -324,75 +314,3 @@ def probe_set_id(version: int = PROBE_VERSION) -> str:
     for item in probe_items(0, _DIGEST_ITEMS, version):
         digest.update(f"{item.index}\0{item.program}\0{item.call}\0{item.answer}\0".encode())
     return f"v{version}-{digest.hexdigest()[:12]}"
-
-
-def build_prompt(items: Sequence[ProbeItem]) -> str:
-    """One user message asking for every item's return value, each on a final ``ANSWER <n>:`` line."""
-    parts = [
-        "Work out, without running any code, what each final call below returns.",
-        "You may reason first. Then end your reply with exactly one line per program, in this form,",
-        "where the value is written as a Python literal (as repr() would print it):",
-        "",
-    ]
-    parts += [f"ANSWER {n}: <value>" for n in range(1, len(items) + 1)]
-    for n, item in enumerate(items, 1):
-        parts += ["", f"Program {n}:", "```python", item.program.rstrip("\n"), item.call, "```"]
-    return "\n".join(parts) + "\n"
-
-
-_ANSWER_LINE = re.compile(r"^[\s>*_#-]*answer\s*(\d{1,4})\s*[*_]*\s*[:=]\s*(.*)$", re.IGNORECASE)
-
-
-def _literal(text: str) -> Any:
-    """The answer text as a Python literal, or raise ValueError; never evaluates code."""
-    text = text.strip().strip("*_").strip()
-    if text.startswith("`") and text.endswith("`"):
-        text = text.strip("`").strip()
-        if text.lower().startswith("python "):
-            text = text[7:]
-    if not text or len(text) > MAX_ANSWER_CHARS:
-        raise ValueError("empty or oversized answer")
-    try:
-        return ast.literal_eval(text)
-    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
-        raise ValueError("not a Python literal") from exc
-
-
-def parse_answers(reply: str, count: int) -> dict[int, Any]:
-    """Item number (1-based) -> the model's answer: the last well-formed ``ANSWER n:`` line for each n.
-
-    Thinking text, code fences and markdown around the lines are ignored; a line that is not a literal is skipped
-    (an earlier well-formed line for the same n stays). A reply over MAX_REPLY_CHARS yields no answers.
-    """
-    if not isinstance(reply, str) or len(reply) > MAX_REPLY_CHARS:
-        return {}
-    answers: dict[int, Any] = {}
-    for line in reply.splitlines():
-        match = _ANSWER_LINE.match(line)
-        if not match:
-            continue
-        number = int(match.group(1))
-        if not 1 <= number <= count:
-            continue
-        try:
-            answers[number] = _literal(match.group(2))
-        except ValueError:
-            continue
-    return answers
-
-
-def same_value(given: Any, truth: Any) -> bool:
-    """Equal and of the same types throughout: ``True`` is not ``1``, ``[1]`` is not ``(1,)``."""
-    if type(given) is not type(truth):
-        return False
-    if isinstance(truth, (list, tuple)):
-        return len(given) == len(truth) and all(same_value(g, t) for g, t in zip(given, truth))
-    if isinstance(truth, dict):
-        return given.keys() == truth.keys() and all(same_value(given[k], truth[k]) for k in truth)
-    return given == truth
-
-
-def grade_reply(items: Sequence[ProbeItem], reply: str) -> tuple[bool, ...]:
-    """One bool per item: did the reply's final answer for it equal the true value?"""
-    answers = parse_answers(reply, len(items))
-    return tuple(n in answers and same_value(answers[n], item.value) for n, item in enumerate(items, 1))

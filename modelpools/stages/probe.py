@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
-from modelpools.rules.probe import build_prompt, grade_reply, probe_items, probe_set_id
+from modelpools.rules.probe import probe_items, probe_set_id
+from modelpools.rules.probegrading import build_prompt, grade_reply
 from modelpools.rules.usage import quota_allowance
 from modelpools.slices import ProbeSettings
 
@@ -235,7 +236,8 @@ async def _probe_through_client(
     clock: Callable[[], float],
 ) -> tuple[ProbeResults, str | None]:
     """Run the plan through the chat client; (results, why the round stopped early or None)."""
-    from modelpools.consumer.client import Client, CompletionFailed, DailyCapReached
+    from modelpools.consumer.client import Client
+    from modelpools.consumer.completion import CompletionFailed, DailyCapReached
     from modelpools.consumer.pools_view import pools_from_document
 
     pools = pools_from_document(document, validate=False)
