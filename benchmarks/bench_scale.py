@@ -117,6 +117,11 @@ def pipeline(body, bench, overrides, curated, settings):
     return state, [("select", select), ("match", match), ("rank", rank), ("validate", validate)]
 
 
+def _benchmark_id(match) -> str | None:
+    """A match's benchmark id: a rules.matching.Match, or a dict in a --baseline ref from before typed matches."""
+    return match["benchmarkId"] if isinstance(match, dict) else match.benchmark_id
+
+
 def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
     """Run every stage for one size: seconds (median and min over repeats), tracemalloc peaks, ru_maxrss."""
     import gc
@@ -174,7 +179,7 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
         "min": {s: min(t) for s, t in times.items()},
         "peak": peaks,
         "maxrss_mib": maxrss_kib / 1024,
-        "matched": sum(1 for m in state["matches"] if m["benchmarkId"] is not None),
+        "matched": sum(1 for m in state["matches"] if _benchmark_id(m) is not None),
     }
 
 

@@ -43,7 +43,7 @@ from modelpools.records import (  # noqa: E402
 from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
 from modelpools.rules import calibration, rawscores  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
-from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models  # noqa: E402
+from modelpools.rules.matching import BenchmarkModel, CatalogModel, Match, match_models  # noqa: E402
 from modelpools.settings import Settings  # noqa: E402
 from modelpools.slices import RankingSettings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
@@ -126,14 +126,14 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 
 
 def evidence_units(
-    model_id: str, catalog: dict[str, dict], scores: dict[str, dict], matches: dict[str, dict], curated_ids: set[str]
+    model_id: str, catalog: dict[str, dict], scores: dict[str, dict], matches: dict[str, Match], curated_ids: set[str]
 ) -> float:
     """Measured evidence for one model from the raw inputs (independent of the pools file's own figures)."""
     units = AA_UNITS if coding_index(catalog[model_id]) is not None else 0.0
-    match = matches.get(model_id) or {}
-    scored = scores.get(match.get("benchmarkId") or "")
-    if scored and scored.get("codingScore") is not None:
-        units += sum(c["weight"] for c in scored["components"]) * float(match.get("confidence") or 0)
+    match = matches.get(model_id)
+    scored = scores.get(match.benchmark_id or "") if match else None
+    if match and scored and scored.get("codingScore") is not None:
+        units += sum(c["weight"] for c in scored["components"]) * float(match.confidence)
     if base(model_id) in curated_ids:
         units += CURATED_UNITS
     return units
@@ -171,12 +171,8 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
     cats = [CatalogModel.from_dict(m) for m in free]
     refs = [CatalogModel.from_dict(m) for m in references if m["id"] not in free_ids]
     found = match_models(cats + refs, [BenchmarkModel.from_dict(m) for m in scores], overrides, 70)
-    matches = [m.to_dict() for m in found if m.id in free_ids]
-    reference = [
-        {"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
-        for m in found
-        if m.id not in free_ids and m.benchmark_id is not None
-    ]
+    matches = [m for m in found if m.id in free_ids]
+    reference = [m for m in found if m.id not in free_ids and m.benchmark_id is not None]
     commit, commit_date = SNAPSHOT_COMMITS[snapshot]
     provenance = pools_provenance(
         CatalogCache.live((), (), Settings.openrouter_url).origin,
@@ -208,7 +204,7 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
             pairs.append((mid, -position, value))
     rho = spearman([p[1] for p in pairs], [p[2] for p in pairs])
     by_score = {m["id"]: m for m in scores}
-    by_match = {m["id"]: m for m in matches}
+    by_match = {m.id: m for m in matches}
     curated_ids = {base(i) for c in curated for i in c.openrouter_ids}
     defaults = {}
     for role, mid in doc["chosenDefaults"].items():

@@ -40,7 +40,8 @@ from modelpools.io.files import DEFAULT_READ_LIMIT, read_bounded, read_json
 from modelpools.jsonbytes import dump_json, parse_json_bytes
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED, pools_schema_path
-from modelpools.rules.numbers import is_integer
+from modelpools.rules.matching import Match
+from modelpools.rules.numbers import is_integer, is_number
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.scoring import CuratedScore, Result, select_components
 from modelpools.shape import Shape
@@ -319,11 +320,12 @@ class Overrides:
 
 @dataclass(frozen=True)
 class MatchReport:
-    """model-matches.json: one entry per free model (``matches``) and the matched referenceScores (``reference``)."""
+    """model-matches.json: one rules.matching.Match per free model (``matches``) and per matched referenceScores entry
+    (``reference``: calibration points, written without candidates and note)."""
 
     fuzzy_threshold: int
-    matches: tuple[dict[str, Any], ...]
-    reference: tuple[dict[str, Any], ...] = ()
+    matches: tuple[Match, ...]
+    reference: tuple[Match, ...] = ()
     WHAT: ClassVar[str] = "model matches"
 
     @classmethod
@@ -333,17 +335,33 @@ class MatchReport:
         threshold = doc.get("fuzzyThreshold")
         if not isinstance(threshold, int) or isinstance(threshold, bool):
             raise shape.fail("$.fuzzyThreshold", f"is {threshold!r}, expected a whole number")
-        return cls(threshold, shape.entries(doc, "matches"), shape.entries(doc, "reference"))
+        matches = tuple(_match(shape, e, f"$.matches[{i}]") for i, e in enumerate(shape.entries(doc, "matches")))
+        reference = tuple(_match(shape, e, f"$.reference[{i}]") for i, e in enumerate(shape.entries(doc, "reference")))
+        return cls(threshold, matches, reference)
 
     def dump(self) -> bytes:
         return dump_json(
             {
                 "schemaVersion": MATCH_REPORT_VERSION,
                 "fuzzyThreshold": self.fuzzy_threshold,
-                "matches": list(self.matches),
-                "reference": list(self.reference),
+                "matches": [m.to_dict() for m in self.matches],
+                "reference": [m.to_reference_dict() for m in self.reference],
             }
         )
+
+
+def _match(shape: Shape, entry: Mapping[str, Any], where: str) -> Match:
+    """One model-matches.json entry (its id already checked) as a Match; DataError naming the JSON path otherwise."""
+    shape.optional(entry, "benchmarkId", str, where=where)
+    shape.get(entry, "method", "string", where)
+    confidence = entry.get("confidence")
+    if not is_number(confidence):
+        raise shape.fail(f"{where}.confidence", f"is {confidence!r}, expected a number")
+    for i, c in enumerate(shape.optional(entry, "candidates", list, where=where) or ()):
+        if not (isinstance(c, dict) and isinstance(c.get("id"), str) and is_number(c.get("score"))):
+            raise shape.fail(f"{where}.candidates[{i}]", "is not an object with a string 'id' and a number 'score'")
+    shape.optional(entry, "note", str, where=where)
+    return Match.from_dict(entry)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from modelpools.rules import evidence
 from modelpools.rules.calibration import FIXED_LINES, web_calibrations
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.fusion import Remembered, fuse_scores, page_estimates
+from modelpools.rules.matching import Match
 from modelpools.rules.modelids import base_id, vendor_of
 from modelpools.rules.scoring import Component, CuratedScore
 
@@ -44,7 +45,7 @@ def component(benchmark, score, weight, self_reported=False):
 
 
 def match(mid, bid, method="exact", confidence=1.0):
-    return {"id": mid, "benchmarkId": bid, "method": method, "confidence": confidence}
+    return Match(mid, bid, method, confidence)
 
 
 def by_id(fused):
@@ -197,7 +198,7 @@ def real_inputs():
         [BenchmarkModel.from_dict(m) for m in bench],
         load_overrides(PACKAGE_OVERRIDES),
     )
-    matches = [m.to_dict() for m in found if m.id in free_ids]
+    matches = [m for m in found if m.id in free_ids]
     ref_matches = [
         match(m.id, m.benchmark_id, m.method, m.confidence) for m in found if m.id not in free_ids and m.benchmark_id
     ]
@@ -237,7 +238,7 @@ def test_an_estimate_moves_at_most_a_point_when_unrelated_models_come_and_go(rea
         st.lists(st.tuples(st.floats(0, 100), st.floats(-2, 2), st.floats(700, 1400), st.booleans()), max_size=6)
     )
     references = [r for r in references if r["id"] not in drop]
-    catalog, bench, ref_matches = list(catalog), list(bench), [m for m in ref_matches if m["id"] not in drop]
+    catalog, bench, ref_matches = list(catalog), list(bench), [m for m in ref_matches if m.id not in drop]
     matches = list(matches)
     slope, intercept, _n, sd = FIXED_LINES["llm-stats"]
     web_slope, web_intercept, _n, web_sd = FIXED_LINES["web:models/website"]

@@ -440,7 +440,7 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     pools = build_document(
         models,
         BENCH_SCORES,
-        [m.to_dict() for m in matches],
+        list(matches),
         [],
         RankingSettings(),
         POOLS_SAMPLE["inputs"],

@@ -17,6 +17,7 @@ from modelpools.consumer.inspection import (
 )
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import DataError
+from modelpools.rules.matching import Match
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 
@@ -63,7 +64,9 @@ def test_provenance_is_one_line_with_dates_from_the_file_and_ages_from_the_meta_
 
 
 def test_explanation_names_rank_tier_rule_and_sources(pools):
-    report = explain_model(pools, "openai/gpt-oss-20b", {"id": "openai/gpt-oss-20b:free", "note": "checked"})
+    report = explain_model(
+        pools, "openai/gpt-oss-20b", Match("openai/gpt-oss-20b:free", None, "none", 0.0, note="checked")
+    )
     assert report.data["id"] == "openai/gpt-oss-20b:free" and report.data["tier"] == "SMALL"
     assert report.data["why"] == f"rank 8 of 11 ranked; {tier_rule(pools)} -> SMALL"
     assert report.data["uncertainty"] == 2.91 and report.data["thinEvidence"] is False

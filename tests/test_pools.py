@@ -16,6 +16,7 @@ from modelpools.records import BenchmarkScores, CatalogCache, CatalogSnapshot, C
 from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.calibration import FIXED_LINES
 from modelpools.rules.freemodels import select_reference_scores
+from modelpools.rules.matching import Match
 from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import Settings
@@ -92,6 +93,7 @@ MATCHES = [
     {"id": "liquid/lfm-2.5-2.6b:free", "benchmarkId": "liquid/lfm2-2.6b", "method": "fuzzy", "confidence": 0.8},
     {"id": "dots-studio/dots-3-note-preview:free", "benchmarkId": None, "method": "none", "confidence": 0.0},
 ]
+MATCH_RECORDS = [Match.from_dict(m) for m in MATCHES]  # as build_document gets them from records.MatchReport
 
 
 def aider(openrouter_id, name, rate):
@@ -328,11 +330,11 @@ def test_shuffled_inputs_give_the_same_bytes():
         },
     }
     expected = dump_json(
-        pools.build_document(catalog_models(), BENCH, MATCHES, CURATED, s, inputs, provenance=PROVENANCE)
+        pools.build_document(catalog_models(), BENCH, MATCH_RECORDS, CURATED, s, inputs, provenance=PROVENANCE)
     )
     for seed in range(4):
         rng = random.Random(seed)
-        shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCHES, CURATED)]
+        shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCH_RECORDS, CURATED)]
         assert dump_json(pools.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
 
 

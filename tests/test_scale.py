@@ -39,7 +39,7 @@ def run_pipeline(body, bench) -> dict:
     return build_document(
         models,
         bench,
-        [m.to_dict() for m in matches],
+        list(matches),
         [],
         RankingSettings(),
         INPUTS,

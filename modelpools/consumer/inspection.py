@@ -15,12 +15,15 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
 from modelpools.rules.days import parse_day
 from modelpools.rules.ranking import tier_cut
+
+if TYPE_CHECKING:
+    from modelpools.rules.matching import Match
 
 __all__ = [
     "Report",
@@ -183,7 +186,7 @@ def _ranks(first: int, last: int) -> str:
     return f"rank {first}" if first == last else f"ranks {first}-{last}"
 
 
-def explain_model(pools: Pools, model_id: str, match_entry: Mapping[str, Any] | None = None) -> Report:
+def explain_model(pools: Pools, model_id: str, match_entry: Match | None = None) -> Report:
     """Why a model got its score, tier and roles (``:free`` may be left off); DataError naming close ids if unknown.
 
     ``match_entry`` is the model's entry in model-matches.json (see match_report_entry), shown when given.
@@ -200,12 +203,12 @@ def explain_model(pools: Pools, model_id: str, match_entry: Mapping[str, Any] | 
             raise DataError(f"{model_id!r} is not in {pools.path}{hint}")
         data, lines = _explain_unranked(unranked)
     if match_entry is not None:
-        data["matchReport"] = dict(match_entry)
-        candidates = ", ".join(f"{c.get('id')} ({c.get('score')})" for c in match_entry.get("candidates") or ())
+        data["matchReport"] = match_entry.to_dict()
+        candidates = ", ".join(f"{bid} ({score})" for bid, score in match_entry.candidates)
         if candidates:
             lines.append(f"  match candidates: {candidates}")
-        if match_entry.get("note"):
-            lines.append(f"  note: {match_entry['note']}")
+        if match_entry.note:
+            lines.append(f"  note: {match_entry.note}")
     return Report(data, tuple(lines))
 
 
@@ -351,7 +354,7 @@ def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str
     return data, [f"{unranked.id}  ({unranked.name})", f"  unranked: {unranked.reason}"]
 
 
-def match_report_entry(matches_file: Path, model_id: str) -> Mapping[str, Any] | None:
+def match_report_entry(matches_file: Path, model_id: str) -> Match | None:
     """The model's entry in model-matches.json; None when the file is missing or unreadable (it only adds detail)."""
     from modelpools.records import MatchReport
 
@@ -361,4 +364,4 @@ def match_report_entry(matches_file: Path, model_id: str) -> Mapping[str, Any] |
         matches = MatchReport.load(matches_file).matches
     except DataError:
         return None
-    return next((m for m in matches if m["id"] == model_id), None)
+    return next((m for m in matches if m.id == model_id), None)

@@ -33,6 +33,7 @@ from modelpools.rules.numbers import is_integer
 from modelpools.rules.rawscores import MatchInfo, curated_index, curated_score, llm_stats_score, match_map, web_elo
 
 if TYPE_CHECKING:
+    from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeScore, ProbeTally
     from modelpools.rules.scoring import CuratedScore
 
@@ -157,13 +158,16 @@ def _context(model: Mapping[str, Any]) -> int:
     return value if is_integer(value) and value > 0 else 0
 
 
+_NO_EVIDENCE = "no coding score: no catalog coding_index, no benchmark match, no curated score"
+
+
 def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
-    if match.benchmark_id and match.benchmark_id in benchmark_ids:
+    if not match.benchmark_id:
+        return _NO_EVIDENCE  # the common case at scale: one string for all of them
+    if match.benchmark_id in benchmark_ids:
         bench = f"matched {match.benchmark_id} has no coding benchmarks"
-    elif match.benchmark_id:
-        bench = f"matched {match.benchmark_id} is not in benchmark-scores.json"
     else:
-        bench = "no benchmark match"
+        bench = f"matched {match.benchmark_id} is not in benchmark-scores.json"
     return f"no coding score: no catalog coding_index, {bench}, no curated score"
 
 
@@ -256,10 +260,10 @@ def _fuse_one(
 def fuse_scores(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Sequence[Mapping[str, Any]],
-    match_entries: Iterable[Mapping[str, Any]],
+    matches: Iterable[Match],
     curated: Iterable[CuratedScore],
     reference_scores: Iterable[Mapping[str, Any]] = (),
-    reference_matches: Iterable[Mapping[str, Any]] = (),
+    reference_matches: Iterable[Match] = (),
     remembered: Mapping[str, Remembered] | None = None,
     probe: Mapping[str, ProbeTally] | None = None,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
@@ -273,19 +277,19 @@ def fuse_scores(
     three anchors it adds nothing.
     """
     catalog_models = sorted(catalog_models, key=lambda m: m["id"])
-    matches = match_map(match_entries)
+    match_of = match_map(matches)
     bench = {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
     curated_by_base = curated_index(curated)
     calibrations = calibrate(
-        catalog_models, matches, bench, curated_by_base, list(reference_scores), match_map(reference_matches)
+        catalog_models, match_of, bench, curated_by_base, list(reference_scores), match_map(reference_matches)
     )
     remembered = remembered or {}
     fused = [
-        _fuse_one(m, matches.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations, remembered.get(m["id"]))
+        _fuse_one(m, match_of.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations, remembered.get(m["id"]))
         for m in catalog_models
     ]
     if probe:
-        fused = _with_probe(fused, catalog_models, probe, matches, bench, curated_by_base, calibrations, remembered)
+        fused = _with_probe(fused, catalog_models, probe, match_of, bench, curated_by_base, calibrations, remembered)
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
 

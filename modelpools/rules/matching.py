@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelpools.gcpause import gc_paused
-from modelpools.rules.modelids import Signature, base_id, disagreement, signature
+from modelpools.rules.modelids import Signature, base_id, clear_memos, disagreement, signature
 
 __all__ = ["BenchmarkModel", "CatalogModel", "Match", "match_models"]
 
@@ -72,6 +72,12 @@ class Match:
     candidates: tuple = ()  # ((benchmark id, fuzzy score), ...) best first, at most three
     note: str | None = None
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Match:
+        """From a model-matches.json entry whose shape is checked (records.MatchReport.load checks it)."""
+        candidates = tuple((c["id"], c["score"]) for c in d.get("candidates") or ())
+        return cls(d["id"], d.get("benchmarkId"), d["method"], d["confidence"], candidates, d.get("note"))
+
     def to_dict(self) -> dict:
         """The model-matches.json entry."""
         return {
@@ -82,6 +88,10 @@ class Match:
             "candidates": [{"id": i, "score": s} for i, s in self.candidates],
             "note": self.note,
         }
+
+    def to_reference_dict(self) -> dict:
+        """The model-matches.json ``reference`` entry (a calibration point: no candidates, no note)."""
+        return {"id": self.id, "benchmarkId": self.benchmark_id, "method": self.method, "confidence": self.confidence}
 
 
 def _hf_key(hf_id: str | None) -> str | None:
@@ -184,6 +194,7 @@ def match_models(
         else:
             found = _match_one(cat, csig, tables, threshold, search, closeness)
             out.append(_veto_later_release(found, cat, csig, sigs))
+    clear_memos()  # 50k ids' token memos would outlive the run by 5 MiB (benchmarks/bench_scale.py)
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,6 +16,7 @@ __all__ = [
     "VENDOR_ALIASES",
     "Signature",
     "base_id",
+    "clear_memos",
     "disagreement",
     "is_model_id",
     "normalize_id",
@@ -152,8 +154,10 @@ def base_id(model_id: str) -> str:
 
 
 def vendor_of(model_id: str) -> str:
-    """The vendor part of an id as written (before "/", without a leading "~"); normalize_id maps it for matching."""
-    return model_id.lstrip("~").split("/", 1)[0]
+    """The vendor part of an id as written (before "/", without a leading "~"); normalize_id maps it for matching.
+
+    Interned: a catalog has a few vendors for thousands of ids, and every pools entry keeps its vendor."""
+    return sys.intern(model_id.lstrip("~").split("/", 1)[0])
 
 
 def normalize_id(model_id: str) -> tuple[str, str]:
@@ -225,6 +229,12 @@ def _joined(m: re.Match) -> str:
 _IN_VERSIONS, _IN_SIZES, _IN_VARIANTS, _IN_WORDS = range(4)  # indexes of the four parts
 _SHARED: dict[frozenset, frozenset] = {}
 _EMPTY: frozenset = frozenset()
+
+
+def clear_memos() -> None:
+    """Drop the token memos signature() fills (up to 65,536 entries each): they serve one matching run."""
+    _SHARED.clear()
+    _classify.cache_clear()
 
 
 def _shared(parts: frozenset) -> frozenset:

@@ -14,6 +14,7 @@ from modelpools.rules.numbers import finite_number as _number
 from modelpools.rules.scoring import Component, component_mean
 
 if TYPE_CHECKING:
+    from modelpools.rules.matching import Match
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
@@ -24,7 +25,6 @@ __all__ = [
     "llm_stats_score",
     "curated_index",
     "curated_score",
-    "match_info",
     "match_map",
     "web_elos",
     "web_elo",
@@ -119,20 +119,12 @@ def curated_score(
     return RawScore(mean, units, ref, ref + "#" + entry.name)
 
 
-def match_info(entry: Mapping[str, Any] | None) -> MatchInfo:
-    if not entry:
-        return MatchInfo()
-    confidence = _number(entry.get("confidence")) or 0.0
-    bid = entry.get("benchmarkId")
-    return MatchInfo(
-        bid if isinstance(bid, str) else None,
-        str(entry.get("method") or _NO_MATCH_METHOD),
-        round(min(1.0, max(0.0, confidence)), 4),
-    )
-
-
-def match_map(entries: Iterable[Any]) -> dict[str, MatchInfo]:
-    return {m["id"]: match_info(m) for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
+def match_map(matches: Iterable[Match]) -> dict[str, MatchInfo]:
+    """Catalog id -> what fusion reads of its match: benchmark id, method, confidence clamped to 0..1."""
+    return {
+        m.id: MatchInfo(m.benchmark_id, m.method or _NO_MATCH_METHOD, round(min(1.0, max(0.0, m.confidence)), 4))
+        for m in matches
+    }
 
 
 def web_elos(model: Mapping[str, Any]) -> dict[str, float]:

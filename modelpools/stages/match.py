@@ -48,18 +48,14 @@ def build_match_report(
     refs = [CatalogModel.from_dict(m) for m in catalog.reference_scores if m["id"] not in free_ids]
     benches = [BenchmarkModel.from_dict(m) for m in scores.models]
     found = match_models(cats + refs, benches, overrides, settings.fuzzy_threshold, warnings)
-    matches = tuple(m.to_dict() for m in found if m.id in free_ids)
-    reference = tuple(
-        {"id": m.id, "benchmarkId": m.benchmark_id, "method": m.method, "confidence": m.confidence}
-        for m in found
-        if m.id not in free_ids and m.benchmark_id is not None
-    )
+    matches = tuple(m for m in found if m.id in free_ids)
+    reference = tuple(m for m in found if m.id not in free_ids and m.benchmark_id is not None)
     return MatchReport(settings.fuzzy_threshold, matches, reference)
 
 
 def summarize(report: MatchReport, catalog: CatalogCache) -> str:
     """``matched 12 of 17 catalog models (0 override, 9 exact, ...); 41 of 156 other models ... matched``."""
-    counts = Counter(m["method"] for m in report.matches)
+    counts = Counter(m.method for m in report.matches)
     parts = ", ".join(f"{counts[k]} {k}" for k in METHODS)
     line = f"matched {len(report.matches) - counts['none']} of {len(report.matches)} catalog models ({parts})"
     free_ids = catalog.ids

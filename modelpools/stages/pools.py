@@ -7,6 +7,7 @@ build_pools(settings) the runner: reads the records, validates, writes the pools
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -53,10 +54,11 @@ from modelpools.slices import PoolsSettings, RankingSettings
 from modelpools.stages.memory import memory_document
 
 if TYPE_CHECKING:
+    from modelpools.rules.evidence import Prior
+    from modelpools.rules.matching import Match
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
-    "ZERO_PRICING",
     "build_document",
     "build_pools",
     "pools_provenance",
@@ -65,8 +67,22 @@ __all__ = [
     "sha256_bytes",
 ]
 
-# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
+# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized). The document
+# is a read-only JSON value: every entry holds this one object, as equal priors share one (50k entries: 8 MiB less).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
+
+
+@functools.lru_cache(maxsize=64)
+def _prior_json(prior: Prior) -> dict[str, Any]:
+    """The pools-file form of a prior, one object per distinct prior (a few size classes)."""
+    return prior.to_json()
+
+
+def _strings(values: Any) -> list[str]:
+    """values when it is a list of strings (a catalog record's, shared read-only), else its strings."""
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return values
+    return [v for v in values or () if isinstance(v, str)]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -108,14 +124,14 @@ def _model_json(
         "rankScore": model.conservative,
         "evidence": estimate.units,
         "thinEvidence": estimate.thin,
-        "prior": model.prior.to_json(),
+        "prior": _prior_json(model.prior),
         "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
         "contextLength": model.context_length,
         "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
-        "supportedParameters": [p for p in entry.get("supported_parameters") or () if isinstance(p, str)],
+        "supportedParameters": _strings(entry.get("supported_parameters")),
         "expirationDate": model.expiration_date,
         "deprecated": deprecated,
-        "pricing": dict(ZERO_PRICING),
+        "pricing": ZERO_PRICING,
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
@@ -213,12 +229,12 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
 def build_document(
     catalog_models: Sequence[Mapping[str, Any]],
     benchmark_models: Sequence[Mapping[str, Any]],
-    match_entries: Sequence[Mapping[str, Any]],
+    matches: Sequence[Match],
     curated: Sequence[CuratedScore],
     settings: RankingSettings,
     inputs: Mapping[str, Any],
     reference_scores: Sequence[Mapping[str, Any]] = (),
-    reference_matches: Sequence[Mapping[str, Any]] = (),
+    reference_matches: Sequence[Match] = (),
     memory: Mapping[str, Any] | None = None,
     usage_summary: Mapping[str, Any] | None = None,
     probe: Mapping[str, Any] | None = None,
@@ -242,7 +258,7 @@ def build_document(
     as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
     remembered = recall(memory, coding_models) if memory else {}
     fused, calibrations = fuse_scores(
-        coding_models, benchmark_models, match_entries, curated, reference_scores, reference_matches, remembered, probe
+        coding_models, benchmark_models, matches, curated, reference_scores, reference_matches, remembered, probe
     )
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines, remembered)
@@ -295,7 +311,7 @@ def build_document(
                 "contextLength": m.context_length,
                 "expirationDate": m.expiration_date,
                 "deprecated": deprecated[m.id],
-                "pricing": dict(ZERO_PRICING),
+                "pricing": ZERO_PRICING,
                 "reason": m.reason,
             }
             for m in unranked
