@@ -44,7 +44,8 @@ from modelpools.slices import (  # noqa: E402
 from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.stages.catalog import refresh_catalog  # noqa: E402
 from modelpools.stages.match import build_matches  # noqa: E402
-from modelpools.stages.pools import build_document, build_pools  # noqa: E402
+from modelpools.stages.pools import build_pools  # noqa: E402
+from modelpools.stages.pools_document import build_document  # noqa: E402
 
 
 def timed(run, repeats: int) -> list[float]:

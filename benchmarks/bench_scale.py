@@ -51,7 +51,11 @@ def pipeline(body, bench, overrides, curated, settings):
     from modelpools.rules.freemodels import select_free_models
     from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
     from modelpools.rules.validation import validate_pools
-    from modelpools.stages.pools import build_document
+
+    try:
+        from modelpools.stages.pools_document import build_document
+    except ImportError:  # a --baseline ref from before stages/pools_document.py
+        from modelpools.stages.pools import build_document
 
     try:  # the schema as a record, its check passed to validate_pools
         from modelpools.records import PoolsSchema
@@ -80,7 +84,10 @@ def pipeline(body, bench, overrides, curated, settings):
     required = schema_doc["properties"]["inputs"]["required"]
     inputs.update({key: "0" * 64 for key in required if key.endswith("Sha256") and key not in inputs})
     try:  # a tree whose pools file records where the catalog came from
-        from modelpools.stages.pools import pools_provenance
+        try:
+            from modelpools.stages.pools_document import pools_provenance
+        except ImportError:  # a --baseline ref from before stages/pools_document.py
+            from modelpools.stages.pools import pools_provenance
 
         extra = {"provenance": pools_provenance({"source": "live", "url": "synthetic"}, None)}
     except ImportError:

@@ -48,7 +48,7 @@ from modelpools.settings import Settings  # noqa: E402
 from modelpools.slices import RankingSettings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
 from modelpools.stages.match import load_overrides  # noqa: E402
-from modelpools.stages.pools import build_document, pools_provenance  # noqa: E402
+from modelpools.stages.pools_document import build_document, pools_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NEWEST = "models-2026-08-18.json"

@@ -28,7 +28,7 @@ from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.rules.validation import validate_pools
 from modelpools.slices import RankingSettings
 from modelpools.stages.benchmarks import build_scores, parse_checkout
-from modelpools.stages.pools import build_document
+from modelpools.stages.pools_document import build_document
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
 FUZZ = settings(

@@ -21,7 +21,7 @@ from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import Settings
 from modelpools.slices import PoolsSettings, RankingSettings
-from modelpools.stages import pools
+from modelpools.stages import pools, pools_document
 
 DATA = TEST_DATA
 CATALOG_KEYS = (
@@ -330,12 +330,12 @@ def test_shuffled_inputs_give_the_same_bytes():
         },
     }
     expected = dump_json(
-        pools.build_document(catalog_models(), BENCH, MATCH_RECORDS, CURATED, s, inputs, provenance=PROVENANCE)
+        pools_document.build_document(catalog_models(), BENCH, MATCH_RECORDS, CURATED, s, inputs, provenance=PROVENANCE)
     )
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCH_RECORDS, CURATED)]
-        assert dump_json(pools.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
+        assert dump_json(pools_document.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
 
 
 def test_settings_change_tiers_and_defaults(settings):

@@ -12,7 +12,7 @@ from modelpools.rules import matching
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.slices import RankingSettings
-from modelpools.stages.pools import build_document, pools_provenance
+from modelpools.stages.pools_document import build_document, pools_provenance
 
 _SPEC = importlib.util.spec_from_file_location(
     "synthetic", Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py"

@@ -12,7 +12,7 @@ from modelpools.resources import pools_schema_path
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.validation import inline_refs
 from modelpools.slices import RankingSettings
-from modelpools.stages.pools import build_document
+from modelpools.stages.pools_document import build_document
 
 # Stand-ins of every JSON type, including the ones Python confuses (True == 1 == 1.0) and non-finite numbers.
 ODD_VALUES = [

@@ -17,7 +17,7 @@ from modelpools.resources import pools_schema_path
 from modelpools.rules.validation import json_path, validate_pools
 from modelpools.settings import Settings
 from modelpools.slices import RankingSettings, ValidateSettings
-from modelpools.stages.pools import build_document
+from modelpools.stages.pools_document import build_document
 from modelpools.stages.validate import validate_pools_file
 
 DATA = TEST_DATA

@@ -1,0 +1,323 @@
+"""The pools document, built from the stage's typed inputs (pure): drop non-coding models, fuse the evidence, rank,
+tier and choose the role defaults; plus the provenance block read from the inputs' content.
+
+stages/pools.py is the runner that reads the records, validates this document and writes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from modelpools.gcpause import gc_paused
+from modelpools.records import POOLS_VERSION, BenchmarkScores
+from modelpools.rules.calibration import web_calibrations
+from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
+from modelpools.rules.freemodels import prices_are_zero
+from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates
+from modelpools.rules.memory import recall
+from modelpools.rules.ranking import (
+    DEFAULT_ROLES,
+    TIER_NAMES,
+    Candidate,
+    RoleChoice,
+    RoleRule,
+    assign_tiers,
+    choose_roles,
+    defaults_of,
+    rank_models,
+)
+from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
+from modelpools.slices import RankingSettings
+
+if TYPE_CHECKING:
+    from modelpools.rules.evidence import Prior
+    from modelpools.rules.matching import Match
+    from modelpools.rules.scoring import CuratedScore
+
+__all__ = ["build_document", "is_zero_priced", "pools_provenance", "roles_of"]
+
+
+# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized). The document
+# is a read-only JSON value: every entry holds this one object, as equal priors share one (50k entries: 8 MiB less).
+ZERO_PRICING = {"prompt": "0", "completion": "0"}
+
+
+@functools.lru_cache(maxsize=64)
+def _prior_json(prior: Prior) -> dict[str, Any]:
+    """The pools-file form of a prior, one object per distinct prior (a few size classes)."""
+    return prior.to_json()
+
+
+def _strings(values: Any) -> list[str]:
+    """values when it is a list of strings (a catalog record's, shared read-only), else its strings."""
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return values
+    return [v for v in values or () if isinstance(v, str)]
+
+
+def is_zero_priced(model: Mapping[str, Any]) -> bool:
+    """True when a catalog model's prompt and completion prices are zero (missing counts as zero, as in the catalog)."""
+    return prices_are_zero(model.get("pricing") if "pricing" in model else {})
+
+
+def _model_json(
+    model: FusedModel,
+    rank: int,
+    tier: str,
+    page: tuple | None,
+    deprecated: str | None,
+    entry: Mapping[str, Any],
+    usage: Verdict | None = None,
+) -> dict[str, Any]:
+    estimate = model.estimate
+    assert estimate is not None  # a ranked model: rank_models keeps only the models with an estimate
+    out = {
+        "id": model.id,
+        "name": model.name,
+        "vendor": model.vendor,
+        "rank": rank,
+        "tier": tier,
+        "codingScore": model.coding_score,
+        "uncertainty": estimate.sd,
+        "rankScore": model.conservative,
+        "evidence": estimate.units,
+        "thinEvidence": estimate.thin,
+        "prior": _prior_json(model.prior),
+        "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
+        "contextLength": model.context_length,
+        "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
+        "supportedParameters": _strings(entry.get("supported_parameters")),
+        "expirationDate": model.expiration_date,
+        "deprecated": deprecated,
+        "pricing": ZERO_PRICING,
+        "scoreSources": [s.to_json() for s in model.sources],
+        "match": model.match.to_json(),
+    }
+    if page is not None:
+        page_estimate, web = page
+        out["pageScore"] = {
+            "estimate": page_estimate.mean,
+            "uncertainty": page_estimate.sd,
+            "rankScore": round(page_estimate.conservative, 2),
+            "web": web.to_json() if web is not None else None,
+        }
+    if usage is not None:  # only when the usage ledger held something against (or for) the model
+        out["usage"] = usage.to_json()
+    return out
+
+
+def _positive_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _latency_tie(
+    choice: RoleChoice,
+    candidates: Sequence[Candidate],
+    choices: Sequence[RoleChoice],
+    summary: Mapping[str, Any],
+    verdicts: dict[str, Verdict],
+) -> RoleChoice:
+    """A small-tasks choice tied exactly (same active parameters and rank score) with other usable candidates of its
+    tier goes to the one with the lower latency p50 in the usage summary (rules.usage.prefer_faster)."""
+    if choice.role.rule != "small" or choice.model is None or not summary.get("models"):
+        return choice
+    by_id = {c.id: c for c in candidates}
+    won = by_id[choice.model]
+    others = {c.model for c in choices if c is not choice}
+    tied = [won] + [
+        c
+        for c in candidates
+        if c.id != won.id
+        and c.id not in others
+        and c.tier == won.tier
+        and c.usage is None
+        and c.deprecated is None
+        and not c.thin
+        and (c.active_parameters, c.conservative) == (won.active_parameters, won.conservative)
+    ]
+    faster = prefer_faster([(c.id, c.conservative) for c in tied], summary)
+    if faster is None or faster == won.id:
+        return choice
+    verdicts[faster] = Verdict(
+        "preferred", f"{choice.role.name}: same size and rank score as {won.id}, lower latency p50", ()
+    )
+    return dataclasses.replace(choice, model=faster, notes=choice.notes + (f"latency tie with {won.id}",))
+
+
+def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
+    """The role rules of the ranking settings (the three defaults first, then the site's roles)."""
+    if not settings.roles:
+        return DEFAULT_ROLES
+    return tuple(
+        RoleRule(name, rule, tuple(requires), int(min_context)) for name, rule, requires, min_context in settings.roles
+    )
+
+
+def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    def evidence(mid: str | None) -> dict[str, Any] | None:
+        entry = by_id.get(mid) if mid else None
+        if entry is None:
+            return None
+        return {
+            "id": mid,
+            "codingScore": entry["codingScore"],
+            "uncertainty": entry["uncertainty"],
+            "rankScore": entry["rankScore"],
+            "evidence": entry["evidence"],
+            "pageRankScore": (entry.get("pageScore") or {}).get("rankScore"),
+            "activeParameters": entry["parameters"]["active"],
+            "contextLength": entry["contextLength"],
+            "sources": [s["source"] for s in entry["scoreSources"]]
+            + ([entry["pageScore"]["web"]["source"]] if (entry.get("pageScore") or {}).get("web") else []),
+        }
+
+    return {
+        "model": choice.model,
+        "rule": choice.role.rule,
+        "ruleText": choice.role.describe(),
+        "requires": list(choice.role.requires),
+        "minContext": choice.role.min_context,
+        "evidence": evidence(choice.model),
+        "runnersUp": [evidence(m) for m in choice.runners_up],
+        "notes": list(choice.notes),
+    }
+
+
+@gc_paused
+def build_document(
+    catalog_models: Sequence[Mapping[str, Any]],
+    benchmark_models: Sequence[Mapping[str, Any]],
+    matches: Sequence[Match],
+    curated: Sequence[CuratedScore],
+    settings: RankingSettings,
+    inputs: Mapping[str, Any],
+    reference_scores: Sequence[Mapping[str, Any]] = (),
+    reference_matches: Sequence[Match] = (),
+    memory: Mapping[str, Any] | None = None,
+    usage_summary: Mapping[str, Any] | None = None,
+    probe: Mapping[str, Any] | None = None,
+    *,
+    provenance: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
+
+    Only zero-priced catalog models enter it (build_pools warns about any other); reference_scores and
+    reference_matches (the catalog's other scored models and their matches) only add calibration points; memory
+    (evidence-memory.json) supplies coding indices a listing dropped; settings.roles names the roles to fill.
+    usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
+    another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
+    probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
+    provenance (see pools_provenance) says where the catalog and benchmark data came from.
+    """
+    catalog_models = [m for m in catalog_models if is_zero_priced(m)]
+    excluded = [(m, why) for m in catalog_models if (why := not_for_code(m))]
+    excluded_ids = {m["id"] for m, _ in excluded}
+    coding_models = [m for m in catalog_models if m["id"] not in excluded_ids]
+    as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
+    remembered = recall(memory, coding_models) if memory else {}
+    fused, calibrations = fuse_scores(
+        coding_models, benchmark_models, matches, curated, reference_scores, reference_matches, remembered, probe
+    )
+    web_lines = web_calibrations(coding_models, reference_scores)
+    pages = page_estimates(fused, coding_models, web_lines, remembered)
+    ranked = rank_models(fused)
+    ranked_ids = [m.id for m in ranked]
+    tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
+    tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
+    entry_of = {m["id"]: m for m in coding_models}
+    deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
+    summary = usage_summary or {}
+    verdicts = usage_verdicts(summary, inputs.get("catalogSha256")) if summary.get("models") else {}
+    candidates = []
+    for m in ranked:
+        estimate, conservative = m.estimate, m.conservative
+        assert estimate is not None and conservative is not None  # rank_models keeps only the estimated models
+        candidates.append(
+            Candidate(
+                id=m.id,
+                tier=tier_of[m.id],
+                conservative=conservative,
+                page_conservative=pages[m.id][0].conservative,
+                context_length=m.context_length,
+                max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
+                active_parameters=m.parameters[1],
+                thin=estimate.thin,
+                deprecated=deprecated[m.id],
+                supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
+                usage=getattr(verdicts.get(m.id), "verdict", None),
+            )
+        )
+    choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
+    choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
+    models_json = [
+        _model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], verdicts.get(m.id))
+        for i, m in enumerate(ranked)
+    ]
+    by_id = {m["id"]: m for m in models_json}
+    unranked = [m for m in fused if m.estimate is None]
+    return {
+        "schemaVersion": POOLS_VERSION,
+        "chosenDefaults": defaults_of(choices).to_json(),
+        "roles": {c.role.name: _role_json(c, by_id) for c in choices},
+        "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
+        "models": models_json,
+        "unranked": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "vendor": m.vendor,
+                "contextLength": m.context_length,
+                "expirationDate": m.expiration_date,
+                "deprecated": deprecated[m.id],
+                "pricing": ZERO_PRICING,
+                "reason": m.reason,
+            }
+            for m in unranked
+        ],
+        "excluded": [
+            {"id": m["id"], "name": str(m.get("name") or m["id"]), "reason": why}
+            for m, why in sorted(excluded, key=lambda e: e[0]["id"])
+        ],
+        "summary": {
+            "freeModels": len(fused),
+            "ranked": len(ranked),
+            "unranked": len(unranked),
+            "excluded": len(excluded),
+            "tiers": {name: len(tiers[name]) for name in TIER_NAMES},
+        },
+        "calibration": {
+            name: c.to_json()
+            for name, c in sorted(
+                {
+                    **calibrations,
+                    **{k: v for k, v in web_lines.items() if any((p[1] and p[1].source == k) for p in pages.values())},
+                }.items()
+            )
+        },
+        "catalogDate": as_of.isoformat() if as_of else None,
+        "inputs": dict(inputs),
+        "provenance": dict(provenance),
+    }
+
+
+def pools_provenance(catalog_origin: Mapping[str, Any], scores: BenchmarkScores | None) -> dict[str, Any]:
+    """Where the pools' inputs came from, read from their content (never the clock): the catalog's origin (a live
+    URL, or the bundled snapshot and its capture day) and the LLM-Stats commit and its day, or curated scores only."""
+    catalog = {
+        "source": catalog_origin.get("source"),
+        "url": catalog_origin.get("url"),
+        "capturedAt": catalog_origin.get("capturedAt"),
+    }
+    if scores is None or scores.commit is None:
+        benchmarks = {"source": "curated-only", "repo": None, "commit": None, "commitDate": None}
+    else:
+        benchmarks = {
+            "source": "llm-stats",
+            "repo": scores.repo,
+            "commit": scores.commit,
+            "commitDate": scores.commit_date,
+        }
+    return {"catalog": catalog, "benchmarks": benchmarks}
