@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from modelpools.errors import DataError
 from modelpools.jsonbytes import dump_json, parse_json_bytes
@@ -27,6 +27,7 @@ __all__ = [
     "select_reference_scores",
 ]
 
+T = TypeVar("T")
 _WEB_CATEGORIES = {("models", "website"), ("agents", "webapps")}
 # Ids that route to other models: never a model of their own, even when priced at zero.
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
@@ -114,11 +115,11 @@ def _int_or_none(value: Any) -> int | None:
     return value if is_integer(value) and 0 <= value <= _MAX_INT else None
 
 
-def normalize_model(entry: Any, shared: dict[tuple[str, ...], list[str]] | None = None) -> dict[str, Any] | None:
+def normalize_model(entry: Any, shared: dict[tuple, Any] | None = None) -> dict[str, Any] | None:
     """The cache record for one upstream entry (records.CatalogCache holds them); None when the entry is malformed.
 
-    With ``shared`` (one dict for a whole catalog), records with equal parameter or modality lists hold one list
-    object: records are read-only values, and 50k records hold a few hundred distinct lists (about 10 MiB less).
+    With ``shared`` (one dict for a whole catalog), records with equal prices, parameter lists or modality lists hold
+    one object: records are read-only values, and 50k records hold a few hundred distinct ones (about 17 MiB less).
     """
     if not isinstance(entry, dict):
         return None
@@ -143,7 +144,9 @@ def normalize_model(entry: Any, shared: dict[tuple[str, ...], list[str]] | None 
         "hugging_face_id": _str_or_none(entry.get("hugging_face_id")),
         "created": _int_or_none(entry.get("created")),
         "context_length": _int_or_none(entry.get("context_length")) or _int_or_none(top.get("context_length")),
-        "pricing": prices,
+        "pricing": _one(shared, prices, tuple(prices.items()))
+        if all(isinstance(v, str) for v in prices.values())
+        else prices,
         "expiration_date": _str_or_none(entry.get("expiration_date")),
         "supported_parameters": _one(
             shared, sorted({p for p in params if isinstance(p, str)}) if isinstance(params, list) else []
@@ -162,9 +165,11 @@ def normalize_model(entry: Any, shared: dict[tuple[str, ...], list[str]] | None 
     return record
 
 
-def _one(shared: dict[tuple[str, ...], list[str]] | None, values: list[str]) -> list[str]:
-    """values, or the equal list already in shared."""
-    return values if shared is None else shared.setdefault(tuple(values), values)
+def _one(shared: dict[tuple, Any] | None, value: T, key: tuple | None = None) -> T:
+    """value, or the equal one already in shared (key: the value as a tuple; a list's items by default)."""
+    if shared is None:
+        return value
+    return shared.setdefault(key if key is not None else ("list", *value), value)  # type: ignore[misc]
 
 
 def _shallow(value: Any, levels: int) -> bool:
@@ -194,7 +199,7 @@ def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[s
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise DataError("the catalog body has no 'data' list")
     chosen: dict[str, dict[str, Any]] = {}
-    shared: dict[tuple[str, ...], list[str]] = {}
+    shared: dict[tuple, Any] = {}
     for entry in body["data"]:
         record = normalize_model(entry, shared)
         if record is None or not is_free_model(entry):
