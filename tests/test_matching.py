@@ -11,7 +11,7 @@ import pytest
 
 from modelpools.errors import DataError
 from modelpools.jsonbytes import dump_json
-from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
+from modelpools.records import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION, MATCH_REPORT_VERSION, MatchReport
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.settings import Settings
 from modelpools.slices import MatchSettings
@@ -286,6 +286,41 @@ def test_build_matches_writes_sorted_deterministic_file(tmp_path):
     before = settings.matches_file.read_bytes()
     build_matches(MatchSettings.of(settings))
     assert settings.matches_file.read_bytes() == before
+
+
+def test_the_match_report_loads_as_typed_matches_and_dumps_the_same_bytes(tmp_path):
+    settings = write_inputs(tmp_path)
+    build_matches(MatchSettings.of(settings))
+    report = MatchReport.load(settings.matches_file)
+    chat = next(m for m in report.matches if m.id == "deepseek/deepseek-chat:free")
+    assert (chat.benchmark_id, chat.method, chat.confidence, chat.candidates) == (
+        "deepseek/deepseek-v3",
+        "override",
+        1.0,
+        (),
+    )
+    assert report.dump() == settings.matches_file.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "entry, where",
+    [
+        ({"benchmarkId": 7, "method": "exact", "confidence": 1.0}, "$.matches[0].benchmarkId"),
+        ({"benchmarkId": None, "confidence": 0.0}, "$.matches[0]"),
+        ({"benchmarkId": None, "method": "none", "confidence": True}, "$.matches[0].confidence"),
+        (
+            {"benchmarkId": None, "method": "none", "confidence": 0, "candidates": [{"id": "a/b"}]},
+            "$.matches[0].candidates[0]",
+        ),
+    ],
+)
+def test_a_malformed_match_entry_is_one_data_error_naming_its_json_path(tmp_path, entry, where):
+    path = tmp_path / "model-matches.json"
+    doc = {"schemaVersion": MATCH_REPORT_VERSION, "fuzzyThreshold": 70, "matches": [{"id": "a/b:free", **entry}]}
+    path.write_bytes(dump_json(doc))
+    with pytest.raises(DataError) as info:
+        MatchReport.load(path)
+    assert where in str(info.value) and str(path) in str(info.value) and "\n" not in str(info.value)
 
 
 def test_reference_entries_are_matched_under_their_own_key(tmp_path):

@@ -538,3 +538,16 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
         "scale: llm-stats fixed line DRIFTED: 26 common models sit +8.0 (se 1.8) off it; refit: "
         "python benchmarks/bench_trust.py --fit; curated fixed line (26 common models)"
     )
+
+
+def test_documents_share_repeated_fragments_within_themselves_never_between_them():
+    def document():
+        return pools_document.build_document(
+            catalog_models(), BENCH, MATCH_RECORDS, CURATED, RankingSettings(), {}, provenance=PROVENANCE
+        )
+
+    first, second = document(), document()
+    entries = first["models"] + first["unranked"]
+    assert len(entries) > 1 and len({id(e["pricing"]) for e in entries}) == 1  # one object in the whole document
+    first["models"][0]["pricing"]["prompt"] = "0.5"  # a caller that edits its document anyway
+    assert second["models"][0]["pricing"] == {"prompt": "0", "completion": "0"} == document()["models"][0]["pricing"]

@@ -7,7 +7,6 @@ stages/pools.py is the runner that reads the records, validates this document an
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,15 +39,23 @@ if TYPE_CHECKING:
 __all__ = ["build_document", "is_zero_priced", "pools_provenance", "roles_of"]
 
 
-# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized). The document
-# is a read-only JSON value: every entry holds this one object, as equal priors share one (50k entries: 8 MiB less).
+# The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
 
 
-@functools.lru_cache(maxsize=64)
-def _prior_json(prior: Prior) -> dict[str, Any]:
-    """The pools-file form of a prior, one object per distinct prior (a few size classes)."""
-    return prior.to_json()
+class _Fragments:
+    """The sub-objects many entries of one document repeat, one object each: the document is a read-only JSON value,
+    and 50k entries then hold a few dozen of these instead of 70k copies (8 MiB less). Never shared across documents."""
+
+    def __init__(self) -> None:
+        self.pricing = dict(ZERO_PRICING)
+        self._priors: dict[Prior, dict[str, Any]] = {}
+
+    def prior(self, prior: Prior) -> dict[str, Any]:
+        """The pools-file form of a prior (a few size classes)."""
+        if prior not in self._priors:
+            self._priors[prior] = prior.to_json()
+        return self._priors[prior]
 
 
 def _strings(values: Any) -> list[str]:
@@ -70,6 +77,7 @@ def _model_json(
     page: tuple | None,
     deprecated: str | None,
     entry: Mapping[str, Any],
+    fragments: _Fragments,
     usage: Verdict | None = None,
 ) -> dict[str, Any]:
     estimate = model.estimate
@@ -85,14 +93,14 @@ def _model_json(
         "rankScore": model.conservative,
         "evidence": estimate.units,
         "thinEvidence": estimate.thin,
-        "prior": _prior_json(model.prior),
+        "prior": fragments.prior(model.prior),
         "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
         "contextLength": model.context_length,
         "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
         "supportedParameters": _strings(entry.get("supported_parameters")),
         "expirationDate": model.expiration_date,
         "deprecated": deprecated,
-        "pricing": ZERO_PRICING,
+        "pricing": fragments.pricing,
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
@@ -252,8 +260,11 @@ def build_document(
         )
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
     choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
+    fragments = _Fragments()
     models_json = [
-        _model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], verdicts.get(m.id))
+        _model_json(
+            m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], fragments, verdicts.get(m.id)
+        )
         for i, m in enumerate(ranked)
     ]
     by_id = {m["id"]: m for m in models_json}
@@ -272,7 +283,7 @@ def build_document(
                 "contextLength": m.context_length,
                 "expirationDate": m.expiration_date,
                 "deprecated": deprecated[m.id],
-                "pricing": ZERO_PRICING,
+                "pricing": fragments.pricing,
                 "reason": m.reason,
             }
             for m in unranked
