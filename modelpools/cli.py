@@ -1,8 +1,8 @@
 """The ``modelpools`` command: show, explain, diff and check the pools file; report usage; write the HTML report.
 
-A thin wrapper: the answers come from consumer/inspection.py (show, explain), rules/changes.py (diff),
-stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report); a library error
-becomes one ``modelpools: error:`` line and exit status 2.
+A thin wrapper: the answers come from consumer/overview.py (show), consumer/explanation.py (explain),
+rules/changes.py (diff), stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report);
+a library error becomes one ``modelpools: error:`` line and exit status 2.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def _emit(args: argparse.Namespace, data: Any, lines: Sequence[str]) -> None:
 
 
 def _show(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
-    from modelpools.consumer.inspection import pools_overview, site_provenance_line
+    from modelpools.consumer.overview import pools_overview, site_provenance_line
     from modelpools.consumer.pools_view import load_pools
 
     pools = load_pools(settings=settings)
@@ -116,7 +116,7 @@ def _show(args: argparse.Namespace, settings: Settings, clock: Callable[[], floa
 
 
 def _explain(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
-    from modelpools.consumer.inspection import explain_model, explain_role, match_report_entry, resolve_id, role_name
+    from modelpools.consumer.explanation import explain_model, explain_role, match_report_entry, resolve_id, role_name
     from modelpools.consumer.pools_view import load_pools
 
     pools = load_pools(settings=settings)

@@ -6,6 +6,7 @@ Tests that need the full real data beside the checkout take the ``shared_data`` 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,13 @@ def pytest_runtest_setup(item) -> None:
 def test_data() -> Path:
     """The committed excerpts of real data (tests/data, provenance in its README.md)."""
     return TEST_DATA
+
+
+@pytest.fixture
+def error_bodies(test_data: Path) -> dict:
+    """name -> parsed body of each real OpenRouter error answer in tests/data/openrouter/errors/."""
+    folder = test_data / "openrouter" / "errors"
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
 
 
 @pytest.fixture

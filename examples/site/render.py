@@ -68,7 +68,7 @@ def _chart(models: list[Mapping[str, Any]]) -> str:
 def _provenance(doc: Mapping[str, Any]) -> str:
     """Where the data came from, with the dates the pools file records (a static page shows no ages: they would go
     stale; `modelpools show` gives them)."""
-    from modelpools.consumer.inspection import provenance_line
+    from modelpools.consumer.overview import provenance_line
 
     provenance = doc.get("provenance")
     return provenance_line(provenance) if isinstance(provenance, Mapping) else "unknown (rebuild the pools file)"

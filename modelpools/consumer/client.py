@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.completion import Attempt, CompletionFailed, DailyCapReached, QuotaReached, Reply
+from modelpools.consumer.decision import Decision
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import Pools, load_pools
 from modelpools.consumer.replies import Answer, classify
-from modelpools.consumer.router import Decision, Router
+from modelpools.consumer.router import Router
 from modelpools.errors import SettingsError
 from modelpools.rules.usage import iso_time
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from modelpools.errors import ModelPoolsError
 
 if TYPE_CHECKING:
-    from modelpools.consumer.router import Decision
+    from modelpools.consumer.decision import Decision
 
 __all__ = [
     "Reply",

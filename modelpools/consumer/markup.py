@@ -25,6 +25,7 @@ __all__ = [
     "code",
     "badge",
     "tier_badge",
+    "verdict_badge",
     "table",
     "kv",
 ]
@@ -86,6 +87,15 @@ def tier_badge(tier: Any) -> str:
     if tier not in TIER_COLOURS:
         return badge(tier or "unranked", "muted")
     return f'<span class="badge tier" style="background:{TIER_COLOURS[tier]}">{esc(tier)}</span>'
+
+
+def verdict_badge(usage: Any) -> str:
+    """The badge for what use made the pools do with a model (a pools model's ``usage``: its verdict and reason), or
+    ``""`` when there is no verdict."""
+    if not (isinstance(usage, Mapping) and usage.get("verdict")):
+        return ""
+    kind = {"unavailable": "bad", "demoted": "warn"}.get(str(usage["verdict"]), "good")
+    return badge(usage["verdict"], kind, usage.get("reason"))
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:

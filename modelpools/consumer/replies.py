@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from modelpools.consumer.router import Decision, decide, parse_reset
+from modelpools.consumer.decision import Decision, decide, parse_reset
 from modelpools.rules.usage import SUCCESS
 
 __all__ = ["Answer", "classify"]

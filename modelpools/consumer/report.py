@@ -9,8 +9,8 @@ an uncertainty whisker, coloured by tier); every model's score with its sources;
 source (raw against the reference scale, the line and the points it was fitted on); the last change report;
 usage (today's requests against the cap and per-model success and latency) when a ledger or usage summary exists;
 and the provenance of the inputs. Inline CSS and inline SVG only: no JavaScript, nothing loaded from anywhere.
-This module reads the files and lays out the page; the sections are in ``report_sections``, the SVG charts in
-``charts``, the escaping and table helpers in ``markup``.
+This module reads the files and lays out the page; the sections are in ``report_pools`` (from the pools document)
+and ``report_activity`` (changes, usage), the SVG charts in ``charts``, the escaping and table helpers in ``markup``.
 
 Every text that comes from data (model ids and names, reasons, meta files, ledger rows) is HTML-escaped, with
 control and bidirectional-override characters shown as visible escapes. No clock is read: ``now`` (epoch seconds)
@@ -25,14 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.markup import code, esc, kv, table
-from modelpools.consumer.report_sections import (
-    calibration_section,
-    changes_section,
-    models_section,
-    roles_section,
-    tiers_section,
-    usage_section,
-)
+from modelpools.consumer.report_activity import changes_section, usage_section
+from modelpools.consumer.report_pools import calibration_section, models_section, roles_section, tiers_section
 from modelpools.errors import DataError
 from modelpools.io.files import atomic_write, read_json
 

@@ -1,38 +1,21 @@
-"""Decide what to do after a failed OpenRouter request, and walk a fallback chain with those decisions (no HTTP).
+"""Walk a fallback chain of free models with the decisions ``decide`` makes (no HTTP).
 
-``decide(status, headers, body)`` classifies one failed answer; ``Router`` keeps run-wide state (dead models, the
-daily stop, a shared per-minute wait) and hands out a ``ModelSession`` per request that walks the chain.
+``Router`` keeps run-wide state (dead models, the daily stop, a shared per-minute wait) and hands out a
+``ModelSession`` per request that walks the chain; what each failed answer calls for is decided in
+``modelpools.consumer.decision``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time as time_module
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from modelpools.consumer.decision import Decision, decide
 from modelpools.errors import ModelPoolsError
-from modelpools.io.http import parse_retry_after
 
-__all__ = ["Decision", "decide", "Router", "ModelSession", "parse_reset", "Exhausted"]
-DEFAULT_MINUTE_WAIT = 60.0
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to do next: ``stop``, ``wait`` (then same model), ``next_model`` or ``retry`` (same model, after a pause).
-
-    ``wait_seconds`` is the pause before acting (for ``stop`` the time until the limit resets, if known);
-    ``reset_at`` is when the limit resets, in epoch seconds; ``model_dead`` means skip this model for the run.
-    """
-
-    action: str
-    wait_seconds: float | None
-    reset_at: float | None
-    model_dead: bool
-    reason: str
+__all__ = ["Router", "ModelSession", "Exhausted"]
 
 
 class Exhausted(ModelPoolsError):
@@ -43,39 +26,6 @@ class Exhausted(ModelPoolsError):
         self.decision = decision
 
 
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    """A header value, case-insensitively."""
-    if not headers:
-        return None
-    lower = name.lower()
-    for key, value in headers.items():
-        if str(key).lower() == lower and value is not None:
-            return str(value)
-    return None
-
-
-def parse_reset(value: Any) -> float | None:
-    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string)."""
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(number) or number <= 0:
-        return None
-    return number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
-
-
-def _error(body: Any) -> dict:
-    if isinstance(body, (bytes, str)):
-        try:
-            body = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return {"message": body.decode("utf-8", "replace") if isinstance(body, bytes) else body}
-    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
-        return dict(body["error"])
-    return {}
-
-
 def _has_error(body: Any) -> bool:
     if isinstance(body, (bytes, str)):
         try:
@@ -83,87 +33,6 @@ def _has_error(body: Any) -> bool:
         except (ValueError, UnicodeDecodeError):
             return False
     return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
-
-
-def decide(
-    status: int | None,
-    headers: Mapping[str, Any] | None = None,
-    body: Any = None,
-    *,
-    attempt: int = 0,
-    max_retries: int = 3,
-    backoff: float = 1.0,
-    max_backoff: float = 30.0,
-    now: float | None = None,
-) -> Decision:
-    """Classify OpenRouter's answer to a failed request; ``attempt`` counts earlier retries of this model."""
-    now = time_module.time() if now is None else now
-    error = _error(body)
-    metadata = given if isinstance(given := error.get("metadata"), Mapping) else {}
-    message = str(error.get("message") or "").strip()
-    raw = str(metadata.get("raw") or "")
-    if isinstance(error.get("code"), int) and (status is None or status < 400):
-        status = error["code"]  # an error object in a 200 (streamed) answer
-    meta_headers = given if isinstance(given := metadata.get("headers"), Mapping) else {}
-    reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
-    retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
-    until_reset = max(0.0, reset_at - now) if reset_at is not None else None
-    limit_source = str(metadata.get("limit_source") or "")
-    short = (message or raw or f"HTTP {status}")[:200]
-
-    def retry_or_next(reason: str) -> Decision:
-        if attempt < max_retries:
-            pause = retry_after if retry_after is not None else min(max_backoff, backoff * (2**attempt))
-            return Decision("retry", pause, None, False, f"{reason}; retry {attempt + 1} of {max_retries}")
-        return Decision("next_model", None, None, False, f"{reason}; gave up after {max_retries} retries")
-
-    if status is None or status == 0:
-        return retry_or_next("no answer (network error or timeout)")
-    if status == 429:
-        if "free-models-per-day" in message or limit_source == "openrouter_free_tier_daily":
-            return Decision(
-                "stop",
-                until_reset,
-                reset_at,
-                False,
-                f"daily free-model cap reached ({short}); no retry until the reset",
-            )
-        if "free-models-per-min" in message or limit_source == "openrouter_free_tier_minute":
-            wait = until_reset if until_reset is not None else (retry_after or DEFAULT_MINUTE_WAIT)
-            return Decision("wait", wait, reset_at, False, "per-minute free-model cap reached; wait for the reset")
-        if (
-            limit_source.startswith("upstream")
-            or message == "Provider returned error"
-            or message.startswith("Rate limit exceeded: limit_rpm/")
-            or "rate-limited upstream" in raw
-        ):
-            return Decision(
-                "next_model", None, reset_at, False, f"upstream provider rate limit: {(raw or message)[:160]}"
-            )
-        if retry_after is not None:
-            return Decision(
-                "wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s"
-            )
-        return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
-    if status == 404 or "no endpoints found" in message.lower():
-        return Decision("next_model", None, None, True, f"model unavailable ({short}); skipped for this run")
-    if status == 400:
-        lowered = message.lower()
-        if "not a valid model" in lowered or "model not found" in lowered:
-            return Decision("next_model", None, None, True, f"invalid model ({short}); skipped for this run")
-        if "context length" in lowered or "context window" in lowered or "too many tokens" in lowered:
-            return Decision("next_model", None, None, False, f"request too long for this model ({short})")
-        return Decision("stop", None, None, False, f"bad request ({short}); fix the request")
-    if status in (401, 402):
-        what = "invalid or missing API key" if status == 401 else "insufficient credits"
-        return Decision("stop", None, None, False, f"{what} ({short})")
-    if status == 403:
-        return Decision("next_model", None, None, False, f"refused by moderation or provider policy ({short})")
-    if status in (408, 409, 425) or status >= 500:
-        return retry_or_next(f"HTTP {status} ({short})")
-    if status == 413:
-        return Decision("stop", None, None, False, f"request too large ({short}); shorten it")
-    return Decision("next_model", None, None, False, f"unexpected HTTP {status} ({short})")
 
 
 class Router:

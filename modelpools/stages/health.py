@@ -51,7 +51,7 @@ def _file_checks(settings: Settings) -> list[HealthCheck]:
 
 
 def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
-    from modelpools.consumer.inspection import site_provenance_line
+    from modelpools.consumer.overview import site_provenance_line
     from modelpools.consumer.pools_view import load_pools
     from modelpools.rules.changes import expiring_models
     from modelpools.slices import ValidateSettings

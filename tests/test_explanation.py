@@ -1,4 +1,4 @@
-"""modelpools.consumer.inspection: what `show` and `explain` say, as data and lines, without the command line."""
+"""modelpools.consumer.explanation: what `explain` says about a model or a role, as data and lines."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.consumer.inspection import (
-    explain_model,
-    explain_role,
-    pools_overview,
-    provenance_line,
-    resolve_id,
-    role_name,
-    tier_rule,
-)
+from modelpools.consumer.explanation import explain_model, explain_role, resolve_id, role_name, tier_rule
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import DataError
 from modelpools.rules.matching import Match
@@ -25,42 +17,6 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 @pytest.fixture(scope="module")
 def pools():
     return load_pools(SAMPLE)
-
-
-def test_overview_lists_every_tier_best_first(pools):
-    report = pools_overview(pools)
-    assert [t["name"] for t in report.data["tiers"]] == ["LARGE", "MEDIUM", "SMALL"]
-    assert report.lines[1] == "LARGE (2)" and report.lines[3].endswith("z-ai/glm-5.2:free")
-    header, row = report.lines[2], report.lines[3]
-    assert header.split() == ["rank", "score", "±sd", "context", "id"]  # column headers above each tier's rows
-    assert row.split() == ["1", "65.8", "±", "2.9", "256000", "z-ai/glm-5.2:free"]
-    for column, value in (("rank", "1"), ("score", "65.8"), ("±sd", "2.9"), ("context", "256000")):
-        assert header.index(column) + len(column) == row.index(value) + len(value), column  # right-aligned under it
-    assert report.data["chosenDefaults"]["bulkModel"] == "z-ai/glm-5.2:free"
-
-
-def test_provenance_is_one_line_with_dates_from_the_file_and_ages_from_the_meta_files(pools):
-    day = 86400
-    captured = 1787011200.0  # 2026-08-18 00:00 UTC
-    snapshot = {
-        "catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": "2026-08-18"},
-        "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
-    }
-    assert provenance_line(snapshot, now=captured + 103 * day + 5) == (
-        "catalog: bundled snapshot of 2026-08-18 (103 d old); benchmarks: none, curated scores only"
-    )
-    live = pools.document["provenance"]
-    assert provenance_line(
-        live, now=captured, catalog_refreshed=captured - 7200, benchmarks_refreshed=captured - 3 * day
-    ) == (
-        "catalog: live from https://openrouter.ai/api/v1/models, fetched 2 h ago; "
-        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16, fetched 3 d ago"
-    )
-    assert provenance_line(live) == (
-        "catalog: live from https://openrouter.ai/api/v1/models; "
-        "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16"
-    )  # no clock: dates only
-    assert pools_overview(pools, "catalog: x; benchmarks: y").lines[0] == "catalog: x; benchmarks: y"
 
 
 def test_explanation_names_rank_tier_rule_and_sources(pools):
