@@ -9,8 +9,8 @@ Usage: python benchmarks/bench_probe.py [--trials N] [--dump models-2026-08-18.j
    where each happens in >= 90 % of trials, and the exact probability at that n as a check of the simulation.
 2. Requests per build at the default budget, from the default settings: the real catalog, benchmarks, match and
    memory stages run on the dump (loopback fetch, file:// clone of LLM-Stats 24a9ccf), then the probe stage's own
-   rules plan on the document it plans from (pools.ranking_document): probe.candidates_from picks the models to
-   probe (unranked, then ranked with thin evidence) and the anchors, probe.plan_requests the requests of the first
+   rules plan on the document it plans from (pools.ranking_document): probe_plan.candidates_from picks the models to
+   probe (unranked, then ranked with thin evidence) and the anchors, probe_plan.plan_requests the requests of the first
    build of a day with no results yet.
 3. Coverage on the dump: the ranked and unranked free models of that same document. If each candidate were probed
    once with the anchors, within the default daily budget: how many free models would then be ranked, and how wide
@@ -38,7 +38,7 @@ GAP = 0.10
 # The probe task's defaults (settings.Settings), read through the stage's own options.
 from modelpools.settings import Settings  # noqa: E402
 from modelpools.slices import ProbeSettings  # noqa: E402
-from modelpools.stages.probe import ProbeOptions  # noqa: E402
+from modelpools.stages.probe_plan import ProbeOptions  # noqa: E402
 
 OPTIONS = ProbeOptions.of(ProbeSettings.of(Settings()))
 DAILY_REQUESTS = OPTIONS.daily_requests
@@ -126,7 +126,7 @@ def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
     from modelpools.stages.match import build_matches
     from modelpools.stages.memory import build_memory
     from modelpools.stages.pools import ranking_document
-    from modelpools.stages.probe import candidates_from
+    from modelpools.stages.probe_plan import candidates_from
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -152,7 +152,7 @@ def probe_view(dump: Path) -> tuple[dict, list[str], list[str]]:
 def coverage(dump: Path) -> None:
     from modelpools.records import ProbeResults
     from modelpools.rules.probe import probe_set_id
-    from modelpools.stages.probe import plan_requests
+    from modelpools.stages.probe_plan import plan_requests
 
     document, candidates, anchors = probe_view(dump)
     ranked = [m["id"] for m in document["models"]]
@@ -168,11 +168,11 @@ def coverage(dump: Path) -> None:
         f"{ITEMS_PER_REQUEST} items per request)"
     )
     print(
-        f"   queue on {dump.name} (probe.candidates_from): {len(unranked)} unscored + {len(thin)} thin "
+        f"   queue on {dump.name} (probe_plan.candidates_from): {len(unranked)} unscored + {len(thin)} thin "
         f"({', '.join(thin) or 'none'}) + {len(anchors)} anchors = {queue} models"
     )
     print(
-        f"   first build of a UTC day (probe.plan_requests): {len(first)} requests (one pass over the queue takes "
+        f"   first build of a UTC day (probe_plan.plan_requests): {len(first)} requests (one pass over the queue takes "
         f"{queue}); later builds that day: 0"
     )
     passes = DAILY_REQUESTS / queue
