@@ -5,23 +5,24 @@ Each task gets its stage's settings slice (slices.CatalogSettings, ...), built o
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
 Loading stays cheap: this module reads settings and stats a few files; each stage module (and aiohttp,
 jsonschema, rapidfuzz with it) is imported only when its action runs, by the small functions below. Every stage
-action holds the cache-directory lock (modelpools.io.lock), so concurrent doit runs in one site take turns.
+action runs in ``modelpools.actions.run_stage``, under the cache-directory lock (modelpools.io.lock), so concurrent
+doit runs in one site take turns.
 """
 
 from __future__ import annotations
 
-import os
 import time as time_module
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from doit.exceptions import InvalidTask, TaskFailed
+from doit.exceptions import InvalidTask
 from doit.tools import config_changed
 
-from modelpools.errors import ModelPoolsError, SettingsError
+from modelpools.actions import remove_outputs, run_stage
+from modelpools.errors import SettingsError
 from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
-from modelpools.settings import CacheFiles, Settings, load_settings
+from modelpools.settings import Settings, load_settings
 from modelpools.slices import (
     BenchmarkSettings,
     CatalogSettings,
@@ -110,87 +111,6 @@ def ttl_text(seconds: int) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _leftover_names(files: CacheFiles) -> list[str]:
-    paths = (
-        files.catalog_file,
-        files.catalog_meta_file,
-        files.clone_dir,
-        files.benchmarks_meta_file,
-        files.benchmark_scores_file,
-        files.matches_file,
-        files.memory_file,
-        files.pools_file,
-        files.changes_file,
-        files.usage_summary_file,
-        files.probe_results_file,
-    )
-    return [path.name for path in paths]
-
-
-def _in_cache(filename: Any, files: CacheFiles) -> bool:
-    if not isinstance(filename, (str, os.PathLike)):
-        return False
-    cache = os.path.abspath(files.cache_path)
-    return os.path.commonpath([cache, os.path.abspath(filename)]) == cache
-
-
-def run_stage(
-    stage: Callable[[S], str], settings: S, task_name: str, fresh: stage_fresh | None = None, lock: bool = True
-) -> TaskFailed | None:
-    """doit action: call stage(settings) under the cache lock; expected failures (ModelPoolsError, and
-    OSError such as an unwritable cache directory) become a one-line TaskFailed.
-
-    A stage with a ``fresh`` check is skipped when another run refreshed it after doit decided to run it here.
-    Holding the lock, no other modelpools writer is active, so temp files left by a killed run are removed.
-    """
-    from modelpools.io.lock import cache_lock, sweep_leftovers
-    from modelpools.io.log import printable, redact
-
-    files = settings.files
-    urls = [getattr(settings, key) for key in ("openrouter_url", "benchmarks_repo") if hasattr(settings, key)]
-    try:
-        if not lock:  # readers need no lock: every output is replaced atomically
-            summary = stage(settings)
-        else:
-            with cache_lock(files.cache_path, task_name):
-                sweep_leftovers(files.cache_path, _leftover_names(files))
-                if fresh is not None and fresh.refreshed_by_another_run():
-                    summary = f"{task_name}: refreshed by a concurrent run; up to date"
-                else:
-                    summary = stage(settings)
-                    if fresh is not None:
-                        fresh.ran_here()
-    except ModelPoolsError as exc:
-        return TaskFailed(printable(redact(f"modelpools {task_name}: {exc}", *urls)))
-    except OSError as exc:
-        if not _in_cache(exc.filename, files):
-            raise  # not about the cache directory: a bug or a broken install, keep the traceback
-        return TaskFailed(
-            printable(
-                f"modelpools {task_name}: {exc.strerror or exc}: {exc.filename}; "
-                f"check that the cache directory {files.cache_path} is writable and has space"
-            )
-        )
-    if summary:
-        print(printable(summary, newlines=True), flush=True)
-    return None
-
-
-def remove_outputs(files: list[str], tree: Path, cache: Path) -> None:
-    """doit clean action: delete these files, and a directory modelpools created inside its cache (never via a symlink)."""
-    for name in files:
-        if os.path.lexists(name):
-            os.unlink(name)
-            print(f"{name} removed")
-    if tree.is_symlink():
-        tree.unlink()
-    elif tree.is_dir() and cache.resolve() in tree.resolve().parents:
-        import shutil
-
-        shutil.rmtree(tree)
-        print(f"{tree} removed")
 
 
 def _action(

@@ -425,15 +425,14 @@ def test_a_read_only_cache_directory_fails_in_one_line_and_recovers(site, good, 
 
 def test_an_unwritable_cache_is_one_line_task_failure_on_any_system(site, good, monkeypatch):
     from modelpools import tasks
+    from modelpools.actions import run_stage
     from modelpools.io import files
 
     def refuse(path, data):
         raise PermissionError(errno.EROFS, "Read-only file system", str(path))
 
     monkeypatch.setattr(files, "atomic_write", refuse)
-    failure = tasks.run_stage(
-        tasks.pools_stage, PoolsSettings.of(site.settings(MODELPOOLS_LARGE_CUTOFF="0.3")), "pools"
-    )
+    failure = run_stage(tasks.pools_stage, PoolsSettings.of(site.settings(MODELPOOLS_LARGE_CUTOFF="0.3")), "pools")
     monkeypatch.undo()
     message = failure.message
     assert "\n" not in message and message.startswith("modelpools pools: Read-only file system: ")

@@ -1,8 +1,8 @@
 """The package layout shows the design, and the imports keep to it (read from the source with ``ast``).
 
-    rules/      pure: imports nothing from io/, stages/, consumer/, tasks, uptodate or cli (no file, network, clock,
-                terminal)
-    consumer/   the site generator's side: never imports stages/, tasks or uptodate (the doit build internals)
+    rules/      pure: imports nothing from io/, stages/, consumer/, tasks, actions, uptodate or cli (no file, network,
+                clock, terminal)
+    consumer/   the site generator's side: never imports stages/, tasks, actions or uptodate (the doit build internals)
     io/         the I/O edges: never import stages/ or consumer/
 and no import cycle among modelpools modules (module-level imports: what runs when a module is imported).
 """
@@ -63,8 +63,8 @@ def under(name: str, *places: str) -> bool:
 
 
 RULES = [
-    ("rules", ("io", "stages", "consumer", "tasks", "uptodate", "cli")),
-    ("consumer", ("stages", "tasks", "uptodate")),
+    ("rules", ("io", "stages", "consumer", "tasks", "actions", "uptodate", "cli")),
+    ("consumer", ("stages", "tasks", "actions", "uptodate")),
     ("io", ("stages", "consumer")),
 ]
 

@@ -128,7 +128,7 @@ def commit_day(checkout: Path, commit: str, timeout: float = 60) -> str | None:
 def clear_stale_locks(dest: Path) -> list[str]:
     """Delete the lock files a killed git left in dest/.git; the caller runs the only git process in dest.
 
-    modelpools runs git in its checkout one command at a time, under the cache lock (tasks.run_stage), so
+    modelpools runs git in its checkout one command at a time, under the cache lock (actions.run_stage), so
     any lock file found before a command is stale: git would otherwise fail "File exists" on every run.
     """
     gitdir = dest / ".git"

@@ -2,7 +2,7 @@
 
 doit runs started at the same time in one site (two terminals, a CI matrix sharing a workspace) would
 otherwise fetch twice, run two git processes in one checkout (git then fails on its own lock files) and
-race on the same outputs. tasks.run_stage holds ``cache_lock`` around every stage, so stages run one at
+race on the same outputs. actions.run_stage holds ``cache_lock`` around every stage, so stages run one at
 a time per cache directory; readers never need it, because every output is replaced atomically.
 
 The lock is ``flock`` on the cache directory itself (no lock file to leave behind or clean up); the kernel

@@ -1,6 +1,6 @@
 """Validate task: check the pools file on disk against the schema, the invariants and the catalog cache (for CI).
 
-It reads under the cache lock (tasks.run_stage), so no stage replaces a file while it reads, and it checks the pools
+It reads under the cache lock (actions.run_stage), so no stage replaces a file while it reads, and it checks the pools
 file against the catalog only when they are a pair: the catalog's sha256 is the ``inputs.catalogSha256`` the pools
 file was built from. Between the catalog and pools stages of a running build (or after ``doit catalog`` alone) they
 are not; then the pools file is checked on its own, with one warning, instead of failing on ids the new catalog lacks.
