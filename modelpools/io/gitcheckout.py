@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from modelpools.errors import DataError, GitError, ResponseTooLarge
 from modelpools.io.gitprocess import STALL_TIMEOUT, git_executable, run_git, run_git_network
@@ -152,38 +153,47 @@ def _set_origin(git: str, url: str, checkout: Path, timeout: float) -> None:
         run_git(git, ["remote", "set-url", "--", "origin", shown], checkout, timeout, "remote set-url")
 
 
-def _update(
-    git: str,
-    url: str,
-    ref: str,
-    dest: Path,
-    timeout: float,
-    max_bytes: int,
-    layouts: Mapping[str, Sequence[str]] | None,
-    stall_timeout: float,
-) -> str:
+class _Sync(NamedTuple):
+    """What one sync_checkout call works with."""
+
+    git: str
+    url: str
+    ref: str
+    dest: Path
+    timeout: float
+    max_bytes: int
+    layouts: Mapping[str, Sequence[str]] | None
+    stall_timeout: float
+
+
+def _fetch(job: _Sync, cwd: Path, ref: str) -> None:
+    """Shallow-fetch ref from the URL itself, so a password in it is never written to .git/config (FETCH_HEAD stores
+    it without)."""
+    args = ["fetch", "--progress", "--depth", "1", "--no-tags", "--", job.url, ref]
+    run_git_network(job.git, args, cwd, job.timeout, "fetch", job.url, job.stall_timeout)
+
+
+def _checked_commit(job: _Sync, cwd: Path, rev: str) -> str:
+    """The commit rev names in cwd, once its size and layout are checked (before any of its files is written)."""
+    commit = run_git(job.git, ["rev-parse", "--verify", f"{rev}^{{commit}}"], cwd, job.timeout, "rev-parse")
+    _check_size(job.git, cwd, commit, job.timeout, job.max_bytes, job.url)
+    _check_layout(job.git, cwd, commit, job.timeout, job.url, job.layouts)
+    return commit
+
+
+def _update(job: _Sync) -> str:
+    git, dest, timeout = job.git, job.dest, job.timeout
     clear_stale_locks(dest)
-    if is_commit_sha(ref):
+    if is_commit_sha(job.ref):
         try:
-            if head_commit(git, dest, timeout) == ref:  # a commit id never moves: nothing to fetch
-                _restore(git, dest, ref, timeout)
-                return ref
+            if head_commit(git, dest, timeout) == job.ref:  # a commit id never moves: nothing to fetch
+                _restore(git, dest, job.ref, timeout)
+                return job.ref
         except GitError:
             pass
-    _set_origin(git, url, dest, timeout)
-    # Fetch from the URL itself, so a password in it is never written to .git/config (FETCH_HEAD stores it without).
-    run_git_network(
-        git,
-        ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref or "HEAD"],
-        dest,
-        timeout,
-        "fetch",
-        url,
-        stall_timeout,
-    )
-    fetched = run_git(git, ["rev-parse", "--verify", "FETCH_HEAD^{commit}"], dest, timeout, "rev-parse")
-    _check_size(git, dest, fetched, timeout, max_bytes, url)
-    _check_layout(git, dest, fetched, timeout, url, layouts)  # before reset: a wrong commit never replaces the files
+    _set_origin(git, job.url, dest, timeout)
+    _fetch(job, dest, job.ref or "HEAD")
+    fetched = _checked_commit(job, dest, "FETCH_HEAD")  # before reset: a wrong commit never replaces the files
     _restore(git, dest, fetched, timeout)
     return head_commit(git, dest, timeout)
 
@@ -194,16 +204,8 @@ def _restore(git: str, dest: Path, commit: str, timeout: float) -> None:
     run_git(git, ["clean", "--quiet", "-ffdx"], dest, timeout, "clean")
 
 
-def _fresh_clone(
-    git: str,
-    url: str,
-    ref: str,
-    dest: Path,
-    timeout: float,
-    max_bytes: int,
-    layouts: Mapping[str, Sequence[str]] | None,
-    stall_timeout: float,
-) -> str:
+def _fresh_clone(job: _Sync) -> str:
+    git, url, ref, dest, timeout = job.git, job.url, job.ref, job.dest, job.timeout
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     os.chmod(tmp, 0o755)
@@ -211,25 +213,15 @@ def _fresh_clone(
         if is_commit_sha(ref):
             run_git(git, ["init", "--quiet", "--template=", "--", str(tmp)], None, timeout, "init")
             run_git(git, ["remote", "add", "--", "origin", redact(url)], tmp, timeout, "remote add")
-            run_git_network(
-                git,
-                ["fetch", "--progress", "--depth", "1", "--no-tags", "--", url, ref],
-                tmp,
-                timeout,
-                "fetch",
-                url,
-                stall_timeout,
-            )
+            _fetch(job, tmp, ref)
             rev = "FETCH_HEAD"
         else:
             branch = ["--branch", ref] if ref else []
             args = ["clone", "--progress", "--depth", "1", "--no-checkout", "--template=", *branch, "--", url, str(tmp)]
-            run_git_network(git, args, None, timeout, "clone", url, stall_timeout)
+            run_git_network(git, args, None, timeout, "clone", url, job.stall_timeout)
             _set_origin(git, url, tmp, timeout)  # clone stored the URL as given, password included
             rev = "HEAD"
-        commit = run_git(git, ["rev-parse", "--verify", f"{rev}^{{commit}}"], tmp, timeout, "rev-parse")
-        _check_size(git, tmp, commit, timeout, max_bytes, url)
-        _check_layout(git, tmp, commit, timeout, url, layouts)
+        commit = _checked_commit(job, tmp, rev)
         run_git(git, ["checkout", "--quiet", "--force", "--detach", commit], tmp, timeout, "checkout")
         if dest.exists() or dest.is_symlink():
             trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
@@ -261,17 +253,17 @@ def sync_checkout(
     UnexpectedLayout and leaves dest as it was. The download prints progress and is given up after stall_timeout
     seconds without a byte from the remote (see the module docstring).
     """
-    git = git_executable(url)
+    job = _Sync(git_executable(url), url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
     if (dest / ".git").is_dir() and not dest.is_symlink():
         try:
-            return _update(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
+            return _update(job)
         except GitError as exc:
             if exc.timed_out:
                 raise
             # A damaged checkout (bad index, config, HEAD or shallow file) would fail every update; a fresh clone
             # replaces it only once complete. When the remote is the problem, the clone fails too (quickly).
             try:
-                return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
+                return _fresh_clone(job)
             except GitError:
                 raise exc from None
-    return _fresh_clone(git, url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
+    return _fresh_clone(job)
