@@ -129,6 +129,14 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _web_text(web: Mapping[str, Any] | None) -> str:
+    if not web:
+        return "no web Elo: the coding estimate stands in"
+    seen = f", remembered from {web['rememberedFrom']}" if web.get("rememberedFrom") else ""
+    arena = str(web["source"]).removeprefix("web:")
+    return f"web Elo {web['raw']:g} ({arena}) -> {web['calibrated']:.1f} ±{web.get('sd', 0):.1f}{seen}"
+
+
 def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], list[str]]:
     roles_doc = pools.document.get("roles") or {}
     roles = [key for key, value in pools.defaults if value == model.id]
@@ -185,6 +193,13 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
                 f"  source {source['source']}: raw {source['raw']:g} -> calibrated "
                 f"{source['calibrated']:.1f} ±{source.get('sd', 0):.1f}, {source.get('evidence', 0):g} "
                 f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]"
+            )
+        page = entry.get("pageScore")
+        if page:  # what the page roles rank by: the coding estimate updated with the model's web Elo, if any
+            data["pageScore"] = dict(page)
+            lines.append(
+                f"  page score {page['estimate']:.1f} ±{page['uncertainty']:.1f}, page roles rank by "
+                f"{page['rankScore']:.1f}; {_web_text(page.get('web'))}"
             )
         if entry.get("deprecated"):
             lines.append(f"  deprecated: {entry['deprecated']} (never a role default)")
