@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import itertools
 import json
 from dataclasses import FrozenInstanceError, replace
@@ -36,10 +37,11 @@ def pools() -> Pools:
     return load_pools(SAMPLE)
 
 
-def test_docstring_examples_run(monkeypatch):
+@pytest.mark.parametrize("module, examples", [("pools_view", 5), ("overview", 4), ("explanation", 5)])
+def test_docstring_examples_run(monkeypatch, module, examples):
     monkeypatch.chdir(SAMPLE.parents[2])
-    result = doctest.testmod(modelpools.consumer.pools_view)
-    assert result.attempted >= 5 and result.failed == 0
+    result = doctest.testmod(importlib.import_module(f"modelpools.consumer.{module}"))
+    assert result.attempted >= examples and result.failed == 0
 
 
 def test_load_pools_reads_models_in_rank_order(pools):

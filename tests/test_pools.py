@@ -541,13 +541,23 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
 
 
 def test_documents_share_repeated_fragments_within_themselves_never_between_them():
-    def document():
+    def document(records):
         return pools_document.build_document(
-            catalog_models(), BENCH, MATCH_RECORDS, CURATED, RankingSettings(), {}, provenance=PROVENANCE
+            records, BENCH, MATCH_RECORDS, CURATED, RankingSettings(), {}, provenance=PROVENANCE
         )
 
-    first, second = document(), document()
+    records = catalog_models()
+    first, second = document(records), document(records)
     entries = first["models"] + first["unranked"]
     assert len(entries) > 1 and len({id(e["pricing"]) for e in entries}) == 1  # one object in the whole document
-    first["models"][0]["pricing"]["prompt"] = "0.5"  # a caller that edits its document anyway
-    assert second["models"][0]["pricing"] == {"prompt": "0", "completion": "0"} == document()["models"][0]["pricing"]
+    top = first["models"][0]
+    record = next(r for r in records if r["id"] == top["id"])
+    assert top["supportedParameters"] == record["supported_parameters"]
+    top["pricing"]["prompt"] = "0.5"  # a caller that edits its document anyway
+    top["supportedParameters"].append("edited")
+    assert (
+        second["models"][0]["pricing"]
+        == {"prompt": "0", "completion": "0"}
+        == document(records)["models"][0]["pricing"]
+    )
+    assert "edited" not in second["models"][0]["supportedParameters"] and "edited" not in record["supported_parameters"]

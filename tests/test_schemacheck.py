@@ -1,6 +1,7 @@
 """SchemaCheck gives the whole jsonschema validator's verdict: every value of a real pools document, broken in turn."""
 
 import copy
+import json
 import math
 
 import pytest
@@ -60,7 +61,7 @@ def places(value, path=()):
 
 
 def changed(doc, path, new):
-    out = copy.deepcopy(doc)
+    out = json.loads(json.dumps(doc))  # a copy without the document's shared fragments: one value changes, not all
     parent = out
     for key in path[:-1]:
         parent = parent[key]

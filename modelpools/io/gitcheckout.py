@@ -251,7 +251,7 @@ def sync_checkout(
     timeout bounds the download; max_bytes is checked on the fetched packs and on the commit's tree before any file
     is checked out. With layouts (name -> directories), a commit that lacks every layout's directories raises
     UnexpectedLayout and leaves dest as it was. The download prints progress and is given up after stall_timeout
-    seconds without a byte from the remote (see the module docstring).
+    seconds without a byte from the remote (see modelpools.io.gitprocess).
     """
     job = _Sync(git_executable(url), url, ref, dest, timeout, max_bytes, layouts, stall_timeout)
     if (dest / ".git").is_dir() and not dest.is_symlink():
