@@ -366,8 +366,8 @@ def _match(shape: Shape, entry: Mapping[str, Any], where: str) -> Match:
 
 @dataclass(frozen=True)
 class EvidenceMemory:
-    """evidence-memory.json: per model identity, the last catalog evidence block seen and its catalog date
-    (rules/memory.py decides what is kept; docs/CONTRACTS.md has the layout)."""
+    """evidence-memory.json: per model identity, the last catalog evidence block seen and its catalog date, and
+    the dates of older parts a newer listing lacked (rules/memory.py decides what is kept and has the layout)."""
 
     as_of: str | None
     models: tuple[dict[str, Any], ...]
@@ -391,8 +391,14 @@ class EvidenceMemory:
                 and isinstance(entry.get("keys"), list)
                 and isinstance(entry.get("lastSeen"), str)
                 and isinstance(entry.get("evidence"), dict)
+                and (
+                    "seen" not in entry
+                    or (isinstance(entry["seen"], dict) and all(isinstance(d, str) for d in entry["seen"].values()))
+                )
             ):
-                raise shape.fail(f"$.models[{i}]", "is not an object with id, keys, lastSeen and evidence")
+                raise shape.fail(
+                    f"$.models[{i}]", "is not an object with id, keys, lastSeen, evidence and optional seen dates"
+                )
         return cls(as_of, tuple(models))
 
     def to_json(self) -> dict[str, Any]:

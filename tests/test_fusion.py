@@ -3,6 +3,7 @@ calibration lines are the documented fixed ones unless enough live points exist,
 when unrelated models come and go."""
 
 import json
+import math
 import os
 
 import pytest
@@ -155,6 +156,21 @@ def test_web_elo_updates_the_page_estimate_only():
     assert web.source == "web:models/website" and web.raw == 864  # its website Elo in this catalog
     assert web.calibrated < oss.coding_score and estimate.mean < oss.coding_score  # a weak web Elo pulls it down
     assert pages["google/gemma-4-31b-it:free"] == (by_id(fused)["google/gemma-4-31b-it:free"].estimate, None)
+
+
+def test_a_remembered_web_elo_weighs_by_its_own_age():
+    catalog = [m for m in free_catalog(NEWEST) if m["id"] != "openai/gpt-oss-20b:free"]
+    catalog.append({"id": "openai/gpt-oss-20b:free", "benchmarks": {"artificial_analysis": {"coding_index": 20.7}}})
+    references = reference_scores(NEWEST)
+    fused, _ = fuse_scores(catalog, [], [], [], references)
+    lines = web_calibrations(catalog, references)
+    web = ("web:models/website", 864.0)
+    fresh = Remembered(None, "2026-08-14", 0.0, web, "2026-08-14", 0.0)
+    old = Remembered(None, "2026-08-14", 0.0, web, "2026-05-16", 90.0)  # the index listed now, the Elo 90 days ago
+    young = page_estimates(fused, catalog, lines, {"openai/gpt-oss-20b:free": fresh})["openai/gpt-oss-20b:free"][1]
+    aged = page_estimates(fused, catalog, lines, {"openai/gpt-oss-20b:free": old})["openai/gpt-oss-20b:free"][1]
+    assert (young.remembered, aged.remembered) == ("2026-08-14", "2026-05-16")
+    assert aged.sd == pytest.approx(young.sd / math.sqrt(0.5), abs=0.01)  # half the weight after one half-life
 
 
 def test_no_source_means_unranked_with_a_reason():

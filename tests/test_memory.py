@@ -10,7 +10,7 @@ from support import TEST_DATA
 from modelpools.io import files
 from modelpools.records import CatalogCache
 from modelpools.rules.freemodels import select_free_models
-from modelpools.rules.memory import empty_memory, identity_keys, recall, remember
+from modelpools.rules.memory import FORGET_AFTER_DAYS, empty_memory, identity_keys, recall, remember
 from modelpools.settings import Settings
 from modelpools.slices import PoolsSettings
 from modelpools.stages import pools
@@ -91,3 +91,42 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     settings.memory_file.unlink()
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
     assert VL in {u["id"] for u in json.loads(settings.pools_file.read_text())["unranked"]}
+
+
+def test_a_part_a_newer_listing_lacks_is_remembered_with_its_own_date(listings):
+    earlier, later = listings
+    later = copy.deepcopy(later)
+    vl = next(m for m in later if m["id"] == VL)
+    vl["benchmarks"] = {"artificial_analysis": {"coding_index": 13.1}}  # the Elo entries dropped, the index kept
+    memory = remember(remember(empty_memory(), earlier), later)
+    entry = next(e for e in memory["models"] if e["id"] == VL.split(":")[0])
+    assert entry["lastSeen"] == "2026-08-14" and entry["seen"] == {"design_arena": "2026-07-15"}
+    assert entry["evidence"] == {"artificial_analysis": {"coding_index": 13.1}, "design_arena": [WEBSITE]}
+    found = recall(memory, later)[VL]
+    assert found.coding_index is None  # the listing has its own index
+    assert (found.web_elo, found.web_last_seen, found.web_age_days) == (
+        ("web:models/website", 1020.0),
+        "2026-07-15",
+        DAYS,
+    )
+    # seen again with its whole block: nothing is carried any more
+    again = remember(memory, moved(earlier, 2 * DAYS))
+    assert "seen" not in next(e for e in again["models"] if e["id"] == VL.split(":")[0])
+
+
+def test_a_carried_part_is_forgotten_after_the_forget_period(listings):
+    earlier, later = listings
+    later = copy.deepcopy(later)
+    next(m for m in later if m["id"] == VL)["benchmarks"] = {"artificial_analysis": {"coding_index": 13.1}}
+    memory = remember(remember(empty_memory(), earlier), later)
+    much_later = moved(later, FORGET_AFTER_DAYS)  # the index is still listed; the Elo was last seen 760 days before
+    entry = next(e for e in remember(memory, much_later)["models"] if e["id"] == VL.split(":")[0])
+    assert entry["evidence"] == {"artificial_analysis": {"coding_index": 13.1}} and "seen" not in entry
+
+
+def moved(models, days):
+    """The listing days later: every model's created date moved on."""
+    out = copy.deepcopy(models)
+    for model in out:
+        model["created"] += days * 86400
+    return out

@@ -118,12 +118,15 @@ class ScoreSource:
 @dataclass(frozen=True)
 class Remembered:
     """Catalog evidence the current listing lacks, remembered from an earlier one (rules/memory.py): its coding
-    index and its web Elo ((calibration key, Elo), the page role's), each None when the listing has its own."""
+    index and its web Elo ((calibration key, Elo), the page role's), each None when the listing has its own, each
+    with the catalog date it was last seen and its age in days at this catalog's date."""
 
     coding_index: float | None
     last_seen: str
     age_days: float
     web_elo: tuple[str, float] | None = None
+    web_last_seen: str | None = None  # None: the same as last_seen
+    web_age_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -356,7 +359,9 @@ def page_estimates(
         found, seen, keep = web_elo(by_id.get(model.id, {})), None, 1.0
         memory = remembered.get(model.id)
         if found is None and memory is not None and memory.web_elo is not None:
-            found, seen, keep = memory.web_elo, memory.last_seen, memory_keep(memory.age_days)
+            seen = memory.web_last_seen or memory.last_seen
+            age = memory.age_days if memory.web_age_days is None else memory.web_age_days
+            found, keep = memory.web_elo, memory_keep(age)
         if found is None:
             out[model.id] = (model.estimate, None)
             continue

@@ -1,8 +1,9 @@
 """Remembered catalog evidence (pure): what the catalog said about a model, kept across refreshes.
 
-OpenRouter's listing sometimes drops a model's ``benchmarks`` block between two refreshes. The memory keeps the
-last block seen per model identity (base id, canonical slug, Hugging Face id), with the catalog date it was
-last seen; the pools stage uses a remembered coding index (and a remembered Design Arena web Elo, for the page
+OpenRouter's listing sometimes drops a model's ``benchmarks`` block, or one part of it, between two refreshes. The
+memory keeps the last block seen per model identity (base id, canonical slug, Hugging Face id), with the catalog
+date it was last seen; a part a newer listing lacks (its Design Arena entries, say, while it still lists the coding
+index) is kept from the older block with its own date under ``seen``; the pools stage uses a remembered coding index (and a remembered Design Arena web Elo, for the page
 role), marked as such and weighing half per MEMORY_HALF_LIFE_DAYS of age, only when the current listing has none. Dates are content (the catalog's newest
 ``created``), never the clock, so the same catalogs give the same memory and pools files.
 
@@ -11,7 +12,8 @@ Memory file (``evidence-memory.json``)::
     {"schemaVersion": 1, "asOf": "2026-08-14",
      "models": [{"id": "openai/gpt-oss-20b", "keys": ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"],
                  "lastSeen": "2026-08-14",
-                 "evidence": {"artificial_analysis": {"coding_index": 20.7, ...}, "design_arena": [...]}}]}
+                 "evidence": {"artificial_analysis": {"coding_index": 20.7, ...}, "design_arena": [...]},
+                 "seen": {"design_arena": "2026-06-02"}}]}       (only for parts older than lastSeen)
 """
 
 from __future__ import annotations
@@ -117,15 +119,41 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
             continue  # an older catalog does not overwrite what a newer one said
         entries = [e for e in entries if e not in same]
         merged = sorted(set(keys).union(*(e["keys"] for e in same)))
-        entries.append({"id": base_id(model["id"]), "keys": merged, "lastSeen": seen, "evidence": evidence})
+        entry: dict[str, Any] = {"id": base_id(model["id"]), "keys": merged, "lastSeen": seen, "evidence": evidence}
+        if same:  # a part this listing lacks stays remembered from the newest entry, with the date it was seen
+            newest = max(same, key=lambda e: (e["lastSeen"], e["id"]))
+            older = {part: value for part, value in newest["evidence"].items() if part not in evidence}
+            if older:
+                entry["evidence"] = dict(evidence, **older)
+                entry["seen"] = {part: _part_seen(newest, part) for part in sorted(older)}
+        entries.append(entry)
     previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
     as_of = max(seen, previous_day) if isinstance(previous_day, str) else seen
     limit = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=FORGET_AFTER_DAYS)).isoformat()
     kept: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry["lastSeen"] >= limit:
-            kept.setdefault(entry["id"], entry)
+            kept.setdefault(entry["id"], _without_parts_before(entry, limit))
     return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
+
+
+def _part_seen(entry: Mapping[str, Any], part: str) -> str:
+    """The catalog date an entry's evidence part was last seen: its own under ``seen``, else the entry's."""
+    seen = entry.get("seen")
+    day = seen.get(part) if isinstance(seen, Mapping) else None
+    return day if isinstance(day, str) else entry["lastSeen"]
+
+
+def _without_parts_before(entry: dict[str, Any], limit: str) -> dict[str, Any]:
+    """entry without the carried parts last seen before limit (forgotten as a whole entry would be)."""
+    old = [part for part in entry.get("seen") or () if _part_seen(entry, part) < limit]
+    if not old:
+        return entry
+    seen = {part: day for part, day in entry["seen"].items() if part not in old}
+    out = dict(entry, evidence={k: v for k, v in entry["evidence"].items() if k not in old}, seen=seen)
+    if not seen:
+        del out["seen"]
+    return out
 
 
 def _remembered_web(evidence: Mapping[str, Any]) -> tuple[str, float] | None:
@@ -163,10 +191,19 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
         web = _remembered_web(entry["evidence"]) if web_elo(model) is None else None
         if value is None and web is None:
             continue
-        try:
-            last = datetime.date.fromisoformat(entry["lastSeen"])
-        except ValueError:
+        seen = _part_seen(entry, "artificial_analysis") if value is not None else entry["lastSeen"]
+        web_seen = _part_seen(entry, "design_arena")
+        age, web_age = _age(seen, day), _age(web_seen, day)
+        if age is None or web_age is None:
             continue
-        age = max(0, (day - last).days) if day is not None else 0
-        out[model["id"]] = Remembered(value, entry["lastSeen"], float(age), web)
+        out[model["id"]] = Remembered(value, seen, age, web, web_seen if web else None, web_age if web else None)
     return out
+
+
+def _age(seen: str, day: datetime.date | None) -> float | None:
+    """Days from seen to the catalog's date (0 without a date; never negative); None if seen is no date."""
+    try:
+        last = datetime.date.fromisoformat(seen)
+    except ValueError:
+        return None
+    return float(max(0, (day - last).days)) if day is not None else 0.0
