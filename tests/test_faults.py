@@ -719,6 +719,46 @@ def test_a_file_size_limit_fails_in_one_line_naming_the_file_and_keeps_the_cache
     assert "openrouter/owl-alpha" in site.cache("model-pools.json").decode()
 
 
+@pytest.fixture
+def small_disk(site):
+    """The site's cache directory on a tmpfs of its own with little room left (a real full disk); skipped where
+    mounting is not allowed (it needs root and the mount capability)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a real full disk needs root to mount a small tmpfs (CI runs as root)")
+    used = sum(p.stat().st_size for p in site.cache_dir.rglob("*") if p.is_file() and not p.is_symlink())
+    kept = site.root / ".cache-kept"
+    site.cache_dir.rename(kept)
+    site.cache_dir.mkdir()
+    size = used + 4 * 1024 * 1024  # the cache as it is, and 4 MiB for git's and tmpfs's own blocks
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(site.cache_dir)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        site.cache_dir.rmdir()
+        kept.rename(site.cache_dir)
+        pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.strip()}): a real full disk needs it")
+    try:
+        shutil.copytree(kept, site.cache_dir, symlinks=True, dirs_exist_ok=True)
+        yield site.cache_dir
+    finally:
+        subprocess.run(["umount", "-l", str(site.cache_dir)], check=False)
+
+
+def test_a_full_disk_fails_in_one_line_naming_the_file_and_keeps_the_cache(site, good, server, small_disk):
+    server.handler = lambda seen: Reply(body=NEWER.read_bytes())  # something new to write
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler = small_disk / "filler"  # the disk fills up: less room left than half the new catalog
+    filler.write_bytes(b"\0" * (free - len(good["openrouter-models.json"]) // 2))
+    broken = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert_one_failure(broken, "catalog", "cannot write", "openrouter-models.json", "No space left on device")
+    assert site.outputs() == good and leftovers(small_disk) == []
+
+    filler.unlink()  # room again: the next run carries on
+    again = site.doit("pools")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "openrouter/owl-alpha" in site.cache("model-pools.json").decode()
+
+
 @pytest.mark.parametrize(
     "url",
     [
