@@ -31,7 +31,7 @@ def silent():
 
 @pytest.fixture
 def quick_notes(monkeypatch):
-    """Say "still waiting" after 0.5 s of quiet and allow a progress line every 0.3 s (shipped: 10 s and 5 s)."""
+    """Say "still waiting" after 0.5 s of quiet and allow a progress line every 0.3 s (shipped: 5 s and 5 s)."""
     monkeypatch.setattr(gitprocess, "QUIET_NOTE", 0.5)
     monkeypatch.setattr(gitprocess, "PROGRESS_EVERY", 0.3)
 

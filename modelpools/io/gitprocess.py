@@ -55,7 +55,7 @@ _SAFE_CONFIG = (
 )
 STALL_TIMEOUT = 20.0  # seconds without a byte from the remote before a clone or fetch is given up
 PROGRESS_EVERY = 5.0  # seconds between two progress lines
-QUIET_NOTE = 10.0  # seconds without any line from us before we say what we are waiting for
+QUIET_NOTE = 5.0  # seconds without any line from us before we say what we are waiting for (as the catalog does)
 # "Receiving objects:  45% (1234/2700), 1.20 MiB | 300.00 KiB/s": only these numbers are ever printed.
 _PROGRESS = re.compile(
     r"(Receiving objects|Resolving deltas):\s+(\d{1,3})% \((\d{1,12})/(\d{1,12})\)"
