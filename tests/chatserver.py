@@ -29,6 +29,42 @@ class Answer:
     body: bytes
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    events: tuple = ()  # a streamed answer (text/event-stream): bytes to send, or seconds to pause
+
+
+def streamed(
+    *pieces: str,
+    reasoning: str | None = None,
+    usage: tuple[int, int] | None = (12, 5),
+    error: dict | None = None,
+    pause: tuple[int, float] | None = None,
+    end: bool = True,
+) -> Answer:
+    """A streamed chat completion as OpenRouter sends it: a keep-alive comment, one chunk per piece of text, a last
+    chunk with finish_reason and usage, ``data: [DONE]``. error: an error event after the pieces (the stream then
+    ends); pause: (after how many pieces, seconds) of silence; end=False: the connection drops before the end."""
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> bytes:
+        body = {"id": "gen-s", "object": "chat.completion.chunk", "model": "m", **extra}
+        body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}]
+        return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+    events: list = [b": OPENROUTER PROCESSING\n\n"]
+    if reasoning:
+        events.append(chunk({"role": "assistant", "content": "", "reasoning": reasoning}))
+    for i, piece in enumerate(pieces):
+        if pause and pause[0] == i:
+            events.append(pause[1])
+        events.append(chunk({"role": "assistant", "content": piece}))
+    if error is not None:
+        events.append(chunk({"content": ""}, "error", error=error))
+    elif end:
+        tokens = (
+            {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)} if usage else None
+        )
+        events.append(chunk({"content": ""}, "stop", **({"usage": tokens} if tokens else {})))
+        events.append(b"data: [DONE]\n\n")
+    return Answer(200, b"", events=tuple(events))
 
 
 def ok(
@@ -183,6 +219,18 @@ class ChatServer:
         try:
             if answer.delay:
                 await asyncio.sleep(answer.delay)
+            if answer.events:
+                stream = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream", **answer.headers})
+                await stream.prepare(request)
+                try:
+                    for event in answer.events:
+                        if isinstance(event, float):
+                            await asyncio.sleep(event)
+                        else:
+                            await stream.write(event)
+                except (ConnectionResetError, ConnectionError):
+                    pass  # the client gave up (its idle timeout): nothing more to send
+                return stream
         finally:
             with self._lock:
                 self.in_flight -= 1

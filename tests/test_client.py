@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error
+from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
 from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached
@@ -311,3 +311,62 @@ def test_options_come_from_the_settings_slice_of_the_client(tmp_path):
     assert (options.base_url, options.daily_cap, options.requests_per_minute) == ("http://127.0.0.1:9/api/v1", 1000, 0)
     assert options.ledger_file == tmp_path.resolve() / ".cache" / "usage.sqlite"
     assert options.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"
+
+
+# ---------------------------------------------------------------- streaming (on_text)
+
+
+def streaming(server, tmp_path, **changes) -> tuple[object, list[tuple[str, str]]]:
+    """One streamed pageModel completion; (the reply or CompletionFailed, the (model, text) pieces passed on)."""
+    fake, pieces = FakeTime(time.time()), []
+
+    async def main():
+        async with Client(
+            options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
+        ) as client:
+            try:
+                return await client.complete(
+                    role="pageModel", messages=MESSAGES, on_text=lambda model, text: pieces.append((model, text))
+                )
+            except CompletionFailed as exc:
+                return exc
+
+    return asyncio.run(main()), pieces
+
+
+def test_a_streamed_reply_passes_its_text_on_as_it_comes_and_is_recorded_once(server, tmp_path):
+    server.script(PAGE[0], streamed("<h1>", "Home", "</h1>", usage=(30, 7)))
+    reply, pieces = streaming(server, tmp_path)
+    assert pieces == [(PAGE[0], "<h1>"), (PAGE[0], "Home"), (PAGE[0], "</h1>")]
+    assert (reply.text, reply.model, reply.prompt_tokens, reply.completion_tokens) == ("<h1>Home</h1>", PAGE[0], 30, 7)
+    assert server.requests[0]["stream"] is True
+    [row] = ledger_rows(tmp_path)
+    assert row[:4] == (PAGE[0], "pageModel", "ok", 200) and row[5:7] == (30, 7)
+
+
+def test_a_model_failing_mid_stream_is_followed_by_the_next_whose_pieces_carry_its_id(server, tmp_path):
+    server.script(PAGE[0], streamed("<h1>Ho", error={"code": "server_error", "message": "Provider disconnected"}))
+    server.script(PAGE[1], streamed("<h1>Home</h1>"))
+    reply, pieces = streaming(server, tmp_path, max_retries=0)
+    assert pieces == [(PAGE[0], "<h1>Ho"), (PAGE[1], "<h1>Home</h1>")]  # the caller drops the first model's part
+    assert (reply.text, reply.model) == ("<h1>Home</h1>", PAGE[1])
+    assert [(a.model, a.status, a.action) for a in reply.attempts] == [
+        (PAGE[0], 502, "next_model"),
+        (PAGE[1], 200, "done"),
+    ]
+
+
+def test_a_silent_or_cut_stream_is_a_failure_and_not_text(server, tmp_path):
+    server.script(PAGE[0], streamed("<h1>", "Home", pause=(1, 2.0)))  # silent for 2 s after its first piece
+    server.script(PAGE[1], streamed("<h1>", "Ho", end=False))  # the connection ends before the stream does
+    reply, pieces = streaming(server, tmp_path, max_retries=0, stream_idle_timeout=0.3)
+    assert [a.outcome for a in reply.attempts] == ["network", "network", "ok"] and reply.model == PAGE[2]
+    # PAGE[2] answers unstreamed (a provider may ignore "stream"): its whole text is passed on at once
+    assert pieces == [(PAGE[0], "<h1>"), (PAGE[1], "<h1>"), (PAGE[1], "Ho"), (PAGE[2], "<h1>Hello</h1>")]
+    assert reply.text == "<h1>Hello</h1>"
+
+
+def test_an_error_answer_to_a_stream_request_is_read_as_usual(server, tmp_path):
+    server.script(PAGE[0], error_file("429-free-models-per-min.json"), streamed("<h1>Home</h1>"))
+    reply, pieces = streaming(server, tmp_path, max_wait=120)
+    assert [a.outcome for a in reply.attempts][-1] == "ok" and pieces[-1] == (reply.model, "<h1>Home</h1>")

@@ -16,6 +16,11 @@ completion returns (Reply, Attempt) and raises (the CompletionFailed tree) is ``
 The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only in the Authorization header
 and never logged, stored or put in a message; without one, ``Client(...)`` raises SettingsError.
 
+``complete(..., on_text=fn)`` streams: fn(model, text) gets each piece of reply text as it arrives
+(modelpools.consumer.streaming). A model that fails mid-stream is followed by the next one, whose pieces carry its
+own id; the Reply holds the text of the model that finished. A stream silent for ``stream_idle_timeout`` seconds
+(no event, no keep-alive comment) counts as a timeout.
+
 ``complete(..., models=(id, ...))`` walks those models instead of the role's chain (any model of the pools file,
 ranked or not: the coding probe asks one unranked model at a time); ``daily_quota=N`` lets the role send at most N
 requests a day and only while the other roles keep ``cap - N`` of the daily cap (rules.usage.quota_allowance).
@@ -63,6 +68,8 @@ class ClientOptions:
 
     base_url: str = "https://openrouter.ai/api/v1"
     request_timeout: float = 120.0  # seconds for one request, connect to last byte
+    stream_idle_timeout: float = 30.0  # seconds a streamed reply may go without a line (OpenRouter pings every few)
+    stream_timeout: float = 600.0  # seconds for one streamed request, connect to its end
     max_reply_bytes: int = 4 * 1024 * 1024
     concurrency: int = 4  # requests in flight at once, per client
     requests_per_minute: int = 20  # all processes together; 0 disables the pacing
@@ -216,14 +223,16 @@ class Client:
         messages: Sequence[Mapping[str, Any]],
         models: Sequence[str] | None = None,
         daily_quota: int | None = None,
+        on_text: Callable[[str, str], None] | None = None,
         **params: Any,
     ) -> Reply:
         """The first usable reply down ``role``'s fallback chain; CompletionFailed (or DailyCapReached) if none.
 
         ``models``: walk these ids, in order, instead of the role's chain (ValueError for an id not in the pools
         file). ``daily_quota``: ``role`` sends at most this many requests a day, leaving the rest of the daily cap
-        to the other roles; QuotaReached when it is used up. ``params`` (temperature, max_tokens, ...) go into the
-        request body as they are.
+        to the other roles; QuotaReached when it is used up. ``on_text``: stream, passing (model, text) for each
+        piece of reply text as it arrives (see the module doc). ``params`` (temperature, max_tokens, ...) go into
+        the request body as they are.
         """
         if self._session is None or self._ledger is None:
             raise RuntimeError("use the Client as `async with Client() as client:`")
@@ -275,7 +284,7 @@ class Client:
             if reservation.attempt_id is None:
                 await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
                 continue
-            answer, latency_ms, status = await self._send(model, payload_base, session.retries)
+            answer, latency_ms, status = await self._send(model, payload_base, session.retries, on_text)
             self._ledger.finish(
                 reservation.attempt_id,
                 outcome=answer.outcome,
@@ -309,22 +318,47 @@ class Client:
             if decision.action == "retry" and decision.wait_seconds:
                 await self.sleep(decision.wait_seconds)
 
-    async def _send(self, model: str, payload_base: Mapping[str, Any], retries: int) -> tuple[Answer, int, int | None]:
-        """POST one chat completion; (classified answer, latency in ms, HTTP status or None)."""
+    async def _send(
+        self,
+        model: str,
+        payload_base: Mapping[str, Any],
+        retries: int,
+        on_text: Callable[[str, str], None] | None = None,
+    ) -> tuple[Answer, int, int | None]:
+        """POST one chat completion (streamed with on_text); (classified answer, latency in ms, HTTP status or None)."""
         import aiohttp
+
+        from modelpools.consumer.streaming import StreamTooLarge, read_stream
 
         url = self.options.base_url.rstrip("/") + "/chat/completions"
         status: int | None = None
         headers: Mapping[str, str] = {}
         body: bytes | None = None
+        streamed = False
         assert self._semaphore is not None and self._session is not None
         async with self._semaphore:
             started = time_module.monotonic()
             try:
-                async with self._session.post(url, json={"model": model, **payload_base}) as response:
+                payload: dict[str, Any] = {"model": model, **payload_base}
+                extra: dict[str, Any] = {}  # the session's timeout unless streaming (timeout=None would be none)
+                if on_text is not None:
+                    payload["stream"] = True
+                    extra["timeout"] = aiohttp.ClientTimeout(
+                        total=self.options.stream_timeout, sock_connect=self.options.request_timeout
+                    )
+                async with self._session.post(url, json=payload, **extra) as response:
                     status, headers = response.status, response.headers
-                    body = await _read_bounded(response, self.options.max_reply_bytes)
-            except _TooLarge:
+                    if on_text is not None and status == 200 and response.content_type == "text/event-stream":
+                        streamed = True
+                        status, body = await read_stream(
+                            response,
+                            self.options.max_reply_bytes,
+                            self.options.stream_idle_timeout,
+                            lambda text: on_text(model, text),
+                        )
+                    else:  # not streamed (an error answer is an ordinary JSON body)
+                        body = await _read_bounded(response, self.options.max_reply_bytes)
+            except (_TooLarge, StreamTooLarge):
                 latency = int((time_module.monotonic() - started) * 1000)
                 return (
                     Answer(
@@ -353,6 +387,8 @@ class Client:
             backoff=self.options.backoff,
             now=self.clock(),
         )
+        if on_text is not None and not streamed and answer.decision is None and answer.text:
+            on_text(model, answer.text)  # a provider that ignored "stream": its whole text at once
         return answer, latency, status
 
 
