@@ -34,6 +34,7 @@ _LAZY = {
     "Client": "consumer.client",
     "ClientOptions": "consumer.client",
     "Reply": "consumer.completion",
+    "TextPiece": "consumer.completion",
     "CompletionFailed": "consumer.completion",
     "DailyCapReached": "consumer.completion",
     "complete_sync": "consumer.client",

@@ -11,7 +11,7 @@ import pytest
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
-from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached
+from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached, TextPiece
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
 from modelpools.errors import SettingsError
@@ -316,8 +316,8 @@ def test_options_come_from_the_settings_slice_of_the_client(tmp_path):
 # ---------------------------------------------------------------- streaming (on_text)
 
 
-def streaming(server, tmp_path, **changes) -> tuple[object, list[tuple[str, str]]]:
-    """One streamed pageModel completion; (the reply or CompletionFailed, the (model, text) pieces passed on)."""
+def streaming(server, tmp_path, **changes) -> tuple[object, list[TextPiece]]:
+    """One streamed pageModel completion; (the reply or CompletionFailed, the pieces passed on)."""
     fake, pieces = FakeTime(time.time()), []
 
     async def main():
@@ -325,31 +325,42 @@ def streaming(server, tmp_path, **changes) -> tuple[object, list[tuple[str, str]
             options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
         ) as client:
             try:
-                return await client.complete(
-                    role="pageModel", messages=MESSAGES, on_text=lambda model, text: pieces.append((model, text))
-                )
+                return await client.complete(role="pageModel", messages=MESSAGES, on_text=pieces.append)
             except CompletionFailed as exc:
                 return exc
 
     return asyncio.run(main()), pieces
 
 
+def final_text(reply, pieces: list[TextPiece]) -> str:
+    """What a caller shows in the end: the pieces of the attempt that finished."""
+    return "".join(p.text for p in pieces if p.attempt == len(reply.attempts) - 1)
+
+
 def test_a_streamed_reply_passes_its_text_on_as_it_comes_and_is_recorded_once(server, tmp_path):
     server.script(PAGE[0], streamed("<h1>", "Home", "</h1>", usage=(30, 7)))
     reply, pieces = streaming(server, tmp_path)
-    assert pieces == [(PAGE[0], "<h1>"), (PAGE[0], "Home"), (PAGE[0], "</h1>")]
+    assert pieces == [TextPiece(0, PAGE[0], "<h1>"), TextPiece(0, PAGE[0], "Home"), TextPiece(0, PAGE[0], "</h1>")]
     assert (reply.text, reply.model, reply.prompt_tokens, reply.completion_tokens) == ("<h1>Home</h1>", PAGE[0], 30, 7)
     assert server.requests[0]["stream"] is True
     [row] = ledger_rows(tmp_path)
     assert row[:4] == (PAGE[0], "pageModel", "ok", 200) and row[5:7] == (30, 7)
 
 
-def test_a_model_failing_mid_stream_is_followed_by_the_next_whose_pieces_carry_its_id(server, tmp_path):
+def test_a_retry_after_a_failure_mid_stream_comes_with_the_next_attempt_number(server, tmp_path):
+    failure = {"code": "server_error", "message": "Provider disconnected"}
+    server.script(PAGE[0], streamed("<h1>Ho", error=failure), streamed("<h1>Home</h1>"))  # default: retried
+    reply, pieces = streaming(server, tmp_path)
+    assert pieces == [TextPiece(0, PAGE[0], "<h1>Ho"), TextPiece(1, PAGE[0], "<h1>Home</h1>")]
+    assert [(a.model, a.status, a.action) for a in reply.attempts] == [(PAGE[0], 502, "retry"), (PAGE[0], 200, "done")]
+    assert final_text(reply, pieces) == reply.text == "<h1>Home</h1>"
+
+
+def test_a_model_failing_mid_stream_is_followed_by_the_next(server, tmp_path):
     server.script(PAGE[0], streamed("<h1>Ho", error={"code": "server_error", "message": "Provider disconnected"}))
     server.script(PAGE[1], streamed("<h1>Home</h1>"))
     reply, pieces = streaming(server, tmp_path, max_retries=0)
-    assert pieces == [(PAGE[0], "<h1>Ho"), (PAGE[1], "<h1>Home</h1>")]  # the caller drops the first model's part
-    assert (reply.text, reply.model) == ("<h1>Home</h1>", PAGE[1])
+    assert pieces == [TextPiece(0, PAGE[0], "<h1>Ho"), TextPiece(1, PAGE[1], "<h1>Home</h1>")]
     assert [(a.model, a.status, a.action) for a in reply.attempts] == [
         (PAGE[0], 502, "next_model"),
         (PAGE[1], 200, "done"),
@@ -362,11 +373,39 @@ def test_a_silent_or_cut_stream_is_a_failure_and_not_text(server, tmp_path):
     reply, pieces = streaming(server, tmp_path, max_retries=0, stream_idle_timeout=0.3)
     assert [a.outcome for a in reply.attempts] == ["network", "network", "ok"] and reply.model == PAGE[2]
     # PAGE[2] answers unstreamed (a provider may ignore "stream"): its whole text is passed on at once
-    assert pieces == [(PAGE[0], "<h1>"), (PAGE[1], "<h1>"), (PAGE[1], "Ho"), (PAGE[2], "<h1>Hello</h1>")]
-    assert reply.text == "<h1>Hello</h1>"
+    assert [tuple(p) for p in pieces] == [
+        (0, PAGE[0], "<h1>"),
+        (1, PAGE[1], "<h1>"),
+        (1, PAGE[1], "Ho"),
+        (2, PAGE[2], "<h1>Hello</h1>"),
+    ]
+    assert final_text(reply, pieces) == reply.text == "<h1>Hello</h1>"
+
+
+def test_the_idle_limit_covers_the_wait_for_the_first_byte(server, tmp_path):
+    server.script(PAGE[0], ok(delay=2.0))  # no header for 2 s
+    reply, pieces = streaming(server, tmp_path, max_retries=0, stream_idle_timeout=0.3)
+    assert [a.outcome for a in reply.attempts] == ["network", "ok"] and reply.model == PAGE[1]
+    assert pieces == [TextPiece(1, PAGE[1], "<h1>Hello</h1>")]
 
 
 def test_an_error_answer_to_a_stream_request_is_read_as_usual(server, tmp_path):
     server.script(PAGE[0], error_file("429-free-models-per-min.json"), streamed("<h1>Home</h1>"))
-    reply, pieces = streaming(server, tmp_path, max_wait=120)
-    assert [a.outcome for a in reply.attempts][-1] == "ok" and pieces[-1] == (reply.model, "<h1>Home</h1>")
+    reply, pieces = streaming(server, tmp_path, max_wait=10**9)
+    assert [(a.outcome, a.status) for a in reply.attempts] == [("minute_cap", 429), ("ok", 200)]
+    assert pieces == [TextPiece(1, PAGE[0], "<h1>Home</h1>")]
+
+
+def test_the_size_cap_counts_the_text_of_a_stream_not_its_wrapping(server, tmp_path):
+    server.script(PAGE[0], streamed(*["abcd"] * 2000))  # 8,000 bytes of text in a stream of about 400 kB
+    reply, _ = streaming(server, tmp_path, max_reply_bytes=10_000)
+    assert reply.model == PAGE[0] and len(reply.text) == 8000
+    server.script(PAGE[0], streamed(*["abcd"] * 3000))  # 12,000 bytes of text: over the cap
+    reply, _ = streaming(server, tmp_path / "2", max_reply_bytes=10_000)
+    assert reply.attempts[0].outcome == "too_large" and reply.model != PAGE[0]
+
+
+def test_one_line_longer_than_any_reader_buffer_is_read(server, tmp_path):
+    server.script(PAGE[0], streamed("x" * 700_000))  # a single 700 kB event
+    reply, pieces = streaming(server, tmp_path)
+    assert reply.model == PAGE[0] and reply.text == "x" * 700_000 and len(pieces) == 1

@@ -725,13 +725,17 @@ def small_disk(site):
     mounting is not allowed (it needs root and the mount capability)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a real full disk needs root to mount a small tmpfs (CI runs as root)")
-    used = sum(p.stat().st_size for p in site.cache_dir.rglob("*") if p.is_file() and not p.is_symlink())
+    files = [p for p in site.cache_dir.rglob("*") if p.is_file() and not p.is_symlink()]
+    used = sum(p.stat().st_size for p in files)
     kept = site.root / ".cache-kept"
     site.cache_dir.rename(kept)
     site.cache_dir.mkdir()
-    size = used + 4 * 1024 * 1024  # the cache as it is, and 4 MiB for git's and tmpfs's own blocks
+    size = used + 4096 * len(files) + 4 * 1024 * 1024  # the cache, each file's last page, 4 MiB for what runs write
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(site.cache_dir)], capture_output=True, text=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(site.cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     if mounted.returncode != 0:
         site.cache_dir.rmdir()
@@ -741,7 +745,7 @@ def small_disk(site):
         shutil.copytree(kept, site.cache_dir, symlinks=True, dirs_exist_ok=True)
         yield site.cache_dir
     finally:
-        subprocess.run(["umount", "-l", str(site.cache_dir)], check=False)
+        subprocess.run(["umount", "-l", str(site.cache_dir)], check=True, timeout=30)
 
 
 def test_a_full_disk_fails_in_one_line_naming_the_file_and_keeps_the_cache(site, good, server, small_disk):

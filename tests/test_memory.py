@@ -2,6 +2,7 @@
 moving it 30 days back and giving nvidia/nemotron-nano-12b-v2-vl:free the benchmarks block the real listing lacks."""
 
 import copy
+import datetime
 import json
 
 import pytest
@@ -130,3 +131,40 @@ def moved(models, days):
     for model in out:
         model["created"] += days * 86400
     return out
+
+
+def test_parts_are_carried_from_every_identity_the_model_was_known_by():
+    august = int(datetime.datetime(2026, 8, 14, tzinfo=datetime.timezone.utc).timestamp())
+    memory = {
+        "schemaVersion": 1,
+        "asOf": "2026-07-01",
+        "models": [  # the Elo seen under its Hugging Face id, the index under its OpenRouter id
+            {
+                "id": "acme/x-hf",
+                "keys": ["hf:acme/x-hf"],
+                "lastSeen": "2026-06-01",
+                "evidence": {"design_arena": [WEBSITE]},
+            },
+            {
+                "id": "acme/x",
+                "keys": ["id:acme/x"],
+                "lastSeen": "2026-07-01",
+                "evidence": {"artificial_analysis": {"coding_index": 30.0}},
+            },
+        ],
+    }
+    listing = [
+        {
+            "id": "acme/x:free",
+            "hugging_face_id": "acme/x-hf",
+            "created": august,
+            "benchmarks": {"artificial_analysis": {"coding_index": 31.0}},
+        }
+    ]
+    [entry] = remember(memory, listing)["models"]
+    assert entry["keys"] == ["hf:acme/x-hf", "id:acme/x"] and entry["seen"] == {"design_arena": "2026-06-01"}
+    assert entry["evidence"] == {"artificial_analysis": {"coding_index": 31.0}, "design_arena": [WEBSITE]}
+    bad = dict(entry, seen={"design_arena": "June"})  # a date that is no date drops that part only
+    listing[0]["benchmarks"] = {}
+    found = recall({"models": [bad]}, listing)["acme/x:free"]
+    assert (found.coding_index, found.web_elo) == (31.0, None)

@@ -16,10 +16,11 @@ completion returns (Reply, Attempt) and raises (the CompletionFailed tree) is ``
 The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only in the Authorization header
 and never logged, stored or put in a message; without one, ``Client(...)`` raises SettingsError.
 
-``complete(..., on_text=fn)`` streams: fn(model, text) gets each piece of reply text as it arrives
-(modelpools.consumer.streaming). A model that fails mid-stream is followed by the next one, whose pieces carry its
-own id; the Reply holds the text of the model that finished. A stream silent for ``stream_idle_timeout`` seconds
-(no event, no keep-alive comment) counts as a timeout.
+``complete(..., on_text=fn)`` streams: fn(TextPiece(attempt, model, text)) gets each piece of reply text as it
+arrives (modelpools.consumer.streaming). An attempt that fails mid-stream is followed by a retry or the next model,
+whose pieces carry the next attempt number: drop the earlier attempt's pieces. The Reply holds the text of the
+attempt that finished. A stream silent for ``stream_idle_timeout`` seconds (no event, no keep-alive comment,
+headers included) counts as a timeout.
 
 ``complete(..., models=(id, ...))`` walks those models instead of the role's chain (any model of the pools file,
 ranked or not: the coding probe asks one unranked model at a time); ``daily_quota=N`` lets the role send at most N
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelpools.consumer.completion import Attempt, CompletionFailed, DailyCapReached, QuotaReached, Reply
+from modelpools.consumer.completion import Attempt, CompletionFailed, DailyCapReached, QuotaReached, Reply, TextPiece
 from modelpools.consumer.decision import Decision
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import Pools, load_pools
@@ -223,15 +224,16 @@ class Client:
         messages: Sequence[Mapping[str, Any]],
         models: Sequence[str] | None = None,
         daily_quota: int | None = None,
-        on_text: Callable[[str, str], None] | None = None,
+        on_text: Callable[[TextPiece], None] | None = None,
         **params: Any,
     ) -> Reply:
         """The first usable reply down ``role``'s fallback chain; CompletionFailed (or DailyCapReached) if none.
 
         ``models``: walk these ids, in order, instead of the role's chain (ValueError for an id not in the pools
         file). ``daily_quota``: ``role`` sends at most this many requests a day, leaving the rest of the daily cap
-        to the other roles; QuotaReached when it is used up. ``on_text``: stream, passing (model, text) for each
-        piece of reply text as it arrives (see the module doc). ``params`` (temperature, max_tokens, ...) go into
+        to the other roles; QuotaReached when it is used up. ``on_text``: stream, passing a TextPiece(attempt, model,
+        text) for each piece of reply text as it arrives (see the module doc); an exception it raises ends the call
+        (the attempt stays recorded as pending, as a killed process's does). ``params`` (temperature, max_tokens, ...) go into
         the request body as they are.
         """
         if self._session is None or self._ledger is None:
@@ -284,7 +286,8 @@ class Client:
             if reservation.attempt_id is None:
                 await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
                 continue
-            answer, latency_ms, status = await self._send(model, payload_base, session.retries, on_text)
+            pieces = None if on_text is None else _numbered(on_text, len(attempts), model)
+            answer, latency_ms, status = await self._send(model, payload_base, session.retries, pieces)
             self._ledger.finish(
                 reservation.attempt_id,
                 outcome=answer.outcome,
@@ -323,7 +326,7 @@ class Client:
         model: str,
         payload_base: Mapping[str, Any],
         retries: int,
-        on_text: Callable[[str, str], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> tuple[Answer, int, int | None]:
         """POST one chat completion (streamed with on_text); (classified answer, latency in ms, HTTP status or None)."""
         import aiohttp
@@ -344,18 +347,15 @@ class Client:
                 if on_text is not None:
                     payload["stream"] = True
                     extra["timeout"] = aiohttp.ClientTimeout(
-                        total=self.options.stream_timeout, sock_connect=self.options.request_timeout
+                        total=self.options.stream_timeout,
+                        sock_connect=self.options.request_timeout,
+                        sock_read=self.options.stream_idle_timeout,  # each read, the response headers included
                     )
                 async with self._session.post(url, json=payload, **extra) as response:
                     status, headers = response.status, response.headers
                     if on_text is not None and status == 200 and response.content_type == "text/event-stream":
                         streamed = True
-                        status, body = await read_stream(
-                            response,
-                            self.options.max_reply_bytes,
-                            self.options.stream_idle_timeout,
-                            lambda text: on_text(model, text),
-                        )
+                        status, body = await read_stream(response, self.options.max_reply_bytes, on_text)
                     else:  # not streamed (an error answer is an ordinary JSON body)
                         body = await _read_bounded(response, self.options.max_reply_bytes)
             except (_TooLarge, StreamTooLarge):
@@ -388,8 +388,13 @@ class Client:
             now=self.clock(),
         )
         if on_text is not None and not streamed and answer.decision is None and answer.text:
-            on_text(model, answer.text)  # a provider that ignored "stream": its whole text at once
+            on_text(answer.text)  # a provider that ignored "stream": its whole text at once
         return answer, latency, status
+
+
+def _numbered(on_text: Callable[[TextPiece], None], attempt: int, model: str) -> Callable[[str], None]:
+    """on_text for the pieces of one attempt."""
+    return lambda text: on_text(TextPiece(attempt, model, text))
 
 
 class _TooLarge(Exception):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from modelpools.errors import ModelPoolsError
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Reply",
+    "TextPiece",
     "Attempt",
     "CompletionFailed",
     "DailyCapReached",
@@ -42,6 +43,15 @@ class Attempt:
     latency_ms: int
     action: str  # "done", or the router's action: retry, wait, next_model, stop
     reason: str
+
+
+class TextPiece(NamedTuple):
+    """A piece of streamed reply text: ``attempt`` numbers the request (its index in the Reply's attempts), so a new
+    number means the earlier attempt failed and its pieces are void."""
+
+    attempt: int
+    model: str
+    text: str
 
 
 @dataclass(frozen=True)

@@ -120,12 +120,17 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
         entries = [e for e in entries if e not in same]
         merged = sorted(set(keys).union(*(e["keys"] for e in same)))
         entry: dict[str, Any] = {"id": base_id(model["id"]), "keys": merged, "lastSeen": seen, "evidence": evidence}
-        if same:  # a part this listing lacks stays remembered from the newest entry, with the date it was seen
-            newest = max(same, key=lambda e: (e["lastSeen"], e["id"]))
-            older = {part: value for part, value in newest["evidence"].items() if part not in evidence}
-            if older:
-                entry["evidence"] = dict(evidence, **older)
-                entry["seen"] = {part: _part_seen(newest, part) for part in sorted(older)}
+        # A part this listing lacks stays remembered from the entry (of any of the model's identities) that saw it
+        # last, with that date.
+        carried: dict[str, tuple[str, Any]] = {}
+        for old in sorted(same, key=lambda e: e["id"]):
+            for part, value in old["evidence"].items():
+                part_seen = _part_seen(old, part)
+                if part not in evidence and (part not in carried or part_seen > carried[part][0]):
+                    carried[part] = (part_seen, value)
+        if carried:
+            entry["evidence"] = dict(evidence, **{part: value for part, (_, value) in carried.items()})
+            entry["seen"] = {part: part_seen for part, (part_seen, _) in sorted(carried.items())}
         entries.append(entry)
     previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
     as_of = max(seen, previous_day) if isinstance(previous_day, str) else seen
@@ -192,11 +197,15 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
         if value is None and web is None:
             continue
         seen = _part_seen(entry, "artificial_analysis") if value is not None else entry["lastSeen"]
-        web_seen = _part_seen(entry, "design_arena")
-        age, web_age = _age(seen, day), _age(web_seen, day)
-        if age is None or web_age is None:
+        web_seen = _part_seen(entry, "design_arena") if web is not None else None
+        age, web_age = _age(seen, day), (_age(web_seen, day) if web_seen is not None else None)
+        if age is None:  # a date that is no date: that part is not used
+            value, seen, age = None, entry["lastSeen"], 0.0
+        if web_age is None:
+            web, web_seen = None, None
+        if value is None and web is None:
             continue
-        out[model["id"]] = Remembered(value, seen, age, web, web_seen if web else None, web_age if web else None)
+        out[model["id"]] = Remembered(value, seen, age, web, web_seen, web_age)
     return out
 
 
