@@ -17,7 +17,7 @@ The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only
 and never logged, stored or put in a message; without one, ``Client(...)`` raises SettingsError.
 
 ``complete(..., on_text=fn)`` streams: fn(TextPiece(attempt, model, text)) gets each piece of reply text as it
-arrives (modelpools.consumer.streaming). An attempt that fails mid-stream is followed by a retry or the next model,
+arrives (modelpools.consumer.reading). An attempt that fails mid-stream is followed by a retry or the next model,
 whose pieces carry the next attempt number: drop the earlier attempt's pieces. The Reply holds the text of the
 attempt that finished. A stream silent for ``stream_idle_timeout`` seconds (no event, no keep-alive comment,
 headers included) counts as a timeout.
@@ -331,7 +331,7 @@ class Client:
         """POST one chat completion (streamed with on_text); (classified answer, latency in ms, HTTP status or None)."""
         import aiohttp
 
-        from modelpools.consumer.streaming import StreamTooLarge, read_stream
+        from modelpools.consumer.reading import ReplyTooLarge, read_body, read_stream
 
         url = self.options.base_url.rstrip("/") + "/chat/completions"
         status: int | None = None
@@ -357,8 +357,8 @@ class Client:
                         streamed = True
                         status, body = await read_stream(response, self.options.max_reply_bytes, on_text)
                     else:  # not streamed (an error answer is an ordinary JSON body)
-                        body = await _read_bounded(response, self.options.max_reply_bytes)
-            except (_TooLarge, StreamTooLarge):
+                        body = await read_body(response, self.options.max_reply_bytes)
+            except ReplyTooLarge:
                 latency = int((time_module.monotonic() - started) * 1000)
                 return (
                     Answer(
@@ -395,23 +395,6 @@ class Client:
 def _numbered(on_text: Callable[[TextPiece], None], attempt: int, model: str) -> Callable[[str], None]:
     """on_text for the pieces of one attempt."""
     return lambda text: on_text(TextPiece(attempt, model, text))
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_bounded(response: Any, limit: int) -> bytes:
-    """The body, or _TooLarge as soon as it (or its declared length) passes limit bytes."""
-    if response.content_length is not None and response.content_length > limit:
-        raise _TooLarge()
-    chunks, size = [], 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def complete_sync(

@@ -1,4 +1,5 @@
-"""A streamed chat completion (server-sent events) read into the answer a non-streamed request would have given.
+"""Reading one chat-completion answer under the size cap: a whole body (``read_body``), or a stream of server-sent
+events (``read_stream``) read into the answer a non-streamed request would have given.
 
 OpenRouter streams ``data: {chunk}`` events (each ended by a blank line), ``: OPENROUTER PROCESSING`` comments while
 a provider is busy, and ``data: [DONE]`` at the end; an error after the stream began arrives as an event with an
@@ -17,14 +18,28 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["RAW_BYTES_FACTOR", "StreamTooLarge", "StreamedReply", "read_stream"]
+__all__ = ["RAW_BYTES_FACTOR", "ReplyTooLarge", "StreamedReply", "read_body", "read_stream"]
 
 RAW_BYTES_FACTOR = 64
 _UPSTREAM_ERROR = 502  # an error event whose code is no HTTP status (e.g. "server_error"): the provider failed
 
 
-class StreamTooLarge(Exception):
-    """The stream's text passed the reply size cap, or its raw bytes (or one line) passed theirs."""
+class ReplyTooLarge(Exception):
+    """The body (or its declared length) passed the reply size cap; for a stream, its text did, or its raw bytes
+    (or one line) passed theirs."""
+
+
+async def read_body(response: Any, limit: int) -> bytes:
+    """The whole body of an aiohttp response; ReplyTooLarge as soon as it (or its declared length) passes limit."""
+    if response.content_length is not None and response.content_length > limit:
+        raise ReplyTooLarge()
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise ReplyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class StreamedReply:
@@ -112,7 +127,7 @@ class StreamedReply:
 async def read_stream(response: Any, limit: int, on_text: Callable[[str], None]) -> tuple[int | None, bytes | None]:
     """Read one streamed response (aiohttp) to its end: (status, body) as ``StreamedReply.answer`` gives them.
 
-    Each piece of reply text goes to ``on_text`` as it arrives. StreamTooLarge when the text passes ``limit`` bytes,
+    Each piece of reply text goes to ``on_text`` as it arrives. ReplyTooLarge when the text passes ``limit`` bytes,
     or the raw stream (or one line of it) passes RAW_BYTES_FACTOR times that. A read that waits too long raises
     what the session's timeout raises (asyncio.TimeoutError).
     """
@@ -121,14 +136,14 @@ async def read_stream(response: Any, limit: int, on_text: Callable[[str], None])
     def take(line: bytes | bytearray) -> None:
         text = reply.feed(bytes(line).decode("utf-8", "replace").rstrip("\r"))
         if reply.size > limit:
-            raise StreamTooLarge()
+            raise ReplyTooLarge()
         if text:
             on_text(text)
 
     async for chunk in response.content.iter_any():
         raw += len(chunk)
         if raw > RAW_BYTES_FACTOR * limit:
-            raise StreamTooLarge()
+            raise ReplyTooLarge()
         pending += chunk
         start = 0
         while (end := pending.find(b"\n", start)) >= 0 and not reply.done:

@@ -1,4 +1,4 @@
-"""modelpools.consumer.streaming: a streamed completion judged exactly as the same answer unstreamed would be."""
+"""modelpools.consumer.reading: a streamed completion judged exactly as the same answer unstreamed would be."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 from chatserver import ok, streamed
 
+from modelpools.consumer.reading import StreamedReply
 from modelpools.consumer.replies import classify
-from modelpools.consumer.streaming import StreamedReply
 
 
 def gathered(answer) -> tuple[StreamedReply, list[str]]:
