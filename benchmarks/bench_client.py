@@ -1,4 +1,4 @@
-"""Client overhead against a bare aiohttp request, ledger write cost, and concurrent ledger writers' throughput.
+"""Client overhead against a bare aiohttp request (whole and streamed), ledger write cost, concurrent writers.
 
     python benchmarks/bench_client.py                      # 400 requests per side, 2000 ledger writes, 1-8 writers
     python benchmarks/bench_client.py --requests 1000 --writers 1 2 4 8 --per-writer 500
@@ -30,8 +30,10 @@ MESSAGES = [{"role": "user", "content": "Write the home page of a small bakery."
 SERVER = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from chatserver import ChatServer
+from chatserver import ChatServer, streamed
 server = ChatServer().start()
+if len(sys.argv) > 2:  # the page model streams its reply: 200 pieces, as a page of about 200 tokens
+    server.always(sys.argv[2], streamed(*["word "] * 200))
 print(server.port, flush=True)
 sys.stdin.read()
 server.stop()
@@ -50,21 +52,31 @@ with Ledger(path) as ledger:
 """
 
 
-async def bare(base_url: str, model: str, n: int) -> list[float]:
+async def bare(base_url: str, model: str, n: int, stream: bool = False) -> list[float]:
+    """n requests with aiohttp alone: the body parsed, or the stream's data lines parsed and their text joined."""
     import aiohttp
 
     times = []
+    payload = {"model": model, "messages": MESSAGES, **({"stream": True} if stream else {})}
     async with aiohttp.ClientSession(headers={"Authorization": "Bearer sk-bench"}) as session:
         for _ in range(n):
             start = time.perf_counter()
-            async with session.post(base_url + "/chat/completions", json={"model": model, "messages": MESSAGES}) as r:
+            async with session.post(base_url + "/chat/completions", json=payload) as r:
                 body = await r.read()
-            json.loads(body)["choices"][0]["message"]["content"]
+            if stream:
+                pieces = [
+                    json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+                    for line in body.decode().split("\n")
+                    if line.startswith("data: {")
+                ]
+                assert "".join(pieces)
+            else:
+                json.loads(body)["choices"][0]["message"]["content"]
             times.append(time.perf_counter() - start)
     return times
 
 
-async def with_client(base_url: str, ledger: Path, n: int) -> list[float]:
+async def with_client(base_url: str, ledger: Path, n: int, stream: bool = False) -> list[float]:
     from modelpools.consumer.client import Client, ClientOptions
 
     options = ClientOptions(
@@ -74,32 +86,39 @@ async def with_client(base_url: str, ledger: Path, n: int) -> list[float]:
     async with Client(options=options, api_key="sk-bench") as client:
         for _ in range(n):
             start = time.perf_counter()
-            await client.complete(role="page", messages=MESSAGES)
+            if stream:
+                await client.complete(role="page", messages=MESSAGES, on_text=lambda piece: None)
+            else:
+                await client.complete(role="page", messages=MESSAGES)
             times.append(time.perf_counter() - start)
     return times
 
 
-def client_overhead(n: int) -> None:
+def client_overhead(n: int, stream: bool = False) -> None:
     from modelpools.consumer.pools_view import load_pools
 
     model = load_pools(SAMPLE).page_model
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(ROOT / "tests")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SERVER, str(ROOT / "tests"), *([model] if stream else [])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = f"http://127.0.0.1:{server.stdout.readline().strip()}/api/v1"
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(bare(base_url, model, 50))  # warm-up both paths
-            asyncio.run(with_client(base_url, Path(tmp) / "warm.sqlite", 50))
+            asyncio.run(bare(base_url, model, 50, stream))  # warm-up both paths
+            asyncio.run(with_client(base_url, Path(tmp) / "warm.sqlite", 50, stream))
             bare_runs, client_runs = [], []
             for i in range(4):  # alternate in blocks so drift hits both sides
-                bare_runs += asyncio.run(bare(base_url, model, n // 4))
-                client_runs += asyncio.run(with_client(base_url, Path(tmp) / f"usage{i}.sqlite", n // 4))
+                bare_runs += asyncio.run(bare(base_url, model, n // 4, stream))
+                client_runs += asyncio.run(with_client(base_url, Path(tmp) / f"usage{i}.sqlite", n // 4, stream))
     finally:
         server.stdin.close()
         server.wait(10)
     b, c = statistics.median(bare_runs), statistics.median(client_runs)
-    print(f"client overhead, {len(bare_runs)} sequential requests per side to a loopback server:")
+    what = "streamed (200 pieces each)" if stream else "whole"
+    print(f"client overhead, {len(bare_runs)} sequential requests per side to a loopback server, {what}:")
     print(
         f"  bare aiohttp POST: median {b * 1e3:7.3f} ms | Client.complete: median {c * 1e3:7.3f} ms | "
         f"ratio {c / b:.2f}x | overhead {(c - b) * 1e3:.3f} ms per request"
@@ -170,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     client_overhead(args.requests)
+    client_overhead(args.requests, stream=True)
     ledger_cost(args.ledger_writes)
     writers(args.writers, args.per_writer)
 
