@@ -182,6 +182,9 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "match",
         "doc": "Match free catalog models to benchmark models (report: model-matches.json)",
         "actions": [_action(match_stage, match_kw, "match")],
+        # doit keeps file_dep as a set and appends the stages it implies in that set's order: naming every stage
+        # before this one, in order, runs them in the same order every time (and so for probe and pools)
+        "task_dep": [prefix + "catalog", prefix + "benchmarks"],
         "file_dep": [catalog, scores, *overrides],
         "targets": [matches],
         "uptodate": [config_changed(match_kw.fingerprint()), _intact([matches], settings)],
@@ -200,6 +203,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "verbosity": 2,
     }
     probe_results = _local(settings.probe_results_file, settings)
+    probe = ["probe"] if settings.probe else []
     if settings.probe:
         probe_kw = ProbeSettings.of(settings)
         yield {
@@ -207,7 +211,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             "doc": f"Probe unscored free models with generated coding items, at most {settings.probe_daily_requests} "
             "requests a day (probe-results.json; needs OPENROUTER_API_KEY)",
             "actions": [_action(probe_stage, probe_kw, "probe")],
-            "task_dep": [prefix + "match"],
+            "task_dep": [prefix + name for name in ("catalog", "benchmarks", "match", "memory")],
             "file_dep": [catalog, scores, matches, memory, PACKAGE_CURATED],
             "targets": [probe_results],
             "uptodate": [
@@ -242,6 +246,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "basename": prefix + "pools",
         "doc": "Rank free models, split them into tiers, choose role defaults (model-pools.json)",
         "actions": [_action(pools_stage, pools_kw, "pools")],
+        "task_dep": [prefix + name for name in ("catalog", "benchmarks", "match", "memory", *probe, "usage")],
         "file_dep": [
             catalog,
             scores,

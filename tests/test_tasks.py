@@ -89,6 +89,18 @@ def test_first_run_builds_the_chain_and_the_second_run_rebuilds_nothing(site, ht
     assert http_server.hits == 1  # within the TTL no request at all
 
 
+def test_stages_run_in_the_same_order_whatever_the_hash_seed(tmp_path):
+    orders = set()
+    for seed in ("1", "2", "3", "4"):  # doit keeps file_dep as a set, whose order follows the hash seed
+        (tmp_path / seed).mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")}
+        site = Site(tmp_path / seed, {**env, "MODELPOOLS_OFFLINE": "1", "PYTHONHASHSEED": seed})
+        result = site.doit("pools")
+        assert result.returncode == 0, result.stderr
+        orders.add(tuple(line[2:].strip() for line in result.stdout.splitlines() if line.startswith(". ")))
+    assert orders == {("catalog", "benchmarks", "match", "memory", "usage", "pools")}
+
+
 def test_ttl_refresh_with_identical_content_rebuilds_nothing_downstream(site, http_server):
     assert site.doit("site").returncode == 0
     before = {name: site.cache(name) for name in ("openrouter-models.json", "model-pools.json")}
