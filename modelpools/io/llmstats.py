@@ -238,21 +238,27 @@ def _parse_old(root: Path, problems: Problems, max_bytes: int) -> list[ModelReco
         except _Skip as exc:
             problems.add(path, root, str(exc))
             continue
-        weights = _opt_str(doc.get("weights_link"))
-        models.append(
-            ModelRecord(
-                org_dir.name,
-                model_dir.name,
-                doc["name"],
-                _opt_str(doc.get("release_date")),
-                _opt_int(doc.get("param_count")),
-                _opt_int(doc.get("input_context_size")),
-                hugging_face_id(weights, doc.get("repo_link")),
-                weights,
-                results,
-            )
-        )
+        context = _opt_int(doc.get("input_context_size"))
+        models.append(_record(org_dir, model_dir, doc, context, ("weights_link", "repo_link"), results))
     return models
+
+
+def _record(
+    org_dir: Path, model_dir: Path, doc: dict, context: int | None, links: tuple[str, str], results: tuple
+) -> ModelRecord:
+    """The ModelRecord of one model document; ``links`` names its weights and repository keys in this layout."""
+    weights = _opt_str(doc.get(links[0]))
+    return ModelRecord(
+        org_dir.name,
+        model_dir.name,
+        doc["name"],
+        _opt_str(doc.get("release_date")),
+        _opt_int(doc.get("param_count")),
+        context,
+        hugging_face_id(weights, doc.get(links[1])),
+        weights,
+        results,
+    )
 
 
 def _context_sizes(root: Path, problems: Problems, max_bytes: int) -> dict[str, int]:
@@ -293,20 +299,8 @@ def _parse_new(root: Path, problems: Problems, max_bytes: int) -> list[ModelReco
         except _Skip as exc:
             problems.add(scores_path or path, root, str(exc))
             results = ()
-        weights = _opt_str(doc.get("source_weights_link"))
-        models.append(
-            ModelRecord(
-                org_dir.name,
-                model_dir.name,
-                doc["name"],
-                _opt_str(doc.get("release_date")),
-                _opt_int(doc.get("param_count")),
-                contexts.get(model_dir.name),
-                hugging_face_id(weights, doc.get("source_repo_link")),
-                weights,
-                results,
-            )
-        )
+        context = contexts.get(model_dir.name)
+        models.append(_record(org_dir, model_dir, doc, context, ("source_weights_link", "source_repo_link"), results))
     return models
 
 
