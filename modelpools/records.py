@@ -40,13 +40,13 @@ from modelpools.io.files import DEFAULT_READ_LIMIT, read_bounded, read_json
 from modelpools.jsonbytes import dump_json, parse_json_bytes
 from modelpools.meta import BENCHMARK_SCORES_VERSION, CATALOG_CACHE_VERSION
 from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED, pools_schema_path
-from modelpools.rules.matching import Match
 from modelpools.rules.numbers import is_integer, is_number
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.scoring import CuratedScore, Result, select_components
 from modelpools.shape import Shape
 
 if TYPE_CHECKING:
+    from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
 
 __all__ = [
@@ -335,9 +335,13 @@ class MatchReport:
         threshold = doc.get("fuzzyThreshold")
         if not isinstance(threshold, int) or isinstance(threshold, bool):
             raise shape.fail("$.fuzzyThreshold", f"is {threshold!r}, expected a whole number")
-        matches = tuple(_match(shape, e, f"$.matches[{i}]") for i, e in enumerate(shape.entries(doc, "matches")))
-        reference = tuple(_match(shape, e, f"$.reference[{i}]") for i, e in enumerate(shape.entries(doc, "reference")))
-        return cls(threshold, matches, reference)
+        from modelpools.rules.matching import Match  # the matcher's module: only a match report reader needs it
+
+        def matches_at(key: str) -> tuple[Match, ...]:
+            entries = shape.entries(doc, key)
+            return tuple(Match.from_dict(_checked_match(shape, e, f"$.{key}[{i}]")) for i, e in enumerate(entries))
+
+        return cls(threshold, matches_at("matches"), matches_at("reference"))
 
     def dump(self) -> bytes:
         return dump_json(
@@ -350,8 +354,8 @@ class MatchReport:
         )
 
 
-def _match(shape: Shape, entry: Mapping[str, Any], where: str) -> Match:
-    """One model-matches.json entry (its id already checked) as a Match; DataError naming the JSON path otherwise."""
+def _checked_match(shape: Shape, entry: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """One model-matches.json entry (its id already checked) as it is; DataError naming the JSON path otherwise."""
     shape.optional(entry, "benchmarkId", str, where=where)
     shape.get(entry, "method", "string", where)
     confidence = entry.get("confidence")
@@ -361,7 +365,7 @@ def _match(shape: Shape, entry: Mapping[str, Any], where: str) -> Match:
         if not (isinstance(c, dict) and isinstance(c.get("id"), str) and is_number(c.get("score"))):
             raise shape.fail(f"{where}.candidates[{i}]", "is not an object with a string 'id' and a number 'score'")
     shape.optional(entry, "note", str, where=where)
-    return Match.from_dict(entry)
+    return entry
 
 
 @dataclass(frozen=True)
