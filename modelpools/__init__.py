@@ -1,6 +1,7 @@
 """modelpools: rank OpenRouter's free models for coding and keep tiered model pools for site builds.
 
-The public API is imported lazily so that ``from modelpools.tasks import *`` in a dodo.py stays cheap.
+The public API is imported lazily so that ``from modelpools.tasks import *`` in a dodo.py stays cheap, and so that
+importing a pure rule module (``modelpools.rules``) loads nothing but the rules and the exceptions.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from modelpools.errors import (
     ResponseTooLarge,
     SettingsError,
 )
-from modelpools.settings import Settings, load_settings
 
 __version__ = "0.1.0"
 
 # public name -> submodule that defines it (imported on first use)
 _LAZY = {
+    "Settings": "settings",
+    "load_settings": "settings",
     "Pools": "consumer.pools_view",
     "PoolModel": "consumer.pools_view",
     "load_pools": "consumer.pools_view",
@@ -45,8 +47,6 @@ _LAZY = {
 }
 
 __all__ = [
-    "Settings",
-    "load_settings",
     "ModelPoolsError",
     "SettingsError",
     "FetchError",

@@ -16,8 +16,9 @@
 ``load`` raises DataError "<what> at <path>: <JSON path> <problem>; <what to do>" (PoolsDocument: PoolsInvalid,
 with the JSON path); ``dump`` gives the canonical bytes (jsonbytes.dump_json: sorted keys, 2-space indent).
 Each file carries ``schemaVersion``, one constant per format, defined once and exported here (the pure rules that
-build a document, rules.usage and rules.memory, import theirs from here): a change to a format bumps its number only,
-and a file of another version is not read (its stage rebuilds it; no compatibility branches). The two network
+build a document own theirs: USAGE_SUMMARY_VERSION is rules.usage's, EVIDENCE_MEMORY_VERSION rules.memory's, and
+re-exported here): a change to a format bumps its number only, and a file of another version is not read (its stage
+rebuilds it; no compatibility branches). The two network
 stages' numbers (CATALOG_CACHE_VERSION, BENCHMARK_SCORES_VERSION) are defined in meta.py and re-exported here: their
 up-to-date checks compare them on every doit run, which must not import this module (about 10 ms); an upgrade that
 changes either format makes its stage run again.
@@ -43,10 +44,12 @@ from modelpools.resources import CURATED_SCHEMA, PACKAGE_CURATED, pools_schema_p
 from modelpools.rules.numbers import is_integer, is_number
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.scoring import CuratedScore, Result, select_components
+from modelpools.rules.usage import USAGE_SUMMARY_VERSION
 from modelpools.shape import Shape
 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
+    from modelpools.rules.memory import EVIDENCE_MEMORY_VERSION  # imported on first use: see _RULE_VERSIONS
     from modelpools.rules.probestats import ProbeTally
 
 __all__ = [
@@ -77,13 +80,14 @@ __all__ = [
 
 CATALOG_SNAPSHOT_VERSION = 1
 MATCH_REPORT_VERSION = 1
-EVIDENCE_MEMORY_VERSION = 1
 # 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models;
 # 3: provenance (where the catalog and the benchmark data came from).
 POOLS_VERSION = 3
 CHANGE_REPORT_VERSION = 1
-USAGE_SUMMARY_VERSION = 1
 PROBE_RESULTS_VERSION = 1
+# The version of a document a pure rule builds is that rule module's own; re-exported here. rules.memory is imported
+# on first use only: it brings the fusion rules with it (about 35 ms), which a reader of the pools file never needs.
+_RULE_VERSIONS = {"EVIDENCE_MEMORY_VERSION": "modelpools.rules.memory"}
 _REBUILD = "delete it and rebuild"
 
 
@@ -383,6 +387,7 @@ class EvidenceMemory:
 
     @classmethod
     def from_bytes(cls, data: bytes, path: Path, advice: str = "delete it") -> EvidenceMemory:
+        from modelpools.rules.memory import EVIDENCE_MEMORY_VERSION
 
         shape = Shape(cls.WHAT, path, advice)
         doc = shape.document(parse_json_bytes(data, f"{cls.WHAT} at {path}", f"; {advice}"), EVIDENCE_MEMORY_VERSION)
@@ -406,6 +411,8 @@ class EvidenceMemory:
         return cls(as_of, tuple(models))
 
     def to_json(self) -> dict[str, Any]:
+        from modelpools.rules.memory import EVIDENCE_MEMORY_VERSION
+
         return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": self.as_of, "models": list(self.models)}
 
     def dump(self) -> bytes:
@@ -711,3 +718,11 @@ def _day_number(day: str) -> int:
 def _day_number_checked(*days: str) -> None:
     for day in days:
         _day_number(day)  # ValueError when not YYYY-MM-DD
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RULE_VERSIONS:
+        import importlib
+
+        return getattr(importlib.import_module(_RULE_VERSIONS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from modelpools.errors import SettingsError
+from modelpools.rules.changes import EXPIRY_WARNING_DAYS
 from modelpools.setting_values import (
     BUILTIN_ROLES,
     RoleSpec,
@@ -92,7 +93,7 @@ class Settings:
     medium_cutoff: float = 0.50
     page_model_other_vendor: bool = True
     small_tasks_tier: str = "MEDIUM"
-    expiry_warning_days: int = 7
+    expiry_warning_days: int = EXPIRY_WARNING_DAYS
     task_prefix: str = ""
     # consumer side: the chat client and the usage ledger (modelpools.consumer.client.ClientOptions reads these)
     openrouter_api_base: str = "https://openrouter.ai/api/v1"

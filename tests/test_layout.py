@@ -1,13 +1,16 @@
 """The package layout shows the design, and the imports keep to it (read from the source with ``ast``).
 
-    rules/      pure: imports nothing from io/, stages/, consumer/, tasks, actions, uptodate or cli (no file, network,
-                clock, terminal)
+    rules/      pure: imports nothing from io/, stages/, consumer/, records, settings, slices, meta, tasks, actions,
+                uptodate or cli (no file, network, clock, terminal), not even transitively: importing every rule
+                module loads no io module (checked in a fresh interpreter too)
     consumer/   the site generator's side: never imports stages/, tasks, actions or uptodate (the doit build internals)
     io/         the I/O edges: never import stages/ or consumer/
 and no import cycle among modelpools modules (module-level imports: what runs when a module is imported).
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,8 +65,25 @@ def under(name: str, *places: str) -> bool:
     return any(name == f"modelpools.{p}" or name.startswith(f"modelpools.{p}.") for p in places)
 
 
+# The layers above the pure rules: a rule that imported one (records for a version number, Settings for a default)
+# would load io/ with it.
+RULES_MUST_NOT_IMPORT = (
+    "io",
+    "stages",
+    "consumer",
+    "records",
+    "settings",
+    "slices",
+    "meta",
+    "tasks",
+    "actions",
+    "uptodate",
+    "cli",
+)
+RULE_MODULES = sorted(m for m in MODULES if under(m, "rules"))
+
 RULES = [
-    ("rules", ("io", "stages", "consumer", "tasks", "actions", "uptodate", "cli")),
+    ("rules", RULES_MUST_NOT_IMPORT),
     ("consumer", ("stages", "tasks", "actions", "uptodate")),
     ("io", ("stages", "consumer")),
 ]
@@ -108,3 +128,30 @@ def test_no_import_cycle_among_modelpools_modules():
         if module not in state:
             walk(module, [module])
     assert not cycles, cycles
+
+
+def test_rules_reach_no_higher_layer_through_the_modules_they_import():
+    """Transitively: the module-level imports of a rule, and theirs, stay out of io/ and the layers above the rules."""
+    graph = {module: imported(module, module_level_only=True) for module in MODULES}
+    reached: set[str] = set()
+    todo = list(RULE_MODULES)
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(graph[module])
+    assert "modelpools.errors" in reached  # the walk sees what the rules import (validation raises PoolsInvalid)
+    assert not sorted(m for m in reached if under(m, *RULES_MUST_NOT_IMPORT))
+
+
+def test_importing_every_rule_module_loads_no_io_module():
+    """At run time, in a fresh interpreter: lazy imports and package __init__ files included."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {RULE_MODULES!r}: importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('modelpools'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True, check=True)
+    loaded = done.stdout.split()
+    assert "modelpools.rules.memory" in loaded and "modelpools.rules.usage" in loaded
+    assert [m for m in loaded if under(m, *RULES_MUST_NOT_IMPORT)] == []

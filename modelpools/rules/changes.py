@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from modelpools.settings import Settings
+__all__ = ["EXPIRY_WARNING_DAYS", "compare_pools", "format_changes", "days_left", "expiring_models"]
 
-__all__ = ["compare_pools", "format_changes", "days_left", "expiring_models"]
-
+# Models expiring within this many days are listed (the default of the expiry_warning_days setting).
+EXPIRY_WARNING_DAYS = 7
 _ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
 
 
@@ -58,7 +58,7 @@ def expiring_models(
 def compare_pools(
     old_doc: Mapping[str, Any] | None,
     new_doc: Mapping[str, Any],
-    warning_days: int = Settings.expiry_warning_days,
+    warning_days: int = EXPIRY_WARNING_DAYS,
     *,
     now: float,
 ) -> dict:

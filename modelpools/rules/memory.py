@@ -22,15 +22,16 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from modelpools.records import EVIDENCE_MEMORY_VERSION
 from modelpools.rules.eligibility import catalog_date
 from modelpools.rules.fusion import Remembered
 from modelpools.rules.modelids import base_id
 from modelpools.rules.numbers import finite_number
 from modelpools.rules.rawscores import WEB_CATEGORIES, web_elo
 
-__all__ = ["FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
+__all__ = ["EVIDENCE_MEMORY_VERSION", "FORGET_AFTER_DAYS", "empty_memory", "identity_keys", "recall", "remember"]
 
+# The memory file format (records.EvidenceMemory re-exports it): a change to the format bumps it.
+EVIDENCE_MEMORY_VERSION = 1
 # Entries not seen for this long are dropped (their weight is below 1/256 of a fresh value's by then).
 FORGET_AFTER_DAYS = 730
 _INDICES = ("coding_index", "agentic_index", "intelligence_index")

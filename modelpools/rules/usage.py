@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from modelpools.records import USAGE_SUMMARY_VERSION
-
 __all__ = [
+    "USAGE_SUMMARY_VERSION",
     "OUTCOMES",
     "SUCCESS",
     "FAILURES",
@@ -46,6 +45,8 @@ __all__ = [
     "iso_time",
 ]
 
+# The usage summary format (records.UsageSummary re-exports it): a change to the format bumps it.
+USAGE_SUMMARY_VERSION = 1
 SUCCESS = "ok"
 # Every outcome class an attempt can end in (ledger column ``outcome``).
 FAILURES = (
