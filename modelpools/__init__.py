@@ -10,11 +10,15 @@ import importlib
 from typing import Any
 
 from modelpools.errors import (
+    CompletionFailed,
+    DailyCapReached,
     DataError,
+    Exhausted,
     FetchError,
     GitError,
     ModelPoolsError,
     PoolsInvalid,
+    QuotaReached,
     ResponseTooLarge,
     SettingsError,
 )
@@ -31,14 +35,11 @@ _LAZY = {
     "Decision": "consumer.decision",
     "Router": "consumer.router",
     "ModelSession": "consumer.router",
-    "Exhausted": "consumer.router",
     "decide": "consumer.decision",
     "Client": "consumer.client",
     "ClientOptions": "consumer.client",
     "Reply": "consumer.completion",
     "TextPiece": "consumer.completion",
-    "CompletionFailed": "consumer.completion",
-    "DailyCapReached": "consumer.completion",
     "complete_sync": "consumer.client",
     "Ledger": "consumer.ledger",
     "compare_pools": "rules.changes",
@@ -54,6 +55,10 @@ __all__ = [
     "GitError",
     "DataError",
     "PoolsInvalid",
+    "Exhausted",
+    "CompletionFailed",
+    "DailyCapReached",
+    "QuotaReached",
     *_LAZY,
 ]
 

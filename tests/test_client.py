@@ -11,10 +11,10 @@ import pytest
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
-from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached, TextPiece
+from modelpools.consumer.completion import TextPiece
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
-from modelpools.errors import SettingsError
+from modelpools.errors import CompletionFailed, DailyCapReached, QuotaReached, SettingsError
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 POOLS = load_pools(SAMPLE)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from support import git
 
-from modelpools.errors import GitError, ResponseTooLarge
-from modelpools.io.gitcheckout import UnexpectedLayout, is_commit_sha, sync_checkout
+from modelpools.errors import GitError, ResponseTooLarge, UnexpectedLayout
+from modelpools.io.gitcheckout import is_commit_sha, sync_checkout
 from modelpools.io.log import redact
 
 

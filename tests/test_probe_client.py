@@ -18,8 +18,7 @@ from chatserver import ChatServer, error_file, huge, ok, server_error, solver
 from test_pools import CURATED, write_inputs
 
 from modelpools.consumer.client import Client, ClientOptions
-from modelpools.consumer.completion import DailyCapReached
-from modelpools.errors import ModelPoolsError
+from modelpools.errors import DailyCapReached, ModelPoolsError
 from modelpools.records import ProbeResults
 from modelpools.rules.probe import probe_set_id
 from modelpools.settings import Settings

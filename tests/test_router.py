@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from modelpools.consumer.router import Exhausted, Router
+from modelpools.consumer.router import Router
+from modelpools.errors import Exhausted
 
 DAY_RESET_MS = 1779321600000  # X-RateLimit-Reset in 429-free-models-per-day.json
 MIN_RESET_MS = 1765661760000  # X-RateLimit-Reset in 429-free-models-per-min.json

@@ -11,7 +11,8 @@ reasoning-only reply as a failure (next model), and writes each attempt to the u
 request it reserves the attempt in the ledger, which refuses once today's (UTC) free requests of all processes
 reach the daily cap, and paces all processes to ``requests_per_minute``.
 What each answer means (outcome class, reply text, decision) is ``modelpools.consumer.replies.classify``; what a
-completion returns (Reply, Attempt) and raises (the CompletionFailed tree) is ``modelpools.consumer.completion``.
+completion returns (Reply, Attempt) is ``modelpools.consumer.completion``; what it raises (CompletionFailed and its
+subclasses) is drawn in ``modelpools.errors``.
 
 The API key comes from ``OPENROUTER_API_KEY`` (or ``api_key=``); it is sent only in the Authorization header
 and never logged, stored or put in a message; without one, ``Client(...)`` raises SettingsError.
@@ -38,13 +39,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelpools.consumer.completion import Attempt, CompletionFailed, DailyCapReached, QuotaReached, Reply, TextPiece
+from modelpools.consumer.completion import Attempt, Reply, TextPiece
 from modelpools.consumer.decision import Decision
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import Pools, load_pools
 from modelpools.consumer.replies import Answer, classify
 from modelpools.consumer.router import Router
-from modelpools.errors import SettingsError
+from modelpools.errors import CompletionFailed, DailyCapReached, QuotaReached, SettingsError
 from modelpools.rules.usage import iso_time
 
 if TYPE_CHECKING:

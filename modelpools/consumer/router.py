@@ -13,17 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from modelpools.consumer.decision import Decision, decide
-from modelpools.errors import ModelPoolsError
+from modelpools.errors import Exhausted
 
-__all__ = ["Router", "ModelSession", "Exhausted"]
-
-
-class Exhausted(ModelPoolsError):
-    """Raised by ModelSession.run when no model is left (or the router stopped); ``decision`` says why."""
-
-    def __init__(self, decision: Decision | None, message: str) -> None:
-        super().__init__(message)
-        self.decision = decision
+__all__ = ["Router", "ModelSession"]
 
 
 def _has_error(body: Any) -> bool:

@@ -14,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from modelpools.errors import DataError, GitError, ResponseTooLarge
+from modelpools.errors import GitError, ResponseTooLarge, UnexpectedLayout
 from modelpools.io.gitprocess import STALL_TIMEOUT, git_executable, run_git, run_git_network
 from modelpools.io.log import redact
 
 __all__ = [
-    "UnexpectedLayout",
     "clear_stale_locks",
     "commit_day",
     "head_commit",
@@ -27,10 +26,6 @@ __all__ = [
     "sync_checkout",
     "tree_bytes",
 ]
-
-
-class UnexpectedLayout(DataError):
-    """The fetched commit has none of the directory layouts the caller reads; the checkout was left as it was."""
 
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")

@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from modelpools.errors import FetchError, ResponseTooLarge
+from modelpools.errors import FetchError, HttpStatusError, ResponseTooLarge
 from modelpools.io import log
 from modelpools.io.log import redact
 
 __all__ = [
     "HttpResponse",
-    "HttpStatusError",
     "RetryPolicy",
     "fetch",
     "fetch_sync",
@@ -66,10 +65,6 @@ class HttpResponse:
     def header(self, name: str) -> str | None:
         """A response header by case-insensitive name."""
         return self.headers.get(name.lower())
-
-
-class HttpStatusError(FetchError):
-    """The server answered with an HTTP error status (after any retries)."""
 
 
 class _Transient(Exception):

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from modelpools.errors import DataError, FetchError, ModelPoolsError
+from modelpools.errors import DataError, FetchError, ModelPoolsError, UnexpectedLayout
 from modelpools.io import log
 from modelpools.io.files import write_if_changed
-from modelpools.io.gitcheckout import UnexpectedLayout, commit_day, sync_checkout
+from modelpools.io.gitcheckout import commit_day, sync_checkout
 from modelpools.io.llmstats import (
     LAYOUTS,
     MAX_FILE_BYTES,

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from modelpools.errors import CompletionFailed, DailyCapReached
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
 from modelpools.rules.probe import probe_items, probe_set_id
@@ -119,7 +120,6 @@ async def _probe_through_client(
 ) -> tuple[ProbeResults, str | None]:
     """Run the plan through the chat client; (results, why the round stopped early or None)."""
     from modelpools.consumer.client import Client
-    from modelpools.consumer.completion import CompletionFailed, DailyCapReached
     from modelpools.consumer.pools_view import pools_from_document
 
     pools = pools_from_document(document, validate=False)
