@@ -95,7 +95,7 @@ class Settings:
     small_tasks_tier: str = "MEDIUM"
     expiry_warning_days: int = EXPIRY_WARNING_DAYS
     task_prefix: str = ""
-    # consumer side: the chat client and the usage ledger (modelpools.consumer.client.ClientOptions reads these)
+    # consumer side: the chat client and the usage ledger (its slice: slices.ClientSettings; ClientOptions.of reads it)
     openrouter_api_base: str = "https://openrouter.ai/api/v1"
     daily_request_cap: int = 50
     requests_per_minute: int = 20

@@ -25,6 +25,7 @@ __all__ = [
     "PoolsSettings",
     "UsageSettings",
     "ProbeSettings",
+    "ClientSettings",
     "ValidateSettings",
 ]
 
@@ -44,8 +45,8 @@ class StageSettings:
 
     @classmethod
     def of(cls, settings: Settings) -> Self:
-        """This slice of settings (fields of the same names)."""
-        return cls(*(settings.files if name == "files" else getattr(settings, name) for name in _field_names(cls)))
+        """This slice of settings (fields of the same names; a nested slice, such as ``ranking``, of its own)."""
+        return cls(*(_value(settings, name) for name in _field_names(cls)))
 
     def fingerprint(self) -> dict[str, Any]:
         """JSON-ready values for config_changed (stored in .doit.db: URLs without passwords)."""
@@ -75,6 +76,14 @@ def _field_names(slice_class: type[StageSettings]) -> tuple[str, ...]:
     """A slice's field names: every slice is a NamedTuple of its fields with StageSettings mixed in."""
     names: tuple[str, ...] = slice_class._fields  # type: ignore[attr-defined]  # from the NamedTuple; declared on StageSettings it would clash with each slice's own
     return names
+
+
+def _value(settings: Settings, name: str) -> Any:
+    """The value of a slice's field ``name``: where the files are, a nested slice, or the setting of that name."""
+    if name == "files":
+        return settings.files
+    nested = _NESTED.get(name)
+    return nested.of(settings) if nested is not None else getattr(settings, name)
 
 
 def _lists(value: Any) -> Any:
@@ -173,17 +182,6 @@ class PoolsSettings(_PoolsFields, StageSettings):
 
     __slots__ = ()
 
-    @classmethod
-    def of(cls, settings: Settings) -> PoolsSettings:
-        return cls(
-            settings.files,
-            RankingSettings.of(settings),
-            settings.expiry_warning_days,
-            settings.overrides_file,
-            settings.strict,
-            settings.probe,
-        )
-
     @property
     def overrides_path(self) -> Path | None:
         return self.files.resolve(self.overrides_file)
@@ -200,26 +198,43 @@ class UsageSettings(_UsageFields, StageSettings):
     __slots__ = ()
 
 
+class _ClientFields(NamedTuple):
+    files: CacheFiles  # the ledger (files.ledger_file) and the pools file it routes by (files.pools_file)
+    openrouter_api_base: str
+    client_timeout: int
+    max_reply_bytes: int
+    client_concurrency: int
+    requests_per_minute: int
+    daily_request_cap: int
+    usage_retention_days: int
+
+
+class ClientSettings(_ClientFields, StageSettings):
+    """What the chat client reads (consumer.client.ClientOptions.of maps it to the client's options): a site's
+    Client, and the probe stage, whose requests go through the client with the site's settings and daily cap."""
+
+    __slots__ = ()
+
+
 class _ProbeFields(NamedTuple):
     files: CacheFiles
     probe_daily_requests: int
     probe_items_per_request: int
     probe_ttl: int
     probe_anchors: int
-    # the probe's requests go through the chat client, with the site's client settings and daily cap
-    daily_request_cap: int
-    openrouter_api_base: str
-    requests_per_minute: int
-    client_concurrency: int
-    client_timeout: int
-    max_reply_bytes: int
-    usage_retention_days: int
+    client: ClientSettings
 
 
 class ProbeSettings(_ProbeFields, StageSettings):
     """What the probe stage reads (its task exists only with ``probe = true``)."""
 
     __slots__ = ()
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The client's settings beside the probe's own, as doit stored them before the client had its slice."""
+        out = super().fingerprint()
+        out.update(out.pop("client"))
+        return out
 
 
 class _ValidateFields(NamedTuple):
@@ -231,3 +246,7 @@ class ValidateSettings(_ValidateFields, StageSettings):
     """What the validate task reads."""
 
     __slots__ = ()
+
+
+# The fields that hold a slice of their own, built by StageSettings.of.
+_NESTED: dict[str, type[StageSettings]] = {"ranking": RankingSettings, "client": ClientSettings}

@@ -313,6 +313,31 @@ def test_options_come_from_the_settings_slice_of_the_client(tmp_path):
     assert options.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"
 
 
+def test_the_options_a_setting_feeds_default_to_that_settings_default_and_nothing_else_does(tmp_path):
+    from dataclasses import fields
+
+    from modelpools.settings import Settings
+    from modelpools.slices import ClientSettings
+
+    client = ClientSettings.of(Settings(project_dir=tmp_path))
+    read = {f.name for f in fields(ClientOptions) if "setting" in f.metadata}
+    assert read == {"base_url", "request_timeout", "max_reply_bytes", "concurrency", "requests_per_minute"} | {
+        "daily_cap",
+        "retention_days",
+    }
+    # every setting of the client's slice reaches an option: none is read and dropped
+    assert {f.metadata["setting"] for f in fields(ClientOptions) if f.name in read} == set(client._fields) - {"files"}
+    assert ClientOptions.of(client) == ClientOptions(
+        ledger_file=tmp_path / ".cache" / "usage.sqlite", pools_file=tmp_path / ".cache" / "model-pools.json"
+    )
+    assert (ClientOptions().base_url, ClientOptions().request_timeout, ClientOptions().daily_cap) == (
+        "https://openrouter.ai/api/v1",
+        120,
+        50,
+    )
+    assert ClientOptions.of(client, max_retries=0).max_retries == 0
+
+
 # ---------------------------------------------------------------- streaming (on_text)
 
 

@@ -35,7 +35,7 @@ import os
 import re
 import time as time_module
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,11 +47,12 @@ from modelpools.consumer.replies import Answer, classify
 from modelpools.consumer.router import Router
 from modelpools.errors import CompletionFailed, DailyCapReached, QuotaReached, SettingsError
 from modelpools.rules.usage import iso_time
+from modelpools.settings import Settings
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from modelpools.settings import Settings
+    from modelpools.slices import ClientSettings
 
 __all__ = [
     "Client",
@@ -64,41 +65,45 @@ API_KEY_VARIABLE = "OPENROUTER_API_KEY"
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def _setting(key: str) -> Any:
+    """An option read from the setting ``key`` (slices.ClientSettings): that setting's default is the option's."""
+    return field(default=getattr(Settings, key), metadata={"setting": key})
+
+
 @dataclass(frozen=True)
 class ClientOptions:
-    """The client's slice of the settings (defaults shown); ``from_settings`` reads them from a Settings."""
+    """The client's options: its settings (slices.ClientSettings) under the client's names, with their defaults, and
+    the finer knobs no setting holds. ``of`` (a ClientSettings slice) and ``from_settings`` read them."""
 
-    base_url: str = "https://openrouter.ai/api/v1"
-    request_timeout: float = 120.0  # seconds for one request, connect to last byte
+    base_url: str = _setting("openrouter_api_base")
+    request_timeout: float = _setting("client_timeout")  # seconds for one request, connect to last byte
     stream_idle_timeout: float = 30.0  # seconds a streamed reply may go without a line (OpenRouter pings every few)
     stream_timeout: float = 600.0  # seconds for one streamed request, connect to its end
-    max_reply_bytes: int = 4 * 1024 * 1024
-    concurrency: int = 4  # requests in flight at once, per client
-    requests_per_minute: int = 20  # all processes together; 0 disables the pacing
-    daily_cap: int = 50  # free requests per UTC day when no daily-cap answer has said otherwise
+    max_reply_bytes: int = _setting("max_reply_bytes")
+    concurrency: int = _setting("client_concurrency")  # requests in flight at once, per client
+    requests_per_minute: int = _setting("requests_per_minute")  # all processes together; 0 disables the pacing
+    daily_cap: int = _setting("daily_request_cap")  # free requests per UTC day when no daily-cap answer said otherwise
     max_retries: int = 2  # retries of one model after a 5xx or a timeout
     backoff: float = 1.0
     max_wait: float = 90.0  # longest pause the client accepts (per-minute reset, Retry-After)
-    retention_days: int = 30
+    retention_days: int = _setting("usage_retention_days")
     ledger_file: Path | None = None  # default: <cache>/usage.sqlite
     pools_file: Path | None = None  # default: <cache>/model-pools.json
 
     @classmethod
+    def of(cls, client: ClientSettings, **changes: Any) -> ClientOptions:
+        """The options of a client settings slice (its ledger and pools file included), with ``changes`` made."""
+        read = {f.name: getattr(client, f.metadata["setting"]) for f in fields(cls) if "setting" in f.metadata}
+        return cls(
+            **{**read, "ledger_file": client.files.ledger_file, "pools_file": client.files.pools_file, **changes}
+        )
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> ClientOptions:
-        """The options a Settings object holds (keys it lacks keep their defaults)."""
-        values: dict[str, Any] = {}
-        for name, key in (
-            ("base_url", "openrouter_api_base"),
-            ("request_timeout", "client_timeout"),
-            ("max_reply_bytes", "max_reply_bytes"),
-            ("concurrency", "client_concurrency"),
-            ("requests_per_minute", "requests_per_minute"),
-            ("daily_cap", "daily_request_cap"),
-            ("retention_days", "usage_retention_days"),
-        ):
-            if hasattr(settings, key):
-                values[name] = getattr(settings, key)
-        return cls(ledger_file=Path(settings.ledger_file), pools_file=Path(settings.pools_file), **values)
+        """The options a Settings object holds."""
+        from modelpools.slices import ClientSettings
+
+        return cls.of(ClientSettings.of(settings))
 
 
 def _safe(text: Any, limit: int = 200) -> str:

@@ -93,19 +93,7 @@ def _client_options(settings: ProbeSettings) -> ClientOptions:
     """The chat client's options for probing: the site's client settings, no retries (one request, one attempt)."""
     from modelpools.consumer.client import ClientOptions
 
-    files = settings.files
-    return ClientOptions(
-        base_url=settings.openrouter_api_base,
-        request_timeout=float(settings.client_timeout),
-        max_reply_bytes=settings.max_reply_bytes,
-        concurrency=settings.client_concurrency,
-        requests_per_minute=settings.requests_per_minute,
-        daily_cap=settings.daily_request_cap,
-        max_retries=0,
-        retention_days=settings.usage_retention_days,
-        ledger_file=files.ledger_file,
-        pools_file=files.pools_file,
-    )
+    return ClientOptions.of(settings.client, max_retries=0)
 
 
 async def _probe_through_client(
@@ -182,7 +170,7 @@ def run_probe(
     else:
         document = ranking_document(files)
         candidates, anchors = candidates_from(document)
-        with Ledger(files.ledger_file, retention_days=settings.usage_retention_days, clock=clock) as ledger:
+        with Ledger(files.ledger_file, retention_days=settings.client.usage_retention_days, clock=clock) as ledger:
             budget = ledger.budget(options.daily_cap, now)
             probe_used = ledger.used_today(PROBE_ROLE, now)
         allowance = 0 if budget.capped else probe_allowance(options, budget.limit, budget.used, probe_used)

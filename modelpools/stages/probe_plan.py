@@ -47,7 +47,7 @@ class ProbeOptions:
             items_per_request=settings.probe_items_per_request,
             ttl_days=max(1, -(-settings.probe_ttl // DAY)),
             anchors=settings.probe_anchors,
-            daily_cap=settings.daily_request_cap,
+            daily_cap=settings.client.daily_request_cap,
         )
 
 
