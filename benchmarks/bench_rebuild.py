@@ -94,10 +94,10 @@ def main(repeats: int = 20) -> int:
             "match (build_matches)": timed(lambda: build_matches(match_kw), repeats),
             "pools (build_pools)": timed(lambda: build_pools(pools_kw), repeats),
         }
-        catalog = CatalogCache.load(settings.catalog_file)
-        scores = BenchmarkScores.load(settings.benchmark_scores_file).models
-        matches = MatchReport.load(settings.matches_file)
-        written = PoolsDocument.load(settings.pools_file).doc
+        catalog = CatalogCache.load(settings.files.catalog_file)
+        scores = BenchmarkScores.load(settings.files.benchmark_scores_file).models
+        matches = MatchReport.load(settings.files.matches_file)
+        written = PoolsDocument.load(settings.files.pools_file).doc
         curated, inputs, provenance = CuratedScores.load().scores, written["inputs"], written["provenance"]
         args = (
             catalog.models,

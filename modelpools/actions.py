@@ -28,23 +28,6 @@ __all__ = ["run_stage", "remove_outputs"]
 S = TypeVar("S", bound="StageFiles")
 
 
-def _leftover_names(files: CacheFiles) -> list[str]:
-    paths = (
-        files.catalog_file,
-        files.catalog_meta_file,
-        files.clone_dir,
-        files.benchmarks_meta_file,
-        files.benchmark_scores_file,
-        files.matches_file,
-        files.memory_file,
-        files.pools_file,
-        files.changes_file,
-        files.usage_summary_file,
-        files.probe_results_file,
-    )
-    return [path.name for path in paths]
-
-
 def _in_cache(filename: Any, files: CacheFiles) -> bool:
     if not isinstance(filename, (str, os.PathLike)):
         return False
@@ -71,7 +54,7 @@ def run_stage(
             summary = stage(settings)
         else:
             with cache_lock(files.cache_path, task_name):
-                sweep_leftovers(files.cache_path, _leftover_names(files))
+                sweep_leftovers(files.cache_path, files.swept_names())
                 if fresh is not None and fresh.refreshed_by_another_run():
                     summary = f"{task_name}: refreshed by a concurrent run; up to date"
                 else:

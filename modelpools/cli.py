@@ -125,7 +125,7 @@ def _explain(args: argparse.Namespace, settings: Settings, clock: Callable[[], f
         report = explain_role(pools, role)
         _emit(args, report.data, report.lines)
         return EXIT_OK
-    entry = match_report_entry(settings.matches_file, resolve_id(pools, args.model_id))
+    entry = match_report_entry(settings.files.matches_file, resolve_id(pools, args.model_id))
     report = explain_model(pools, args.model_id, entry)
     _emit(args, report.data, report.lines)
     return EXIT_OK
@@ -134,7 +134,7 @@ def _explain(args: argparse.Namespace, settings: Settings, clock: Callable[[], f
 def _usage(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
     from modelpools.consumer.usage_report import format_usage, usage_report
 
-    report = usage_report(settings.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
+    report = usage_report(settings.files.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
     _emit(args, report, format_usage(report))
     return EXIT_OK
 

@@ -44,28 +44,21 @@ __all__ = [
 
 
 class _InCache:
-    """A file in the cache directory, as an attribute of CacheFiles: ``files.pools_file``."""
+    """A file in the cache directory, as an attribute of CacheFiles: ``files.pools_file``. ``swept``: a stage writes
+    it by replacing (temp file, then rename), so a killed run may leave a temp file of it for the next to remove."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "swept")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, swept: bool = True) -> None:
         self.name = name
+        self.swept = swept
+        _IN_CACHE.append(self)
 
     def __get__(self, files: CacheFiles, owner: type | None = None) -> Path:
         return files.cache_path / self.name
 
 
-class _FromFiles:
-    """A CacheFiles path of the same name, as an attribute of Settings: ``settings.pools_file``."""
-
-    __slots__ = ("name",)
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, settings: Settings, owner: type | None = None) -> Path:
-        path: Path = getattr(settings.files, self.name)
-        return path
+_IN_CACHE: list[_InCache] = []  # every file of CacheFiles, in the order they are listed there
 
 
 @dataclass(frozen=True)
@@ -122,20 +115,6 @@ class Settings:
         """Where this site's modelpools files live (and the task prefix its hints name)."""
         return CacheFiles(self.project_dir, self.cache_path, self.task_prefix)
 
-    # Files in the cache directory, one per stage output (settings.catalog_file is settings.files.catalog_file).
-    catalog_file = _FromFiles()
-    catalog_meta_file = _FromFiles()
-    clone_dir = _FromFiles()
-    benchmarks_meta_file = _FromFiles()
-    benchmark_scores_file = _FromFiles()
-    matches_file = _FromFiles()
-    memory_file = _FromFiles()
-    pools_file = _FromFiles()
-    changes_file = _FromFiles()
-    ledger_file = _FromFiles()
-    usage_summary_file = _FromFiles()
-    probe_results_file = _FromFiles()
-
     @property
     def overrides_path(self) -> Path | None:
         """The user's overrides file as an absolute path, or None."""
@@ -149,7 +128,12 @@ class _CacheRoot(NamedTuple):
 
 
 class CacheFiles(_CacheRoot):
-    """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`)."""
+    """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`).
+
+    The one list of the files in the cache directory: ``settings.files.pools_file``, a stage's
+    ``settings.files.pools_file`` (its slice's), the names the cache lock's leftover sweep looks for (``swept_names``)
+    and the paths the doit tasks name (``relative()``) all come from it.
+    """
 
     __slots__ = ()
 
@@ -162,9 +146,21 @@ class CacheFiles(_CacheRoot):
     memory_file = _InCache("evidence-memory.json")
     pools_file = _InCache("model-pools.json")
     changes_file = _InCache("model-pools-changes.json")
-    ledger_file = _InCache("usage.sqlite")
+    ledger_file = _InCache("usage.sqlite", swept=False)  # SQLite keeps its own journal
     usage_summary_file = _InCache("usage-summary.json")
     probe_results_file = _InCache("probe-results.json")
+
+    @staticmethod
+    def swept_names() -> list[str]:
+        """The names of the cache files a killed run may leave temp files of (all but the ledger)."""
+        return [file.name for file in _IN_CACHE if file.swept]
+
+    def relative(self) -> CacheFiles:
+        """These files as a site's dodo.py names them: relative to the project directory when inside it."""
+        try:
+            return self._replace(cache_path=self.cache_path.relative_to(self.project_dir))
+        except ValueError:
+            return self
 
     def resolve(self, name: str) -> Path | None:
         """A user file setting as an absolute path (relative to the project), or None when unset."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time as time_module
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TypeVar
 
 from doit.exceptions import InvalidTask
@@ -123,32 +122,21 @@ def _intact(names: list[str], settings: Settings) -> targets_intact:
     return targets_intact({name: settings.project_dir / name for name in names})
 
 
-def _local(path: Path, settings: Settings) -> str:
-    """path as the site's dodo.py would write it: relative to the project directory when inside it."""
-    try:
-        return str(path.relative_to(settings.project_dir))
-    except ValueError:
-        return str(path)
-
-
 def make_tasks(settings: Settings) -> Iterator[dict]:
     """Yield the modelpools task dicts for these settings (cache paths relative, as a site's file_dep names them):
     six, and ``probe`` when the probe is enabled."""
     prefix = settings.task_prefix
-    catalog, catalog_meta = _local(settings.catalog_file, settings), _local(settings.catalog_meta_file, settings)
-    scores, scores_meta = (
-        _local(settings.benchmark_scores_file, settings),
-        _local(settings.benchmarks_meta_file, settings),
-    )
-    matches, pools = _local(settings.matches_file, settings), _local(settings.pools_file, settings)
-    memory = _local(settings.memory_file, settings)
-    changes = _local(settings.changes_file, settings)
+    files, local = settings.files, settings.files.relative()
+    catalog, catalog_meta = str(local.catalog_file), str(local.catalog_meta_file)
+    scores, scores_meta = str(local.benchmark_scores_file), str(local.benchmarks_meta_file)
+    matches, pools = str(local.matches_file), str(local.pools_file)
+    memory, changes = str(local.memory_file), str(local.changes_file)
     user_overrides = settings.overrides_path
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
     if user_overrides is not None and not user_overrides.is_file():
         raise InvalidTask(f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting")
     catalog_kw = CatalogSettings.of(settings)
-    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, settings.catalog_meta_file, _now)
+    catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, files.catalog_meta_file, _now)
     yield {
         "basename": prefix + "catalog",
         "doc": f"Fetch OpenRouter's catalog and cache its free models (refresh after {ttl_text(settings.catalog_ttl)})",
@@ -163,7 +151,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "verbosity": 2,
     }
     benchmarks_kw = BenchmarkSettings.of(settings)
-    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw, settings.benchmarks_meta_file, _now)
+    benchmarks_fresh = stage_fresh(benchmarks_up_to_date, benchmarks_kw, files.benchmarks_meta_file, _now)
     yield {
         "basename": prefix + "benchmarks",
         "doc": f"Clone LLM-Stats and compute coding scores (refresh after {ttl_text(settings.benchmarks_ttl)})",
@@ -174,7 +162,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             config_changed(benchmarks_kw.fingerprint()),
             _intact([scores, scores_meta], settings),
         ],
-        "clean": [(remove_outputs, ([scores, scores_meta], settings.clone_dir, settings.cache_path))],
+        "clean": [(remove_outputs, ([scores, scores_meta], files.clone_dir, settings.cache_path))],
         "verbosity": 2,
     }
     match_kw = MatchSettings.of(settings)
@@ -202,7 +190,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "clean": True,
         "verbosity": 2,
     }
-    probe_results = _local(settings.probe_results_file, settings)
+    probe_results = str(local.probe_results_file)
     probe = ["probe"] if settings.probe else []
     if settings.probe:
         probe_kw = ProbeSettings.of(settings)
@@ -223,7 +211,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             "verbosity": 2,
         }
     usage_kw = UsageSettings.of(settings)
-    usage = _local(settings.usage_summary_file, settings)
+    usage = str(local.usage_summary_file)
     yield {
         "basename": prefix + "usage",
         "doc": "Summarise the chat client's usage ledger for the pools (usage-summary.json)",
@@ -234,7 +222,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
         "task_dep": [prefix + ("probe" if settings.probe else "match")],  # the probe's requests are in the ledger
         "targets": [usage],
         "uptodate": [
-            ledger_unchanged(settings.ledger_file),
+            ledger_unchanged(files.ledger_file),
             config_changed(usage_kw.fingerprint()),
             _intact([usage], settings),
         ],

@@ -95,7 +95,7 @@ def test_default_path_comes_from_settings(tmp_path, monkeypatch):
     target.parent.mkdir(parents=True)
     target.write_bytes(SAMPLE.read_bytes())
     monkeypatch.chdir(tmp_path)
-    assert load_pools().path == load_settings(tmp_path).pools_file == target.resolve()
+    assert load_pools().path == load_settings(tmp_path).files.pools_file == target.resolve()
 
 
 def test_missing_file_is_one_line_data_error(tmp_path):

@@ -30,7 +30,7 @@ def settings_for(repo: Path, tmp_path: Path, **changes) -> Settings:
 
 
 def scores(settings: Settings) -> dict:
-    return json.loads(settings.benchmark_scores_file.read_text())
+    return json.loads(settings.files.benchmark_scores_file.read_text())
 
 
 def by_id(document: dict) -> dict:
@@ -41,7 +41,7 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
     summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    assert git(settings.clone_dir, "rev-parse", "--is-shallow-repository") == "true"
+    assert git(settings.files.clone_dir, "rev-parse", "--is-shallow-repository") == "true"
     document = scores(settings)
     assert document["source"] == {
         "repo": repo.as_uri(),
@@ -75,7 +75,7 @@ def test_first_clone_scores_real_models_as_worked_out_by_hand(tmp_path: Path):
     assert models["openai/o1-mini"]["codingScore"] < r1["codingScore"]
     assert models["deepseek/deepseek-vl2"]["codingScore"] is None  # no coding benchmark at all
     assert list(models) == sorted(models)
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert meta == {
         "source": repo.as_uri(),
         "ref": "",
@@ -118,7 +118,7 @@ def test_output_is_byte_deterministic(tmp_path: Path):
     second = settings_for(repo, tmp_path / "b")
     refresh_benchmarks(BenchmarkSettings.of(first), now=NOW)
     refresh_benchmarks(BenchmarkSettings.of(second), now=NOW + 5)
-    assert first.benchmark_scores_file.read_bytes() == second.benchmark_scores_file.read_bytes()
+    assert first.files.benchmark_scores_file.read_bytes() == second.files.benchmark_scores_file.read_bytes()
 
 
 def test_second_commit_is_picked_up_and_freshness_follows_the_ttl(tmp_path: Path):
@@ -135,7 +135,7 @@ def test_second_commit_is_picked_up_and_freshness_follows_the_ttl(tmp_path: Path
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 7200)
     assert scores(settings)["source"]["commit"] == second
     assert "openai/o1-mini" not in by_id(scores(settings))
-    assert json.loads(settings.benchmarks_meta_file.read_text())["commit"] == second
+    assert json.loads(settings.files.benchmarks_meta_file.read_text())["commit"] == second
     assert benchmarks_are_fresh(BenchmarkSettings.of(settings), now=NOW + 7201)
 
 
@@ -143,17 +143,17 @@ def test_failed_update_keeps_checkout_and_scores_byte_for_byte(tmp_path: Path, c
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    before = settings.benchmark_scores_file.read_bytes()
-    commit = git(settings.clone_dir, "rev-parse", "HEAD")
+    before = settings.files.benchmark_scores_file.read_bytes()
+    commit = git(settings.files.clone_dir, "rev-parse", "HEAD")
     capsys.readouterr()
     shutil.rmtree(repo)
     summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 10)
     assert "kept previous scores" in summary
-    assert settings.benchmark_scores_file.read_bytes() == before
-    assert git(settings.clone_dir, "rev-parse", "HEAD") == commit
+    assert settings.files.benchmark_scores_file.read_bytes() == before
+    assert git(settings.files.clone_dir, "rev-parse", "HEAD") == commit
     warnings = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert len(warnings) == 1 and "keeping the previous checkout" in warnings[0]
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert (meta["status"], meta["refreshedAt"], meta["attemptedAt"], meta["commit"]) == (
         "fallback",
         NOW,
@@ -173,13 +173,13 @@ def test_no_clone_at_all_writes_an_empty_curated_only_result(tmp_path: Path, cap
         "models": [],
         "source": {"repo": (tmp_path / "nowhere").as_uri(), "commit": None, "commitDate": None, "layout": None},
     }
-    assert json.loads(settings.benchmarks_meta_file.read_text())["status"] == "curated-only"
+    assert json.loads(settings.files.benchmarks_meta_file.read_text())["status"] == "curated-only"
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("modelpools: warning: no LLM-Stats data (git clone failed: ")
     assert line.endswith("no LLM-Stats scores; ranking uses the catalog's own coding index and curated scores")
     offline = settings_for(tmp_path / "nowhere", tmp_path / "offline", offline=True)
     refresh_benchmarks(BenchmarkSettings.of(offline), now=NOW)
-    assert json.loads(offline.benchmarks_meta_file.read_text())["lastError"].startswith("offline")
+    assert json.loads(offline.files.benchmarks_meta_file.read_text())["lastError"].startswith("offline")
     with pytest.raises(GitError, match="git clone failed"):
         refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW)
 
@@ -213,8 +213,8 @@ def test_an_upstream_layout_change_keeps_the_checkout_and_scores(tmp_path: Path,
     repo = old_layout_repo(tmp_path / "upstream")
     settings = settings_for(repo, tmp_path)
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    good = git(settings.clone_dir, "rev-parse", "HEAD")
-    before = settings.benchmark_scores_file.read_bytes()
+    good = git(settings.files.clone_dir, "rev-parse", "HEAD")
+    before = settings.files.benchmark_scores_file.read_bytes()
     capsys.readouterr()
     git(repo, "mv", "models", "catalogue")  # upstream reorganizes into a layout nobody reads yet
     moved = commit_all(repo, "move models/")
@@ -223,14 +223,14 @@ def test_an_upstream_layout_change_keeps_the_checkout_and_scores(tmp_path: Path,
     assert line.startswith(f"modelpools: warning: could not update {repo.as_uri()} (benchmark repository ")
     assert f"at {moved[:12]} has none of the expected layouts" in line and "keeping the previous checkout" in line
     assert summary == f"benchmarks: kept previous scores (commit {good[:12]})"
-    assert git(settings.clone_dir, "rev-parse", "HEAD") == good  # checked before `reset --hard`
-    assert (settings.clone_dir / "models" / "deepseek" / "deepseek-r1" / "model.json").is_file()
-    assert settings.benchmark_scores_file.read_bytes() == before
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    assert git(settings.files.clone_dir, "rev-parse", "HEAD") == good  # checked before `reset --hard`
+    assert (settings.files.clone_dir / "models" / "deepseek" / "deepseek-r1" / "model.json").is_file()
+    assert settings.files.benchmark_scores_file.read_bytes() == before
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert (meta["status"], meta["commit"], meta["refreshedAt"]) == ("fallback", good, NOW)
     with pytest.raises(DataError, match=r"^benchmark repository .* has none of the expected layouts \(data/organ"):
         refresh_benchmarks(BenchmarkSettings.of(replace(settings, strict=True)), now=NOW + 20)
-    assert git(settings.clone_dir, "rev-parse", "HEAD") == good
+    assert git(settings.files.clone_dir, "rev-parse", "HEAD") == good
 
 
 def test_a_first_clone_in_neither_layout_goes_curated_only_unless_strict(tmp_path: Path, capsys):
@@ -248,8 +248,8 @@ def test_a_first_clone_in_neither_layout_goes_curated_only_unless_strict(tmp_pat
     )
     (line,) = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
     assert "has none of the expected layouts" in line and "ranking uses the catalog's own coding index" in line
-    assert scores(settings)["models"] == [] and not settings.clone_dir.exists()
-    assert json.loads(settings.benchmarks_meta_file.read_text())["status"] == "curated-only"
+    assert scores(settings)["models"] == [] and not settings.files.clone_dir.exists()
+    assert json.loads(settings.files.benchmarks_meta_file.read_text())["status"] == "curated-only"
 
 
 def test_a_commit_that_changes_no_score_leaves_the_scores_file_untouched(tmp_path: Path):
@@ -257,16 +257,16 @@ def test_a_commit_that_changes_no_score_leaves_the_scores_file_untouched(tmp_pat
     first = git(repo, "rev-parse", "HEAD")
     settings = settings_for(repo, tmp_path, benchmarks_ttl=3600)
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    before = settings.benchmark_scores_file.read_bytes()
-    mtime = settings.benchmark_scores_file.stat().st_mtime_ns
+    before = settings.files.benchmark_scores_file.read_bytes()
+    mtime = settings.files.benchmark_scores_file.stat().st_mtime_ns
     (repo / "README.md").write_text("Unrelated upstream change\n")
     second = commit_all(repo, "docs only")
     summary = refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW + 7200)
-    assert git(settings.clone_dir, "rev-parse", "HEAD") == second and second[:12] in summary
-    assert settings.benchmark_scores_file.read_bytes() == before  # so match and pools stay up to date
-    assert settings.benchmark_scores_file.stat().st_mtime_ns == mtime
+    assert git(settings.files.clone_dir, "rev-parse", "HEAD") == second and second[:12] in summary
+    assert settings.files.benchmark_scores_file.read_bytes() == before  # so match and pools stay up to date
+    assert settings.files.benchmark_scores_file.stat().st_mtime_ns == mtime
     assert scores(settings)["source"]["commit"] == first  # the commit of the last content change
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert (meta["status"], meta["commit"], meta["refreshedAt"]) == ("ok", second, NOW + 7200)
 
 
@@ -292,7 +292,7 @@ def test_unscored_code_benchmarks_are_reported_once(tmp_path: Path, capsys):
         "modelpools: warning: LLM-Stats code benchmarks not in the coding score and not reviewed "
         "yet: quantum-code; they are ignored"
     )
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert len(meta["unscoredCodeBenchmarks"]) == 11 and "quantum-code" in meta["unscoredCodeBenchmarks"]
 
 
@@ -311,7 +311,7 @@ def test_a_password_in_benchmarks_repo_is_never_stored_or_shown(tmp_path: Path, 
     settings = settings_for(repo, tmp_path / "ok", benchmarks_repo=url)
     refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
     assert scores(settings)["source"]["repo"] == shown
-    meta = json.loads(settings.benchmarks_meta_file.read_text())
+    meta = json.loads(settings.files.benchmarks_meta_file.read_text())
     assert (meta["source"], meta["status"]) == (shown, "ok")
     assert benchmarks_are_fresh(
         BenchmarkSettings.of(settings), now=NOW + 1
@@ -322,7 +322,7 @@ def test_a_password_in_benchmarks_repo_is_never_stored_or_shown(tmp_path: Path, 
         gitdir = cache / "llm-stats-data" / ".git"
         texts += [p.read_bytes().decode("latin-1") for p in gitdir.rglob("*") if p.is_file()]
     assert len(texts) > 8 and not any("SECRET" in text for text in texts)
-    assert "https://***@127.0.0.1:1/x.git" in json.loads(failing.benchmarks_meta_file.read_text())["source"]
+    assert "https://***@127.0.0.1:1/x.git" in json.loads(failing.files.benchmarks_meta_file.read_text())["source"]
 
 
 def test_offline_and_strict_without_a_checkout_is_one_line_error(tmp_path: Path):
@@ -333,7 +333,7 @@ def test_offline_and_strict_without_a_checkout_is_one_line_error(tmp_path: Path)
         r"MODELPOOLS_OFFLINE \(or unset strict",
     ):
         refresh_benchmarks(BenchmarkSettings.of(settings), now=NOW)
-    assert not settings.benchmark_scores_file.exists()
+    assert not settings.files.benchmark_scores_file.exists()
     refresh_benchmarks(
         BenchmarkSettings.of(replace(settings, offline=False)), now=NOW
     )  # once there is a checkout, offline+strict uses it

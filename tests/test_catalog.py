@@ -48,18 +48,18 @@ def run(settings, now=NOW, sleeps=None):
 
 
 def cached_ids(settings) -> list[str]:
-    return [m["id"] for m in json.loads(settings.catalog_file.read_bytes())["models"]]
+    return [m["id"] for m in json.loads(settings.files.catalog_file.read_bytes())["models"]]
 
 
 def meta(settings) -> dict:
-    return json.loads(settings.catalog_meta_file.read_bytes())
+    return json.loads(settings.files.catalog_meta_file.read_bytes())
 
 
 def seed_cache(settings, server, raw: bytes, now=NOW - 3 * DAY) -> bytes:
     """Fill the cache with a good fetch of raw (as it was at ``now``); return the cache bytes."""
     server.add(Reply(body=raw, headers={"ETag": '"seed"'}))
     run(settings, now=now)
-    return settings.catalog_file.read_bytes()
+    return settings.files.catalog_file.read_bytes()
 
 
 # ---------------------------------------------------------------- happy paths
@@ -76,7 +76,9 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
     assert set(cached_ids(settings)) == colon_free_ids(raw)
     assert cached_ids(settings) == sorted(cached_ids(settings)) and len(cached_ids(settings)) == 17
     gpt = next(
-        m for m in json.loads(settings.catalog_file.read_bytes())["models"] if m["id"] == "openai/gpt-oss-20b:free"
+        m
+        for m in json.loads(settings.files.catalog_file.read_bytes())["models"]
+        if m["id"] == "openai/gpt-oss-20b:free"
     )
     assert gpt["pricing"] == {"prompt": "0", "completion": "0"}
     assert gpt["benchmarks"]["artificial_analysis"]["coding_index"] == 20.7
@@ -103,7 +105,7 @@ def test_first_fetch_caches_the_free_text_models(tmp_path, http_server, shared_d
         "failures": 0,
         "failedAt": None,
         "cacheVersion": 2,
-        "cacheSha256": hashlib.sha256(settings.catalog_file.read_bytes()).hexdigest(),  # the validators' bytes
+        "cacheSha256": hashlib.sha256(settings.files.catalog_file.read_bytes()).hexdigest(),  # the validators' bytes
     }
     assert summary == f"catalog: 17 free models of 414 listed at {settings.openrouter_url} (first fetch)"
     assert "If-None-Match" not in http_server.requests[0].headers
@@ -121,13 +123,15 @@ def test_not_modified_keeps_the_cache_bytes_and_counts_as_a_refresh(tmp_path, ht
     http_server.handler = honour_etag
     settings = make_settings(tmp_path, http_server)
     run(settings, now=NOW)
-    before = settings.catalog_file.read_bytes()
-    mtime = settings.catalog_file.stat().st_mtime_ns
+    before = settings.files.catalog_file.read_bytes()
+    mtime = settings.files.catalog_file.stat().st_mtime_ns
 
     summary = run(settings, now=NOW + DAY)
 
     assert http_server.requests[1].headers["If-None-Match"] == '"v1"'
-    assert settings.catalog_file.read_bytes() == before and settings.catalog_file.stat().st_mtime_ns == mtime
+    assert (
+        settings.files.catalog_file.read_bytes() == before and settings.files.catalog_file.stat().st_mtime_ns == mtime
+    )
     assert meta(settings)["status"] == "ok" and meta(settings)["refreshedAt"] == NOW + DAY
     assert "not modified" in summary
 
@@ -176,12 +180,12 @@ def test_same_upstream_content_gives_identical_bytes(tmp_path, http_server, test
     first, second = make_settings(tmp_path / "a", http_server), make_settings(tmp_path / "b", http_server)
 
     run(first, now=NOW)
-    original = first.catalog_file.read_bytes()
+    original = first.files.catalog_file.read_bytes()
     run(first, now=NOW + DAY)
     run(second, now=NOW + 2 * DAY)
 
-    assert first.catalog_file.read_bytes() == original
-    assert second.catalog_file.read_bytes() == original
+    assert first.files.catalog_file.read_bytes() == original
+    assert second.files.catalog_file.read_bytes() == original
     assert "google/gemini-2.5-pro-exp-03-25" in cached_ids(first)  # zero-priced text model without ':free'
     assert "google/gemini-2.5-flash-image-preview:free" not in cached_ids(first)  # outputs images
 
@@ -231,7 +235,7 @@ def test_other_4xx_is_not_retried(tmp_path, http_server, test_data, capsys):
     run(settings)
 
     assert http_server.hits == 2
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert "HTTP 404" in capsys.readouterr().err
 
 
@@ -247,7 +251,7 @@ def test_timeout_falls_back_after_three_attempts(tmp_path, http_server, test_dat
 
     assert time.monotonic() - started < 5
     assert http_server.hits == 1 + 3
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     err = capsys.readouterr().err
     assert "timed out (limit 0.3 s) after 3 attempts" in err
     assert "refresh failed" in summary
@@ -270,7 +274,7 @@ def test_fallback_keeps_cache_and_warns_once_with_its_age(tmp_path, http_server,
         f"modelpools: warning: catalog refresh failed (HTTP 500 after 3 attempts from {settings.openrouter_url}); "
         "keeping the cached catalog from 2026-04-28 (3 d old)\n"
     )
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert meta(settings)["status"] == "fallback"
     assert meta(settings)["refreshedAt"] == NOW - 3 * DAY and meta(settings)["attemptedAt"] == NOW
     assert meta(settings)["etag"] == '"seed"'
@@ -295,7 +299,7 @@ def test_bad_bodies_fall_back_without_retry(tmp_path, http_server, test_data, ca
     run(settings)
 
     assert http_server.hits == 2
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert message in capsys.readouterr().err
     assert meta(settings)["status"] == "fallback" and message in meta(settings)["lastError"]
 
@@ -309,7 +313,7 @@ def test_connection_cut_mid_body_is_retried_then_falls_back(tmp_path, http_serve
     run(settings)
 
     assert http_server.hits == 1 + 3
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert "body cut off" in capsys.readouterr().err
 
 
@@ -324,9 +328,9 @@ def test_shrink_below_half_is_rejected(tmp_path, http_server, test_data, capsys)
 
     run(settings)
 
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     err = capsys.readouterr().err
-    assert "only 31 free models, under half of the 69 cached" in err and str(settings.catalog_file) in err
+    assert "only 31 free models, under half of the 69 cached" in err and str(settings.files.catalog_file) in err
 
 
 def test_real_halving_to_exactly_half_is_accepted(tmp_path, http_server, test_data):
@@ -349,7 +353,7 @@ def test_size_cap(tmp_path, http_server, test_data, content_length):
     with pytest.raises(ResponseTooLarge, match="100000-byte limit"):
         run(settings)
     assert http_server.hits == 1
-    assert not settings.catalog_file.exists()
+    assert not settings.files.catalog_file.exists()
 
 
 def test_strict_mode_raises_and_leaves_the_cache_untouched(tmp_path, http_server, test_data):
@@ -363,7 +367,7 @@ def test_strict_mode_raises_and_leaves_the_cache_untouched(tmp_path, http_server
     with pytest.raises(DataError, match="HTML"):
         run(strict)
 
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert meta(settings)["status"] == "fallback" and meta(settings)["refreshedAt"] == NOW - 3 * DAY
 
 
@@ -374,7 +378,7 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
     summary = run(settings)
 
     snapshot = json.loads(CATALOG_SNAPSHOT.read_bytes())
-    assert json.loads(settings.catalog_file.read_bytes()) == {
+    assert json.loads(settings.files.catalog_file.read_bytes()) == {
         "schemaVersion": 2,
         "models": snapshot["models"],
         "referenceScores": snapshot["referenceScores"],
@@ -391,7 +395,7 @@ def test_failure_without_cache_installs_the_bundled_snapshot(tmp_path, http_serv
 def test_offline_with_cache_touches_nothing(tmp_path, http_server, test_data, capsys):
     settings = make_settings(tmp_path, http_server)
     cache = seed_cache(settings, http_server, dump(test_data, "models-2026-05-01.json"), now=NOW - 3 * DAY)
-    meta_bytes = settings.catalog_meta_file.read_bytes()
+    meta_bytes = settings.files.catalog_meta_file.read_bytes()
     capsys.readouterr()
     offline = dataclasses.replace(settings, offline=True)
 
@@ -400,8 +404,8 @@ def test_offline_with_cache_touches_nothing(tmp_path, http_server, test_data, ca
     summary = run(offline, now=NOW)
 
     assert http_server.hits == 1
-    assert settings.catalog_file.read_bytes() == cache
-    assert settings.catalog_meta_file.read_bytes() == meta_bytes  # a stale cache is not marked refreshed
+    assert settings.files.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_meta_file.read_bytes() == meta_bytes  # a stale cache is not marked refreshed
     assert capsys.readouterr().err == ""  # offline was asked for: the summary says it is stale, no warning
     assert "from 2026-04-28 (3 d old), stale" in summary
     assert not catalog_is_fresh(CatalogSettings.of(offline), NOW)
@@ -413,7 +417,7 @@ def test_offline_without_cache_installs_the_snapshot_or_fails_in_strict_mode(tmp
 
     with pytest.raises(FetchError, match="offline and no cached catalog"):
         run(dataclasses.replace(settings, strict=True))
-    assert not settings.catalog_file.exists()
+    assert not settings.files.catalog_file.exists()
     run(settings)
 
     assert http_server.hits == 0
@@ -448,7 +452,7 @@ def test_reference_scores_keep_every_text_model_with_a_coding_index(tmp_path, ht
     settings = make_settings(tmp_path, http_server)
     run(settings)
 
-    reference = json.loads(settings.catalog_file.read_bytes())["referenceScores"]
+    reference = json.loads(settings.files.catalog_file.read_bytes())["referenceScores"]
     by_id = {r["id"]: r for r in reference}
     # Paid models too: they are the common points on which the pools stage calibrates LLM-Stats onto this index.
     assert len(reference) == 166 and [r["id"] for r in reference] == sorted(by_id)
@@ -478,15 +482,15 @@ def test_a_cache_without_reference_scores_is_fetched_in_full(tmp_path, http_serv
     raw = dump(test_data, "models-2026-05-01.json")
     settings = make_settings(tmp_path, http_server)
     seed_cache(settings, http_server, raw)
-    doc = json.loads(settings.catalog_file.read_bytes())
+    doc = json.loads(settings.files.catalog_file.read_bytes())
     del doc["referenceScores"]  # as an older modelpools wrote it
-    settings.catalog_file.write_text(json.dumps(doc))
+    settings.files.catalog_file.write_text(json.dumps(doc))
     http_server.add(Reply(body=raw, headers={"ETag": '"seed"'}))
 
     run(settings)
 
     assert "If-None-Match" not in http_server.requests[-1].headers  # a 304 would keep the old form
-    assert "referenceScores" in json.loads(settings.catalog_file.read_bytes())
+    assert "referenceScores" in json.loads(settings.files.catalog_file.read_bytes())
 
 
 def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, test_data):
@@ -496,7 +500,7 @@ def test_meta_never_stores_credentials_from_the_url(tmp_path, http_server, test_
 
     run(settings)
 
-    assert "s3cret" not in settings.catalog_meta_file.read_text()
+    assert "s3cret" not in settings.files.catalog_meta_file.read_text()
     assert meta(settings)["source"] == f"http://***@{host}/api/v1/models"
 
 
@@ -524,7 +528,7 @@ def test_connection_refused_is_retried_then_falls_back(tmp_path, http_server, te
     run(dataclasses.replace(settings, openrouter_url=closed), sleeps=sleeps)
 
     assert sleeps.delays == [1.0, 2.0]
-    assert settings.catalog_file.read_bytes() == cache
+    assert settings.files.catalog_file.read_bytes() == cache
     assert "connection failed" in capsys.readouterr().err
 
 
@@ -570,6 +574,6 @@ def test_a_cache_written_in_another_format_is_rebuilt_even_within_its_ttl(tmp_pa
     kw = CatalogSettings.of(settings)
     assert catalog_up_to_date(kw, NOW + 60) and meta(settings)["cacheVersion"] == CATALOG_CACHE_VERSION
     older = {**meta(settings), "cacheVersion": CATALOG_CACHE_VERSION - 1}  # as an older modelpools left it
-    settings.catalog_meta_file.write_text(json.dumps(older))
+    settings.files.catalog_meta_file.write_text(json.dumps(older))
     assert not catalog_up_to_date(kw, NOW + 60)
     assert not catalog_up_to_date(CatalogSettings.of(dataclasses.replace(settings, offline=True)), NOW + 60)

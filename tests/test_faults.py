@@ -294,7 +294,7 @@ def test_a_stalled_first_clone_leaves_no_temp_dirs(tmp_path, silent_remote, caps
     assert time.monotonic() - started < 5
     assert summary == "benchmarks: no LLM-Stats data, curated scores only"
     assert len(warnings(capsys.readouterr().err)) == 1
-    assert leftovers(settings.cache_path) == [] and not settings.clone_dir.exists()
+    assert leftovers(settings.cache_path) == [] and not settings.files.clone_dir.exists()
 
 
 # ---------------------------------------------------------------- the git remote is missing or corrupt
@@ -354,7 +354,7 @@ def test_a_first_clone_from_a_corrupt_remote_falls_back_to_curated_scores(tmp_pa
     assert refresh_benchmarks(BenchmarkSettings.of(settings)) == "benchmarks: no LLM-Stats data, curated scores only"
     (line,) = warnings(capsys.readouterr().err)
     assert "git clone failed" in line
-    assert leftovers(settings.cache_path) == [] and not settings.clone_dir.exists()
+    assert leftovers(settings.cache_path) == [] and not settings.files.clone_dir.exists()
 
 
 def test_stale_git_lock_files_from_a_killed_git_do_not_block_updates(site, good):

@@ -262,8 +262,8 @@ def write_inputs(tmp_path, overrides=None):
         ],
     }
     settings.cache_path.mkdir(parents=True)
-    settings.catalog_file.write_bytes(dump_json(catalog))
-    settings.benchmark_scores_file.write_bytes(dump_json(scores))
+    settings.files.catalog_file.write_bytes(dump_json(catalog))
+    settings.files.benchmark_scores_file.write_bytes(dump_json(scores))
     if overrides is not None:
         (tmp_path / "my-overrides.json").write_text(overrides if isinstance(overrides, str) else json.dumps(overrides))
     return settings
@@ -273,7 +273,7 @@ def test_build_matches_writes_sorted_deterministic_file(tmp_path):
     settings = write_inputs(tmp_path)
     summary = build_matches(MatchSettings.of(settings))
     assert summary == "matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none)"
-    doc = json.loads(settings.matches_file.read_text())
+    doc = json.loads(settings.files.matches_file.read_text())
     assert doc["fuzzyThreshold"] == 70 and [m["id"] for m in doc["matches"]] == sorted(m["id"] for m in doc["matches"])
     assert doc["matches"][0] == {
         "id": "deepseek/deepseek-chat:free",
@@ -283,15 +283,15 @@ def test_build_matches_writes_sorted_deterministic_file(tmp_path):
         "candidates": [],
         "note": None,
     }
-    before = settings.matches_file.read_bytes()
+    before = settings.files.matches_file.read_bytes()
     build_matches(MatchSettings.of(settings))
-    assert settings.matches_file.read_bytes() == before
+    assert settings.files.matches_file.read_bytes() == before
 
 
 def test_the_match_report_loads_as_typed_matches_and_dumps_the_same_bytes(tmp_path):
     settings = write_inputs(tmp_path)
     build_matches(MatchSettings.of(settings))
-    report = MatchReport.load(settings.matches_file)
+    report = MatchReport.load(settings.files.matches_file)
     chat = next(m for m in report.matches if m.id == "deepseek/deepseek-chat:free")
     assert (chat.benchmark_id, chat.method, chat.confidence, chat.candidates) == (
         "deepseek/deepseek-v3",
@@ -299,7 +299,7 @@ def test_the_match_report_loads_as_typed_matches_and_dumps_the_same_bytes(tmp_pa
         1.0,
         (),
     )
-    assert report.dump() == settings.matches_file.read_bytes()
+    assert report.dump() == settings.files.matches_file.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -325,7 +325,7 @@ def test_a_malformed_match_entry_is_one_data_error_naming_its_json_path(tmp_path
 
 def test_reference_entries_are_matched_under_their_own_key(tmp_path):
     settings = write_inputs(tmp_path)
-    catalog = json.loads(settings.catalog_file.read_text())
+    catalog = json.loads(settings.files.catalog_file.read_text())
     catalog["referenceScores"] = [  # as the catalog task lists them: every model with a coding_index
         {
             "id": "deepseek/deepseek-chat",
@@ -360,9 +360,9 @@ def test_reference_entries_are_matched_under_their_own_key(tmp_path):
             "coding_index": 15.3,
         },
     ]
-    settings.catalog_file.write_bytes(dump_json(catalog))
+    settings.files.catalog_file.write_bytes(dump_json(catalog))
     summary = build_matches(MatchSettings.of(settings))
-    doc = json.loads(settings.matches_file.read_text())
+    doc = json.loads(settings.files.matches_file.read_text())
     assert summary == (
         "matched 2 of 3 catalog models (1 override, 1 exact, 0 huggingface, 0 fuzzy, 1 none); "
         "2 of 3 other models with a catalog coding_index matched (calibration)"
@@ -389,7 +389,7 @@ def test_user_overrides_win_over_package_overrides(tmp_path):
         {"schemaVersion": 1, "overrides": {"deepseek/deepseek-chat:free": {"benchmarkId": None, "why": "I disagree"}}},
     )
     build_matches(MatchSettings.of(settings))
-    doc = json.loads(settings.matches_file.read_text())
+    doc = json.loads(settings.files.matches_file.read_text())
     chat = next(m for m in doc["matches"] if m["id"] == "deepseek/deepseek-chat:free")
     assert (chat["benchmarkId"], chat["method"]) == (None, "override")
 

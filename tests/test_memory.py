@@ -68,10 +68,12 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     monkeypatch.setattr(pools.CuratedScores, "load", lambda path=None: pools.CuratedScores(()))
     settings = Settings(project_dir=tmp_path)
     for listing in (earlier, later):  # two catalog refreshes into one cache
-        files.write_if_changed(settings.catalog_file, CatalogCache.live(listing, [], settings.openrouter_url).dump())
+        files.write_if_changed(
+            settings.files.catalog_file, CatalogCache.live(listing, [], settings.openrouter_url).dump()
+        )
         build_memory(settings)
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     vl = next(m for m in doc["models"] if m["id"] == VL)
     source = vl["scoreSources"][0]
     assert (source["source"], source["raw"], source["rememberedFrom"]) == ("artificial_analysis", 12.4, "2026-07-15")
@@ -84,14 +86,14 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     assert web["calibrated"] == round(line["slope"] * 1020 + line["intercept"], 2)
     assert web["sd"] == round(line["residualSd"] / 0.5 ** (DAYS / 90 / 2), 2)
     assert web["calibrated"] > vl["codingScore"] and vl["pageScore"]["estimate"] > vl["codingScore"]
-    memory_bytes = settings.memory_file.read_bytes()
+    memory_bytes = settings.files.memory_file.read_bytes()
     assert doc["inputs"]["evidenceMemorySha256"] == pools.sha256_bytes(memory_bytes)
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 1e9)  # another day, same inputs: the same bytes
-    assert json.loads(settings.pools_file.read_text()) == doc
+    assert json.loads(settings.files.pools_file.read_text()) == doc
     # without the memory, the model is unranked as before
-    settings.memory_file.unlink()
+    settings.files.memory_file.unlink()
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
-    assert VL in {u["id"] for u in json.loads(settings.pools_file.read_text())["unranked"]}
+    assert VL in {u["id"] for u in json.loads(settings.files.pools_file.read_text())["unranked"]}
 
 
 def test_a_part_a_newer_listing_lacks_is_remembered_with_its_own_date(listings):

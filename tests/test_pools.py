@@ -157,15 +157,15 @@ def write_inputs(
     settings, models=None, bench=BENCH, matches=MATCHES, commit=COMMIT, reference=(), reference_matches=()
 ):
     models = catalog_models() if models is None else models
-    files.write_if_changed(settings.catalog_file, CatalogCache.live(models, reference, CATALOG_URL).dump())
+    files.write_if_changed(settings.files.catalog_file, CatalogCache.live(models, reference, CATALOG_URL).dump())
     files.write_if_changed(
-        settings.benchmark_scores_file,
+        settings.files.benchmark_scores_file,
         BenchmarkScores(
             "file:///llm-stats", commit, "new", tuple(sorted(bench, key=lambda m: m["id"])), COMMIT_DATE
         ).dump(),
     )
     files.write_if_changed(
-        settings.matches_file,
+        settings.files.matches_file,
         dump_json(
             {
                 "schemaVersion": 1,
@@ -191,7 +191,7 @@ def settings(tmp_path, monkeypatch):
 
 def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     summary = build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     assert [(m["id"], m["codingScore"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
     assert all(m["rankScore"] == pytest.approx(m["codingScore"] - m["uncertainty"], abs=0.011) for m in doc["models"])
     assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
@@ -230,8 +230,10 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     }
     assert doc["calibration"]["curated"]["slope"] == FIXED_LINES["curated"][0]
     inputs = doc["inputs"]
-    assert inputs["catalogSha256"] == hashlib.sha256(settings.catalog_file.read_bytes()).hexdigest()
-    assert inputs["benchmarkScoresSha256"] == hashlib.sha256(settings.benchmark_scores_file.read_bytes()).hexdigest()
+    assert inputs["catalogSha256"] == hashlib.sha256(settings.files.catalog_file.read_bytes()).hexdigest()
+    assert (
+        inputs["benchmarkScoresSha256"] == hashlib.sha256(settings.files.benchmark_scores_file.read_bytes()).hexdigest()
+    )
     assert inputs["benchmarkCommit"] == "24a9ccf7402306f0c3e237213538e4537d64ecc2"
     assert inputs["settings"] == {
         "large_cutoff": 0.15,
@@ -274,7 +276,9 @@ def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(setting
     """poolside/laguna-s-2.1 by hand: one Aider Polyglot result (60 %), unknown size."""
     build(settings)
     laguna = next(
-        m for m in json.loads(settings.pools_file.read_text())["models"] if m["id"] == "poolside/laguna-s-2.1:free"
+        m
+        for m in json.loads(settings.files.pools_file.read_text())["models"]
+        if m["id"] == "poolside/laguna-s-2.1:free"
     )
     raw = 100 * 0.60 / 0.90  # the benchmark formula: Aider Polyglot's 0.90 anchor maps to 100
     slope, intercept = FIXED_LINES["curated"][:2]
@@ -290,25 +294,27 @@ def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(setting
 
 def test_two_runs_are_byte_identical_and_the_second_leaves_the_file_alone(settings):
     build(settings)
-    first = settings.pools_file.read_bytes()
-    mtime = settings.pools_file.stat().st_mtime_ns
+    first = settings.files.pools_file.read_bytes()
+    mtime = settings.files.pools_file.stat().st_mtime_ns
     assert "unchanged" in build(settings).splitlines()[0]
-    assert settings.pools_file.read_bytes() == first
-    assert settings.pools_file.stat().st_mtime_ns == mtime
+    assert settings.files.pools_file.read_bytes() == first
+    assert settings.files.pools_file.stat().st_mtime_ns == mtime
     assert b"refreshedAt" not in first and b"attemptedAt" not in first  # no wall-clock time
 
 
 def test_the_pools_file_says_where_its_inputs_came_from(settings):
     build(settings)
-    assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
+    assert json.loads(settings.files.pools_file.read_bytes())["provenance"] == {
         "catalog": {"source": "live", "url": CATALOG_URL, "capturedAt": None},
         "benchmarks": {"source": "llm-stats", "repo": "file:///llm-stats", "commit": COMMIT, "commitDate": COMMIT_DATE},
     }
     snapshot = CatalogSnapshot.load(CATALOG_SNAPSHOT)
-    files.write_if_changed(settings.catalog_file, snapshot.cache.dump())
-    files.write_if_changed(settings.benchmark_scores_file, BenchmarkScores("file:///llm-stats", None, None, ()).dump())
+    files.write_if_changed(settings.files.catalog_file, snapshot.cache.dump())
+    files.write_if_changed(
+        settings.files.benchmark_scores_file, BenchmarkScores("file:///llm-stats", None, None, ()).dump()
+    )
     build(settings)
-    assert json.loads(settings.pools_file.read_bytes())["provenance"] == {
+    assert json.loads(settings.files.pools_file.read_bytes())["provenance"] == {
         "catalog": {"source": "bundled-snapshot", "url": None, "capturedAt": snapshot.captured_at},
         "benchmarks": {"source": "curated-only", "repo": None, "commit": None, "commitDate": None},
     }
@@ -343,7 +349,7 @@ def test_settings_change_tiers_and_defaults(settings):
         settings, large_cutoff=0.25, medium_cutoff=0.75, page_model_other_vendor=False, small_tasks_tier="SMALL"
     )
     build(s)
-    doc = json.loads(s.pools_file.read_text())
+    doc = json.loads(s.files.pools_file.read_text())
     assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
     # the fewest active parameters in SMALL with enough evidence: 3B active; lfm-2.5-2.6b is smaller but thin
@@ -353,7 +359,7 @@ def test_settings_change_tiers_and_defaults(settings):
 
 def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monkeypatch):
     build(settings)
-    before = settings.pools_file.read_bytes()
+    before = settings.files.pools_file.read_bytes()
     write_inputs(settings, bench=BENCH[:1])  # inputs change, so a valid build would rewrite the file
     real = pools.build_document
 
@@ -367,16 +373,16 @@ def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monke
         build(settings)
     assert info.value.path == "$.tiers"
     assert "kept the previous" in str(info.value) and "\n" not in str(info.value)
-    assert settings.pools_file.read_bytes() == before
-    assert not list(settings.pools_file.parent.glob(".model-pools.json.*"))  # no temp file left behind
+    assert settings.files.pools_file.read_bytes() == before
+    assert not list(settings.files.pools_file.parent.glob(".model-pools.json.*"))  # no temp file left behind
 
 
 def test_change_report_compares_with_the_previous_file(settings):
     build(settings)
-    assert json.loads(settings.changes_file.read_text())["firstBuild"] is True
+    assert json.loads(settings.files.changes_file.read_text())["firstBuild"] is True
     write_inputs(settings, matches=MATCHES[:3])  # lfm loses its only score source
     summary = build(settings)
-    report = json.loads(settings.changes_file.read_text())
+    report = json.loads(settings.files.changes_file.read_text())
     assert report["firstBuild"] is False
     assert {"id": "liquid/lfm-2.5-2.6b:free", "from": "SMALL", "to": None} in report["tierMoves"]
     assert summary.splitlines()[-1] == "~ liquid/lfm-2.5-2.6b:free: SMALL -> unranked"
@@ -403,7 +409,7 @@ def test_one_self_reported_result_is_shrunk_ranked_low_and_never_a_default(setti
     raw = json.loads((DATA / "openrouter" / "models-2026-08-18.json").read_text())
     write_inputs(settings, bench=bench, matches=matches, reference=select_reference_scores(raw))
     build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     # no model has both the catalog index and an LLM-Stats score: the documented fixed line, never slope 1
     assert doc["calibration"]["llm-stats"]["method"] == "fixed"
     assert doc["calibration"]["llm-stats"]["slope"] == FIXED_LINES["llm-stats"][0]
@@ -422,7 +428,7 @@ def test_priced_models_are_left_out_and_every_entry_carries_zero_prices(settings
     next(m for m in models if m["id"] == "openai/gpt-oss-20b:free")["pricing"] = {}  # missing prices count as zero
     write_inputs(settings, models=models)
     build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     ids = [m["id"] for m in doc["models"] + doc["unranked"]]
     assert "z-ai/glm-5.2:free" not in ids and "openai/gpt-oss-20b:free" in ids and len(ids) == 15  # +1 excluded
     assert {json.dumps(m["pricing"]) for m in doc["models"] + doc["unranked"]} == {'{"completion": "0", "prompt": "0"}'}
@@ -437,7 +443,7 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     next(m for m in models if m["id"] == "google/gemma-4-31b-it:free")["expiration_date"] = "2026-08-01"
     write_inputs(settings, models=models)
     build(settings)
-    first = settings.pools_file.read_bytes()
+    first = settings.files.pools_file.read_bytes()
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
@@ -448,15 +454,15 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     pools.build_pools(
         PoolsSettings.of(settings), clock=lambda: NOW - 365 * 86400
     )  # another day: the same bytes, no warning
-    assert settings.pools_file.read_bytes() == first
+    assert settings.files.pools_file.read_bytes() == first
     assert capsys.readouterr().err == ""
     assert json.loads(first)["models"][0]["id"] == "z-ai/glm-5.2:free"  # still ranked by score alone
 
 
 def test_catalog_cache_of_another_shape_is_a_one_line_error_naming_the_task(settings):
-    doc = json.loads(settings.catalog_file.read_text())
+    doc = json.loads(settings.files.catalog_file.read_text())
     del doc["referenceScores"]  # no release wrote this form: no fallback for it, the catalog stage rebuilds it
-    settings.catalog_file.write_text(json.dumps(doc))
+    settings.files.catalog_file.write_text(json.dumps(doc))
     with pytest.raises(DataError, match=r"catalog cache at .*: \$ has no 'referenceScores' list; run `doit catalog`$"):
         build(settings)
 
@@ -470,10 +476,10 @@ def test_missing_catalog_is_a_one_line_error_naming_the_prefixed_task(tmp_path):
 
 
 def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys):
-    settings.benchmark_scores_file.unlink()
-    settings.matches_file.unlink()
+    settings.files.benchmark_scores_file.unlink()
+    settings.files.matches_file.unlink()
     build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     assert doc["summary"]["ranked"] == 11  # lfm loses its only source
     assert doc["inputs"]["benchmarkCommit"] is None
     assert doc["inputs"]["benchmarkScoresSha256"] == hashlib.sha256(b"").hexdigest()
@@ -485,7 +491,7 @@ def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys
 def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
     write_inputs(settings, models=[])
     build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     validate_pools(doc, schema=PoolsSchema.installed().check)
     assert doc["chosenDefaults"] == {"bulkModel": None, "pageModel": None, "smallTasksModel": None}
     assert [t["models"] for t in doc["tiers"]] == [[], [], []]
@@ -493,7 +499,7 @@ def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
 
 def test_unranked_models_keep_their_expiration_date(settings):
     build(settings)
-    doc = json.loads(settings.pools_file.read_text())
+    doc = json.loads(settings.files.pools_file.read_text())
     vl = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
     assert vl["expirationDate"] == "2026-08-24"
     assert vl["reason"] == "no coding score: no catalog coding_index, no benchmark match, no curated score"
@@ -516,7 +522,7 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
         ),
     )
     build(s)
-    doc = json.loads(s.pools_file.read_text())
+    doc = json.loads(s.files.pools_file.read_text())
     assert set(doc["roles"]) == {"bulkModel", "pageModel", "smallTasksModel", "longModel"}
     assert list(doc["chosenDefaults"]) == ["bulkModel", "pageModel", "smallTasksModel"]  # the contract's three
     bulk = doc["roles"]["bulkModel"]

@@ -73,11 +73,11 @@ def probe(settings: Settings, clock: float = NOON, key: str = KEY) -> str:
 
 
 def results(settings: Settings) -> ProbeResults:
-    return ProbeResults.load_or_empty(settings.probe_results_file, probe_set_id())
+    return ProbeResults.load_or_empty(settings.files.probe_results_file, probe_set_id())
 
 
 def ledger(settings: Settings, sql: str) -> list[tuple]:
-    with sqlite3.connect(settings.ledger_file) as db:
+    with sqlite3.connect(settings.files.ledger_file) as db:
         return db.execute(sql).fetchall()
 
 
@@ -98,7 +98,7 @@ def test_probing_through_the_client_recovers_the_order_of_simulated_models(site,
     # one planned request, one ledger attempt, under the probe role; no prompt or reply text stored
     assert ledger(site, "SELECT role, count(*) FROM attempts GROUP BY role") == [(PROBE_ROLE, 7 * 9 + 1)]
     assert len(server.requests) == 7 * 9 + 1 and {r["temperature"] for r in server.requests} == {0}
-    assert b"ANSWER" not in site.ledger_file.read_bytes()
+    assert b"ANSWER" not in site.files.ledger_file.read_bytes()
     # the same day again: every model has its items or is unreachable today, nothing is sent
     assert "nothing to probe today" in probe(site) and len(server.requests) == 64
 
@@ -144,7 +144,11 @@ def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(s
 
     async def site_generation():
         options = ClientOptions(
-            base_url=server.base_url, ledger_file=site.ledger_file, pools_file=None, requests_per_minute=0, daily_cap=12
+            base_url=server.base_url,
+            ledger_file=site.files.ledger_file,
+            pools_file=None,
+            requests_per_minute=0,
+            daily_cap=12,
         )
         from modelpools.consumer.pools_view import load_pools
 
@@ -165,7 +169,7 @@ def test_the_daily_budget_holds_across_processes_and_leaves_the_site_its_share(s
 
 def test_a_probe_never_takes_the_site_share_when_the_site_used_it_first(site, server):
     site = replace(site, daily_request_cap=10, probe_daily_requests=4)
-    with __import__("modelpools.consumer.ledger", fromlist=["Ledger"]).Ledger(site.ledger_file) as book:
+    with __import__("modelpools.consumer.ledger", fromlist=["Ledger"]).Ledger(site.files.ledger_file) as book:
         for i in range(8):  # the site already used 8 of its 6 + 2 of the probe's
             book.reserve(model=TOP, role="pageModel", now=NOON - 3600 + i)
     summary = probe(site)
@@ -185,7 +189,7 @@ def test_the_daily_cap_answer_stops_the_round_and_keeps_what_was_measured(site, 
 def test_without_a_key_nothing_is_sent_and_results_are_kept(site, server):
     summary = probe(site, key="")
     assert "OPENROUTER_API_KEY is not set" in summary and server.requests == []
-    assert json.loads(site.probe_results_file.read_text())["models"] == []
+    assert json.loads(site.files.probe_results_file.read_text())["models"] == []
 
 
 def test_a_bad_key_fails_in_one_line_after_writing_what_was_measured(site, server):
@@ -195,7 +199,7 @@ def test_a_bad_key_fails_in_one_line_after_writing_what_was_measured(site, serve
     with pytest.raises(ModelPoolsError, match="probe stopped after writing what it measured") as info:
         probe(replace(site, probe_daily_requests=3))
     assert "\n" not in str(info.value) and KEY not in str(info.value)
-    assert site.probe_results_file.exists()
+    assert site.files.probe_results_file.exists()
     assert not any(r.unreachable_day for r in results(site).models.values())  # not the models' fault
 
 
@@ -217,10 +221,10 @@ def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anch
         server.respond(model, solver(accuracy, seed=i))
     server.always(NANO9, server_error(503))
     pools.build_pools(PoolsSettings.of(replace(site, probe=False)), clock=lambda: NOON)
-    without = json.loads(site.pools_file.read_text())
+    without = json.loads(site.files.pools_file.read_text())
     probe(site)
     pools.build_pools(PoolsSettings.of(site), clock=lambda: NOON)
-    doc = json.loads(site.pools_file.read_text())
+    doc = json.loads(site.files.pools_file.read_text())
     ranked = {m["id"]: m for m in doc["models"]}
     assert {DOTS, LAGUNA, NANO12} <= set(ranked) and {DOTS, LAGUNA, NANO12} <= {u["id"] for u in without["unranked"]}
     assert NANO9 in {u["id"] for u in doc["unranked"]}  # unreachable: still unranked, not scored zero
@@ -240,7 +244,7 @@ def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anch
     ), out
     # the probe's results count only while it is enabled: off gives the pools of a build without it
     pools.build_pools(PoolsSettings.of(replace(site, probe=False)), clock=lambda: NOON)
-    assert json.loads(site.pools_file.read_text())["models"] == without["models"]
+    assert json.loads(site.files.pools_file.read_text())["models"] == without["models"]
 
 
 def test_a_real_doit_build_with_the_probe_ranks_an_unbenchmarked_model_within_the_site_quota(

@@ -19,7 +19,7 @@ def test_defaults_without_pyproject_or_environment(tmp_path):
     assert settings.catalog_ttl == 24 * 3600
     assert settings.benchmarks_ttl == 7 * 86400
     assert settings.cache_path == tmp_path.resolve() / ".cache"
-    assert settings.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"
+    assert settings.files.pools_file == tmp_path.resolve() / ".cache" / "model-pools.json"
     assert (settings.offline, settings.strict) == (False, False)
 
 
@@ -199,3 +199,18 @@ def test_well_formed_urls_with_credentials_and_queries_are_accepted(tmp_path):
         "https://openrouter.ai/api/v1/models",
     ):
         assert load_settings(tmp_path, environ={"MODELPOOLS_OPENROUTER_URL": url}).openrouter_url == url
+
+
+def test_the_cache_files_are_listed_once_and_every_list_comes_from_it(tmp_path):
+    from modelpools.settings import CacheFiles
+
+    files = Settings(project_dir=tmp_path).files
+    assert files.pools_file == tmp_path / ".cache" / "model-pools.json"
+    # the leftover sweep: every file a stage replaces, not the SQLite ledger (it keeps its own journal)
+    assert "model-pools.json" in CacheFiles.swept_names() and "usage.sqlite" not in CacheFiles.swept_names()
+    assert len(CacheFiles.swept_names()) == 11
+    # the doit tasks name them relative to the project, or absolute when the cache lies outside it
+    assert str(files.relative().pools_file) == ".cache/model-pools.json"
+    outside = Settings(project_dir=tmp_path / "site", cache_dir=tmp_path / "cache").files
+    assert outside.relative().pools_file == tmp_path / "cache" / "model-pools.json"
+    assert not hasattr(Settings(), "pools_file")  # one spelling: settings.files.pools_file

@@ -30,8 +30,8 @@ def settings(tmp_path, monkeypatch):
 
 
 def record(settings, model: str, outcome: str, at: float, latency_ms: int = 1500, catalog: str | None = None):
-    catalog = catalog or pools.sha256_bytes(settings.catalog_file.read_bytes())[:16]
-    with Ledger(settings.ledger_file, clock=lambda: at) as ledger:
+    catalog = catalog or pools.sha256_bytes(settings.files.catalog_file.read_bytes())[:16]
+    with Ledger(settings.files.ledger_file, clock=lambda: at) as ledger:
         attempt = ledger.reserve(model=model, role="pageModel", now=at, catalog=catalog)
         ledger.finish(
             attempt.attempt_id,
@@ -45,19 +45,19 @@ def record(settings, model: str, outcome: str, at: float, latency_ms: int = 1500
 def build(settings) -> bytes:
     refresh_usage_summary(UsageSettings.of(settings))
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW)
-    return settings.pools_file.read_bytes()
+    return settings.files.pools_file.read_bytes()
 
 
 def test_no_ledger_gives_an_empty_summary_and_the_same_pools_bytes(settings):
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: NOW)
-    before = settings.pools_file.read_bytes()
+    before = settings.files.pools_file.read_bytes()
     assert build(settings) == before
-    assert json.loads(settings.usage_summary_file.read_text()) == {
+    assert json.loads(settings.files.usage_summary_file.read_text()) == {
         "schemaVersion": 1,
         "window": {"days": 7, "end": None},
         "models": {},
     }
-    assert not settings.ledger_file.exists()  # reading never creates a ledger
+    assert not settings.files.ledger_file.exists()  # reading never creates a ledger
 
 
 def test_a_model_answering_no_endpoints_leaves_defaults_and_chains_until_it_succeeds(settings):
@@ -70,7 +70,7 @@ def test_a_model_answering_no_endpoints_leaves_defaults_and_chains_until_it_succ
     assert doc["chosenDefaults"]["bulkModel"] == ULTRA and GLM not in doc["chosenDefaults"].values()
     glm = next(m for m in doc["models"] if m["id"] == GLM)
     assert glm["rank"] == 1 and glm["usage"]["verdict"] == "unavailable" and glm["usage"]["noEndpoints"] == 2
-    view = load_pools(settings.pools_file)
+    view = load_pools(settings.files.pools_file)
     assert GLM not in view.fallback_chain("bulk") and GLM not in view.fallback_chain("page")
     assert build(settings) == degraded  # a later build without new requests changes nothing
     record(settings, GLM, "ok", T + 900)  # it answers again
@@ -96,7 +96,7 @@ def test_a_low_success_rate_demotes_from_the_defaults_but_keeps_the_chain(settin
         "reason": "success rate 17% over 6 attempts is below 50%",
     }
     assert doc["chosenDefaults"]["bulkModel"] == ULTRA
-    assert GLM in load_pools(settings.pools_file).fallback_chain("bulk")
+    assert GLM in load_pools(settings.files.pools_file).fallback_chain("bulk")
 
 
 def test_explain_shows_the_usage_verdict(settings, capsys):
@@ -143,7 +143,7 @@ def test_model_ids_from_the_ledger_reach_the_terminal_without_control_characters
 
 
 def test_the_usage_task_check_follows_the_ledger_files(settings):
-    check = ledger_unchanged(settings.ledger_file)
+    check = ledger_unchanged(settings.files.ledger_file)
     saved = {ledger_unchanged.KEY: check._stamp()}
     assert check(None, saved) is True  # no ledger, still none
     record(settings, GLM, "ok", T)
@@ -155,4 +155,4 @@ def test_settings_shape_the_window(settings):
     record(settings, GLM, "ok", T - 3 * 86400)
     record(settings, ULTRA, "ok", T)
     refresh_usage_summary(UsageSettings.of(replace(settings, usage_window_days=1)))
-    assert list(json.loads(settings.usage_summary_file.read_text())["models"]) == [ULTRA]
+    assert list(json.loads(settings.files.usage_summary_file.read_text())["models"]) == [ULTRA]

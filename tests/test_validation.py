@@ -247,11 +247,11 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
     with pytest.raises(DataError, match=r"no pools file at .*; run `doit models-pools` first"):
         validate_pools_file(ValidateSettings.of(settings))
     empty = CatalogCache.live([], [], CATALOG_URL).dump()
-    files.write_if_changed(settings.catalog_file, empty)
-    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, empty)))
+    files.write_if_changed(settings.files.catalog_file, empty)
+    files.write_if_changed(settings.files.pools_file, dump_json(built_from(valid, empty)))
     with pytest.raises(PoolsInvalid, match=r"is not a free model in the catalog cache; run `doit models-pools`"):
         validate_pools_file(ValidateSettings.of(settings))
-    settings.catalog_file.write_text("{}")
+    settings.files.catalog_file.write_text("{}")
     with pytest.raises(DataError, match=r"\$.schemaVersion is None, expected \d+; run `doit models-catalog`"):
         validate_pools_file(ValidateSettings.of(settings))
 
@@ -259,7 +259,7 @@ def test_validate_pools_file_hints_name_the_prefixed_tasks(tmp_path, valid):
 def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid, capsys):
     doc = broken(valid, put(["models", 1, "expirationDate"], "2026-08-24"))
     settings = Settings(project_dir=tmp_path)
-    files.write_if_changed(settings.pools_file, dump_json(doc))
+    files.write_if_changed(settings.files.pools_file, dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
     assert capsys.readouterr().err == (
@@ -274,7 +274,7 @@ def test_validate_pools_file(tmp_path, valid):
     settings = Settings(project_dir=tmp_path)
     with pytest.raises(DataError, match=r"no pools file at .*model-pools.json; run `doit pools` first"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.pools_file, dump_json(valid))
+    files.write_if_changed(settings.files.pools_file, dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
     assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
@@ -285,10 +285,10 @@ def test_validate_pools_file(tmp_path, valid):
         CatalogCache.live(models, [], CATALOG_URL).dump()
         for models in (catalog(), [m for m in catalog() if m["id"] != "openai/gpt-oss-20b:free"])
     )
-    files.write_if_changed(settings.catalog_file, short)
-    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, short)))
+    files.write_if_changed(settings.files.catalog_file, short)
+    files.write_if_changed(settings.files.pools_file, dump_json(built_from(valid, short)))
     with pytest.raises(PoolsInvalid, match=r"invalid at \$\.models\[7\]\.id: 'openai/gpt-oss-20b:free' is not a free"):
         validate_pools_file(ValidateSettings.of(settings))
-    files.write_if_changed(settings.catalog_file, full)
-    files.write_if_changed(settings.pools_file, dump_json(built_from(valid, full)))
+    files.write_if_changed(settings.files.catalog_file, full)
+    files.write_if_changed(settings.files.pools_file, dump_json(built_from(valid, full)))
     assert "(schema, invariants and catalog cache)" in validate_pools_file(ValidateSettings.of(settings))

@@ -20,7 +20,7 @@ from render import write_site  # noqa: E402
 SETTINGS = load_settings(HERE)
 SITE_INDEX = "_site/index.html"
 # doit links tasks by path as written: name the pools file relative to this directory, as modelpools does.
-POOLS_FILE = str(SETTINGS.pools_file.relative_to(HERE))
+POOLS_FILE = str(SETTINGS.files.pools_file.relative_to(HERE))
 
 
 def build_site() -> None:

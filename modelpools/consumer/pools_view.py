@@ -191,7 +191,7 @@ def _role_key(role: str) -> str:
 
 
 def load_pools(path: Path | str | None = None, *, validate: bool = True, settings: Settings | None = None) -> Pools:
-    """Read and (by default) validate a pools file; the default path is ``settings.pools_file`` (or load_settings()).
+    """Read and (by default) validate a pools file; the default path is ``settings.files.pools_file`` (or load_settings()).
 
     ``settings``, when given, also names the task prefix in the "run `doit ...pools`" hints.
     """
@@ -200,9 +200,9 @@ def load_pools(path: Path | str | None = None, *, validate: bool = True, setting
             from modelpools.settings import load_settings
 
             settings = load_settings()
-        path = settings.pools_file
+        path = settings.files.pools_file
     path = Path(path)
-    if settings is not None and not path.exists() and path.resolve() == Path(settings.pools_file).resolve():
+    if settings is not None and not path.exists() and path.resolve() == Path(settings.files.pools_file).resolve():
         raise DataError(f"pools file not found at {path}; run `doit {settings.task_prefix}pools`")
     document = read_json(path, "pools file")
     try:

@@ -87,12 +87,12 @@ def gather_report(settings: Settings, *, now: float | None = None) -> ReportInpu
 
     pools = load_pools(settings=settings).document
     unreadable: list[tuple[str, str]] = []
-    changes = _optional_json(Path(settings.changes_file), "change report", unreadable)
-    catalog_meta = _optional_json(Path(settings.catalog_meta_file), "catalog meta file", unreadable)
-    benchmarks_meta = _optional_json(Path(settings.benchmarks_meta_file), "benchmarks meta file", unreadable)
-    files = [("pools file", str(settings.pools_file))]
+    changes = _optional_json(Path(settings.files.changes_file), "change report", unreadable)
+    catalog_meta = _optional_json(Path(settings.files.catalog_meta_file), "catalog meta file", unreadable)
+    benchmarks_meta = _optional_json(Path(settings.files.benchmarks_meta_file), "benchmarks meta file", unreadable)
+    files = [("pools file", str(settings.files.pools_file))]
     usage: Mapping[str, Any] | None = None
-    ledger = Path(settings.ledger_file)
+    ledger = Path(settings.files.ledger_file)
     if now is not None and ledger.exists():
         from modelpools.consumer.usage_report import usage_report
 
@@ -102,14 +102,14 @@ def gather_report(settings: Settings, *, now: float | None = None) -> ReportInpu
         except DataError as exc:
             unreadable.append(("usage ledger", str(exc)))
     if usage is None:
-        summary = _optional_json(Path(settings.usage_summary_file), "usage summary", unreadable)
+        summary = _optional_json(Path(settings.files.usage_summary_file), "usage summary", unreadable)
         if isinstance(summary, Mapping) and summary.get("models"):
             usage = summary
-            files.append(("usage summary", str(settings.usage_summary_file)))
+            files.append(("usage summary", str(settings.files.usage_summary_file)))
     for label, path, doc in (
-        ("change report", settings.changes_file, changes),
-        ("catalog meta file", settings.catalog_meta_file, catalog_meta),
-        ("benchmarks meta file", settings.benchmarks_meta_file, benchmarks_meta),
+        ("change report", settings.files.changes_file, changes),
+        ("catalog meta file", settings.files.catalog_meta_file, catalog_meta),
+        ("benchmarks meta file", settings.files.benchmarks_meta_file, benchmarks_meta),
     ):
         if doc is not None:
             files.append((label, str(path)))

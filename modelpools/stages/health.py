@@ -37,10 +37,10 @@ def health_checks(settings: Settings, now: float) -> list[HealthCheck]:
 
 def _file_checks(settings: Settings) -> list[HealthCheck]:
     files = (
-        ("pools", settings.pools_file, "pools", "fail"),
-        ("catalog", settings.catalog_file, "catalog", "fail"),
-        ("benchmark scores", settings.benchmark_scores_file, "benchmarks", "warn"),
-        ("matches", settings.matches_file, "match", "warn"),
+        ("pools", settings.files.pools_file, "pools", "fail"),
+        ("catalog", settings.files.catalog_file, "catalog", "fail"),
+        ("benchmark scores", settings.files.benchmark_scores_file, "benchmarks", "warn"),
+        ("matches", settings.files.matches_file, "match", "warn"),
     )
     return [
         HealthCheck(f"{name} file", "ok", str(path))
@@ -57,7 +57,7 @@ def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.slices import ValidateSettings
     from modelpools.stages.validate import validate_pools_file
 
-    if not settings.pools_file.is_file():
+    if not settings.files.pools_file.is_file():
         return []
     try:
         summary = validate_pools_file(ValidateSettings.of(settings))
@@ -104,7 +104,7 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
     for name, path, ttl, source, fresh, record, kw in (
         (
             "catalog cache",
-            settings.catalog_meta_file,
+            settings.files.catalog_meta_file,
             settings.catalog_ttl,
             settings.openrouter_url,
             catalog_is_fresh,
@@ -113,7 +113,7 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
         ),
         (
             "benchmarks cache",
-            settings.benchmarks_meta_file,
+            settings.files.benchmarks_meta_file,
             settings.benchmarks_ttl,
             settings.benchmarks_repo,
             benchmarks_are_fresh,
