@@ -4,7 +4,7 @@ validate (and probe, with ``probe = true``).
 Each task gets its stage's settings slice (slices.CatalogSettings, ...), built once: the same object goes to
 doit's ``config_changed`` and to the action, so a setting cannot change a stage's work without rebuilding it.
 Loading stays cheap: this module reads settings and stats a few files; each stage module (and aiohttp,
-jsonschema, rapidfuzz with it) is imported only when its action runs, by the small functions below. Every stage
+jsonschema, rapidfuzz with it) is imported only when its action runs (``_Stage`` below). Every stage
 action runs in ``modelpools.actions.run_stage``, under the cache-directory lock (modelpools.io.lock), so concurrent
 doit runs in one site take turns.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time as time_module
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from importlib import import_module
+from typing import Any, Literal, NamedTuple
 
 from doit.exceptions import InvalidTask
 from doit.tools import config_changed
@@ -45,9 +46,6 @@ from modelpools.uptodate import (
 __all__ = ["task_modelpools"]
 
 
-S = TypeVar("S", bound=StageFiles)
-
-
 # ---------------------------------------------------------------- the stages, imported when they run
 
 
@@ -56,52 +54,37 @@ def _now() -> float:
     return time_module.time()
 
 
-def catalog_stage(settings: CatalogSettings) -> str:
-    from modelpools.stages.catalog import refresh_catalog
+class _Stage(NamedTuple):
+    """A stage's entry point, ``modelpools.stages.<module>.<function>(slice)``, imported only when its action runs.
 
-    return refresh_catalog(settings, clock=_now)
+    ``clock`` is how a network stage takes this module's clock: as the function (``"clock"``: ``clock=_now``) or
+    as the time it starts (``"now"``: ``now=_now()``); the other stages read none.
+    """
 
+    module: str
+    function: str
+    clock: Literal["clock", "now"] | None = None
 
-def benchmarks_stage(settings: BenchmarkSettings) -> str:
-    from modelpools.stages.benchmarks import refresh_benchmarks
+    def target(self) -> Callable[..., str]:
+        stage: Callable[..., str] = getattr(import_module(f"modelpools.stages.{self.module}"), self.function)
+        return stage
 
-    return refresh_benchmarks(settings, now=_now())
-
-
-def match_stage(settings: MatchSettings) -> str:
-    from modelpools.stages.match import build_matches
-
-    return build_matches(settings)
-
-
-def usage_stage(settings: UsageSettings) -> str:
-    from modelpools.stages.usage import refresh_usage_summary
-
-    return refresh_usage_summary(settings)
-
-
-def memory_stage(settings: MemorySettings) -> str:
-    from modelpools.stages.memory import build_memory
-
-    return build_memory(settings)
+    def __call__(self, settings: Any) -> str:
+        if self.clock == "clock":
+            return self.target()(settings, clock=_now)
+        if self.clock == "now":
+            return self.target()(settings, now=_now())
+        return self.target()(settings)
 
 
-def probe_stage(settings: ProbeSettings) -> str:
-    from modelpools.stages.probe import run_probe
-
-    return run_probe(settings)
-
-
-def pools_stage(settings: PoolsSettings) -> str:
-    from modelpools.stages.pools import build_pools
-
-    return build_pools(settings)
-
-
-def validate_stage(settings: ValidateSettings) -> str:
-    from modelpools.stages.validate import validate_pools_file
-
-    return validate_pools_file(settings)
+catalog_stage = _Stage("catalog", "refresh_catalog", clock="clock")
+benchmarks_stage = _Stage("benchmarks", "refresh_benchmarks", clock="now")
+match_stage = _Stage("match", "build_matches")
+memory_stage = _Stage("memory", "build_memory")
+probe_stage = _Stage("probe", "run_probe")
+usage_stage = _Stage("usage", "refresh_usage_summary")
+pools_stage = _Stage("pools", "build_pools")
+validate_stage = _Stage("validate", "validate_pools_file")
 
 
 def ttl_text(seconds: int) -> str:
@@ -113,7 +96,7 @@ def ttl_text(seconds: int) -> str:
 
 
 def _action(
-    stage: Callable[[S], str], settings: S, name: str, fresh: stage_fresh | None = None, lock: bool = True
+    stage: _Stage, settings: StageFiles, name: str, fresh: stage_fresh | None = None, lock: bool = True
 ) -> tuple:
     return (run_stage, (stage, settings, settings.files.task_prefix + name), {"fresh": fresh, "lock": lock})
 

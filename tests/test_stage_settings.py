@@ -143,10 +143,11 @@ def test_changing_a_setting_changes_exactly_the_fingerprints_of_the_stages_that_
 
 
 def test_every_stage_takes_its_slice_not_the_whole_settings():
-    for task in tasks.make_tasks(Settings()):
+    for task in tasks.make_tasks(Settings(probe=True)):
         ((_run, (stage, kw, _name), _opts),) = task["actions"]
-        (parameter,) = inspect.signature(stage).parameters.values()
-        assert parameter.annotation == type(kw).__name__, task["basename"]
+        slice_parameter, *others = inspect.signature(stage.target()).parameters.values()
+        assert slice_parameter.annotation == type(kw).__name__, task["basename"]
+        assert all(p.default is not p.empty for p in others), task["basename"]  # the action passes the slice only
 
 
 def test_a_changed_match_setting_reruns_match_and_only_what_its_output_changes(tmp_path, http_server):
