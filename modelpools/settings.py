@@ -130,9 +130,9 @@ class _CacheRoot(NamedTuple):
 class CacheFiles(_CacheRoot):
     """Where a site's modelpools files live, and the prefix of its task names (hints say `doit <prefix>pools`).
 
-    The one list of the files in the cache directory: ``settings.files.pools_file``, a stage's
-    ``settings.files.pools_file`` (its slice's), the names the cache lock's leftover sweep looks for (``swept_names``)
-    and the paths the doit tasks name (``relative()``) all come from it.
+    The one list of the files in the cache directory, spelt ``settings.files.pools_file`` for a Settings and a stage's
+    slice alike; the names the leftover sweep looks for (``swept_names``) and the paths the doit tasks name
+    (``relative()``) come from it.
     """
 
     __slots__ = ()
