@@ -100,6 +100,8 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.slices import BenchmarkSettings, CatalogSettings
     from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh
 
+    # a bare `doit forget` crashes in doit 0.37: name the network stages' tasks
+    retry_now = f"doit forget {settings.task_prefix}catalog {settings.task_prefix}benchmarks"
     checks = []
     for name, path, ttl, source, fresh, record, kw in (
         (
@@ -130,11 +132,11 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
                 HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it")
             )
             continue
-        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now)))
+        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now, retry_now)))
     return checks
 
 
-def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
+def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float, retry_now: str) -> tuple[str, str]:
     from modelpools.stages.freshness import next_retry
 
     refreshed = meta.refreshed_at
@@ -149,7 +151,7 @@ def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float
         retry = next_retry(meta, kw.retry_after, ttl)
         when = (
             f"; {meta.failures} failed refresh{'es' if meta.failures != 1 else ''} in a row, next try in {describe_duration(retry - now)} "
-            f"(or `doit forget`)"
+            f"(or `{retry_now}`)"
             if retry is not None and retry > now
             else ""
         )
