@@ -294,6 +294,23 @@ def test_hints_name_the_configured_task_prefix(tmp_path, capsys, monkeypatch):
     assert {c["name"]: c["detail"] for c in json.loads(out)["checks"]}["pools file"].endswith("`doit models-pools`")
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_global_options_are_accepted_before_and_after_the_command(cache, tmp_path, capsys, where):
+    project = tmp_path / "site"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f"[tool.modelpools]\ncache_dir = {json.dumps(str(cache))}\n")
+    options = ["--json", "--project-dir", str(project)]
+    argv = [*options, "show"] if where == "before" else ["show", *options]
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["tiers"][0]["models"][0]["id"] == "z-ai/glm-5.2:free"  # read from the project's cache
+
+
+def test_a_global_option_after_the_command_wins_over_the_same_before_it(cache, tmp_path, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path / "empty"), "check", "--cache-dir", str(cache))
+    assert code == 0 and "ok    pools file" in out
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as caught:
         main([])
