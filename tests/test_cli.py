@@ -311,6 +311,32 @@ def test_a_global_option_after_the_command_wins_over_the_same_before_it(cache, t
     assert code == 0 and "ok    pools file" in out
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "env", "expected"),
+    [
+        (
+            '[tool.modelpool]\ncatalog_ttl = "12h"\n',
+            {},
+            "unknown table [tool.modelpool] (did you mean [tool.modelpools]?)",
+        ),
+        ("", {"MODELPOOLS_STRICT": ""}, "MODELPOOLS_STRICT is set but empty; set it to a boolean"),
+    ],
+)
+def test_check_stops_on_a_misspelt_table_or_an_empty_variable(cache, tmp_path, pyproject, env, expected):
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "check"],
+        cwd=tmp_path,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and expected in result.stderr
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as caught:
         main([])

@@ -147,13 +147,34 @@ def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
-def test_a_misspelt_setting_variable_stops_the_run_instead_of_being_ignored(site, http_server):
-    result = site.doit("pools", MODELPOOLS_CATLOG_TTL="1h")
+@pytest.mark.parametrize(
+    ("pyproject", "env", "line"),
+    [
+        (
+            "",
+            {"MODELPOOLS_CATLOG_TTL": "1h"},
+            "unknown environment variable MODELPOOLS_CATLOG_TTL (did you mean MODELPOOLS_CATALOG_TTL?); "
+            "fix its name or unset it",
+        ),
+        (
+            '[tool.modelpool]\ncatalog_ttl = "12h"\n',
+            {},
+            "{pyproject}: unknown table [tool.modelpool] (did you mean [tool.modelpools]?); rename it",
+        ),
+        (
+            "",
+            {"MODELPOOLS_OFFLINE": ""},
+            "MODELPOOLS_OFFLINE is set but empty; set it to a boolean: 1/0, true/false, yes/no, on/off or unset it",
+        ),
+    ],
+    ids=["misspelt variable", "misspelt table", "empty variable"],
+)
+def test_a_settings_mistake_stops_the_run_instead_of_being_ignored(site, http_server, pyproject, env, line):
+    (site.root / "pyproject.toml").write_text(pyproject)
+    result = site.doit("pools", **env)
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        "ERROR: modelpools: unknown environment variable MODELPOOLS_CATLOG_TTL (did you mean "
-        "MODELPOOLS_CATALOG_TTL?); fix its name or unset it"
-    ]
+    expected = "ERROR: modelpools: " + line.format(pyproject=site.root / "pyproject.toml")
+    assert result.stderr.strip().splitlines() == [expected]
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
