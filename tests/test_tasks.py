@@ -203,6 +203,22 @@ def test_prefix_renames_every_task(site):
     }
 
 
+def test_a_site_task_with_a_modelpools_name_is_one_line_saying_to_set_the_prefix(site):
+    (site.root / "dodo.py").write_text(SITE_DODO + "\n\ndef task_pools():\n    return {'actions': ['echo mine']}\n")
+    hint = (
+        "ERROR: modelpools: your dodo.py defines task_pools, and modelpools has a task named 'pools'; set task_prefix "
+        '(e.g. task_prefix = "models-" in [tool.modelpools]) to rename modelpools\' tasks'
+    )
+    for command in ("list", "pools"):
+        result = site.doit(command)
+        assert result.returncode != 0 and "Task names must be unique" not in result.stderr
+        assert result.stderr.strip().splitlines() == [hint]
+    renamed = site.doit("list", MODELPOOLS_TASK_PREFIX="models-")  # the fix the line names
+    assert renamed.returncode == 0, renamed.stderr
+    names = [line.split()[0] for line in renamed.stdout.splitlines()]
+    assert names.count("pools") == 1 and "models-pools" in names
+
+
 def test_clean_removes_only_modelpools_outputs(site):
     assert site.doit("pools").returncode == 0
     mine = site.root / ".cache" / "notes.txt"
