@@ -192,6 +192,19 @@ def test_explain_default_and_unranked(cache, capsys):
     assert code == 0 and "unranked: no coding score" in out
 
 
+@pytest.mark.parametrize("model_id", ["nvidia/nemotron-3.5-content-safety:free", "nvidia/nemotron-3.5-content-safety"])
+def test_explain_an_excluded_model_says_it_is_excluded_and_why(cache, capsys, model_id):
+    code, out, err = run(capsys, "--cache-dir", str(cache), "explain", model_id)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "nvidia/nemotron-3.5-content-safety:free  (NVIDIA: Nemotron 3.5 Content Safety (free))",
+        "  excluded from the pools: not a code-writing model (content-safety model, by its id)",
+    ]
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", model_id, "--json")
+    data = json.loads(out)
+    assert (data["excluded"], data["reason"]) == (True, "not a code-writing model (content-safety model, by its id)")
+
+
 def test_explain_unknown_id_is_one_line_error_with_suggestions(cache, capsys):
     code, out, err = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20:free")
     assert code == 2 and out == ""
