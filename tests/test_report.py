@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from phone import view_on_phone
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
 from modelpools.cli import main
@@ -278,6 +279,38 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
         best = next(m for m in doc["models"] if m["tier"] == tier and not m["thinEvidence"] and not m["deprecated"])
         expected = TIER_PLOT_WIDTH * (best["codingScore"] - best["uncertainty"]) / 100
         assert longest_run(rows, TIER_COLOURS[tier]) >= expected - 3, tier
+
+
+# the tier chart drawn at its own size (12 px labels), not shrunk to the phone's width; ids break only at / and -
+PHONE_MEASURES = {
+    "chartScale": "(s => s.getBoundingClientRect().width / s.width.baseVal.value)(document.querySelector('svg.tiers'))",
+    "idLines": """[...document.querySelectorAll('table.models td:nth-child(2) > code')].map(c => {
+        const r = document.createRange(), lines = [];
+        for (let i = 0; i < c.textContent.length; i++) {
+          r.setStart(c.firstChild, i); r.setEnd(c.firstChild, i + 1);
+          const top = Math.round(r.getBoundingClientRect().top);
+          if (!lines.length || lines[lines.length - 1][0] !== top) lines.push([top, '']);
+          lines[lines.length - 1][1] += c.textContent[i];
+        }
+        return lines.map(l => l[1]); })""",
+}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_report_fits_a_phone_without_sideways_scrolling(build, tmp_path, width):
+    out = tmp_path / "report.html"
+    write_report(build["settings"], out, now=build["now"])
+    shot = tmp_path / f"phone-{width}.png"
+    view = view_on_phone(CHROMIUM, out.as_uri(), tmp_path / "profile", width, shot, measure=PHONE_MEASURES)
+    assert view.inner_width == width  # the page's <meta name="viewport"> applied, as on a phone
+    assert view.scroll_width <= width and view.too_wide == "[]", view.too_wide  # wide tables scroll in their box
+    assert view.measured["chartScale"] == 1
+    lines = view.measured["idLines"]
+    assert len(lines) == len(build["pools"]["models"]) and any(len(parts) > 1 for parts in lines)
+    for parts in lines:  # a wrapped id breaks after a / or a -, never inside a word
+        assert all(part.endswith(("/", "-")) for part in parts[:-1]), parts
+    assert png_rows(shot.read_bytes())[:2] == (2 * width, 1600)  # 2 device pixels a CSS pixel, as on a phone
 
 
 def test_hostile_names_and_reasons_are_escaped(build, tmp_path):

@@ -16,7 +16,9 @@ ROLE_LABELS = (("bulkModel", "Bulk generation"), ("pageModel", "Page generation"
 CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd}td.num{text-align:right}
-code{font-size:.9em}.tier{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff}"""
+code{font-size:.9em;overflow-wrap:break-word}.tier{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff}
+.chart{overflow-x:auto}
+@media (max-width:700px){body{margin:1rem auto}table{display:block;overflow-x:auto}}"""
 
 
 def _e(value: Any) -> str:
@@ -106,7 +108,7 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
             f'<td class="num">{_num(model.get("codingScore"))}</td>'
             f"<td>{_tier_badge(model.get('tier')) if model else _e(None)}</td></tr>"
         )
-    out += ["</table>", "<h2>Coding scores</h2>", _chart(models)]
+    out += ["</table>", "<h2>Coding scores</h2>", f'<div class="chart">{_chart(models)}</div>']
     for tier in doc.get("tiers") or []:
         ids = list(tier.get("models") or [])
         out.append(f"<h2>{_tier_badge(tier.get('name'))} {_e(len(ids))} model{'s' * (len(ids) != 1)}</h2>")
