@@ -220,17 +220,24 @@ def test_diff_reports_changes(cache, tmp_path, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "diff", str(SAMPLE), str(path))
     assert (code, out) == (
         0,
-        "- liquid/lfm-2.5-2.6b:free (was unranked)\n"
-        "! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)\n",
+        "- liquid/lfm-2.5-2.6b:free (was unranked)\n",
     )
     code, out, _ = run(capsys, "diff", "--json", str(SAMPLE), str(path))
     assert json.loads(out)["removed"] == [{"id": "liquid/lfm-2.5-2.6b:free", "tier": None}]
 
 
-def test_diff_of_identical_files_says_no_changes(capsys):
+def test_diff_of_identical_files_says_no_changes(tmp_path, capsys):
     code, out, _ = run(capsys, "diff", str(SAMPLE), str(SAMPLE))
-    assert code == 0 and out.splitlines()[0] == "no changes"
-    assert out.splitlines()[1:] == ["! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)"]
+    assert code == 0 and out.splitlines() == ["no changes"]  # the unranked model that expires is not warned about
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["models"][0]["expirationDate"] = "2026-08-20"
+    expiring = tmp_path / "expiring.json"
+    expiring.write_bytes(dump_json(doc))
+    code, out, _ = run(capsys, "diff", str(expiring), str(expiring))
+    assert code == 0 and out.splitlines() == [
+        "no changes; 1 ranked model in both expired or expiring within 7 days:",
+        "! z-ai/glm-5.2:free (LARGE) expires in 3 days (2026-08-20)",
+    ]
 
 
 def test_diff_of_an_invalid_file_exits_2(tmp_path, capsys):
@@ -246,7 +253,7 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
     assert "ok    pools valid:" in out and "valid (schema, invariants and catalog cache)" in out
     assert "ok    catalog cache: age 1 h (ttl 24 h)" in out
     assert "warn  benchmarks cache: fallback in use (status curated-only)" in out
-    # only an unranked model expires in the sample: the warning names ranked models (README, expiry_warning_days)
+    # only an unranked model expires in the sample: never handed out, so `check`, `diff` and `doit pools` are quiet
     assert "ok    expiry: no ranked model expires within 7 days" in out
     assert out.rstrip().endswith("0 failed, 1 warnings")
 
@@ -258,7 +265,7 @@ def test_check_warns_about_ranked_models_expiring_within_the_warning_days(cache,
     ranked["nvidia/nemotron-nano-9b-v2:free"]["expirationDate"] = "2026-08-25"  # 8 days: outside the default 7
     (cache / "model-pools.json").write_bytes(dump_json(doc))
     _, out, _ = run(capsys, "--cache-dir", str(cache), "check")
-    assert "warn  expiry: openai/gpt-oss-20b:free expires in 5d (2026-08-22)\n" in out
+    assert "warn  expiry: openai/gpt-oss-20b:free (SMALL) expires in 5d (2026-08-22)\n" in out
     assert "nemotron-nano-9b-v2:free" not in out.split("expiry:")[1].splitlines()[0]
     assert "nemotron-nano-12b-v2-vl" not in out  # unranked: never handed out
 
