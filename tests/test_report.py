@@ -21,7 +21,7 @@ from modelpools.cli import main
 from modelpools.consumer.charts import TIER_PLOT_WIDTH
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.markup import TIER_COLOURS
-from modelpools.consumer.report import REPORT_NAME, gather_report, render_report, write_report
+from modelpools.consumer.report import REPORT_NAME, ReportInputs, gather_report, render_report, write_report
 from modelpools.jsonbytes import dump_json
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
@@ -357,6 +357,25 @@ def test_same_inputs_give_the_same_bytes_and_no_clock_is_read(build, tmp_path):
     assert render_report(gather_report(settings, now=build["now"])) == render_report(
         gather_report(settings, now=build["now"])
     )
+
+
+def test_the_header_says_which_date_is_which_and_provenance_is_one_heading_with_readable_roles():
+    doc = json.loads((TEST_DATA / "pools-sample.json").read_text(encoding="utf-8"))
+    doc["provenance"]["catalog"] = {"source": "bundled-snapshot", "capturedAt": "2026-08-18"}
+    doc["inputs"]["settings"]["roles"].append(["agentModel", "coding", ["tools"], 100000])
+    page = render_report(ReportInputs(pools=doc))
+    assert (
+        '<header class="top"><h1>Free coding model pools</h1><p>catalog: newest model 2026-08-14, captured 2026-08-18 ·'
+        in page
+    )
+    assert page.count("<h2>Provenance</h2>") == 1 and "<h3>Provenance</h3>" not in page
+    assert "<th>catalogDate (newest model listed)</th><td><code>2026-08-14</code>" in page
+    assert (
+        "<th>roles</th><td><code>bulkModel</code>: rule coding<br><code>pageModel</code>: rule page<br>"
+        "<code>smallTasksModel</code>: rule small<br><code>agentModel</code>: rule coding, needs tools, "
+        "context &gt;= 100000</td>"
+    ) in page
+    assert "&quot;bulkModel&quot;" not in page  # no raw tuples
 
 
 def test_cli_writes_to_the_cache_by_default_and_errors_are_one_line(build, tmp_path, capsys):

@@ -138,10 +138,13 @@ def write_report(settings: Settings, out: Path | str | None = None, *, now: floa
 
 def _provenance_section(inputs: ReportInputs) -> str:
     doc = inputs.pools
-    pools_facts = {"schemaVersion": doc.get("schemaVersion"), "catalogDate": doc.get("catalogDate")}
+    pools_facts = {
+        "schemaVersion": doc.get("schemaVersion"),
+        "catalogDate (newest model listed)": doc.get("catalogDate"),
+    }
     blocks = [("Pools file", kv(pools_facts)), ("Inputs", kv(doc.get("inputs") or {}))]
     if isinstance(doc.get("provenance"), Mapping):
-        blocks.append(("Provenance", kv(doc["provenance"])))
+        blocks.append(("Sources of the catalog and the benchmarks", kv(doc["provenance"])))
     if inputs.catalog_meta is not None:
         blocks.append(("Catalog refresh (openrouter-models.meta.json)", kv(inputs.catalog_meta)))
     if inputs.benchmarks_meta is not None:
@@ -256,7 +259,11 @@ def _header(inputs: ReportInputs) -> str:
     ]
     defaults = doc.get("chosenDefaults") or {}
     commit = (doc.get("inputs") or {}).get("benchmarkCommit")
-    sub = f"catalog of {esc(doc.get('catalogDate'))}"
+    # two dates that differ: the newest model the catalog lists, and the day the bundled snapshot was captured
+    sub = f"catalog: newest model {esc(doc.get('catalogDate'))}"
+    catalog = (doc.get("provenance") or {}).get("catalog") if isinstance(doc.get("provenance"), Mapping) else None
+    if isinstance(catalog, Mapping) and catalog.get("capturedAt"):
+        sub += f", captured {esc(catalog['capturedAt'])}"
     if commit:
         sub += f" · LLM-Stats {esc(str(commit)[:12])}"
     chips = "".join(f'<div class="stat"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for k, v in stats)
