@@ -42,27 +42,27 @@ def _tier_badge(tier: Any) -> str:
 
 
 def _chart(models: list[Mapping[str, Any]]) -> str:
-    """A horizontal bar per ranked model, length = codingScore (0-100), coloured by tier."""
-    bar_h, gap, label_w, bar_w = 18, 6, 330, 360
-    height = max(1, len(models)) * (bar_h + gap) + gap
+    """A horizontal bar per ranked model under its id, length = codingScore (0-100), coloured by tier: ids above
+    the bars keep the chart narrow enough for a phone (it scrolls in its box rather than shrinking its labels)."""
+    label_h, bar_h, gap, bar_w = 16, 18, 8, 360
+    row = label_h + bar_h + gap
+    height = max(1, len(models)) * row + gap
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 60}" height="{height}" '
-        f'viewBox="0 0 {label_w + bar_w + 60} {height}" aria-label="Coding score per ranked model">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{bar_w + 60}" height="{height}" '
+        f'viewBox="0 0 {bar_w + 60} {height}" aria-label="Coding score per ranked model">'
     ]
     for i, model in enumerate(models):
-        y = gap + i * (bar_h + gap)
+        y = gap + i * row + label_h
         score = model.get("codingScore")
         score = float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else 0.0
         width = round(bar_w * min(100.0, max(0.0, score)) / 100.0, 1)
         colour = TIER_COLOURS.get(str(model.get("tier")), "#666")
+        parts.append(f'<text x="0" y="{y - 4}" font-size="12">{_e(model.get("id"))}</text>')
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" font-size="12">{_e(model.get("id"))}</text>'
-        )
-        parts.append(
-            f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
+            f'<rect x="0" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
             f"<title>{_e(model.get('id'))}: {_num(score)} ({_e(model.get('tier'))})</title></rect>"
         )
-        parts.append(f'<text x="{label_w + width + 4}" y="{y + bar_h - 4}" font-size="12">{_num(score)}</text>')
+        parts.append(f'<text x="{width + 4}" y="{y + bar_h - 4}" font-size="12">{_num(score)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
