@@ -256,7 +256,7 @@ def _misspelt_tables(tools: Mapping[str, Any]) -> list[str]:
     return [
         name
         for name in tools
-        if name != "modelpools" and difflib.SequenceMatcher(None, bare(name), "modelpools").ratio() >= 0.8
+        if name != "modelpools" and difflib.SequenceMatcher(None, bare(name), "modelpools").ratio() >= 0.85
     ]
 
 

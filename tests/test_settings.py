@@ -93,7 +93,7 @@ def test_a_misspelt_tool_table_stops_the_run_instead_of_leaving_the_defaults(tmp
 def test_other_tools_tables_are_left_alone(tmp_path):
     write_pyproject(
         tmp_path,
-        "[tool.doit]\nverbosity = 2\n[tool.pytest.ini_options]\n[tool.ruff]\n[tool.mypy]\n"
+        "[tool.doit]\nverbosity = 2\n[tool.pytest.ini_options]\n[tool.ruff]\n[tool.mypy]\n[tool.modelpools-extras]\n"
         '[tool.modelpools]\ncatalog_ttl = "12h"\n',
     )
     assert load_settings(tmp_path, environ={}).catalog_ttl == 12 * 3600
