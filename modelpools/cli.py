@@ -30,12 +30,20 @@ EXIT_BROKEN_PIPE = 1  # as in the Python docs' SIGPIPE recipe
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for ``modelpools``."""
     common = argparse.ArgumentParser(add_help=False)
+    # global options, accepted before and after the command (SUPPRESS: an absent one keeps the other's value)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text")
+    common.add_argument(
+        "--cache-dir", type=Path, default=argparse.SUPPRESS, help="cache directory (default: settings, usually .cache)"
+    )
+    common.add_argument(
+        "--project-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="directory whose pyproject.toml holds [tool.modelpools]",
+    )
     parser = argparse.ArgumentParser(
         prog="modelpools", parents=[common], description="Inspect the tiered pools of OpenRouter's free coding models."
     )
-    parser.add_argument("--cache-dir", type=Path, help="cache directory (default: settings, usually .cache)")
-    parser.add_argument("--project-dir", type=Path, help="directory whose pyproject.toml holds [tool.modelpools]")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser("show", parents=[common], help="tiers, scores and role defaults")
     explain = sub.add_parser("explain", parents=[common], help="why a model got its score and tier")
@@ -87,8 +95,8 @@ def _settings(args: argparse.Namespace):
 
     from modelpools.settings import load_settings
 
-    settings = load_settings(args.project_dir)
-    if args.cache_dir is not None:
+    settings = load_settings(getattr(args, "project_dir", None))
+    if getattr(args, "cache_dir", None) is not None:
         settings = dataclasses.replace(settings, cache_dir=args.cache_dir.resolve())
     return settings
 

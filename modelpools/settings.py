@@ -232,10 +232,29 @@ def _read_pyproject(project_dir: Path) -> dict[str, Any]:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file") from None
-    table = document.get("tool", {}).get("modelpools", {})
+    tools = document.get("tool", {})
+    misspelt = _misspelt_tables(tools) if isinstance(tools, dict) else []
+    if misspelt:
+        raise SettingsError(f"{path}: unknown table [tool.{misspelt[0]}] (did you mean [tool.modelpools]?); rename it")
+    table = tools.get("modelpools", {}) if isinstance(tools, dict) else {}
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [tool.modelpools] must be a table")
     return table
+
+
+def _misspelt_tables(tools: Mapping[str, Any]) -> list[str]:
+    """The ``[tool.X]`` tables whose name is close to ``modelpools`` (``modelpool``, ``model-pools``): a typo there
+    would otherwise leave the build on its defaults without a word."""
+    import difflib
+
+    def bare(name: str) -> str:
+        return name.lower().replace("-", "").replace("_", "")
+
+    return [
+        name
+        for name in tools
+        if name != "modelpools" and difflib.SequenceMatcher(None, bare(name), "modelpools").ratio() >= 0.85
+    ]
 
 
 def load_settings(project_dir: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -254,6 +273,8 @@ def load_settings(project_dir: Path | str | None = None, environ: Mapping[str, s
         values[key] = _parse(key, raw, f"[tool.modelpools] {raw_key} in {pyproject}")
     names = {"MODELPOOLS_" + key.upper(): key for key in _PARSERS}
     for name in sorted(n for n in environ if n.startswith("MODELPOOLS_")):
+        if name in names and environ[name] == "":
+            raise SettingsError(f"{name} is set but empty; set it to {_accepted(names[name])} or unset it")
         if name in names:
             values[names[name]] = _parse(names[name], environ[name], name)
         elif name not in OTHER_ENV_VARS:
@@ -273,6 +294,15 @@ def _suggest(key: str, prefix: str = "") -> str:
 
     close = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.75)
     return f" (did you mean {prefix}{close[0].upper() if prefix else close[0]}?)" if close else ""
+
+
+def _accepted(key: str) -> str:
+    """What the key accepts, in the words of its parser's error (an empty value is refused by most of them)."""
+    try:
+        _PARSERS[key]("\0")  # the parsers with a shape (numbers, URLs, booleans) refuse it and say what they accept
+    except ValueError as exc:
+        return str(exc)
+    return "a value"  # free text: a ref, a path
 
 
 def _parse(key: str, raw: Any, where: str) -> Any:

@@ -251,4 +251,28 @@ def task_modelpools() -> Iterator[dict]:
         from modelpools.io.log import printable
 
         raise InvalidTask(printable(f"modelpools: {exc}")) from None
-    yield from make_tasks(settings)
+    tasks = list(make_tasks(settings))
+    clash = sorted({task["basename"] for task in tasks} & _site_task_names())
+    if clash:  # else doit lists the name twice and fails with "Task names must be unique"
+        raise InvalidTask(
+            f"modelpools: your dodo.py defines task_{clash[0]}, and modelpools has a task named {clash[0]!r}; "
+            'set task_prefix (e.g. task_prefix = "models-" in [tool.modelpools]) to rename modelpools\' tasks'
+        )
+    yield from tasks
+
+
+def _site_task_names() -> set[str]:
+    """The task names of the dodo file(s) that imported task_modelpools (doit names a task_x function x)."""
+    import sys
+    import types
+
+    namespaces = [
+        vars(m) for m in list(sys.modules.values()) if isinstance(m, types.ModuleType) and m.__name__ != __name__
+    ]
+    return {
+        name.removeprefix("task_")
+        for namespace in namespaces
+        if namespace.get("task_modelpools") is task_modelpools
+        for name, value in namespace.items()
+        if name.startswith("task_") and callable(value) and value is not task_modelpools
+    }

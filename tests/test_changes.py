@@ -35,11 +35,26 @@ def test_identical_documents_have_no_changes(old):
     assert report["changed"] is False and format_changes(report) == ["no changes"]
 
 
-def test_real_expiry_date_in_the_catalog_is_warned_about(old):
-    report = compare_pools(old, copy.deepcopy(old), Settings().expiry_warning_days, now=NOW)
+def test_identical_documents_with_an_expiring_ranked_model_say_both_things_apart(old):
+    doc = copy.deepcopy(old)
+    glm = next(m for m in doc["models"] if m["id"] == "z-ai/glm-5.2:free")
+    glm["expirationDate"] = "2026-08-24"
+    report = compare_pools(doc, copy.deepcopy(doc), Settings().expiry_warning_days, now=NOW)
     assert report["changed"] is False
-    assert report["expiring"] == [{"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6}]
-    assert format_changes(report) == ["no changes", f"! {VL} expires in 6 days (2026-08-24)"]
+    assert report["expiring"] == [
+        {"id": "z-ai/glm-5.2:free", "tier": "LARGE", "expirationDate": "2026-08-24", "daysLeft": 6}
+    ]
+    # nothing changed: the first line says so, and that the expiry line after it is about the date, in both files
+    assert format_changes(report) == [
+        "no changes; 1 ranked model in both expired or expiring within 7 days:",
+        "! z-ai/glm-5.2:free (LARGE) expires in 6 days (2026-08-24)",
+    ]
+
+
+def test_an_expiring_unranked_model_is_not_warned_about_as_check_and_doit_pools_agree(old):
+    assert next(u for u in old["unranked"] if u["id"] == VL)["expirationDate"] == "2026-08-24"  # real, in 6 days
+    report = compare_pools(old, copy.deepcopy(old), Settings().expiry_warning_days, now=NOW)
+    assert report["expiring"] == [] and format_changes(report) == ["no changes"]
 
 
 def test_added_removed_moved_and_new_defaults(old):
@@ -88,16 +103,16 @@ def test_expiring_models_within_warning_days(old):
     report = compare_pools(old, new, 7, now=NOW)
     assert report["expiring"] == sorted(
         [  # by id
-            {"id": new["models"][8]["id"], "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
-            {"id": new["models"][6]["id"], "expirationDate": "2026-08-24", "daysLeft": 6},
-            {"id": VL, "expirationDate": "2026-08-24", "daysLeft": 6},
+            {"id": new["models"][8]["id"], "tier": "SMALL", "expirationDate": "2026-08-01T00:00:00Z", "daysLeft": -17},
+            {"id": new["models"][6]["id"], "tier": "SMALL", "expirationDate": "2026-08-24", "daysLeft": 6},
         ],
         key=lambda e: e["id"],
     )
     assert compare_pools(old, new, 3, now=NOW)["expiring"][0]["daysLeft"] == -17
     lines = format_changes(report)
-    assert f"! {new['models'][6]['id']} expires in 6 days (2026-08-24)" in lines
-    assert f"! {new['models'][8]['id']} expired (2026-08-01T00:00:00Z)" in lines
+    assert f"! {new['models'][6]['id']} (SMALL) expires in 6 days (2026-08-24)" in lines
+    assert f"! {new['models'][8]['id']} (SMALL) expired (2026-08-01T00:00:00Z)" in lines
+    assert not any(VL in line for line in lines)  # unranked: never handed out
 
 
 def test_first_build_lists_every_model_once(old):

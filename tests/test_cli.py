@@ -192,6 +192,19 @@ def test_explain_default_and_unranked(cache, capsys):
     assert code == 0 and "unranked: no coding score" in out
 
 
+@pytest.mark.parametrize("model_id", ["nvidia/nemotron-3.5-content-safety:free", "nvidia/nemotron-3.5-content-safety"])
+def test_explain_an_excluded_model_says_it_is_excluded_and_why(cache, capsys, model_id):
+    code, out, err = run(capsys, "--cache-dir", str(cache), "explain", model_id)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "nvidia/nemotron-3.5-content-safety:free  (NVIDIA: Nemotron 3.5 Content Safety (free))",
+        "  excluded from the pools: not a code-writing model (content-safety model, by its id)",
+    ]
+    code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", model_id, "--json")
+    data = json.loads(out)
+    assert (data["excluded"], data["reason"]) == (True, "not a code-writing model (content-safety model, by its id)")
+
+
 def test_explain_unknown_id_is_one_line_error_with_suggestions(cache, capsys):
     code, out, err = run(capsys, "--cache-dir", str(cache), "explain", "openai/gpt-oss-20:free")
     assert code == 2 and out == ""
@@ -207,17 +220,24 @@ def test_diff_reports_changes(cache, tmp_path, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(cache), "diff", str(SAMPLE), str(path))
     assert (code, out) == (
         0,
-        "- liquid/lfm-2.5-2.6b:free (was unranked)\n"
-        "! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)\n",
+        "- liquid/lfm-2.5-2.6b:free (was unranked)\n",
     )
     code, out, _ = run(capsys, "diff", "--json", str(SAMPLE), str(path))
     assert json.loads(out)["removed"] == [{"id": "liquid/lfm-2.5-2.6b:free", "tier": None}]
 
 
-def test_diff_of_identical_files_says_no_changes(capsys):
+def test_diff_of_identical_files_says_no_changes(tmp_path, capsys):
     code, out, _ = run(capsys, "diff", str(SAMPLE), str(SAMPLE))
-    assert code == 0 and out.splitlines()[0] == "no changes"
-    assert out.splitlines()[1:] == ["! nvidia/nemotron-nano-12b-v2-vl:free expires in 7 days (2026-08-24)"]
+    assert code == 0 and out.splitlines() == ["no changes"]  # the unranked model that expires is not warned about
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["models"][0]["expirationDate"] = "2026-08-20"
+    expiring = tmp_path / "expiring.json"
+    expiring.write_bytes(dump_json(doc))
+    code, out, _ = run(capsys, "diff", str(expiring), str(expiring))
+    assert code == 0 and out.splitlines() == [
+        "no changes; 1 ranked model in both expired or expiring within 7 days:",
+        "! z-ai/glm-5.2:free (LARGE) expires in 3 days (2026-08-20)",
+    ]
 
 
 def test_diff_of_an_invalid_file_exits_2(tmp_path, capsys):
@@ -233,7 +253,7 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
     assert "ok    pools valid:" in out and "valid (schema, invariants and catalog cache)" in out
     assert "ok    catalog cache: age 1 h (ttl 24 h)" in out
     assert "warn  benchmarks cache: fallback in use (status curated-only)" in out
-    # only an unranked model expires in the sample: the warning names ranked models (README, expiry_warning_days)
+    # only an unranked model expires in the sample: never handed out, so `check`, `diff` and `doit pools` are quiet
     assert "ok    expiry: no ranked model expires within 7 days" in out
     assert out.rstrip().endswith("0 failed, 1 warnings")
 
@@ -245,7 +265,7 @@ def test_check_warns_about_ranked_models_expiring_within_the_warning_days(cache,
     ranked["nvidia/nemotron-nano-9b-v2:free"]["expirationDate"] = "2026-08-25"  # 8 days: outside the default 7
     (cache / "model-pools.json").write_bytes(dump_json(doc))
     _, out, _ = run(capsys, "--cache-dir", str(cache), "check")
-    assert "warn  expiry: openai/gpt-oss-20b:free expires in 5d (2026-08-22)\n" in out
+    assert "warn  expiry: openai/gpt-oss-20b:free (SMALL) expires in 5d (2026-08-22)\n" in out
     assert "nemotron-nano-9b-v2:free" not in out.split("expiry:")[1].splitlines()[0]
     assert "nemotron-nano-12b-v2-vl" not in out  # unranked: never handed out
 
@@ -292,6 +312,49 @@ def test_hints_name_the_configured_task_prefix(tmp_path, capsys, monkeypatch):
     assert code == 2 and err.rstrip().endswith("run `doit models-pools`") and err.count("\n") == 1
     _, out, _ = run(capsys, "--json", "--cache-dir", str(tmp_path), "check")
     assert {c["name"]: c["detail"] for c in json.loads(out)["checks"]}["pools file"].endswith("`doit models-pools`")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_global_options_are_accepted_before_and_after_the_command(cache, tmp_path, capsys, where):
+    project = tmp_path / "site"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f"[tool.modelpools]\ncache_dir = {json.dumps(str(cache))}\n")
+    options = ["--json", "--project-dir", str(project)]
+    argv = [*options, "show"] if where == "before" else ["show", *options]
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["tiers"][0]["models"][0]["id"] == "z-ai/glm-5.2:free"  # read from the project's cache
+
+
+def test_a_global_option_after_the_command_wins_over_the_same_before_it(cache, tmp_path, capsys):
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path / "empty"), "check", "--cache-dir", str(cache))
+    assert code == 0 and "ok    pools file" in out
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "env", "expected"),
+    [
+        (
+            '[tool.modelpool]\ncatalog_ttl = "12h"\n',
+            {},
+            "unknown table [tool.modelpool] (did you mean [tool.modelpools]?)",
+        ),
+        ("", {"MODELPOOLS_STRICT": ""}, "MODELPOOLS_STRICT is set but empty; set it to a boolean"),
+    ],
+)
+def test_check_stops_on_a_misspelt_table_or_an_empty_variable(cache, tmp_path, pyproject, env, expected):
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "check"],
+        cwd=tmp_path,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and expected in result.stderr
 
 
 def test_usage_errors_exit_2(capsys):

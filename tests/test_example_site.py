@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from phone import view_on_phone
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "examples" / "site"
@@ -49,6 +50,18 @@ def test_page_shows_defaults_tiers_and_a_bar_per_ranked_model(doc):
         '<p class="provenance">Data: catalog: live from https://openrouter.ai/api/v1/models; '
         "benchmarks: LLM-Stats commit 24a9ccf74023 of 2025-10-16</p>"
     ) in page
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for a real headless browser")
+@pytest.mark.parametrize("width", [360, 390])
+def test_page_fits_a_phone_without_sideways_scrolling(doc, tmp_path, width):
+    page = tmp_path / "index.html"
+    page.write_text(render.render_pools_html(doc), encoding="utf-8")
+    chart = "(s => s.getBoundingClientRect().width / s.width.baseVal.value)(document.querySelector('svg'))"
+    view = view_on_phone(shutil.which("chromium"), page.as_uri(), tmp_path / "profile", width, measure={"chart": chart})
+    assert view.inner_width == width  # the page's <meta name="viewport"> applied, as on a phone
+    assert view.scroll_width <= width and view.too_wide == "[]", view.too_wide  # tables and chart scroll in their box
+    assert view.measured["chart"] == 1  # the chart keeps its 12 px labels instead of shrinking to the screen
 
 
 def test_page_has_no_script_and_loads_nothing(doc):

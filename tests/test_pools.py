@@ -447,8 +447,8 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
-        "z-ai/glm-5.2:free expires 2026-08-20 (in 5 d), "
-        "google/gemma-4-31b-it:free expired 2026-08-01 (14 d ago); "
+        "z-ai/glm-5.2:free (LARGE) expires 2026-08-20 (in 5 d), "
+        "google/gemma-4-31b-it:free (MEDIUM) expired 2026-08-01 (14 d ago); "
         "they stay ranked while the catalog lists them"
     ]
     pools.build_pools(

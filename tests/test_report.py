@@ -14,13 +14,14 @@ import zlib
 from pathlib import Path
 
 import pytest
+from phone import view_on_phone
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
 from modelpools.cli import main
 from modelpools.consumer.charts import TIER_PLOT_WIDTH
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.markup import TIER_COLOURS
-from modelpools.consumer.report import REPORT_NAME, gather_report, render_report, write_report
+from modelpools.consumer.report import REPORT_NAME, ReportInputs, gather_report, render_report, write_report
 from modelpools.jsonbytes import dump_json
 from modelpools.records import Batch, ModelResult, ProbeResults
 from modelpools.rules.days import utc_day
@@ -280,6 +281,38 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
         assert longest_run(rows, TIER_COLOURS[tier]) >= expected - 3, tier
 
 
+# the tier chart drawn at its own size (12 px labels), not shrunk to the phone's width; ids break only at / and -
+PHONE_MEASURES = {
+    "chartScale": "(s => s.getBoundingClientRect().width / s.width.baseVal.value)(document.querySelector('svg.tiers'))",
+    "idLines": """[...document.querySelectorAll('table.models td:nth-child(2) > code')].map(c => {
+        const r = document.createRange(), lines = [];
+        for (let i = 0; i < c.textContent.length; i++) {
+          r.setStart(c.firstChild, i); r.setEnd(c.firstChild, i + 1);
+          const top = Math.round(r.getBoundingClientRect().top);
+          if (!lines.length || lines[lines.length - 1][0] !== top) lines.push([top, '']);
+          lines[lines.length - 1][1] += c.textContent[i];
+        }
+        return lines.map(l => l[1]); })""",
+}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_report_fits_a_phone_without_sideways_scrolling(build, tmp_path, width):
+    out = tmp_path / "report.html"
+    write_report(build["settings"], out, now=build["now"])
+    shot = tmp_path / f"phone-{width}.png"
+    view = view_on_phone(CHROMIUM, out.as_uri(), tmp_path / "profile", width, shot, measure=PHONE_MEASURES)
+    assert view.inner_width == width  # the page's <meta name="viewport"> applied, as on a phone
+    assert view.scroll_width <= width and view.too_wide == "[]", view.too_wide  # wide tables scroll in their box
+    assert view.measured["chartScale"] == 1
+    lines = view.measured["idLines"]
+    assert len(lines) == len(build["pools"]["models"]) and any(len(parts) > 1 for parts in lines)
+    for parts in lines:  # a wrapped id breaks after a / or a -, never inside a word
+        assert all(part.endswith(("/", "-")) for part in parts[:-1]), parts
+    assert png_rows(shot.read_bytes())[:2] == (2 * width, 1600)  # 2 device pixels a CSS pixel, as on a phone
+
+
 def test_hostile_names_and_reasons_are_escaped(build, tmp_path):
     doc = json.loads(json.dumps(build["pools"]))
     evil = '<script>alert("x")</script>\x1b[2J\x07 \u202eevil & <b>bold</b>'
@@ -324,6 +357,25 @@ def test_same_inputs_give_the_same_bytes_and_no_clock_is_read(build, tmp_path):
     assert render_report(gather_report(settings, now=build["now"])) == render_report(
         gather_report(settings, now=build["now"])
     )
+
+
+def test_the_header_says_which_date_is_which_and_provenance_is_one_heading_with_readable_roles():
+    doc = json.loads((TEST_DATA / "pools-sample.json").read_text(encoding="utf-8"))
+    doc["provenance"]["catalog"] = {"source": "bundled-snapshot", "capturedAt": "2026-08-18"}
+    doc["inputs"]["settings"]["roles"].append(["agentModel", "coding", ["tools"], 100000])
+    page = render_report(ReportInputs(pools=doc))
+    assert (
+        '<header class="top"><h1>Free coding model pools</h1><p>catalog: newest model 2026-08-14, captured 2026-08-18 ·'
+        in page
+    )
+    assert page.count("<h2>Provenance</h2>") == 1 and "<h3>Provenance</h3>" not in page
+    assert "<th>catalogDate (newest model listed)</th><td><code>2026-08-14</code>" in page
+    assert (
+        "<th>roles</th><td><code>bulkModel</code>: rule coding<br><code>pageModel</code>: rule page<br>"
+        "<code>smallTasksModel</code>: rule small<br><code>agentModel</code>: rule coding, needs tools, "
+        "context &gt;= 100000</td>"
+    ) in page
+    assert "&quot;bulkModel&quot;" not in page  # no raw tuples
 
 
 def test_cli_writes_to_the_cache_by_default_and_errors_are_one_line(build, tmp_path, capsys):

@@ -80,6 +80,42 @@ def test_a_misspelt_environment_variable_stops_the_run_with_a_suggestion(tmp_pat
     )
 
 
+@pytest.mark.parametrize("table", ["modelpool", "model-pools", "model_pools", "modelpols", "ModelPools"])
+def test_a_misspelt_tool_table_stops_the_run_instead_of_leaving_the_defaults(tmp_path, table):
+    write_pyproject(tmp_path, f'[tool.{table}]\ncatalog_ttl = "12h"\n')
+    with pytest.raises(SettingsError) as raised:
+        load_settings(tmp_path, environ={})
+    assert str(raised.value) == (
+        f"{tmp_path / 'pyproject.toml'}: unknown table [tool.{table}] (did you mean [tool.modelpools]?); rename it"
+    )
+
+
+def test_other_tools_tables_are_left_alone(tmp_path):
+    write_pyproject(
+        tmp_path,
+        "[tool.doit]\nverbosity = 2\n[tool.pytest.ini_options]\n[tool.ruff]\n[tool.mypy]\n[tool.modelpools-extras]\n"
+        '[tool.modelpools]\ncatalog_ttl = "12h"\n',
+    )
+    assert load_settings(tmp_path, environ={}).catalog_ttl == 12 * 3600
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [
+        ("MODELPOOLS_OFFLINE", "a boolean: 1/0, true/false, yes/no, on/off"),
+        (
+            "MODELPOOLS_CATALOG_TTL",
+            "a duration: seconds, or a number followed by s, m, h or d (e.g. 90s, 30m, 24h, 7d)",
+        ),
+        ("MODELPOOLS_BENCHMARKS_REF", "a value"),
+    ],
+)
+def test_an_empty_setting_variable_is_refused_not_taken_as_unset(tmp_path, name, accepted):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(tmp_path, environ={name: ""})
+    assert str(raised.value) == f"{name} is set but empty; set it to {accepted} or unset it"
+
+
 def test_an_unknown_environment_variable_with_nothing_close_is_named_without_a_guess(tmp_path):
     with pytest.raises(SettingsError, match=r"^unknown environment variable MODELPOOLS_COLOUR; fix its name"):
         load_settings(tmp_path, environ={"MODELPOOLS_COLOUR": "1", "OTHER_TOOL_SETTING": "x"})

@@ -147,13 +147,34 @@ def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
-def test_a_misspelt_setting_variable_stops_the_run_instead_of_being_ignored(site, http_server):
-    result = site.doit("pools", MODELPOOLS_CATLOG_TTL="1h")
+@pytest.mark.parametrize(
+    ("pyproject", "env", "line"),
+    [
+        (
+            "",
+            {"MODELPOOLS_CATLOG_TTL": "1h"},
+            "unknown environment variable MODELPOOLS_CATLOG_TTL (did you mean MODELPOOLS_CATALOG_TTL?); "
+            "fix its name or unset it",
+        ),
+        (
+            '[tool.modelpool]\ncatalog_ttl = "12h"\n',
+            {},
+            "{pyproject}: unknown table [tool.modelpool] (did you mean [tool.modelpools]?); rename it",
+        ),
+        (
+            "",
+            {"MODELPOOLS_OFFLINE": ""},
+            "MODELPOOLS_OFFLINE is set but empty; set it to a boolean: 1/0, true/false, yes/no, on/off or unset it",
+        ),
+    ],
+    ids=["misspelt variable", "misspelt table", "empty variable"],
+)
+def test_a_settings_mistake_stops_the_run_instead_of_being_ignored(site, http_server, pyproject, env, line):
+    (site.root / "pyproject.toml").write_text(pyproject)
+    result = site.doit("pools", **env)
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        "ERROR: modelpools: unknown environment variable MODELPOOLS_CATLOG_TTL (did you mean "
-        "MODELPOOLS_CATALOG_TTL?); fix its name or unset it"
-    ]
+    expected = "ERROR: modelpools: " + line.format(pyproject=site.root / "pyproject.toml")
+    assert result.stderr.strip().splitlines() == [expected]
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
@@ -180,6 +201,22 @@ def test_prefix_renames_every_task(site):
         "models-validate",
         "site",
     }
+
+
+def test_a_site_task_with_a_modelpools_name_is_one_line_saying_to_set_the_prefix(site):
+    (site.root / "dodo.py").write_text(SITE_DODO + "\n\ndef task_pools():\n    return {'actions': ['echo mine']}\n")
+    hint = (
+        "ERROR: modelpools: your dodo.py defines task_pools, and modelpools has a task named 'pools'; set task_prefix "
+        '(e.g. task_prefix = "models-" in [tool.modelpools]) to rename modelpools\' tasks'
+    )
+    for command in ("list", "pools"):
+        result = site.doit(command)
+        assert result.returncode != 0 and "Task names must be unique" not in result.stderr
+        assert result.stderr.strip().splitlines() == [hint]
+    renamed = site.doit("list", MODELPOOLS_TASK_PREFIX="models-")  # the fix the line names
+    assert renamed.returncode == 0, renamed.stderr
+    names = [line.split()[0] for line in renamed.stdout.splitlines()]
+    assert names.count("pools") == 1 and "models-pools" in names
 
 
 def test_clean_removes_only_modelpools_outputs(site):

@@ -264,7 +264,7 @@ def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid,
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
     assert capsys.readouterr().err == (
         "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
-        "expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n"
+        "(LARGE) expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n"
     )
     validate_pools_file(ValidateSettings.of(replace(settings, expiry_warning_days=3)), clock=lambda: aug_20)
     assert capsys.readouterr().err == ""

@@ -16,7 +16,9 @@ ROLE_LABELS = (("bulkModel", "Bulk generation"), ("pageModel", "Page generation"
 CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd}td.num{text-align:right}
-code{font-size:.9em}.tier{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff}"""
+code{font-size:.9em;overflow-wrap:break-word}.tier{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff}
+.chart{overflow-x:auto}
+@media (max-width:700px){body{margin:1rem auto}table{display:block;overflow-x:auto}}"""
 
 
 def _e(value: Any) -> str:
@@ -40,27 +42,27 @@ def _tier_badge(tier: Any) -> str:
 
 
 def _chart(models: list[Mapping[str, Any]]) -> str:
-    """A horizontal bar per ranked model, length = codingScore (0-100), coloured by tier."""
-    bar_h, gap, label_w, bar_w = 18, 6, 330, 360
-    height = max(1, len(models)) * (bar_h + gap) + gap
+    """A horizontal bar per ranked model under its id, length = codingScore (0-100), coloured by tier: ids above
+    the bars keep the chart narrow enough for a phone (it scrolls in its box rather than shrinking its labels)."""
+    label_h, bar_h, gap, bar_w = 16, 18, 8, 360
+    row = label_h + bar_h + gap
+    height = max(1, len(models)) * row + gap
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 60}" height="{height}" '
-        f'viewBox="0 0 {label_w + bar_w + 60} {height}" aria-label="Coding score per ranked model">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{bar_w + 60}" height="{height}" '
+        f'viewBox="0 0 {bar_w + 60} {height}" aria-label="Coding score per ranked model">'
     ]
     for i, model in enumerate(models):
-        y = gap + i * (bar_h + gap)
+        y = gap + i * row + label_h
         score = model.get("codingScore")
         score = float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else 0.0
         width = round(bar_w * min(100.0, max(0.0, score)) / 100.0, 1)
         colour = TIER_COLOURS.get(str(model.get("tier")), "#666")
+        parts.append(f'<text x="0" y="{y - 4}" font-size="12">{_e(model.get("id"))}</text>')
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" font-size="12">{_e(model.get("id"))}</text>'
-        )
-        parts.append(
-            f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
+            f'<rect x="0" y="{y}" width="{width}" height="{bar_h}" fill="{colour}">'
             f"<title>{_e(model.get('id'))}: {_num(score)} ({_e(model.get('tier'))})</title></rect>"
         )
-        parts.append(f'<text x="{label_w + width + 4}" y="{y + bar_h - 4}" font-size="12">{_num(score)}</text>')
+        parts.append(f'<text x="{width + 4}" y="{y + bar_h - 4}" font-size="12">{_num(score)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -106,7 +108,7 @@ def render_pools_html(doc: Mapping[str, Any]) -> str:
             f'<td class="num">{_num(model.get("codingScore"))}</td>'
             f"<td>{_tier_badge(model.get('tier')) if model else _e(None)}</td></tr>"
         )
-    out += ["</table>", "<h2>Coding scores</h2>", _chart(models)]
+    out += ["</table>", "<h2>Coding scores</h2>", f'<div class="chart">{_chart(models)}</div>']
     for tier in doc.get("tiers") or []:
         ids = list(tier.get("models") or [])
         out.append(f"<h2>{_tier_badge(tier.get('name'))} {_e(len(ids))} model{'s' * (len(ids) != 1)}</h2>")

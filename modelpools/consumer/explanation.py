@@ -72,11 +72,15 @@ def explain_model(pools: Pools, model_id: str, match_entry: Match | None = None)
         data, lines = _explain_ranked(pools, model)
     else:
         unranked = next((u for u in pools.unranked if u.id == wanted), None)
-        if unranked is None:
+        excluded = _excluded_entry(pools, model_id)
+        if unranked is None and excluded is not None:
+            data, lines = _explain_excluded(excluded)
+        elif unranked is None:
             close = difflib.get_close_matches(model_id, sorted(pools.ids), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else "; run `modelpools show` for the list"
             raise DataError(f"{model_id!r} is not in {pools.path}{hint}")
-        data, lines = _explain_unranked(unranked)
+        else:
+            data, lines = _explain_unranked(unranked)
     if match_entry is not None:
         data["matchReport"] = match_entry.to_dict()
         candidates = ", ".join(f"{bid} ({score})" for bid, score in match_entry.candidates)
@@ -242,6 +246,17 @@ def _explain_unranked(unranked: UnrankedModel) -> tuple[dict[str, Any], list[str
         "contextLength": unranked.context_length,
     }
     return data, [f"{unranked.id}  ({unranked.name})", f"  unranked: {unranked.reason}"]
+
+
+def _excluded_entry(pools: Pools, model_id: str) -> Mapping[str, Any] | None:
+    """The pools file's ``excluded`` entry of model_id (``:free`` may be left off), or None."""
+    wanted = {model_id, model_id + ":free"}
+    return next((e for e in pools.document.get("excluded") or () if e.get("id") in wanted), None)
+
+
+def _explain_excluded(entry: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    data = {"id": entry["id"], "name": entry.get("name"), "ranked": False, "excluded": True, "reason": entry["reason"]}
+    return data, [f"{entry['id']}  ({entry.get('name')})", f"  excluded from the pools: {entry['reason']}"]
 
 
 def match_report_entry(matches_file: Path, model_id: str) -> Match | None:

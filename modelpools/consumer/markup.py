@@ -115,6 +115,8 @@ def _value(key: str, value: Any) -> str:
     """A provenance value: times as ISO UTC, shas shortened (full text on hover), lists and objects compact."""
     if isinstance(value, Mapping):
         return kv(value)
+    if key == "roles" and isinstance(value, list) and all(isinstance(v, list) and len(v) == 4 for v in value):
+        return "<br>".join(_role_setting(*v) for v in value)  # the settings' (name, rule, requires, min_context)
     if isinstance(value, list):
         if all(not isinstance(v, (list, Mapping)) for v in value):
             return ", ".join(code(v) for v in value) or "&#8212;"
@@ -126,6 +128,13 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return code(value) if isinstance(value, str) else esc(value)
+
+
+def _role_setting(name: Any, rule: Any, requires: Any, min_context: Any) -> str:
+    """``bulkModel``: rule coding, needs tools, context >= 100000 (a role as the settings hold it)."""
+    needs = f", needs {', '.join(map(str, requires))}" if requires else ""
+    context = f", context &gt;= {esc(min_context)}" if min_context else ""
+    return f"{code(name)}: rule {esc(rule)}{esc(needs)}{context}"
 
 
 def kv(mapping: Mapping[str, Any]) -> str:

@@ -138,10 +138,13 @@ def write_report(settings: Settings, out: Path | str | None = None, *, now: floa
 
 def _provenance_section(inputs: ReportInputs) -> str:
     doc = inputs.pools
-    pools_facts = {"schemaVersion": doc.get("schemaVersion"), "catalogDate": doc.get("catalogDate")}
+    pools_facts = {
+        "schemaVersion": doc.get("schemaVersion"),
+        "catalogDate (newest model listed)": doc.get("catalogDate"),
+    }
     blocks = [("Pools file", kv(pools_facts)), ("Inputs", kv(doc.get("inputs") or {}))]
     if isinstance(doc.get("provenance"), Mapping):
-        blocks.append(("Provenance", kv(doc["provenance"])))
+        blocks.append(("Sources of the catalog and the benchmarks", kv(doc["provenance"])))
     if inputs.catalog_meta is not None:
         blocks.append(("Catalog refresh (openrouter-models.meta.json)", kv(inputs.catalog_meta)))
     if inputs.benchmarks_meta is not None:
@@ -162,7 +165,7 @@ body{margin:0;color:var(--fg);background:#fff;font:14px/1.5 system-ui,-apple-sys
 header.top{background:#17202e;color:#fff;padding:22px 32px 18px}
 header.top h1{margin:0;font-size:22px;font-weight:600}
 header.top p{margin:4px 0 0;color:#c5cede}
-nav{display:flex;gap:18px;padding:10px 32px;border-bottom:1px solid var(--line);background:var(--soft);
+nav{display:flex;flex-wrap:wrap;gap:4px 18px;padding:10px 32px;border-bottom:1px solid var(--line);background:var(--soft);
 position:sticky;top:0;z-index:1}
 nav a{color:var(--accent);text-decoration:none;font-weight:500}
 main{max-width:1240px;margin:0 auto;padding:8px 32px 48px}
@@ -171,12 +174,12 @@ h2{font-size:18px;margin:0 0 4px;padding-bottom:6px;border-bottom:2px solid var(
 h3{font-size:15px;margin:18px 0 6px}
 .lead{color:var(--muted);margin:6px 0 14px}
 .muted{color:var(--muted)}
-code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:break-word}
 .stats{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0 0}
 .stat{border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:110px;background:#fff}
 .stat b{display:block;font-size:20px}
 .stat span{color:var(--muted);font-size:12px}
-.roles{display:grid;grid-template-columns:1fr;gap:14px}
+.roles{display:grid;grid-template-columns:minmax(0,1fr);gap:14px}
 .role{border:1px solid var(--line);border-radius:10px;padding:12px 16px;background:#fff}
 .role header{display:flex;align-items:center;gap:8px}
 .role h3{margin:0;font-size:16px}
@@ -225,14 +228,18 @@ svg .point{fill:#2f6db5;fill-opacity:.7;stroke:#fff;stroke-width:.8}
 svg .fit-line{stroke:#c0392b;stroke-width:2}
 svg .fixed-line{stroke:#6b7685;stroke-width:1.4;stroke-dasharray:5 4}
 svg.meter{vertical-align:middle;margin-right:6px}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:18px}
-figure{margin:0;border:1px solid var(--line);border-radius:10px;padding:10px}
+.today svg.meter{max-width:100%;height:auto}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:18px}
+figure{margin:0;border:1px solid var(--line);border-radius:10px;padding:10px;min-width:0;overflow-x:auto}
 figcaption{font-size:13px;margin-top:6px}
 ul.changes{list-style:none;padding:0;margin:0}
 ul.changes.many{columns:2 420px}
 ul.changes li{padding:2px 0;break-inside:avoid}
 .today p{margin:4px 0}
 footer{color:var(--muted);font-size:12px;border-top:1px solid var(--line);margin-top:36px;padding-top:10px}
+@media (max-width:700px){header.top{padding:16px 12px 12px}nav{padding:8px 12px}main{padding:8px 12px 36px}
+table{display:block;overflow-x:auto}svg.chart{max-width:none}ul.changes.many{columns:1}
+.stats{gap:8px}.stat{min-width:0;padding:6px 10px}.stat b{font-size:17px}}
 @media print{nav{display:none}header.top{background:none;color:var(--fg)}header.top p{color:var(--muted)}}
 """
 
@@ -252,7 +259,11 @@ def _header(inputs: ReportInputs) -> str:
     ]
     defaults = doc.get("chosenDefaults") or {}
     commit = (doc.get("inputs") or {}).get("benchmarkCommit")
-    sub = f"catalog of {esc(doc.get('catalogDate'))}"
+    # two dates that differ: the newest model the catalog lists, and the day the bundled snapshot was captured
+    sub = f"catalog: newest model {esc(doc.get('catalogDate'))}"
+    catalog = (doc.get("provenance") or {}).get("catalog") if isinstance(doc.get("provenance"), Mapping) else None
+    if isinstance(catalog, Mapping) and catalog.get("capturedAt"):
+        sub += f", captured {esc(catalog['capturedAt'])}"
     if commit:
         sub += f" · LLM-Stats {esc(str(commit)[:12])}"
     chips = "".join(f'<div class="stat"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for k, v in stats)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["EXPIRY_WARNING_DAYS", "compare_pools", "format_changes", "days_left", "expiring_models"]
+__all__ = ["EXPIRY_WARNING_DAYS", "compare_pools", "format_changes", "days_left", "expiring_models", "expiry_tier"]
 
 # Models expiring within this many days are listed (the default of the expiry_warning_days setting).
 EXPIRY_WARNING_DAYS = 7
@@ -39,20 +39,21 @@ def days_left(expiration_date: str, now: float) -> int | None:
     return (day - today).days
 
 
-def expiring_models(
-    doc: Mapping[str, Any], warning_days: int, now: float, *, include_unranked: bool = False
-) -> list[tuple[str, str, int]]:
-    """(id, expirationDate, days left) of the models (ranked, plus unranked if asked) expired or within warning_days."""
-    models = list(doc.get("models") or ())
-    if include_unranked:
-        models = list(doc.get("unranked") or ()) + models
-    dates = {model["id"]: model.get("expirationDate") for model in models}  # a ranked entry wins over an unranked one
+def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float) -> list[tuple[str, str, int]]:
+    """(id, expirationDate, days left) of the ranked models (those the pools hand out; rank order) expired or within
+    warning_days: the one set the change report, ``check``, ``doit pools`` and ``doit validate`` warn about."""
+    dates = {model["id"]: model.get("expirationDate") for model in doc.get("models") or ()}
     out = []
     for model_id, date in dates.items():
         left = days_left(date, now) if isinstance(date, str) and date else None
         if left is not None and left <= warning_days:
             out.append((model_id, date, left))
     return out
+
+
+def expiry_tier(doc: Mapping[str, Any], model_id: str) -> str:
+    """The tier of a model in doc (``unranked`` if none): what an expiry line says beside the id."""
+    return _tier(_entries(doc).get(model_id, {}).get("tier"))
 
 
 def compare_pools(
@@ -80,8 +81,8 @@ def compare_pools(
         if old_defaults.get(key) != new_defaults.get(key)
     ]
     expiring = [
-        {"id": model_id, "expirationDate": date, "daysLeft": left}
-        for model_id, date, left in sorted(expiring_models(new_doc, warning_days, now, include_unranked=True))
+        {"id": model_id, "tier": new[model_id]["tier"], "expirationDate": date, "daysLeft": left}
+        for model_id, date, left in sorted(expiring_models(new_doc, warning_days, now))
     ]
     return {
         "schemaVersion": 1,
@@ -102,10 +103,17 @@ def _tier(name: str | None) -> str:
 
 def format_changes(report: Mapping[str, Any]) -> list[str]:
     """Short human lines for a compare_pools report: ``no changes`` first when no model was added, removed or moved
-    and no default changed (identical files), then any expiring models."""
+    and no default changed (identical files), then any expiring ranked models with their tier (about the date, not
+    a change)."""
     lines: list[str] = []
     if not report.get("firstBuild") and not report.get("changed"):
-        lines.append("no changes")
+        expiring = len(report.get("expiring") or ())
+        lines.append(
+            f"no changes; {expiring} ranked model{'s' * (expiring != 1)} in both expired or expiring "
+            f"within {report.get('expiryWarningDays')} days:"
+            if expiring
+            else "no changes"
+        )
     if report.get("firstBuild"):
         lines.append(f"first build: {len(report.get('added', ()))} free models")
     else:
@@ -119,5 +127,6 @@ def format_changes(report: Mapping[str, Any]) -> list[str]:
     for e in report.get("expiring", ()):
         left = e["daysLeft"]
         when = "expired" if left < 0 else "expires today" if left == 0 else f"expires in {left} day{'s' * (left != 1)}"
-        lines.append(f"! {e['id']} {when} ({e['expirationDate']})")
+        tier = f" ({_tier(e['tier'])})" if "tier" in e else ""  # a report written before the tier was recorded
+        lines.append(f"! {e['id']}{tier} {when} ({e['expirationDate']})")
     return lines

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from modelpools.errors import PoolsInvalid
-from modelpools.rules.changes import expiring_models
+from modelpools.rules.changes import expiring_models, expiry_tier
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.ranking import rank_key, tier_sizes
 from modelpools.rules.schemacheck import SchemaCheck
@@ -248,12 +248,13 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
 
 
 def expiry_warning(doc: Mapping[str, Any], warning_days: int, now: float) -> str | None:
-    """One line naming the ranked models that expired or expire within warning_days, or None (the clock only warns)."""
+    """One line naming the ranked models (with their tier) that expired or expire within warning_days, or None (the
+    clock only warns)."""
     found = expiring_models(doc, warning_days, now)
     if not found:
         return None
     parts = [
-        f"{mid} {'expired' if left < 0 else 'expires'} {date[:10]}"
+        f"{mid} ({expiry_tier(doc, mid)}) {'expired' if left < 0 else 'expires'} {date[:10]}"
         + (f" ({-left} d ago)" if left < 0 else f" (in {left} d)")
         for mid, date, left in found
     ]

@@ -53,7 +53,7 @@ def _file_checks(settings: Settings) -> list[HealthCheck]:
 def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.consumer.overview import site_provenance_line
     from modelpools.consumer.pools_view import load_pools
-    from modelpools.rules.changes import expiring_models
+    from modelpools.rules.changes import expiring_models, expiry_tier
     from modelpools.slices import ValidateSettings
     from modelpools.stages.validate import validate_pools_file
 
@@ -77,22 +77,24 @@ def _pools_checks(settings: Settings, now: float) -> list[HealthCheck]:
             f"unset: {', '.join(unset)}" if unset else ", ".join(v for _, v in pools.defaults if v),
         )
     )
-    # the ranked models (those the pools hand out), as `doit pools` and `doit validate` warn: README, expiry_warning_days
-    expiring = sorted(expiring_models(pools.document, settings.expiry_warning_days, now))
+    # the ranked models (those the pools hand out) with their tier, as `doit pools`, `doit validate` and the change
+    # report name them: README, expiry_warning_days
+    doc = pools.document
+    expiring = sorted(expiring_models(doc, settings.expiry_warning_days, now))
     checks.append(
         HealthCheck(
             "expiry",
             "warn" if expiring else "ok",
-            "; ".join(_expiry(*e) for e in expiring)
+            "; ".join(_expiry(mid, expiry_tier(doc, mid), date, left) for mid, date, left in expiring)
             or f"no ranked model expires within {settings.expiry_warning_days} days",
         )
     )
     return checks
 
 
-def _expiry(model_id: str, expiration_date: str, left: int) -> str:
+def _expiry(model_id: str, tier: str, expiration_date: str, left: int) -> str:
     when = f"expired {-left}d ago" if left < 0 else f"expires in {left}d"
-    return f"{model_id} {when} ({expiration_date})"
+    return f"{model_id} ({tier}) {when} ({expiration_date})"
 
 
 def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
@@ -100,6 +102,8 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
     from modelpools.slices import BenchmarkSettings, CatalogSettings
     from modelpools.stages.freshness import benchmarks_are_fresh, catalog_is_fresh
 
+    # a bare `doit forget` crashes in doit 0.37: name the network stages' tasks
+    retry_now = f"doit forget {settings.task_prefix}catalog {settings.task_prefix}benchmarks"
     checks = []
     for name, path, ttl, source, fresh, record, kw in (
         (
@@ -130,11 +134,11 @@ def _cache_checks(settings: Settings, now: float) -> list[HealthCheck]:
                 HealthCheck(name, "warn", f"unreadable meta file at {path}; the next `doit` run refreshes it")
             )
             continue
-        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now)))
+        checks.append(HealthCheck(name, *_freshness(kw, meta, ttl, redact(source), fresh, now, retry_now)))
     return checks
 
 
-def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float) -> tuple[str, str]:
+def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float, retry_now: str) -> tuple[str, str]:
     from modelpools.stages.freshness import next_retry
 
     refreshed = meta.refreshed_at
@@ -149,7 +153,7 @@ def _freshness(kw: Any, meta: Any, ttl: int, source: str, fresh: Any, now: float
         retry = next_retry(meta, kw.retry_after, ttl)
         when = (
             f"; {meta.failures} failed refresh{'es' if meta.failures != 1 else ''} in a row, next try in {describe_duration(retry - now)} "
-            f"(or `doit forget`)"
+            f"(or `{retry_now}`)"
             if retry is not None and retry > now
             else ""
         )
