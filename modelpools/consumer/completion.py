@@ -14,9 +14,9 @@ model's failure from a stop that is not about the model (a bad key, a long per-m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from modelpools.errors import ModelPoolsError
 
@@ -56,13 +56,19 @@ class TextPiece(NamedTuple):
 
 @dataclass(frozen=True)
 class Reply:
-    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported."""
+    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported.
+
+    ``tool_calls`` holds the message's tool calls (OpenAI shape) when the request passed ``tools`` and the model
+    called one; ``finish_reason`` is the upstream's (``stop``, ``length``, ``tool_calls``), when it said.
+    """
 
     text: str
     model: str
     attempts: tuple[Attempt, ...]
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    finish_reason: str | None = None
 
 
 class CompletionFailed(ModelPoolsError):
