@@ -273,24 +273,30 @@ class _Endpoint:
         )
         task.add_done_callback(lambda _: queue.put_nowait(None))
         response: web.StreamResponse | None = None
-        writable = True
-        while (piece := await queue.get()) is not None:
-            if not writable:
-                continue  # the reader went away; the completion still ends and is recorded
+        writable, ended = True, False
+        while not ended:
+            batch = [await queue.get()]
+            while not queue.empty():  # what arrived meanwhile goes out in the same write
+                batch.append(queue.get_nowait())
+            pieces = [item for item in batch if item is not None]
+            ended = len(pieces) < len(batch)
+            if not pieces or not writable:
+                continue  # a reader that went away: the completion still ends and is recorded
+            events = []
             try:
                 if response is None:
-                    response = web.StreamResponse(
-                        headers={
-                            "Content-Type": "text/event-stream",
-                            "Cache-Control": "no-cache",
-                            wire.MODEL_HEADER: piece.model,
-                        }
-                    )
+                    model = pieces[0].model
+                    headers = {
+                        "Content-Type": "text/event-stream",
+                        "Cache-Control": "no-cache",
+                        wire.MODEL_HEADER: model,
+                    }
+                    response = web.StreamResponse(headers=headers)
                     await response.prepare(request)
-                    await response.write(
-                        wire.chunk_event(request_id, created, piece.model, {"role": "assistant", "content": ""})
-                    )
-                await response.write(wire.chunk_event(request_id, created, piece.model, {"content": piece.text}))
+                    first = {"role": "assistant", "content": pieces.pop(0).text}
+                    events.append(wire.chunk_event(request_id, created, model, first))
+                events += [wire.chunk_event(request_id, created, p.model, {"content": p.text}) for p in pieces]
+                await response.write(b"".join(events))
             except (ConnectionError, RuntimeError):
                 writable = False
         try:
