@@ -114,8 +114,18 @@ def start_serve(tmp: Path, upstream_base: str, concurrency: int) -> tuple[subpro
     return process, line.split("listening on ")[1].split()[0]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), a figure the machine's other load barely moves."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1e3
+
+
+def p10_ms(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[0] * 1e3
 
 
 def main() -> None:
@@ -141,36 +151,49 @@ def main() -> None:
         direct = (upstream_base + "/chat/completions", {"Authorization": "Bearer sk-or-v1-bench"})
         served = (serve_base + "/chat/completions", {})
         try:
-            rows = {}
+            rows, cpu_lines = {}, []
+            print(f"load average before: {os.getloadavg()[0]:.2f}")
             for kind, stream in (("whole", False), ("streamed", True)):
                 direct_body = {"model": model, "messages": MESSAGES}  # pageModel's first model, what serve asks
                 served_body = {"model": "pageModel", "messages": MESSAGES}
                 if stream:
                     direct_body["stream"] = served_body["stream"] = True
                 runs: dict[str, tuple[list[float], list[float]]] = {"direct": ([], []), "served": ([], [])}
+                cpu = {"direct": 0.0, "served": 0.0}  # CPU seconds of the upstream / the serve process
                 for block in range(5):  # a warm-up block, then alternate blocks so drift hits both sides
                     for side, (url, headers), body in (
                         ("direct", direct, direct_body),
                         ("served", served, served_body),
                     ):
+                        pid = upstream.pid if side == "direct" else serve.pid
+                        before = cpu_seconds(pid)
                         whole, first = asyncio.run(timed(url, body, args.requests // 4, stream, headers))
                         if block:
                             runs[side][0].extend(whole)
                             runs[side][1].extend(first)
+                            cpu[side] += cpu_seconds(pid) - before
                 rows[kind] = runs
+                count = len(runs["served"][0])
+                cpu_lines.append(
+                    f"  CPU per {kind} request: upstream server {cpu['direct'] / count * 1e3:.2f} ms | "
+                    f"modelpools serve {cpu['served'] / count * 1e3:.2f} ms (its own work and its upstream request)"
+                )
             print(f"added latency, {args.requests} sequential requests per side (medians):")
             d, s = rows["whole"]["direct"][0], rows["whole"]["served"][0]
             print(
                 f"  whole:    direct {median_ms(d):6.3f} ms | through serve {median_ms(s):6.3f} ms | "
-                f"added {median_ms(s) - median_ms(d):.3f} ms per request (goal < 2 ms)"
+                f"added {median_ms(s) - median_ms(d):.3f} ms per request (goal < 2 ms); "
+                f"p10 {p10_ms(d):.3f} -> {p10_ms(s):.3f} ms, added {p10_ms(s) - p10_ms(d):.3f} ms"
             )
             d, s = rows["streamed"]["direct"][1], rows["streamed"]["served"][1]
             dw, sw = rows["streamed"]["direct"][0], rows["streamed"]["served"][0]
             print(
                 f"  streamed: first piece direct {median_ms(d):6.3f} ms | through serve {median_ms(s):6.3f} ms | "
                 f"added {median_ms(s) - median_ms(d):.3f} ms to the first piece (goal < 5 ms); "
+                f"p10 added {p10_ms(s) - p10_ms(d):.3f} ms; "
                 f"whole stream of 200 pieces {median_ms(dw):.2f} -> {median_ms(sw):.2f} ms"
             )
+            print("\n".join(cpu_lines))
             body = {"model": model, "messages": MESSAGES}
             asyncio.run(concurrent(direct[0], body, args.clients * 4, args.clients))  # warm-up
             direct_rps = asyncio.run(concurrent(direct[0], body, args.concurrent_requests, args.clients))
@@ -182,6 +205,7 @@ def main() -> None:
                 f"direct {direct_rps:,.0f} req/s | through serve {served_rps:,.0f} req/s "
                 f"(ratio {served_rps / direct_rps:.2f}; every request through serve writes 2 ledger rows)"
             )
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
         finally:
             serve.terminate()
             serve.wait(30)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from modelpools.consumer.completion import Attempt, Reply
@@ -17,6 +17,7 @@ from modelpools.consumer.pools_view import Pools
 __all__ = [
     "completion_body",
     "chunk_event",
+    "content_encoder",
     "reply_chunks",
     "last_extra",
     "usage_of",
@@ -85,6 +86,15 @@ def chunk_event(
     if extra:
         body.update(extra)
     return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+
+
+def content_encoder(request_id: str, created: int, model: str) -> Callable[[str], bytes]:
+    """A function giving the chunk event of one piece of text, byte for byte what ``chunk_event`` gives for
+    ``{"content": text}``, with only the text encoded per piece (a stream has hundreds)."""
+    head = chunk_event(request_id, created, model, {"content": ""})
+    cut = head.index(b'"content":""') + len(b'"content":')
+    before, after = head[:cut], head[cut + 2 :]
+    return lambda text: before + json.dumps(text).encode() + after
 
 
 def reply_chunks(reply: Reply, request_id: str, created: int, include_usage: bool) -> list[bytes]:

@@ -274,6 +274,7 @@ class _Endpoint:
         task.add_done_callback(lambda _: queue.put_nowait(None))
         response: web.StreamResponse | None = None
         writable, ended = True, False
+        encode: Callable[[str], bytes] | None = None  # set with the first piece: the pieces sent share one model
         while not ended:
             batch = [await queue.get()]
             while not queue.empty():  # what arrived meanwhile goes out in the same write
@@ -293,9 +294,11 @@ class _Endpoint:
                     }
                     response = web.StreamResponse(headers=headers)
                     await response.prepare(request)
+                    encode = wire.content_encoder(request_id, created, model)
                     first = {"role": "assistant", "content": pieces.pop(0).text}
                     events.append(wire.chunk_event(request_id, created, model, first))
-                events += [wire.chunk_event(request_id, created, p.model, {"content": p.text}) for p in pieces]
+                assert encode is not None
+                events += [encode(p.text) for p in pieces]
                 await response.write(b"".join(events))
             except (ConnectionError, RuntimeError):
                 writable = False
