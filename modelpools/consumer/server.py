@@ -120,6 +120,10 @@ class _Endpoint:
 
         return web.json_response(wire.error_body(message, kind, code, **extra), status=status)
 
+    def _unauthorized(self) -> web.Response:
+        message = "missing or wrong serve key (Authorization: Bearer <MODELPOOLS_SERVE_KEY>)"
+        return self._error(401, message, "authentication_error", "invalid_api_key")
+
     def _refresh(self) -> None:
         try:
             if self.client.refresh_pools():
@@ -145,9 +149,7 @@ class _Endpoint:
         from aiohttp import web
 
         if not _authorized(request, self.options.serve_key):
-            return self._error(
-                401, "missing or wrong serve key (Authorization: Bearer)", "authentication_error", "invalid_api_key"
-            )
+            return self._unauthorized()
         self._refresh()
         pools = self.client.pools
         roles = [("auto", role_chain(pools, "bulkModel"))] + [
@@ -157,9 +159,7 @@ class _Endpoint:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         if not _authorized(request, self.options.serve_key):
-            return self._error(
-                401, "missing or wrong serve key (Authorization: Bearer)", "authentication_error", "invalid_api_key"
-            )
+            return self._unauthorized()
         if self.in_flight >= self.options.max_concurrent:
             return self._error(
                 503,
