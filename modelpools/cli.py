@@ -1,7 +1,8 @@
 """The ``modelpools`` command: show, explain, diff and check the pools file; report usage; write the HTML report.
 
 A thin wrapper: the answers come from consumer/overview.py (show), consumer/explanation.py (explain),
-rules/changes.py (diff), stages/health.py (check), consumer/usage_report.py (usage) and consumer/report.py (report);
+rules/changes.py (diff), stages/health.py (check), consumer/usage_report.py (usage), consumer/report.py (report),
+consumer/server.py (serve) and consumer/export.py (export);
 a library error becomes one ``modelpools: error:`` line and exit status 2.
 """
 
@@ -58,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", type=Path, metavar="FILE", help="where to write it (default: <cache>/model-pools-report.html)"
     )
+    serve = sub.add_parser("serve", help="an OpenAI-compatible endpoint over the pools (docs/serve.md)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (not loopback: needs MODELPOOLS_SERVE_KEY)"
+    )
+    serve.add_argument("--port", type=int, default=8787, help="port (0: any free one; the URL is printed)")
+    serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, metavar="N", help="largest request body")
+    serve.add_argument("--max-concurrent", type=int, default=64, metavar="N", help="requests in flight; more get a 503")
+    export = sub.add_parser(
+        "export", parents=[common], help="the pools as a LiteLLM config and OpenRouter fallback lists"
+    )
+    export.add_argument(
+        "--out-dir", type=Path, metavar="DIR", help="where to write them (default: the cache directory)"
+    )
     return parser
 
 
@@ -74,6 +88,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
                 "check": _check,
                 "usage": _usage,
                 "report": _report,
+                "serve": _serve,
+                "export": _export,
             }[args.command]
             code = handler(args, settings, clock)
         except ModelPoolsError as exc:
@@ -152,6 +168,36 @@ def _report(args: argparse.Namespace, settings: Settings, clock: Callable[[], fl
 
     path = write_report(settings, args.out, now=clock())
     _emit(args, {"path": str(path)}, [str(path)])
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
+    from modelpools.consumer.client import Client
+    from modelpools.consumer.server import SERVE_KEY_VARIABLE, ServeOptions, check_listen, run_server
+
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        serve_key=os.environ.get(SERVE_KEY_VARIABLE),
+        max_body_bytes=args.max_body_bytes,
+        max_concurrent=args.max_concurrent,
+    )
+    check_listen(options)
+
+    def ready(url: str) -> None:
+        print(f"modelpools serve: listening on {url} (pools: {settings.pools_file})", file=sys.stderr, flush=True)
+
+    run_server(Client(settings), options, ready)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
+    from modelpools.consumer.export import write_exports
+    from modelpools.consumer.pools_view import load_pools
+
+    out_dir = args.out_dir if args.out_dir is not None else Path(settings.pools_file).parent
+    paths = write_exports(load_pools(settings=settings), out_dir)
+    _emit(args, {"paths": [str(p) for p in paths]}, [str(p) for p in paths])
     return EXIT_OK
 
 

@@ -89,6 +89,19 @@ def ok(
     return Answer(200, json.dumps(body).encode(), headers or {}, delay)
 
 
+def tool_call(name: str, arguments: dict, call_id: str = "call_1") -> Answer:
+    """A chat completion that calls a tool (content null, finish_reason tool_calls), as OpenRouter relays it."""
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    body = {
+        "id": "gen-t",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}],
+        "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39},
+    }
+    return Answer(200, json.dumps(body).encode())
+
+
 def empty() -> Answer:
     """A 200 whose content is the empty string and no reasoning."""
     body = {"id": "gen-2", "choices": [{"index": 0, "message": {"role": "assistant", "content": ""}}]}

@@ -44,6 +44,18 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def chat_server():
+    """A running loopback chat-completions server (tests/chatserver.py); script it with ``.script``/``.always``."""
+    from chatserver import ChatServer
+
+    server = ChatServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def http_server():
     """A running LoopbackServer; script it with ``.add(Reply(...))``, ``.handler`` or ``.default``."""
     server = LoopbackServer().start()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
+from serving import client_options
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
 from modelpools.consumer.completion import TextPiece
@@ -51,17 +52,7 @@ def server():
 
 
 def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
-    base = dict(
-        base_url=server.base_url,
-        ledger_file=tmp_path / "usage.sqlite",
-        pools_file=SAMPLE,
-        requests_per_minute=0,
-        daily_cap=1000,
-        backoff=0.01,
-        max_retries=2,
-        request_timeout=5.0,
-    )
-    return ClientOptions(**{**base, **changes})
+    return client_options(server.base_url, tmp_path, SAMPLE, **changes)
 
 
 def run(server, tmp_path, *calls, clock=None, **changes):

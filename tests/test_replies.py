@@ -1,5 +1,7 @@
 """classify(): what one chat-completions answer means (outcome, text, decision), from the bytes alone."""
 
+import json
+
 from modelpools.consumer.replies import classify
 
 
@@ -14,3 +16,14 @@ def test_classify_content_parts_and_malformed_bodies():
     assert classify(200, {}, parts).text == "ab"
     assert classify(200, {}, b"<html>gateway</html>").outcome == "malformed"
     assert classify(200, {}, b'{"choices": []}').outcome == "malformed"
+
+
+def test_classify_a_tool_call_without_text_as_an_answer():
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Lyon"}'}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call, {"id": "junk"}]}
+    body = json.dumps({"choices": [{"message": message, "finish_reason": "tool_calls"}]}).encode()
+    answer = classify(200, {}, body)
+    assert (answer.outcome, answer.decision, answer.text) == ("ok", None, "")
+    assert answer.tool_calls == (call,) and answer.finish_reason == "tool_calls"  # a call without a function is dropped
+    no_calls = json.dumps({"choices": [{"message": {"content": None, "tool_calls": [{"id": "junk"}]}}]}).encode()
+    assert classify(200, {}, no_calls).outcome == "empty"

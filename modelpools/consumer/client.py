@@ -52,6 +52,7 @@ from modelpools.settings import Settings
 if TYPE_CHECKING:
     import aiohttp
 
+    from modelpools.consumer.model_spec import ModelChoice
     from modelpools.slices import ClientSettings
 
 __all__ = [
@@ -151,6 +152,9 @@ class Client:
         self.clock, self.sleep = clock, sleep
         self._routers: dict[str, Router] = {}
         self._dead: dict[str, str] = {}
+        self._pools_stamp: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the pools file read
+        self._follows_file = False  # the pools came from options.pools_file (refresh_pools reads it again)
+        self._turns: dict[str, int] = {}  # requests per tier, for resolve_model's rotation
         self._session: aiohttp.ClientSession | None = None
         self._ledger: Ledger | None = None
         self._semaphore: asyncio.Semaphore | None = None
@@ -163,7 +167,9 @@ class Client:
         import aiohttp
 
         if self._pools is None:
+            self._pools_stamp = _file_stamp(self.options.pools_file)
             self._pools = load_pools(self.options.pools_file, settings=self._settings)
+            self._follows_file = True
         assert self.options.ledger_file is not None  # __init__ fills it in from the settings when not given
         self._ledger = Ledger(self.options.ledger_file, retention_days=self.options.retention_days, clock=self.clock)
         self._semaphore = asyncio.Semaphore(self.options.concurrency)
@@ -194,6 +200,36 @@ class Client:
         if self._pools is None:
             raise RuntimeError("use the Client as `async with Client() as client:`")
         return self._pools
+
+    def refresh_pools(self) -> bool:
+        """Read the pools file again when it changed on disk (inode, size or mtime) since it was read; True if so.
+
+        Role chains are rebuilt from the new file; models found dead in this run stay dead. A new file that does not
+        load raises its error and the pools in use stay (the next call tries again only after the file changes).
+        A Client given ``pools=`` has no file to follow: False.
+        """
+        if not self._follows_file or self.options.pools_file is None:
+            return False
+        stamp = _file_stamp(self.options.pools_file)
+        if stamp == self._pools_stamp:
+            return False
+        self._pools_stamp = stamp
+        self._pools = load_pools(self.options.pools_file, settings=self._settings)
+        self._routers.clear()
+        return True
+
+    def resolve_model(self, spec: str, params: Mapping[str, Any] | None = None) -> ModelChoice:
+        """What an OpenAI ``model`` field names: a model id (``:free`` optional), a role, a tier or ``auto``, as
+        ``modelpools.consumer.model_spec.resolve_model`` says; each tier rotates over its models request by request.
+        Pass the choice on as ``complete(role=choice.role, models=choice.models, ...)``."""
+        from modelpools.consumer.model_spec import resolve_model
+
+        key = str(spec).upper()
+        turn = self._turns.get(key, 0)
+        choice = resolve_model(self.pools, spec, params, turn=turn)
+        if choice.kind == "tier":
+            self._turns[key] = turn + 1
+        return choice
 
     def _router(self, role: str) -> Router:
         router = self._routers.get(role)
@@ -309,7 +345,15 @@ class Client:
             if answer.decision is None:
                 session.succeeded()
                 attempts.append(Attempt(model, answer.outcome, status, latency_ms, "done", "reply"))
-                return Reply(answer.text or "", model, tuple(attempts), answer.prompt_tokens, answer.completion_tokens)
+                return Reply(
+                    answer.text or "",
+                    model,
+                    tuple(attempts),
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    answer.tool_calls,
+                    answer.finish_reason,
+                )
             decision = session.apply(answer.decision)
             attempts.append(Attempt(model, answer.outcome, status, latency_ms, decision.action, _safe(decision.reason)))
             if decision.model_dead:
@@ -396,6 +440,15 @@ class Client:
         if on_text is not None and not streamed and answer.decision is None and answer.text:
             on_text(answer.text)  # a provider that ignored "stream": its whole text at once
         return answer, latency, status
+
+
+def _file_stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """(inode, size, mtime_ns) of a file, None when it is missing: a rewrite (atomic rename or not) changes it."""
+    try:
+        stat = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return None if stat is None else (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _numbered(on_text: Callable[[TextPiece], None], attempt: int, model: str) -> Callable[[str], None]:

@@ -9,8 +9,9 @@ it and the router's last ``decision``, so a caller can tell a model's failure fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = [
     "Reply",
@@ -42,10 +43,16 @@ class TextPiece(NamedTuple):
 
 @dataclass(frozen=True)
 class Reply:
-    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported."""
+    """A completion: the text, the model that wrote it, every attempt made, and the token usage when reported.
+
+    ``tool_calls`` holds the message's tool calls (OpenAI shape) when the request passed ``tools`` and the model
+    called one; ``finish_reason`` is the upstream's (``stop``, ``length``, ``tool_calls``), when it said.
+    """
 
     text: str
     model: str
     attempts: tuple[Attempt, ...]
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    finish_reason: str | None = None

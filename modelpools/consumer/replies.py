@@ -28,6 +28,8 @@ class Answer:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     rate: tuple[int | None, int | None, float | None] = (None, None, None)  # limit, remaining, reset
+    tool_calls: tuple[Mapping[str, Any], ...] = ()  # the message's tool calls (a request that passed ``tools``)
+    finish_reason: str | None = None
 
 
 def _int(value: Any) -> int | None:
@@ -58,6 +60,15 @@ def _content_text(content: Any) -> str:
     if isinstance(content, list):  # content parts
         return "".join(str(p.get("text") or "") for p in content if isinstance(p, Mapping))
     return ""
+
+
+def _tool_calls(value: Any) -> tuple[Mapping[str, Any], ...]:
+    """The message's tool calls that name a function (a reply that calls a tool is an answer, text or not)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        dict(call) for call in value if isinstance(call, Mapping) and isinstance(call.get("function"), Mapping)
+    )
 
 
 def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
@@ -120,8 +131,10 @@ def classify(
                 rate,
             )
         text = _content_text(message.get("content"))
-        if text.strip():
-            return Answer(SUCCESS, text, None, *tokens, rate)
+        tool_calls = _tool_calls(message.get("tool_calls"))
+        if text.strip() or tool_calls:
+            finish = choices[0].get("finish_reason") if isinstance(choices, list) else None
+            return Answer(SUCCESS, text, None, *tokens, rate, tool_calls, finish if isinstance(finish, str) else None)
         reasoning = message.get("reasoning") or message.get("reasoning_details")
         if reasoning:
             return Answer(

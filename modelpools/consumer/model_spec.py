@@ -1,0 +1,138 @@
+"""What an OpenAI-style ``model`` field names in the pools file, and which models to try for it (pure, no I/O).
+
+``resolve_model(pools, spec, params)`` accepts, in this order:
+
+- a model id of the file (``z-ai/glm-5.2:free``), or one without its ``:free`` (``z-ai/glm-5.2``): that model only;
+- ``auto``: the bulk role;
+- a role: ``page`` / ``pageModel`` (any alias ``Pools.default`` takes) or a site's own role of the file's ``roles``;
+- a tier, any case (``MEDIUM``): its models, rotated by ``turn`` so that successive requests spread over the tier.
+
+Only models whose ``supportedParameters`` list every gated parameter the request sets (``tools``, ``tool_choice``,
+``response_format``) are kept; a request none of them can serve is refused (``NoCapableModel``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modelpools.consumer.pools_view import ROLES, Pools
+from modelpools.errors import ModelPoolsError
+from modelpools.rules.ranking import TIER_NAMES
+
+__all__ = [
+    "ModelChoice",
+    "UnknownModel",
+    "NoCapableModel",
+    "GATED_PARAMETERS",
+    "AUTO",
+    "resolve_model",
+    "role_chain",
+    "role_names",
+    "required_parameters",
+]
+
+AUTO = "auto"
+# request fields a model must list in supported_parameters to be tried (OpenRouter rejects or ignores them otherwise)
+GATED_PARAMETERS = ("tools", "tool_choice", "response_format")
+_ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
+
+
+class UnknownModel(ModelPoolsError):
+    """The ``model`` names no model id, role or tier of the pools file."""
+
+
+class NoCapableModel(ModelPoolsError):
+    """No model the ``model`` names supports the gated parameters the request sets."""
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The models to try for one request, in order; ``role`` is what the ledger records the attempts under."""
+
+    spec: str
+    kind: str  # "model", "role", "tier" (``auto`` is the bulk role)
+    role: str
+    models: tuple[str, ...]
+    left_out: tuple[tuple[str, str], ...] = ()  # (model id, why) for models the request's parameters rule out
+
+
+def required_parameters(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The gated parameters a request body sets (a null value sets nothing)."""
+    return tuple(name for name in GATED_PARAMETERS if params.get(name) is not None)
+
+
+def _supported(pools: Pools, model_id: str) -> frozenset[str]:
+    for entry in pools.document.get("models") or ():
+        if isinstance(entry, Mapping) and entry.get("id") == model_id:
+            return frozenset(str(p) for p in entry.get("supportedParameters") or ())
+    return frozenset()  # an unranked model: the pools file does not say what it supports
+
+
+def role_names(pools: Pools) -> tuple[str, ...]:
+    """Every role of the file: the three built-in ones, then a site's own roles, in the file's order."""
+    site = [name for name in pools.document.get("roles") or {} if name not in ROLES.values()]
+    return tuple(ROLES.values()) + tuple(site)
+
+
+def role_chain(pools: Pools, role: str) -> tuple[str, ...]:
+    """A role's fallback chain: ``Pools.fallback_chain`` for a built-in role; for a site's role its chosen model, then
+    the ranked models that meet its ``requires`` and ``minContext``, by rank (unavailable models left out)."""
+    key = _ROLE_ALIASES.get(role, role)
+    if key in ROLES.values():
+        return pools.fallback_chain(key)
+    spec = (pools.document.get("roles") or {}).get(key)
+    if not isinstance(spec, Mapping):
+        raise UnknownModel(f"unknown role {role!r}")
+    requires = frozenset(str(p) for p in spec.get("requires") or ())
+    min_context = spec.get("minContext") or 0
+    first = spec.get("model")
+    chain = [first] if isinstance(first, str) and pools.model(first) is not None else []
+    for model in pools.models:
+        if model.id in chain or model.unavailable:
+            continue
+        if requires <= _supported(pools, model.id) and (model.context_length or 0) >= min_context:
+            chain.append(model.id)
+    return tuple(chain)
+
+
+def _match(pools: Pools, spec: str, turn: int) -> ModelChoice:
+    if spec in pools.ids:
+        return ModelChoice(spec, "model", "model", (spec,))
+    if spec + ":free" in pools.ids:
+        return ModelChoice(spec, "model", "model", (spec + ":free",))
+    if spec == AUTO:
+        return ModelChoice(spec, "role", "bulkModel", role_chain(pools, "bulkModel"))
+    key = _ROLE_ALIASES.get(spec, spec)
+    if key in role_names(pools):
+        return ModelChoice(spec, "role", key, role_chain(pools, key))
+    if spec.upper() in TIER_NAMES:
+        unavailable = {m.id for m in pools.models if m.unavailable}
+        ids = tuple(m for m in pools.tier(spec) if m not in unavailable)
+        offset = turn % len(ids) if ids else 0
+        return ModelChoice(spec, "tier", spec.upper(), ids[offset:] + ids[:offset])
+    names = ", ".join((AUTO, *role_names(pools), *TIER_NAMES))
+    raise UnknownModel(f"model {spec!r} is not in the pools file; use a model id, or one of: {names}")
+
+
+def resolve_model(pools: Pools, spec: str, params: Mapping[str, Any] | None = None, *, turn: int = 0) -> ModelChoice:
+    """The models to try for ``spec`` (see the module doc); UnknownModel, or NoCapableModel when the request's gated
+    parameters rule out every one. ``turn`` rotates a tier (pass a count of earlier requests for it)."""
+    choice = _match(pools, str(spec), turn)
+    needed = required_parameters(params or {})
+    if not needed:
+        return choice
+    kept, left_out = [], []
+    for model_id in choice.models:
+        missing = [name for name in needed if name not in _supported(pools, model_id)]
+        if missing:
+            left_out.append((model_id, f"does not support {', '.join(missing)}"))
+        else:
+            kept.append(model_id)
+    if not kept:
+        raise NoCapableModel(
+            f"no model of {spec!r} supports {', '.join(needed)} (by the pools file's supportedParameters); "
+            "leave them out or ask for another role, tier or model"
+        )
+    return ModelChoice(choice.spec, choice.kind, choice.role, tuple(kept), tuple(left_out))
