@@ -185,7 +185,7 @@ def _serve(args: argparse.Namespace, settings: Settings, clock: Callable[[], flo
     check_listen(options)
 
     def ready(url: str) -> None:
-        print(f"modelpools serve: listening on {url} (pools: {settings.pools_file})", file=sys.stderr, flush=True)
+        print(f"modelpools serve: listening on {url} (pools: {settings.files.pools_file})", file=sys.stderr, flush=True)
 
     run_server(Client(settings), options, ready)
     return EXIT_OK
@@ -195,7 +195,7 @@ def _export(args: argparse.Namespace, settings: Settings, clock: Callable[[], fl
     from modelpools.consumer.export import write_exports
     from modelpools.consumer.pools_view import load_pools
 
-    out_dir = args.out_dir if args.out_dir is not None else Path(settings.pools_file).parent
+    out_dir = args.out_dir if args.out_dir is not None else Path(settings.files.pools_file).parent
     paths = write_exports(load_pools(settings=settings), out_dir)
     _emit(args, {"paths": [str(p) for p in paths]}, [str(p) for p in paths])
     return EXIT_OK

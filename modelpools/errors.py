@@ -12,6 +12,9 @@
     ├── WriteError               a file could not be written (read-only, disk full, file-size limit)
     ├── PoolsInvalid             a pools file violates the schema or an invariant
     ├── Exhausted                the router's walk down a fallback chain found no model left (``decision``: why)
+    ├── UnknownModel             a request's ``model`` names no model id, role or tier of the pools file
+    ├── NoCapableModel           no model a request names supports the parameters it sets (tools, ...)
+    ├── ServeRefused             ``modelpools serve`` will not start as asked (another address, no serve key)
     └── CompletionFailed         a chat completion got no reply: every model failed, or a stop decision (bad key,
         │                        bad request); ``attempts`` made and the router's last ``decision``
         └── DailyCapReached      today's free requests are used up; ``reset_at`` says when they come back
@@ -45,6 +48,9 @@ __all__ = [
     "WriteError",
     "PoolsInvalid",
     "Exhausted",
+    "UnknownModel",
+    "NoCapableModel",
+    "ServeRefused",
     "CompletionFailed",
     "DailyCapReached",
     "QuotaReached",
@@ -113,6 +119,18 @@ class Exhausted(ModelPoolsError):
     def __init__(self, decision: Decision | None, message: str) -> None:
         super().__init__(message)
         self.decision = decision
+
+
+class UnknownModel(ModelPoolsError):
+    """The ``model`` names no model id, role or tier of the pools file."""
+
+
+class NoCapableModel(ModelPoolsError):
+    """No model the ``model`` names supports the gated parameters the request sets."""
+
+
+class ServeRefused(ModelPoolsError):
+    """The server will not start as asked (an address other than loopback without a serve key)."""
 
 
 class CompletionFailed(ModelPoolsError):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from modelpools.consumer.model_spec import NoCapableModel, UnknownModel, resolve_model, role_chain, role_names
+from modelpools.consumer.model_spec import resolve_model, role_chain, role_names
 from modelpools.consumer.pools_view import load_pools, pools_from_document
+from modelpools.errors import NoCapableModel, UnknownModel
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
 POOLS = load_pools(SAMPLE)

@@ -21,7 +21,8 @@ from chatserver import no_endpoints, ok, streamed, tool_call, wait_until
 from serving import KEY, ServeThread, client_options
 
 from modelpools.consumer.pools_view import load_pools
-from modelpools.consumer.server import ServeOptions, ServeRefused, check_listen
+from modelpools.consumer.server import ServeOptions, check_listen
+from modelpools.errors import ServeRefused
 
 openai = pytest.importorskip("openai", reason="the openai SDK is in the test extra: pip install -e '.[test]'")
 

@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelpools.consumer.pools_view import ROLES, Pools
-from modelpools.errors import ModelPoolsError
+from modelpools.errors import NoCapableModel, UnknownModel
 from modelpools.rules.ranking import TIER_NAMES
 
 __all__ = [
     "ModelChoice",
-    "UnknownModel",
-    "NoCapableModel",
     "GATED_PARAMETERS",
     "AUTO",
     "resolve_model",
@@ -37,14 +35,6 @@ AUTO = "auto"
 # request fields a model must list in supported_parameters to be tried (OpenRouter rejects or ignores them otherwise)
 GATED_PARAMETERS = ("tools", "tool_choice", "response_format")
 _ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
-
-
-class UnknownModel(ModelPoolsError):
-    """The ``model`` names no model id, role or tier of the pools file."""
-
-
-class NoCapableModel(ModelPoolsError):
-    """No model the ``model`` names supports the gated parameters the request sets."""
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer import openai_wire as wire
 from modelpools.consumer.completion import Reply, TextPiece
-from modelpools.consumer.model_spec import NoCapableModel, UnknownModel, required_parameters, role_chain, role_names
+from modelpools.consumer.model_spec import required_parameters, role_chain, role_names
 from modelpools.consumer.pools_view import ROLES
-from modelpools.errors import CompletionFailed, DailyCapReached, ModelPoolsError
+from modelpools.errors import (
+    CompletionFailed,
+    DailyCapReached,
+    ModelPoolsError,
+    NoCapableModel,
+    ServeRefused,
+    UnknownModel,
+)
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -43,7 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ServeOptions",
-    "ServeRefused",
     "SERVE_KEY_VARIABLE",
     "check_listen",
     "build_app",
@@ -54,10 +60,6 @@ __all__ = [
 SERVE_KEY_VARIABLE = "MODELPOOLS_SERVE_KEY"
 # body fields the server sets or that would route around the pools (OpenRouter's own fallback list and routing)
 _NOT_PASSED = frozenset({"model", "messages", "stream", "stream_options", "models", "route"})
-
-
-class ServeRefused(ModelPoolsError):
-    """The server will not start as asked (an address other than loopback without a serve key)."""
 
 
 class _StreamBroken(Exception):
