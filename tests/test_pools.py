@@ -17,6 +17,7 @@ from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.calibration import FIXED_LINES
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.matching import Match
+from modelpools.rules.roles import CODING, PAGE, SMALL, RoleRule
 from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import Settings
@@ -509,10 +510,10 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     s = replace(
         settings,
         roles=(
-            ("bulkModel", "coding", ("tools",), 0),
-            ("pageModel", "page", (), 0),
-            ("smallTasksModel", "small", (), 0),
-            ("longModel", "coding", (), 500000),
+            RoleRule("bulkModel", CODING, ("tools",), 0),
+            RoleRule("pageModel", PAGE, (), 0),
+            RoleRule("smallTasksModel", SMALL, (), 0),
+            RoleRule("longModel", CODING, (), 500000),
         ),
     )
     build(s)

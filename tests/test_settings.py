@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import SettingsError
+from modelpools.rules.roles import CODING, PAGE, SMALL, RoleRule
 from modelpools.settings import SETTING_KEYS, Settings, load_settings
 
 
@@ -147,13 +148,13 @@ min_context = 100000
 """,
     )
     assert load_settings(tmp_path, {}).roles == (
-        ("bulkModel", "coding", ("tools",), 0),
-        ("pageModel", "page", (), 0),
-        ("smallTasksModel", "small", (), 0),
-        ("agentModel", "coding", ("tool_choice", "tools"), 100000),
+        RoleRule("bulkModel", CODING, ("tools",), 0),
+        RoleRule("pageModel", PAGE, (), 0),
+        RoleRule("smallTasksModel", SMALL, (), 0),
+        RoleRule("agentModel", CODING, ("tool_choice", "tools"), 100000),
     )
     env = {"MODELPOOLS_ROLES": '{"reviewModel": {"rule": "small"}}'}
-    assert load_settings(tmp_path, env).roles[-1] == ("reviewModel", "small", (), 0)
+    assert load_settings(tmp_path, env).roles[-1] == RoleRule("reviewModel", SMALL, (), 0)
 
 
 @pytest.mark.parametrize(

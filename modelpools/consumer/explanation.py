@@ -21,6 +21,7 @@ from modelpools.consumer.overview import Report, model_entries
 from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
 from modelpools.rules.ranking import tier_cut
+from modelpools.rules.roles import ROLE_ALIASES
 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
@@ -33,8 +34,6 @@ __all__ = [
     "tier_rule",
     "match_report_entry",
 ]
-
-_ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
 
 def tier_rule(pools: Pools) -> str:
@@ -97,7 +96,7 @@ def resolve_id(pools: Pools, model_id: str) -> str:
 def role_name(pools: Pools, text: str) -> str | None:
     """The role text names (``page``, ``pageModel``, a site role) when it is no model id in the file, else None."""
     roles = pools.document.get("roles") or {}
-    name = _ROLE_ALIASES.get(text, text)
+    name = ROLE_ALIASES.get(text, text)
     return name if name in roles and text not in pools.ids else None
 
 

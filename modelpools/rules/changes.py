@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from modelpools.rules.roles import BUILTIN_ROLES
 from modelpools.settings import Settings
 
 __all__ = ["compare_pools", "format_changes", "days_left", "expiring_models"]
 
-_ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
+_ROLE_KEYS = tuple(role.name for role in BUILTIN_ROLES)
 
 
 def _entries(doc: Mapping[str, Any] | None) -> dict[str, dict]:
