@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from modelpools.rules.roles import BUILTIN_ROLES, RULES, RoleRule
+from modelpools.rules.roles import BUILTIN_ROLES, RULES, SUPPORTED_PARAMETERS, RoleRule
 
 __all__ = [
     "parse_bool",
@@ -160,10 +160,23 @@ _ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _PARAMETER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
+def _no_parameter(name: str) -> str:
+    """The rest of the message for a ``requires`` entry that is no supported_parameters name: the closest one."""
+    import difflib  # only on an error: keeps the no-op import cheap
+
+    close = difflib.get_close_matches(name, SUPPORTED_PARAMETERS, n=1, cutoff=0.75)
+    if close:
+        return f"requires names from OpenRouter's supported_parameters; {name!r} is none (did you mean {close[0]}?)"
+    return (
+        f"requires names from OpenRouter's supported_parameters; {name!r} is none of {', '.join(SUPPORTED_PARAMETERS)}"
+    )
+
+
 def parse_roles(value: Any) -> tuple[RoleRule, ...]:
     """``[tool.modelpools.roles.<name>]`` tables (or MODELPOOLS_ROLES as a JSON object) -> role rules
     (modelpools.rules.roles), built-in roles first in their order, then the site's roles by name. Keys: rule (coding,
-    page, small; built-in roles keep theirs), requires (supported_parameters such as "tools"), min_context (tokens)."""
+    page, small; built-in roles keep theirs), requires (OpenRouter supported_parameters names such as "tools": any other
+    name stops the run with the closest known one), min_context (tokens)."""
     if isinstance(value, str):
         import json  # only for MODELPOOLS_ROLES
 
@@ -189,6 +202,9 @@ def parse_roles(value: Any) -> tuple[RoleRule, ...]:
         requires = table.get("requires", [])
         if not isinstance(requires, list) or not all(isinstance(p, str) and _PARAMETER.match(p) for p in requires):
             raise ValueError(f'role {name}: requires is a list of supported_parameters names such as "tools"')
+        for parameter in requires:
+            if parameter not in SUPPORTED_PARAMETERS:
+                raise ValueError(f"role {name}: {_no_parameter(parameter)}")
         min_context = table.get("min_context", 0)
         if isinstance(min_context, bool) or not isinstance(min_context, int) or not 0 <= min_context <= 1 << 30:
             raise ValueError(f"role {name}: min_context is a whole number of tokens")

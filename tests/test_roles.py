@@ -10,6 +10,7 @@ from modelpools.rules.roles import (
     PAGE,
     RULES,
     SMALL,
+    SUPPORTED_PARAMETERS,
     Candidate,
     RoleRule,
     choose_roles,
@@ -135,3 +136,21 @@ def test_the_schema_allows_exactly_the_rules():
     schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "model-pools.schema.json").read_text())
     role = next(d for d in schema["$defs"].values() if "ruleText" in d.get("properties", {}))
     assert role["properties"]["rule"]["enum"] == list(RULES)
+
+
+def parameters_in(folder):
+    dumps = sorted(folder.glob("**/models-*.json"))
+    return len(dumps), {
+        p for d in dumps for m in json.loads(d.read_text())["data"] for p in m.get("supported_parameters") or ()
+    }
+
+
+def test_every_parameter_in_the_catalog_excerpts_is_known(test_data):
+    count, seen = parameters_in(test_data / "openrouter")
+    assert count >= 9 and {"tools", "tool_choice", "response_format"} <= seen <= set(SUPPORTED_PARAMETERS)
+
+
+def test_the_known_parameters_are_those_of_the_real_catalogs(shared_data):
+    """SUPPORTED_PARAMETERS is the union of supported_parameters over every real /v1/models dump kept."""
+    count, seen = parameters_in(shared_data / "openrouter")
+    assert count >= 9 and seen == set(SUPPORTED_PARAMETERS)

@@ -173,6 +173,21 @@ def test_bad_roles_name_the_problem(tmp_path, body, words):
     assert words in str(info.value) and "\n" not in str(info.value)
 
 
+def test_a_misspelt_required_parameter_stops_the_run_with_the_closest_name(tmp_path):
+    write_pyproject(tmp_path, '[tool.modelpools.roles.bulkModel]\nrequires = ["tool"]\n')  # meant "tools"
+    with pytest.raises(SettingsError) as info:
+        load_settings(tmp_path, {})
+    message = str(info.value)
+    assert "\n" not in message and str(tmp_path / "pyproject.toml") in message
+    assert message.endswith(
+        "role bulkModel: requires names from OpenRouter's supported_parameters; 'tool' is none (did you mean tools?)"
+    )
+    env = {"MODELPOOLS_ROLES": '{"agentModel": {"rule": "coding", "requires": ["vision"]}}'}  # nothing close
+    with pytest.raises(SettingsError, match="MODELPOOLS_ROLES") as info:
+        load_settings(tmp_path / "elsewhere", env)
+    assert "'vision' is none of frequency_penalty, " in str(info.value) and "did you mean" not in str(info.value)
+
+
 @pytest.mark.parametrize(
     "url, expected",
     [

@@ -29,6 +29,7 @@ __all__ = [
     "ROLE_ALIASES",
     "SHORT_NAMES",
     "SMALL",
+    "SUPPORTED_PARAMETERS",
     "Candidate",
     "Choosing",
     "Gate",
@@ -187,6 +188,38 @@ class RoleRule:
         """The settings form (the pools file's ``inputs.settings.roles`` and the stage's fingerprint)."""
         return [self.name, self.rule.name, list(self.requires), self.min_context]
 
+
+# The names a role's ``requires`` may list: every OpenRouter ``supported_parameters`` value in the real catalogs this
+# project keeps (the nine /v1/models dumps of 2025-05-23 to 2026-08-18, described in ../shared/data/README.md;
+# tests/test_roles.py checks the list against them when they are there). A name OpenRouter adds later goes here.
+SUPPORTED_PARAMETERS = (
+    "frequency_penalty",
+    "include_reasoning",
+    "logit_bias",
+    "logprobs",
+    "max_completion_tokens",
+    "max_tokens",
+    "min_p",
+    "parallel_tool_calls",
+    "prediction",
+    "presence_penalty",
+    "reasoning",
+    "reasoning_effort",
+    "repetition_penalty",
+    "response_format",
+    "seed",
+    "stop",
+    "structured_outputs",
+    "temperature",
+    "tool_choice",
+    "tools",
+    "top_a",
+    "top_k",
+    "top_logprobs",
+    "top_p",
+    "verbosity",
+    "web_search_options",
+)
 
 # The built-in roles in the order they are filled; a site may give them requirements, or add roles of its own.
 BUILTIN_ROLES = (RoleRule("bulkModel", CODING), RoleRule("pageModel", PAGE), RoleRule("smallTasksModel", SMALL))
