@@ -154,3 +154,22 @@ def test_the_known_parameters_are_those_of_the_real_catalogs(shared_data):
     """SUPPORTED_PARAMETERS is the union of supported_parameters over every real /v1/models dump kept."""
     count, seen = parameters_in(shared_data / "openrouter")
     assert count >= 9 and seen == set(SUPPORTED_PARAMETERS)
+
+
+def test_each_choice_records_what_every_gate_did():
+    only_thin = candidates(["a/x:free", "b/y:free"], **{"a/x:free": {"thin": True}, "b/y:free": {"thin": True}})
+    bulk, page, small = choose_roles(only_thin, page_model_other_vendor=False)
+    results = {g.gate: g.result for g in bulk.gates}
+    assert results == {
+        "requirements": "not applied",  # the role requires nothing
+        "available": "passed",
+        "notDemoted": "passed",
+        "notDeprecated": "passed",
+        "evidence": "given up",  # no candidate has the minimum: the note says so too
+        "unused": "passed",
+    }
+    assert bulk.notes == ("no candidate meets the evidence minimum",)
+    assert {g.gate: g.result for g in page.gates}["otherVendor"] == "not applied"
+    assert "another vendor" not in page.rule_text and "another vendor than bulkModel" in BUILTIN_ROLES[1].describe()
+    assert {g.gate: (g.result, g.set_aside) for g in small.gates}["unused"] == ("given up", ())
+    assert small.rule_text.endswith("not another role's default, in the small-tasks tier (MEDIUM)")

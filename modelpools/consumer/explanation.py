@@ -125,7 +125,18 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
     ]
     lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
     lines += [f"    note: {n}" for n in role.get("notes") or ()]
+    lines += [f"    gate {_gate_text(g)}" for g in role.get("gates") or () if g.get("result") != "not applied"]
     return lines
+
+
+def _gate_text(gate: Mapping[str, Any]) -> str:
+    """One gate of a role choice: passed by the winner (and the models ahead of it that it set aside), or given up."""
+    if gate.get("result") == "given up":
+        return f"{gate.get('text')}: given up (no candidate passed it)"
+    aside = gate.get("setAside") or ()
+    return f"{gate.get('text')}: passed" + (
+        f"; set aside, though ahead in the order: {', '.join(aside)}" if aside else ""
+    )
 
 
 def _web_text(web: Mapping[str, Any] | None) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "Candidate",
     "Choosing",
     "Gate",
+    "GateResult",
     "RoleChoice",
     "RoleRule",
     "Rule",
@@ -72,19 +73,29 @@ class Choosing:
 
 @dataclass(frozen=True)
 class Gate:
-    """A condition a role's candidates must meet, given way when no candidate meets it.
+    """A condition a role's candidates must meet, given up when no candidate meets it.
 
-    keep(choosing): the test for one choice, or None when the gate does not apply to it; note: what the role's notes
-    say when the gate gave way ("{role}" is the role's name), None for a preference that gives way silently.
+    name: the gate's key; text(choosing): the gate in words for one choice, None when it does not apply to it;
+    keep(choosing): the test for one choice, None when it does not apply to it; note: what the role's notes say when
+    the gate was given up ("{role}" is the role's name), None for a preference that gives way silently.
     """
 
     name: str
+    text: Callable[[Choosing], str | None]
     keep: Callable[[Choosing], Callable[[Candidate], bool] | None]
     note: str | None = None
 
 
-def _fits(choosing: Choosing) -> Callable[[Candidate], bool]:
+def _needs(role: RoleRule) -> str | None:
+    needs = [f"supports {', '.join(role.requires)}"] if role.requires else []
+    needs += [f"context >= {role.min_context}"] if role.min_context else []
+    return " and ".join(needs) or None
+
+
+def _fits(choosing: Choosing) -> Callable[[Candidate], bool] | None:
     role = choosing.role
+    if _needs(role) is None:
+        return None
     needed = set(role.requires)
     return lambda c: needed <= set(c.supported_parameters) and c.context_length >= role.min_context
 
@@ -106,13 +117,57 @@ def _in_tier(choosing: Choosing) -> Callable[[Candidate], bool]:
 
 # The gates every role passes, in order.
 COMMON_GATES = (
-    Gate("requirements", _fits, "no ranked model meets the requirements; {role} ignores them"),
-    Gate("available", lambda _: lambda c: c.usage != "unavailable", "every candidate is unavailable (usage ledger)"),
-    Gate("not demoted", lambda _: lambda c: c.usage != "demoted", "every candidate is demoted by the usage ledger"),
-    Gate("not deprecated", lambda _: lambda c: c.deprecated is None, "every candidate is deprecated"),
-    Gate("evidence minimum", lambda _: lambda c: not c.thin, "no candidate meets the evidence minimum"),
-    Gate("not another role's default", lambda ch: lambda c: c.id not in ch.used),
+    Gate(
+        "requirements",
+        lambda ch: _needs(ch.role),
+        _fits,
+        "no ranked model meets the requirements; {role} ignores them",
+    ),
+    Gate(
+        "available",
+        lambda _: "available (usage ledger)",
+        lambda _: lambda c: c.usage != "unavailable",
+        "every candidate is unavailable (usage ledger)",
+    ),
+    Gate(
+        "notDemoted",
+        lambda _: "not demoted (usage ledger)",
+        lambda _: lambda c: c.usage != "demoted",
+        "every candidate is demoted by the usage ledger",
+    ),
+    Gate(
+        "notDeprecated",
+        lambda _: "not deprecated",
+        lambda _: lambda c: c.deprecated is None,
+        "every candidate is deprecated",
+    ),
+    Gate(
+        "evidence",
+        lambda _: "evidence >= the minimum",
+        lambda _: lambda c: not c.thin,
+        "no candidate meets the evidence minimum",
+    ),
+    Gate(
+        "unused",
+        lambda _: "not another role's default",
+        lambda ch: lambda c: c.id not in ch.used,
+    ),
 )
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What one gate did in a choice: passed (the winner passed it), given up (no candidate passed it) or not applied;
+    set_aside: the models it kept out that the rule's order puts ahead of the winner (the best two)."""
+
+    gate: str
+    text: str
+    result: str
+    set_aside: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The pools-file form (``roles.<name>.gates``)."""
+        return {"gate": self.gate, "text": self.text, "result": self.result, "setAside": list(self.set_aside)}
 
 
 @dataclass(frozen=True)
@@ -143,15 +198,16 @@ PAGE = Rule(
     "page estimate",
     lambda c: (-c.page_conservative, -c.context_length, -c.max_output, c.id),
     "highest conservative page score (coding evidence updated with Design Arena website/webapps Elo where the "
-    "catalog has it); another vendor than bulkModel first",
-    (Gate("another vendor than bulkModel", _other_vendor),),
+    "catalog has it); ties: longer context, then longer output",
+    (Gate("otherVendor", lambda ch: "another vendor than bulkModel" if ch.other_vendor else None, _other_vendor),),
 )
 SMALL = Rule(
     "small",
     "active parameters",
     lambda c: (c.active_parameters if c.active_parameters is not None else math.inf, -c.conservative, c.id),
-    "cheapest adequate model: fewest active parameters in the small-tasks tier, then the higher conservative score",
-    (Gate("in the small-tasks tier", _in_tier),),
+    "cheapest adequate model: fewest active parameters (unknown counts as the most), then the higher conservative "
+    "score",
+    (Gate("tier", lambda ch: f"in the small-tasks tier ({ch.small_tier})", _in_tier),),
     latency_breaks_ties=True,
 )
 RULES = {rule.name: rule for rule in (CODING, PAGE, SMALL)}
@@ -174,14 +230,12 @@ class RoleRule:
         """The gates in the order they apply: the common ones, then the rule's."""
         return COMMON_GATES + self.rule.gates
 
-    def describe(self) -> str:
-        """The rule in one line, as the pools file and `modelpools explain` state it."""
-        needs = [f"supports {', '.join(self.requires)}"] if self.requires else []
-        needs += [f"context >= {self.min_context}"] if self.min_context else []
-        return (
-            self.rule.text
-            + "; not deprecated; evidence >= the minimum while a candidate has it"
-            + (f"; requires {' and '.join(needs)}" if needs else "")
+    def describe(self, other_vendor: bool = True, small_tier: str = "MEDIUM") -> str:
+        """The rule in one line, its gates included, as the pools file and `modelpools explain` state it."""
+        choosing = Choosing(self, other_vendor=other_vendor, small_tier=small_tier)
+        gates = [text for gate in self.gates if (text := gate.text(choosing))]
+        return f"{self.rule.text}; among the models that pass these gates in order, each given up only when no " + (
+            f"candidate passes it: {', '.join(gates)}"
         )
 
     def to_json(self) -> list[Any]:
@@ -235,12 +289,15 @@ ROLE_ALIASES = {
 
 @dataclass(frozen=True)
 class RoleChoice:
-    """The model chosen for a role, the rule, the two runners-up, and notes on what had to give way."""
+    """The model chosen for a role, the rule, the two runners-up, notes on what had to give way, the rule in words
+    (with the settings the choice used) and what each gate did."""
 
     role: RoleRule
     model: str | None
     runners_up: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    rule_text: str = ""
+    gates: tuple[GateResult, ...] = ()
 
 
 def choose_role(
@@ -251,30 +308,50 @@ def choose_role(
     other_vendor: bool = True,
     small_tier: str = "MEDIUM",
 ) -> RoleChoice:
-    """One role's model (pure): filter by the role's gates in order, relaxing a gate only when nothing passes it, then
-    take the first in the rule's order. Each relaxed gate that has a note leaves it."""
+    """One role's model (pure): filter by the role's gates in order, giving a gate up only when nothing passes it,
+    then take the first in the rule's order. Each given-up gate that has a note leaves it."""
     notes: list[str] = []
     pool = list(ranked)
+    rule_text = role.describe(other_vendor, small_tier)
     if not pool:
-        return RoleChoice(role, None, (), ("no ranked models",))
+        return RoleChoice(role, None, (), ("no ranked models",), rule_text)
     choosing = Choosing(role, frozenset(used), bulk, other_vendor, small_tier)
+    outcomes: list[tuple[Gate, str, list[Candidate]]] = []
     for gate in role.gates:
         keep = gate.keep(choosing)
         if keep is None:
+            outcomes.append((gate, "not applied", []))
             continue
-        kept = [c for c in pool if keep(c)]
+        kept: list[Candidate] = []
+        dropped: list[Candidate] = []
+        for c in pool:
+            (kept if keep(c) else dropped).append(c)
         if kept:
             pool = kept
-        elif gate.note:
-            notes.append(gate.note.format(role=role.name))
+            outcomes.append((gate, "passed", dropped))
+        else:
+            outcomes.append((gate, "given up", []))
+            if gate.note:
+                notes.append(gate.note.format(role=role.name))
     order = role.rule.order
     ordered = sorted(pool, key=order)
     chosen = ordered[0].id
     runners = [c.id for c in ordered[1:3]]
-    for c in sorted(ranked, key=order):
+    everyone = sorted(ranked, key=order)
+    for c in everyone:
         if len(runners) < 2 and c.id != chosen and c.id not in runners:
             runners.append(c.id)
-    return RoleChoice(role, chosen, tuple(runners), tuple(notes))
+    place = {c.id: i for i, c in enumerate(everyone)}
+    won = place[chosen]
+
+    def ahead(dropped: list[Candidate]) -> tuple[str, ...]:
+        return tuple(sorted((c.id for c in dropped if place[c.id] < won), key=place.__getitem__)[:2])
+
+    results = tuple(
+        GateResult(gate.name, gate.text(choosing) or gate.name, result, ahead(dropped))
+        for gate, result, dropped in outcomes
+    )
+    return RoleChoice(role, chosen, tuple(runners), tuple(notes), rule_text, results)
 
 
 def choose_roles(

@@ -175,12 +175,13 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
     return {
         "model": choice.model,
         "rule": choice.role.rule.name,
-        "ruleText": choice.role.describe(),
+        "ruleText": choice.rule_text,
         "requires": list(choice.role.requires),
         "minContext": choice.role.min_context,
         "evidence": evidence(choice.model),
         "runnersUp": [evidence(m) for m in choice.runners_up],
         "notes": list(choice.notes),
+        "gates": [g.to_json() for g in choice.gates],
     }
 
 
