@@ -186,6 +186,14 @@ class Rule:
     gates: tuple[Gate, ...] = ()
     latency_breaks_ties: bool = False
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its name (its order and gates are functions): Settings cross to other processes."""
+        return (_rule_named, (self.name,))
+
+
+def _rule_named(name: str) -> Rule:
+    return RULES[name]
+
 
 CODING = Rule(
     "coding",
