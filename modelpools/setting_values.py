@@ -2,8 +2,8 @@
 fraction, URL, git URL and ref, directory, task prefix, tier, roles), each turning TOML or environment text into its
 value or raising ValueError that says what was expected (modelpools.settings adds where the value came from).
 
-Imported on every doit run (through modelpools.settings): standard-library imports only, the rest inside the
-parsers that need them.
+Imported on every doit run (through modelpools.settings): standard-library imports and modelpools.rules.roles (the
+role records, standard library only) at the top, the rest inside the parsers that need them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from modelpools.rules.roles import BUILTIN_ROLES, RULES, SUPPORTED_PARAMETERS, RoleRule
+
 __all__ = [
-    "BUILTIN_ROLES",
-    "RoleSpec",
     "parse_bool",
     "parse_directory",
     "parse_duration",
@@ -156,18 +156,27 @@ def parse_directory(value: Any) -> Path:
     return Path(text)
 
 
-# The three built-in roles (name, rule); a site may give them requirements, or add roles of its own.
-BUILTIN_ROLES = (("bulkModel", "coding"), ("pageModel", "page"), ("smallTasksModel", "small"))
-_ROLE_RULES = ("coding", "page", "small")
 _ROLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _PARAMETER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-RoleSpec = tuple[str, str, tuple[str, ...], int]  # (name, rule, requires, min_context)
 
 
-def parse_roles(value: Any) -> tuple[RoleSpec, ...]:
-    """``[tool.modelpools.roles.<name>]`` tables (or MODELPOOLS_ROLES as a JSON object) -> role specs, built-in
-    roles first in their order, then the site's roles by name. Keys: rule (coding, page, small; built-in roles keep
-    theirs), requires (supported_parameters such as "tools"), min_context (tokens)."""
+def _no_parameter(name: str) -> str:
+    """The rest of the message for a ``requires`` entry that is no supported_parameters name: the closest one."""
+    import difflib  # only on an error: keeps the no-op import cheap
+
+    close = difflib.get_close_matches(name, SUPPORTED_PARAMETERS, n=1, cutoff=0.75)
+    if close:
+        return f"requires names from OpenRouter's supported_parameters; {name!r} is none (did you mean {close[0]}?)"
+    return (
+        f"requires names from OpenRouter's supported_parameters; {name!r} is none of {', '.join(SUPPORTED_PARAMETERS)}"
+    )
+
+
+def parse_roles(value: Any) -> tuple[RoleRule, ...]:
+    """``[tool.modelpools.roles.<name>]`` tables (or MODELPOOLS_ROLES as a JSON object) -> role rules
+    (modelpools.rules.roles), built-in roles first in their order, then the site's roles by name. Keys: rule (coding,
+    page, small; built-in roles keep theirs), requires (OpenRouter supported_parameters names such as "tools": any other
+    name stops the run with the closest known one), min_context (tokens)."""
     if isinstance(value, str):
         import json  # only for MODELPOOLS_ROLES
 
@@ -179,23 +188,25 @@ def parse_roles(value: Any) -> tuple[RoleSpec, ...]:
             ) from None
     if not isinstance(value, dict):
         raise ValueError("a table of roles: [tool.modelpools.roles.<name>] with rule, requires, min_context")
-    builtin = dict(BUILTIN_ROLES)
-    specs: dict[str, RoleSpec] = {name: (name, rule, (), 0) for name, rule in BUILTIN_ROLES}
+    builtin = {role.name: role for role in BUILTIN_ROLES}
+    roles = dict(builtin)
     for name, table in value.items():
         if not isinstance(name, str) or not _ROLE_NAME.match(name):
             raise ValueError(f"role names made of letters, digits and _ (got {name!r})")
         if not isinstance(table, dict) or set(table) - {"rule", "requires", "min_context"}:
             raise ValueError(f"role {name}: a table with rule, requires and min_context only")
-        rule = table.get("rule", builtin.get(name))
-        if rule not in _ROLE_RULES or (name in builtin and rule != builtin[name]):
-            allowed = builtin[name] if name in builtin else ", ".join(_ROLE_RULES)
+        rule = table.get("rule", builtin[name].rule.name if name in builtin else None)
+        if not isinstance(rule, str) or rule not in RULES or (name in builtin and rule != builtin[name].rule.name):
+            allowed = builtin[name].rule.name if name in builtin else ", ".join(RULES)
             raise ValueError(f"role {name}: rule must be {allowed}")
         requires = table.get("requires", [])
         if not isinstance(requires, list) or not all(isinstance(p, str) and _PARAMETER.match(p) for p in requires):
             raise ValueError(f'role {name}: requires is a list of supported_parameters names such as "tools"')
+        for parameter in requires:
+            if parameter not in SUPPORTED_PARAMETERS:
+                raise ValueError(f"role {name}: {_no_parameter(parameter)}")
         min_context = table.get("min_context", 0)
         if isinstance(min_context, bool) or not isinstance(min_context, int) or not 0 <= min_context <= 1 << 30:
             raise ValueError(f"role {name}: min_context is a whole number of tokens")
-        specs[name] = (name, rule, tuple(sorted(set(requires))), min_context)
-    ordered = [specs[name] for name, _rule in BUILTIN_ROLES]
-    return tuple(ordered + [specs[k] for k in sorted(specs) if k not in builtin])
+        roles[name] = RoleRule(name, RULES[rule], tuple(sorted(set(requires))), min_context)
+    return tuple([roles[role.name] for role in BUILTIN_ROLES] + [roles[k] for k in sorted(roles) if k not in builtin])

@@ -17,9 +17,8 @@ from typing import Any, NamedTuple
 
 from modelpools.errors import SettingsError
 from modelpools.rules.changes import EXPIRY_WARNING_DAYS
+from modelpools.rules.roles import BUILTIN_ROLES, RoleRule
 from modelpools.setting_values import (
-    BUILTIN_ROLES,
-    RoleSpec,
     parse_bool,
     parse_directory,
     parse_duration,
@@ -97,7 +96,7 @@ class Settings:
     max_reply_bytes: int = 4 * 1024 * 1024
     usage_retention_days: int = 30
     usage_window_days: int = 7
-    roles: tuple[RoleSpec, ...] = tuple((name, rule, (), 0) for name, rule in BUILTIN_ROLES)
+    roles: tuple[RoleRule, ...] = BUILTIN_ROLES
     # the coding probe (docs/probe.md): off unless probe = true and OPENROUTER_API_KEY is set
     probe: bool = False
     probe_daily_requests: int = 20

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from modelpools.setting_values import RoleSpec
+from modelpools.rules.roles import RoleRule
 from modelpools.settings import CacheFiles, Settings
 
 if TYPE_CHECKING:
@@ -87,7 +87,10 @@ def _value(settings: Settings, name: str) -> Any:
 
 
 def _lists(value: Any) -> Any:
-    """Tuples as lists, as JSON gives them back (the pools file and doit's stored values compare equal)."""
+    """Tuples as lists, as JSON gives them back (the pools file and doit's stored values compare equal); a role rule
+    in its settings form."""
+    if isinstance(value, RoleRule):
+        return value.to_json()
     return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
@@ -159,7 +162,7 @@ class _RankingFields(NamedTuple):
     page_model_other_vendor: bool = Settings.page_model_other_vendor
     small_tasks_tier: str = Settings.small_tasks_tier
     expiry_warning_days: int = Settings.expiry_warning_days  # deprecation: expiring within this many days
-    roles: tuple[RoleSpec, ...] = Settings.roles  # (name, rule, requires, min_context) per role, built-in ones first
+    roles: tuple[RoleRule, ...] = Settings.roles  # built-in ones first; recorded as [name, rule, requires, min_context]
 
 
 class RankingSettings(_RankingFields, StageSettings):

@@ -258,6 +258,15 @@ def test_check_healthy_cache_passes_with_fallback_warning(cache, capsys):
     assert out.rstrip().endswith("0 failed, 1 warnings")
 
 
+def test_check_stops_on_a_misspelt_role_requirement_with_the_closest_name(cache, tmp_path, capsys):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.modelpools.roles.agentModel]\nrule = "coding"\nrequires = ["tool"]\n'
+    )
+    code, out, err = run(capsys, "--project-dir", str(tmp_path), "--cache-dir", str(cache), "check")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("modelpools: error: [tool.modelpools] roles in ") and "(did you mean tools?)" in err
+
+
 def test_check_warns_about_ranked_models_expiring_within_the_warning_days(cache, capsys):
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
     ranked = {m["id"]: m for m in doc["models"]}

@@ -17,6 +17,7 @@ from modelpools.resources import CATALOG_SNAPSHOT
 from modelpools.rules.calibration import FIXED_LINES
 from modelpools.rules.freemodels import select_reference_scores
 from modelpools.rules.matching import Match
+from modelpools.rules.roles import CODING, PAGE, SMALL, RoleRule
 from modelpools.rules.scoring import Component, CuratedScore
 from modelpools.rules.validation import validate_pools
 from modelpools.settings import Settings
@@ -515,10 +516,10 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     s = replace(
         settings,
         roles=(
-            ("bulkModel", "coding", ("tools",), 0),
-            ("pageModel", "page", (), 0),
-            ("smallTasksModel", "small", (), 0),
-            ("longModel", "coding", (), 500000),
+            RoleRule("bulkModel", CODING, ("tools",), 0),
+            RoleRule("pageModel", PAGE, (), 0),
+            RoleRule("smallTasksModel", SMALL, (), 0),
+            RoleRule("longModel", CODING, (), 500000),
         ),
     )
     build(s)
@@ -532,7 +533,14 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     # the two 1M-context models: nemotron-3-ultra already serves pageModel, so the other one
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
     assert long["model"] == "nvidia/nemotron-3.5-lightning:free"
-    assert long["ruleText"].endswith("requires context >= 500000") and len(long["runnersUp"]) == 2
+    assert "gates in order, each given up only when no candidate passes it: context >= 500000, " in long["ruleText"]
+    assert len(long["runnersUp"]) == 2
+    assert long["gates"][0] == {  # the two best-ranked models have shorter contexts
+        "gate": "requirements",
+        "text": "context >= 500000",
+        "result": "passed",
+        "setAside": ["z-ai/glm-5.2:free", "google/gemma-4-31b-it:free"],
+    }
 
 
 def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from modelpools.errors import SettingsError
+from modelpools.rules.roles import CODING, PAGE, SMALL, RoleRule
 from modelpools.settings import SETTING_KEYS, Settings, load_settings
 
 
@@ -183,13 +184,13 @@ min_context = 100000
 """,
     )
     assert load_settings(tmp_path, {}).roles == (
-        ("bulkModel", "coding", ("tools",), 0),
-        ("pageModel", "page", (), 0),
-        ("smallTasksModel", "small", (), 0),
-        ("agentModel", "coding", ("tool_choice", "tools"), 100000),
+        RoleRule("bulkModel", CODING, ("tools",), 0),
+        RoleRule("pageModel", PAGE, (), 0),
+        RoleRule("smallTasksModel", SMALL, (), 0),
+        RoleRule("agentModel", CODING, ("tool_choice", "tools"), 100000),
     )
     env = {"MODELPOOLS_ROLES": '{"reviewModel": {"rule": "small"}}'}
-    assert load_settings(tmp_path, env).roles[-1] == ("reviewModel", "small", (), 0)
+    assert load_settings(tmp_path, env).roles[-1] == RoleRule("reviewModel", SMALL, (), 0)
 
 
 @pytest.mark.parametrize(
@@ -206,6 +207,21 @@ def test_bad_roles_name_the_problem(tmp_path, body, words):
     with pytest.raises(SettingsError, match="roles") as info:
         load_settings(tmp_path, {})
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_misspelt_required_parameter_stops_the_run_with_the_closest_name(tmp_path):
+    write_pyproject(tmp_path, '[tool.modelpools.roles.bulkModel]\nrequires = ["tool"]\n')  # meant "tools"
+    with pytest.raises(SettingsError) as info:
+        load_settings(tmp_path, {})
+    message = str(info.value)
+    assert "\n" not in message and str(tmp_path / "pyproject.toml") in message
+    assert message.endswith(
+        "role bulkModel: requires names from OpenRouter's supported_parameters; 'tool' is none (did you mean tools?)"
+    )
+    env = {"MODELPOOLS_ROLES": '{"agentModel": {"rule": "coding", "requires": ["vision"]}}'}  # nothing close
+    with pytest.raises(SettingsError, match="MODELPOOLS_ROLES") as info:
+        load_settings(tmp_path / "elsewhere", env)
+    assert "'vision' is none of frequency_penalty, " in str(info.value) and "did you mean" not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from doit.tools import config_changed
 from support import TEST_DATA, Reply, new_layout_repo
 
 from modelpools import tasks
+from modelpools.rules.roles import CODING, RoleRule
 from modelpools.settings import SETTING_KEYS, Settings
 from modelpools.slices import StageSettings
 
@@ -82,7 +83,7 @@ OTHER_VALUE = {
     "small_tasks_tier": "SMALL",
     "expiry_warning_days": 3,
     "usage_window_days": 3,
-    "roles": Settings.roles + (("agentModel", "coding", ("tools",), 100000),),
+    "roles": Settings.roles + (RoleRule("agentModel", CODING, ("tools",), 100000),),
     "probe": False,
     "probe_daily_requests": 5,
     "probe_items_per_request": 4,

@@ -21,6 +21,7 @@ from modelpools.consumer.overview import Report, model_entries
 from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
 from modelpools.errors import DataError
 from modelpools.rules.ranking import tier_cut
+from modelpools.rules.roles import ROLE_ALIASES
 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
@@ -33,8 +34,6 @@ __all__ = [
     "tier_rule",
     "match_report_entry",
 ]
-
-_ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
 
 def tier_rule(pools: Pools) -> str:
@@ -101,7 +100,7 @@ def resolve_id(pools: Pools, model_id: str) -> str:
 def role_name(pools: Pools, text: str) -> str | None:
     """The role text names (``page``, ``pageModel``, a site role) when it is no model id in the file, else None."""
     roles = pools.document.get("roles") or {}
-    name = _ROLE_ALIASES.get(text, text)
+    name = ROLE_ALIASES.get(text, text)
     return name if name in roles and text not in pools.ids else None
 
 
@@ -130,7 +129,18 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
     ]
     lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
     lines += [f"    note: {n}" for n in role.get("notes") or ()]
+    lines += [f"    gate {_gate_text(g)}" for g in role.get("gates") or () if g.get("result") != "not applied"]
     return lines
+
+
+def _gate_text(gate: Mapping[str, Any]) -> str:
+    """One gate of a role choice: passed by the winner (and the models ahead of it that it set aside), or given up."""
+    if gate.get("result") == "given up":
+        return f"{gate.get('text')}: given up (no candidate passed it)"
+    aside = gate.get("setAside") or ()
+    return f"{gate.get('text')}: passed" + (
+        f"; set aside, though ahead in the order: {', '.join(aside)}" if aside else ""
+    )
 
 
 def _web_text(web: Mapping[str, Any] | None) -> str:

@@ -32,6 +32,7 @@ from modelpools.records import POOLS_VERSION, PoolsSchema
 from modelpools.rules.fusion import ScoreSource
 from modelpools.rules.ranking import TIER_NAMES
 from modelpools.rules.rawscores import MatchInfo
+from modelpools.rules.roles import ROLE_ALIASES, SHORT_NAMES
 
 if TYPE_CHECKING:
     from modelpools.settings import Settings
@@ -47,14 +48,8 @@ __all__ = [
     "ROLES",
 ]
 
-# role name -> chosenDefaults key; the key itself and snake_case are accepted too
-ROLES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel"}
-_ROLE_ALIASES = {
-    **{k: v for k, v in ROLES.items()},
-    **{v: v for v in ROLES.values()},
-    "small_tasks": "smallTasksModel",
-    "small": "smallTasksModel",
-}
+# role name -> chosenDefaults key; the key itself and snake_case are accepted too (rules.roles.ROLE_ALIASES)
+ROLES = SHORT_NAMES
 
 
 @dataclass(frozen=True)
@@ -185,7 +180,7 @@ def _tier_name(name: str) -> str:
 
 def _role_key(role: str) -> str:
     try:
-        return _ROLE_ALIASES[role]
+        return ROLE_ALIASES[role]
     except KeyError:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}") from None
 

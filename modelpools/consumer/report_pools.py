@@ -23,6 +23,7 @@ from modelpools.consumer.markup import (
     verdict_badge,
 )
 from modelpools.rules.probestats import SOURCE as PROBE_SOURCE
+from modelpools.rules.roles import BUILTIN_ROLES
 
 __all__ = [
     "roles_section",
@@ -31,7 +32,7 @@ __all__ = [
     "calibration_section",
 ]
 
-_ROLE_ORDER = ("bulkModel", "pageModel", "smallTasksModel")
+_ROLE_ORDER = tuple(role.name for role in BUILTIN_ROLES)
 
 
 def _line(slope: Any, intercept: Any) -> str:

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from modelpools.rules.roles import BUILTIN_ROLES
+
 __all__ = ["EXPIRY_WARNING_DAYS", "compare_pools", "format_changes", "days_left", "expiring_models", "expiry_tier"]
 
 # Models expiring within this many days are listed (the default of the expiry_warning_days setting).
 EXPIRY_WARNING_DAYS = 7
-_ROLE_KEYS = ("bulkModel", "pageModel", "smallTasksModel")
+_ROLE_KEYS = tuple(role.name for role in BUILTIN_ROLES)
 
 
 def _entries(doc: Mapping[str, Any] | None) -> dict[str, dict]:

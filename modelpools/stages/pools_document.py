@@ -17,17 +17,8 @@ from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
-from modelpools.rules.ranking import (
-    DEFAULT_ROLES,
-    TIER_NAMES,
-    Candidate,
-    RoleChoice,
-    RoleRule,
-    assign_tiers,
-    choose_roles,
-    defaults_of,
-    rank_models,
-)
+from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
+from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
@@ -130,9 +121,10 @@ def _latency_tie(
     summary: Mapping[str, Any],
     verdicts: dict[str, Verdict],
 ) -> RoleChoice:
-    """A small-tasks choice tied exactly (same active parameters and rank score) with other usable candidates of its
-    tier goes to the one with the lower latency p50 in the usage summary (rules.usage.prefer_faster)."""
-    if choice.role.rule != "small" or choice.model is None or not summary.get("models"):
+    """A choice whose rule breaks ties on latency (small: same active parameters and rank score) tied exactly with
+    other usable candidates of its tier goes to the one with the lower latency p50 in the usage summary
+    (rules.usage.prefer_faster)."""
+    if not choice.role.rule.latency_breaks_ties or choice.model is None or not summary.get("models"):
         return choice
     by_id = {c.id: c for c in candidates}
     won = by_id[choice.model]
@@ -158,12 +150,8 @@ def _latency_tie(
 
 
 def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
-    """The role rules of the ranking settings (the three defaults first, then the site's roles)."""
-    if not settings.roles:
-        return DEFAULT_ROLES
-    return tuple(
-        RoleRule(name, rule, tuple(requires), int(min_context)) for name, rule, requires, min_context in settings.roles
-    )
+    """The role rules of the ranking settings (the built-in roles first, then the site's roles)."""
+    return tuple(settings.roles) or BUILTIN_ROLES
 
 
 def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
@@ -186,13 +174,14 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
 
     return {
         "model": choice.model,
-        "rule": choice.role.rule,
-        "ruleText": choice.role.describe(),
+        "rule": choice.role.rule.name,
+        "ruleText": choice.rule_text,
         "requires": list(choice.role.requires),
         "minContext": choice.role.min_context,
         "evidence": evidence(choice.model),
         "runnersUp": [evidence(m) for m in choice.runners_up],
         "notes": list(choice.notes),
+        "gates": [g.to_json() for g in choice.gates],
     }
 
 
@@ -273,7 +262,7 @@ def build_document(
     unranked = [m for m in fused if m.estimate is None]
     return {
         "schemaVersion": POOLS_VERSION,
-        "chosenDefaults": defaults_of(choices).to_json(),
+        "chosenDefaults": chosen_defaults(choices),
         "roles": {c.role.name: _role_json(c, by_id) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
         "models": models_json,
