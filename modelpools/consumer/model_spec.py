@@ -20,6 +20,7 @@ from typing import Any
 from modelpools.consumer.pools_view import ROLES, Pools
 from modelpools.errors import NoCapableModel, UnknownModel
 from modelpools.rules.ranking import TIER_NAMES
+from modelpools.rules.roles import ROLE_ALIASES
 
 __all__ = [
     "ModelChoice",
@@ -34,7 +35,6 @@ __all__ = [
 AUTO = "auto"
 # request fields a model must list in supported_parameters to be tried (OpenRouter rejects or ignores them otherwise)
 GATED_PARAMETERS = ("tools", "tool_choice", "response_format")
-_ROLE_ALIASES = {"bulk": "bulkModel", "page": "pageModel", "smallTasks": "smallTasksModel", "small": "smallTasksModel"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def role_names(pools: Pools) -> tuple[str, ...]:
 def role_chain(pools: Pools, role: str) -> tuple[str, ...]:
     """A role's fallback chain: ``Pools.fallback_chain`` for a built-in role; for a site's role its chosen model, then
     the ranked models that meet its ``requires`` and ``minContext``, by rank (unavailable models left out)."""
-    key = _ROLE_ALIASES.get(role, role)
+    key = ROLE_ALIASES.get(role, role)
     if key in ROLES.values():
         return pools.fallback_chain(key)
     spec = (pools.document.get("roles") or {}).get(key)
@@ -94,7 +94,7 @@ def _match(pools: Pools, spec: str, turn: int) -> ModelChoice:
         return ModelChoice(spec, "model", "model", (spec + ":free",))
     if spec == AUTO:
         return ModelChoice(spec, "role", "bulkModel", role_chain(pools, "bulkModel"))
-    key = _ROLE_ALIASES.get(spec, spec)
+    key = ROLE_ALIASES.get(spec, spec)
     if key in role_names(pools):
         return ModelChoice(spec, "role", key, role_chain(pools, key))
     if spec.upper() in TIER_NAMES:
