@@ -19,10 +19,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from modelpools.rules.calibration import (
+    UNCALIBRATED,
     Calibration,
     CalibrationEntry,
     calibration_entries,
     curated_line,
+    fit_calibration,
     llm_stats_line,
 )
 from modelpools.rules.evidence import (
@@ -235,7 +237,8 @@ class Source:
 
     line(evidence, estimates) gives the source's Calibration, or None when it cannot be calibrated (the source then
     adds nothing); estimates is empty unless second_pass, when it holds the well-evidenced first-pass estimates
-    (catalog id -> mean; the probe's anchors). measure(model, evidence, line) gives the model's Reading, or None.
+    (catalog id -> mean; the probe's anchors). measure(model, evidence, line) gives the model's Reading (its value on
+    the reference scale, variance and evidence units), or None when the source has nothing on the model.
     """
 
     name: str
@@ -286,7 +289,6 @@ def _curated(model: Mapping[str, Any], evidence: Evidence, line: Calibration) ->
 def _probe_line(evidence: Evidence, estimates: Mapping[str, float]) -> Calibration | None:
     """The probe's line on its anchors (the probed models with a well-evidenced first-pass estimate); None below
     three anchors."""
-    from modelpools.rules.calibration import UNCALIBRATED, fit_calibration
     from modelpools.rules.probestats import anchor_points, line_residual_sd
 
     if not evidence.probe:
@@ -295,8 +297,8 @@ def _probe_line(evidence: Evidence, estimates: Mapping[str, float]) -> Calibrati
     line = fit_calibration(PROBE, points)
     if line.method == UNCALIBRATED:
         return None
-    points_ = tuple((x, y, 1.0) for x, y in points)
-    return Calibration(PROBE, line.method, line.slope, line.intercept, line_residual_sd(line, points), points_)
+    pairs = tuple((x, y, 1.0) for x, y in points)
+    return Calibration(PROBE, line.method, line.slope, line.intercept, line_residual_sd(line, points), pairs)
 
 
 def _probe(model: Mapping[str, Any], evidence: Evidence, line: Calibration) -> Reading | None:
