@@ -45,7 +45,7 @@ from modelpools.stages.benchmarks import refresh_benchmarks  # noqa: E402
 from modelpools.stages.catalog import refresh_catalog  # noqa: E402
 from modelpools.stages.match import build_matches  # noqa: E402
 from modelpools.stages.pools import build_pools  # noqa: E402
-from modelpools.stages.pools_document import build_document  # noqa: E402
+from modelpools.stages.pools_document import PoolsInputs, build_document  # noqa: E402
 
 
 def timed(run, repeats: int) -> list[float]:
@@ -99,20 +99,21 @@ def main(repeats: int = 20) -> int:
         matches = MatchReport.load(settings.files.matches_file)
         written = PoolsDocument.load(settings.files.pools_file).doc
         curated, inputs, provenance = CuratedScores.load().scores, written["inputs"], written["provenance"]
-        args = (
+        records = PoolsInputs(
             catalog.models,
+            provenance,
+            inputs,
             scores,
             matches.matches,
             curated,
-            RankingSettings.of(settings),
-            inputs,
             catalog.reference_scores,
             matches.reference,
         )
-        doc = build_document(*args, provenance=provenance)
+        ranking = RankingSettings.of(settings)
+        doc = build_document(records, ranking)
         ids = catalog.ids
         parts = {
-            "  fusion + ranking (build_document)": timed(lambda: build_document(*args, provenance=provenance), repeats),
+            "  fusion + ranking (build_document)": timed(lambda: build_document(records, ranking), repeats),
             "  validation (validate_pools)": timed(
                 lambda: validate_pools(doc, ids, schema=PoolsSchema.installed().check), repeats
             ),

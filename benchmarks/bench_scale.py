@@ -115,8 +115,24 @@ def pipeline(body, bench, overrides, curated, settings):
         )
         state["matches"] = report.matches
 
+    try:  # a tree whose build_document reads one PoolsInputs record
+        from modelpools.stages.pools_document import PoolsInputs
+    except ImportError:
+        PoolsInputs = None
+
     def rank():
-        state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, inputs, **extra)
+        if PoolsInputs is None:  # a --baseline ref from before PoolsInputs: the inputs as arguments
+            state["doc"] = build_document(state["models"], bench, state["matches"], curated, ranking, inputs, **extra)
+            return
+        records = PoolsInputs(
+            state["models"],
+            extra["provenance"],
+            inputs,
+            benchmark_models=bench,
+            matches=state["matches"],
+            curated=curated,
+        )
+        state["doc"] = build_document(records, ranking)
 
     def validate():
         validate_pools(state["doc"], {m["id"] for m in state["models"]}, **schema_check())

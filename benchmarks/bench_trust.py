@@ -48,7 +48,7 @@ from modelpools.settings import Settings  # noqa: E402
 from modelpools.slices import RankingSettings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
 from modelpools.stages.match import load_overrides  # noqa: E402
-from modelpools.stages.pools_document import build_document, pools_provenance  # noqa: E402
+from modelpools.stages.pools_document import PoolsInputs, build_document, pools_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NEWEST = "models-2026-08-18.json"
@@ -178,9 +178,8 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
         CatalogCache.live((), (), Settings.openrouter_url).origin,
         BenchmarkScores(Settings.benchmarks_repo, commit, layout, (), commit_date),
     )
-    doc = build_document(
-        free, scores, matches, curated, RankingSettings(), inputs or {}, references, reference, provenance=provenance
-    )
+    records = PoolsInputs(free, provenance, inputs or {}, scores, matches, curated, references, reference)
+    doc = build_document(records, RankingSettings())
     return body, free, scores, matches, doc, snapshot
 
 

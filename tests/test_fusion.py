@@ -11,12 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import NEW_LAYOUT_EXCERPT, TEST_DATA
 
+from modelpools.resources import pools_schema_path
 from modelpools.rules import evidence
-from modelpools.rules.calibration import FIXED_LINES, web_calibrations
+from modelpools.rules.calibration import FIXED_LINES, Calibration, web_calibrations
+from modelpools.rules.evidence import Measurement
 from modelpools.rules.freemodels import select_reference_scores
-from modelpools.rules.fusion import Remembered, fuse_scores, page_estimates
+from modelpools.rules.fusion import SOURCES, Reading, Remembered, Source, fuse_scores, page_estimates
 from modelpools.rules.matching import Match
 from modelpools.rules.modelids import base_id, vendor_of
+from modelpools.rules.rawscores import WEB_CATEGORIES
 from modelpools.rules.scoring import Component, CuratedScore
 
 DATA = TEST_DATA  # the committed excerpts: every free entry and every entry with a coding index is kept
@@ -130,6 +133,72 @@ def test_older_dump_without_catalog_index_stays_on_the_catalog_scale():
     r1 = by_id(fused)["deepseek/deepseek-r1:free"]
     assert r1.sources[0].calibrated == calibrations["llm-stats"].apply(r1.sources[0].raw)
     assert 15 < r1.coding_score < 35  # the 2026-08-18 index gives deepseek-r1 24.6
+
+
+# A score source the project does not have: a code-review panel's marks (0-10), read from its own table, on a line
+# of its own. Adding it to the sources tuple is all fusion needs.
+REVIEW_MARKS = {"acme/x:free": 9.0}
+
+
+def review_line(_evidence, _estimates):
+    return Calibration("review-panel", "fixed", 8.0, 10.0, 6.0)
+
+
+def review_marks(model, _evidence, line):
+    mark = REVIEW_MARKS.get(model["id"])
+    if mark is None:
+        return None
+    return Reading(Measurement("review-panel", line.apply(mark), line.residual_sd**2, 2.0), "review:panel-7", mark)
+
+
+REVIEW_PANEL = Source("review-panel", review_line, review_marks)
+
+
+def test_a_new_source_is_one_entry_in_the_sources_tuple():
+    catalog = [{"id": "acme/x:free"}, {"id": "acme/y:free"}]
+    bench = [{"id": "acme/x", "components": [component("swe-bench-verified", 0.3, 3.0)]}]
+    matches = [match("acme/x:free", "acme/x")]
+    before = by_id(fuse_scores(catalog, bench, matches, [])[0])
+    fused, calibrations = fuse_scores(catalog, bench, matches, [], sources=SOURCES + (REVIEW_PANEL,))
+    x = by_id(fused)["acme/x:free"]
+    assert [(s.source, s.raw, s.calibrated, s.ref) for s in x.sources] == [
+        (
+            "llm-stats",
+            before["acme/x:free"].sources[0].raw,
+            before["acme/x:free"].sources[0].calibrated,
+            "llm-stats:acme/x",
+        ),
+        ("review-panel", 9.0, 82.0, "review:panel-7"),  # 8 * 9 + 10
+    ]
+    assert x.coding_score > before["acme/x:free"].coding_score + 10  # a strong mark lifts a weak benchmark result
+    assert x.estimate.units == before["acme/x:free"].estimate.units + 2.0
+    assert calibrations["review-panel"].slope == 8.0
+    assert by_id(fused)["acme/y:free"] == before["acme/y:free"]  # a model the panel did not mark stays put
+
+
+def test_a_second_pass_source_is_calibrated_on_the_first_pass_estimates():
+    """Like the coding probe: the line is fitted where the source and the other sources' estimates meet."""
+    seen = {}
+
+    def line_on_estimates(_evidence, estimates):
+        seen.update(estimates)
+        anchor = estimates.get("acme/x:free")
+        return None if anchor is None else Calibration("review-panel", "offset", 1.0, anchor - 9.0, 6.0)
+
+    catalog = [{"id": "acme/x:free", "benchmarks": {"artificial_analysis": {"coding_index": 50.0}}}]
+    late = Source("review-panel", line_on_estimates, review_marks, second_pass=True)
+    fused, calibrations = fuse_scores(catalog, [], [], [], sources=SOURCES + (late,))
+    first = fuse_scores(catalog, [], [], [])[0][0]
+    assert seen == {"acme/x:free": first.coding_score}
+    assert [s.source for s in fused[0].sources] == ["artificial_analysis", "review-panel"]
+    assert fused[0].sources[1].calibrated == first.coding_score
+    assert calibrations["review-panel"].method == "offset"
+    assert fuse_scores([{"id": "acme/z:free"}], [], [], [], sources=SOURCES + (late,))[1] == {}  # no anchor: no line
+
+
+def test_the_pools_schema_names_every_source():
+    schema = json.loads(pools_schema_path().read_text())
+    assert set(schema["$defs"]["sourceName"]["enum"]) == {s.name for s in SOURCES} | set(WEB_CATEGORIES)
 
 
 def test_a_remembered_index_counts_less_as_it_ages():

@@ -28,7 +28,7 @@ from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.rules.validation import validate_pools
 from modelpools.slices import RankingSettings
 from modelpools.stages.benchmarks import build_scores, parse_checkout
-from modelpools.stages.pools_document import build_document
+from modelpools.stages.pools_document import PoolsInputs, build_document
 
 # 250 examples per property keeps the file near 15 s; FUZZ_EXAMPLES=5000 for a long hunt.
 FUZZ = settings(
@@ -437,15 +437,10 @@ def test_free_models_from_a_mangled_catalog_rank_into_a_valid_pools_file(doc):
     except DataError:
         return
     matches = match_models([CatalogModel.from_dict(m) for m in models], BENCH, {}, 70)
-    pools = build_document(
-        models,
-        BENCH_SCORES,
-        list(matches),
-        [],
-        RankingSettings(),
-        POOLS_SAMPLE["inputs"],
-        provenance=POOLS_SAMPLE["provenance"],
+    inputs = PoolsInputs(
+        models, POOLS_SAMPLE["provenance"], POOLS_SAMPLE["inputs"], benchmark_models=BENCH_SCORES, matches=list(matches)
     )
+    pools = build_document(inputs, RankingSettings())
     validate_pools(pools, {m["id"] for m in models}, schema=PoolsSchema.installed().check)
     dump_json(pools)
 

@@ -23,6 +23,7 @@ from modelpools.rules.validation import validate_pools
 from modelpools.settings import Settings
 from modelpools.slices import PoolsSettings, RankingSettings
 from modelpools.stages import pools, pools_document
+from modelpools.stages.pools_document import PoolsInputs
 
 DATA = TEST_DATA
 CATALOG_KEYS = (
@@ -336,13 +337,16 @@ def test_shuffled_inputs_give_the_same_bytes():
             "small_tasks_tier": "MEDIUM",
         },
     }
-    expected = dump_json(
-        pools_document.build_document(catalog_models(), BENCH, MATCH_RECORDS, CURATED, s, inputs, provenance=PROVENANCE)
-    )
+
+    def document(models, bench, matches, curated):
+        records = PoolsInputs(models, PROVENANCE, inputs, benchmark_models=bench, matches=matches, curated=curated)
+        return dump_json(pools_document.build_document(records, s))
+
+    expected = document(catalog_models(), BENCH, MATCH_RECORDS, CURATED)
     for seed in range(4):
         rng = random.Random(seed)
         shuffled = [rng.sample(x, len(x)) for x in (catalog_models(), BENCH, MATCH_RECORDS, CURATED)]
-        assert dump_json(pools_document.build_document(*shuffled, s, inputs, provenance=PROVENANCE)) == expected
+        assert document(*shuffled) == expected
 
 
 def test_settings_change_tiers_and_defaults(settings):
@@ -556,9 +560,8 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
 
 def test_documents_share_repeated_fragments_within_themselves_never_between_them():
     def document(records):
-        return pools_document.build_document(
-            records, BENCH, MATCH_RECORDS, CURATED, RankingSettings(), {}, provenance=PROVENANCE
-        )
+        inputs = PoolsInputs(records, PROVENANCE, benchmark_models=BENCH, matches=MATCH_RECORDS, curated=CURATED)
+        return pools_document.build_document(inputs, RankingSettings())
 
     records = catalog_models()
     first, second = document(records), document(records)

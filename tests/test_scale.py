@@ -12,7 +12,7 @@ from modelpools.rules import matching
 from modelpools.rules.freemodels import select_free_models
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, match_models
 from modelpools.slices import RankingSettings
-from modelpools.stages.pools_document import build_document, pools_provenance
+from modelpools.stages.pools_document import PoolsInputs, build_document, pools_provenance
 
 _SPEC = importlib.util.spec_from_file_location(
     "synthetic", Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py"
@@ -36,15 +36,9 @@ def run_pipeline(body, bench) -> dict:
     matches = match_models(
         [CatalogModel.from_dict(m) for m in models], [BenchmarkModel.from_dict(b) for b in bench], {}, 70
     )
-    return build_document(
-        models,
-        bench,
-        list(matches),
-        [],
-        RankingSettings(),
-        INPUTS,
-        provenance=pools_provenance({"source": "live", "url": "https://openrouter.ai/api/v1/models"}, None),
-    )
+    provenance = pools_provenance({"source": "live", "url": "https://openrouter.ai/api/v1/models"}, None)
+    inputs = PoolsInputs(models, provenance, INPUTS, benchmark_models=bench, matches=list(matches))
+    return build_document(inputs, RankingSettings())
 
 
 def traced_peak(n: int) -> int:

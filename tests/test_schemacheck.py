@@ -13,7 +13,7 @@ from modelpools.resources import pools_schema_path
 from modelpools.rules.schemacheck import SchemaCheck
 from modelpools.rules.validation import inline_refs
 from modelpools.slices import RankingSettings
-from modelpools.stages.pools_document import build_document
+from modelpools.stages.pools_document import PoolsInputs, build_document
 
 # Stand-ins of every JSON type, including the ones Python confuses (True == 1 == 1.0) and non-finite numbers.
 ODD_VALUES = [
@@ -48,7 +48,7 @@ def schema_check():
 @pytest.fixture(scope="module")
 def doc():
     """A real document cut to 3 ranked and 2 unranked models (the schema alone does not check the invariants)."""
-    full = build_document(catalog(), [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
+    full = build_document(PoolsInputs(catalog(), PROVENANCE, INPUTS), RankingSettings())
     return dict(full, models=full["models"][:3], unranked=full["unranked"][:2])
 
 

@@ -16,7 +16,7 @@ from modelpools.resources import pools_schema_path
 from modelpools.rules.validation import json_path, validate_pools
 from modelpools.settings import Settings
 from modelpools.slices import RankingSettings, ValidateSettings
-from modelpools.stages.pools_document import build_document
+from modelpools.stages.pools_document import PoolsInputs, build_document
 from modelpools.stages.validate import validate_pools_file
 
 DATA = TEST_DATA
@@ -49,7 +49,7 @@ def catalog():
 @pytest.fixture(scope="module")
 def valid():
     """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
-    return build_document(catalog(), [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
+    return build_document(PoolsInputs(catalog(), PROVENANCE, INPUTS), RankingSettings())
 
 
 def broken(doc, mutate):
@@ -226,7 +226,7 @@ def test_ids_must_be_free_models_in_the_catalog(valid):
 
 
 def test_empty_ranking_needs_null_defaults(valid):
-    empty = build_document([], [], [], [], RankingSettings(), INPUTS, provenance=PROVENANCE)
+    empty = build_document(PoolsInputs([], PROVENANCE, INPUTS), RankingSettings())
     validate_pools(empty, schema=PoolsSchema.installed().check)
     error = rejected(broken(empty, put(["chosenDefaults", "bulkModel"], "a/b:free")))
     assert error.path == "$.chosenDefaults.bulkModel"

@@ -35,6 +35,10 @@ __all__ = [
     "UNCALIBRATED",
     "LineFit",
     "fit_calibration",
+    "CalibrationEntry",
+    "calibration_entries",
+    "llm_stats_line",
+    "curated_line",
     "calibrate",
     "web_calibrations",
 ]
@@ -215,6 +219,47 @@ def _points(entries: Iterable[tuple[str, float | None, RawScore | None]]) -> tup
     return tuple(points[k] for k in sorted(points))
 
 
+CalibrationEntry = tuple[str, float | None, MatchInfo | None]  # (id, coding index, benchmark match)
+
+
+def calibration_entries(
+    catalog_models: Sequence[Mapping[str, Any]],
+    matches: Mapping[str, MatchInfo],
+    reference_scores: Iterable[Any] = (),
+    reference_matches: Mapping[str, MatchInfo] | None = None,
+) -> list[CalibrationEntry]:
+    """(id, coding index, match) of every model that can calibrate a source: the catalog's, free or paid (its
+    referenceScores)."""
+    reference_matches = reference_matches or {}
+    entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
+    entries += [
+        (r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
+        for r in reference_scores
+        if isinstance(r, Mapping) and isinstance(r.get("id"), str)
+    ]
+    return entries
+
+
+def llm_stats_line(entries: Sequence[CalibrationEntry], bench: Mapping[str, Mapping[str, Any]]) -> Calibration:
+    """LLM-Stats' fixed line, with the live points of every entry that has a coding index and an LLM-Stats score."""
+    return calibration_line(
+        "llm-stats", _points((mid, aa, llm_stats_score(match, bench)) for mid, aa, match in entries)
+    )
+
+
+def curated_line(
+    entries: Sequence[CalibrationEntry],
+    curated_by_base: Mapping[str, CuratedScore],
+    bench: Mapping[str, Mapping[str, Any]],
+) -> Calibration:
+    """The curated scores' fixed line, with the live points of every entry that has a coding index and a curated
+    score."""
+    points = _points(
+        (mid, aa, curated_score(base_id(mid), curated_by_base, None, bench, None)) for mid, aa, _match in entries
+    )
+    return calibration_line("curated", points)
+
+
 def calibrate(
     catalog_models: Sequence[Mapping[str, Any]],
     matches: Mapping[str, MatchInfo],
@@ -226,21 +271,11 @@ def calibrate(
     """The calibration of each source: the catalog index is the reference; LLM-Stats and curated each get their
     fixed line, with the live points (every model, free or paid, with a coding index and that source's score) for
     the chart and the drift check."""
-    reference_matches = reference_matches or {}
-    entries = [(m["id"], _number(coding_index(m)), matches.get(m["id"])) for m in catalog_models]
-    entries += [
-        (r["id"], _number(r.get("coding_index")), reference_matches.get(r["id"]))
-        for r in reference_scores
-        if isinstance(r, Mapping) and isinstance(r.get("id"), str)
-    ]
-    llm_points = _points((mid, aa, llm_stats_score(match, bench)) for mid, aa, match in entries)
-    curated_points = _points(
-        (mid, aa, curated_score(base_id(mid), curated_by_base, None, bench, None)) for mid, aa, _match in entries
-    )
+    entries = calibration_entries(catalog_models, matches, reference_scores, reference_matches)
     return {
         "artificial_analysis": Calibration("artificial_analysis", "reference"),
-        "llm-stats": calibration_line("llm-stats", llm_points),
-        "curated": calibration_line("curated", curated_points),
+        "llm-stats": llm_stats_line(entries, bench),
+        "curated": curated_line(entries, curated_by_base, bench),
     }
 
 

@@ -1,20 +1,32 @@
 """Fuse per-model coding evidence (catalog index, LLM-Stats, curated, remembered, probe) into one estimate with
 uncertainty, and the page role's estimate on top of it.
 
-The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). rules/rawscores.py collects each source's
-raw score, rules/calibration.py maps it onto the scale (the documented fixed lines and the drift check),
-rules/evidence.py holds the priors, variances and the combination; this module puts them together per model.
-Design Arena web Elo only feeds the page role (see ``page_estimates``).
+The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). Each score source is one ``Source`` record
+in ``SOURCES``: its name, its calibration line (rules/calibration.py: the documented fixed lines and the drift check)
+and how it measures a model (rules/rawscores.py collects the raw scores), giving a ``Reading`` with its evidence
+units. rules/evidence.py holds the priors, variances and the combination; ``fuse_scores`` loops over the sources per
+model. A source calibrated on the first pass's estimates (the coding probe) is a ``second_pass`` source: it is
+measured once the others have given every model its estimate. Design Arena web Elo only feeds the page role (see
+``page_estimates``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from modelpools.rules.calibration import Calibration, calibrate
+from modelpools.rules.calibration import (
+    UNCALIBRATED,
+    Calibration,
+    CalibrationEntry,
+    calibration_entries,
+    curated_line,
+    fit_calibration,
+    llm_stats_line,
+)
 from modelpools.rules.evidence import (
     Estimate,
     Measurement,
@@ -34,12 +46,15 @@ from modelpools.rules.rawscores import MatchInfo, curated_index, curated_score, 
 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
-    from modelpools.rules.probestats import ProbeScore, ProbeTally
+    from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
     "SOURCES",
     "PROBE",
+    "Source",
+    "Evidence",
+    "Reading",
     "ScoreSource",
     "FusedModel",
     "Remembered",
@@ -47,7 +62,6 @@ __all__ = [
     "page_estimates",
 ]
 
-SOURCES = ("artificial_analysis", "llm-stats", "curated")
 _AA_REF = "openrouter:benchmarks.artificial_analysis.coding_index"
 PROBE = "probe"  # the coding probe's source name (rules/probestats.py)
 
@@ -174,77 +188,182 @@ def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
     return f"no coding score: no catalog coding_index, {bench}, no curated score"
 
 
-def _fuse_one(
-    model: Mapping[str, Any],
-    match: MatchInfo,
-    bench: Mapping[str, Mapping[str, Any]],
-    curated_by_base: Mapping[str, CuratedScore],
-    calibrations: Mapping[str, Calibration],
-    remembered: Remembered | None,
-    probe: ProbeScore | None = None,
-) -> FusedModel:
-    mid = model["id"]
-    key = base_id(mid)
-    found: list[tuple[Measurement, str, float, str | None]] = []  # measurement, ref, raw, remembered date
+@dataclass(frozen=True)
+class Evidence:
+    """What the sources read for one fusion: the catalog models (sorted by id), their benchmark matches, the
+    LLM-Stats scores by benchmark id, the curated scores by base id, the calibration-only reference models and their
+    matches, remembered catalog evidence and the probe's tallies (each by catalog id)."""
+
+    models: Sequence[Mapping[str, Any]]
+    matches: Mapping[str, MatchInfo]
+    bench: Mapping[str, Mapping[str, Any]]
+    curated: Mapping[str, CuratedScore]
+    reference_scores: Sequence[Mapping[str, Any]] = ()
+    reference_matches: Mapping[str, MatchInfo] | None = None
+    remembered: Mapping[str, Remembered] | None = None
+    probe: Mapping[str, ProbeTally] | None = None
+
+    @cached_property
+    def calibration_entries(self) -> list[CalibrationEntry]:
+        """(id, coding index, match) of every catalog and reference model: the points a fixed line is checked on."""
+        return calibration_entries(self.models, self.matches, self.reference_scores, self.reference_matches)
+
+    def match(self, mid: str) -> MatchInfo:
+        return self.matches.get(mid, _NO_MATCH)
+
+    def remembered_of(self, mid: str) -> Remembered | None:
+        return self.remembered.get(mid) if self.remembered else None
+
+
+_NO_MATCH = MatchInfo()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One source's measurement of one model: on the reference scale (its variance and evidence units in it), the
+    raw value and ref it came from, and what a pools file's entry says besides (ScoreSource's fields)."""
+
+    measurement: Measurement
+    ref: str
+    raw: float
+    remembered: str | None = None  # the date a remembered value was last seen
+    probed: tuple[int, str, tuple[float, float]] | None = None  # the probe: items, probe set, accuracy interval
+    params: float | None = None  # a total parameter count the source knows (LLM-Stats)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A score source: its name, its calibration line, and how it measures a model.
+
+    line(evidence, estimates) gives the source's Calibration, or None when it cannot be calibrated (the source then
+    adds nothing); estimates is empty unless second_pass, when it holds the well-evidenced first-pass estimates
+    (catalog id -> mean; the probe's anchors). measure(model, evidence, line) gives the model's Reading (its value on
+    the reference scale, variance and evidence units), or None when the source has nothing on the model.
+    """
+
+    name: str
+    line: Callable[[Evidence, Mapping[str, float]], Calibration | None]
+    measure: Callable[[Mapping[str, Any], Evidence, Calibration], Reading | None]
+    second_pass: bool = False
+
+
+def _catalog_index(model: Mapping[str, Any], evidence: Evidence, _line: Calibration) -> Reading | None:
+    """The catalog's own coding index (the reference), else one remembered from an earlier listing."""
     aa = _number(coding_index(model))
     if aa is not None:
-        found.append((aa_measurement(aa), _AA_REF, aa, None))
-    elif remembered is not None and remembered.coding_index is not None:
-        found.append(
-            (
-                aa_measurement(remembered.coding_index, remembered.age_days),
-                _AA_REF + " (remembered)",
-                remembered.coding_index,
-                remembered.last_seen,
-            )
+        return Reading(aa_measurement(aa), _AA_REF, aa)
+    memory = evidence.remembered_of(model["id"])
+    if memory is not None and memory.coding_index is not None:
+        return Reading(
+            aa_measurement(memory.coding_index, memory.age_days),
+            _AA_REF + " (remembered)",
+            memory.coding_index,
+            memory.last_seen,
         )
-    llm = llm_stats_score(match, bench)
-    if llm is not None:
-        cal = calibrations["llm-stats"]
-        found.append(
-            (
-                Measurement("llm-stats", cal.apply(llm.mean), bench_variance(llm.units), llm.units),
-                llm.ref,
-                llm.mean,
-                None,
-            )
-        )
-    cur = curated_score(key, curated_by_base, llm, bench, match)
-    if cur is not None:
-        cal = calibrations["curated"]
-        found.append(
-            (Measurement("curated", cal.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref, cur.mean, None)
-        )
-    if probe is not None:
-        found.append(
-            (
-                Measurement(PROBE, probe.calibrated, probe.sd**2, probe.units),
-                f"probe:{probe.probe_set}",
-                probe.accuracy,
-                None,
-            )
-        )
-    params = parameter_counts(
-        mid, str(model.get("name") or ""), model.get("hugging_face_id"), known_total=llm.params if llm else None
+    return None
+
+
+def _llm_stats(model: Mapping[str, Any], evidence: Evidence, line: Calibration) -> Reading | None:
+    """The matched LLM-Stats model's benchmark-formula mean, weighted by the match's confidence."""
+    llm = llm_stats_score(evidence.match(model["id"]), evidence.bench)
+    if llm is None:
+        return None
+    measurement = Measurement("llm-stats", line.apply(llm.mean), bench_variance(llm.units), llm.units)
+    return Reading(measurement, llm.ref, llm.mean, params=llm.params)
+
+
+def _curated(model: Mapping[str, Any], evidence: Evidence, line: Calibration) -> Reading | None:
+    """The curated results for the model's base id, without the benchmarks LLM-Stats measured for it."""
+    key = base_id(model["id"])
+    if key not in evidence.curated:
+        return None
+    match = evidence.match(model["id"])
+    cur = curated_score(key, evidence.curated, llm_stats_score(match, evidence.bench), evidence.bench, match)
+    if cur is None:
+        return None
+    return Reading(
+        Measurement("curated", line.apply(cur.mean), bench_variance(cur.units), cur.units), cur.ref, cur.mean
     )
+
+
+def _probe_line(evidence: Evidence, estimates: Mapping[str, float]) -> Calibration | None:
+    """The probe's line on its anchors (the probed models with a well-evidenced first-pass estimate); None below
+    three anchors."""
+    from modelpools.rules.probestats import anchor_points, line_residual_sd
+
+    if not evidence.probe:
+        return None
+    points = anchor_points(evidence.probe, estimates)
+    line = fit_calibration(PROBE, points)
+    if line.method == UNCALIBRATED:
+        return None
+    pairs = tuple((x, y, 1.0) for x, y in points)
+    return Calibration(PROBE, line.method, line.slope, line.intercept, line_residual_sd(line, points), pairs)
+
+
+def _probe(model: Mapping[str, Any], evidence: Evidence, line: Calibration) -> Reading | None:
+    """The model's probe accuracy through the probe's line, its sd carrying the line's own error."""
+    from modelpools.rules.probestats import probe_score
+
+    tally = evidence.probe.get(model["id"]) if evidence.probe else None
+    probe = probe_score(model["id"], tally, line, line.residual_sd) if tally is not None else None
+    if probe is None:
+        return None
+    measurement = Measurement(PROBE, probe.calibrated, probe.sd**2, probe.units)
+    return Reading(
+        measurement,
+        f"probe:{probe.probe_set}",
+        probe.accuracy,
+        probed=(probe.items, probe.probe_set, (probe.low, probe.high)),
+    )
+
+
+def _reference_line(_evidence: Evidence, _estimates: Mapping[str, float]) -> Calibration:
+    """The catalog index is the scale itself."""
+    return Calibration("artificial_analysis", "reference")
+
+
+def _llm_stats_line(evidence: Evidence, _estimates: Mapping[str, float]) -> Calibration:
+    return llm_stats_line(evidence.calibration_entries, evidence.bench)
+
+
+def _curated_line(evidence: Evidence, _estimates: Mapping[str, float]) -> Calibration:
+    return curated_line(evidence.calibration_entries, evidence.curated, evidence.bench)
+
+
+# Every score source, in the order a model's scoreSources lists them. A new source is one more entry here (and its
+# name in the pools schema's sourceName enum, which tests/test_fusion.py checks against this tuple).
+SOURCES: tuple[Source, ...] = (
+    Source("artificial_analysis", _reference_line, _catalog_index),
+    Source("llm-stats", _llm_stats_line, _llm_stats),
+    Source("curated", _curated_line, _curated),
+    Source(PROBE, _probe_line, _probe, second_pass=True),
+)
+
+
+def _fused(model: Mapping[str, Any], readings: Sequence[Reading], evidence: Evidence) -> FusedModel:
+    """A model's estimate from its sources' readings (none: no estimate, with the reason)."""
+    mid = model["id"]
+    known_total = next((r.params for r in readings if r.params is not None), None)
+    params = parameter_counts(mid, str(model.get("name") or ""), model.get("hugging_face_id"), known_total=known_total)
     prior = prior_for(params[0])
-    estimate = combine(prior, [m for m, *_ in found]) if found else None
-    precision = sum(1.0 / m.variance for m, *_ in found)
-    probed = (probe.items, probe.probe_set, (probe.low, probe.high)) if probe is not None else ()
+    estimate = combine(prior, [r.measurement for r in readings]) if readings else None
+    precision = sum(1.0 / r.measurement.variance for r in readings)
     sources = tuple(
         ScoreSource(
-            m.source,
-            round(raw, 4),
-            round(m.value, 2),
-            ref,
-            round((1.0 / m.variance) / precision, 4),
-            round(math.sqrt(m.variance), 2),
-            round(m.units, 2),
-            seen,
-            *(probed if m.source == PROBE else ()),
+            r.measurement.source,
+            round(r.raw, 4),
+            round(r.measurement.value, 2),
+            r.ref,
+            round((1.0 / r.measurement.variance) / precision, 4),
+            round(math.sqrt(r.measurement.variance), 2),
+            round(r.measurement.units, 2),
+            r.remembered,
+            *(r.probed or ()),
         )
-        for m, ref, raw, seen in found
+        for r in readings
     )
+    match = evidence.match(mid)
     return FusedModel(
         id=mid,
         name=str(model.get("name") or mid),
@@ -255,9 +374,15 @@ def _fuse_one(
         prior=prior,
         sources=sources,
         match=match,
-        reason=None if found else _reason(match, bench.keys()),
+        reason=None if readings else _reason(match, evidence.bench.keys()),
         parameters=params,
     )
+
+
+def _readings(
+    model: Mapping[str, Any], evidence: Evidence, lines: Sequence[tuple[Source, Calibration]]
+) -> list[Reading]:
+    return [r for source, line in lines if (r := source.measure(model, evidence, line)) is not None]
 
 
 def fuse_scores(
@@ -269,76 +394,53 @@ def fuse_scores(
     reference_matches: Iterable[Match] = (),
     remembered: Mapping[str, Remembered] | None = None,
     probe: Mapping[str, ProbeTally] | None = None,
+    *,
+    sources: Sequence[Source] = SOURCES,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
     """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
 
-    Calibration points come from every model the catalog index and LLM-Stats both score: the free catalog models
-    plus the catalog's ``referenceScores`` (non-free models with a coding_index) and their matches.
+    Each of sources (SOURCES unless given) measures every model through its line; a model's estimate combines its
+    readings. Calibration points come from every model the catalog index and LLM-Stats both score: the free catalog
+    models plus the catalog's ``referenceScores`` (non-free models with a coding_index) and their matches.
     ``remembered`` maps a catalog id to its remembered coding index, used only when the listing has none.
     ``probe`` (catalog id -> probe tally) adds the coding probe as a source: its accuracy is calibrated on the
     anchors, the models both the probe and well-evidenced estimates measure (rules/probestats.py); with fewer than
     three anchors it adds nothing.
     """
-    catalog_models = sorted(catalog_models, key=lambda m: m["id"])
-    match_of = match_map(matches)
-    bench = {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)}
-    curated_by_base = curated_index(curated)
-    calibrations = calibrate(
-        catalog_models, match_of, bench, curated_by_base, list(reference_scores), match_map(reference_matches)
+    evidence = Evidence(
+        sorted(catalog_models, key=lambda m: m["id"]),
+        match_map(matches),
+        {m["id"]: m for m in benchmark_models if isinstance(m, Mapping) and isinstance(m.get("id"), str)},
+        curated_index(curated),
+        list(reference_scores),
+        match_map(reference_matches),
+        remembered,
+        probe,
     )
-    remembered = remembered or {}
-    fused = [
-        _fuse_one(m, match_of.get(m["id"], MatchInfo()), bench, curated_by_base, calibrations, remembered.get(m["id"]))
-        for m in catalog_models
-    ]
-    if probe:
-        fused = _with_probe(fused, catalog_models, probe, match_of, bench, curated_by_base, calibrations, remembered)
+    first = [(s, line) for s in sources if not s.second_pass and (line := s.line(evidence, {})) is not None]
+    fused = [_fused(m, _readings(m, evidence, first), evidence) for m in evidence.models]
+    calibrations = {s.name: line for s, line in first}
+    later = [s for s in sources if s.second_pass]
+    if later:
+        estimates = {f.id: f.estimate.mean for f in fused if f.estimate is not None and not f.estimate.thin}
+        second = [(s, line) for s in later if (line := s.line(evidence, estimates)) is not None]
+        calibrations.update((s.name, line) for s, line in second)
+        if second:
+            fused = [_refused(m, f, evidence, first, second) for m, f in zip(evidence.models, fused)]
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
 
 
-def _with_probe(
-    fused: list[FusedModel],
-    catalog_models: Sequence[Mapping[str, Any]],
-    tallies: Mapping[str, ProbeTally],
-    matches: Mapping[str, MatchInfo],
-    bench: Mapping[str, Mapping[str, Any]],
-    curated_by_base: Mapping[str, CuratedScore],
-    calibrations: dict[str, Calibration],
-    remembered: Mapping[str, Remembered],
-) -> list[FusedModel]:
-    """fused with the probe source added to every probed model, once the probe is calibrated on the anchors (the
-    models with well-evidenced estimates without it); unchanged when it cannot be."""
-    from modelpools.rules.probestats import anchor_points, line_residual_sd, probe_scores
-
-    reference = {f.id: f.estimate.mean for f in fused if f.estimate is not None and not f.estimate.thin}
-    scores, line = probe_scores(tallies, reference)
-    if not scores:
-        return fused
-    points = anchor_points(tallies, reference)
-    calibrations[PROBE] = Calibration(
-        PROBE,
-        line.method,
-        line.slope,
-        line.intercept,
-        line_residual_sd(line, points),
-        tuple((x, y, 1.0) for x, y in points),
-    )
-    by_id = {m["id"]: m for m in catalog_models}
-    return [
-        _fuse_one(
-            by_id[f.id],
-            matches.get(f.id, MatchInfo()),
-            bench,
-            curated_by_base,
-            calibrations,
-            remembered.get(f.id),
-            scores[f.id],
-        )
-        if f.id in scores
-        else f
-        for f in fused
-    ]
+def _refused(
+    model: Mapping[str, Any],
+    fused: FusedModel,
+    evidence: Evidence,
+    first: Sequence[tuple[Source, Calibration]],
+    second: Sequence[tuple[Source, Calibration]],
+) -> FusedModel:
+    """fused again with the second-pass sources' readings added; unchanged when none of them measures the model."""
+    added = _readings(model, evidence, second)
+    return _fused(model, _readings(model, evidence, first) + added, evidence) if added else fused
 
 
 def page_estimates(

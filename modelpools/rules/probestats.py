@@ -27,6 +27,7 @@ from statistics import NormalDist
 from typing import Any
 
 from modelpools.rules.calibration import UNCALIBRATED, fit_calibration
+from modelpools.rules.calibration import Calibration as CalibrationLine
 from modelpools.rules.calibration import LineFit as Calibration
 from modelpools.rules.modelids import base_id
 
@@ -42,6 +43,7 @@ __all__ = [
     "evidence_weight",
     "anchor_points",
     "calibrate_probe",
+    "probe_score",
     "probe_scores",
     "line_residual_sd",
 ]
@@ -154,6 +156,34 @@ def line_residual_sd(calibration: Calibration, points: list[tuple[float, float]]
     return max(LINE_SD_FLOOR, math.sqrt(sum(r * r for r in residuals) / max(1, len(points) - 2)))
 
 
+def probe_score(mid: str, tally: ProbeTally, line: Calibration | CalibrationLine, line_sd: float) -> ProbeScore | None:
+    """A model's tally on the reference scale through a usable line whose own error is line_sd (at least
+    LINE_SD_FLOOR, see line_residual_sd); None when nothing was answered."""
+    accuracy = tally.accuracy
+    if accuracy is None:
+        return None
+    low, high = wilson_interval(tally.correct, tally.answered)
+    ends = sorted((line.apply(100 * low), line.apply(100 * high)))
+    p = (tally.correct + 1) / (tally.answered + 2)
+    sampling_sd = abs(line.slope) * 100 * math.sqrt(p * (1 - p) / tally.answered)
+    sd = math.sqrt(sampling_sd**2 + line_sd**2)
+    weight = evidence_weight(tally.answered)
+    return ProbeScore(
+        mid,
+        tally.probe_set,
+        tally.answered,
+        round(accuracy, 2),
+        round(100 * low, 2),
+        round(100 * high, 2),
+        line.apply(accuracy),
+        ends[0],
+        ends[1],
+        weight,
+        round(sd, 2),
+        round(MAX_UNITS * weight, 2),
+    )
+
+
 def probe_scores(
     tallies: Mapping[str, ProbeTally], reference: Mapping[str, float]
 ) -> tuple[dict[str, ProbeScore], Calibration]:
@@ -163,30 +193,5 @@ def probe_scores(
     if calibration.method == UNCALIBRATED:
         return {}, calibration
     line_sd = line_residual_sd(calibration, points)
-    out: dict[str, ProbeScore] = {}
-    for mid in sorted(tallies):
-        tally = tallies[mid]
-        accuracy = tally.accuracy
-        if accuracy is None:  # nothing answered
-            continue
-        low, high = wilson_interval(tally.correct, tally.answered)
-        ends = sorted((calibration.apply(100 * low), calibration.apply(100 * high)))
-        p = (tally.correct + 1) / (tally.answered + 2)
-        sampling_sd = abs(calibration.slope) * 100 * math.sqrt(p * (1 - p) / tally.answered)
-        sd = math.sqrt(sampling_sd**2 + line_sd**2)
-        weight = evidence_weight(tally.answered)
-        out[mid] = ProbeScore(
-            mid,
-            tally.probe_set,
-            tally.answered,
-            round(accuracy, 2),
-            round(100 * low, 2),
-            round(100 * high, 2),
-            calibration.apply(accuracy),
-            ends[0],
-            ends[1],
-            weight,
-            round(sd, 2),
-            round(MAX_UNITS * weight, 2),
-        )
-    return out, calibration
+    scored = ((mid, probe_score(mid, tallies[mid], calibration, line_sd)) for mid in sorted(tallies))
+    return {mid: score for mid, score in scored if score is not None}, calibration

@@ -1,7 +1,8 @@
 """The pools stage: read catalog, benchmark scores, matches and curated scores; write a validated model-pools.json.
 
-stages/pools_document.build_document(...)  pure: the input records + ranking settings -> the pools document
-build_pools(settings)  the runner: reads the records, validates, writes the pools file and the change report
+stages/pools_document.build_document(inputs, ranking)  pure: the PoolsInputs + ranking settings -> the pools document
+read_inputs(files, settings)  the PoolsInputs, read once from the cache
+build_pools(settings)  the runner: reads the inputs, builds and validates, writes the pools file and the change report
 ranking_document(files)  the document of the cached records with default settings (what the probe stage plans from)
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import log
@@ -32,9 +33,12 @@ from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.slices import PoolsSettings, RankingSettings
 from modelpools.stages.memory import memory_document
-from modelpools.stages.pools_document import build_document, is_zero_priced, pools_provenance
+from modelpools.stages.pools_document import PoolsInputs, build_document, is_zero_priced, pools_provenance
 
-__all__ = ["build_pools", "ranking_document", "sha256_bytes"]
+if TYPE_CHECKING:
+    from modelpools.rules.probestats import ProbeTally
+
+__all__ = ["build_pools", "read_inputs", "ranking_document", "sha256_bytes"]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -49,51 +53,97 @@ def _read_bytes(path: Path | None) -> bytes:
         return b""
 
 
-def ranking_document(files: Any) -> dict[str, Any]:
-    """The pools document of the cached records with default ranking settings, without usage data or the probe.
+def read_inputs(files: Any, settings: PoolsSettings | None = None) -> PoolsInputs:
+    """The pools inputs, read once from the cache.
 
-    What the probe stage plans from: which models are unranked or thinly scored, and the ranked order of the rest.
+    With the pools stage's settings: a missing benchmark-scores or match file warns (a DataError when strict), and
+    the inputs' fingerprints, the probe's results (while the probe is enabled) and the usage summary are read too.
+    Without (ranking_document): the records present, without fingerprints, probe or usage.
     """
     if not files.catalog_file.exists():
         raise DataError(
             f"OpenRouter catalog cache not found at {files.catalog_file}; run `{files.task('catalog')}` first"
         )
     catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
-    scores = (
-        BenchmarkScores.load(files.benchmark_scores_file, advice=f"run `{files.task('benchmarks')}`")
-        if files.benchmark_scores_file.exists()
-        else None
-    )
-    matches = (
-        MatchReport.load(files.matches_file, advice=f"run `{files.task('match')}`")
-        if files.matches_file.exists()
-        else None
-    )
+    if settings is not None:
+        _warn_priced(catalog.models)
+    scores = _read_optional(BenchmarkScores, files.benchmark_scores_file, files, "benchmarks", settings)
+    matches = _read_optional(MatchReport, files.matches_file, files, "match", settings)
     memory_bytes = _read_bytes(files.memory_file)
     memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
-    return build_document(
+    fingerprints, probe, usage = (
+        _stage_inputs(files, settings, scores, memory_bytes) if settings is not None else ({}, None, None)
+    )
+    return PoolsInputs(
         catalog.models,
-        scores.models if scores else (),
-        matches.matches if matches else (),
-        CuratedScores.load().scores,
-        RankingSettings(),
-        {},
-        catalog.reference_scores,
-        matches.reference if matches else (),
-        memory,
-        provenance=pools_provenance(catalog.origin, scores),
+        pools_provenance(catalog.origin, scores),
+        fingerprints,
+        benchmark_models=scores.models if scores else (),
+        matches=matches.matches if matches else (),
+        curated=CuratedScores.load().scores,
+        reference_scores=catalog.reference_scores,
+        reference_matches=matches.reference if matches else (),
+        memory=memory,
+        usage_summary=usage,
+        probe=probe,
     )
 
 
-def _read_optional(record: Any, path: Path, settings: PoolsSettings, task: str) -> Any:
-    """The record at path; None (with a warning, or DataError when strict) when the file is missing."""
+def _stage_inputs(
+    files: Any, settings: PoolsSettings, scores: BenchmarkScores | None, memory_bytes: bytes
+) -> tuple[dict[str, Any], dict[str, ProbeTally] | None, Mapping[str, Any]]:
+    """What only the pools stage reads: the fingerprints of its inputs, the probe's tallies (None unless the probe
+    is enabled) and the usage summary."""
+    overrides = [PACKAGE_OVERRIDES] + ([settings.overrides_path] if settings.overrides_path else [])
+    fingerprints: dict[str, Any] = {
+        "catalogSha256": sha256_bytes(_read_bytes(files.catalog_file)),
+        "benchmarkScoresSha256": sha256_bytes(_read_bytes(files.benchmark_scores_file if scores else None)),
+        "benchmarkCommit": scores.commit if scores else None,
+        "overridesSha256": sha256_bytes(b"".join(sha256_bytes(_read_bytes(p)).encode() for p in overrides)),
+        "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
+        "evidenceMemorySha256": sha256_bytes(memory_bytes),
+        "settings": settings.ranking.fingerprint(),
+    }
+    probe = None
+    if settings.probe:  # the probe's results count only while it is enabled
+        from modelpools.records import ProbeResults
+        from modelpools.rules.probe import probe_set_id
+
+        fingerprints["probeResultsSha256"] = sha256_bytes(_read_bytes(files.probe_results_file))
+        probe = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).tallies()
+    usage = UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc
+    return fingerprints, probe, usage
+
+
+def _warn_priced(models: Sequence[Mapping[str, Any]]) -> None:
+    priced = sorted(m["id"] for m in models if not is_zero_priced(m))
+    if priced:
+        log.warn(
+            f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
+            f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}"
+        )
+
+
+def ranking_document(files: Any) -> dict[str, Any]:
+    """The pools document of the cached records with default ranking settings, without usage data or the probe.
+
+    What the probe stage plans from: which models are unranked or thinly scored, and the ranked order of the rest.
+    """
+    return build_document(read_inputs(files), RankingSettings())
+
+
+def _read_optional(record: Any, path: Path, files: Any, task: str, settings: PoolsSettings | None) -> Any:
+    """The record at path; None when the file is missing: with the pools stage's settings, with a warning (a
+    DataError when strict)."""
     if not path.exists():
+        if settings is None:
+            return None
         what = record.WHAT
         if settings.strict:
-            raise DataError(f"{what} not found at {path}; run `{settings.files.task(task)}`")
+            raise DataError(f"{what} not found at {path}; run `{files.task(task)}`")
         log.warn(f"{what} not found at {path}; ranking without it")
         return None
-    return record.load(path, advice=f"run `{settings.files.task(task)}`")
+    return record.load(path, advice=f"run `{files.task(task)}`")
 
 
 def _previous(path: Path) -> Mapping[str, Any] | None:
@@ -112,55 +162,12 @@ def build_pools(settings: PoolsSettings, *, clock: Callable[[], float] = time.ti
     The clock is used only for the expiry warning and the change report's days left, never for the pools file.
     """
     files = settings.files
-    if not files.catalog_file.exists():
-        raise DataError(
-            f"OpenRouter catalog cache not found at {files.catalog_file}; run `{files.task('catalog')}` first"
-        )
-    catalog = CatalogCache.load(files.catalog_file, advice=f"run `{files.task('catalog')}`")
-    priced = sorted(m["id"] for m in catalog.models if not is_zero_priced(m))
-    if priced:
-        log.warn(
-            f"left out {len(priced)} catalog model(s) listed as free but with a non-zero prompt or completion "
-            f"price: {', '.join(priced[:3])}{', ...' if len(priced) > 3 else ''}"
-        )
-    scores = _read_optional(BenchmarkScores, files.benchmark_scores_file, settings, "benchmarks")
-    matches = _read_optional(MatchReport, files.matches_file, settings, "match")
-    memory_bytes = _read_bytes(files.memory_file)
-    memory = memory_document(memory_bytes, files.memory_file) if memory_bytes else None
-    overrides = [PACKAGE_OVERRIDES] + ([settings.overrides_path] if settings.overrides_path else [])
-    inputs = {
-        "catalogSha256": sha256_bytes(_read_bytes(files.catalog_file)),
-        "benchmarkScoresSha256": sha256_bytes(_read_bytes(files.benchmark_scores_file if scores else None)),
-        "benchmarkCommit": scores.commit if scores else None,
-        "overridesSha256": sha256_bytes(b"".join(sha256_bytes(_read_bytes(p)).encode() for p in overrides)),
-        "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
-        "evidenceMemorySha256": sha256_bytes(memory_bytes),
-        "settings": settings.ranking.fingerprint(),
-    }
-    probe = None
-    if settings.probe:  # the probe's results count only while it is enabled
-        from modelpools.records import ProbeResults
-        from modelpools.rules.probe import probe_set_id
-
-        inputs["probeResultsSha256"] = sha256_bytes(_read_bytes(files.probe_results_file))
-        probe = ProbeResults.load_or_empty(files.probe_results_file, probe_set_id()).tallies()
-    doc = build_document(
-        catalog.models,
-        scores.models if scores else (),
-        matches.matches if matches else (),
-        CuratedScores.load().scores,
-        settings.ranking,
-        inputs,
-        catalog.reference_scores,
-        matches.reference if matches else (),
-        memory,
-        UsageSummary.load_or_empty(files.usage_summary_file, f"run `{files.task('usage')}`").doc,
-        probe,
-        provenance=pools_provenance(catalog.origin, scores),
-    )
+    inputs = read_inputs(files, settings)
+    doc = build_document(inputs, settings.ranking)
+    catalog_ids = {m["id"] for m in inputs.catalog_models}
     pools_file = files.pools_file
     try:
-        validate_pools(doc, catalog.ids, files.task_prefix, schema=PoolsSchema.installed().check)
+        validate_pools(doc, catalog_ids, files.task_prefix, schema=PoolsSchema.installed().check)
     except PoolsInvalid as exc:
         kept = f"kept the previous {pools_file}" if pools_file.exists() else "nothing written"
         raise PoolsInvalid(f"{exc}; {kept}", exc.path) from None

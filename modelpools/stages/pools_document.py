@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelpools.gcpause import gc_paused
@@ -25,9 +26,10 @@ from modelpools.slices import RankingSettings
 if TYPE_CHECKING:
     from modelpools.rules.evidence import Prior
     from modelpools.rules.matching import Match
+    from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
 
-__all__ = ["build_document", "is_zero_priced", "pools_provenance", "roles_of"]
+__all__ = ["PoolsInputs", "build_document", "is_zero_priced", "pools_provenance", "roles_of"]
 
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
@@ -185,40 +187,55 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
     }
 
 
-@gc_paused
-def build_document(
-    catalog_models: Sequence[Mapping[str, Any]],
-    benchmark_models: Sequence[Mapping[str, Any]],
-    matches: Sequence[Match],
-    curated: Sequence[CuratedScore],
-    settings: RankingSettings,
-    inputs: Mapping[str, Any],
-    reference_scores: Sequence[Mapping[str, Any]] = (),
-    reference_matches: Sequence[Match] = (),
-    memory: Mapping[str, Any] | None = None,
-    usage_summary: Mapping[str, Any] | None = None,
-    probe: Mapping[str, Any] | None = None,
-    *,
-    provenance: Mapping[str, Any],
-) -> dict[str, Any]:
-    """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
+@dataclass(frozen=True)
+class PoolsInputs:
+    """Everything the pools document is built from, read once by the pools stage (stages/pools.read_inputs).
 
-    Only zero-priced catalog models enter it (build_pools warns about any other); reference_scores and
-    reference_matches (the catalog's other scored models and their matches) only add calibration points; memory
-    (evidence-memory.json) supplies coding indices a listing dropped; settings.roles names the roles to fill.
+    catalog_models: the catalog cache's models (only the zero-priced ones enter the document; build_pools warns
+    about any other); reference_scores and reference_matches: the catalog's other scored models and their matches,
+    which only add calibration points; memory (evidence-memory.json) supplies coding indices a listing dropped.
     usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
     another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
     probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
-    provenance (see pools_provenance) says where the catalog and benchmark data came from.
+    fingerprints: the document's ``inputs`` block (content hashes and settings); provenance (see pools_provenance):
+    where the catalog and benchmark data came from.
     """
-    catalog_models = [m for m in catalog_models if is_zero_priced(m)]
+
+    catalog_models: Sequence[Mapping[str, Any]]
+    provenance: Mapping[str, Any]
+    fingerprints: Mapping[str, Any] = field(default_factory=dict)
+    benchmark_models: Sequence[Mapping[str, Any]] = ()
+    matches: Sequence[Match] = ()
+    curated: Sequence[CuratedScore] = ()
+    reference_scores: Sequence[Mapping[str, Any]] = ()
+    reference_matches: Sequence[Match] = ()
+    memory: Mapping[str, Any] | None = None
+    usage_summary: Mapping[str, Any] | None = None
+    probe: Mapping[str, ProbeTally] | None = None
+
+
+@gc_paused
+def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, Any]:
+    """The pools document (pure): drop non-coding models, fuse evidence, rank, tier, choose role defaults.
+
+    settings.roles names the roles to fill; what each input adds is said in PoolsInputs.
+    """
+    reference_scores = inputs.reference_scores
+    catalog_models = [m for m in inputs.catalog_models if is_zero_priced(m)]
     excluded = [(m, why) for m in catalog_models if (why := not_for_code(m))]
     excluded_ids = {m["id"] for m, _ in excluded}
     coding_models = [m for m in catalog_models if m["id"] not in excluded_ids]
     as_of = catalog_date(list(catalog_models) + [r for r in reference_scores if isinstance(r, Mapping)])
-    remembered = recall(memory, coding_models) if memory else {}
+    remembered = recall(inputs.memory, coding_models) if inputs.memory else {}
     fused, calibrations = fuse_scores(
-        coding_models, benchmark_models, matches, curated, reference_scores, reference_matches, remembered, probe
+        coding_models,
+        inputs.benchmark_models,
+        inputs.matches,
+        inputs.curated,
+        reference_scores,
+        inputs.reference_matches,
+        remembered,
+        inputs.probe,
     )
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines, remembered)
@@ -228,8 +245,8 @@ def build_document(
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
     entry_of = {m["id"]: m for m in coding_models}
     deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
-    summary = usage_summary or {}
-    verdicts = usage_verdicts(summary, inputs.get("catalogSha256")) if summary.get("models") else {}
+    summary = inputs.usage_summary or {}
+    verdicts = usage_verdicts(summary, inputs.fingerprints.get("catalogSha256")) if summary.get("models") else {}
     candidates = []
     for m in ranked:
         estimate, conservative = m.estimate, m.conservative
@@ -300,8 +317,8 @@ def build_document(
             )
         },
         "catalogDate": as_of.isoformat() if as_of else None,
-        "inputs": dict(inputs),
-        "provenance": dict(provenance),
+        "inputs": dict(inputs.fingerprints),
+        "provenance": dict(inputs.provenance),
     }
 
 
