@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
+from chatserver import (
+    ERRORS,
+    Answer,
+    ChatServer,
+    empty,
+    error_file,
+    huge,
+    no_endpoints,
+    ok,
+    reasoning_only,
+    server_error,
+    streamed,
+)
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
 from modelpools.consumer.completion import CompletionFailed, DailyCapReached, QuotaReached, TextPiece
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
+from modelpools.consumer.router import MAX_WAITS_PER_MODEL
 from modelpools.errors import SettingsError
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
@@ -409,3 +423,55 @@ def test_one_line_longer_than_any_reader_buffer_is_read(server, tmp_path):
     server.script(PAGE[0], streamed("x" * 700_000))  # a single 700 kB event
     reply, pieces = streaming(server, tmp_path)
     assert reply.model == PAGE[0] and reply.text == "x" * 700_000 and len(pieces) == 1
+
+
+# ---------------------------------------------------------------- hostile answers and clocks
+
+
+def walk(server, tmp_path, *roles, clock, budget: float = 20.0, **changes) -> list:
+    """Like run(), but each complete() must end within ``budget`` real seconds; only CompletionFailed is caught (any
+    other exception fails the test), and no attempt may be left pending."""
+    fake = clock
+
+    async def main():
+        async with Client(
+            options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
+        ) as client:
+            out = []
+            for role in roles:
+                try:
+                    out.append(await asyncio.wait_for(client.complete(role=role, messages=MESSAGES), budget))
+                except CompletionFailed as exc:
+                    out.append(exc)
+            return out
+
+    out = asyncio.run(main())
+    assert [r for r in ledger_rows(tmp_path) if r[2] == "pending"] == []
+    return out
+
+
+def minute_cap(reset: str) -> bytes:
+    return (ERRORS / "429-free-models-per-min.json").read_bytes().replace(b"1765661760000", reset.encode())
+
+
+def test_a_per_minute_429_whose_reset_is_past_waits_a_floor_and_retries_one_model_a_bounded_number_of_times(
+    server, tmp_path
+):
+    server.always(PAGE[0], Answer(429, minute_cap("1765661760000")))
+    clock = FakeTime(MINUTE_RESET + 5)  # the reset is 5 s past: the client's clock is ahead, or the value is bogus
+    [reply] = walk(server, tmp_path, "page", clock=clock, requests_per_minute=20)
+    assert reply.model == PAGE[1]
+    assert server.models_asked().count(PAGE[0]) == 1 + MAX_WAITS_PER_MODEL
+    assert clock.sleeps and all(1.0 <= s <= 90.0 for s in clock.sleeps)
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:  # minute-cap answers count as sent requests
+        assert ledger.used_today() == len(server.requests)
+
+
+@pytest.mark.parametrize("retry_after", ["0", "1", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_retry_after_zero_or_past_does_not_spend_the_daily_cap_on_one_model(server, tmp_path, retry_after):
+    limited = json.dumps({"error": {"message": "Too many requests", "code": 429}}).encode()
+    server.always(PAGE[0], Answer(429, limited, {"Retry-After": retry_after}))
+    clock = FakeTime(DAILY_RESET - 7200)
+    [reply] = walk(server, tmp_path, "page", clock=clock, daily_cap=50)
+    assert reply.model == PAGE[1] and server.models_asked().count(PAGE[0]) == 1 + MAX_WAITS_PER_MODEL
+    assert all(s >= 1.0 for s in clock.sleeps)

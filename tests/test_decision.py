@@ -44,7 +44,9 @@ def test_per_minute_cap_waits_until_reset(error_bodies):
         MIN_RESET_MS / 1000,
         False,
     )
-    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 + 5).wait_seconds == 0.0
+    # A reset already past says nothing (a clock ahead, a bogus value): the default minute, never 0 s.
+    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 + 5).wait_seconds == 60.0
+    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 - 0.2).wait_seconds == 1.0
 
 
 def test_upstream_provider_429_moves_to_next_model(error_bodies):

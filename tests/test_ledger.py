@@ -75,10 +75,10 @@ def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answe
         add(ledger, "ok", utc_midnight(NOON) - 1)  # yesterday
         add(ledger, "ok", NOON - 3600)
         add(ledger, "no_endpoints", NOON - 1800, status=404)  # failures count: they reached OpenRouter
-        add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # refused by the limiter: not counted
+        add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # sent, and refused per minute: counted
         ledger.reserve(model="a/m:free", role="page", now=NOON - 60)  # pending (a process died): counted
         budget = ledger.budget(default_limit=50, now=NOON)
-        assert (budget.used, budget.limit, budget.limit_source, budget.left) == (3, 50, "setting", 47)
+        assert (budget.used, budget.limit, budget.limit_source, budget.left) == (4, 50, "setting", 46)
         assert budget.reset_at == utc_midnight(NOON) + DAY and not budget.capped
         add(ledger, "daily_cap", NOON - 30, status=429, rate_limit=1000, rate_reset=utc_midnight(NOON) + DAY)
         budget = ledger.budget(default_limit=50, now=NOON)

@@ -18,8 +18,9 @@ from typing import Any
 
 from modelpools.io.http import parse_retry_after
 
-__all__ = ["Decision", "decide", "parse_reset"]
-DEFAULT_MINUTE_WAIT = 60.0
+__all__ = ["Decision", "decide", "parse_reset", "MIN_WAIT"]
+DEFAULT_MINUTE_WAIT = 60.0  # a per-minute cap whose reset time says nothing (absent, already past, out of range)
+MIN_WAIT = 1.0  # the shortest wait a rate-limit answer gets (a reset already past, Retry-After: 0 or a past date)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def decide(
     meta_headers = given if isinstance(given := metadata.get("headers"), Mapping) else {}
     reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
     retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
-    until_reset = max(0.0, reset_at - now) if reset_at is not None else None
+    until_reset = reset_at - now if reset_at is not None and reset_at > now else None  # a past reset says nothing
     limit_source = str(metadata.get("limit_source") or "")
     short = (message or raw or f"HTTP {status}")[:200]
 
@@ -115,7 +116,9 @@ def decide(
             )
         if "free-models-per-min" in message or limit_source == "openrouter_free_tier_minute":
             wait = until_reset if until_reset is not None else (retry_after or DEFAULT_MINUTE_WAIT)
-            return Decision("wait", wait, reset_at, False, "per-minute free-model cap reached; wait for the reset")
+            return Decision(
+                "wait", max(MIN_WAIT, wait), reset_at, False, "per-minute free-model cap reached; wait for the reset"
+            )
         if (
             limit_source.startswith("upstream")
             or message == "Provider returned error"
@@ -127,7 +130,11 @@ def decide(
             )
         if retry_after is not None:
             return Decision(
-                "wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s"
+                "wait",
+                max(MIN_WAIT, retry_after),
+                reset_at,
+                False,
+                f"rate limited ({short}); Retry-After {retry_after:g}s",
             )
         return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
     if status == 404 or "no endpoints found" in message.lower():

@@ -36,8 +36,10 @@ __all__ = [
 ]
 
 DAY = 86400
-# Outcomes that OpenRouter's free-tier limiter refused before the request reached a model: not counted as used.
-NOT_COUNTED = ("daily_cap", "minute_cap")
+# Outcomes not counted as used: a daily-cap answer (the cap is reached; its reset, not the count, ends the day). A
+# per-minute-cap answer is counted, toward the daily cap and the pace: it was sent, and a client that did not count
+# it could ask again at once without end.
+NOT_COUNTED = ("daily_cap",)
 
 # MIGRATIONS[i] takes a file from user_version i to i + 1: statements run in one write transaction.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

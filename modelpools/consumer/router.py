@@ -15,7 +15,11 @@ from typing import Any
 from modelpools.consumer.decision import Decision, decide
 from modelpools.errors import ModelPoolsError
 
-__all__ = ["Router", "ModelSession", "Exhausted"]
+__all__ = ["Router", "ModelSession", "Exhausted", "MAX_WAITS_PER_MODEL"]
+
+# "Wait, then the same model" (a per-minute cap, a Retry-After) happens at most this often for one model in one
+# request; the next answer that asks for a wait moves on to the next model.
+MAX_WAITS_PER_MODEL = 2
 
 
 class Exhausted(ModelPoolsError):
@@ -100,6 +104,7 @@ class ModelSession:
         self.router = router
         self._position = 0
         self.retries = 0
+        self.waits = 0  # waits on the current model (at most MAX_WAITS_PER_MODEL)
         self.attempts = 0
         self.last: Decision | None = None
         self.done = False
@@ -112,7 +117,7 @@ class ModelSession:
         chain = self.router.chain
         while self._position < len(chain) and chain[self._position] in self.router.dead:
             self._position += 1
-            self.retries = 0
+            self.retries = self.waits = 0
         return chain[self._position] if self._position < len(chain) else None
 
     def succeeded(self) -> None:
@@ -161,6 +166,14 @@ class ModelSession:
                 f"{decision.reason}; the pause of {decision.wait_seconds:.0f}s exceeds max_wait "
                 f"({router.max_wait:.0f}s), trying the next model",
             )
+        elif decision.action == "wait" and self.waits >= MAX_WAITS_PER_MODEL:
+            decision = Decision(
+                "next_model",
+                None,
+                decision.reset_at,
+                False,
+                f"{decision.reason}; waited {self.waits} times for this model already, trying the next model",
+            )
         self.attempts += 1
         self.last = decision
         router.history.append((model, decision))
@@ -169,12 +182,13 @@ class ModelSession:
         if decision.action == "stop":
             router.stopped = decision
         elif decision.action == "wait":
+            self.waits += 1
             router.not_before = max(router.not_before, now + (decision.wait_seconds or 0.0))
         elif decision.action == "retry":
             self.retries += 1
         elif decision.action == "next_model":
             self._position += 1
-            self.retries = 0
+            self.retries = self.waits = 0
         return decision
 
     def run(
