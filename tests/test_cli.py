@@ -337,3 +337,26 @@ def test_check_applies_the_same_freshness_rule_as_doit(cache, capsys, monkeypatc
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert code == 0 and checks["catalog cache"]["status"] == "warn"
     assert "stale or built with other settings" in checks["catalog cache"]["detail"]
+
+
+def modelpools_command(*argv: str) -> subprocess.CompletedProcess:
+    """`python -m modelpools ...` in a child process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "modelpools", *argv], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize("stored", [float("inf"), 1e17, -5.0])
+def test_usage_and_report_read_a_bogus_stored_reset_as_no_information(cache, tmp_path, stored):
+    import time
+
+    from modelpools.consumer.ledger import Ledger
+
+    with Ledger(cache / "usage.sqlite") as ledger:  # what an older version stored from a hostile daily-cap answer
+        attempt = ledger.reserve(model="z-ai/glm-5.2:free", role="page", now=time.time()).attempt_id
+        ledger.finish(attempt, outcome="daily_cap", status=429, latency_ms=5, rate_limit=2**40, rate_reset=stored)
+    for command in (["usage"], ["report", "--out", str(tmp_path / "report.html")]):
+        result = modelpools_command("--cache-dir", str(cache), *command)
+        assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    today = json.loads(modelpools_command("--cache-dir", str(cache), "--json", "usage").stdout)["today"]
+    assert today["resetsAt"].endswith("T00:00:00Z") and today["limit"] == DEFAULTS.daily_request_cap

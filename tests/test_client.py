@@ -78,8 +78,9 @@ def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
     return ClientOptions(**{**base, **changes})
 
 
-def run(server, tmp_path, *calls, clock=None, **changes):
-    """Run complete() calls (role names) in one Client; return the replies or exceptions."""
+def run(server, tmp_path, *calls, clock=None, budget=None, **changes):
+    """Run complete() calls (role names) in one Client; return the replies or CompletionFailed exceptions (any other
+    exception fails the test). ``budget``: each call must end within that many real seconds."""
     fake = clock or FakeTime(time.time())
 
     async def main():
@@ -89,7 +90,8 @@ def run(server, tmp_path, *calls, clock=None, **changes):
             out = []
             for role in calls:
                 try:
-                    out.append(await client.complete(role=role, messages=MESSAGES, temperature=0.2))
+                    call = client.complete(role=role, messages=MESSAGES, temperature=0.2)
+                    out.append(await asyncio.wait_for(call, budget))
                 except CompletionFailed as exc:
                     out.append(exc)
             return out
@@ -428,24 +430,9 @@ def test_one_line_longer_than_any_reader_buffer_is_read(server, tmp_path):
 # ---------------------------------------------------------------- hostile answers and clocks
 
 
-def walk(server, tmp_path, *roles, clock, budget: float = 20.0, **changes) -> list:
-    """Like run(), but each complete() must end within ``budget`` real seconds; only CompletionFailed is caught (any
-    other exception fails the test), and no attempt may be left pending."""
-    fake = clock
-
-    async def main():
-        async with Client(
-            options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
-        ) as client:
-            out = []
-            for role in roles:
-                try:
-                    out.append(await asyncio.wait_for(client.complete(role=role, messages=MESSAGES), budget))
-                except CompletionFailed as exc:
-                    out.append(exc)
-            return out
-
-    out = asyncio.run(main())
+def walk(server, tmp_path, *roles, clock, **changes) -> list:
+    """run() whose complete() calls must each end within 20 real seconds and leave no attempt pending."""
+    out = run(server, tmp_path, *roles, clock=clock, budget=20.0, **changes)
     assert [r for r in ledger_rows(tmp_path) if r[2] == "pending"] == []
     return out
 
@@ -475,3 +462,27 @@ def test_retry_after_zero_or_past_does_not_spend_the_daily_cap_on_one_model(serv
     [reply] = walk(server, tmp_path, "page", clock=clock, daily_cap=50)
     assert reply.model == PAGE[1] and server.models_asked().count(PAGE[0]) == 1 + MAX_WAITS_PER_MODEL
     assert all(s >= 1.0 for s in clock.sleeps)
+
+
+@pytest.mark.parametrize("reset", ["inf", "1e20", "9" * 30, "-1", "nan"])
+def test_a_bogus_daily_reset_is_no_information_and_does_not_poison_the_day(server, tmp_path, reset):
+    daily = (ERRORS / "429-free-models-per-day.json").read_bytes()
+    server.script(PAGE[0], Answer(429, daily, {"X-RateLimit-Reset": reset}))
+    clock = FakeTime(DAILY_RESET - 3600)
+    first, second = walk(server, tmp_path, "page", "page", clock=clock)
+    assert isinstance(first, DailyCapReached) and first.reset_at == DAILY_RESET  # the next UTC midnight
+    assert isinstance(second, DailyCapReached) and "2026-05-21T00:00:00Z" in str(second)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("stored", [float("inf"), 1e20, -5.0])
+def test_a_bogus_reset_already_in_the_ledger_is_validated_on_read(server, tmp_path, stored):
+    clock = FakeTime(DAILY_RESET - 3600)
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:  # as an older version stored it
+        attempt = ledger.reserve(model=PAGE[0], role="page").attempt_id
+        ledger.finish(attempt, outcome="daily_cap", status=429, latency_ms=5, rate_limit=50, rate_reset=stored)
+    [failure] = walk(server, tmp_path, "page", clock=clock)
+    assert isinstance(failure, DailyCapReached) and failure.reset_at == DAILY_RESET
+    assert server.requests == []
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
+        assert ledger.budget(default_limit=50).reset_at == DAILY_RESET

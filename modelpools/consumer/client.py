@@ -254,6 +254,14 @@ class Client:
                 stop = router.stopped
                 last = stop or session.last
                 reason = last.reason if last else f"no model in the fallback chain of {role}"
+                budget = self._ledger.budget(self.options.daily_cap, self.clock()) if stop is not None else None
+                if budget is not None and budget.capped:  # the router stopped on a daily cap the ledger holds
+                    raise DailyCapReached(
+                        f"no reply for {role}: {_safe(reason)}; resets at {iso_time(budget.reset_at)}",
+                        budget.reset_at,
+                        attempts,
+                        last,
+                    )
                 raise CompletionFailed(f"no reply for {role}: {_safe(reason)}", attempts, last)
             pause = router.wait_time()
             if pause > 0:

@@ -19,6 +19,8 @@ from typing import Any
 from modelpools.io.http import parse_retry_after
 
 __all__ = ["Decision", "decide", "parse_reset", "MIN_WAIT"]
+DAY = 86400.0
+LAST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z: a reset time past this is no time at all
 DEFAULT_MINUTE_WAIT = 60.0  # a per-minute cap whose reset time says nothing (absent, already past, out of range)
 MIN_WAIT = 1.0  # the shortest wait a rate-limit answer gets (a reset already past, Retry-After: 0 or a past date)
 
@@ -50,14 +52,16 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 
 
 def parse_reset(value: Any) -> float | None:
-    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string)."""
+    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string); None for
+    no time (absent, not a number, not finite, not positive, or past the year 9999: out of range is no information)."""
     try:
         number = float(str(value).strip())
     except (TypeError, ValueError):
         return None
-    if math.isnan(number) or number <= 0:
+    if not math.isfinite(number) or number <= 0:
         return None
-    return number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
+    seconds = number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
+    return seconds if seconds <= LAST_EPOCH else None
 
 
 def _error(body: Any) -> dict:
@@ -107,6 +111,8 @@ def decide(
         return retry_or_next("no answer (network error or timeout)")
     if status == 429:
         if "free-models-per-day" in message or limit_source == "openrouter_free_tier_daily":
+            if until_reset is None or until_reset > 2 * DAY:  # a daily cap resets within a day: else no information
+                reset_at = until_reset = None
             return Decision(
                 "stop",
                 until_reset,

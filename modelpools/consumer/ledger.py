@@ -13,6 +13,7 @@ against the cap (the request may have reached OpenRouter) and is otherwise ignor
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time as time_module
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 DAY = 86400
+MAX_DAILY_LIMIT = 1_000_000  # a daily-cap answer's X-RateLimit-Limit above this is no information
 # Outcomes not counted as used: a daily-cap answer (the cap is reached; its reset, not the count, ends the day). A
 # per-minute-cap answer is counted, toward the daily cap and the pace: it was sent, and a client that did not count
 # it could ask again at once without end.
@@ -311,7 +313,8 @@ class Ledger:
             "SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
             "ORDER BY started DESC LIMIT 1"
         ).fetchone()
-        limit, source = (int(seen[0]), "header") if seen else (default_limit, "setting")
+        stored_limit = valid_limit(seen[0]) if seen else None
+        limit, source = (stored_limit, "header") if stored_limit is not None else (default_limit, "setting")
         hit = db.execute(
             "SELECT rate_reset FROM attempts WHERE outcome = 'daily_cap' AND started >= ? "
             "ORDER BY started DESC LIMIT 1",
@@ -319,9 +322,11 @@ class Ledger:
         ).fetchone()
         reset_at = midnight + DAY
         capped = used >= limit
-        if hit is not None and (hit[0] is None or hit[0] > now):
-            capped = True
-            reset_at = hit[0] if hit[0] is not None else reset_at
+        if hit is not None:
+            stored = valid_reset(hit[0], now)
+            if stored is None or stored > now:
+                capped = True
+                reset_at = stored if stored is not None else reset_at
         return DailyBudget(used, limit, source, reset_at, capped)
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
@@ -347,6 +352,21 @@ class Ledger:
                 (since, *NOT_COUNTED, limit),
             )
         ]
+
+
+def valid_reset(value: object, now: float) -> float | None:
+    """A stored daily reset time (epoch seconds) read back: a finite number from the UTC day's start up to two days
+    ahead, else None (no information: an older version stored what a hostile answer said)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value) if utc_midnight(now) <= value <= now + 2 * DAY else None
+
+
+def valid_limit(value: object) -> int | None:
+    """A stored X-RateLimit-Limit of a daily-cap answer read back: a whole number from 1 to MAX_DAILY_LIMIT, else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= MAX_DAILY_LIMIT else None
 
 
 def _pid() -> int:
