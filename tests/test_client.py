@@ -486,3 +486,45 @@ def test_a_bogus_reset_already_in_the_ledger_is_validated_on_read(server, tmp_pa
     assert server.requests == []
     with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
         assert ledger.budget(default_limit=50).reset_at == DAILY_RESET
+
+
+def deep(depth: int = 100_000) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def sse(*events: bytes) -> Answer:
+    return Answer(200, b"", events=(b": OPENROUTER PROCESSING\n\n", *(b"data: " + e + b"\n\n" for e in events)))
+
+
+HUGE = str(2**64 + 1)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(200, deep()),
+        Answer(502, b'{"error": ' + deep() + b"}"),
+        Answer(
+            200, json.dumps({"choices": [{"message": {"content": "hi"}}], "usage": {"prompt_tokens": 2**64}}).encode()
+        ),
+        Answer(429, b'{"error": {"message": "slow down", "code": 429}}', {"X-RateLimit-Limit": HUGE}),
+        Answer(503, b'{"error": {"message": "busy", "code": 503}}', {"Retry-After": "\u00b2"}),
+    ],
+    ids=["deep-body", "deep-error", "huge-usage", "huge-limit", "superscript-retry-after"],
+)
+def test_a_hostile_answer_ends_as_a_classified_failure_and_a_finished_row(server, tmp_path, answer):
+    server.script(PAGE[0], answer)
+    [reply] = walk(server, tmp_path, "page", clock=FakeTime(DAILY_RESET - 7200), max_retries=0)
+    assert reply.model in PAGE and len(ledger_rows(tmp_path)) == len(reply.attempts)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [(b'{"choices": ' + deep() + b"}",), (b'{"error": {"code": ' + HUGE.encode() + b', "message": "x"}}',)],
+    ids=["deep-event", "huge-error-code"],
+)
+def test_a_hostile_stream_ends_as_a_classified_failure_and_a_finished_row(server, tmp_path, events):
+    server.script(PAGE[0], sse(*events))
+    reply, _ = streaming(server, tmp_path, max_retries=0)
+    assert reply.model == PAGE[1] and reply.attempts[0].outcome != "ok"
+    assert [r[2] for r in ledger_rows(tmp_path)][-1] == "ok" and "pending" not in [r[2] for r in ledger_rows(tmp_path)]

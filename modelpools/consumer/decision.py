@@ -68,7 +68,7 @@ def _error(body: Any) -> dict:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return {"message": body.decode("utf-8", "replace") if isinstance(body, bytes) else body}
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         return dict(body["error"])
@@ -92,8 +92,9 @@ def decide(
     metadata = given if isinstance(given := error.get("metadata"), Mapping) else {}
     message = str(error.get("message") or "").strip()
     raw = str(metadata.get("raw") or "")
-    if isinstance(error.get("code"), int) and (status is None or status < 400):
-        status = error["code"]  # an error object in a 200 (streamed) answer
+    code = error.get("code")
+    if isinstance(code, int) and 400 <= code <= 599 and (status is None or status < 400):
+        status = code  # an error object in a 200 (streamed) answer
     meta_headers = given if isinstance(given := metadata.get("headers"), Mapping) else {}
     reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
     retry_after = parse_retry_after(_header(headers, "Retry-After"), now)

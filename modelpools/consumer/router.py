@@ -34,7 +34,7 @@ def _has_error(body: Any) -> bool:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return False
     return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
 
