@@ -528,3 +528,24 @@ def test_a_hostile_stream_ends_as_a_classified_failure_and_a_finished_row(server
     reply, _ = streaming(server, tmp_path, max_retries=0)
     assert reply.model == PAGE[1] and reply.attempts[0].outcome != "ok"
     assert [r[2] for r in ledger_rows(tmp_path)][-1] == "ok" and "pending" not in [r[2] for r in ledger_rows(tmp_path)]
+
+
+@pytest.mark.parametrize("back", [300.0, 3600.0])
+def test_a_clock_that_went_back_never_asks_for_a_wait_beyond_max_wait(server, tmp_path, back):
+    clock = FakeTime(DAILY_RESET - 7200)
+    walk(server, tmp_path, *["page"] * 20, clock=clock, requests_per_minute=20)
+    clock.sleeps.clear()
+    clock.now -= back
+    [reply] = walk(server, tmp_path, "page", clock=clock, requests_per_minute=20, max_wait=90)
+    assert reply.model == PAGE[0] and all(s <= 90 for s in clock.sleeps)
+    assert sum(clock.sleeps) <= 90
+
+
+def test_one_run_with_the_clock_a_month_ahead_deletes_no_row_of_today(server, tmp_path):
+    clock = FakeTime(DAILY_RESET - 7200)
+    walk(server, tmp_path, *["page"] * 20, clock=clock, daily_cap=50)
+    clock.now += 31 * 86400
+    walk(server, tmp_path, "page", clock=clock, daily_cap=50)
+    clock.now -= 31 * 86400
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
+        assert ledger.budget(default_limit=50).used >= 20  # the row from the future does not shrink today's count

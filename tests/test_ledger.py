@@ -65,9 +65,17 @@ def test_retention_deletes_rows_older_than_the_window_on_open(tmp_path):
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
         add(ledger, "ok", NOON - 31 * DAY)
         add(ledger, "ok", NOON - 29 * DAY)
-        assert ledger.count() == 2
+        add(ledger, "ok", NOON - 60)
+        assert ledger.count() == 3
     with Ledger(tmp_path / "usage.sqlite", retention_days=30, clock=lambda: NOON) as ledger:
-        assert [r.started for r in ledger.rows()] == [NOON - 29 * DAY]
+        assert [r.started for r in ledger.rows()] == [NOON - 29 * DAY, NOON - 60]
+
+
+def test_retention_is_anchored_to_the_newest_row_so_a_clock_ahead_deletes_nothing_of_today(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        add(ledger, "ok", NOON - 60)
+    with Ledger(tmp_path / "usage.sqlite", retention_days=30, clock=lambda: NOON + 31 * DAY) as ledger:
+        assert ledger.count() == 1
 
 
 def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answer(tmp_path):

@@ -292,7 +292,7 @@ class Client:
                     attempts,
                 )
             if reservation.attempt_id is None:
-                await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
+                await self.sleep(min(reservation.wait_seconds, self.options.max_wait))  # the per-minute pace is full
                 continue
             pieces = None if on_text is None else _numbered(on_text, len(attempts), model)
             answer, latency_ms, status = await self._send(model, payload_base, session.retries, pieces)

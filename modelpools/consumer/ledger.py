@@ -126,7 +126,8 @@ class LedgerRow:
 class Ledger:
     """A connection to the usage ledger; use as a context manager or call close().
 
-    ``retention_days`` rows older than that are deleted when the ledger is opened; ``busy_timeout`` is how long a
+    ``retention_days``: rows that much older than both the clock and the newest row are deleted when the ledger is
+    opened (a clock ahead deletes nothing of today); ``busy_timeout`` is how long a
     write waits for another process's write (seconds).
     """
 
@@ -187,7 +188,11 @@ class Ledger:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if self.retention_days > 0:
             with self._write():
-                db.execute("DELETE FROM attempts WHERE started < ?", (self.clock() - self.retention_days * DAY,))
+                # Anchored to the newest row as well as to the clock: a run whose clock is ahead (a month, say)
+                # never deletes the rows of the real today.
+                newest = db.execute("SELECT max(started) FROM attempts").fetchone()[0]
+                anchor = self.clock() if newest is None else min(self.clock(), newest)
+                db.execute("DELETE FROM attempts WHERE started < ?", (anchor - self.retention_days * DAY,))
 
     class _Transaction:
         def __init__(self, db: sqlite3.Connection) -> None:
@@ -243,9 +248,9 @@ class Ledger:
                     if quota_allowance(role_quota, budget.limit, budget.used, role_used) <= 0:
                         return Reservation(None, 0.0, budget, quota=True)
             if per_minute > 0:
-                newest = self._newest_starts(db, now - 60.0, per_minute)
+                newest = self._newest_starts(db, now - 60.0, now + 60.0, per_minute)
                 if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
-                    return Reservation(None, max(0.001, newest[-1] + 60.0 - now), None)
+                    return Reservation(None, min(60.0, max(0.001, newest[-1] + 60.0 - now)), None)
             cursor = db.execute(
                 "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
                 (now, model, role, catalog, _pid()),
@@ -341,15 +346,18 @@ class Ledger:
         return self._db.execute("SELECT count(*) FROM attempts WHERE outcome = ?", (outcome,)).fetchone()[0]
 
     @staticmethod
-    def _newest_starts(db: sqlite3.Connection, since: float, limit: int) -> list[float]:
-        """Start times of the newest ``limit`` counted attempts after ``since``, newest first."""
+    def _newest_starts(db: sqlite3.Connection, since: float, until: float, limit: int) -> list[float]:
+        """Start times of the newest ``limit`` counted attempts after ``since`` and up to ``until``, newest first.
+
+        The pace reads rows up to a minute ahead of the clock (processes' clocks differ a little); a row further
+        ahead was written by a clock that has since gone back, and says nothing about this minute."""
         placeholders = ", ".join("?" * len(NOT_COUNTED))
         return [
             r[0]
             for r in db.execute(
-                f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) "
+                f"SELECT started FROM attempts WHERE started > ? AND started <= ? AND outcome NOT IN ({placeholders}) "
                 "ORDER BY started DESC LIMIT ?",
-                (since, *NOT_COUNTED, limit),
+                (since, until, *NOT_COUNTED, limit),
             )
         ]
 

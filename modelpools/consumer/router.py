@@ -89,8 +89,9 @@ class Router:
         return self.stopped is not None
 
     def wait_time(self) -> float:
-        """Seconds to wait before any request (a per-minute cap applies to every free model)."""
-        return max(0.0, self.not_before - self.clock())
+        """Seconds to wait before any request (a per-minute cap applies to every free model); never more than
+        max_wait, even when the clock went back after the wait was decided."""
+        return min(self.max_wait, max(0.0, self.not_before - self.clock()))
 
     def session(self) -> ModelSession:
         """A new per-request walk over the living chain."""
