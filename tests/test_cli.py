@@ -360,3 +360,20 @@ def test_usage_and_report_read_a_bogus_stored_reset_as_no_information(cache, tmp
         assert (result.returncode, result.stderr) == (0, ""), result.stderr
     today = json.loads(modelpools_command("--cache-dir", str(cache), "--json", "usage").stdout)["today"]
     assert today["resetsAt"].endswith("T00:00:00Z") and today["limit"] == DEFAULTS.daily_request_cap
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "1e300", "1" + "0" * 400])
+def test_check_names_an_infinite_or_huge_duration_setting_in_one_line(tmp_path, value):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.modelpools]\ncatalog_ttl = {value}\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools", "--project-dir", str(tmp_path), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=environ,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "catalog_ttl in " in result.stderr and "invalid value" in result.stderr
+    assert "expected a duration of at most" in result.stderr

@@ -147,6 +147,16 @@ def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
+@pytest.mark.parametrize("value", ["9" * 400, "1" + "0" * 20 + "d"])
+def test_a_huge_duration_setting_stops_the_run_with_one_line(site, http_server, value):
+    result = site.doit("pools", MODELPOOLS_CATALOG_TTL=value)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("ERROR: modelpools: MODELPOOLS_CATALOG_TTL: invalid value ")
+    assert line.endswith("expected a duration of at most 3650 days")
+    assert http_server.hits == 0
+
+
 def test_a_misspelt_setting_variable_stops_the_run_instead_of_being_ignored(site, http_server):
     result = site.doit("pools", MODELPOOLS_CATLOG_TTL="1h")
     assert result.returncode != 0
