@@ -549,3 +549,15 @@ def test_one_run_with_the_clock_a_month_ahead_deletes_no_row_of_today(server, tm
     clock.now -= 31 * 86400
     with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
         assert ledger.budget(default_limit=50).used >= 20  # the row from the future does not shrink today's count
+
+
+@pytest.mark.parametrize("key", [f"{KEY}\nX-Injected: 1", f"sk-or-v1-ab\rcd{KEY}", f"{KEY[:10]}\r\n{KEY[10:]}"])
+def test_an_api_key_with_a_line_break_is_one_line_that_does_not_echo_it(server, tmp_path, monkeypatch, key):
+    monkeypatch.setenv("OPENROUTER_API_KEY", key)
+    with pytest.raises(SettingsError) as caught:
+        complete_sync(role="page", messages=MESSAGES, options=options(server, tmp_path))
+    message = str(caught.value)
+    assert (
+        message.startswith("OPENROUTER_API_KEY holds a line break or another control character") and "\n" not in message
+    )
+    assert KEY[8:] not in message and server.requests == []

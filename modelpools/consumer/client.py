@@ -140,6 +140,11 @@ class Client:
                 f"{API_KEY_VARIABLE} is not set; export your OpenRouter API key "
                 "(https://openrouter.ai/keys) before creating a Client"
             )
+        if _UNPRINTABLE.search(key.strip()):  # never echoed: it is a credential
+            raise SettingsError(
+                f"{API_KEY_VARIABLE} holds a line break or another control character; "
+                "set it to the key alone, as shown at https://openrouter.ai/keys"
+            )
         self.__key = key.strip()
         self._pools = pools
         self.clock, self.sleep = clock, sleep
