@@ -211,3 +211,27 @@ def test_a_sigkill_mid_write_leaves_a_readable_ledger(tmp_path):
         add(ledger, "ok", time.time())
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_ledger_in_a_read_only_directory_says_so_instead_of_move_it_away(tmp_path):
+    cache = tmp_path / "cache"
+    with Ledger(cache / "usage.sqlite") as ledger:
+        ledger.reserve(model="a/m:free", role="page")
+    if subprocess.run(["chattr", "+i", str(cache)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is unavailable here (a read-only directory that stops root too)")
+    try:
+        usage = subprocess.run(
+            [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "usage"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        with pytest.raises(DataError) as opened:
+            Ledger(cache / "usage.sqlite")
+    finally:
+        subprocess.run(["chattr", "-i", str(cache)], check=True)
+    for message in (usage.stderr, str(opened.value)):
+        assert "move it away" not in message and "read-only or not accessible" in message, message
+        assert f"make {cache} writable" in message
+    assert usage.returncode == 2 and usage.stderr.count("\n") == 1

@@ -154,9 +154,7 @@ class Ledger:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise DataError(
-                f"usage ledger at {self.path} is unusable ({exc}); move it away and a new one is started"
-            ) from None
+            raise DataError(_problem(self.path, exc, "unusable")) from None
 
     # -- setup -----------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -377,6 +375,21 @@ def valid_limit(value: object) -> int | None:
     return value if 1 <= value <= MAX_DAILY_LIMIT else None
 
 
+# What SQLite says when it may not open or write the file, its -wal or its -shm (permissions, a read-only directory
+# or file system): the ledger is not damaged, and moving it away would not help.
+_ACCESS_ERRORS = ("unable to open", "readonly", "read-only", "permission", "access")
+
+
+def _problem(path: Path, exc: sqlite3.DatabaseError, state: str) -> str:
+    """The one-line message for a ledger SQLite refused: an access problem, or a damaged file."""
+    if any(word in str(exc).lower() for word in _ACCESS_ERRORS):
+        return (
+            f"usage ledger at {path} cannot be opened ({exc}): it or its directory is read-only or not accessible "
+            f"to this user; make {path.parent} writable (SQLite keeps {path.name}-wal and -shm beside it)"
+        )
+    return f"usage ledger at {path} is {state} ({exc}); move it away and a new one is started"
+
+
 def _pid() -> int:
     import os
 
@@ -391,9 +404,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection | None:
         db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise DataError(
-            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
-        ) from None
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
     if version > SCHEMA_VERSION:
         db.close()
         raise DataError(
@@ -414,9 +425,7 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     try:
         return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
     except sqlite3.DatabaseError as exc:
-        raise DataError(
-            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
-        ) from None
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:
         db.close()
 
