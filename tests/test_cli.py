@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import modelpools_command
 
 from modelpools.cli import main
 from modelpools.jsonbytes import dump_json
@@ -337,13 +338,6 @@ def test_check_applies_the_same_freshness_rule_as_doit(cache, capsys, monkeypatc
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert code == 0 and checks["catalog cache"]["status"] == "warn"
     assert "stale or built with other settings" in checks["catalog cache"]["detail"]
-
-
-def modelpools_command(*argv: str) -> subprocess.CompletedProcess:
-    """`python -m modelpools ...` in a child process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "modelpools", *argv], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.mark.parametrize("stored", [float("inf"), 1e17, -5.0])

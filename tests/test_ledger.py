@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from chatserver import ChatServer, wait_until
+from support import modelpools_command
 
 from modelpools.consumer.ledger import DAY, SCHEMA_VERSION, Ledger, utc_midnight
 from modelpools.errors import DataError
@@ -220,13 +221,7 @@ def test_a_ledger_in_a_read_only_directory_says_so_instead_of_move_it_away(tmp_p
     if subprocess.run(["chattr", "+i", str(cache)], capture_output=True, check=False).returncode != 0:
         pytest.skip("chattr +i is unavailable here (a read-only directory that stops root too)")
     try:
-        usage = subprocess.run(
-            [sys.executable, "-m", "modelpools", "--cache-dir", str(cache), "usage"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        usage = modelpools_command("--cache-dir", str(cache), "usage")
         with pytest.raises(DataError) as opened:
             Ledger(cache / "usage.sqlite")
     finally:
