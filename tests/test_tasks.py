@@ -227,7 +227,7 @@ def _with_off_scale_twin(index: float) -> bytes:
     return json.dumps(body).encode()
 
 
-@pytest.mark.parametrize("index", [-50, -0.5, 100.5, 150])
+@pytest.mark.parametrize("index", [-50, -5, -0.5, 100.5, 150])
 def test_an_off_scale_coding_index_is_dropped_by_the_memory_and_every_build_succeeds(site, http_server, index):
     http_server.handler = lambda seen: Reply(body=_with_off_scale_twin(index))
     first = site.doit("pools")
