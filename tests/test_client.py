@@ -464,7 +464,7 @@ def test_retry_after_zero_or_past_does_not_spend_the_daily_cap_on_one_model(serv
     assert all(s >= 1.0 for s in clock.sleeps)
 
 
-@pytest.mark.parametrize("reset", ["inf", "1e20", "9" * 30, "-1", "nan"])
+@pytest.mark.parametrize("reset", ["inf", "1e20", "9" * 30, "-1", "nan", str(int(DAILY_RESET - 3605) * 1000)])
 def test_a_bogus_daily_reset_is_no_information_and_does_not_poison_the_day(server, tmp_path, reset):
     daily = (ERRORS / "429-free-models-per-day.json").read_bytes()
     server.script(PAGE[0], Answer(429, daily, {"X-RateLimit-Reset": reset}))

@@ -311,7 +311,10 @@ class Client:
                 completion_tokens=answer.completion_tokens,
                 rate_limit=answer.rate[0],
                 rate_remaining=answer.rate[1],
-                rate_reset=answer.rate[2],
+                # a daily cap's reset as decided: one past, too far ahead or out of range is stored as no time
+                rate_reset=answer.decision.reset_at
+                if answer.outcome == "daily_cap" and answer.decision
+                else answer.rate[2],
             )
             if answer.decision is None:
                 session.succeeded()
