@@ -26,6 +26,7 @@ import argparse
 import bisect
 import math
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -219,15 +220,25 @@ def _grading_ms(items: list, reply: str, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+# The answer-line pattern before issue 22 (quadratic on "ANSWER 1" + spaces): timed up to 16,000 as the baseline.
+_OLD_ANSWER_LINE = re.compile(r"^[\s>*_#-]*answer\s*(\d{1,4})\s*[*_]*\s*[:=]\s*(.*)$", re.IGNORECASE)
+
+
 def grading() -> None:
     from modelpools.rules.probe import probe_items
 
     items = probe_items(0, 6)
     print('\n4. grading an adversarial reply ("ANSWER 1" + N spaces, no colon), median of 5, 6 items')
-    print("        N | adversarial ms | plain reply of the same length ms | ratio")
+    print("        N | adversarial ms | plain reply of the same length ms | ratio | old pattern, one line ms")
     for n in (4_000, 8_000, 16_000, 32_000, 100_000, 199_000):
-        hostile, plain = _grading_ms(items, "ANSWER 1" + " " * n), _grading_ms(items, "x" * (n + 8))
-        print(f"  {n:>7,} | {hostile:>14.2f} | {plain:>33.2f} | {hostile / plain:>5.1f}")
+        reply = "ANSWER 1" + " " * n
+        hostile, plain = _grading_ms(items, reply), _grading_ms(items, "x" * (n + 8))
+        old = "-"
+        if n <= 16_000:
+            start = time.perf_counter()
+            _OLD_ANSWER_LINE.match(reply)
+            old = f"{(time.perf_counter() - start) * 1000:.0f}"
+        print(f"  {n:>7,} | {hostile:>14.2f} | {plain:>33.2f} | {hostile / plain:>5.1f} | {old:>24}")
 
 
 def main(argv: list[str] | None = None) -> int:
