@@ -1,6 +1,6 @@
 """Fault-suite tally: adversarial scenarios survived, and random SIGKILLs of `doit pools` survived.
 
-Usage: python benchmarks/bench_faults.py [--kills N] [--seed S] [--skip-scenarios]
+Usage: python benchmarks/bench_faults.py [--kills N] [--seed S] [--skip-scenarios] [--hostile-only]
 
 1. Scenarios: runs the fault and terminal suites (tests/test_faults.py, tests/test_log.py: real doit runs against a
    loopback HTTP server and file:// / stalled git:// remotes) and counts each test case as one scenario; then runs
@@ -12,6 +12,11 @@ Usage: python benchmarks/bench_faults.py [--kills N] [--seed S] [--skip-scenario
    valid pools file, that the run after it has nothing to do, and that no temp file is left once a stage has run
    (a temp file of the killed run stays while every stage is up to date: only a stage holding the cache lock may
    sweep). A kill survived when all hold; the ones whose temp file waited for a later stage are listed.
+3. Hostile answers and clocks (issue 22): the scenarios of HOSTILE (a real `Client.complete` against the loopback
+   chat server, a real `doit pools`, the real CLI) counted as in 1; then two measured figures, with a simulated
+   clock (the waits are summed, not slept): the requests one `complete()` sends, and the waits it asks for, when
+   the first model always answers a per-minute 429 whose reset is already past (6,794 requests in 15 s before), and
+   when it always answers a 429 with `Retry-After: 0` (the whole daily cap of 50 before).
 """
 
 from __future__ import annotations
@@ -50,8 +55,22 @@ DODO = (
 )
 
 
-def scenarios() -> tuple[int, int, list[str]]:
-    """(passed, total, failed names) of the fault and terminal suites."""
+FAULT_SUITES = ("tests/test_faults.py", "tests/test_log.py")
+HOSTILE = (
+    "tests/test_client.py",
+    "tests/test_cli.py",
+    "tests/test_ledger.py",
+    "tests/test_tasks.py",
+    "tests/test_probegrading.py",
+    "-k",
+    "per_minute_429 or retry_after_zero or bogus or hostile_answer_ends or hostile_stream_ends or clock "
+    "or line_break or off_scale or huge_duration or infinite_or_huge or adversarial_reply or read_only_directory",
+)
+
+
+def scenarios(selection: tuple[str, ...] = FAULT_SUITES) -> tuple[int, int, list[str]]:
+    """(passed, total, failed names) of the test cases of a pytest selection (default: the fault and terminal
+    suites)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         subprocess.run(
@@ -63,8 +82,7 @@ def scenarios() -> tuple[int, int, list[str]]:
                 "-p",
                 "no:cacheprovider",
                 f"--junitxml={report}",
-                "tests/test_faults.py",
-                "tests/test_log.py",
+                *selection,
             ],
             cwd=ROOT,
             capture_output=True,
@@ -206,12 +224,80 @@ def kills(site: Site, count: int, rng: random.Random, span: float) -> tuple[int,
     return survived, landed, problems
 
 
+async def _one_completion(base_url: str, pools: Path, now: float) -> tuple[list[float], str]:
+    """One complete() of the page role with a simulated clock: (the waits it asked for, how it ended)."""
+    import asyncio
+
+    from modelpools.consumer.client import Client, ClientOptions
+    from modelpools.errors import CompletionFailed
+
+    clock, waits = [now], []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+        await asyncio.sleep(0)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        options = ClientOptions(base_url=base_url, ledger_file=Path(tmp) / "u.sqlite", pools_file=pools, daily_cap=50)
+        async with Client(options=options, api_key="sk-or-v1-bench", clock=lambda: clock[0], sleep=sleep) as client:
+            call = client.complete(role="page", messages=[{"role": "user", "content": "hi"}])
+            try:
+                reply = await asyncio.wait_for(call, 60)
+            except CompletionFailed as exc:
+                return waits, f"no reply: {exc}"[:80]
+            except asyncio.TimeoutError:
+                return waits, "STILL LOOPING after 60 s"
+    return waits, f"a reply from the next model after {len(reply.attempts) - 1} answers of the first"
+
+
+def hostile_loops() -> list[str]:
+    """Section 3's measured figures: requests sent and waits asked by one complete() against a hostile first model."""
+    import asyncio
+    import json as json_module
+
+    from chatserver import ERRORS, Answer, ChatServer
+
+    from modelpools.consumer.pools_view import load_pools
+
+    sample = TEST_DATA / "pools-sample.json"
+    first = load_pools(sample).fallback_chain("page")[0]
+    limited = json_module.dumps({"error": {"message": "Too many requests", "code": 429}}).encode()
+    cases = (
+        ("per-minute 429, reset 5 s past", Answer(429, (ERRORS / "429-free-models-per-min.json").read_bytes()), 5.0),
+        ("429 with Retry-After: 0", Answer(429, limited, {"Retry-After": "0"}), -7200.0),
+    )
+    lines = []
+    for name, answer, offset in cases:
+        server = ChatServer().start()
+        try:
+            server.always(first, answer)
+            reset = 1765661760.0 if offset > 0 else 1779321600.0  # the real bodies' X-RateLimit-Reset
+            waits, outcome = asyncio.run(_one_completion(server.base_url, sample, reset + offset))
+        finally:
+            server.stop()
+        shown = ", ".join(f"{w:g}" for w in waits) or "none"
+        lines.append(f"  {name}: {len(server.requests)} requests, waits {shown} s (sum {sum(waits):g} s); {outcome}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-scenarios", action="store_true", help="only the 160k catalog and the kills")
+    parser.add_argument("--hostile-only", action="store_true", help="only section 3 (hostile answers and clocks)")
     args = parser.parse_args()
+    if not args.skip_scenarios:
+        started = time.perf_counter()
+        passed, total, failed = scenarios(HOSTILE)
+        print(
+            f"hostile answers and clocks: {passed} of {total} scenarios survived "
+            f"({time.perf_counter() - started:.0f} s){'; failed: ' + ', '.join(failed) if failed else ''}"
+        )
+        print("\n".join(hostile_loops()))
+    if args.hostile_only:
+        return
     if not args.skip_scenarios:
         started = time.perf_counter()
         passed, total, failed = scenarios()

@@ -15,6 +15,9 @@ Usage: python benchmarks/bench_probe.py [--trials N] [--dump models-2026-08-18.j
 3. Coverage on the dump: the ranked and unranked free models of that same document. If each candidate were probed
    once with the anchors, within the default daily budget: how many free models would then be ranked, and how wide
    their probe intervals are.
+4. Grading time of adversarial replies: "ANSWER 1" followed by N spaces and no colon (N = 4k .. 199k, the reply
+   limit is 200,000 characters), graded as one probe request of 6 items; median of 5 runs, in ms, and the ratio to
+   grading a plain reply of the same length. Goal: under 50 ms each (the quadratic pattern took 5.45 s at 32k).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ import argparse
 import bisect
 import math
 import random
+import re
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,12 +209,49 @@ def coverage(dump: Path) -> None:
         )
 
 
+def _grading_ms(items: list, reply: str, runs: int = 5) -> float:
+    from modelpools.rules.probegrading import grade_reply
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        grade_reply(items, reply)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+# The answer-line pattern before issue 22 (quadratic on "ANSWER 1" + spaces): timed up to 16,000 as the baseline.
+_OLD_ANSWER_LINE = re.compile(r"^[\s>*_#-]*answer\s*(\d{1,4})\s*[*_]*\s*[:=]\s*(.*)$", re.IGNORECASE)
+
+
+def grading() -> None:
+    from modelpools.rules.probe import probe_items
+
+    items = probe_items(0, 6)
+    print('\n4. grading an adversarial reply ("ANSWER 1" + N spaces, no colon), median of 5, 6 items')
+    print("        N | adversarial ms | plain reply of the same length ms | ratio | old pattern, one line ms")
+    for n in (4_000, 8_000, 16_000, 32_000, 100_000, 199_000):
+        reply = "ANSWER 1" + " " * n
+        hostile, plain = _grading_ms(items, reply), _grading_ms(items, "x" * (n + 8))
+        old = "-"
+        if n <= 16_000:
+            start = time.perf_counter()
+            _OLD_ANSWER_LINE.match(reply)
+            old = f"{(time.perf_counter() - start) * 1000:.0f}"
+        print(f"  {n:>7,} | {hostile:>14.2f} | {plain:>33.2f} | {hostile / plain:>5.1f} | {old:>24}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--dump", default="models-2026-08-18.json")
+    parser.add_argument("--grading-only", action="store_true", help="only section 4 (grading times)")
     args = parser.parse_args(argv)
+    if args.grading_only:
+        grading()
+        return 0
     separation(args.trials)
+    grading()
     dump = ROOT.parent / "shared" / "data" / "openrouter" / args.dump
     if not dump.is_file():
         print(f"\n(no {dump}: coverage skipped)")

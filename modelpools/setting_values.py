@@ -32,6 +32,7 @@ __all__ = [
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_DAYS = 3650  # a duration setting longer than ten years (or infinite, or NaN) is a mistake
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -43,11 +44,15 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError("a non-negative duration")
-        return int(value)
-    match = _DURATION.match(str(value).lower())
-    if not match:
-        raise ValueError("a duration: seconds, or a number followed by s, m, h or d (e.g. 90s, 30m, 24h, 7d)")
-    return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        seconds: float = value  # not float(value): a whole number of 400 digits has no float
+    else:
+        match = _DURATION.match(str(value).lower())
+        if not match:
+            raise ValueError("a duration: seconds, or a number followed by s, m, h or d (e.g. 90s, 30m, 24h, 7d)")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not seconds <= MAX_DURATION_DAYS * 86400:  # also false for NaN
+        raise ValueError(f"a duration of at most {MAX_DURATION_DAYS} days")
+    return int(seconds)
 
 
 def parse_bool(value: Any) -> bool:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,3 +232,10 @@ def new_layout_repo(root: Path, orgs: tuple[str, ...] = ("deepseek", "openai", "
     git(root, "init", "-q", "-b", "main")
     commit_all(root, "new layout excerpt")
     return root
+
+
+def modelpools_command(*argv: str) -> subprocess.CompletedProcess:
+    """`python -m modelpools ...` in a child process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "modelpools", *argv], capture_output=True, text=True, timeout=60, check=False
+    )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import modelpools_command
 
 from modelpools.cli import main
 from modelpools.jsonbytes import dump_json
@@ -409,3 +410,36 @@ def test_check_applies_the_same_freshness_rule_as_doit(cache, capsys, monkeypatc
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert code == 0 and checks["catalog cache"]["status"] == "warn"
     assert "stale or built with other settings" in checks["catalog cache"]["detail"]
+
+
+@pytest.mark.parametrize("stored", [float("inf"), 1e17, -5.0])
+def test_usage_and_report_read_a_bogus_stored_reset_as_no_information(cache, tmp_path, stored):
+    import time
+
+    from modelpools.consumer.ledger import Ledger
+
+    with Ledger(cache / "usage.sqlite") as ledger:  # what an older version stored from a hostile daily-cap answer
+        attempt = ledger.reserve(model="z-ai/glm-5.2:free", role="page", now=time.time()).attempt_id
+        ledger.finish(attempt, outcome="daily_cap", status=429, latency_ms=5, rate_limit=2**40, rate_reset=stored)
+    for command in (["usage"], ["report", "--out", str(tmp_path / "report.html")]):
+        result = modelpools_command("--cache-dir", str(cache), *command)
+        assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    today = json.loads(modelpools_command("--cache-dir", str(cache), "--json", "usage").stdout)["today"]
+    assert today["resetsAt"].endswith("T00:00:00Z") and today["limit"] == DEFAULTS.daily_request_cap
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "1e300", "1" + "0" * 400])
+def test_check_names_an_infinite_or_huge_duration_setting_in_one_line(tmp_path, value):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.modelpools]\ncatalog_ttl = {value}\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "modelpools", "--project-dir", str(tmp_path), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=environ,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "catalog_ttl in " in result.stderr and "invalid value" in result.stderr
+    assert "expected a duration of at most" in result.stderr

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from chatserver import ChatServer, empty, error_file, huge, no_endpoints, ok, reasoning_only, server_error, streamed
+from chatserver import (
+    ERRORS,
+    Answer,
+    ChatServer,
+    empty,
+    error_file,
+    huge,
+    no_endpoints,
+    ok,
+    reasoning_only,
+    server_error,
+    streamed,
+)
 from serving import client_options
 
 from modelpools.consumer.client import Client, ClientOptions, complete_sync
 from modelpools.consumer.completion import TextPiece
 from modelpools.consumer.ledger import Ledger
 from modelpools.consumer.pools_view import load_pools
+from modelpools.consumer.router import MAX_WAITS_PER_MODEL
 from modelpools.errors import CompletionFailed, DailyCapReached, QuotaReached, SettingsError
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "pools-sample.json"
@@ -55,8 +69,9 @@ def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
     return client_options(server.base_url, tmp_path, SAMPLE, **changes)
 
 
-def run(server, tmp_path, *calls, clock=None, **changes):
-    """Run complete() calls (role names) in one Client; return the replies or exceptions."""
+def run(server, tmp_path, *calls, clock=None, budget=None, **changes):
+    """Run complete() calls (role names) in one Client; return the replies or CompletionFailed exceptions (any other
+    exception fails the test). ``budget``: each call must end within that many real seconds."""
     fake = clock or FakeTime(time.time())
 
     async def main():
@@ -66,7 +81,8 @@ def run(server, tmp_path, *calls, clock=None, **changes):
             out = []
             for role in calls:
                 try:
-                    out.append(await client.complete(role=role, messages=MESSAGES, temperature=0.2))
+                    call = client.complete(role=role, messages=MESSAGES, temperature=0.2)
+                    out.append(await asyncio.wait_for(call, budget))
                 except CompletionFailed as exc:
                     out.append(exc)
             return out
@@ -425,3 +441,139 @@ def test_one_line_longer_than_any_reader_buffer_is_read(server, tmp_path):
     server.script(PAGE[0], streamed("x" * 700_000))  # a single 700 kB event
     reply, pieces = streaming(server, tmp_path)
     assert reply.model == PAGE[0] and reply.text == "x" * 700_000 and len(pieces) == 1
+
+
+# ---------------------------------------------------------------- hostile answers and clocks
+
+
+def walk(server, tmp_path, *roles, clock, **changes) -> list:
+    """run() whose complete() calls must each end within 20 real seconds and leave no attempt pending."""
+    out = run(server, tmp_path, *roles, clock=clock, budget=20.0, **changes)
+    assert [r for r in ledger_rows(tmp_path) if r[2] == "pending"] == []
+    return out
+
+
+def minute_cap(reset: str) -> bytes:
+    return (ERRORS / "429-free-models-per-min.json").read_bytes().replace(b"1765661760000", reset.encode())
+
+
+def test_a_per_minute_429_whose_reset_is_past_waits_a_floor_and_retries_one_model_a_bounded_number_of_times(
+    server, tmp_path
+):
+    server.always(PAGE[0], Answer(429, minute_cap("1765661760000")))
+    clock = FakeTime(MINUTE_RESET + 5)  # the reset is 5 s past: the client's clock is ahead, or the value is bogus
+    [reply] = walk(server, tmp_path, "page", clock=clock, requests_per_minute=20)
+    assert reply.model == PAGE[1]
+    assert server.models_asked().count(PAGE[0]) == 1 + MAX_WAITS_PER_MODEL
+    assert clock.sleeps and all(1.0 <= s <= 90.0 for s in clock.sleeps)
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:  # minute-cap answers count as sent requests
+        assert ledger.used_today() == len(server.requests)
+
+
+@pytest.mark.parametrize("retry_after", ["0", "1", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_retry_after_zero_or_past_does_not_spend_the_daily_cap_on_one_model(server, tmp_path, retry_after):
+    limited = json.dumps({"error": {"message": "Too many requests", "code": 429}}).encode()
+    server.always(PAGE[0], Answer(429, limited, {"Retry-After": retry_after}))
+    clock = FakeTime(DAILY_RESET - 7200)
+    [reply] = walk(server, tmp_path, "page", clock=clock, daily_cap=50)
+    assert reply.model == PAGE[1] and server.models_asked().count(PAGE[0]) == 1 + MAX_WAITS_PER_MODEL
+    assert all(s >= 1.0 for s in clock.sleeps)
+
+
+@pytest.mark.parametrize("reset", ["inf", "1e20", "9" * 30, "-1", "nan", str(int(DAILY_RESET - 3605) * 1000)])
+def test_a_bogus_daily_reset_is_no_information_and_does_not_poison_the_day(server, tmp_path, reset):
+    daily = (ERRORS / "429-free-models-per-day.json").read_bytes()
+    server.script(PAGE[0], Answer(429, daily, {"X-RateLimit-Reset": reset}))
+    clock = FakeTime(DAILY_RESET - 3600)
+    first, second = walk(server, tmp_path, "page", "page", clock=clock)
+    assert isinstance(first, DailyCapReached) and first.reset_at == DAILY_RESET  # the next UTC midnight
+    assert isinstance(second, DailyCapReached) and "2026-05-21T00:00:00Z" in str(second)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("stored", [float("inf"), 1e20, -5.0])
+def test_a_bogus_reset_already_in_the_ledger_is_validated_on_read(server, tmp_path, stored):
+    clock = FakeTime(DAILY_RESET - 3600)
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:  # as an older version stored it
+        attempt = ledger.reserve(model=PAGE[0], role="page").attempt_id
+        ledger.finish(attempt, outcome="daily_cap", status=429, latency_ms=5, rate_limit=50, rate_reset=stored)
+    [failure] = walk(server, tmp_path, "page", clock=clock)
+    assert isinstance(failure, DailyCapReached) and failure.reset_at == DAILY_RESET
+    assert server.requests == []
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
+        assert ledger.budget(default_limit=50).reset_at == DAILY_RESET
+
+
+def deep(depth: int = 100_000) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def sse(*events: bytes) -> Answer:
+    return Answer(200, b"", events=(b": OPENROUTER PROCESSING\n\n", *(b"data: " + e + b"\n\n" for e in events)))
+
+
+HUGE = str(2**64 + 1)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(200, deep()),
+        Answer(502, b'{"error": ' + deep() + b"}"),
+        Answer(
+            200, json.dumps({"choices": [{"message": {"content": "hi"}}], "usage": {"prompt_tokens": 2**64}}).encode()
+        ),
+        Answer(429, b'{"error": {"message": "slow down", "code": 429}}', {"X-RateLimit-Limit": HUGE}),
+        Answer(503, b'{"error": {"message": "busy", "code": 503}}', {"Retry-After": "\u00b2"}),
+    ],
+    ids=["deep-body", "deep-error", "huge-usage", "huge-limit", "superscript-retry-after"],
+)
+def test_a_hostile_answer_ends_as_a_classified_failure_and_a_finished_row(server, tmp_path, answer):
+    server.script(PAGE[0], answer)
+    [reply] = walk(server, tmp_path, "page", clock=FakeTime(DAILY_RESET - 7200), max_retries=0)
+    assert reply.model in PAGE and len(ledger_rows(tmp_path)) == len(reply.attempts)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [(b'{"choices": ' + deep() + b"}",), (b'{"error": {"code": ' + HUGE.encode() + b', "message": "x"}}',)],
+    ids=["deep-event", "huge-error-code"],
+)
+def test_a_hostile_stream_ends_as_a_classified_failure_and_a_finished_row(server, tmp_path, events):
+    server.script(PAGE[0], sse(*events))
+    reply, _ = streaming(server, tmp_path, max_retries=0)
+    assert reply.model == PAGE[1] and reply.attempts[0].outcome != "ok"
+    assert [r[2] for r in ledger_rows(tmp_path)][-1] == "ok" and "pending" not in [r[2] for r in ledger_rows(tmp_path)]
+
+
+@pytest.mark.parametrize("back", [300.0, 3600.0])
+def test_a_clock_that_went_back_never_asks_for_a_wait_beyond_max_wait(server, tmp_path, back):
+    clock = FakeTime(DAILY_RESET - 7200)
+    walk(server, tmp_path, *["page"] * 20, clock=clock, requests_per_minute=20)
+    clock.sleeps.clear()
+    clock.now -= back
+    [reply] = walk(server, tmp_path, "page", clock=clock, requests_per_minute=20, max_wait=90)
+    assert reply.model == PAGE[0] and all(s <= 90 for s in clock.sleeps)
+    assert sum(clock.sleeps) <= 90
+
+
+def test_one_run_with_the_clock_a_month_ahead_deletes_no_row_of_today(server, tmp_path):
+    clock = FakeTime(DAILY_RESET - 7200)
+    walk(server, tmp_path, *["page"] * 20, clock=clock, daily_cap=50)
+    clock.now += 31 * 86400
+    walk(server, tmp_path, "page", clock=clock, daily_cap=50)
+    clock.now -= 31 * 86400
+    with Ledger(tmp_path / "usage.sqlite", clock=clock) as ledger:
+        assert ledger.budget(default_limit=50).used >= 20  # the row from the future does not shrink today's count
+
+
+@pytest.mark.parametrize("key", [f"{KEY}\nX-Injected: 1", f"sk-or-v1-ab\rcd{KEY}", f"{KEY[:10]}\r\n{KEY[10:]}"])
+def test_an_api_key_with_a_line_break_is_one_line_that_does_not_echo_it(server, tmp_path, monkeypatch, key):
+    monkeypatch.setenv("OPENROUTER_API_KEY", key)
+    with pytest.raises(SettingsError) as caught:
+        complete_sync(role="page", messages=MESSAGES, options=options(server, tmp_path))
+    message = str(caught.value)
+    assert (
+        message.startswith("OPENROUTER_API_KEY holds a line break or another control character") and "\n" not in message
+    )
+    assert KEY[8:] not in message and server.requests == []

@@ -31,8 +31,12 @@ def test_daily_cap_recognised_by_limit_source_and_response_headers(error_bodies)
     metadata = body["error"]["metadata"]
     del metadata["headers"], metadata["provider_name"]
     metadata["limit_source"] = "openrouter_free_tier_daily"
-    decision = decide(429, {"x-ratelimit-reset": "1779321600000"}, json.dumps(body), now=0)
+    decision = decide(429, {"x-ratelimit-reset": "1779321600000"}, json.dumps(body), now=1779321600.0 - 60)
     assert (decision.action, decision.reset_at) == ("stop", 1779321600.0)
+    # A daily reset more than two days ahead, already past, or past the year 9999 is no information.
+    for reset, now in (("1779321600000", 0.0), ("1779321600000", 1779321600.0 + 1), ("1e20", 1779321600.0 - 60)):
+        decision = decide(429, {"x-ratelimit-reset": reset}, json.dumps(body), now=now)
+        assert (decision.action, decision.wait_seconds, decision.reset_at) == ("stop", None, None)
 
 
 def test_per_minute_cap_waits_until_reset(error_bodies):
@@ -44,7 +48,9 @@ def test_per_minute_cap_waits_until_reset(error_bodies):
         MIN_RESET_MS / 1000,
         False,
     )
-    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 + 5).wait_seconds == 0.0
+    # A reset already past says nothing (a clock ahead, a bogus value): the default minute, never 0 s.
+    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 + 5).wait_seconds == 60.0
+    assert decide(429, None, error_bodies["429-free-models-per-min"], now=MIN_RESET_MS / 1000 - 0.2).wait_seconds == 1.0
 
 
 def test_upstream_provider_429_moves_to_next_model(error_bodies):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from chatserver import ChatServer, wait_until
+from support import modelpools_command
 
 from modelpools.consumer.ledger import DAY, SCHEMA_VERSION, Ledger, utc_midnight
 from modelpools.errors import DataError
@@ -65,9 +66,17 @@ def test_retention_deletes_rows_older_than_the_window_on_open(tmp_path):
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
         add(ledger, "ok", NOON - 31 * DAY)
         add(ledger, "ok", NOON - 29 * DAY)
-        assert ledger.count() == 2
+        add(ledger, "ok", NOON - 60)
+        assert ledger.count() == 3
     with Ledger(tmp_path / "usage.sqlite", retention_days=30, clock=lambda: NOON) as ledger:
-        assert [r.started for r in ledger.rows()] == [NOON - 29 * DAY]
+        assert [r.started for r in ledger.rows()] == [NOON - 29 * DAY, NOON - 60]
+
+
+def test_retention_is_anchored_to_the_newest_row_so_a_clock_ahead_deletes_nothing_of_today(tmp_path):
+    with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:
+        add(ledger, "ok", NOON - 60)
+    with Ledger(tmp_path / "usage.sqlite", retention_days=30, clock=lambda: NOON + 31 * DAY) as ledger:
+        assert ledger.count() == 1
 
 
 def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answer(tmp_path):
@@ -75,10 +84,10 @@ def test_budget_counts_today_utc_and_takes_the_limit_only_from_a_daily_cap_answe
         add(ledger, "ok", utc_midnight(NOON) - 1)  # yesterday
         add(ledger, "ok", NOON - 3600)
         add(ledger, "no_endpoints", NOON - 1800, status=404)  # failures count: they reached OpenRouter
-        add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # refused by the limiter: not counted
+        add(ledger, "minute_cap", NOON - 600, status=429, rate_limit=20)  # sent, and refused per minute: counted
         ledger.reserve(model="a/m:free", role="page", now=NOON - 60)  # pending (a process died): counted
         budget = ledger.budget(default_limit=50, now=NOON)
-        assert (budget.used, budget.limit, budget.limit_source, budget.left) == (3, 50, "setting", 47)
+        assert (budget.used, budget.limit, budget.limit_source, budget.left) == (4, 50, "setting", 46)
         assert budget.reset_at == utc_midnight(NOON) + DAY and not budget.capped
         add(ledger, "daily_cap", NOON - 30, status=429, rate_limit=1000, rate_reset=utc_midnight(NOON) + DAY)
         budget = ledger.budget(default_limit=50, now=NOON)
@@ -203,3 +212,21 @@ def test_a_sigkill_mid_write_leaves_a_readable_ledger(tmp_path):
         add(ledger, "ok", time.time())
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_ledger_in_a_read_only_directory_says_so_instead_of_move_it_away(tmp_path):
+    cache = tmp_path / "cache"
+    with Ledger(cache / "usage.sqlite") as ledger:
+        ledger.reserve(model="a/m:free", role="page")
+    if subprocess.run(["chattr", "+i", str(cache)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is unavailable here (a read-only directory that stops root too)")
+    try:
+        usage = modelpools_command("--cache-dir", str(cache), "usage")
+        with pytest.raises(DataError) as opened:
+            Ledger(cache / "usage.sqlite")
+    finally:
+        subprocess.run(["chattr", "-i", str(cache)], check=True)
+    for message in (usage.stderr, str(opened.value)):
+        assert "move it away" not in message and "read-only or not accessible" in message, message
+        assert f"make {cache} writable" in message
+    assert usage.returncode == 2 and usage.stderr.count("\n") == 1

@@ -1,7 +1,10 @@
 """The probe's prompt and grading: replies graded strictly, only well-formed final answers count; hostile,
 enormous or malformed ones are wrong and nothing in them runs."""
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -112,3 +115,28 @@ def test_any_text_grades_without_error(text):
     items = probe_items(0, 3)
     grades = grade_reply(items, text + "\nANSWER 1: " + text)
     assert len(grades) == 3 and all(isinstance(g, bool) for g in grades)
+
+
+ADVERSARIAL = {  # replies within MAX_REPLY_CHARS on which a backtracking line pattern takes minutes
+    "spaces after the number": "ANSWER 1" + " " * 199_000,
+    "stars and spaces after the number": "ANSWER 1" + " *" * 99_000,
+    "underscores after the number": "answer 12" + "_ " * 99_000 + "x",
+    "markup before the word": "> *" * 66_000 + "answe",
+}
+
+
+def test_grading_an_adversarial_reply_is_linear():
+    # In a child process with a timeout: the quadratic pattern this replaces took 0.09 s for "ANSWER 1" and 4,000
+    # spaces, 5.45 s for 32,000, minutes for 199,000 (the figures are in benchmarks/bench_probe.py, section 4).
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from test_probegrading import ADVERSARIAL\n"
+        "from modelpools.rules.probe import probe_items\n"
+        "from modelpools.rules.probegrading import grade_reply\n"
+        "items = probe_items(0, 3)\n"
+        "print(all(grade_reply(items, reply) == (False,) * 3 for reply in ADVERSARIAL.values()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)], capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout.strip() == "True", result.stderr

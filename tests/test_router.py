@@ -109,7 +109,7 @@ def test_run_backs_off_on_5xx_and_falls_through_the_chain():
 
 
 def test_run_raises_exhausted_with_the_stop_reason(error_bodies):
-    clock = Clock(0.0)
+    clock = Clock(DAY_RESET_MS / 1000 - 3600)
     router = Router(CHAIN, clock=clock)
     with pytest.raises(Exhausted, match="daily free-model cap") as caught:
         router.session().run(lambda m: (429, {}, error_bodies["429-free-models-per-day"]), sleep=clock.sleep)

@@ -147,6 +147,16 @@ def test_invalid_setting_stops_before_any_work_with_one_line(site, http_server):
     assert http_server.hits == 0 and not (site.root / ".cache").exists()
 
 
+@pytest.mark.parametrize("value", ["9" * 400, "1" + "0" * 20 + "d"])
+def test_a_huge_duration_setting_stops_the_run_with_one_line(site, http_server, value):
+    result = site.doit("pools", MODELPOOLS_CATALOG_TTL=value)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("ERROR: modelpools: MODELPOOLS_CATALOG_TTL: invalid value ")
+    assert line.endswith("expected a duration of at most 3650 days")
+    assert http_server.hits == 0
+
+
 @pytest.mark.parametrize(
     ("pyproject", "env", "line"),
     [
@@ -240,3 +250,39 @@ def test_validate_checks_the_file_on_disk(site):
     bad = site.doit("validate")
     assert bad.returncode == 1
     assert "$.summary" in bad.stdout + bad.stderr
+
+
+def _with_off_scale_twin(index: float) -> bytes:
+    """The 2026-04-30 dump plus a free twin of openai/gpt-oss-20b:free (same canonical_slug) whose coding_index is
+    off the 0-100 scale; the original has no index, so a remembered one would be used for it."""
+    body = json.loads((DUMPS / "models-2026-04-30.json").read_bytes())
+    original = next(m for m in body["data"] if m["id"] == "openai/gpt-oss-20b:free")
+    twin = json.loads(json.dumps(original))
+    twin["id"] = "openai/gpt-oss-20b-twin:free"
+    twin["benchmarks"] = {"artificial_analysis": {"coding_index": index}}
+    body["data"].append(twin)
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize("index", [-50, -5, -0.5, 100.5, 150])
+def test_an_off_scale_coding_index_is_dropped_by_the_memory_and_every_build_succeeds(site, http_server, index):
+    http_server.handler = lambda seen: Reply(body=_with_off_scale_twin(index))
+    first = site.doit("pools")
+    assert first.returncode == 0, first.stdout + first.stderr
+    memory = json.loads(site.cache("evidence-memory.json"))
+    assert str(index) not in json.dumps(memory)  # never remembered
+    # A memory file written by an older version that kept the value: the next build ignores it.
+    entry = {
+        "id": "openai/gpt-oss-20b",
+        "keys": ["id:openai/gpt-oss-20b"],
+        "lastSeen": memory["asOf"],
+        "evidence": {"artificial_analysis": {"coding_index": index}},
+    }
+    memory["models"] = sorted([*memory["models"], entry], key=lambda e: e["id"])
+    (site.root / ".cache" / "evidence-memory.json").write_text(json.dumps(memory))
+    http_server.handler = lambda seen: Reply(body=(DUMPS / "models-2026-04-30.json").read_bytes())
+    second = site.doit("pools", MODELPOOLS_CATALOG_TTL="0s")
+    assert second.returncode == 0, second.stderr
+    pools = json.loads(site.cache("model-pools.json"))
+    assert str(float(index)) not in site.cache("model-pools.json").decode()
+    assert pools["tiers"]

@@ -147,6 +147,11 @@ class Client:
                 f"{API_KEY_VARIABLE} is not set; export your OpenRouter API key "
                 "(https://openrouter.ai/keys) before creating a Client"
             )
+        if _UNPRINTABLE.search(key.strip()):  # never echoed: it is a credential
+            raise SettingsError(
+                f"{API_KEY_VARIABLE} holds a line break or another control character; "
+                "set it to the key alone, as shown at https://openrouter.ai/keys"
+            )
         self.__key = key.strip()
         self._pools = pools
         self.clock, self.sleep = clock, sleep
@@ -296,6 +301,14 @@ class Client:
                 stop = router.stopped
                 last = stop or session.last
                 reason = last.reason if last else f"no model in the fallback chain of {role}"
+                budget = self._ledger.budget(self.options.daily_cap, self.clock()) if stop is not None else None
+                if budget is not None and budget.capped:  # the router stopped on a daily cap the ledger holds
+                    raise DailyCapReached(
+                        f"no reply for {role}: {_safe(reason)}; resets at {iso_time(budget.reset_at)}",
+                        budget.reset_at,
+                        attempts,
+                        last,
+                    )
                 raise CompletionFailed(f"no reply for {role}: {_safe(reason)}", attempts, last)
             pause = router.wait_time()
             if pause > 0:
@@ -326,7 +339,7 @@ class Client:
                     attempts,
                 )
             if reservation.attempt_id is None:
-                await self.sleep(reservation.wait_seconds)  # the account's per-minute pace is full
+                await self.sleep(min(reservation.wait_seconds, self.options.max_wait))  # the per-minute pace is full
                 continue
             pieces = None if on_text is None else _numbered(on_text, len(attempts), model)
             answer, latency_ms, status = await self._send(model, payload_base, session.retries, pieces)
@@ -340,7 +353,10 @@ class Client:
                 completion_tokens=answer.completion_tokens,
                 rate_limit=answer.rate[0],
                 rate_remaining=answer.rate[1],
-                rate_reset=answer.rate[2],
+                # a daily cap's reset as decided: one past, too far ahead or out of range is stored as no time
+                rate_reset=answer.decision.reset_at
+                if answer.outcome == "daily_cap" and answer.decision
+                else answer.rate[2],
             )
             if answer.decision is None:
                 session.succeeded()

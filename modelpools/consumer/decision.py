@@ -18,8 +18,11 @@ from typing import Any
 
 from modelpools.io.http import parse_retry_after
 
-__all__ = ["Decision", "decide", "parse_reset"]
-DEFAULT_MINUTE_WAIT = 60.0
+__all__ = ["Decision", "decide", "parse_reset", "MIN_WAIT"]
+DAY = 86400.0
+LAST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z: a reset time past this is no time at all
+DEFAULT_MINUTE_WAIT = 60.0  # a per-minute cap whose reset time says nothing (absent, already past, out of range)
+MIN_WAIT = 1.0  # the shortest wait a rate-limit answer gets (a reset already past, Retry-After: 0 or a past date)
 
 
 @dataclass(frozen=True)
@@ -49,21 +52,23 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 
 
 def parse_reset(value: Any) -> float | None:
-    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string)."""
+    """Epoch seconds from an ``X-RateLimit-Reset`` value (OpenRouter sends epoch milliseconds as a string); None for
+    no time (absent, not a number, not finite, not positive, or past the year 9999: out of range is no information)."""
     try:
         number = float(str(value).strip())
     except (TypeError, ValueError):
         return None
-    if math.isnan(number) or number <= 0:
+    if not math.isfinite(number) or number <= 0:
         return None
-    return number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
+    seconds = number / 1000.0 if number > 1e11 else number  # 1e11 s is the year 5138; anything above is milliseconds
+    return seconds if seconds <= LAST_EPOCH else None
 
 
 def _error(body: Any) -> dict:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return {"message": body.decode("utf-8", "replace") if isinstance(body, bytes) else body}
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         return dict(body["error"])
@@ -87,12 +92,13 @@ def decide(
     metadata = given if isinstance(given := error.get("metadata"), Mapping) else {}
     message = str(error.get("message") or "").strip()
     raw = str(metadata.get("raw") or "")
-    if isinstance(error.get("code"), int) and (status is None or status < 400):
-        status = error["code"]  # an error object in a 200 (streamed) answer
+    code = error.get("code")
+    if isinstance(code, int) and 400 <= code <= 599 and (status is None or status < 400):
+        status = code  # an error object in a 200 (streamed) answer
     meta_headers = given if isinstance(given := metadata.get("headers"), Mapping) else {}
     reset_at = parse_reset(_header(headers, "X-RateLimit-Reset") or _header(meta_headers, "X-RateLimit-Reset"))
     retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
-    until_reset = max(0.0, reset_at - now) if reset_at is not None else None
+    until_reset = reset_at - now if reset_at is not None and reset_at > now else None  # a past reset says nothing
     limit_source = str(metadata.get("limit_source") or "")
     short = (message or raw or f"HTTP {status}")[:200]
 
@@ -106,6 +112,8 @@ def decide(
         return retry_or_next("no answer (network error or timeout)")
     if status == 429:
         if "free-models-per-day" in message or limit_source == "openrouter_free_tier_daily":
+            if until_reset is None or until_reset > 2 * DAY:  # a daily cap resets within a day: else no information
+                reset_at = until_reset = None
             return Decision(
                 "stop",
                 until_reset,
@@ -115,7 +123,9 @@ def decide(
             )
         if "free-models-per-min" in message or limit_source == "openrouter_free_tier_minute":
             wait = until_reset if until_reset is not None else (retry_after or DEFAULT_MINUTE_WAIT)
-            return Decision("wait", wait, reset_at, False, "per-minute free-model cap reached; wait for the reset")
+            return Decision(
+                "wait", max(MIN_WAIT, wait), reset_at, False, "per-minute free-model cap reached; wait for the reset"
+            )
         if (
             limit_source.startswith("upstream")
             or message == "Provider returned error"
@@ -127,7 +137,11 @@ def decide(
             )
         if retry_after is not None:
             return Decision(
-                "wait", retry_after, reset_at, False, f"rate limited ({short}); Retry-After {retry_after:g}s"
+                "wait",
+                max(MIN_WAIT, retry_after),
+                reset_at,
+                False,
+                f"rate limited ({short}); Retry-After {retry_after:g}s",
             )
         return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
     if status == 404 or "no endpoints found" in message.lower():

@@ -13,6 +13,7 @@ against the cap (the request may have reached OpenRouter) and is otherwise ignor
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time as time_module
 from collections.abc import Callable, Iterator
@@ -36,8 +37,11 @@ __all__ = [
 ]
 
 DAY = 86400
-# Outcomes that OpenRouter's free-tier limiter refused before the request reached a model: not counted as used.
-NOT_COUNTED = ("daily_cap", "minute_cap")
+MAX_DAILY_LIMIT = 1_000_000  # a daily-cap answer's X-RateLimit-Limit above this is no information
+# Outcomes not counted as used: a daily-cap answer (the cap is reached; its reset, not the count, ends the day). A
+# per-minute-cap answer is counted, toward the daily cap and the pace: it was sent, and a client that did not count
+# it could ask again at once without end.
+NOT_COUNTED = ("daily_cap",)
 
 # MIGRATIONS[i] takes a file from user_version i to i + 1: statements run in one write transaction.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -122,7 +126,8 @@ class LedgerRow:
 class Ledger:
     """A connection to the usage ledger; use as a context manager or call close().
 
-    ``retention_days`` rows older than that are deleted when the ledger is opened; ``busy_timeout`` is how long a
+    ``retention_days``: rows that much older than both the clock and the newest row are deleted when the ledger is
+    opened (a clock ahead deletes nothing of today); ``busy_timeout`` is how long a
     write waits for another process's write (seconds).
     """
 
@@ -149,9 +154,7 @@ class Ledger:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise DataError(
-                f"usage ledger at {self.path} is unusable ({exc}); move it away and a new one is started"
-            ) from None
+            raise DataError(_problem(self.path, exc, "unusable")) from None
 
     # -- setup -----------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -183,7 +186,11 @@ class Ledger:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if self.retention_days > 0:
             with self._write():
-                db.execute("DELETE FROM attempts WHERE started < ?", (self.clock() - self.retention_days * DAY,))
+                # Anchored to the newest row as well as to the clock: a run whose clock is ahead (a month, say)
+                # never deletes the rows of the real today.
+                newest = db.execute("SELECT max(started) FROM attempts").fetchone()[0]
+                anchor = self.clock() if newest is None else min(self.clock(), newest)
+                db.execute("DELETE FROM attempts WHERE started < ?", (anchor - self.retention_days * DAY,))
 
     class _Transaction:
         def __init__(self, db: sqlite3.Connection) -> None:
@@ -239,9 +246,9 @@ class Ledger:
                     if quota_allowance(role_quota, budget.limit, budget.used, role_used) <= 0:
                         return Reservation(None, 0.0, budget, quota=True)
             if per_minute > 0:
-                newest = self._newest_starts(db, now - 60.0, per_minute)
+                newest = self._newest_starts(db, now - 60.0, now + 60.0, per_minute)
                 if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
-                    return Reservation(None, max(0.001, newest[-1] + 60.0 - now), None)
+                    return Reservation(None, min(60.0, max(0.001, newest[-1] + 60.0 - now)), None)
             cursor = db.execute(
                 "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
                 (now, model, role, catalog, _pid()),
@@ -309,7 +316,8 @@ class Ledger:
             "SELECT rate_limit FROM attempts WHERE outcome = 'daily_cap' AND rate_limit > 0 "
             "ORDER BY started DESC LIMIT 1"
         ).fetchone()
-        limit, source = (int(seen[0]), "header") if seen else (default_limit, "setting")
+        stored_limit = valid_limit(seen[0]) if seen else None
+        limit, source = (stored_limit, "header") if stored_limit is not None else (default_limit, "setting")
         hit = db.execute(
             "SELECT rate_reset FROM attempts WHERE outcome = 'daily_cap' AND started >= ? "
             "ORDER BY started DESC LIMIT 1",
@@ -317,9 +325,11 @@ class Ledger:
         ).fetchone()
         reset_at = midnight + DAY
         capped = used >= limit
-        if hit is not None and (hit[0] is None or hit[0] > now):
-            capped = True
-            reset_at = hit[0] if hit[0] is not None else reset_at
+        if hit is not None:
+            stored = valid_reset(hit[0], now)
+            if stored is None or stored > now:
+                capped = True
+                reset_at = stored if stored is not None else reset_at
         return DailyBudget(used, limit, source, reset_at, capped)
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
@@ -334,17 +344,50 @@ class Ledger:
         return self._db.execute("SELECT count(*) FROM attempts WHERE outcome = ?", (outcome,)).fetchone()[0]
 
     @staticmethod
-    def _newest_starts(db: sqlite3.Connection, since: float, limit: int) -> list[float]:
-        """Start times of the newest ``limit`` counted attempts after ``since``, newest first."""
+    def _newest_starts(db: sqlite3.Connection, since: float, until: float, limit: int) -> list[float]:
+        """Start times of the newest ``limit`` counted attempts after ``since`` and up to ``until``, newest first.
+
+        The pace reads rows up to a minute ahead of the clock (processes' clocks differ a little); a row further
+        ahead was written by a clock that has since gone back, and says nothing about this minute."""
         placeholders = ", ".join("?" * len(NOT_COUNTED))
         return [
             r[0]
             for r in db.execute(
-                f"SELECT started FROM attempts WHERE started > ? AND outcome NOT IN ({placeholders}) "
+                f"SELECT started FROM attempts WHERE started > ? AND started <= ? AND outcome NOT IN ({placeholders}) "
                 "ORDER BY started DESC LIMIT ?",
-                (since, *NOT_COUNTED, limit),
+                (since, until, *NOT_COUNTED, limit),
             )
         ]
+
+
+def valid_reset(value: object, now: float) -> float | None:
+    """A stored daily reset time (epoch seconds) read back: a finite number from the UTC day's start up to two days
+    ahead, else None (no information: an older version stored what a hostile answer said)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value) if utc_midnight(now) <= value <= now + 2 * DAY else None
+
+
+def valid_limit(value: object) -> int | None:
+    """A stored X-RateLimit-Limit of a daily-cap answer read back: a whole number from 1 to MAX_DAILY_LIMIT, else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= MAX_DAILY_LIMIT else None
+
+
+# What SQLite says when it may not open or write the file, its -wal or its -shm (permissions, a read-only directory
+# or file system): the ledger is not damaged, and moving it away would not help.
+_ACCESS_ERRORS = ("unable to open", "readonly", "read-only", "permission", "access")
+
+
+def _problem(path: Path, exc: sqlite3.DatabaseError, state: str) -> str:
+    """The one-line message for a ledger SQLite refused: an access problem, or a damaged file."""
+    if any(word in str(exc).lower() for word in _ACCESS_ERRORS):
+        return (
+            f"usage ledger at {path} cannot be opened ({exc}): it or its directory is read-only or not accessible "
+            f"to this user; make {path.parent} writable (SQLite keeps {path.name}-wal and -shm beside it)"
+        )
+    return f"usage ledger at {path} is {state} ({exc}); move it away and a new one is started"
 
 
 def _pid() -> int:
@@ -361,9 +404,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection | None:
         db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise DataError(
-            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
-        ) from None
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
     if version > SCHEMA_VERSION:
         db.close()
         raise DataError(
@@ -384,9 +425,7 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     try:
         return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
     except sqlite3.DatabaseError as exc:
-        raise DataError(
-            f"usage ledger at {path} is unreadable ({exc}); move it away and a new one is started"
-        ) from None
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:
         db.close()
 

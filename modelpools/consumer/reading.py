@@ -79,7 +79,7 @@ class StreamedReply:
             return None
         try:
             event = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return None  # not JSON: ignored, as SSE readers do; a stream of nothing else ends with no answer
         if not isinstance(event, Mapping):
             return None
@@ -111,7 +111,8 @@ class StreamedReply:
             error = {"message": "the stream ended with finish_reason error"}
         if error is not None:
             code = error.get("code")
-            status = code if isinstance(code, int) and not isinstance(code, bool) and code >= 400 else _UPSTREAM_ERROR
+            is_status = isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599
+            status = code if is_status else _UPSTREAM_ERROR
             return status, json.dumps({"error": dict(error)}).encode()
         if not (self.done or self.finish_reason):
             return None, None  # the connection ended before the stream did

@@ -32,11 +32,16 @@ class Answer:
     finish_reason: str | None = None
 
 
+_INT64 = 2**63  # the ledger stores integers as SQLite INTEGER (64-bit)
+
+
 def _int(value: Any) -> int | None:
+    """A count or a limit from an answer: a whole number from 0 to 2^63 - 1, else None."""
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        number = int(str(value).strip())
+    except (TypeError, ValueError):  # ValueError also for a string of more than 4,300 digits
         return None
+    return number if 0 <= number < _INT64 else None
 
 
 def _rate_headers(headers: Mapping[str, str], body: Any) -> tuple[int | None, int | None, float | None]:
@@ -106,13 +111,14 @@ def classify(
     """Outcome class, reply text and routing decision for one answer (status None: no answer). Pure."""
     try:
         parsed = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         parsed = None
     rate = _rate_headers(headers or {}, parsed)
     error = parsed.get("error") if isinstance(parsed, Mapping) else None
     effective = status
-    if isinstance(error, Mapping) and isinstance(error.get("code"), int) and (status is None or status < 400):
-        effective = error["code"]  # an error object inside a 200
+    code = error.get("code") if isinstance(error, Mapping) else None
+    if isinstance(code, int) and 400 <= code <= 599 and (status is None or status < 400):
+        effective = code  # an error object inside a 200
     if effective is not None and 200 <= effective < 300 and not isinstance(error, Mapping):
         choices = parsed.get("choices") if isinstance(parsed, Mapping) else None
         message = (

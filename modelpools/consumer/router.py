@@ -15,14 +15,18 @@ from typing import Any
 from modelpools.consumer.decision import Decision, decide
 from modelpools.errors import Exhausted
 
-__all__ = ["Router", "ModelSession"]
+__all__ = ["Router", "ModelSession", "MAX_WAITS_PER_MODEL"]
+
+# "Wait, then the same model" (a per-minute cap, a Retry-After) happens at most this often for one model in one
+# request; the next answer that asks for a wait moves on to the next model.
+MAX_WAITS_PER_MODEL = 2
 
 
 def _has_error(body: Any) -> bool:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return False
     return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
 
@@ -77,8 +81,9 @@ class Router:
         return self.stopped is not None
 
     def wait_time(self) -> float:
-        """Seconds to wait before any request (a per-minute cap applies to every free model)."""
-        return max(0.0, self.not_before - self.clock())
+        """Seconds to wait before any request (a per-minute cap applies to every free model); never more than
+        max_wait, even when the clock went back after the wait was decided."""
+        return min(self.max_wait, max(0.0, self.not_before - self.clock()))
 
     def session(self) -> ModelSession:
         """A new per-request walk over the living chain."""
@@ -92,6 +97,7 @@ class ModelSession:
         self.router = router
         self._position = 0
         self.retries = 0
+        self.waits = 0  # waits on the current model (at most MAX_WAITS_PER_MODEL)
         self.attempts = 0
         self.last: Decision | None = None
         self.done = False
@@ -104,7 +110,7 @@ class ModelSession:
         chain = self.router.chain
         while self._position < len(chain) and chain[self._position] in self.router.dead:
             self._position += 1
-            self.retries = 0
+            self.retries = self.waits = 0
         return chain[self._position] if self._position < len(chain) else None
 
     def succeeded(self) -> None:
@@ -153,6 +159,14 @@ class ModelSession:
                 f"{decision.reason}; the pause of {decision.wait_seconds:.0f}s exceeds max_wait "
                 f"({router.max_wait:.0f}s), trying the next model",
             )
+        elif decision.action == "wait" and self.waits >= MAX_WAITS_PER_MODEL:
+            decision = Decision(
+                "next_model",
+                None,
+                decision.reset_at,
+                False,
+                f"{decision.reason}; waited {self.waits} times for this model already, trying the next model",
+            )
         self.attempts += 1
         self.last = decision
         router.history.append((model, decision))
@@ -161,12 +175,13 @@ class ModelSession:
         if decision.action == "stop":
             router.stopped = decision
         elif decision.action == "wait":
+            self.waits += 1
             router.not_before = max(router.not_before, now + (decision.wait_seconds or 0.0))
         elif decision.action == "retry":
             self.retries += 1
         elif decision.action == "next_model":
             self._position += 1
-            self.retries = 0
+            self.retries = self.waits = 0
         return decision
 
     def run(

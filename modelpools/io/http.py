@@ -82,7 +82,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit is also true for "²" and other digits float() refuses
         return float(text)
     try:
         import email.utils

@@ -21,6 +21,7 @@ __all__ = [
     "is_router",
     "is_text_model",
     "normalize_model",
+    "on_index_scale",
     "parse_body",
     "prices_are_zero",
     "select_free_models",
@@ -219,7 +220,12 @@ def coding_index(entry: Mapping[str, Any]) -> float | int | None:
     """benchmarks.artificial_analysis.coding_index when it is a number (not a bool) on its 0-100 scale, else None."""
     benchmarks = entry.get("benchmarks")
     aa = benchmarks.get("artificial_analysis") if isinstance(benchmarks, Mapping) else None
-    value = aa.get("coding_index") if isinstance(aa, Mapping) else None
+    return on_index_scale(aa.get("coding_index") if isinstance(aa, Mapping) else None)
+
+
+def on_index_scale(value: Any) -> float | int | None:
+    """value when it is a number (not a bool, not NaN) on the coding index's 0-100 scale, else None: every path that
+    reads a coding index (the listing, the evidence memory, a memory file an older version wrote) drops the rest."""
     return value if is_number(value) and 0 <= value <= 100 else None
 
 

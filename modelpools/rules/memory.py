@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from modelpools.rules.eligibility import catalog_date
+from modelpools.rules.freemodels import coding_index, on_index_scale
 from modelpools.rules.fusion import Remembered
 from modelpools.rules.modelids import base_id
 from modelpools.rules.numbers import finite_number
@@ -65,6 +66,8 @@ def _evidence(model: Mapping[str, Any]) -> dict[str, Any] | None:
     aa = block.get("artificial_analysis")
     if isinstance(aa, Mapping):
         indices = {k: aa[k] for k in _INDICES if finite_number(aa.get(k)) is not None}
+        if "coding_index" in indices and on_index_scale(indices["coding_index"]) is None:
+            del indices["coding_index"]  # off the 0-100 scale: never remembered
         if indices:
             out["artificial_analysis"] = indices
     arena = block.get("design_arena")
@@ -185,15 +188,14 @@ def recall(memory: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict[str
                 by_key[key] = entry
     out: dict[str, Remembered] = {}
     for model in catalog_models:
-        block = model.get("benchmarks")
-        aa = block.get("artificial_analysis") if isinstance(block, Mapping) else None
         found = sorted((by_key[k] for k in identity_keys(model) if k in by_key), key=lambda e: e["lastSeen"])
         if not found:
             continue
         entry = found[-1]
         value = None
-        if not (isinstance(aa, Mapping) and finite_number(aa.get("coding_index")) is not None):
-            value = finite_number((entry["evidence"].get("artificial_analysis") or {}).get("coding_index"))
+        if coding_index(model) is None:  # an off-scale value in a memory file an older version wrote is dropped
+            remembered = (entry["evidence"].get("artificial_analysis") or {}).get("coding_index")
+            value = finite_number(on_index_scale(remembered))
         web = _remembered_web(entry["evidence"]) if web_elo(model) is None else None
         if value is None and web is None:
             continue
