@@ -9,6 +9,9 @@ from dataclasses import replace
 import pytest
 from support import TEST_DATA
 
+from modelpools.consumer.explanation import explain_model, explain_role
+from modelpools.consumer.pools_view import load_pools
+from modelpools.consumer.report_pools import roles_section
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
 from modelpools.jsonbytes import dump_json
@@ -272,6 +275,50 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
         "first build: 16 free models",
     ]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
+
+
+def with_website_elo(models, model_id, elo):
+    """models with model_id given a Design Arena website Elo (an edit of the real entry)."""
+    arena = [{"arena": "models", "category": "website", "elo": elo, "win_rate": 60.0, "rank": 3}]
+    return [
+        {**m, "benchmarks": {**(m.get("benchmarks") or {}), "design_arena": arena}} if m["id"] == model_id else m
+        for m in models
+    ]
+
+
+def test_a_free_model_with_a_clearly_higher_website_elo_wins_the_page_role(settings):
+    """The page role ranks by the website Elo: gemma-4-31b (no Elo in the listing, coding estimate 39.8, below
+    nemotron-3-ultra's 46.0) given an Elo 150 points above nemotron-3-ultra's 1130 takes pageModel from it."""
+    build(settings)
+    before = json.loads(settings.files.pools_file.read_text())
+    assert before["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    entries = {m["id"]: m for m in before["models"]}
+    gemma = entries["google/gemma-4-31b-it:free"]
+    # without an Elo it competes through its coding estimate, with the website line's residual spread added
+    residual = FIXED_LINES["web:models/website"][3]
+    assert gemma["pageScore"]["web"] is None and gemma["pageScore"]["estimate"] == gemma["codingScore"]
+    assert gemma["pageScore"]["uncertainty"] == pytest.approx((gemma["uncertainty"] ** 2 + residual**2) ** 0.5, 0.01)
+    ultra = entries["nvidia/nemotron-3-ultra-550b-a55b:free"]["pageScore"]
+    assert ultra["web"]["raw"] == 1130 and ultra["scale"]["measure"] == "web:models/website"
+
+    write_inputs(settings, models=with_website_elo(catalog_models(), "google/gemma-4-31b-it:free", 1280))
+    build(settings)
+    after = json.loads(settings.files.pools_file.read_text())
+    page = {m["id"]: m for m in after["models"]}["google/gemma-4-31b-it:free"]["pageScore"]
+    # 150 Elo points above, far beyond both Elos' noise (25 each): the page role follows the Elo, not the coding
+    assert page["scale"]["elo"] - 25 > ultra["scale"]["elo"] + 25
+    assert after["chosenDefaults"]["pageModel"] == "google/gemma-4-31b-it:free"
+    assert after["chosenDefaults"]["bulkModel"] == before["chosenDefaults"]["bulkModel"]  # coding is unchanged
+    assert after["roles"]["pageModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    # the page scale in `explain page`, the report's role card and the pools file
+    scale = "page scale: Design Arena models/website Elo on the coding-index scale (0.1483 x Elo - 128.48)"
+    explained = explain_role(load_pools(settings.files.pools_file), "pageModel").lines
+    assert explained[2] == f"    {scale}"
+    assert scale in roles_section(after)
+    assert any(
+        "web Elo 1280 (models/website) ->" in line and "% of the weight; coding estimate" in line
+        for line in explain_model(load_pools(settings.files.pools_file), "google/gemma-4-31b-it:free").lines
+    )
 
 
 def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(settings):

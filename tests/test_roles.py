@@ -126,7 +126,7 @@ def test_defaults_for_tiny_rankings():
 def test_the_built_in_roles_and_their_rules():
     assert [(r.name, r.rule.name, r.rule.measure) for r in BUILTIN_ROLES] == [
         ("bulkModel", "coding", "coding estimate"),
-        ("pageModel", "page", "page estimate"),
+        ("pageModel", "page", "website Elo (page scale)"),
         ("smallTasksModel", "small", "active parameters"),
     ]
     assert RoleRule("agentModel", CODING, ("tools",), 100000).to_json() == ["agentModel", "coding", ["tools"], 100000]

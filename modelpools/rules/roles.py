@@ -3,7 +3,7 @@ its target measure and its text; the built-in roles and the names they answer to
 
     rule     measure                order (best first; ties left to right)                 gates of its own
     coding   the coding estimate    rank score, context, max output, id                    -
-    page     the page estimate      page rank score, context, max output, id               another vendor than bulk
+    page     the website Elo        page rank score, context, max output, id               another vendor than bulk
     small    active parameters      fewest active parameters (unknown: most), rank score   in the small-tasks tier
 
 Every role first passes the common gates (requirements, usage ledger, not deprecated, evidence minimum, not another
@@ -203,10 +203,11 @@ CODING = Rule(
 )
 PAGE = Rule(
     "page",
-    "page estimate",
+    "website Elo (page scale)",
     lambda c: (-c.page_conservative, -c.context_length, -c.max_output, c.id),
-    "highest conservative page score (coding evidence updated with Design Arena website/webapps Elo where the "
-    "catalog has it); ties: longer context, then longer output",
+    "highest conservative page score: the Design Arena website Elo (agents/webapps where it has none) on the "
+    "coding-index scale through its fixed line, measured directly where the catalog has it, else through the coding "
+    "estimate with the line's residual spread; ties: longer context, then longer output",
     (Gate("otherVendor", lambda ch: "another vendor than bulkModel" if ch.other_vendor else None, _other_vendor),),
 )
 SMALL = Rule(

@@ -16,7 +16,7 @@ from modelpools.records import POOLS_VERSION, BenchmarkScores
 from modelpools.rules.calibration import web_calibrations
 from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
-from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates
+from modelpools.rules.fusion import PAGE_SCALE, FusedModel, PageEstimate, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
 from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
@@ -24,6 +24,7 @@ from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
 if TYPE_CHECKING:
+    from modelpools.rules.calibration import Calibration
     from modelpools.rules.evidence import Prior
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
@@ -69,7 +70,8 @@ def _model_json(
     model: FusedModel,
     rank: int,
     tier: str,
-    page: tuple | None,
+    page: PageEstimate | None,
+    page_line: Calibration | None,
     deprecated: str | None,
     entry: Mapping[str, Any],
     fragments: _Fragments,
@@ -100,13 +102,7 @@ def _model_json(
         "match": model.match.to_json(),
     }
     if page is not None:
-        page_estimate, web = page
-        out["pageScore"] = {
-            "estimate": page_estimate.mean,
-            "uncertainty": page_estimate.sd,
-            "rankScore": round(page_estimate.conservative, 2),
-            "web": web.to_json() if web is not None else None,
-        }
+        out["pageScore"] = page.to_json(page_line)
     if usage is not None:  # only when the usage ledger held something against (or for) the model
         out["usage"] = usage.to_json()
     return out
@@ -256,7 +252,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 id=m.id,
                 tier=tier_of[m.id],
                 conservative=conservative,
-                page_conservative=pages[m.id][0].conservative,
+                page_conservative=pages[m.id].estimate.conservative,
                 context_length=m.context_length,
                 max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
                 active_parameters=m.parameters[1],
@@ -271,7 +267,15 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
     fragments = _Fragments()
     models_json = [
         _model_json(
-            m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], fragments, verdicts.get(m.id)
+            m,
+            i + 1,
+            tier_of[m.id],
+            pages.get(m.id),
+            web_lines.get(PAGE_SCALE),
+            deprecated[m.id],
+            entry_of[m.id],
+            fragments,
+            verdicts.get(m.id),
         )
         for i, m in enumerate(ranked)
     ]
@@ -312,7 +316,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
             for name, c in sorted(
                 {
                     **calibrations,
-                    **{k: v for k, v in web_lines.items() if any((p[1] and p[1].source == k) for p in pages.values())},
+                    **{k: v for k, v in web_lines.items() if any(p.web and p.web.source == k for p in pages.values())},
                 }.items()
             )
         },
