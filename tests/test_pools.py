@@ -134,8 +134,20 @@ EXPECTED_RANKING = [
     ("poolside/laguna-s-2.1:free", 25.22, 6.97, "SMALL"),  # a higher estimate, ranked lower: one result only
     ("nvidia/nemotron-3-nano-30b-a3b:free", 15.86, 2.8, "SMALL"),
     ("nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", 14.05, 2.91, "SMALL"),
+    # provisional (nothing measures them; no paid index values in this test's catalog, so the fixed size-class
+    # prior), each in the tier of the measured model above it; ties on rank score go to the longer context
+    ("dots-studio/dots-3-note-preview:free", 18.0, 12.0, "SMALL"),
+    ("poolside/laguna-xs-2.1:free", 18.0, 12.0, "SMALL"),
+    ("nvidia/nemotron-nano-12b-v2-vl:free", 18.0, 12.0, "SMALL"),
     ("liquid/lfm-2.5-2.6b:free", 12.26, 7.7, "SMALL"),  # one LiveCodeBench through a fuzzy match: thin evidence
+    ("nvidia/nemotron-nano-9b-v2:free", 8.0, 12.0, "SMALL"),  # provisional, under 10B
 ]
+PROVISIONAL = {
+    "dots-studio/dots-3-note-preview:free",
+    "poolside/laguna-xs-2.1:free",
+    "nvidia/nemotron-nano-12b-v2-vl:free",
+    "nvidia/nemotron-nano-9b-v2:free",
+}
 
 
 def catalog_models(name="models-2026-08-18.json"):
@@ -199,7 +211,8 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     doc = json.loads(settings.files.pools_file.read_text())
     assert [(m["id"], m["codingScore"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
     assert all(m["rankScore"] == pytest.approx(m["codingScore"] - m["uncertainty"], abs=0.011) for m in doc["models"])
-    assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
+    assert [m["rank"] for m in doc["models"]] == list(range(1, 17))
+    assert {m["id"] for m in doc["models"] if m.get("provisional")} == PROVISIONAL
     assert doc["chosenDefaults"] == {
         "bulkModel": "z-ai/glm-5.2:free",
         "pageModel": "nvidia/nemotron-3-ultra-550b-a55b:free",  # another vendor than z-ai
@@ -208,10 +221,11 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-super-120b-a12b:free"  # 12B
     assert doc["summary"] == {
         "freeModels": 16,
-        "ranked": 12,
-        "unranked": 4,
+        "ranked": 16,
+        "unranked": 0,
+        "provisional": 4,
         "excluded": 1,
-        "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 6},
+        "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 10},  # the cut-offs count the 12 measured models
     }
     assert doc["excluded"] == [
         {
@@ -220,12 +234,15 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
             "reason": "not a code-writing model (content-safety model, by its id)",
         }
     ]
-    assert [u["id"] for u in doc["unranked"]] == [
-        "dots-studio/dots-3-note-preview:free",
-        "nvidia/nemotron-nano-12b-v2-vl:free",
-        "nvidia/nemotron-nano-9b-v2:free",
-        "poolside/laguna-xs-2.1:free",
-    ]
+    assert doc["unranked"] == []
+    dots = next(m for m in doc["models"] if m["id"] == "dots-studio/dots-3-note-preview:free")
+    assert dots["provisional"] == {
+        "method": "fixed",
+        "points": 0,
+        "inputs": {"totalParameters": None, "activeParameters": None, "created": "2026-08-14", "vendor": "dots-studio"},
+        "reason": "no coding score: no catalog coding_index, no benchmark match, no curated score",
+    }
+    assert dots["scoreSources"] == [] and dots["evidence"] == 0.0 and dots["thinEvidence"]
     # the documented fixed lines, never slope 1, with the three common points each for the chart
     assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
         "artificial_analysis": ("reference", 0),
@@ -264,7 +281,7 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
     assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
-    assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
+    assert "tiers: LARGE 2, MEDIUM 4, SMALL 10" in lines
     assert (
         "scale: artificial_analysis (reference); curated fixed line (3 common models); "
         "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)"
@@ -402,7 +419,7 @@ def test_settings_change_tiers_and_defaults(settings):
     )
     build(s)
     doc = json.loads(s.files.pools_file.read_text())
-    assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
+    assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 7}  # 3 measured, 4 provisional
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
     # the fewest active parameters in SMALL with enough evidence: 3B active; lfm-2.5-2.6b is smaller but thin
     assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3-nano-30b-a3b:free"
@@ -432,12 +449,18 @@ def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monke
 def test_change_report_compares_with_the_previous_file(settings):
     build(settings)
     assert json.loads(settings.files.changes_file.read_text())["firstBuild"] is True
-    write_inputs(settings, matches=MATCHES[:3])  # lfm loses its only score source
+    # cohere/north-mini-code (MEDIUM) loses its catalog index, its only score source: provisional now, it joins
+    # the tier of the measured model above it
+    models = [
+        {k: v for k, v in m.items() if k != "benchmarks"} if m["id"] == "cohere/north-mini-code:free" else m
+        for m in catalog_models()
+    ]
+    write_inputs(settings, models=models)
     summary = build(settings)
     report = json.loads(settings.files.changes_file.read_text())
     assert report["firstBuild"] is False
-    assert {"id": "liquid/lfm-2.5-2.6b:free", "from": "SMALL", "to": None} in report["tierMoves"]
-    assert summary.splitlines()[-1] == "~ liquid/lfm-2.5-2.6b:free: SMALL -> unranked"
+    assert {"id": "cohere/north-mini-code:free", "from": "MEDIUM", "to": "SMALL"} in report["tierMoves"]
+    assert "~ cohere/north-mini-code:free: MEDIUM -> SMALL" in summary.splitlines()
 
 
 def test_one_self_reported_result_is_shrunk_ranked_low_and_never_a_default(settings):
@@ -532,7 +555,7 @@ def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys
     settings.files.matches_file.unlink()
     build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    assert doc["summary"]["ranked"] == 11  # lfm loses its only source
+    assert doc["summary"]["ranked"] == 16 and doc["summary"]["provisional"] == 5  # lfm loses its only source
     assert doc["inputs"]["benchmarkCommit"] is None
     assert doc["inputs"]["benchmarkScoresSha256"] == hashlib.sha256(b"").hexdigest()
     assert "benchmark scores not found" in capsys.readouterr().err
@@ -549,12 +572,13 @@ def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
     assert [t["models"] for t in doc["tiers"]] == [[], [], []]
 
 
-def test_unranked_models_keep_their_expiration_date(settings):
+def test_provisional_models_keep_their_expiration_date_and_why_nothing_measured_them(settings):
     build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    vl = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
+    vl = next(m for m in doc["models"] if m["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
     assert vl["expirationDate"] == "2026-08-24"
-    assert vl["reason"] == "no coding score: no catalog coding_index, no benchmark match, no curated score"
+    reason = "no coding score: no catalog coding_index, no benchmark match, no curated score"
+    assert vl["provisional"]["reason"] == reason
 
 
 def test_curated_scores_have_one_reader():

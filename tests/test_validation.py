@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support import TEST_DATA
+from support import TEST_DATA, unranked_entry
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
@@ -48,7 +48,7 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def valid():
-    """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
+    """10 measured (2/3/5) by the catalog's own coding_index, 6 provisional (all in SMALL, below them)."""
     return build_document(PoolsInputs(catalog(), PROVENANCE, INPUTS), RankingSettings())
 
 
@@ -68,7 +68,8 @@ def rejected(doc, **kwargs):
 
 def test_the_built_document_is_valid(valid):
     validate_pools(valid, catalog_ids={m["id"] for m in catalog()}, schema=PoolsSchema.installed().check)
-    assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 5]
+    assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 11]
+    assert sum(1 for m in valid["models"] if m.get("provisional")) == 6 and valid["unranked"] == []
 
 
 def test_schema_file_is_a_2020_12_schema_and_loads():
@@ -115,7 +116,7 @@ SCHEMA_CASES = [
     ("role rule enum", put(["roles", "bulkModel", "rule"], "vibes"), "$.roles.bulkModel.rule"),
     ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
     ("only free models: priced", put(["models", 0, "pricing", "prompt"], "0.0000004"), "$.models[0].pricing.prompt"),
-    ("only free models: evidence kept", lambda d: d["unranked"][0].pop("pricing"), "$.unranked[0]"),
+    ("only free models: evidence kept", lambda d: d["models"][12].pop("pricing"), "$.models[12]"),
     (
         "calibration methods",
         put(["calibration", "artificial_analysis", "method"], "identity"),
@@ -136,6 +137,12 @@ def move_first_medium_to_large(doc):
     doc["summary"]["tiers"].update(LARGE=3, MEDIUM=2)
 
 
+def first_small_model_provisional(doc):
+    """cohere/north-mini-code (rank 6, the first of SMALL, right below MEDIUM) marked provisional: the measured cut
+    of the other nine still gives 2/3/4, but it no longer sits in the tier of the measured model above it."""
+    doc["models"][5]["provisional"] = dict(doc["models"][10]["provisional"])
+
+
 def swap(doc, a, b):
     doc[a], doc[b] = doc[b], doc[a]
 
@@ -143,11 +150,11 @@ def swap(doc, a, b):
 INVARIANT_CASES = [
     ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
     ("rank-score order", put(["models", 1, "rankScore"], 99.0), "$.models[1]", "out of rank order"),
-    ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
+    ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[15]", "is in no tier"),
     (
         "in two tiers",
         lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]),
-        "$.tiers[2].models[5]",
+        "$.tiers[2].models[11]",
         "in more than one tier (LARGE and SMALL)",
     ),
     (
@@ -158,7 +165,7 @@ INVARIANT_CASES = [
     ),
     (
         "tier lists a ranked model",
-        lambda d: d["tiers"][1]["models"].insert(0, d["unranked"][0]["id"]),
+        lambda d: d["tiers"][1]["models"].insert(0, d["excluded"][0]["id"]),
         "$.tiers[1].models[0]",
         "is not a ranked model",
     ),
@@ -167,7 +174,7 @@ INVARIANT_CASES = [
         "tier sizes follow the cut-offs",
         move_first_medium_to_large,
         "$.tiers[0].models",
-        "LARGE holds 3 models; the cut-offs give 2",
+        "LARGE holds 3 measured models; the cut-offs give 2",
     ),
     (
         "page default ranked",
@@ -195,14 +202,20 @@ INVARIANT_CASES = [
     ),
     (
         "ids unique",
-        lambda d: d["unranked"][0].update(id=d["models"][3]["id"]),
+        lambda d: d["unranked"].append(unranked_entry(d["models"][3]["id"])),
         "$.unranked[0].id",
         "is listed twice (first at $.models[3].id)",
     ),
-    ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),
+    ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 16"),
     ("summary free", put(["summary", "freeModels"], 17), "$.summary.freeModels", "says 17 but the file lists 16"),
     ("summary excluded", put(["summary", "excluded"], 0), "$.summary.excluded", "says 0 but the file lists 1"),
-    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 5"),
+    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 11"),
+    (
+        "a provisional model sits in the tier of the measured model above it",
+        first_small_model_provisional,
+        "$.models[5].tier",
+        "is provisional in SMALL; the measured model above it is MEDIUM",
+    ),
 ]
 
 
@@ -262,9 +275,10 @@ def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid,
     files.write_if_changed(settings.files.pools_file, dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
-    assert capsys.readouterr().err == (
-        "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
-        "(LARGE) expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n"
+    assert capsys.readouterr().err == (  # nemotron-nano-12b-v2-vl (provisional) expires that day in the real listing
+        "modelpools: warning: 2 ranked models expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
+        "(LARGE) expires 2026-08-24 (in 4 d), nvidia/nemotron-nano-12b-v2-vl:free (SMALL) expires 2026-08-24 (in 4 d); "
+        "they stay ranked while the catalog lists them\n"
     )
     validate_pools_file(ValidateSettings.of(replace(settings, expiry_warning_days=3)), clock=lambda: aug_20)
     assert capsys.readouterr().err == ""

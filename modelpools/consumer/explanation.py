@@ -40,7 +40,8 @@ def tier_rule(pools: Pools) -> str:
     """The rank ranges of the tiers and the rounded-up cut-offs behind them, from the pools file's own settings."""
     settings = pools.document["inputs"]["settings"]  # validated: both cut-offs are there
     large_cutoff, medium_cutoff = settings["large_cutoff"], settings["medium_cutoff"]
-    cut = tier_cut(len(pools.models), large_cutoff, medium_cutoff)
+    provisional = sum(1 for e in model_entries(pools).values() if e.get("provisional"))
+    cut = tier_cut(len(pools.models) - provisional, large_cutoff, medium_cutoff)
 
     def rounded(cutoff: float, value: int, end: int) -> str:
         text = f"ceil({cut.n} x {cutoff:g}) = {value}"
@@ -51,6 +52,11 @@ def tier_rule(pools: Pools) -> str:
         f"MEDIUM {_ranks(cut.large_end + 1, cut.medium_end)} "
         f"(up to {rounded(medium_cutoff, cut.medium_ceil, cut.medium_end)}), "
         f"SMALL {_ranks(cut.medium_end + 1, cut.n)} (the rest)"
+    ) + (
+        f", counting the {cut.n} measured models; each of the {provisional} provisional models joins the tier of the "
+        "measured model ranked above it"
+        if provisional
+        else ""
     )
 
 
@@ -144,6 +150,26 @@ def _gate_text(gate: Mapping[str, Any]) -> str:
     aside = gate.get("setAside") or ()
     return f"{gate.get('text')}: passed" + (
         f"; set aside, though ahead in the order: {', '.join(aside)}" if aside else ""
+    )
+
+
+def _provisional_text(provisional: Mapping[str, Any]) -> str:
+    """Why an estimate is provisional and what its prior read."""
+    inputs = provisional.get("inputs") or {}
+    size = inputs.get("totalParameters")
+    read = (
+        f"{'unknown size' if size is None else f'{size:g}B total'}"
+        + (f", {inputs['activeParameters']:g}B active" if inputs.get("activeParameters") not in (None, size) else "")
+        + f", released {inputs.get('created') or 'unknown'}, vendor {inputs.get('vendor')}"
+    )
+    how = (
+        f"the prior fitted on {provisional.get('points')} coding-index values of this listing"
+        if provisional.get("method") == "fitted"
+        else "the fixed size-class prior (this listing has too few coding-index values to fit one)"
+    )
+    return (
+        f"  provisional: no measurement ({provisional.get('reason')}); the estimate is {how}, from {read}; never a "
+        "role default while a measured model is eligible; the probe measures it first"
     )
 
 
@@ -244,6 +270,8 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
                 f"  page score {page['estimate']:.1f} ±{page['uncertainty']:.1f}{elo}, page roles rank by "
                 f"{page['rankScore']:.1f}; {_web_text(page)}"
             )
+        if entry.get("provisional"):
+            lines.append(_provisional_text(entry["provisional"]))
         if entry.get("deprecated"):
             lines.append(f"  deprecated: {entry['deprecated']} (never a role default)")
     else:  # a version-1 file

@@ -167,7 +167,11 @@ def _flags(m: Mapping[str, Any]) -> str:
     flags = []
     if m.get("deprecated"):
         flags.append(badge("deprecated", "bad", m["deprecated"]))
-    if m.get("thinEvidence"):
+    if m.get("provisional"):
+        how = m["provisional"]
+        fitted = f"fitted on {how.get('points')} index values" if how.get("method") == "fitted" else "fixed"
+        flags.append(badge("provisional", "warn", f"no measurement: the listing's prior ({fitted})"))
+    elif m.get("thinEvidence"):
         flags.append(badge("thin evidence", "warn", "below the evidence minimum"))
     probed = [s for s in m.get("scoreSources") or () if isinstance(s, Mapping) and s.get("source") == PROBE_SOURCE]
     if probed:

@@ -12,6 +12,7 @@ measured once the others have given every model its estimate. Design Arena web E
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from modelpools.rules.rawscores import MatchInfo, curated_index, curated_score, 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
+    from modelpools.rules.provisional import Provisional
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
@@ -161,6 +163,7 @@ class FusedModel:
     match: MatchInfo
     reason: str | None = None
     parameters: tuple[float | None, float | None] = (None, None)
+    provisional: Provisional | None = None  # no source measured it: its estimate is the listing's prior
 
     @property
     def coding_score(self) -> float | None:
@@ -399,6 +402,7 @@ def fuse_scores(
     probe: Mapping[str, ProbeTally] | None = None,
     *,
     sources: Sequence[Source] = SOURCES,
+    provisional: bool = True,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
     """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
 
@@ -408,7 +412,9 @@ def fuse_scores(
     ``remembered`` maps a catalog id to its remembered coding index, used only when the listing has none.
     ``probe`` (catalog id -> probe tally) adds the coding probe as a source: its accuracy is calibrated on the
     anchors, the models both the probe and well-evidenced estimates measure (rules/probestats.py); with fewer than
-    three anchors it adds nothing.
+    three anchors it adds nothing. A model that no source measures gets a provisional estimate (rules/provisional.py:
+    the prior fitted on this listing's index values, 0 evidence units, ``provisional`` set) unless provisional is
+    False, when it keeps no estimate (the reason says why).
     """
     evidence = Evidence(
         sorted(catalog_models, key=lambda m: m["id"]),
@@ -430,8 +436,38 @@ def fuse_scores(
         calibrations.update((s.name, line) for s, line in second)
         if second:
             fused = [_refused(m, f, evidence, first, second) for m, f in zip(evidence.models, fused)]
+    if provisional:
+        fused = _provisional(fused, evidence)
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
+
+
+def _index_value(model: Mapping[str, Any]) -> float | None:
+    """A catalog model's coding index, or a reference record's."""
+    return _number(model.get("coding_index")) if "coding_index" in model else _number(coding_index(model))
+
+
+def _provisional(fused: list[FusedModel], evidence: Evidence) -> list[FusedModel]:
+    """fused with a provisional estimate for every model no source measured: the prior fitted on this listing's
+    index values (rules/provisional.py), else the fixed size-class prior; 0 evidence units."""
+    from modelpools.rules.provisional import (
+        fit_listing_prior,
+        listing_points,
+        prior_inputs,
+        provisional_prior,
+    )
+
+    if all(f.estimate is not None for f in fused):
+        return fused
+    fitted = fit_listing_prior(listing_points(evidence.models, evidence.reference_scores, _index_value))
+    by_id = {m["id"]: m for m in evidence.models}
+    out = []
+    for f in fused:
+        if f.estimate is None:
+            prior, how = provisional_prior(prior_inputs(by_id[f.id], f.parameters), fitted)
+            f = dataclasses.replace(f, estimate=Estimate(prior.mean, prior.sd, 0.0), prior=prior, provisional=how)
+        out.append(f)
+    return out
 
 
 def _refused(

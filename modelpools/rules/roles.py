@@ -6,8 +6,8 @@ its target measure and its text; the built-in roles and the names they answer to
     page     the website Elo        page rank score, context, max output, id               another vendor than bulk
     small    active parameters      fewest active parameters (unknown: most), rank score   in the small-tasks tier
 
-Every role first passes the common gates (requirements, usage ledger, not deprecated, evidence minimum, not another
-role's default), then its rule's gates; a gate no candidate passes gives way. Settings parse
+Every role first passes the common gates (requirements, usage ledger, not deprecated, measured rather than
+provisional, evidence minimum, not another role's default), then its rule's gates; a gate no candidate passes gives way. Settings parse
 ``[tool.modelpools.roles.<name>]`` into RoleRule records (modelpools.setting_values.parse_roles); the pools stage
 chooses with them, and ``explain`` and the report print their text from the pools file.
 
@@ -58,6 +58,7 @@ class Candidate:
     deprecated: str | None = None
     supported_parameters: tuple[str, ...] = ()
     usage: str | None = None  # the usage ledger's verdict: "unavailable", "demoted", "preferred" or None
+    provisional: bool = False  # no source measured it: its estimate is the listing's prior (rules/provisional.py)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,12 @@ COMMON_GATES = (
         lambda _: "not deprecated",
         lambda _: lambda c: c.deprecated is None,
         "every candidate is deprecated",
+    ),
+    Gate(
+        "measured",
+        lambda _: "measured (no provisional estimate)",
+        lambda _: lambda c: not c.provisional,
+        "no candidate is measured; {role} takes a provisional estimate",
     ),
     Gate(
         "evidence",

@@ -164,11 +164,22 @@ def _check_tiers(doc: Mapping[str, Any]) -> None:
         if entry["id"] not in placed:
             raise _invalid(("models", i), f"{entry['id']!r} is in no tier")
     settings = doc["inputs"]["settings"]
-    sizes = tier_sizes(len(models), settings["large_cutoff"], settings["medium_cutoff"])
+    measured = [m for m in models if not m.get("provisional")]  # the cut-offs count the measured models only
+    sizes = tier_sizes(len(measured), settings["large_cutoff"], settings["medium_cutoff"])
     for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):
-        if len(tier["models"]) != size:
+        held = sum(1 for mid in tier["models"] if not models[position[mid]].get("provisional"))
+        if held != size:
             raise _invalid(
-                ("tiers", t, "models"), f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}"
+                ("tiers", t, "models"), f"{tier['name']} holds {held} measured models; the cut-offs give {size}"
+            )
+    above = "LARGE"
+    for i, entry in enumerate(models):  # a provisional model sits in the tier of the measured model above it
+        if not entry.get("provisional"):
+            above = tier_of[entry["id"]]
+        elif tier_of[entry["id"]] != above:
+            raise _invalid(
+                ("models", i, "tier"),
+                f"{entry['id']!r} is provisional in {tier_of[entry['id']]}; the measured model above it is {above}",
             )
 
 
@@ -234,7 +245,10 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
     """Human lines for a valid pools document: counts, tiers with ids and scores, defaults."""
     summary = doc["summary"]
     scores = {m["id"]: m["codingScore"] for m in doc["models"]}
-    lines = [f"{summary['freeModels']} free models: {summary['ranked']} ranked, {summary['unranked']} unranked"]
+    provisional = f" ({summary['provisional']} provisional)" if summary.get("provisional") else ""
+    lines = [
+        f"{summary['freeModels']} free models: {summary['ranked']} ranked{provisional}, {summary['unranked']} unranked"
+    ]
     for tier in doc["tiers"]:
         shown = tier["models"] if top is None else tier["models"][:top]
         more = len(tier["models"]) - len(shown)

@@ -18,7 +18,7 @@ from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import PAGE_SCALE, FusedModel, PageEstimate, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
-from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
+from modelpools.rules.ranking import TIER_NAMES, assign_tiers_measured, rank_models
 from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
@@ -103,6 +103,8 @@ def _model_json(
     }
     if page is not None:
         out["pageScore"] = page.to_json(page_line)
+    if model.provisional is not None:  # no source measured it: the listing's prior, with what it read
+        out["provisional"] = {**model.provisional.to_json(), "reason": model.reason or ""}
     if usage is not None:  # only when the usage ledger held something against (or for) the model
         out["usage"] = usage.to_json()
     return out
@@ -237,7 +239,8 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
     pages = page_estimates(fused, coding_models, web_lines, remembered)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
-    tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
+    provisional = [m.id for m in ranked if m.provisional is not None]
+    tiers = assign_tiers_measured(ranked_ids, provisional, settings.large_cutoff, settings.medium_cutoff)
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
     entry_of = {m["id"]: m for m in coding_models}
     deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
@@ -260,6 +263,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 deprecated=deprecated[m.id],
                 supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
                 usage=getattr(verdicts.get(m.id), "verdict", None),
+                provisional=m.provisional is not None,
             )
         )
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
@@ -308,6 +312,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
             "freeModels": len(fused),
             "ranked": len(ranked),
             "unranked": len(unranked),
+            "provisional": len(provisional),
             "excluded": len(excluded),
             "tiers": {name: len(tiers[name]) for name in TIER_NAMES},
         },
