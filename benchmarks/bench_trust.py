@@ -7,9 +7,9 @@ rules select the free models and the reference scores, the LLM-Stats snapshot of
 2025-10-15, 24a9ccf from 2025-10-16, its commit date) is parsed and scored, the matcher runs with the shipped
 overrides, and build_document fuses, ranks and chooses the defaults. Printed per dump:
 
-- coverage: ranked eligible free models / eligible free models (eligible = not a safety, guard, moderation, OCR,
+- coverage: measured eligible free models / eligible free models (eligible = not a safety, guard, moderation, OCR,
   embedding or rerank model, judged by this script's own name check, independent of the pipeline);
-- agreement: Spearman correlation between the dump's rank order and the coding_index of the newest catalog
+- agreement: Spearman correlation between the dump's rank order of its measured models and the coding_index of the newest catalog
   (models-2026-08-18.json, paid entries included) over the models found in both (joined by base id, canonical
   slug or Hugging Face id); n is the number of models in both;
 - a second table for the provisional estimates (rules/provisional.py): coverage as measured / provisional / none
@@ -198,7 +198,7 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
     body, free, scores, matches, doc, snapshot = pipeline(dump, data, overrides, curated)
     catalog_raw = {e["id"]: e for e in body["data"] if isinstance(e, dict) and isinstance(e.get("id"), str)}
     eligible = [m["id"] for m in free if not (NOT_CODE.search(m["id"]) or NOT_CODE.search(m.get("name") or ""))]
-    ranked = [m["id"] for m in doc["models"]]
+    ranked = [m["id"] for m in doc["models"] if not m.get("provisional")]  # measured: the figure before provisionals
     covered = sum(1 for mid in ranked if mid in set(eligible))
     pairs = []
     for position, mid in enumerate(ranked):

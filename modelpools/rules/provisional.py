@@ -7,11 +7,13 @@ the prediction of a small regression fitted on the same listing's index values (
 free or paid: the catalog's ``referenceScores``), on what the listing says of every model:
 
     index ~ b0 + b1 * known + b2 * log2(total B) + b3 * log2(active B) + b4 * years + b5 * known * years
-            + b6 * log2(total B) * years + the vendor family's offset (its mean residual, shrunk towards 0)
+            + b6 * log2(total B) * years + b7 * log2(1 + the vendor's other index values in the listing)
+            + the vendor family's offset (its mean residual, shrunk towards 0)
 
 (known: 1 when the id, name or Hugging Face id gives a size, the size terms 0 otherwise; years: since 2024-01-01 by
 the catalog's ``created``, the listing's mean where unknown; the interactions let the release-date trend differ with
-size: on 2026-08-18 the index rose about 21 points a year for models of unknown size, the frontier's), with ridge
+size: on 2026-08-18 the index rose about 21 points a year for models of unknown size, the frontier's; the vendor's
+count tells a large lab's unsized models from a newcomer's, which the listing does not score yet), with ridge
 RIDGE on the slopes, and as its sd the leave-one-out residual spread (each model predicted without itself,
 its vendor's offset without it too). Below MIN_PRIOR_POINTS index values (every listing before mid-2026) the
 documented fixed size-class prior (rules/evidence.prior_for, sd 12) stands in. A provisional estimate is never a
@@ -78,7 +80,8 @@ def prior_inputs(model: Mapping[str, Any], parameters: tuple[float | None, float
     return PriorInputs(total, active, _created_day(model.get("created")), vendor_of(base_id(mid)).lower())
 
 
-def _features(inputs: PriorInputs, mean_years: float) -> list[float]:
+def _features(inputs: PriorInputs, mean_years: float, others: int) -> list[float]:
+    """The regression's inputs for one model; others: how many other index values of its vendor the listing has."""
     known = inputs.total is not None and inputs.total > 0
     total = math.log2(inputs.total) if known and inputs.total else 0.0
     active = math.log2(inputs.active) if known and inputs.active else total
@@ -86,7 +89,7 @@ def _features(inputs: PriorInputs, mean_years: float) -> list[float]:
     if inputs.created is not None:
         years = (datetime.date.fromisoformat(inputs.created) - _EPOCH).days / 365.25
     flag = 1.0 if known else 0.0
-    return [1.0, flag, total, active, years, flag * years, total * years]
+    return [1.0, flag, total, active, years, flag * years, total * years, math.log2(1 + others)]
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -118,12 +121,13 @@ class ListingPrior:
 
     coefficients: tuple[float, ...]
     vendor_offsets: Mapping[str, float]
+    vendor_counts: Mapping[str, int]
     mean_years: float
     points: int
     residual_sd: float
 
     def predict(self, inputs: PriorInputs) -> float:
-        x = _features(inputs, self.mean_years)
+        x = _features(inputs, self.mean_years, self.vendor_counts.get(inputs.vendor, 0))
         value = sum(c * v for c, v in zip(self.coefficients, x)) + self.vendor_offsets.get(inputs.vendor, 0.0)
         return round(min(100.0, max(0.0, value)), 2)
 
@@ -136,7 +140,10 @@ def fit_listing_prior(points: Iterable[tuple[PriorInputs, float]]) -> ListingPri
         return None
     dated = [(datetime.date.fromisoformat(p.created) - _EPOCH).days / 365.25 for p, _y in pts if p.created is not None]
     mean_years = sum(dated) / len(dated) if dated else 0.0
-    xs = [_features(p, mean_years) for p, _y in pts]
+    counts: dict[str, int] = {}
+    for p, _y in pts:
+        counts[p.vendor] = counts.get(p.vendor, 0) + 1
+    xs = [_features(p, mean_years, counts[p.vendor] - 1) for p, _y in pts]
     ys = [y for _p, y in pts]
     k = len(xs[0])
     gram = [[sum(x[i] * x[j] for x in xs) + (RIDGE if i == j and i > 0 else 0.0) for j in range(k)] for i in range(k)]
@@ -145,10 +152,8 @@ def fit_listing_prior(points: Iterable[tuple[PriorInputs, float]]) -> ListingPri
     # leave-one-out: the regression's own (residual / (1 - leverage)), then the vendor offset without the model
     inverse = _inverse(gram)
     sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
     for (p, _y), r in zip(pts, residuals):
         sums[p.vendor] = sums.get(p.vendor, 0.0) + r
-        counts[p.vendor] = counts.get(p.vendor, 0) + 1
     squares = 0.0
     for (p, _y), x, r in zip(pts, xs, residuals):
         leverage = sum(x[i] * inverse[i][j] * x[j] for i in range(k) for j in range(k))
@@ -156,7 +161,9 @@ def fit_listing_prior(points: Iterable[tuple[PriorInputs, float]]) -> ListingPri
         offset = (sums[p.vendor] - r) / (counts[p.vendor] - 1 + VENDOR_SHRINK)
         squares += (loo - offset) ** 2
     offsets = {v: sums[v] / (counts[v] + VENDOR_SHRINK) for v in sorted(sums)}
-    return ListingPrior(tuple(coefficients), offsets, mean_years, n, math.sqrt(squares / n))
+    return ListingPrior(
+        tuple(coefficients), offsets, dict(sorted(counts.items())), mean_years, n, math.sqrt(squares / n)
+    )
 
 
 @dataclass(frozen=True)
