@@ -10,6 +10,7 @@ import pytest
 from support import TEST_DATA
 
 from modelpools.consumer.explanation import explain_model, explain_role
+from modelpools.consumer.overview import pools_overview
 from modelpools.consumer.pools_view import load_pools
 from modelpools.consumer.report_pools import roles_section
 from modelpools.errors import DataError, PoolsInvalid
@@ -243,6 +244,15 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
         "reason": "no coding score: no catalog coding_index, no benchmark match, no curated score",
     }
     assert dots["scoreSources"] == [] and dots["evidence"] == 0.0 and dots["thinEvidence"]
+    pools_file = load_pools(settings.files.pools_file)  # show and explain mark it and say what the prior read
+    assert "dots-studio/dots-3-note-preview:free  [provisional]" in "\n".join(pools_overview(pools_file).lines)
+    explained = explain_model(pools_file, "dots-studio/dots-3-note-preview:free").lines
+    assert (
+        "  provisional: no measurement (no coding score: no catalog coding_index, no benchmark match, no curated "
+        "score); the estimate is the fixed size-class prior (this listing has too few coding-index values to fit "
+        "one), from unknown size, released 2026-08-14, vendor dots-studio; never a role default while a measured "
+        "model is eligible; the probe measures it first"
+    ) in explained
     # the documented fixed lines, never slope 1, with the three common points each for the chart
     assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
         "artificial_analysis": ("reference", 0),

@@ -13,7 +13,13 @@ Memory file (``evidence-memory.json``)::
      "models": [{"id": "openai/gpt-oss-20b", "keys": ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"],
                  "lastSeen": "2026-08-14",
                  "evidence": {"artificial_analysis": {"coding_index": 20.7, ...}, "design_arena": [...]},
-                 "seen": {"design_arena": "2026-06-02"}}]}       (only for parts older than lastSeen)
+                 "seen": {"design_arena": "2026-06-02"},       (only for parts older than lastSeen)
+                 "rescaled": {"on": "2026-08-14", "slope": 1.2, "intercept": 5.0, "points": 10, "from": 12.4}}]}
+                                 (only when a later listing's revised index rescaled the remembered coding index)
+
+A listing whose coding index was revised (calibration.index_revision: the drift check on the models it and the memory
+both score) maps every coding index remembered from an earlier listing onto the new scale, so the pools stage never
+mixes values of two scales.
 """
 
 from __future__ import annotations
