@@ -169,7 +169,8 @@ def test_explain_small_names_the_gates_that_left_a_model_of_unknown_size(setting
     small = doc["roles"]["smallTasksModel"]
     assert small["model"] == "cohere/north-mini-code:free" and small["evidence"]["activeParameters"] is None
     assert small["ruleText"].endswith(
-        "available (usage ledger), not demoted (usage ledger), not deprecated, evidence >= the minimum, "
+        "available (usage ledger), not demoted (usage ledger), not deprecated, measured (no provisional estimate), "
+        "evidence >= the minimum, "
         "not another role's default, in the small-tasks tier (MEDIUM)"
     )
     gates = {g["gate"]: g for g in small["gates"]}
