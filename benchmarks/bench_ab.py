@@ -22,8 +22,8 @@ def simulate(
     models: dict[str, tuple[float, float]],
     share: float,
     max_requests: int,
-) -> tuple[str, int, int]:
-    """One experiment of the default (first) against the others: (verdict, requests, runner-up attempts)."""
+) -> tuple[str, int, int, int | None]:
+    """One experiment of the default (first) against the others: (verdict, requests, runner-up attempts, look)."""
     default, *challengers = models
     attempts: list[ExperimentAttempt] = []
     counts = dict.fromkeys(models, 0)
@@ -39,8 +39,8 @@ def simulate(
         if counts[model] in CHECKPOINTS:  # a look becomes possible only when an arm reaches a checkpoint
             verdict = decide_experiment("pageModel", default, attempts)
             if verdict.verdict != "running":
-                return verdict.verdict, i + 1, sum(counts[c] for c in challengers)
-    return "running", max_requests, sum(counts[c] for c in challengers)
+                return verdict.verdict, i + 1, sum(counts[c] for c in challengers), verdict.look
+    return "running", max_requests, sum(counts[c] for c in challengers), None
 
 
 def main(runs: int = 1000) -> None:
@@ -55,7 +55,7 @@ def main(runs: int = 1000) -> None:
         "slightly better runner-up (0.9/0.7 vs 0.9/0.75)": {"a": (0.9, 0.7), "b": (0.9, 0.75)},
     }
     print(f"ab_share {share}, {runs} runs per case, looks at {CHECKPOINTS} attempts per arm")
-    print(f"{'case':50} | promoted | kept  | requests median (p90) | runner-up attempts median")
+    print(f"{'case':50} | promoted | kept  | requests median (p90) | runner-up attempts median | promoted at look")
     for name, models in cases.items():
         outcomes = [simulate(rng, models, share, 20_000) for _ in range(runs)]
         promoted = [o for o in outcomes if o[0] == "promote"]
@@ -68,7 +68,8 @@ def main(runs: int = 1000) -> None:
             if promoted
             else f"{'-':>17} | {'-':>6}"
         )
-        print(f"{name:50} | {len(promoted) / runs:7.1%} | {kept / runs:5.1%} | {figures}")
+        looks = ", ".join(f"{n}: {sum(1 for o in promoted if o[3] == n)}" for n in CHECKPOINTS)
+        print(f"{name:50} | {len(promoted) / runs:7.1%} | {kept / runs:5.1%} | {figures} | {looks}")
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

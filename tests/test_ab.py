@@ -18,6 +18,7 @@ from test_usage_stage import settings as settings  # the fixture
 from modelpools.cli import main
 from modelpools.consumer.client import Client, ClientOptions
 from modelpools.consumer.ledger import read_experiment_attempts
+from modelpools.consumer.report_pools import roles_section
 from modelpools.consumer.validators import page_html
 from modelpools.rules.experiments import CHECKPOINTS
 from modelpools.settings import load_settings
@@ -88,7 +89,27 @@ def test_a_clearly_better_runner_up_is_promoted_and_the_next_pools_make_it_the_d
     assert build(settings) == again
     capsys.readouterr()
     assert main(["--project-dir", str(settings.project_dir), "explain", "pageModel"]) == 0
-    assert "A/B experiment" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"    A/B experiment: promote {better} over {default}: after " in out
+    assert f"      {better}: {verdict['arms'][better]['attempts']} attempts, success 100% [" in out
+    html = roles_section(json.loads(settings.files.pools_file.read_text()))
+    assert f"A/B experiment: promote {better} over {default}" in html
+    day = START + 3600
+    assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: day) == 0
+    out = capsys.readouterr().out
+    assert f"pageModel: A/B experiment: promote {better} over {default}" in out
+
+
+def test_usage_lists_a_running_experiment_first(settings, server, capsys):
+    build(settings)
+    ask(settings, server, 12, share=0.5)
+    assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: START + 60) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith(f"pageModel: A/B experiment: running against {page_roles(settings)['model']}: ")
+    assert "the next look is at 20 per arm" in lines[1]
+    assert main(["--project-dir", str(settings.project_dir), "usage", "--json"], clock=lambda: START + 60) == 0
+    [experiment] = json.loads(capsys.readouterr().out)["experiments"]
+    assert (experiment["role"], experiment["verdict"]) == ("pageModel", "running")
 
 
 def test_the_same_request_asks_the_same_model_and_off_tags_nothing(settings, server):

@@ -49,6 +49,7 @@ __all__ = [
     "arm_figures",
     "decide_experiment",
     "experiment_verdicts",
+    "experiment_lines",
 ]
 
 ALPHA = 0.05  # the two-sided level split over the looks and the challengers (false promotion <= ALPHA / 2)
@@ -274,3 +275,28 @@ def experiment_verdicts(attempts: Iterable[ExperimentAttempt]) -> dict[str, dict
     for role, default in sorted(grouped):
         out.setdefault(role, {})[default] = decide_experiment(role, default, grouped[(role, default)])
     return out
+
+
+def _interval(pair: Any) -> str:
+    return f"[{pair[0]:.2f}, {pair[1]:.2f}]" if isinstance(pair, list) and len(pair) == 2 else "[?]"
+
+
+def experiment_lines(experiment: Mapping[str, Any]) -> list[str]:
+    """An experiment verdict (``ExperimentVerdict.to_json``) in words: the verdict, then one line per arm."""
+    verdict = experiment.get("verdict")
+    head = {
+        "promote": f"promote {experiment.get('challenger')} over {experiment.get('default')}",
+        "kept": f"{experiment.get('default')} kept",
+    }.get(str(verdict), f"running against {experiment.get('default')}")
+    lines = [f"A/B experiment: {head}: {experiment.get('reason')}"]
+    for model, arm in (experiment.get("arms") or {}).items():
+        if not isinstance(arm, Mapping):
+            continue
+        rate = arm.get("successRate")
+        lines.append(
+            f"  {model}: {arm.get('attempts')} attempts, success "
+            f"{'-' if rate is None else format(rate, '.0%')} {_interval(arm.get('successInterval'))}, "
+            f"value {arm.get('meanValue', 0):.2f} {_interval(arm.get('valueInterval'))} "
+            f"({arm.get('rated', 0)} rated)"
+        )
+    return lines
