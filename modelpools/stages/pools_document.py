@@ -166,7 +166,7 @@ def _experiment(
     if not isinstance(found, Mapping):
         return choice, None
     experiment = dict(found)
-    usable = {c.id for c in candidates if c.usage not in ("unavailable", "demoted")}
+    usable = {c.id for c in candidates if c.usage not in ("unavailable", "demoted") and not c.deprecated}
     challenger = experiment.get("challenger")
     if experiment.get("verdict") != "promote" or challenger not in usable or choice.model is None:
         return choice, experiment
