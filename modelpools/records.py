@@ -559,6 +559,15 @@ class UsageSummary:
                 shape.optional(entry, key, str, where=where)
             if not isinstance(entry.get("latencyMs"), dict) or not isinstance(entry.get("outcomes"), dict):
                 raise shape.fail(where, "has no latencyMs and outcomes objects")
+        for role, by_default in (shape.optional(doc, "experiments", dict) or {}).items():
+            for default, verdict in by_default.items() if isinstance(by_default, dict) else [(None, None)]:
+                where = f"$.experiments[{role!r}][{default!r}]"
+                if not isinstance(verdict, dict) or verdict.get("verdict") not in ("running", "promote", "kept"):
+                    raise shape.fail(where, "is not an experiment verdict (running, promote or kept)")
+                if not isinstance(verdict.get("arms"), dict) or not isinstance(
+                    verdict.get("challenger"), (str, type(None))
+                ):
+                    raise shape.fail(where, "has no arms object or a challenger that is not an id")
         return cls(doc)
 
     @classmethod

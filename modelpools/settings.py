@@ -19,6 +19,7 @@ from modelpools.errors import SettingsError
 from modelpools.rules.changes import EXPIRY_WARNING_DAYS
 from modelpools.rules.roles import BUILTIN_ROLES, RoleRule
 from modelpools.setting_values import (
+    parse_ab_share,
     parse_bool,
     parse_directory,
     parse_duration,
@@ -96,6 +97,7 @@ class Settings:
     max_reply_bytes: int = 4 * 1024 * 1024
     usage_retention_days: int = 30
     usage_window_days: int = 7
+    ab_share: float = 0.0  # A/B experiments: the share of a role's requests sent to its runners-up (0: off)
     roles: tuple[RoleRule, ...] = BUILTIN_ROLES
     # the coding probe (docs/probe.md): off unless probe = true and OPENROUTER_API_KEY is set
     probe: bool = False
@@ -205,6 +207,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_reply_bytes": parse_int(1024, 1 << 30),
     "usage_retention_days": parse_int(1, 3650),
     "usage_window_days": parse_int(1, 365),
+    "ab_share": parse_ab_share,
     "roles": parse_roles,
     "probe": parse_bool,
     "probe_daily_requests": parse_int(1, 100_000),

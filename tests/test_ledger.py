@@ -39,7 +39,7 @@ def test_a_new_ledger_is_wal_with_the_current_schema_version(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "usage.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:  # reopening migrates nothing twice
         add(ledger, "ok", NOON)
         assert ledger.count() == 1
@@ -230,3 +230,32 @@ def test_a_ledger_in_a_read_only_directory_says_so_instead_of_move_it_away(tmp_p
         assert "move it away" not in message and "read-only or not accessible" in message, message
         assert f"make {cache} writable" in message
     assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+
+
+def test_a_ledger_of_the_first_schema_is_migrated_and_keeps_its_rows(tmp_path):
+    from modelpools.consumer.ledger import MIGRATIONS, read_experiment_attempts, read_rows
+
+    path = tmp_path / "usage.sqlite"
+    with sqlite3.connect(path) as db:  # a ledger as the first schema wrote it
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO attempts (started, finished, model, role, outcome) VALUES (?, ?, 'm', 'r', 'ok')", (NOON, NOON)
+        )
+    assert read_experiment_attempts(path) == []  # read-only: an old ledger has no experiments, and stays version 1
+    assert [r.model for r in read_rows(path)] == ["m"]
+    with Ledger(path, clock=lambda: NOON) as ledger:
+        assert ledger.count() == 1
+        reply = ledger.reserve(model="b", role="pageModel", now=NOON + 1, experiment="a").attempt_id
+        assert reply is not None
+        ledger.finish(reply, outcome="ok", status=200, latency_ms=900, finished=NOON + 2, completion_tokens=40)
+        ledger.add_feedback(reply, 0.25, now=NOON + 3)
+        ledger.add_feedback(reply, 0.75, now=NOON + 4, source="validator")  # the newest score counts
+        with pytest.raises(ValueError, match="from 0 to 1"):
+            ledger.add_feedback(reply, 1.5)
+        with pytest.raises(ValueError, match="no reply with id 999"):
+            ledger.add_feedback(999, 0.5)
+    [attempt] = read_experiment_attempts(path)
+    assert (attempt.model, attempt.experiment, attempt.outcome, attempt.score) == ("b", "a", "ok", 0.75)
+    assert (attempt.latency_ms, attempt.completion_tokens) == (900, 40)

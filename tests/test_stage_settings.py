@@ -58,6 +58,7 @@ AFFECTS = {
     "client_timeout": {"probe"},
     "max_reply_bytes": {"probe"},
     "usage_retention_days": {"probe"},
+    "ab_share": set(),  # read by the chat client only (A/B experiments): no stage's fingerprint holds it
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
 LOCATION = {"cache_dir", "task_prefix"}
@@ -96,6 +97,7 @@ OTHER_VALUE = {
     "client_timeout": 30,
     "max_reply_bytes": 1 << 20,
     "usage_retention_days": 90,
+    "ab_share": 0.1,
 }
 
 

@@ -90,6 +90,8 @@ class ClientOptions:
     retention_days: int = _setting("usage_retention_days")
     ledger_file: Path | None = None  # default: <cache>/usage.sqlite
     pools_file: Path | None = None  # default: <cache>/model-pools.json
+    ab_share: float = 0.0  # share of a role's requests sent to its runners-up (docs/experiments.md); 0: off
+    role_ab_shares: tuple[tuple[str, float], ...] = ()  # (role, share) of roles whose [roles.<name>] table sets one
 
     @classmethod
     def of(cls, client: ClientSettings, **changes: Any) -> ClientOptions:
@@ -104,7 +106,12 @@ class ClientOptions:
         """The options a Settings object holds."""
         from modelpools.slices import ClientSettings
 
-        return cls.of(ClientSettings.of(settings))
+        shares = tuple((r.name, r.ab_share) for r in settings.roles if r.ab_share is not None)
+        return cls.of(ClientSettings.of(settings), ab_share=settings.ab_share, role_ab_shares=shares)
+
+    def share_of(self, role: str) -> float:
+        """The A/B share of a role: its own ``ab_share`` when its table sets one, else the site's."""
+        return dict(self.role_ab_shares).get(role, self.ab_share)
 
 
 def _safe(text: Any, limit: int = 200) -> str:
@@ -124,6 +131,7 @@ class Client:
         pools: Pools | None = None,
         clock: Callable[[], float] = time_module.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        validators: Mapping[str, Callable[[str], float | bool]] | None = None,
     ) -> None:
         if options is None or options.ledger_file is None or (options.pools_file is None and pools is None):
             if settings is None:
@@ -153,6 +161,7 @@ class Client:
                 "set it to the key alone, as shown at https://openrouter.ai/keys"
             )
         self.__key = key.strip()
+        self.validators = dict(validators or {})  # role -> fn(reply text) -> quality 0..1 (or a bool)
         self._pools = pools
         self.clock, self.sleep = clock, sleep
         self._routers: dict[str, Router] = {}
@@ -292,6 +301,9 @@ class Client:
             raise ValueError("models is a sequence of ids; pass models=(id,) for one")
         payload_base = {"messages": list(messages), **params}
         router = self._router(role) if models is None else self._fixed_router(models)
+        experiment, arm = self._arm(role, messages, router.chain)
+        if experiment is not None and arm != experiment:
+            router = self._fixed_router((arm, *(m for m in router.chain if m != arm)))
         session = router.session()
         attempts: list[Attempt] = []
         catalog = str((self.pools.document.get("inputs") or {}).get("catalogSha256") or "")[:16] or None
@@ -321,6 +333,7 @@ class Client:
                 per_minute=self.options.requests_per_minute,
                 catalog=catalog,
                 role_quota=daily_quota,
+                experiment=experiment if model == arm else None,
             )
             budget = reservation.budget
             if budget is not None and reservation.quota and daily_quota is not None:
@@ -361,6 +374,7 @@ class Client:
             if answer.decision is None:
                 session.succeeded()
                 attempts.append(Attempt(model, answer.outcome, status, latency_ms, "done", "reply"))
+                self._validate(role, reservation.attempt_id, answer.text or "")
                 return Reply(
                     answer.text or "",
                     model,
@@ -369,6 +383,9 @@ class Client:
                     answer.completion_tokens,
                     answer.tool_calls,
                     answer.finish_reason,
+                    reservation.attempt_id,
+                    experiment if model == arm else None,
+                    self.feedback,
                 )
             decision = session.apply(answer.decision)
             attempts.append(Attempt(model, answer.outcome, status, latency_ms, decision.action, _safe(decision.reason)))
@@ -386,6 +403,48 @@ class Client:
                 raise CompletionFailed(f"no reply for {role}: {_safe(decision.reason)}", attempts, decision)
             if decision.action == "retry" and decision.wait_seconds:
                 await self.sleep(decision.wait_seconds)
+
+    def _arm(self, role: str, messages: Sequence[Mapping[str, Any]], chain: Sequence[str]) -> tuple[str | None, str]:
+        """(experiment, arm model) of a request: the role default the A/B experiment compares against and the model
+        the request's hash sends it to (rules.experiments.assign_arm); (None, "") when the role runs no experiment
+        (share 0, a chain that does not start with the role's default, no runner-up). A runner-up the ledger marks
+        unavailable, dead in this run or not in the chain walked is never asked: its requests go to the default."""
+        from modelpools.rules.experiments import assign_arm, request_fraction
+        from modelpools.rules.roles import ROLE_ALIASES
+
+        key = ROLE_ALIASES.get(role, role)
+        share = self.options.share_of(key)
+        spec = (self.pools.document.get("roles") or {}).get(key) if share > 0 else None
+        if not isinstance(spec, Mapping) or not chain or chain[0] != spec.get("model"):
+            return None, ""
+        runners = [
+            r["id"] for r in spec.get("runnersUp") or () if isinstance(r, Mapping) and isinstance(r.get("id"), str)
+        ]
+        if not runners:
+            return None, ""
+        default = chain[0]
+        challenger = assign_arm(request_fraction(key, messages), share, runners)
+        pool_model = self.pools.model(challenger) if challenger is not None else None
+        if challenger is None or pool_model is None or pool_model.unavailable or challenger in self._dead:
+            return default, default
+        return (default, challenger) if challenger in chain else (default, default)
+
+    def _validate(self, role: str, reply_id: int, text: str) -> None:
+        """Score a reply with the role's validator (if the site registered one) into the ledger's feedback."""
+        from modelpools.rules.roles import ROLE_ALIASES
+
+        validator = self.validators.get(role) or self.validators.get(ROLE_ALIASES.get(role, role))
+        if validator is None or self._ledger is None:
+            return
+        score = validator(text)
+        self._ledger.add_feedback(reply_id, float(score), source="validator")
+
+    def feedback(self, reply_id: int, score: float) -> None:
+        """Record a quality score (0 to 1) for the reply with this id (``Reply.id``) in the usage ledger: the A/B
+        experiments weigh each success by its reply's newest score (docs/experiments.md)."""
+        if self._ledger is None:
+            raise RuntimeError("use the Client as `async with Client() as client:`")
+        self._ledger.add_feedback(reply_id, score)
 
     async def _send(
         self,

@@ -130,6 +130,10 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
     lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
     lines += [f"    note: {n}" for n in role.get("notes") or ()]
     lines += [f"    gate {_gate_text(g)}" for g in role.get("gates") or () if g.get("result") != "not applied"]
+    if isinstance(role.get("experiment"), Mapping):
+        from modelpools.rules.experiments import experiment_lines
+
+        lines += [f"    {line}" for line in experiment_lines(role["experiment"])]
     return lines
 
 

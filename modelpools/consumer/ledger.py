@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelpools.errors import DataError
+from modelpools.rules.experiments import ExperimentAttempt
 from modelpools.rules.usage import quota_allowance
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Reservation",
     "read_rows",
     "read_budget",
+    "read_experiment_attempts",
     "DailyBudget",
     "SCHEMA_VERSION",
     "MIGRATIONS",
@@ -67,6 +69,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX attempts_started ON attempts (started)",
         "CREATE INDEX attempts_model_started ON attempts (model, started)",
         "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)",
+    ),
+    (  # A/B experiments (docs/experiments.md): the arm tag of an attempt and the quality scores of replies
+        "ALTER TABLE attempts ADD COLUMN experiment TEXT",  # the role's default the experiment compares against
+        """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        reply_id INTEGER NOT NULL,        -- attempts.id of the attempt that wrote the reply
+        role TEXT NOT NULL,
+        model TEXT NOT NULL,
+        score REAL NOT NULL,              -- 0..1; the newest score of a reply counts
+        ts REAL NOT NULL,                 -- epoch seconds
+        source TEXT NOT NULL              -- 'caller' (reply.rate, Client.feedback) or 'validator'
+    )""",
+        "CREATE INDEX feedback_reply ON feedback (reply_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -226,6 +242,7 @@ class Ledger:
         per_minute: int = 0,
         catalog: str | None = None,
         role_quota: int | None = None,
+        experiment: str | None = None,
     ) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
@@ -234,6 +251,7 @@ class Ledger:
         ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds. ``role_quota`` (needs
         ``default_limit``): ``role`` may send that many requests today, and only while the other roles keep
         ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True.
+        ``experiment``: the attempt is an arm of the A/B experiment against this role default (rules.experiments).
         """
         now = self.clock() if now is None else now
         with self._write() as db:
@@ -249,10 +267,18 @@ class Ledger:
                 newest = self._newest_starts(db, now - 60.0, now + 60.0, per_minute)
                 if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
                     return Reservation(None, min(60.0, max(0.001, newest[-1] + 60.0 - now)), None)
-            cursor = db.execute(
-                "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
-                (now, model, role, catalog, _pid()),
-            )
+            if experiment is None:
+                cursor = db.execute(
+                    "INSERT INTO attempts (started, model, role, outcome, catalog, pid) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?)",
+                    (now, model, role, catalog, _pid()),
+                )
+            else:
+                cursor = db.execute(
+                    "INSERT INTO attempts (started, model, role, outcome, catalog, pid, experiment) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                    (now, model, role, catalog, _pid(), experiment),
+                )
             assert cursor.lastrowid is not None  # set by the INSERT
             return Reservation(cursor.lastrowid, 0.0, None)
 
@@ -287,6 +313,19 @@ class Ledger:
                 rate_reset,
                 attempt_id,
             ),
+        )
+
+    def add_feedback(self, reply_id: int, score: float, *, source: str = "caller", now: float | None = None) -> None:
+        """Record a quality score (0..1) for the reply written by attempt ``reply_id``; ValueError for a score out
+        of range or an attempt that did not end in a reply."""
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
+            raise ValueError(f"a reply's score is a number from 0 to 1 (got {score!r})")
+        row = self._db.execute("SELECT role, model, outcome FROM attempts WHERE id = ?", (int(reply_id),)).fetchone()
+        if row is None or row[2] != "ok":
+            raise ValueError(f"no reply with id {reply_id!r} in the usage ledger at {self.path}")
+        self._db.execute(
+            "INSERT INTO feedback (reply_id, role, model, score, ts, source) VALUES (?, ?, ?, ?, ?, ?)",
+            (int(reply_id), row[0], row[1], float(score), self.clock() if now is None else now, source),
         )
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -424,6 +463,29 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
         return []
     try:
         return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
+    finally:
+        db.close()
+
+
+_EXPERIMENT_SQL = (
+    "SELECT a.started, a.role, a.model, a.experiment, a.outcome, a.latency_ms, a.completion_tokens, "
+    "(SELECT f.score FROM feedback f WHERE f.reply_id = a.id ORDER BY f.ts DESC, f.id DESC LIMIT 1) "
+    "FROM attempts a WHERE a.experiment IS NOT NULL AND a.outcome != 'pending' ORDER BY a.started, a.id"
+)
+
+
+def read_experiment_attempts(path: Path | str) -> list[ExperimentAttempt]:
+    """The finished attempts of A/B experiments in the ledger at path, each with its reply's newest quality score
+    (oldest first); [] without a ledger or with one written before experiments (schema version 1)."""
+    db = _open_read_only(Path(path))
+    if db is None:
+        return []
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+            return []
+        return [ExperimentAttempt(*r) for r in db.execute(_EXPERIMENT_SQL)]
     except sqlite3.DatabaseError as exc:
         raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:

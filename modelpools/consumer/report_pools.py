@@ -100,6 +100,7 @@ def roles_section(doc: Mapping[str, Any]) -> str:
             + (f'<p class="needs">{"; ".join(needs)}</p>' if needs else "")
             + table(head, rows, "compact")
             + (f'<ul class="notes">{notes}</ul>' if notes else "")
+            + _experiment_html(role.get("experiment"))
             + "</article>"
         )
     return (
@@ -107,6 +108,17 @@ def roles_section(doc: Mapping[str, Any]) -> str:
         "order (docs/scoring.md §5). The chosen model and the two runners-up, with the evidence the rule "
         f'used.</p><div class="roles">{"".join(cards)}</div></section>'
     )
+
+
+def _experiment_html(experiment: Any) -> str:
+    """A role's A/B experiment (roles.<role>.experiment), when the usage summary held one: its verdict and arms."""
+    if not isinstance(experiment, Mapping):
+        return ""
+    from modelpools.rules.experiments import experiment_lines
+
+    head, *arms = experiment_lines(experiment)
+    items = "".join(f"<li>{esc(line.strip())}</li>" for line in arms)
+    return f'<div class="experiment"><p>{esc(head)}</p><ul>{items}</ul></div>'
 
 
 def tiers_section(doc: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from modelpools.consumer.ledger import DAY, read_budget, read_rows
+from modelpools.consumer.ledger import DAY, read_budget, read_experiment_attempts, read_rows
 from modelpools.errors import DataError
 from modelpools.rules.usage import SUCCESS, iso_time, summarize
 
@@ -39,7 +39,17 @@ def usage_report(ledger_file: Path | str, *, days: int, daily_cap: int, now: flo
         },
         "days": days,
         "models": summary["models"],
+        **_experiments(ledger_file),
     }
+
+
+def _experiments(ledger_file: Path | str) -> dict[str, Any]:
+    """``{"experiments": [...]}`` for the A/B experiments the ledger holds (all it keeps), or {} when none."""
+    from modelpools.rules.experiments import experiment_verdicts
+
+    verdicts = experiment_verdicts(read_experiment_attempts(ledger_file))
+    found = [{"role": role, **v.to_json()} for role, by_default in verdicts.items() for v in by_default.values()]
+    return {"experiments": found} if found else {}
 
 
 def _safe(text: Any) -> str:
@@ -55,6 +65,17 @@ def _duration(seconds: int) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
+def _experiment_lines(experiments: Any) -> list[str]:
+    """The A/B experiments still running first, then the decided ones (all the ledger keeps)."""
+    from modelpools.rules.experiments import experiment_lines
+
+    lines = []
+    for experiment in sorted(experiments, key=lambda e: (e["verdict"] != "running", e["role"], e["default"])):
+        head, *arms = experiment_lines(experiment)
+        lines += [f"{_safe(experiment['role'])}: {_safe(head)}"] + [f"  {_safe(line)}" for line in arms]
+    return lines
+
+
 def format_usage(report: Mapping[str, Any], bar_width: int = 20) -> list[str]:
     """Terminal lines for a usage report; model ids from the ledger are shown with control characters replaced."""
     today = report["today"]
@@ -67,6 +88,7 @@ def format_usage(report: Mapping[str, Any], bar_width: int = 20) -> list[str]:
     models = report["models"]
     if not models:
         return lines + [f"no attempts recorded in the last {report['days']} day(s) in {report['ledger']}"]
+    lines += _experiment_lines(report.get("experiments") or ())
     lines.append(f"last {report['days']} day(s), per model (bar: # success, . failure):")
     most = max(m["attempts"] for m in models.values())
     width = max(len(_safe(model_id)) for model_id in models)

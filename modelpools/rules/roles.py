@@ -232,6 +232,7 @@ class RoleRule:
     rule: Rule
     requires: tuple[str, ...] = ()
     min_context: int = 0
+    ab_share: float | None = None  # the role's A/B share over the site's ab_share (a client setting: not fingerprinted)
 
     @property
     def gates(self) -> tuple[Gate, ...]:

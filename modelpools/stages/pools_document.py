@@ -156,7 +156,28 @@ def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
     return tuple(settings.roles) or BUILTIN_ROLES
 
 
-def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _experiment(
+    choice: RoleChoice, summary: Mapping[str, Any], candidates: Sequence[Candidate]
+) -> tuple[RoleChoice, dict[str, Any] | None]:
+    """The role's A/B experiment against the default the rules chose (the usage summary's ``experiments``), and the
+    choice it makes: a promoted challenger that is still a usable ranked model becomes the role's model and the old
+    default its first runner-up. An experiment against another default (the catalog moved on) does not apply."""
+    found = ((summary.get("experiments") or {}).get(choice.role.name) or {}).get(choice.model or "")
+    if not isinstance(found, Mapping):
+        return choice, None
+    experiment = dict(found)
+    usable = {c.id for c in candidates if c.usage not in ("unavailable", "demoted") and not c.deprecated}
+    challenger = experiment.get("challenger")
+    if experiment.get("verdict") != "promote" or challenger not in usable or choice.model is None:
+        return choice, experiment
+    runners = (choice.model, *(m for m in choice.runners_up if m != challenger))[:2]
+    note = f"A/B experiment: {challenger} replaces {choice.model} ({experiment.get('reason')})"
+    return dataclasses.replace(choice, model=challenger, runners_up=runners, notes=choice.notes + (note,)), experiment
+
+
+def _role_json(
+    choice: RoleChoice, by_id: Mapping[str, dict[str, Any]], experiment: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     def evidence(mid: str | None) -> dict[str, Any] | None:
         entry = by_id.get(mid) if mid else None
         if entry is None:
@@ -184,6 +205,7 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
         "runnersUp": [evidence(m) for m in choice.runners_up],
         "notes": list(choice.notes),
         "gates": [g.to_json() for g in choice.gates],
+        **({"experiment": dict(experiment)} if experiment is not None else {}),
     }
 
 
@@ -268,6 +290,11 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         )
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
     choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
+    experiments: dict[str, dict[str, Any]] = {}
+    if summary.get("experiments"):
+        tried = [_experiment(c, summary, candidates) for c in choices]
+        choices = [c for c, _ in tried]
+        experiments = {c.role.name: e for c, e in tried if e is not None}
     fragments = _Fragments()
     models_json = [
         _model_json(
@@ -280,7 +307,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
     return {
         "schemaVersion": POOLS_VERSION,
         "chosenDefaults": chosen_defaults(choices),
-        "roles": {c.role.name: _role_json(c, by_id) for c in choices},
+        "roles": {c.role.name: _role_json(c, by_id, experiments.get(c.role.name)) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
         "models": models_json,
         "unranked": [
