@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelpools.errors import DataError
-from modelpools.rules.usage import quota_allowance
+from modelpools.rules.usage import failure_scope, quota_allowance
 
 __all__ = [
     "Ledger",
@@ -68,12 +68,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX attempts_model_started ON attempts (model, started)",
         "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)",
     ),
+    # 2: who a failure's lesson is about (rules.usage.failure_scope): 'account', 'model' or 'request'; NULL for a
+    # success, a pending row, or a row written before version 2 (read back from its outcome and status)
+    ("ALTER TABLE attempts ADD COLUMN scope TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _ROWS_SQL = (
-    "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+    "SELECT started, model, role, outcome, status, latency_ms, catalog, {scope} FROM attempts "
     "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id"
 )
+
+
+def _rows_sql(version: int) -> str:
+    """The rows query for a file of schema ``version`` (a version-1 file, read read-only, has no scope column)."""
+    return _ROWS_SQL.format(scope="scope" if version >= 2 else "NULL")
 
 
 def utc_midnight(now: float) -> float:
@@ -121,6 +129,7 @@ class LedgerRow:
     status: int | None
     latency_ms: int | None
     catalog: str | None
+    scope: str | None = None  # account, model or request (rules.usage.failure_scope); None for a success
 
 
 class Ledger:
@@ -269,12 +278,14 @@ class Ledger:
         rate_limit: int | None = None,
         rate_remaining: int | None = None,
         rate_reset: float | None = None,
+        scope: str | None = None,
     ) -> None:
-        """Record the outcome of a reserved attempt."""
+        """Record the outcome of a reserved attempt; ``scope`` defaults to the outcome's (rules.usage.failure_scope)."""
         finished = self.clock() if finished is None else finished
+        scope = scope if scope is not None else failure_scope(outcome, status)
         self._db.execute(
             "UPDATE attempts SET finished = ?, outcome = ?, status = ?, latency_ms = ?, prompt_tokens = ?, "
-            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ? WHERE id = ?",
+            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ?, scope = ? WHERE id = ?",
             (
                 finished,
                 outcome,
@@ -285,6 +296,7 @@ class Ledger:
                 rate_limit,
                 rate_remaining,
                 rate_reset,
+                scope,
                 attempt_id,
             ),
         )
@@ -334,7 +346,7 @@ class Ledger:
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
         """Finished attempts (oldest first), from ``since`` (epoch seconds) on when given."""
-        for row in self._db.execute(_ROWS_SQL, (since or 0.0,)):
+        for row in self._db.execute(_rows_sql(SCHEMA_VERSION), (since or 0.0,)):
             yield LedgerRow(*row)
 
     def count(self, outcome: str | None = None) -> int:
@@ -423,7 +435,8 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     if db is None:
         return []
     try:
-        return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return [LedgerRow(*r) for r in db.execute(_rows_sql(version), (since or 0.0,))]
     except sqlite3.DatabaseError as exc:
         raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:
