@@ -19,8 +19,12 @@ import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelpools.errors import DataError
+
+if TYPE_CHECKING:
+    from modelpools.consumer.account import AccountStatus
 from modelpools.rules.usage import failure_scope, quota_allowance
 
 __all__ = [
@@ -95,7 +99,7 @@ class DailyBudget:
 
     used: int
     limit: int
-    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer) or "setting"
+    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer), "account" (GET /key) or "setting"
     reset_at: float
     capped: bool
 
@@ -235,6 +239,7 @@ class Ledger:
         per_minute: int = 0,
         catalog: str | None = None,
         role_quota: int | None = None,
+        account: AccountStatus | None = None,
     ) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
@@ -242,10 +247,21 @@ class Ledger:
         process's. ``default_limit`` is the daily cap when no daily-cap answer has told it (None: no cap check);
         ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds. ``role_quota`` (needs
         ``default_limit``): ``role`` may send that many requests today, and only while the other roles keep
-        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True.
+        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True. ``account``: a
+        reading of the account's daily counter (modelpools.consumer.account) taken today: refused once the requests
+        counted since it was taken (every process of this ledger; a request in flight then counts too) reach its
+        ``remaining``.
         """
         now = self.clock() if now is None else now
         with self._write() as db:
+            if account is not None and account.has_counter and utc_midnight(account.read_at) == utc_midnight(now):
+                assert account.daily_limit is not None and account.daily_remaining is not None  # has_counter
+                since = self._used_since(db, now, account.read_at)
+                if since >= account.daily_remaining:
+                    used = account.daily_limit - account.daily_remaining + since
+                    return Reservation(
+                        None, 0.0, DailyBudget(used, account.daily_limit, "account", utc_midnight(now) + DAY, True)
+                    )
             if default_limit is not None:
                 budget = self._budget(db, now, default_limit)
                 if budget.capped:
@@ -318,6 +334,21 @@ class Ledger:
         if role is not None:
             sql, args = sql + " AND role = ?", args + (role,)
         return db.execute(sql, args).fetchone()[0]
+
+    def used_since(self, since: float, now: float | None = None) -> int:
+        """Today's counted requests sent at ``since`` or later or in flight then, across every process (see reserve)."""
+        return self._used_since(self._db, self.clock() if now is None else now, since)
+
+    @staticmethod
+    def _used_since(db: sqlite3.Connection, now: float, since: float) -> int:
+        """Today's counted requests sent at ``since`` or later, or still in flight then (pending, or finished at
+        ``since`` or later: the account's counter may not hold them yet)."""
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        return db.execute(
+            f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders}) "
+            "AND (started >= ? OR finished IS NULL OR finished >= ?)",
+            (utc_midnight(now), *NOT_COUNTED, since, since),
+        ).fetchone()[0]
 
     @staticmethod
     def _budget(db: sqlite3.Connection, now: float, default_limit: int) -> DailyBudget:
