@@ -453,7 +453,8 @@ class Client:
             if decision.action == "stop":
                 if answer.outcome == "no_credits":
                     self._pause(
-                        f"no reply for {role}: {_safe(decision.reason)}; nothing more is sent in this run",
+                        f"no reply for {role}: the account's credit balance is negative (HTTP 402); add credits at "
+                        f"{CREDITS_PAGE}; nothing more is sent in this run",
                         CREDITS_PAGE,
                         attempts,
                         decision,

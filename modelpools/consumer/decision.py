@@ -183,8 +183,8 @@ def decide(
             None,
             None,
             True,
-            f"the account's privacy settings exclude this model's providers ({short}); "
-            f"allow them at {PRIVACY_SETTINGS}",
+            f"the account's privacy settings exclude this model's providers: allow them at {PRIVACY_SETTINGS} "
+            f"({short})",
         )
     if (status == 404 or "no endpoints" in message.lower()) and is_unsupported(message):
         return Decision("next_model", None, None, False, f"this model cannot serve this request ({short})")
@@ -203,7 +203,7 @@ def decide(
             None,
             None,
             False,
-            f"the account's credit balance is negative ({short}); add credits at {CREDITS_PAGE}",
+            f"the account's credit balance is negative: add credits at {CREDITS_PAGE} ({short})",
         )
     if status == 401:
         return Decision("stop", None, None, False, f"invalid or missing API key ({short})")
