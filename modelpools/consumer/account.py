@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["AccountStatus", "parse_key_status", "read_key_status", "KEY_PATH", "RECHECK_BELOW"]
+__all__ = [
+    "AccountStatus",
+    "parse_key_status",
+    "read_key_status",
+    "read_key_status_once",
+    "KEY_PATH",
+    "RECHECK_BELOW",
+]
 
 KEY_PATH = "/key"
 RECHECK_BELOW = 5  # with this many requests left or fewer (by the last reading and the ledger), read before each one
@@ -123,3 +130,19 @@ async def read_key_status(
     if len(body) > MAX_KEY_BODY:
         return None
     return parse_key_status(body, now)
+
+
+def read_key_status_once(base_url: str, api_key: str, now: float, timeout: float = 10.0) -> AccountStatus | None:
+    """One reading from synchronous code (``modelpools usage``): a fresh session sending the key only in the
+    Authorization header; None when there is no key or no reading."""
+    if not api_key.strip() or any(ord(c) < 32 or ord(c) == 127 for c in api_key.strip()):
+        return None
+
+    async def run() -> AccountStatus | None:
+        import aiohttp
+
+        headers = {"Authorization": f"Bearer {api_key.strip()}", "X-Title": "modelpools"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            return await read_key_status(session, base_url, now, timeout)
+
+    return asyncio.run(run())
