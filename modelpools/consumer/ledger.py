@@ -336,17 +336,17 @@ class Ledger:
         return db.execute(sql, args).fetchone()[0]
 
     def used_since(self, since: float, now: float | None = None) -> int:
-        """Today's counted requests sent at ``since`` or later or in flight then, across every process (see reserve)."""
+        """Today's counted requests sent after ``since`` or in flight then, across every process (see reserve)."""
         return self._used_since(self._db, self.clock() if now is None else now, since)
 
     @staticmethod
     def _used_since(db: sqlite3.Connection, now: float, since: float) -> int:
-        """Today's counted requests sent at ``since`` or later, or still in flight then (pending, or finished at
-        ``since`` or later: the account's counter may not hold them yet)."""
+        """Today's counted requests sent after ``since``, or still in flight then (pending, or finished after
+        ``since``: the account's counter may not hold them yet)."""
         placeholders = ", ".join("?" * len(NOT_COUNTED))
         return db.execute(
             f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders}) "
-            "AND (started >= ? OR finished IS NULL OR finished >= ?)",
+            "AND (started > ? OR finished IS NULL OR finished > ?)",
             (utc_midnight(now), *NOT_COUNTED, since, since),
         ).fetchone()[0]
 
