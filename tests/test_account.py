@@ -98,7 +98,7 @@ def test_two_processes_sharing_a_key_and_a_ledger_send_at_most_the_accounts_thre
     server.account(used=47, limit=50)
     processes = [site(server, tmp_path / "usage.sqlite", 4) for _ in range(2)]
     results = [p.communicate(timeout=120) for p in processes]
-    for process, (out, err) in zip(processes, results):
+    for process, (_, err) in zip(processes, results):
         assert process.returncode == 0, err
     said = " ".join(out for out, _ in results).split()
     assert len(server.requests) <= 3 and said.count("ok") == len(server.requests) and said.count("capped") >= 5
