@@ -250,3 +250,18 @@ def test_the_same_run_with_delisted_models_does_change_the_pools(settings):
         server.stop()
     assert not any(isinstance(stop, AccountPaused) for stop in stops)
     assert build(settings) != plain
+
+
+def test_a_summary_with_bad_scope_counts_is_a_one_line_error(settings, tmp_path):
+    from modelpools.errors import DataError
+    from modelpools.records import UsageSummary
+
+    record(settings, GLM, "data_policy", T)
+    refresh_usage_summary(UsageSettings.of(settings))
+    path = settings.files.usage_summary_file
+    assert UsageSummary.load(path).models[GLM]["failureScopes"] == {"account": 1}
+    doc = json.loads(path.read_text())
+    doc["models"][GLM]["failureScopes"] = {"account": "many"}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match=r"failureScopes.*is not an object of counts"):
+        UsageSummary.load(path)
