@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -265,3 +266,42 @@ def test_a_summary_with_bad_scope_counts_is_a_one_line_error(settings, tmp_path)
     path.write_text(json.dumps(doc))
     with pytest.raises(DataError, match=r"failureScopes.*is not an object of counts"):
         UsageSummary.load(path)
+
+
+def test_real_doit_builds_keep_their_defaults_when_the_privacy_settings_block_every_model(
+    tmp_path, http_server, chat_server
+):
+    """End to end: `doit pools`, a site's client meeting the data-policy 404 on every model, two more `doit pools`."""
+    import os
+    import subprocess
+    import sys
+
+    from chatserver import answer_file
+    from support import TEST_DATA, Reply, new_layout_repo
+
+    http_server.handler = lambda seen: Reply(body=(TEST_DATA / "openrouter" / "models-2026-08-18.json").read_bytes())
+    repo = new_layout_repo(tmp_path / "upstream", orgs=("google", "nvidia", "openai", "qwen", "zai-org"))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "dodo.py").write_text("from modelpools.tasks import *\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELPOOLS_")} | {
+        "MODELPOOLS_OPENROUTER_URL": f"{http_server.url}/api/v1/models",
+        "MODELPOOLS_BENCHMARKS_REPO": repo.as_uri(),
+    }
+
+    def doit_pools() -> bytes:
+        result = subprocess.run(
+            [sys.executable, "-m", "doit", "pools"], cwd=site, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return (site / ".cache" / "model-pools.json").read_bytes()
+
+    plain = doit_pools()
+    s = Settings(project_dir=site)
+    for model in load_pools(s.files.pools_file).ids:
+        chat_server.always(model, answer_file("404-data-policy.json"))
+    stops = [client_run(s, chat_server, time.time() - 60), client_run(s, chat_server, time.time())]
+    assert all(isinstance(stop, AccountPaused) for stop in stops) and len(chat_server.requests) > 2
+    assert doit_pools() == plain and doit_pools() == plain
+    summary = json.loads(s.files.usage_summary_file.read_text())  # the usage task read the ledger
+    assert summary["models"] and all(m["failureScopes"] == {"account": 2} for m in summary["models"].values())
