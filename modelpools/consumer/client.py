@@ -10,6 +10,12 @@ decisions (daily cap: stop with the reset time; per-minute cap: wait; upstream 4
 reasoning-only reply as a failure (next model), and writes each attempt to the usage ledger. Before every
 request it reserves the attempt in the ledger, which refuses once today's (UTC) free requests of all processes
 reach the daily cap, and paces all processes to ``requests_per_minute``.
+Each failure has a scope (rules.usage.failure_scope): an account-level one (the data-policy 404 from every model,
+a 402) pauses the client with AccountPaused naming the page to change; a request-level one (tools a model lacks, a
+request too long for it, a reasoning budget used up) moves this request on without blaming the model; a model
+whose supportedParameters or context_length rule the request out is skipped before sending
+(model_spec.unfit_reason). The account's own counter (GET /key, modelpools.consumer.account) bounds the ledger's
+reservations when the endpoint answers.
 What each answer means (outcome class, reply text, decision) is ``modelpools.consumer.replies.classify``; what a
 completion returns (Reply, Attempt) is ``modelpools.consumer.completion``; what it raises (CompletionFailed and its
 subclasses) is drawn in ``modelpools.errors``.
@@ -332,9 +338,8 @@ class Client:
             paused = self._paused
             raise AccountPaused(str(paused), paused.fix, (), paused.decision)
         payload_base = {"messages": list(messages), **params}
-        roomier: dict[
-            str, dict[str, Any]
-        ] = {}  # model -> the payload of its one retry after a reasoning-exhausted reply
+        # model -> the payload of its one retry after a reasoning-exhausted reply
+        roomier: dict[str, dict[str, Any]] = {}
         needed = frozenset(required_parameters(params))
         router = self._router(role) if models is None else self._fixed_router(models)
         session = router.session()
