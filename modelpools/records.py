@@ -559,6 +559,11 @@ class UsageSummary:
                 shape.optional(entry, key, str, where=where)
             if not isinstance(entry.get("latencyMs"), dict) or not isinstance(entry.get("outcomes"), dict):
                 raise shape.fail(where, "has no latencyMs and outcomes objects")
+            scopes = entry.get("failureScopes", {})  # absent in a summary written before failures had scopes
+            if not isinstance(scopes, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in scopes.values()
+            ):
+                raise shape.fail(f"{where}.failureScopes", "is not an object of counts")
         for role, by_default in (shape.optional(doc, "experiments", dict) or {}).items():
             for default, verdict in by_default.items() if isinstance(by_default, dict) else [(None, None)]:
                 where = f"$.experiments[{role!r}][{default!r}]"

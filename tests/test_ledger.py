@@ -45,6 +45,43 @@ def test_a_new_ledger_is_wal_with_the_current_schema_version(tmp_path):
         assert ledger.count() == 1
 
 
+def version_1_ledger(path: Path) -> None:
+    """A ledger as modelpools wrote it before failures had a scope (schema version 1), with two finished rows."""
+    from modelpools.consumer.ledger import MIGRATIONS
+
+    with sqlite3.connect(path) as db:
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        for started, outcome, status in ((NOON, "no_endpoints", 404), (NOON + 60, "rejected", 401)):
+            db.execute(
+                "INSERT INTO attempts (started, finished, model, role, outcome, status) VALUES (?, ?, ?, ?, ?, ?)",
+                (started, started + 1, "a/m:free", "pageModel", outcome, status),
+            )
+
+
+def test_a_version_1_ledger_is_read_as_it_is_and_migrated_by_a_writer_with_scopes_from_the_outcomes(tmp_path):
+    from modelpools.consumer.ledger import read_rows
+    from modelpools.rules.usage import summarize
+
+    path = tmp_path / "usage.sqlite"
+    version_1_ledger(path)
+    old = read_rows(path)  # read-only: no migration, no scope column
+    assert [(r.outcome, r.scope) for r in old] == [("no_endpoints", None), ("rejected", None)]
+    assert summarize(old, 7)["models"]["a/m:free"]["failureScopes"] == {"account": 1, "model": 1}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    with Ledger(path, clock=lambda: NOON + 120, retention_days=0) as ledger:
+        add(ledger, "data_policy", NOON + 120, status=404)
+        assert [(r.outcome, r.scope) for r in ledger.rows()] == [
+            ("no_endpoints", None),
+            ("rejected", None),
+            ("data_policy", "account"),
+        ]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
 def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
     path = tmp_path / "usage.sqlite"
     with sqlite3.connect(path) as db:

@@ -200,6 +200,17 @@ def test_the_daily_cap_is_the_clients_and_answers_429(upstream, serve, tmp_path)
     assert len(upstream.requests) == 1 and len(ledger_rows(tmp_path)) == 1
 
 
+def test_an_account_level_stop_is_a_403_naming_the_page_to_change(upstream, serve):
+    from chatserver import answer_file
+
+    upstream.always(PAGE[0], answer_file("402-credits.json"))
+    server = sdk(serve())
+    for _ in range(2):  # the second is refused without reaching OpenRouter
+        with pytest.raises(openai.PermissionDeniedError, match=r"openrouter\.ai/settings/credits"):
+            server.chat.completions.create(model="pageModel", messages=MESSAGES)
+    assert len(upstream.requests) == 1
+
+
 def test_an_unknown_model_is_a_404_naming_what_exists(serve):
     with pytest.raises(openai.NotFoundError, match="pageModel"):
         sdk(serve()).chat.completions.create(model="gpt-4o", messages=MESSAGES)

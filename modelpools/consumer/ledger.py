@@ -19,10 +19,14 @@ import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelpools.errors import DataError
 from modelpools.rules.experiments import ExperimentAttempt
-from modelpools.rules.usage import quota_allowance
+from modelpools.rules.usage import failure_scope, quota_allowance
+
+if TYPE_CHECKING:
+    from modelpools.consumer.account import AccountStatus
 
 __all__ = [
     "Ledger",
@@ -70,7 +74,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX attempts_model_started ON attempts (model, started)",
         "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)",
     ),
-    (  # A/B experiments (docs/experiments.md): the arm tag of an attempt and the quality scores of replies
+    # 2: who a failure's lesson is about (rules.usage.failure_scope): 'account', 'model' or 'request'; NULL for a
+    # success, a pending row, or a row written before version 2 (read back from its outcome and status)
+    ("ALTER TABLE attempts ADD COLUMN scope TEXT",),
+    # 3: A/B experiments (docs/experiments.md): the arm tag of an attempt and the quality scores of replies
+    (
         "ALTER TABLE attempts ADD COLUMN experiment TEXT",  # the role's default the experiment compares against
         """
     CREATE TABLE feedback (
@@ -87,9 +95,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _ROWS_SQL = (
-    "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+    "SELECT started, model, role, outcome, status, latency_ms, catalog, {scope} FROM attempts "
     "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id"
 )
+
+
+def _rows_sql(version: int) -> str:
+    """The rows query for a file of schema ``version`` (a version-1 file, read read-only, has no scope column)."""
+    return _ROWS_SQL.format(scope="scope" if version >= 2 else "NULL")
 
 
 def utc_midnight(now: float) -> float:
@@ -103,7 +116,7 @@ class DailyBudget:
 
     used: int
     limit: int
-    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer) or "setting"
+    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer), "account" (GET /key) or "setting"
     reset_at: float
     capped: bool
 
@@ -137,6 +150,7 @@ class LedgerRow:
     status: int | None
     latency_ms: int | None
     catalog: str | None
+    scope: str | None = None  # account, model or request (rules.usage.failure_scope); None for a success
 
 
 class Ledger:
@@ -243,6 +257,7 @@ class Ledger:
         catalog: str | None = None,
         role_quota: int | None = None,
         experiment: str | None = None,
+        account: AccountStatus | None = None,
     ) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
@@ -250,11 +265,22 @@ class Ledger:
         process's. ``default_limit`` is the daily cap when no daily-cap answer has told it (None: no cap check);
         ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds. ``role_quota`` (needs
         ``default_limit``): ``role`` may send that many requests today, and only while the other roles keep
-        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True.
+        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True. ``account``: a
+        reading of the account's daily counter (modelpools.consumer.account) taken today: refused once the requests
+        counted since it was taken (every process of this ledger; a request in flight then counts too) reach its
+        ``remaining``.
         ``experiment``: the attempt is an arm of the A/B experiment against this role default (rules.experiments).
         """
         now = self.clock() if now is None else now
         with self._write() as db:
+            if account is not None and account.has_counter and utc_midnight(account.read_at) == utc_midnight(now):
+                assert account.daily_limit is not None and account.daily_remaining is not None  # has_counter
+                since = self._used_since(db, now, account.read_at)
+                if since >= account.daily_remaining:
+                    used = account.daily_limit - account.daily_remaining + since
+                    return Reservation(
+                        None, 0.0, DailyBudget(used, account.daily_limit, "account", utc_midnight(now) + DAY, True)
+                    )
             if default_limit is not None:
                 budget = self._budget(db, now, default_limit)
                 if budget.capped:
@@ -295,12 +321,14 @@ class Ledger:
         rate_limit: int | None = None,
         rate_remaining: int | None = None,
         rate_reset: float | None = None,
+        scope: str | None = None,
     ) -> None:
-        """Record the outcome of a reserved attempt."""
+        """Record the outcome of a reserved attempt; ``scope`` defaults to the outcome's (rules.usage.failure_scope)."""
         finished = self.clock() if finished is None else finished
+        scope = scope if scope is not None else failure_scope(outcome, status)
         self._db.execute(
             "UPDATE attempts SET finished = ?, outcome = ?, status = ?, latency_ms = ?, prompt_tokens = ?, "
-            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ? WHERE id = ?",
+            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ?, scope = ? WHERE id = ?",
             (
                 finished,
                 outcome,
@@ -311,6 +339,7 @@ class Ledger:
                 rate_limit,
                 rate_remaining,
                 rate_reset,
+                scope,
                 attempt_id,
             ),
         )
@@ -346,6 +375,21 @@ class Ledger:
             sql, args = sql + " AND role = ?", args + (role,)
         return db.execute(sql, args).fetchone()[0]
 
+    def used_since(self, since: float, now: float | None = None) -> int:
+        """Today's counted requests sent after ``since`` or in flight then, across every process (see reserve)."""
+        return self._used_since(self._db, self.clock() if now is None else now, since)
+
+    @staticmethod
+    def _used_since(db: sqlite3.Connection, now: float, since: float) -> int:
+        """Today's counted requests sent after ``since``, or still in flight then (pending, or finished after
+        ``since``: the account's counter may not hold them yet)."""
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        return db.execute(
+            f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders}) "
+            "AND (started > ? OR finished IS NULL OR finished > ?)",
+            (utc_midnight(now), *NOT_COUNTED, since, since),
+        ).fetchone()[0]
+
     @staticmethod
     def _budget(db: sqlite3.Connection, now: float, default_limit: int) -> DailyBudget:
         midnight = utc_midnight(now)
@@ -373,7 +417,7 @@ class Ledger:
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
         """Finished attempts (oldest first), from ``since`` (epoch seconds) on when given."""
-        for row in self._db.execute(_ROWS_SQL, (since or 0.0,)):
+        for row in self._db.execute(_rows_sql(SCHEMA_VERSION), (since or 0.0,)):
             yield LedgerRow(*row)
 
     def count(self, outcome: str | None = None) -> int:
@@ -462,7 +506,8 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     if db is None:
         return []
     try:
-        return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return [LedgerRow(*r) for r in db.execute(_rows_sql(version), (since or 0.0,))]
     except sqlite3.DatabaseError as exc:
         raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:
@@ -478,12 +523,12 @@ _EXPERIMENT_SQL = (
 
 def read_experiment_attempts(path: Path | str) -> list[ExperimentAttempt]:
     """The finished attempts of A/B experiments in the ledger at path, each with its reply's newest quality score
-    (oldest first); [] without a ledger or with one written before experiments (schema version 1)."""
+    (oldest first); [] without a ledger or with one written before experiments (schema version 1 or 2)."""
     db = _open_read_only(Path(path))
     if db is None:
         return []
     try:
-        if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 3:
             return []
         return [ExperimentAttempt(*r) for r in db.execute(_EXPERIMENT_SQL)]
     except sqlite3.DatabaseError as exc:

@@ -33,11 +33,13 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
+from modelpools.rules.usage import SUCCESS, failure_scope
+
 __all__ = [
     "ALPHA",
     "CHECKPOINTS",
     "MAX_CHALLENGERS",
-    "NOT_ABOUT_THE_MODEL",
+    "counts_for_the_model",
     "ExperimentAttempt",
     "ArmFigures",
     "ExperimentVerdict",
@@ -55,8 +57,12 @@ __all__ = [
 ALPHA = 0.05  # the two-sided level split over the looks and the challengers (false promotion <= ALPHA / 2)
 CHECKPOINTS = (20, 40, 80, 160)  # attempts per arm at each look
 MAX_CHALLENGERS = 2  # runners-up per role in the pools file (its schema allows at most two)
-# Outcomes that say nothing about the model: the caps are the site's (they are not counted for an arm).
-NOT_ABOUT_THE_MODEL = frozenset({"daily_cap", "minute_cap"})
+
+
+def counts_for_the_model(outcome: str) -> bool:
+    """A success or a model-level failure (rules.usage.failure_scope); an account's failure (a cap, the data policy,
+    credits) or a request's (tools it lacks, too long, reasoning exhausted) is not held against an arm."""
+    return outcome == SUCCESS or failure_scope(outcome) == "model"
 
 
 def request_fraction(role: str, messages: Sequence[Mapping[str, Any]]) -> float:
@@ -214,7 +220,7 @@ def decide_experiment(role: str, default: str, attempts: Iterable[ExperimentAtte
     z = look_z()
     by_model: dict[str, list[ExperimentAttempt]] = {}
     for a in sorted(attempts, key=lambda a: (a.started, a.model, a.outcome)):
-        if a.outcome not in NOT_ABOUT_THE_MODEL:
+        if counts_for_the_model(a.outcome):
             by_model.setdefault(a.model, []).append(a)
     base = by_model.get(default, [])
     challengers = sorted(m for m in by_model if m != default)
