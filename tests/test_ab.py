@@ -105,8 +105,11 @@ def test_usage_lists_a_running_experiment_first(settings, server, capsys):
     ask(settings, server, 12, share=0.5)
     assert main(["--project-dir", str(settings.project_dir), "usage"], clock=lambda: START + 60) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].startswith(f"pageModel: A/B experiment: running against {page_roles(settings)['model']}: ")
-    assert "the next look is at 20 per arm" in lines[1]
+    experiments = [i for i, line in enumerate(lines) if ": A/B experiment: " in line]
+    assert experiments, lines
+    first = lines[experiments[0]]  # the running experiment comes before any decided one
+    assert first.startswith(f"pageModel: A/B experiment: running against {page_roles(settings)['model']}: ")
+    assert "the next look is at 20 per arm" in first
     assert main(["--project-dir", str(settings.project_dir), "usage", "--json"], clock=lambda: START + 60) == 0
     [experiment] = json.loads(capsys.readouterr().out)["experiments"]
     assert (experiment["role"], experiment["verdict"]) == ("pageModel", "running")

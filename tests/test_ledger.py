@@ -39,7 +39,7 @@ def test_a_new_ledger_is_wal_with_the_current_schema_version(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "usage.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:  # reopening migrates nothing twice
         add(ledger, "ok", NOON)
         assert ledger.count() == 1
@@ -79,7 +79,7 @@ def test_a_version_1_ledger_is_read_as_it_is_and_migrated_by_a_writer_with_scope
             ("data_policy", "account"),
         ]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
