@@ -81,8 +81,9 @@ __all__ = [
 CATALOG_SNAPSHOT_VERSION = 1
 MATCH_REPORT_VERSION = 1
 # 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models;
-# 3: provenance (where the catalog and the benchmark data came from).
-POOLS_VERSION = 3
+# 3: provenance (where the catalog and the benchmark data came from);
+# 4: codingScore is the rank score (estimate - uncertainty) the models are ordered by, the estimate moves to `estimate`.
+POOLS_VERSION = 4
 CHANGE_REPORT_VERSION = 1
 PROBE_RESULTS_VERSION = 1
 # The version of a document a pure rule builds is that rule module's own; re-exported here. rules.memory is imported

@@ -161,12 +161,12 @@ class FusedModel:
 
     @property
     def coding_score(self) -> float | None:
-        """The estimate's mean (the pools file's codingScore)."""
+        """The estimate's mean (the pools file's ``estimate``; its ``codingScore`` is ``conservative``)."""
         return self.estimate.mean if self.estimate else None
 
     @property
     def conservative(self) -> float | None:
-        """The ranking score: estimate minus its uncertainty."""
+        """The ranking score: estimate minus its uncertainty (the pools file's ``codingScore`` and ``rankScore``)."""
         return round(self.estimate.conservative, 2) if self.estimate else None
 
 

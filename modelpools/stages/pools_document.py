@@ -83,7 +83,8 @@ def _model_json(
         "vendor": model.vendor,
         "rank": rank,
         "tier": tier,
-        "codingScore": model.coding_score,
+        "codingScore": model.conservative,  # the number the models are ranked by (docs/scoring.md)
+        "estimate": estimate.mean,
         "uncertainty": estimate.sd,
         "rankScore": model.conservative,
         "evidence": estimate.units,
@@ -164,6 +165,7 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
         return {
             "id": mid,
             "codingScore": entry["codingScore"],
+            "estimate": entry["estimate"],
             "uncertainty": entry["uncertainty"],
             "rankScore": entry["rankScore"],
             "evidence": entry["evidence"],
