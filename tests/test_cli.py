@@ -183,13 +183,13 @@ def test_explain_json_includes_match_report_candidates(cache, capsys):
 
 
 def test_explain_default_and_unranked(cache, capsys):
-    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "google/gemma-4-26b-a4b-it:free")
+    _, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "cohere/north-mini-code:free")
     assert "default for: smallTasksModel" in out
     assert (
         "    rule: cheapest adequate model: fewest active parameters (unknown counts as the most), then the higher "
         "conservative score"
     ) in out
-    assert "    runner-up: nvidia/nemotron-3-super-120b-a12b:free: estimate 37.0 ±2.9" in out and "12B active" in out
+    assert "    runner-up: google/gemma-4-26b-a4b-it:free: estimate 38.0 ±2.9" in out and "4B active" in out
     code, out, _ = run(capsys, "--cache-dir", str(cache), "explain", "page")  # a role: why its default won
     assert code == 0 and out.splitlines()[0] == "  pageModel: nvidia/nemotron-3-ultra-550b-a55b:free"
     assert (

@@ -46,9 +46,9 @@ def test_unknown_id_suggests_close_ones(pools):
 def test_a_role_is_explained_with_its_rule_winner_and_runners_up(pools):
     assert role_name(pools, "page") == "pageModel" and role_name(pools, "openai/gpt-oss-20b:free") is None
     report = explain_role(pools, "smallTasksModel")
-    assert report.data["model"] == "google/gemma-4-26b-a4b-it:free" and len(report.data["runnersUp"]) == 2
+    assert report.data["model"] == "cohere/north-mini-code:free" and len(report.data["runnersUp"]) == 2
     assert report.lines[1].startswith("    rule: cheapest adequate model: fewest active parameters")
-    assert "4B active" in report.lines[2] and "12B active" in report.lines[3]
+    assert "3B active" in report.lines[2] and "4B active" in report.lines[3]
 
 
 def test_explain_says_plainly_when_no_benchmark_data_was_available(pools):
