@@ -82,6 +82,7 @@ class Settings:
     max_checkout_bytes: int = 512 * 1024 * 1024
     fuzzy_threshold: int = 70
     overrides_file: str = ""
+    architectures_file: str = ""
     large_cutoff: float = 0.15
     medium_cutoff: float = 0.50
     page_model_other_vendor: bool = True
@@ -120,6 +121,11 @@ class Settings:
     def overrides_path(self) -> Path | None:
         """The user's overrides file as an absolute path, or None."""
         return self.files.resolve(self.overrides_file)
+
+    @property
+    def architectures_path(self) -> Path | None:
+        """The site's architecture table as an absolute path, or None."""
+        return self.files.resolve(self.architectures_file)
 
 
 class _CacheRoot(NamedTuple):
@@ -193,6 +199,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_checkout_bytes": parse_int(1 << 20, 1 << 40),
     "fuzzy_threshold": parse_int(0, 100),
     "overrides_file": parse_text,
+    "architectures_file": parse_text,
     "large_cutoff": parse_fraction,
     "medium_cutoff": parse_fraction,
     "page_model_other_vendor": parse_bool,

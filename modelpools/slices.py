@@ -178,6 +178,7 @@ class _PoolsFields(NamedTuple):
     overrides_file: str
     strict: bool
     probe: bool = False
+    architectures_file: str = ""
 
 
 class PoolsSettings(_PoolsFields, StageSettings):
@@ -188,6 +189,10 @@ class PoolsSettings(_PoolsFields, StageSettings):
     @property
     def overrides_path(self) -> Path | None:
         return self.files.resolve(self.overrides_file)
+
+    @property
+    def architectures_path(self) -> Path | None:
+        return self.files.resolve(self.architectures_file)
 
 
 class _UsageFields(NamedTuple):

@@ -194,8 +194,9 @@ def settings(tmp_path, monkeypatch):
 def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     summary = build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    assert [(m["id"], m["codingScore"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
-    assert all(m["rankScore"] == pytest.approx(m["codingScore"] - m["uncertainty"], abs=0.011) for m in doc["models"])
+    assert [(m["id"], m["estimate"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
+    assert all(m["codingScore"] == pytest.approx(m["estimate"] - m["uncertainty"], abs=0.011) for m in doc["models"])
+    assert all(m["rankScore"] == m["codingScore"] for m in doc["models"])
     assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
     assert doc["chosenDefaults"] == {
         "bulkModel": "z-ai/glm-5.2:free",
@@ -260,7 +261,7 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     )
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
-    assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
+    assert lines[1] == "   1. z-ai/glm-5.2:free 59.8 (LARGE, 256k ctx)"  # the score it is ranked by
     assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
     assert (
         "scale: artificial_analysis (reference); curated fixed line (3 common models); "
@@ -289,7 +290,7 @@ def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(setting
     prior_mean, prior_variance = 18.0, 12.0**2  # unknown size class
     precision = 1 / prior_variance + 1 / variance
     assert laguna["scoreSources"][0]["calibrated"] == round(value, 2) == 28.9
-    assert laguna["codingScore"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
+    assert laguna["estimate"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
     assert laguna["uncertainty"] == round(precision**-0.5, 2) == 6.97
     assert (laguna["evidence"], laguna["thinEvidence"]) == (2.5, False)  # exactly the minimum
 

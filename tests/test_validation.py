@@ -142,7 +142,19 @@ def swap(doc, a, b):
 
 INVARIANT_CASES = [
     ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
-    ("rank-score order", put(["models", 1, "rankScore"], 99.0), "$.models[1]", "out of rank order"),
+    ("rank-score order", put(["models", 1, "codingScore"], 99.0), "$.models[1]", "out of rank order"),
+    (
+        "codingScore is the rank score",
+        put(["models", 1, "rankScore"], 45.0),
+        "$.models[1].rankScore",
+        "45.0 differs from codingScore 45.25",
+    ),
+    (
+        "codingScore is estimate - uncertainty",
+        lambda d: d["models"][1].update(codingScore=46.0, rankScore=46.0),
+        "$.models[1].codingScore",
+        "46.0 is not estimate - uncertainty (48.16 - 2.91)",
+    ),
     ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
     (
         "in two tiers",
@@ -277,7 +289,7 @@ def test_validate_pools_file(tmp_path, valid):
     files.write_if_changed(settings.files.pools_file, dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
-    assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
+    assert "  LARGE    2: z-ai/glm-5.2:free (62.9), nvidia/nemotron-3-ultra-550b-a55b:free (45.2)" in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # Checked against the catalog cache the pools file was built from (inputs.catalogSha256): every ranked id is in it.

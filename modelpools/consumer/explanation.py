@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.overview import Report, model_entries
-from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
+from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel, estimate_of
 from modelpools.errors import DataError
 from modelpools.rules.ranking import tier_cut
 from modelpools.rules.roles import ROLE_ALIASES
@@ -117,7 +117,7 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
         page = f", page {e['pageRankScore']:.1f}" if isinstance(e.get("pageRankScore"), (int, float)) else ""
         active = f", {e['activeParameters']:g}B active" if isinstance(e.get("activeParameters"), (int, float)) else ""
         return (
-            f"{e['id']}: estimate {e['codingScore']:.1f} ±{e['uncertainty']:.1f} (rank score "
+            f"{e['id']}: estimate {estimate_of(e):.1f} ±{e['uncertainty']:.1f} (rank score "
             f"{e['rankScore']:.1f}{page}), evidence {e['evidence']:g} units from "
             f"{', '.join(e['sources']) or 'none'}{active}"
         )
@@ -169,6 +169,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         "rank": model.rank,
         "tier": model.tier,
         "codingScore": model.coding_score,
+        "estimate": model.estimate,
         "contextLength": model.context_length,
         "expirationDate": model.expiration_date,
         "defaultFor": roles,
@@ -184,7 +185,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
     }
     lines = [
         f"{model.id}  ({model.name})",
-        f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
+        f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f} (what the ranking orders by)",
         f"  why: {why}",
     ]
     if "uncertainty" in entry:
@@ -194,7 +195,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         )
         data["scoreSources"] = [dict(s) for s in entry.get("scoreSources") or ()]
         lines.append(
-            f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
+            f"  estimate {estimate_of(entry):.1f} ±{entry['uncertainty']:.1f}, ranked by "
             f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
             + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
             + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})"

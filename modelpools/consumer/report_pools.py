@@ -22,6 +22,7 @@ from modelpools.consumer.markup import (
     tier_badge,
     verdict_badge,
 )
+from modelpools.consumer.pools_view import estimate_of
 from modelpools.rules.probestats import SOURCE as PROBE_SOURCE
 from modelpools.rules.roles import BUILTIN_ROLES
 
@@ -52,7 +53,7 @@ def _evidence_row(label: str, ev: Mapping[str, Any], page: bool, tiers: Mapping[
         label,
         code(model_id),
         tier_badge(tiers.get(model_id) if isinstance(model_id, str) else None),
-        f'{num(ev.get("codingScore"))} <span class="muted">± {num(ev.get("uncertainty"))}</span>',
+        f'{num(estimate_of(ev))} <span class="muted">± {num(ev.get("uncertainty"))}</span>',
         num(ev.get("rankScore")),
     ]
     if page:
@@ -201,7 +202,7 @@ def models_section(doc: Mapping[str, Any]) -> str:
                 esc(m.get("rank")),
                 f'{code(m.get("id"))}<div class="name">{esc(m.get("name"))}</div>{_flags(m)}',
                 tier_badge(m.get("tier")),
-                f'<b>{num(m.get("codingScore"))}</b> <span class="muted">± {num(m.get("uncertainty"))}</span>',
+                f'<b>{num(estimate_of(m))}</b> <span class="muted">± {num(m.get("uncertainty"))}</span>',
                 num(m.get("rankScore")),
                 f'{num(m.get("evidence"))} units<div class="muted">prior {num(prior.get("mean"), 0)}, '
                 f"{esc(prior.get('sizeClass'))}</div>",

@@ -130,10 +130,25 @@ def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | 
             raise _invalid(
                 ("models", i, "rank"), f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order"
             )
-        if i and rank_key(entry["rankScore"], entry["contextLength"], entry["id"]) < rank_key(
-            models[i - 1]["rankScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
+        if i and rank_key(entry["codingScore"], entry["contextLength"], entry["id"]) < rank_key(
+            models[i - 1]["codingScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
         ):
-            raise _invalid(("models", i), f"{entry['id']!r} (rank score {entry['rankScore']}) is out of rank order")
+            raise _invalid(("models", i), f"{entry['id']!r} (coding score {entry['codingScore']}) is out of rank order")
+        _check_published_score(entry, i)
+
+
+def _check_published_score(entry: Mapping[str, Any], i: int) -> None:
+    """The contract of a ranked entry's numbers: codingScore is the rank score, estimate - uncertainty (each rounded
+    to 0.01 on its own, so within 0.011)."""
+    if entry["rankScore"] != entry["codingScore"]:
+        raise _invalid(
+            ("models", i, "rankScore"), f"{entry['rankScore']} differs from codingScore {entry['codingScore']}"
+        )
+    if abs(entry["estimate"] - entry["uncertainty"] - entry["codingScore"]) > 0.011:
+        raise _invalid(
+            ("models", i, "codingScore"),
+            f"{entry['codingScore']} is not estimate - uncertainty ({entry['estimate']} - {entry['uncertainty']})",
+        )
 
 
 def _check_tiers(doc: Mapping[str, Any]) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
+    from modelpools.rules.sizes import Architecture
 
 __all__ = ["PoolsInputs", "build_document", "is_zero_priced", "pools_provenance", "roles_of"]
 
@@ -83,13 +84,14 @@ def _model_json(
         "vendor": model.vendor,
         "rank": rank,
         "tier": tier,
-        "codingScore": model.coding_score,
+        "codingScore": model.conservative,  # the number the models are ranked by (docs/scoring.md)
+        "estimate": estimate.mean,
         "uncertainty": estimate.sd,
         "rankScore": model.conservative,
         "evidence": estimate.units,
         "thinEvidence": estimate.thin,
         "prior": fragments.prior(model.prior),
-        "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
+        "parameters": {"total": model.parameters[0], "active": model.parameters[1], "activeFrom": model.active_from},
         "contextLength": model.context_length,
         "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
         "supportedParameters": fragments.strings(entry.get("supported_parameters")),
@@ -185,6 +187,7 @@ def _role_json(
         return {
             "id": mid,
             "codingScore": entry["codingScore"],
+            "estimate": entry["estimate"],
             "uncertainty": entry["uncertainty"],
             "rankScore": entry["rankScore"],
             "evidence": entry["evidence"],
@@ -219,6 +222,8 @@ class PoolsInputs:
     usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
     another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
     probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
+    architectures (table key -> rules.sizes.Architecture): the known total and active parameters (records.Architectures:
+    the shipped table with the site's merged over it); None or empty: sizes from ids and descriptions only.
     fingerprints: the document's ``inputs`` block (content hashes and settings); provenance (see pools_provenance):
     where the catalog and benchmark data came from.
     """
@@ -234,6 +239,7 @@ class PoolsInputs:
     memory: Mapping[str, Any] | None = None
     usage_summary: Mapping[str, Any] | None = None
     probe: Mapping[str, ProbeTally] | None = None
+    architectures: Mapping[str, Architecture] | None = None
 
 
 @gc_paused
@@ -258,6 +264,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         inputs.reference_matches,
         remembered,
         inputs.probe,
+        architectures=inputs.architectures,
     )
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines, remembered)
