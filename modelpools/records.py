@@ -21,8 +21,8 @@ build a document own theirs: USAGE_SUMMARY_VERSION is rules.usage's, EVIDENCE_ME
 re-exported here): a change to a format bumps its number only, and a file of another version is not read (its stage
 rebuilds it; no compatibility branches). The two network
 stages' numbers (CATALOG_CACHE_VERSION, BENCHMARK_SCORES_VERSION) are defined in meta.py and re-exported here: their
-up-to-date checks compare them on every doit run, which must not import this module (about 10 ms); an upgrade that
-changes either format makes its stage run again.
+up-to-date checks compare them on every doit run, which must not import this module (BENCHMARKS.md, section 1); an
+upgrade that changes either format makes its stage run again.
 The refresh meta files (CatalogMeta, BenchmarksMeta) live in meta.py: doit's TTL checks read them on every run,
 so they stay out of this module, which only the stage actions and the command line import.
 """
@@ -91,7 +91,7 @@ POOLS_VERSION = 4
 CHANGE_REPORT_VERSION = 1
 PROBE_RESULTS_VERSION = 1
 # The version of a document a pure rule builds is that rule module's own; re-exported here. rules.memory is imported
-# on first use only: it brings the fusion rules with it (about 35 ms), which a reader of the pools file never needs.
+# on first use only: it brings the fusion rules with it, which a reader of the pools file never needs.
 _RULE_VERSIONS = {"EVIDENCE_MEMORY_VERSION": "modelpools.rules.memory"}
 _REBUILD = "delete it and rebuild"
 

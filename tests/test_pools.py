@@ -559,23 +559,20 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
     )
 
 
-def test_documents_share_repeated_fragments_within_themselves_never_between_them():
+def test_a_document_shares_no_object_with_another_entry_another_document_or_its_input_records():
     def document(records):
         inputs = PoolsInputs(records, PROVENANCE, benchmark_models=BENCH, matches=MATCH_RECORDS, curated=CURATED)
         return pools_document.build_document(inputs, RankingSettings())
 
     records = catalog_models()
     first, second = document(records), document(records)
-    entries = first["models"] + first["unranked"]
-    assert len(entries) > 1 and len({id(e["pricing"]) for e in entries}) == 1  # one object in the whole document
-    top = first["models"][0]
+    top, other = first["models"][0], first["models"][1]
     record = next(r for r in records if r["id"] == top["id"])
     assert top["supportedParameters"] == record["supported_parameters"]
-    top["pricing"]["prompt"] = "0.5"  # a caller that edits its document anyway
+    top["pricing"]["prompt"] = "0.5"  # a caller that edits its document
     top["supportedParameters"].append("edited")
-    assert (
-        second["models"][0]["pricing"]
-        == {"prompt": "0", "completion": "0"}
-        == document(records)["models"][0]["pricing"]
-    )
+    top["prior"]["sd"] = -1
+    zero = {"prompt": "0", "completion": "0"}
+    assert other["pricing"] == second["models"][0]["pricing"] == zero == document(records)["models"][0]["pricing"]
     assert "edited" not in second["models"][0]["supportedParameters"] and "edited" not in record["supported_parameters"]
+    assert all(m["prior"].get("sd") != -1 for m in first["models"][1:] + second["models"])

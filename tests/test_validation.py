@@ -53,7 +53,7 @@ def valid():
 
 
 def broken(doc, mutate):
-    doc = json.loads(json.dumps(doc))  # a copy without the document's shared fragments: one entry breaks, not all
+    doc = json.loads(json.dumps(doc))  # a deep copy: the caller's document stays whole
     mutate(doc)
     return doc
 

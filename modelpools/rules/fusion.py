@@ -176,13 +176,10 @@ def _context(model: Mapping[str, Any]) -> int:
     return value if is_integer(value) and value > 0 else 0
 
 
-_NO_EVIDENCE = "no coding score: no catalog coding_index, no benchmark match, no curated score"
-
-
 def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
     if not match.benchmark_id:
-        return _NO_EVIDENCE  # the common case at scale: one string for all of them
-    if match.benchmark_id in benchmark_ids:
+        bench = "no benchmark match"
+    elif match.benchmark_id in benchmark_ids:
         bench = f"matched {match.benchmark_id} has no coding benchmarks"
     else:
         bench = f"matched {match.benchmark_id} is not in benchmark-scores.json"

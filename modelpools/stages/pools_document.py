@@ -24,7 +24,6 @@ from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
 if TYPE_CHECKING:
-    from modelpools.rules.evidence import Prior
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
@@ -35,30 +34,6 @@ __all__ = ["PoolsInputs", "build_document", "is_zero_priced", "pools_provenance"
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
-
-
-class _Fragments:
-    """The sub-objects many entries of one document repeat, one object each: the document is a read-only JSON value,
-    and 50k entries then hold a few hundred of these instead of 100k copies (10 MiB less). Made for one document:
-    nothing in it is shared with another document or with the input records."""
-
-    def __init__(self) -> None:
-        self.pricing = dict(ZERO_PRICING)
-        self._priors: dict[Prior, dict[str, Any]] = {}
-        self._lists: dict[tuple[str, ...], list[str]] = {}
-
-    def prior(self, prior: Prior) -> dict[str, Any]:
-        """The pools-file form of a prior (a few size classes)."""
-        if prior not in self._priors:
-            self._priors[prior] = prior.to_json()
-        return self._priors[prior]
-
-    def strings(self, values: Any) -> list[str]:
-        """The strings of a catalog record's list (its supported parameters), one list per distinct value."""
-        found = tuple(v for v in values or () if isinstance(v, str))
-        if found not in self._lists:
-            self._lists[found] = list(found)
-        return self._lists[found]
 
 
 def is_zero_priced(model: Mapping[str, Any]) -> bool:
@@ -73,7 +48,6 @@ def _model_json(
     page: tuple | None,
     deprecated: str | None,
     entry: Mapping[str, Any],
-    fragments: _Fragments,
     usage: Verdict | None = None,
 ) -> dict[str, Any]:
     estimate = model.estimate
@@ -90,14 +64,14 @@ def _model_json(
         "rankScore": model.conservative,
         "evidence": estimate.units,
         "thinEvidence": estimate.thin,
-        "prior": fragments.prior(model.prior),
+        "prior": model.prior.to_json(),
         "parameters": {"total": model.parameters[0], "active": model.parameters[1], "activeFrom": model.active_from},
         "contextLength": model.context_length,
         "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
-        "supportedParameters": fragments.strings(entry.get("supported_parameters")),
+        "supportedParameters": [p for p in entry.get("supported_parameters") or () if isinstance(p, str)],
         "expirationDate": model.expiration_date,
         "deprecated": deprecated,
-        "pricing": fragments.pricing,
+        "pricing": dict(ZERO_PRICING),
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
@@ -302,11 +276,8 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         tried = [_experiment(c, summary, candidates) for c in choices]
         choices = [c for c, _ in tried]
         experiments = {c.role.name: e for c, e in tried if e is not None}
-    fragments = _Fragments()
     models_json = [
-        _model_json(
-            m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], fragments, verdicts.get(m.id)
-        )
+        _model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], verdicts.get(m.id))
         for i, m in enumerate(ranked)
     ]
     by_id = {m["id"]: m for m in models_json}
@@ -325,7 +296,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 "contextLength": m.context_length,
                 "expirationDate": m.expiration_date,
                 "deprecated": deprecated[m.id],
-                "pricing": fragments.pricing,
+                "pricing": dict(ZERO_PRICING),
                 "reason": m.reason,
             }
             for m in unranked
