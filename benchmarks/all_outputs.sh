@@ -14,11 +14,15 @@ PY=$TREE/.venv/bin/python
 mkdir -p "$OUT"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
+# the snapshots' repositories sit at one fixed path with fixed dates, so their commit and URL (which the outputs
+# record) are the same in every run
+REPOS=${TMPDIR:-/tmp}/modelpools-llmstats-repos
 for snap in $(cd "$DATA/llm-stats" && ls); do
-  R=$W/repo-$snap
+  R=$REPOS/repo-$snap
+  [ -d "$R/.git" ] && continue
   mkdir -p "$R"; cp -r "$DATA/llm-stats/$snap/." "$R"/
-  (cd "$R" && git init -q && git add -A && git -c user.email=bench@example.invalid -c user.name=bench \
-    commit -qm snapshot --date=2025-10-16T00:00:00Z)
+  (cd "$R" && git init -q && git add -A && GIT_COMMITTER_DATE=2025-10-16T00:00:00Z git -c user.email=bench@example.invalid \
+    -c user.name=bench commit -qm snapshot --date=2025-10-16T00:00:00Z)
 done
 PORT=$((20000 + RANDOM % 20000))
 (cd "$DATA/openrouter" && exec "$PY" -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
@@ -27,7 +31,7 @@ sleep 1
 run() { # site dump snapshot -> "rc=N"
   mkdir -p "$1"; [ -f "$1/dodo.py" ] || echo 'from modelpools.tasks import *' > "$1/dodo.py"
   (cd "$1" && PYTHONPATH=$TREE MODELPOOLS_OPENROUTER_URL=http://127.0.0.1:$PORT/$2 \
-    MODELPOOLS_BENCHMARKS_REPO=file://$W/repo-$3 MODELPOOLS_CATALOG_TTL=0 "$PY" -m doit pools >/dev/null 2>&1
+    MODELPOOLS_BENCHMARKS_REPO=file://$REPOS/repo-$3 MODELPOOLS_CATALOG_TTL=0 "$PY" -m doit pools >/dev/null 2>&1
    echo "rc=$?")
 }
 keep() { # cache dir -> out dir
