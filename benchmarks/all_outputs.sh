@@ -9,7 +9,8 @@
 # With ../shared/tools/check_contract.py beside it, `for d in OUT/*/; do check_contract.py $d/model-pools.json DUMP`
 # checks the reference contract on every output.
 set -u
-TREE=$(realpath "$1"); OUT=$(realpath -m "$2"); DATA=$(realpath "${3:-$TREE/../shared/data}")
+TREE=$(realpath "$1"); OUT=$(realpath -m "$2"); DATA=$(realpath -m "${3:-$TREE/../shared/data}")
+[ -d "$DATA/openrouter" ] && [ -d "$DATA/llm-stats" ] || { echo "all_outputs.sh: no real data at $DATA; give its path as the third argument" >&2; exit 2; }
 PY=$TREE/.venv/bin/python
 mkdir -p "$OUT"
 W=$(mktemp -d)
