@@ -2,6 +2,7 @@
 
     python benchmarks/bench_noop.py                 # doit catalog and doit pools, 15 runs each
     python benchmarks/bench_noop.py --task pools --runs 30
+    python benchmarks/bench_noop.py --slices-cost /tmp/variant   # only: CPU to define the settings slices, here and there
 
 The catalog is served from a loopback HTTP server (the newest real dump), the benchmarks are cloned from a
 file:// git repository of the newest real LLM-Stats snapshot. Target: at most 1.2x the bare doit run.
@@ -10,6 +11,9 @@ work the CPU-time ratio is the steadier figure. ``--baseline DIR`` also times an
 (e.g. ``git worktree add /tmp/old <commit>``, imported through PYTHONPATH) in the same alternation, in its own site.
 The doit processes run with bytecode caching on, as an installed package does (PYTHONDONTWRITEBYTECODE is dropped
 from their environment: without cached bytecode every run would also time compiling modelpools' source).
+``--slices-cost DIR`` times one part of every run in isolation instead: executing modelpools/slices.py (defining
+the settings slices; compiled once beforehand) and building one slice, in this checkout and in DIR, alternated in
+one process: the CPU a different form of the slices would add to every doit run, without the noise of whole runs.
 """
 
 from __future__ import annotations
@@ -80,6 +84,33 @@ def _ratio(ours: list[float], bare: list[float]) -> str:
     )
 
 
+def slices_cost(others: list[Path], runs: int) -> None:
+    """CPU to execute each checkout's modelpools/slices.py (its imports loaded once) and build PoolsSettings."""
+    import types
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from modelpools.settings import Settings
+
+    checkouts = [Path(__file__).resolve().parents[1], *(p.resolve() for p in others)]
+    codes = []
+    for root in checkouts:
+        path = root / "modelpools" / "slices.py"
+        codes.append(compile(path.read_text(), str(path), "exec"))
+    times: list[list[float]] = [[] for _ in checkouts]
+    for _ in range(runs):
+        for code, spent in zip(codes, times):
+            module = types.ModuleType("modelpools.slices_timed")  # dataclasses look their module up
+            sys.modules[module.__name__] = module
+            start = time.process_time()
+            exec(code, module.__dict__)
+            module.PoolsSettings.of(Settings())
+            spent.append(time.process_time() - start)
+    for root, spent in zip(checkouts, times):
+        print(
+            f"slices.py of {root}: median {statistics.median(spent) * 1000:.2f} ms CPU, min {min(spent) * 1000:.2f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=("catalog", "pools", "both"), default="both")
@@ -87,7 +118,13 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="an older modelpools checkout to time alongside, in the same runs"
     )
+    parser.add_argument(
+        "--slices-cost", type=Path, nargs="+", metavar="DIR", help="only time defining the settings slices (see above)"
+    )
     args = parser.parse_args()
+    if args.slices_cost:
+        slices_cost(args.slices_cost, max(args.runs, 300))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         server = serve(DUMP.parent)

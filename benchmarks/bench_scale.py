@@ -1,10 +1,11 @@
 """Time and peak memory of catalog selection, matching, score fusion + ranking and validation at 1k, 10k and 50k models.
 
-Usage: python benchmarks/bench_scale.py [SIZES ...] [--seed S] [--block-limit N] [--baseline REF]
+Usage: python benchmarks/bench_scale.py [SIZES ...] [--seed S] [--block-limit N] [--baseline REF ...]
        (default sizes: 1000 10000 50000)
        --block-limit 1000000000 scores every vendor's pool whole (the matcher before blocking), for comparison.
        --baseline REF also measures the code of git ref REF (extracted with git archive to a temporary directory) on
-       the same inputs, alternating with the working tree size by size, and prints the ratios (this run / REF).
+       the same inputs, alternating with the working tree size by size, and prints the ratios (this run / REF); given
+       more than once, every REF is measured in the same alternation (to compare several variants in one run).
 
 Each size runs in its own subprocess (so ru_maxrss belongs to that size alone) on a synthetic catalog of n entries
 and a benchmark set of n models (benchmarks/synthetic.py, deterministic). A timed pass comes first (median of a few
@@ -174,13 +175,15 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
     overrides, curated, settings = load_overrides(PACKAGE_OVERRIDES), load_curated_scores(), Settings()
     repeats = max(1, min(5, 20_000 // n))
     times: dict[str, list[float]] = {s: [] for s in STAGES}
+    cpu: dict[str, list[float]] = {s: [] for s in STAGES}
     for _ in range(repeats):
         state, stages = pipeline(body, bench, overrides, curated, settings)
         for name, run in stages:
             gc.collect()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run()
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peaks = {}
     state, stages = pipeline(body, bench, overrides, curated, settings)
@@ -200,6 +203,7 @@ def measure(n: int, seed: int, block_limit: int | None = None) -> dict:
         "repeats": repeats,
         "median": {s: statistics.median(t) for s, t in times.items()},
         "min": {s: min(t) for s, t in times.items()},
+        "cpu": {s: statistics.median(t) for s, t in cpu.items()},
         "peak": peaks,
         "maxrss_mib": maxrss_kib / 1024,
         "matched": sum(1 for m in state["matches"] if _benchmark_id(m) is not None),
@@ -210,10 +214,12 @@ def compare(rows: list[dict], base: list[dict], ref: str) -> None:
     """Per size: this tree's total time and peak memory against the baseline's, measured in the same run."""
     for r, b in zip(rows, base):
         total, base_total = sum(r["median"].values()), sum(b["median"].values())
-        stages = ", ".join(f"{s} {b['median'][s]:.2f} -> {r['median'][s]:.2f} s" for s in STAGES)
+        cpu, base_cpu = sum(r["cpu"].values()), sum(b["cpu"].values())
+        stages = ", ".join(f"{s} {b['cpu'][s]:.2f} -> {r['cpu'][s]:.2f} s" for s in STAGES)
         print(
             f"{r['n']} models: total {base_total:.2f} s ({ref}) -> {total:.2f} s (this tree), x{total / base_total:.2f}; "
-            f"maxrss {b['maxrss_mib']:.0f} -> {r['maxrss_mib']:.0f} MiB; {stages}"
+            f"CPU {base_cpu:.2f} -> {cpu:.2f} s, x{cpu / base_cpu:.2f}; "
+            f"maxrss {b['maxrss_mib']:.0f} -> {r['maxrss_mib']:.0f} MiB; CPU per stage {stages}"
         )
 
 
@@ -221,7 +227,7 @@ def report(rows: list[dict]) -> None:
     print(
         f"{'models':>7} {'free':>6} {'matched':>7} | "
         + " ".join(f"{s + ' s':>10}" for s in STAGES)
-        + f" | {'total s':>8} {'us/model':>9} | "
+        + f" | {'total s':>8} {'CPU s':>7} {'us/model':>9} | "
         + " ".join(f"{s + ' MiB':>12}" for s in STAGES)
         + f" | {'maxrss MiB':>10}"
     )
@@ -230,14 +236,15 @@ def report(rows: list[dict]) -> None:
         print(
             f"{r['n']:>7} {r['free']:>6} {r['matched']:>7} | "
             + " ".join(f"{r['median'][s]:>10.3f}" for s in STAGES)
-            + f" | {total:>8.2f} {total / r['n'] * 1e6:>9.0f} | "
+            + f" | {total:>8.2f} {sum(r['cpu'].values()):>7.2f} {total / r['n'] * 1e6:>9.0f} | "
             + " ".join(f"{r['peak'][s] / 2**20:>12.1f}" for s in STAGES)
             + f" | {r['maxrss_mib']:>10.0f}"
         )
     print(
         "(seconds: median of",
         ", ".join(f"{r['repeats']} at {r['n']}" for r in rows) + " runs; MiB: tracemalloc "
-        "peak above the stage's inputs; maxrss: whole subprocess incl. the generated inputs)",
+        "peak above the stage's inputs; CPU s: the process's CPU time in the stages; "
+        "maxrss: whole subprocess incl. the generated inputs)",
     )
     for a, b in itertools.pairwise(rows):
         size = b["n"] / a["n"]
@@ -258,7 +265,9 @@ def main(argv=None) -> int:
     parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10_000, 50_000])
     parser.add_argument("--seed", type=int, default=20260818)
     parser.add_argument("--block-limit", type=int, help="override modelpools.rules.matching.BLOCK_LIMIT")
-    parser.add_argument("--baseline", metavar="REF", help="also measure git ref REF and print the ratios")
+    parser.add_argument(
+        "--baseline", metavar="REF", action="append", default=[], help="also measure git ref REF and print the ratios"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: measure one size, print JSON
     parser.add_argument("--src", help=argparse.SUPPRESS)  # child mode: import modelpools from this directory
     args = parser.parse_args(argv)
@@ -281,23 +290,26 @@ def main(argv=None) -> int:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     with tempfile.TemporaryDirectory() as tmp:
-        if args.baseline:
-            archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        rows, base = [], []
+        trees: dict[str, Path] = {}
+        for ref in args.baseline:
+            trees[ref] = Path(tmp) / str(len(trees))
+            trees[ref].mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(trees[ref])], input=archive, check=True)
+        rows: list[dict] = []
+        base: dict[str, list[dict]] = {ref: [] for ref in trees}
         for n in args.sizes:
-            if args.baseline:
-                base.append(child(n, Path(tmp)))
+            for ref, tree in trees.items():
+                base[ref].append(child(n, tree))
             rows.append(child(n, ROOT))
-    if args.baseline:
-        print(f"baseline {args.baseline}:")
-        report(base)
+    for ref in trees:
+        print(f"baseline {ref}:")
+        report(base[ref])
+    if trees:
         print("this tree:")
     report(rows)
-    if args.baseline:
-        compare(rows, base, args.baseline)
+    for ref in trees:
+        compare(rows, base[ref], ref)
     return 0
 
 

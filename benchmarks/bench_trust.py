@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import itertools
 import json
 import re
 import sys
@@ -53,10 +54,12 @@ from modelpools.settings import Settings  # noqa: E402
 from modelpools.slices import RankingSettings  # noqa: E402
 from modelpools.stages.benchmarks import build_scores  # noqa: E402
 from modelpools.stages.match import load_overrides  # noqa: E402
+from modelpools.stages.pools import read_architectures  # noqa: E402
 from modelpools.stages.pools_document import PoolsInputs, build_document, pools_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NEWEST = "models-2026-08-18.json"
+ARCHITECTURES = read_architectures().models  # the shipped architecture table (known total and active parameters)
 # LLM-Stats snapshots by commit date: a dump uses the newest one committed on or before its date.
 SNAPSHOTS = (("2025-05-22", "JonathanChavezTamales-df1d14e"), ("2025-10-16", "JonathanChavezTamales-24a9ccf"))
 # Each snapshot's full commit and committer day (from <data>/README.md): the pools file's provenance.
@@ -183,7 +186,9 @@ def pipeline(dump: Path, data: Path, overrides, curated, keep=None, inputs=None)
         CatalogCache.live((), (), Settings.openrouter_url).origin,
         BenchmarkScores(Settings.benchmarks_repo, commit, layout, (), commit_date),
     )
-    records = PoolsInputs(free, provenance, inputs or {}, scores, matches, curated, references, reference)
+    records = PoolsInputs(
+        free, provenance, inputs or {}, scores, matches, curated, references, reference, architectures=ARCHITECTURES
+    )
     doc = build_document(records, RankingSettings())
     return body, free, scores, matches, doc, snapshot
 
@@ -227,6 +232,7 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
         "rho": rho,
         "n": len(pairs),
         "defaults": defaults,
+        "contract": contract_and_sizes(doc),
     }
 
 
@@ -304,6 +310,34 @@ def print_prior(rows: list[dict[str, Any]]) -> None:
     print(f"eligible free models without an estimate: {sum(r['coverage'][2] for r in rows)}")
 
 
+def contract_and_sizes(doc: dict[str, Any]) -> dict[str, Any]:
+    """Issue 19 items 1 and 3 on one pools document: the pairs where codingScore rises with rank (the reference
+    contract: none), and the small-tasks default's active parameters with where they came from."""
+    scores = [m["codingScore"] for m in doc["models"]]
+    rises = sum(1 for a, b in itertools.pairwise(scores) if b > a)
+    small = next((m for m in doc["models"] if m["id"] == doc["chosenDefaults"]["smallTasksModel"]), None)
+    size = (small or {}).get("parameters") or {}
+    known = sum(1 for m in doc["models"] if m["parameters"]["active"] is not None)
+    return {
+        "rises": rises,
+        "small": (small or {}).get("id"),
+        "active": size.get("active"),
+        "from": (size.get("activeFrom") or "unknown").split(":", 1)[0],
+        "known": f"{known}/{len(doc['models'])}",
+    }
+
+
+def print_contract_and_sizes(rows: list[dict[str, Any]]) -> None:
+    """Per dump: codingScore pairs out of rank order, ranked models with a known active size, the small default."""
+    print(f"\n{'dump':<24}{'llm-stats':<10}{'score rises':>11}  {'active known':>12}  smallTasks (active B, from)")
+    for r in rows:
+        c = r["contract"]
+        active = "?" if c["active"] is None else f"{c['active']:g}"
+        print(
+            f"{r['dump']:<24}{r['snapshot']:<10}{c['rises']:>11}  {c['known']:>12}  {c['small']} ({active}, {c['from']})"
+        )
+
+
 def fit(data: Path, overrides, curated) -> None:
     """Print the least-squares lines of the newest dump's common points (every paid model a point): FIXED_LINES."""
     body = json.loads((data / "openrouter" / NEWEST).read_text(encoding="utf-8"))
@@ -361,6 +395,7 @@ def main(argv=None) -> int:
     late = [r["rho"] for r in rows if r["dump"] >= "models-2025-12" and r["rho"] is not None]
     print(f"flagged defaults: {flagged}; lowest agreement from 2025-12 on: {min(late):.2f}" if late else "")
     print_prior([run_prior(d, args.data, newest, overrides, curated) for d in dumps])
+    print_contract_and_sizes(rows)
     return 0
 
 

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from modelpools.errors import (
+    AccountPaused,
     CompletionFailed,
     DailyCapReached,
     DataError,
@@ -59,6 +60,7 @@ __all__ = [
     "CompletionFailed",
     "DailyCapReached",
     "QuotaReached",
+    "AccountPaused",
     *_LAZY,
 ]
 

@@ -156,9 +156,18 @@ def _explain(args: argparse.Namespace, settings: Settings, clock: Callable[[], f
 
 
 def _usage(args: argparse.Namespace, settings: Settings, clock: Callable[[], float]) -> int:
+    import os
+
+    from modelpools.consumer.account import read_key_status_once
+    from modelpools.consumer.client import API_KEY_VARIABLE
     from modelpools.consumer.usage_report import format_usage, usage_report
 
-    report = usage_report(settings.files.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=clock())
+    now = clock()
+    key = os.environ.get(API_KEY_VARIABLE, "")
+    account = read_key_status_once(settings.openrouter_api_base, key, now) if key.strip() else None
+    report = usage_report(
+        settings.files.ledger_file, days=args.days, daily_cap=settings.daily_request_cap, now=now, account=account
+    )
     _emit(args, report, format_usage(report))
     return EXIT_OK
 

@@ -17,8 +17,10 @@
     ├── ServeRefused             ``modelpools serve`` will not start as asked (another address, no serve key)
     └── CompletionFailed         a chat completion got no reply: every model failed, or a stop decision (bad key,
         │                        bad request); ``attempts`` made and the router's last ``decision``
-        └── DailyCapReached      today's free requests are used up; ``reset_at`` says when they come back
-            └── QuotaReached     the role's own daily quota (``daily_quota=``) is used up
+        ├── DailyCapReached      today's free requests are used up; ``reset_at`` says when they come back
+        │   └── QuotaReached     the role's own daily quota (``daily_quota=``) is used up
+        └── AccountPaused        the account, not a model, failed (privacy settings, credits): ``fix`` names the
+                                 page to change; the client sends nothing more in its run
 
 Each message is one line: what was wrong, where, and what to do. Callers catch at the
 level they care about; doit tasks turn any ModelPoolsError into a one-line TaskFailed,
@@ -54,6 +56,7 @@ __all__ = [
     "CompletionFailed",
     "DailyCapReached",
     "QuotaReached",
+    "AccountPaused",
 ]
 
 
@@ -154,3 +157,14 @@ class DailyCapReached(CompletionFailed):
 
 class QuotaReached(DailyCapReached):
     """The role's daily quota (``complete(daily_quota=...)``) is used up, or the rest of the cap is the site's."""
+
+
+class AccountPaused(CompletionFailed):
+    """An account-level failure: the account's privacy settings exclude every model's providers, or its credit
+    balance is negative. ``fix`` is the page where the user changes that; the Client sends nothing more in its run."""
+
+    def __init__(
+        self, message: str, fix: str, attempts: Sequence[Attempt] = (), decision: Decision | None = None
+    ) -> None:
+        super().__init__(message, attempts, decision)
+        self.fix = fix

@@ -4,6 +4,7 @@
     CatalogSnapshot   data/openrouter-snapshot.json        the cache form plus capturedAt and source
     BenchmarkScores   .cache/benchmark-scores.json         LLM-Stats models with their coding scores
     Overrides         data/model-id-overrides.json         OpenRouter id -> benchmark id pins (and the user's file)
+    Architectures     data/model-architectures.json        known total and active parameters (and the site's file)
     MatchReport       .cache/model-matches.json            one match per free model, plus calibration matches
     EvidenceMemory    .cache/evidence-memory.json          catalog evidence blocks remembered across refreshes
     PoolsDocument     .cache/model-pools.json              the consumer contract (schemas/model-pools.schema.json)
@@ -20,8 +21,8 @@ build a document own theirs: USAGE_SUMMARY_VERSION is rules.usage's, EVIDENCE_ME
 re-exported here): a change to a format bumps its number only, and a file of another version is not read (its stage
 rebuilds it; no compatibility branches). The two network
 stages' numbers (CATALOG_CACHE_VERSION, BENCHMARK_SCORES_VERSION) are defined in meta.py and re-exported here: their
-up-to-date checks compare them on every doit run, which must not import this module (about 10 ms); an upgrade that
-changes either format makes its stage run again.
+up-to-date checks compare them on every doit run, which must not import this module (BENCHMARKS.md, section 1); an
+upgrade that changes either format makes its stage run again.
 The refresh meta files (CatalogMeta, BenchmarksMeta) live in meta.py: doit's TTL checks read them on every run,
 so they stay out of this module, which only the stage actions and the command line import.
 """
@@ -29,6 +30,7 @@ so they stay out of this module, which only the stage actions and the command li
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from modelpools.rules.matching import Match
     from modelpools.rules.memory import EVIDENCE_MEMORY_VERSION  # imported on first use: see _RULE_VERSIONS
     from modelpools.rules.probestats import ProbeTally
+    from modelpools.rules.sizes import Architecture
 
 __all__ = [
     "BENCHMARK_SCORES_VERSION",
@@ -70,6 +73,7 @@ __all__ = [
     "EvidenceMemory",
     "MatchReport",
     "Overrides",
+    "Architectures",
     "PoolsDocument",
     "PoolsSchema",
     "UsageSummary",
@@ -81,12 +85,13 @@ __all__ = [
 CATALOG_SNAPSHOT_VERSION = 1
 MATCH_REPORT_VERSION = 1
 # 2: evidence-weighted estimates with uncertainty, role rationale, excluded and deprecated models;
-# 3: provenance (where the catalog and the benchmark data came from).
-POOLS_VERSION = 3
+# 3: provenance (where the catalog and the benchmark data came from);
+# 4: codingScore is the rank score (estimate - uncertainty) the models are ordered by, the estimate moves to `estimate`.
+POOLS_VERSION = 4
 CHANGE_REPORT_VERSION = 1
 PROBE_RESULTS_VERSION = 1
 # The version of a document a pure rule builds is that rule module's own; re-exported here. rules.memory is imported
-# on first use only: it brings the fusion rules with it (about 35 ms), which a reader of the pools file never needs.
+# on first use only: it brings the fusion rules with it, which a reader of the pools file never needs.
 _RULE_VERSIONS = {"EVIDENCE_MEMORY_VERSION": "modelpools.rules.memory"}
 _REBUILD = "delete it and rebuild"
 
@@ -295,6 +300,16 @@ class CuratedScores:
 _OVERRIDE_TARGET = re.compile(r"^[^/\s]+/[^/\s]+$")
 
 
+def _site_table(path: Path, what: str, key: str, docs: str) -> dict[str, Any]:
+    """The ``key`` object of a small table a site may supply (schemaVersion 1, like the shipped one it merges over)."""
+    data = read_json(path, what, max_bytes=4 * 1024 * 1024)
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise DataError(f'{what} {path}: expected an object with a "{key}" object; see {docs}')
+    if data.get("schemaVersion", 1) != 1:
+        raise DataError(f"{what} {path}: schemaVersion {data.get('schemaVersion')!r} is not supported (use 1)")
+    return data[key]
+
+
 @dataclass(frozen=True)
 class Overrides:
     """An overrides file: {OpenRouter id (or base id): benchmark id, or None to pin "no benchmark model"}."""
@@ -306,13 +321,8 @@ class Overrides:
         from modelpools.rules.modelids import is_model_id
 
         what = f"overrides file {path}"
-        data = read_json(path, "overrides file", max_bytes=4 * 1024 * 1024)
-        if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
-            raise DataError(f'{what}: expected an object with an "overrides" object; see docs (matching)')
-        if data.get("schemaVersion", 1) != 1:
-            raise DataError(f"{what}: schemaVersion {data.get('schemaVersion')!r} is not supported (use 1)")
         targets = {}
-        for key, value in data["overrides"].items():
+        for key, value in _site_table(path, "overrides file", "overrides", "docs (matching)").items():
             target = value.get("benchmarkId", ...) if isinstance(value, dict) else value
             if target is ... or not (target is None or (isinstance(target, str) and _OVERRIDE_TARGET.match(target))):
                 raise DataError(f'{what}: entry {key!r} needs "benchmarkId": "<org>/<model>" or null')
@@ -320,6 +330,43 @@ class Overrides:
                 raise DataError(f'{what}: key {key!r} is not an OpenRouter id like "vendor/model"')
             targets[key] = target
         return cls(targets)
+
+
+@dataclass(frozen=True)
+class Architectures:
+    """An architecture table (modelpools/data/model-architectures.json, or a site's ``architectures_file``): known
+    total and active parameters per OpenRouter base id (without ``:free``), each with the source it was read from.
+
+    ``{"schemaVersion": 1, "models": {"openai/gpt-oss-120b": {"totalBillions": 117, "activeBillions": 5.1,
+    "source": "https://huggingface.co/openai/gpt-oss-120b"}}}``; ``merged`` lays a site's table over the shipped one.
+    """
+
+    models: Mapping[str, Architecture] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Architectures:
+        from modelpools.rules.modelids import is_model_id
+        from modelpools.rules.sizes import Architecture
+
+        what = f"architecture table {path}"
+        models = {}
+        for key, value in _site_table(path, "architecture table", "models", "docs/scoring.md (sizes)").items():
+            if not is_model_id(key) or ":" in key:
+                raise DataError(f'{what}: key {key!r} is not an OpenRouter base id like "vendor/model"')
+            entry = value if isinstance(value, dict) else {}
+            total, active, source = (entry.get(k) for k in ("totalBillions", "activeBillions", "source"))
+            if not (is_number(total) and is_number(active) and 0 < active <= total < math.inf) or not (
+                isinstance(source, str) and source
+            ):
+                raise DataError(
+                    f'{what}: entry {key!r} needs "totalBillions" >= "activeBillions" > 0 and a "source" (a URL)'
+                )
+            models[key] = Architecture(float(total), float(active), source)
+        return cls(models)
+
+    def merged(self, site: Architectures) -> Architectures:
+        """This table with a site's entries laid over it (a site's entry replaces the shipped one)."""
+        return Architectures({**self.models, **site.models})
 
 
 @dataclass(frozen=True)
@@ -559,6 +606,20 @@ class UsageSummary:
                 shape.optional(entry, key, str, where=where)
             if not isinstance(entry.get("latencyMs"), dict) or not isinstance(entry.get("outcomes"), dict):
                 raise shape.fail(where, "has no latencyMs and outcomes objects")
+            scopes = entry.get("failureScopes", {})  # absent in a summary written before failures had scopes
+            if not isinstance(scopes, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in scopes.values()
+            ):
+                raise shape.fail(f"{where}.failureScopes", "is not an object of counts")
+        for role, by_default in (shape.optional(doc, "experiments", dict) or {}).items():
+            for default, verdict in by_default.items() if isinstance(by_default, dict) else [(None, None)]:
+                where = f"$.experiments[{role!r}][{default!r}]"
+                if not isinstance(verdict, dict) or verdict.get("verdict") not in ("running", "promote", "kept"):
+                    raise shape.fail(where, "is not an experiment verdict (running, promote or kept)")
+                if not isinstance(verdict.get("arms"), dict) or not isinstance(
+                    verdict.get("challenger"), (str, type(None))
+                ):
+                    raise shape.fail(where, "has no arms object or a challenger that is not an id")
         return cls(doc)
 
     @classmethod

@@ -8,6 +8,7 @@ __all__ = [
     "PACKAGE_DIR",
     "PACKAGE_DATA",
     "PACKAGE_OVERRIDES",
+    "PACKAGE_ARCHITECTURES",
     "PACKAGE_CURATED",
     "CURATED_SCHEMA",
     "CATALOG_SNAPSHOT",
@@ -19,6 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE_DIR / "data"
 PACKAGE_OVERRIDES = PACKAGE_DATA / "model-id-overrides.json"
 PACKAGE_CURATED = PACKAGE_DATA / "curated-scores.json"
+PACKAGE_ARCHITECTURES = PACKAGE_DATA / "model-architectures.json"
 CURATED_SCHEMA = PACKAGE_DATA / "curated-scores.schema.json"
 CATALOG_SNAPSHOT = PACKAGE_DATA / "openrouter-snapshot.json"
 POOLS_SCHEMA_NAME = "model-pools.schema.json"

@@ -20,6 +20,7 @@ __all__ = [
     "parse_directory",
     "parse_duration",
     "parse_fraction",
+    "parse_ab_share",
     "parse_git_url",
     "parse_int",
     "parse_prefix",
@@ -88,6 +89,17 @@ def parse_fraction(value: Any) -> float:
         raise ValueError("a fraction between 0 and 1 (e.g. 0.15)") from None
     if not 0.0 < number <= 1.0:
         raise ValueError("a fraction between 0 and 1 (e.g. 0.15)")
+    return number
+
+
+def parse_ab_share(value: Any) -> float:
+    """The share of a role's requests an A/B experiment sends to its runners-up: 0 (off) to 0.5."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError("a share from 0 (off) to 0.5 (e.g. 0.1)") from None
+    if not 0.0 <= number <= 0.5:
+        raise ValueError("a share from 0 (off) to 0.5 (e.g. 0.1)")
     return number
 
 
@@ -181,7 +193,8 @@ def parse_roles(value: Any) -> tuple[RoleRule, ...]:
     """``[tool.modelpools.roles.<name>]`` tables (or MODELPOOLS_ROLES as a JSON object) -> role rules
     (modelpools.rules.roles), built-in roles first in their order, then the site's roles by name. Keys: rule (coding,
     page, small; built-in roles keep theirs), requires (OpenRouter supported_parameters names such as "tools": any other
-    name stops the run with the closest known one), min_context (tokens)."""
+    name stops the run with the closest known one), min_context (tokens), ab_share (the role's A/B share, 0 to 0.5,
+    over the site's ``ab_share``: docs/experiments.md)."""
     if isinstance(value, str):
         import json  # only for MODELPOOLS_ROLES
 
@@ -198,8 +211,8 @@ def parse_roles(value: Any) -> tuple[RoleRule, ...]:
     for name, table in value.items():
         if not isinstance(name, str) or not _ROLE_NAME.match(name):
             raise ValueError(f"role names made of letters, digits and _ (got {name!r})")
-        if not isinstance(table, dict) or set(table) - {"rule", "requires", "min_context"}:
-            raise ValueError(f"role {name}: a table with rule, requires and min_context only")
+        if not isinstance(table, dict) or set(table) - {"rule", "requires", "min_context", "ab_share"}:
+            raise ValueError(f"role {name}: a table with rule, requires, min_context and ab_share only")
         rule = table.get("rule", builtin[name].rule.name if name in builtin else None)
         if not isinstance(rule, str) or rule not in RULES or (name in builtin and rule != builtin[name].rule.name):
             allowed = builtin[name].rule.name if name in builtin else ", ".join(RULES)
@@ -213,5 +226,9 @@ def parse_roles(value: Any) -> tuple[RoleRule, ...]:
         min_context = table.get("min_context", 0)
         if isinstance(min_context, bool) or not isinstance(min_context, int) or not 0 <= min_context <= 1 << 30:
             raise ValueError(f"role {name}: min_context is a whole number of tokens")
-        roles[name] = RoleRule(name, RULES[rule], tuple(sorted(set(requires))), min_context)
+        try:
+            ab_share = parse_ab_share(table["ab_share"]) if "ab_share" in table else None
+        except ValueError as exc:
+            raise ValueError(f"role {name}: ab_share is {exc}") from None
+        roles[name] = RoleRule(name, RULES[rule], tuple(sorted(set(requires))), min_context, ab_share)
     return tuple([roles[role.name] for role in BUILTIN_ROLES] + [roles[k] for k in sorted(roles) if k not in builtin])

@@ -19,6 +19,7 @@ from modelpools.errors import SettingsError
 from modelpools.rules.changes import EXPIRY_WARNING_DAYS
 from modelpools.rules.roles import BUILTIN_ROLES, RoleRule
 from modelpools.setting_values import (
+    parse_ab_share,
     parse_bool,
     parse_directory,
     parse_duration,
@@ -81,6 +82,7 @@ class Settings:
     max_checkout_bytes: int = 512 * 1024 * 1024
     fuzzy_threshold: int = 70
     overrides_file: str = ""
+    architectures_file: str = ""
     large_cutoff: float = 0.15
     medium_cutoff: float = 0.50
     page_model_other_vendor: bool = True
@@ -96,6 +98,7 @@ class Settings:
     max_reply_bytes: int = 4 * 1024 * 1024
     usage_retention_days: int = 30
     usage_window_days: int = 7
+    ab_share: float = 0.0  # A/B experiments: the share of a role's requests sent to its runners-up (0: off)
     roles: tuple[RoleRule, ...] = BUILTIN_ROLES
     # the coding probe (docs/probe.md): off unless probe = true and OPENROUTER_API_KEY is set
     probe: bool = False
@@ -118,6 +121,11 @@ class Settings:
     def overrides_path(self) -> Path | None:
         """The user's overrides file as an absolute path, or None."""
         return self.files.resolve(self.overrides_file)
+
+    @property
+    def architectures_path(self) -> Path | None:
+        """The site's architecture table as an absolute path, or None."""
+        return self.files.resolve(self.architectures_file)
 
 
 class _CacheRoot(NamedTuple):
@@ -191,6 +199,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_checkout_bytes": parse_int(1 << 20, 1 << 40),
     "fuzzy_threshold": parse_int(0, 100),
     "overrides_file": parse_text,
+    "architectures_file": parse_text,
     "large_cutoff": parse_fraction,
     "medium_cutoff": parse_fraction,
     "page_model_other_vendor": parse_bool,
@@ -205,6 +214,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_reply_bytes": parse_int(1024, 1 << 30),
     "usage_retention_days": parse_int(1, 3650),
     "usage_window_days": parse_int(1, 365),
+    "ab_share": parse_ab_share,
     "roles": parse_roles,
     "probe": parse_bool,
     "probe_daily_requests": parse_int(1, 100_000),

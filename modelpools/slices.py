@@ -38,7 +38,8 @@ class StageSettings:
     out of the fingerprint: the paths are the task's targets and file_deps, which doit already keys on.
 
     A slice is a NamedTuple of its fields (``_CatalogFields``) with this class mixed in: every doit run defines
-    and builds all of them, and a NamedTuple costs a fraction of a frozen dataclass to define (the no-op budget).
+    and builds all of them, and a NamedTuple costs a fraction of a frozen dataclass to define (the no-op budget;
+    the figure: BENCHMARKS.md, section 16).
     """
 
     __slots__ = ()
@@ -178,6 +179,7 @@ class _PoolsFields(NamedTuple):
     overrides_file: str
     strict: bool
     probe: bool = False
+    architectures_file: str = ""
 
 
 class PoolsSettings(_PoolsFields, StageSettings):
@@ -188,6 +190,10 @@ class PoolsSettings(_PoolsFields, StageSettings):
     @property
     def overrides_path(self) -> Path | None:
         return self.files.resolve(self.overrides_file)
+
+    @property
+    def architectures_path(self) -> Path | None:
+        return self.files.resolve(self.architectures_file)
 
 
 class _UsageFields(NamedTuple):

@@ -21,7 +21,7 @@ from doit.tools import config_changed
 
 from modelpools.actions import remove_outputs, run_stage
 from modelpools.errors import SettingsError
-from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
+from modelpools.resources import PACKAGE_ARCHITECTURES, PACKAGE_CURATED, PACKAGE_OVERRIDES, pools_schema_path
 from modelpools.settings import Settings, load_settings
 from modelpools.slices import (
     BenchmarkSettings,
@@ -118,6 +118,12 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
     overrides = [PACKAGE_OVERRIDES] + ([user_overrides] if user_overrides else [])
     if user_overrides is not None and not user_overrides.is_file():
         raise InvalidTask(f"modelpools: overrides_file {user_overrides} does not exist; create it or unset the setting")
+    site_architectures = settings.architectures_path
+    architectures = [PACKAGE_ARCHITECTURES] + ([site_architectures] if site_architectures else [])
+    if site_architectures is not None and not site_architectures.is_file():
+        raise InvalidTask(
+            f"modelpools: architectures_file {site_architectures} does not exist; create it or unset the setting"
+        )
     catalog_kw = CatalogSettings.of(settings)
     catalog_fresh = stage_fresh(catalog_up_to_date, catalog_kw, files.catalog_meta_file, _now)
     yield {
@@ -228,6 +234,7 @@ def make_tasks(settings: Settings) -> Iterator[dict]:
             PACKAGE_CURATED,
             pools_schema_path(),  # a new pools format (an upgrade) rebuilds the file
             *overrides,
+            *architectures,
         ],
         "targets": [pools, changes],
         "uptodate": [config_changed(pools_kw.fingerprint()), _intact([pools, changes], settings)],

@@ -21,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 ERRORS = Path(__file__).resolve().parent / "data" / "openrouter" / "errors"
+ANSWERS = Path(__file__).resolve().parent / "data" / "openrouter" / "answers"
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,13 @@ def error_file(name: str) -> Answer:
     return Answer(json.loads(data)["error"]["code"], data)
 
 
+def answer_file(name: str) -> Answer:
+    """An answer of tests/data/openrouter/answers/: an error body with its error.code as the status, else a 200."""
+    data = (ANSWERS / name).read_bytes()
+    error = json.loads(data).get("error")
+    return Answer(error["code"] if isinstance(error, dict) else 200, data)
+
+
 def no_endpoints(model: str) -> Answer:
     """OpenRouter's 404 for a model that has no provider left (the documented message and error shape)."""
     return Answer(404, json.dumps({"error": {"message": f"No endpoints found for {model}.", "code": 404}}).encode())
@@ -185,6 +193,8 @@ class ChatServer:
         self.authorization: set[str] = set()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.counter: dict | None = None  # the account's free_model_daily_requests (account()); GET /key is 404 without
+        self.key_reads = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -210,6 +220,14 @@ class ChatServer:
             self.responders[model] = function
         return self
 
+    def account(self, used: int, limit: int, *, key_status: int = 200) -> ChatServer:
+        """Serve GET /api/v1/key with the account's daily counter (tests/data/openrouter/answers/key-free-tier.json
+        with these figures); every chat request counts, and once the counter is used up the answer is the real
+        free-models-per-day 429. key_status other than 200: GET /key fails with it."""
+        with self._lock:
+            self.counter = {"used": used, "limit": limit, "key_status": key_status}
+        return self
+
     def models_asked(self) -> list[str]:
         with self._lock:
             return [r.get("model") for r in self.requests]
@@ -221,7 +239,12 @@ class ChatServer:
             self.requests.append(payload)
             self.authorization.add(request.headers.get("Authorization", ""))
             queue = self.scripts.get(model)
-            if queue:
+            capped = self.counter is not None and self.counter["used"] >= self.counter["limit"]
+            if self.counter is not None:
+                self.counter["used"] += 0 if capped else 1
+            if capped:
+                answer = error_file("429-free-models-per-day.json")
+            elif queue:
                 answer = queue.pop(0)
             elif model in self.responders:
                 answer = self.responders[model](payload)
@@ -251,10 +274,23 @@ class ChatServer:
             status=answer.status, body=answer.body, content_type="application/json", headers=answer.headers
         )
 
+    async def _key(self, request: web.Request) -> web.Response:
+        with self._lock:
+            self.key_reads += 1
+            counter = dict(self.counter) if self.counter is not None else None
+        if counter is None or counter["key_status"] != 200:
+            status = 404 if counter is None else counter["key_status"]
+            return web.Response(status=status, body=b'{"error":{"message":"no","code":%d}}' % status)
+        body = json.loads((ANSWERS / "key-free-tier.json").read_bytes())
+        used, limit = counter["used"], counter["limit"]
+        body["data"]["free_model_daily_requests"] = {"used": used, "limit": limit, "remaining": max(0, limit - used)}
+        return web.Response(body=json.dumps(body).encode(), content_type="application/json")
+
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        app = web.Application()
+        app = web.Application(client_max_size=8 * 1024 * 1024)  # room for a request past a model's context
         app.router.add_post("/api/v1/chat/completions", self._handle)
+        app.router.add_get("/api/v1/key", self._key)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -132,12 +132,8 @@ def test_reference_scores_skip_routers_non_text_models_and_junk_values():
     ]
 
 
-def test_records_of_one_catalog_share_equal_lists_and_prices_without_changing_a_value(test_data):
+def test_the_selected_records_are_the_normalized_entries_value_for_value(test_data):
     body = json.loads(dump(test_data, "models-2026-08-18.json"))
     selected = select_free_models(body)
     alone = {r["id"]: r for r in (normalize_model(e) for e in body["data"]) if r is not None}
-    assert selected == [alone[r["id"]] for r in selected]  # the same records, value for value
-    texts = [r for r in selected if r["output_modalities"] == ["text"]]
-    assert len(texts) > 1 and len({id(r["output_modalities"]) for r in texts}) == 1  # one list object for all of them
-    zero = [r for r in selected if r["pricing"] == {"prompt": "0", "completion": "0"}]
-    assert len(zero) > 1 and len({id(r["pricing"]) for r in zero}) == 1
+    assert len(selected) > 1 and selected == [alone[r["id"]] for r in selected]

@@ -39,10 +39,47 @@ def test_a_new_ledger_is_wal_with_the_current_schema_version(tmp_path):
         pass
     with sqlite3.connect(tmp_path / "usage.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     with Ledger(tmp_path / "usage.sqlite", clock=lambda: NOON) as ledger:  # reopening migrates nothing twice
         add(ledger, "ok", NOON)
         assert ledger.count() == 1
+
+
+def version_1_ledger(path: Path) -> None:
+    """A ledger as modelpools wrote it before failures had a scope (schema version 1), with two finished rows."""
+    from modelpools.consumer.ledger import MIGRATIONS
+
+    with sqlite3.connect(path) as db:
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        for started, outcome, status in ((NOON, "no_endpoints", 404), (NOON + 60, "rejected", 401)):
+            db.execute(
+                "INSERT INTO attempts (started, finished, model, role, outcome, status) VALUES (?, ?, ?, ?, ?, ?)",
+                (started, started + 1, "a/m:free", "pageModel", outcome, status),
+            )
+
+
+def test_a_version_1_ledger_is_read_as_it_is_and_migrated_by_a_writer_with_scopes_from_the_outcomes(tmp_path):
+    from modelpools.consumer.ledger import read_rows
+    from modelpools.rules.usage import summarize
+
+    path = tmp_path / "usage.sqlite"
+    version_1_ledger(path)
+    old = read_rows(path)  # read-only: no migration, no scope column
+    assert [(r.outcome, r.scope) for r in old] == [("no_endpoints", None), ("rejected", None)]
+    assert summarize(old, 7)["models"]["a/m:free"]["failureScopes"] == {"account": 1, "model": 1}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    with Ledger(path, clock=lambda: NOON + 120, retention_days=0) as ledger:
+        add(ledger, "data_policy", NOON + 120, status=404)
+        assert [(r.outcome, r.scope) for r in ledger.rows()] == [
+            ("no_endpoints", None),
+            ("rejected", None),
+            ("data_policy", "account"),
+        ]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_ledger_from_a_newer_modelpools_is_refused_in_one_line(tmp_path):
@@ -230,3 +267,32 @@ def test_a_ledger_in_a_read_only_directory_says_so_instead_of_move_it_away(tmp_p
         assert "move it away" not in message and "read-only or not accessible" in message, message
         assert f"make {cache} writable" in message
     assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+
+
+def test_a_ledger_of_the_first_schema_is_migrated_and_keeps_its_rows(tmp_path):
+    from modelpools.consumer.ledger import MIGRATIONS, read_experiment_attempts, read_rows
+
+    path = tmp_path / "usage.sqlite"
+    with sqlite3.connect(path) as db:  # a ledger as the first schema wrote it
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO attempts (started, finished, model, role, outcome) VALUES (?, ?, 'm', 'r', 'ok')", (NOON, NOON)
+        )
+    assert read_experiment_attempts(path) == []  # read-only: an old ledger has no experiments, and stays version 1
+    assert [r.model for r in read_rows(path)] == ["m"]
+    with Ledger(path, clock=lambda: NOON) as ledger:
+        assert ledger.count() == 1
+        reply = ledger.reserve(model="b", role="pageModel", now=NOON + 1, experiment="a").attempt_id
+        assert reply is not None
+        ledger.finish(reply, outcome="ok", status=200, latency_ms=900, finished=NOON + 2, completion_tokens=40)
+        ledger.add_feedback(reply, 0.25, now=NOON + 3)
+        ledger.add_feedback(reply, 0.75, now=NOON + 4, source="validator")  # the newest score counts
+        with pytest.raises(ValueError, match="from 0 to 1"):
+            ledger.add_feedback(reply, 1.5)
+        with pytest.raises(ValueError, match="no reply with id 999"):
+            ledger.add_feedback(999, 0.5)
+    [attempt] = read_experiment_attempts(path)
+    assert (attempt.model, attempt.experiment, attempt.outcome, attempt.score) == ("b", "a", "ok", 0.75)
+    assert (attempt.latency_ms, attempt.completion_tokens) == (900, 40)

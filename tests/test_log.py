@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
 
@@ -88,6 +88,9 @@ def test_no_credential_survives_redaction_whatever_it_holds(user, password, toke
 
     url = f"https://{quote(user, safe='')}:{quote(password, safe='')}@host.example/v1?token={quote(token, safe='')}"
     message = f"GET {url} failed; login {user}:{password}@host.example refused ({url})"
+    # a secret that is part of the message's own words ("fail", "host") or of the mask cannot be told from them
+    words = "GET https://***@host.example/v1?token=*** failed; login ***@host.example refused ()"
+    assume(not any(secret in words for secret in (password, quote(password, safe=""), quote(token, safe=""))))
     for shown in (redact(url, url), redact(message, url)):
         for secret in (password, quote(password, safe=""), quote(token, safe="")):
             assert secret not in shown

@@ -66,3 +66,17 @@ def test_a_sites_own_role_walks_the_models_that_meet_its_requirements():
         assert model is not None and model.context_length >= 200000
     assert "nvidia/nemotron-3-ultra-550b-a55b:free" not in chain  # 1M context, but no response_format
     assert resolve_model(pools, "summaryModel").models == chain
+
+
+def test_a_model_is_unfit_for_a_request_it_lacks_a_parameter_for_or_cannot_hold():
+    from modelpools.consumer.model_spec import estimated_tokens, unfit_reason
+
+    ultra, glm = "nvidia/nemotron-3-ultra-550b-a55b:free", "z-ai/glm-5.2:free"  # 1,000,000 and 256,000 tokens
+    short = [{"role": "user", "content": "hi"}]
+    assert unfit_reason(POOLS, glm, short, {"response_format": {"type": "json_object"}}) is None
+    assert "does not support response_format" in unfit_reason(POOLS, ultra, short, {"response_format": {}})
+    assert estimated_tokens(short, {}) == 11 and estimated_tokens(short, {"max_tokens": 100}) == 111
+    assert unfit_reason(POOLS, glm, short, {"max_tokens": 255_000}) is None
+    too_long = unfit_reason(POOLS, glm, short, {"max_tokens": 256_000})
+    assert too_long == "the request needs about 256011 tokens, more than z-ai/glm-5.2:free's context of 256000; skipped"
+    assert unfit_reason(POOLS, ultra, short, {"max_tokens": 256_000}) is None

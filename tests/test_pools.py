@@ -126,17 +126,17 @@ NOW = 1_786_752_000.0  # 2026-08-15 00:00 UTC: the clock only warns about expiry
 EXPECTED_RANKING = [
     ("z-ai/glm-5.2:free", 62.56, 2.76, "LARGE"),  # catalog 68.8 + curated, unknown size
     ("nvidia/nemotron-3-ultra-550b-a55b:free", 46.03, 2.76, "LARGE"),
-    ("google/gemma-4-31b-it:free", 39.84, 2.76, "MEDIUM"),
+    ("google/gemma-4-31b-it:free", 39.84, 2.76, "LARGE"),
     ("nvidia/nemotron-3-super-120b-a12b:free", 36.95, 2.91, "MEDIUM"),
     ("google/gemma-4-26b-a4b-it:free", 36.54, 2.76, "MEDIUM"),
     ("cohere/north-mini-code:free", 35.41, 2.91, "MEDIUM"),
-    ("nvidia/nemotron-3.5-lightning:free", 26.28, 2.91, "SMALL"),
-    ("openai/gpt-oss-20b:free", 21.62, 2.69, "SMALL"),
+    ("nvidia/nemotron-3.5-lightning:free", 26.28, 2.91, "MEDIUM"),
+    ("openai/gpt-oss-20b:free", 21.62, 2.69, "MEDIUM"),
     ("poolside/laguna-s-2.1:free", 25.22, 6.97, "SMALL"),  # a higher estimate, ranked lower: one result only
     ("nvidia/nemotron-3-nano-30b-a3b:free", 15.86, 2.8, "SMALL"),
     ("nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", 14.05, 2.91, "SMALL"),
     # provisional (nothing measures them; no paid index values in this test's catalog, so the fixed size-class
-    # prior), each in the tier of the measured model above it; ties on rank score go to the longer context
+    # prior), ranked and tiered like the others by estimate - uncertainty; ties on rank score go to the longer context
     ("dots-studio/dots-3-note-preview:free", 18.0, 12.0, "SMALL"),
     ("poolside/laguna-xs-2.1:free", 18.0, 12.0, "SMALL"),
     ("nvidia/nemotron-nano-12b-v2-vl:free", 18.0, 12.0, "SMALL"),
@@ -210,23 +210,24 @@ def settings(tmp_path, monkeypatch):
 def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     summary = build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    assert [(m["id"], m["codingScore"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
-    assert all(m["rankScore"] == pytest.approx(m["codingScore"] - m["uncertainty"], abs=0.011) for m in doc["models"])
+    assert [(m["id"], m["estimate"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
+    assert all(m["codingScore"] == pytest.approx(m["estimate"] - m["uncertainty"], abs=0.011) for m in doc["models"])
+    assert all(m["rankScore"] == m["codingScore"] for m in doc["models"])
     assert [m["rank"] for m in doc["models"]] == list(range(1, 17))
     assert {m["id"] for m in doc["models"] if m.get("provisional")} == PROVISIONAL
     assert doc["chosenDefaults"] == {
         "bulkModel": "z-ai/glm-5.2:free",
         "pageModel": "nvidia/nemotron-3-ultra-550b-a55b:free",  # another vendor than z-ai
-        "smallTasksModel": "google/gemma-4-26b-a4b-it:free",  # fewest active parameters (4B) in MEDIUM
+        "smallTasksModel": "nvidia/nemotron-3.5-lightning:free",  # fewest active parameters (3B) in MEDIUM
     }
-    assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-super-120b-a12b:free"  # 12B
+    assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "openai/gpt-oss-20b:free"  # 3.6B of 21B
     assert doc["summary"] == {
         "freeModels": 16,
         "ranked": 16,
         "unranked": 0,
         "provisional": 4,
         "excluded": 1,
-        "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 10},  # the cut-offs count the 12 measured models
+        "tiers": {"LARGE": 3, "MEDIUM": 5, "SMALL": 8},  # the cut-offs count all 16 ranked models
     }
     assert doc["excluded"] == [
         {
@@ -290,15 +291,15 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     )
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
-    assert lines[1] == "   1. z-ai/glm-5.2:free 62.6 (LARGE, 256k ctx)"
-    assert "tiers: LARGE 2, MEDIUM 4, SMALL 10" in lines
+    assert lines[1] == "   1. z-ai/glm-5.2:free 59.8 (LARGE, 256k ctx)"  # the score it is ranked by
+    assert "tiers: LARGE 3, MEDIUM 5, SMALL 8" in lines
     assert (
         "scale: artificial_analysis (reference); curated fixed line (3 common models); "
         "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)"
     ) in lines
     assert lines[-2:] == [
         "defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
-        "smallTasks=google/gemma-4-26b-a4b-it:free",
+        "smallTasks=nvidia/nemotron-3.5-lightning:free",
         "first build: 16 free models",
     ]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
@@ -323,7 +324,7 @@ def test_a_free_model_with_a_clearly_higher_website_elo_wins_the_page_role(setti
     gemma = entries["google/gemma-4-31b-it:free"]
     # without an Elo it competes through its coding estimate, with the website line's residual spread added
     residual = FIXED_LINES["web:models/website"][3]
-    assert gemma["pageScore"]["web"] is None and gemma["pageScore"]["estimate"] == gemma["codingScore"]
+    assert gemma["pageScore"]["web"] is None and gemma["pageScore"]["estimate"] == gemma["estimate"]
     assert gemma["pageScore"]["uncertainty"] == pytest.approx((gemma["uncertainty"] ** 2 + residual**2) ** 0.5, 0.01)
     ultra = entries["nvidia/nemotron-3-ultra-550b-a55b:free"]["pageScore"]
     assert ultra["web"]["raw"] == 1130 and ultra["scale"]["measure"] == "web:models/website"
@@ -363,7 +364,7 @@ def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(setting
     prior_mean, prior_variance = 18.0, 12.0**2  # unknown size class
     precision = 1 / prior_variance + 1 / variance
     assert laguna["scoreSources"][0]["calibrated"] == round(value, 2) == 28.9
-    assert laguna["codingScore"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
+    assert laguna["estimate"] == round((prior_mean / prior_variance + value / variance) / precision, 2) == 25.22
     assert laguna["uncertainty"] == round(precision**-0.5, 2) == 6.97
     assert (laguna["evidence"], laguna["thinEvidence"]) == (2.5, False)  # exactly the minimum
 
@@ -429,10 +430,13 @@ def test_settings_change_tiers_and_defaults(settings):
     )
     build(s)
     doc = json.loads(s.files.pools_file.read_text())
-    assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 7}  # 3 measured, 4 provisional
+    assert doc["summary"]["tiers"] == {"LARGE": 4, "MEDIUM": 8, "SMALL": 4}  # ceil(16 x 0.25), ceil(16 x 0.75)
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
-    # the fewest active parameters in SMALL with enough evidence: 3B active; lfm-2.5-2.6b is smaller but thin
-    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3-nano-30b-a3b:free"
+    # SMALL holds three provisional models and lfm-2.5-2.6b, whose evidence is thin: the tier gate gives way, and
+    # the fewest known active parameters among the measured models win (3B, the higher of the two 3B scores)
+    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3.5-lightning:free"
+    tier = next(g for g in doc["roles"]["smallTasksModel"]["gates"] if g["gate"] == "tier")
+    assert tier["result"] == "given up"
     assert doc["inputs"]["settings"]["small_tasks_tier"] == "SMALL"
 
 
@@ -459,8 +463,8 @@ def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monke
 def test_change_report_compares_with_the_previous_file(settings):
     build(settings)
     assert json.loads(settings.files.changes_file.read_text())["firstBuild"] is True
-    # cohere/north-mini-code (MEDIUM) loses its catalog index, its only score source: provisional now, it joins
-    # the tier of the measured model above it
+    # cohere/north-mini-code (MEDIUM) loses its catalog index, its only score source: provisional now, with the wide
+    # spread of the size-class prior, it ranks low and falls to SMALL
     models = [
         {k: v for k, v in m.items() if k != "benchmarks"} if m["id"] == "cohere/north-mini-code:free" else m
         for m in catalog_models()
@@ -533,7 +537,7 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     assert err == [
         "modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
         "z-ai/glm-5.2:free (LARGE) expires 2026-08-20 (in 5 d), "
-        "google/gemma-4-31b-it:free (MEDIUM) expired 2026-08-01 (14 d ago); "
+        "google/gemma-4-31b-it:free (LARGE) expired 2026-08-01 (14 d ago); "
         "they stay ranked while the catalog lists them"
     ]
     pools.build_pools(
@@ -615,16 +619,19 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     entry = next(m for m in doc["models"] if m["id"] == bulk["model"])
     assert "tools" in entry["supportedParameters"] and bulk["requires"] == ["tools"]
     long = doc["roles"]["longModel"]
-    # the two 1M-context models: nemotron-3-ultra already serves pageModel, so the other one
+    # the two measured 1M-context models both serve a role already: nemotron-3-ultra pageModel, nemotron-3.5-lightning
+    # (3B active, MEDIUM) smallTasksModel; so "not another role's default" gives way and the better-ranked one wins
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
-    assert long["model"] == "nvidia/nemotron-3.5-lightning:free"
+    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3.5-lightning:free"
+    assert long["model"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    assert {g["gate"]: g["result"] for g in long["gates"]}["unused"] == "given up"
     assert "gates in order, each given up only when no candidate passes it: context >= 500000, " in long["ruleText"]
     assert len(long["runnersUp"]) == 2
     assert long["gates"][0] == {  # the two best-ranked models have shorter contexts
         "gate": "requirements",
         "text": "context >= 500000",
         "result": "passed",
-        "setAside": ["z-ai/glm-5.2:free", "google/gemma-4-31b-it:free"],
+        "setAside": ["z-ai/glm-5.2:free"],
     }
 
 
@@ -639,23 +646,20 @@ def test_the_summary_names_a_drifted_calibration_line_and_how_to_refit_it():
     )
 
 
-def test_documents_share_repeated_fragments_within_themselves_never_between_them():
+def test_a_document_shares_no_object_with_another_entry_another_document_or_its_input_records():
     def document(records):
         inputs = PoolsInputs(records, PROVENANCE, benchmark_models=BENCH, matches=MATCH_RECORDS, curated=CURATED)
         return pools_document.build_document(inputs, RankingSettings())
 
     records = catalog_models()
     first, second = document(records), document(records)
-    entries = first["models"] + first["unranked"]
-    assert len(entries) > 1 and len({id(e["pricing"]) for e in entries}) == 1  # one object in the whole document
-    top = first["models"][0]
+    top, other = first["models"][0], first["models"][1]
     record = next(r for r in records if r["id"] == top["id"])
     assert top["supportedParameters"] == record["supported_parameters"]
-    top["pricing"]["prompt"] = "0.5"  # a caller that edits its document anyway
+    top["pricing"]["prompt"] = "0.5"  # a caller that edits its document
     top["supportedParameters"].append("edited")
-    assert (
-        second["models"][0]["pricing"]
-        == {"prompt": "0", "completion": "0"}
-        == document(records)["models"][0]["pricing"]
-    )
+    top["prior"]["sd"] = -1
+    zero = {"prompt": "0", "completion": "0"}
+    assert other["pricing"] == second["models"][0]["pricing"] == zero == document(records)["models"][0]["pricing"]
     assert "edited" not in second["models"][0]["supportedParameters"] and "edited" not in record["supported_parameters"]
+    assert all(m["prior"].get("sd") != -1 for m in first["models"][1:] + second["models"])

@@ -20,7 +20,7 @@ from modelpools.rules.provisional import (
     prior_inputs,
     provisional_prior,
 )
-from modelpools.rules.ranking import assign_tiers_measured
+from modelpools.rules.ranking import rank_models
 from modelpools.rules.validation import validate_pools
 from modelpools.slices import RankingSettings
 
@@ -83,17 +83,21 @@ def test_a_model_no_source_measures_gets_a_provisional_estimate_and_a_measured_o
     assert none["dots-studio/dots-3-note-preview:free"].estimate is None  # switched off: unranked, with the reason
 
 
-def test_provisional_models_never_move_a_measured_one_into_another_tier():
-    ranked = ["m/1", "p/1", "m/2", "m/3", "p/2", "p/3", "m/4", "m/5", "m/6"]
-    tiers = assign_tiers_measured(ranked, {"p/1", "p/2", "p/3"})
-    # the measured six cut as six (LARGE 1, MEDIUM 2); each provisional one joins the tier of the model above it
-    assert tiers == {"LARGE": ["m/1", "p/1"], "MEDIUM": ["m/2", "m/3", "p/2", "p/3"], "SMALL": ["m/4", "m/5", "m/6"]}
+def test_a_provisional_model_is_ranked_like_a_measured_one_by_its_estimate_minus_its_wide_uncertainty():
+    free, references = listing()
+    ranked = rank_models(fuse_scores(free, [], [], [], references)[0])
+    provisional = [f for f in ranked if f.provisional is not None]
+    measured = [f for f in ranked if f.provisional is None]
+    assert provisional and all(f.conservative == round(f.estimate.mean - f.estimate.sd, 2) for f in provisional)
+    assert min(f.estimate.sd for f in provisional) > max(f.estimate.sd for f in measured)  # so they rank low
+    scores = [f.conservative for f in ranked]
+    assert scores == sorted(scores, reverse=True)  # one order for both kinds
 
 
 def test_every_eligible_free_model_of_every_real_listing_has_an_estimate(shared_data):
     """On each real dump, with the LLM-Stats snapshot of its time: coverage measured + provisional = every eligible
-    free model, the document valid against the schema and the invariants (provisional models in the tier of the
-    measured model above them), and no role default provisional while a measured model is ranked."""
+    free model, the document valid against the schema and the invariants (the tiers cut over every ranked model,
+    provisional ones included), and no role default provisional while a measured model is ranked."""
     dumps = sorted((shared_data / "openrouter").glob("models-*.json"))
     assert len(dumps) >= 8
     schema = PoolsSchema.installed().check

@@ -173,7 +173,10 @@ def test_each_choice_records_what_every_gate_did():
     assert {g.gate: g.result for g in page.gates}["otherVendor"] == "not applied"
     assert "another vendor" not in page.rule_text and "another vendor than bulkModel" in BUILTIN_ROLES[1].describe()
     assert {g.gate: (g.result, g.set_aside) for g in small.gates}["unused"] == ("given up", ())
-    assert small.rule_text.endswith("not another role's default, in the small-tasks tier (MEDIUM)")
+    assert small.rule_text.endswith(
+        "not another role's default, active parameters known (architecture table, id tag, description or a dense "
+        "size), in the small-tasks tier (MEDIUM)"
+    )
 
 
 def test_a_provisional_model_is_never_a_default_while_a_measured_one_is_eligible():

@@ -61,7 +61,7 @@ def places(value, path=()):
 
 
 def changed(doc, path, new):
-    out = json.loads(json.dumps(doc))  # a copy without the document's shared fragments: one value changes, not all
+    out = json.loads(json.dumps(doc))  # a deep copy: the next case starts from the whole document
     parent = out
     for key in path[:-1]:
         parent = parent[key]

@@ -200,6 +200,17 @@ def test_the_daily_cap_is_the_clients_and_answers_429(upstream, serve, tmp_path)
     assert len(upstream.requests) == 1 and len(ledger_rows(tmp_path)) == 1
 
 
+def test_an_account_level_stop_is_a_403_naming_the_page_to_change(upstream, serve):
+    from chatserver import answer_file
+
+    upstream.always(PAGE[0], answer_file("402-credits.json"))
+    server = sdk(serve())
+    for _ in range(2):  # the second is refused without reaching OpenRouter
+        with pytest.raises(openai.PermissionDeniedError, match=r"openrouter\.ai/settings/credits"):
+            server.chat.completions.create(model="pageModel", messages=MESSAGES)
+    assert len(upstream.requests) == 1
+
+
 def test_an_unknown_model_is_a_404_naming_what_exists(serve):
     with pytest.raises(openai.NotFoundError, match="pageModel"):
         sdk(serve()).chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -315,3 +326,20 @@ def test_a_stream_that_breaks_after_its_first_pieces_ends_with_an_error_event(up
         for chunk in stream:
             seen.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
     assert "".join(seen) == "<h1>half"  # nothing of another attempt was mixed into the text
+
+
+def test_serve_runs_the_role_experiment_through_the_client_and_tags_the_ledger(upstream, serve, tmp_path):
+    roles = load_pools(SAMPLE).document["roles"]["pageModel"]
+    default, runners = roles["model"], [r["id"] for r in roles["runnersUp"]]
+    server = serve(ab_share=0.5)
+    client = sdk(server)
+    asked = [
+        client.chat.completions.create(model="pageModel", messages=[{"role": "user", "content": f"page {i}"}]).model
+        for i in range(16)
+    ]
+    again = client.chat.completions.create(model="pageModel", messages=[{"role": "user", "content": "page 3"}])
+    assert again.model == asked[3]  # the same request asks the same model
+    assert set(asked) <= {default, *runners} and set(asked) & set(runners)
+    with sqlite3.connect(tmp_path / "usage.sqlite") as db:
+        tags = {row[0] for row in db.execute("SELECT experiment FROM attempts")}
+    assert tags == {default}

@@ -199,7 +199,7 @@ min_context = 100000
         ('[tool.modelpools.roles.pageModel]\nrule = "coding"\n', "role pageModel: rule must be page"),
         ('[tool.modelpools.roles.x]\nrequires = ["tools"]\n', "role x: rule must be coding, page, small"),
         ('[tool.modelpools.roles.x]\nrule = "coding"\nmin_context = -1\n', "min_context is a whole number"),
-        ('[tool.modelpools.roles.x]\nrule = "coding"\nspeed = 1\n', "rule, requires and min_context only"),
+        ('[tool.modelpools.roles.x]\nrule = "coding"\nspeed = 1\n', "rule, requires, min_context and ab_share only"),
     ],
 )
 def test_bad_roles_name_the_problem(tmp_path, body, words):

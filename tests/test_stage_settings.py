@@ -38,6 +38,7 @@ AFFECTS = {
     "strict": {"catalog", "benchmarks", "pools"},
     "fuzzy_threshold": {"match"},
     "overrides_file": {"match", "pools"},
+    "architectures_file": {"pools"},
     "large_cutoff": {"pools"},
     "medium_cutoff": {"pools"},
     "page_model_other_vendor": {"pools"},
@@ -58,6 +59,7 @@ AFFECTS = {
     "client_timeout": {"probe"},
     "max_reply_bytes": {"probe"},
     "usage_retention_days": {"probe"},
+    "ab_share": set(),  # read by the chat client only (A/B experiments): no stage's fingerprint holds it
 }
 # Where files are and what tasks are called: doit keys on targets and names itself.
 LOCATION = {"cache_dir", "task_prefix"}
@@ -77,6 +79,7 @@ OTHER_VALUE = {
     "strict": True,
     "fuzzy_threshold": 90,
     "overrides_file": "my-overrides.json",
+    "architectures_file": "my-architectures.json",
     "large_cutoff": 0.2,
     "medium_cutoff": 0.6,
     "page_model_other_vendor": False,
@@ -96,6 +99,7 @@ OTHER_VALUE = {
     "client_timeout": 30,
     "max_reply_bytes": 1 << 20,
     "usage_retention_days": 90,
+    "ab_share": 0.1,
 }
 
 
@@ -134,6 +138,7 @@ def test_the_table_covers_every_setting():
 @pytest.mark.parametrize("key", sorted(AFFECTS))
 def test_changing_a_setting_changes_exactly_the_fingerprints_of_the_stages_that_read_it(tmp_path, key):
     (tmp_path / "my-overrides.json").write_text('{"overrides": {}}')
+    (tmp_path / "my-architectures.json").write_text('{"models": {}}')
     base = Settings(project_dir=tmp_path, probe=True)  # every task, the probe's too
     changed = dataclasses.replace(base, **{key: OTHER_VALUE[key]})
     before, after = digests(base), digests(changed)

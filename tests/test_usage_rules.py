@@ -95,3 +95,28 @@ def test_latency_breaks_an_exact_score_tie_only_when_every_tied_model_was_measur
     assert prefer_faster([("slow/m:free", 50.0), ("fast/m:free", 49.9)], summary) == "slow/m:free"
     assert prefer_faster([("slow/m:free", 50.0), ("unknown/m:free", 50.0)], summary) == "slow/m:free"
     assert prefer_faster([], summary) is None
+
+
+def test_only_model_level_failures_demote_a_model():
+    # the account's privacy settings, its daily cap and requests too long for the model: 9 failures, none the model's
+    blamed = ["data_policy"] * 4 + ["daily_cap"] * 2 + ["too_long", "unsupported", "reasoning_exhausted"]
+    rows = [row(T - i, "good/m:free", outcome) for i, outcome in enumerate(["ok", *blamed])]
+    summary = summarize(rows, 7)
+    assert summary["models"]["good/m:free"]["failureScopes"] == {"account": 6, "request": 3}
+    assert usage_verdicts(summary, CATALOG) == {}
+    broken = [row(T - i, "bad/m:free", "ok" if i == 0 else "server_error") for i in range(MIN_ATTEMPTS)]
+    assert usage_verdicts(summarize(broken, 7), CATALOG)["bad/m:free"].verdict == "demoted"
+
+
+def test_every_failure_has_one_scope_and_a_success_none():
+    from modelpools.rules.usage import FAILURES, SCOPES, failure_scope
+
+    assert failure_scope("ok") is None and failure_scope("pending") is None
+    assert {failure_scope(outcome) for outcome in FAILURES} == set(SCOPES)
+    assert (failure_scope("rejected", 401), failure_scope("rejected", 400)) == ("account", "request")
+    assert [o for o in FAILURES if failure_scope(o) == "account"] == [
+        "daily_cap",
+        "minute_cap",
+        "data_policy",
+        "no_credits",
+    ]

@@ -48,12 +48,13 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def valid():
-    """10 measured (2/3/5) by the catalog's own coding_index, 6 provisional (all in SMALL, below them)."""
+    """10 measured by the catalog's own coding_index and 6 provisional (sd 12: all ranked below them), cut together:
+    3/5/8."""
     return build_document(PoolsInputs(catalog(), PROVENANCE, INPUTS), RankingSettings())
 
 
 def broken(doc, mutate):
-    doc = json.loads(json.dumps(doc))  # a copy without the document's shared fragments: one entry breaks, not all
+    doc = json.loads(json.dumps(doc))  # a deep copy: the caller's document stays whole
     mutate(doc)
     return doc
 
@@ -68,7 +69,7 @@ def rejected(doc, **kwargs):
 
 def test_the_built_document_is_valid(valid):
     validate_pools(valid, catalog_ids={m["id"] for m in catalog()}, schema=PoolsSchema.installed().check)
-    assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 11]
+    assert [len(t["models"]) for t in valid["tiers"]] == [3, 5, 8]
     assert sum(1 for m in valid["models"] if m.get("provisional")) == 6 and valid["unranked"] == []
 
 
@@ -133,14 +134,8 @@ def test_schema_violations(valid, what, mutate, path):
 def move_first_medium_to_large(doc):
     mid = doc["tiers"][1]["models"].pop(0)
     doc["tiers"][0]["models"].append(mid)
-    doc["models"][2]["tier"] = "LARGE"
-    doc["summary"]["tiers"].update(LARGE=3, MEDIUM=2)
-
-
-def first_small_model_provisional(doc):
-    """cohere/north-mini-code (rank 6, the first of SMALL, right below MEDIUM) marked provisional: the measured cut
-    of the other nine still gives 2/3/4, but it no longer sits in the tier of the measured model above it."""
-    doc["models"][5]["provisional"] = dict(doc["models"][10]["provisional"])
+    doc["models"][3]["tier"] = "LARGE"
+    doc["summary"]["tiers"].update(LARGE=4, MEDIUM=4)
 
 
 def swap(doc, a, b):
@@ -149,12 +144,24 @@ def swap(doc, a, b):
 
 INVARIANT_CASES = [
     ("ranks 1..n", put(["models", 2, "rank"], 5), "$.models[2].rank", "rank 5 at position 3"),
-    ("rank-score order", put(["models", 1, "rankScore"], 99.0), "$.models[1]", "out of rank order"),
+    ("rank-score order", put(["models", 1, "codingScore"], 99.0), "$.models[1]", "out of rank order"),
+    (
+        "codingScore is the rank score",
+        put(["models", 1, "rankScore"], 45.0),
+        "$.models[1].rankScore",
+        "45.0 differs from codingScore 45.25",
+    ),
+    (
+        "codingScore is estimate - uncertainty",
+        lambda d: d["models"][1].update(codingScore=46.0, rankScore=46.0),
+        "$.models[1].codingScore",
+        "46.0 is not estimate - uncertainty (48.16 - 2.91)",
+    ),
     ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[15]", "is in no tier"),
     (
         "in two tiers",
         lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]),
-        "$.tiers[2].models[11]",
+        "$.tiers[2].models[8]",
         "in more than one tier (LARGE and SMALL)",
     ),
     (
@@ -174,7 +181,7 @@ INVARIANT_CASES = [
         "tier sizes follow the cut-offs",
         move_first_medium_to_large,
         "$.tiers[0].models",
-        "LARGE holds 3 measured models; the cut-offs give 2",
+        "LARGE holds 4 models; the cut-offs give 3",
     ),
     (
         "page default ranked",
@@ -209,13 +216,7 @@ INVARIANT_CASES = [
     ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 16"),
     ("summary free", put(["summary", "freeModels"], 17), "$.summary.freeModels", "says 17 but the file lists 16"),
     ("summary excluded", put(["summary", "excluded"], 0), "$.summary.excluded", "says 0 but the file lists 1"),
-    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 11"),
-    (
-        "a provisional model sits in the tier of the measured model above it",
-        first_small_model_provisional,
-        "$.models[5].tier",
-        "is provisional in SMALL; the measured model above it is MEDIUM",
-    ),
+    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 8"),
 ]
 
 
@@ -290,7 +291,7 @@ def test_validate_pools_file(tmp_path, valid):
     files.write_if_changed(settings.files.pools_file, dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
-    assert "  LARGE    2: z-ai/glm-5.2:free (65.8), nvidia/nemotron-3-ultra-550b-a55b:free (48.2)" in text
+    assert "  LARGE    3: z-ai/glm-5.2:free (62.9), nvidia/nemotron-3-ultra-550b-a55b:free (45.2), " in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # Checked against the catalog cache the pools file was built from (inputs.catalogSha256): every ranked id is in it.

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelpools.consumer.markup import TIER_COLOURS, esc, is_num, num
+from modelpools.consumer.pools_view import estimate_of
 
 __all__ = ["TIER_PLOT_WIDTH", "tier_chart", "calibration_scatter", "meter"]
 
@@ -64,7 +65,7 @@ def tier_chart(models: Sequence[Mapping[str, Any]]) -> str:
         )
     for i, m in enumerate(models):
         y = top + i * row
-        est = float(m["codingScore"]) if is_num(m.get("codingScore")) else 0.0
+        est = float(estimate_of(m)) if is_num(estimate_of(m)) else 0.0
         sd = float(m["uncertainty"]) if is_num(m.get("uncertainty")) else 0.0
         colour = TIER_COLOURS.get(str(m.get("tier")), "#777")
         faded = ' opacity="0.55"' if m.get("thinEvidence") or m.get("deprecated") else ""

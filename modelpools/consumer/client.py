@@ -10,6 +10,12 @@ decisions (daily cap: stop with the reset time; per-minute cap: wait; upstream 4
 reasoning-only reply as a failure (next model), and writes each attempt to the usage ledger. Before every
 request it reserves the attempt in the ledger, which refuses once today's (UTC) free requests of all processes
 reach the daily cap, and paces all processes to ``requests_per_minute``.
+Each failure has a scope (rules.usage.failure_scope): an account-level one (the data-policy 404 from every model,
+a 402) pauses the client with AccountPaused naming the page to change; a request-level one (tools a model lacks, a
+request too long for it, a reasoning budget used up) moves this request on without blaming the model; a model
+whose supportedParameters or context_length rule the request out is skipped before sending
+(model_spec.unfit_reason). The account's own counter (GET /key, modelpools.consumer.account) bounds the ledger's
+reservations when the endpoint answers.
 What each answer means (outcome class, reply text, decision) is ``modelpools.consumer.replies.classify``; what a
 completion returns (Reply, Attempt) is ``modelpools.consumer.completion``; what it raises (CompletionFailed and its
 subclasses) is drawn in ``modelpools.errors``.
@@ -39,13 +45,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelpools.consumer.account import RECHECK_BELOW, AccountStatus, read_key_status
 from modelpools.consumer.completion import Attempt, Reply, TextPiece
-from modelpools.consumer.decision import Decision
+from modelpools.consumer.decision import CREDITS_PAGE, PRIVACY_SETTINGS, Decision
 from modelpools.consumer.ledger import Ledger
+from modelpools.consumer.model_spec import required_parameters, unfit_reason
 from modelpools.consumer.pools_view import Pools, load_pools
 from modelpools.consumer.replies import Answer, classify
 from modelpools.consumer.router import Router
-from modelpools.errors import CompletionFailed, DailyCapReached, QuotaReached, SettingsError
+from modelpools.errors import AccountPaused, CompletionFailed, DailyCapReached, QuotaReached, SettingsError
 from modelpools.rules.usage import iso_time
 from modelpools.settings import Settings
 
@@ -59,10 +67,13 @@ __all__ = [
     "Client",
     "ClientOptions",
     "complete_sync",
+    "more_room",
     "API_KEY_VARIABLE",
+    "REASONING_ROOM",
 ]
 
 API_KEY_VARIABLE = "OPENROUTER_API_KEY"
+REASONING_ROOM = 4096  # max_tokens of the retry after a reasoning-exhausted reply to a request that set none
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -90,6 +101,8 @@ class ClientOptions:
     retention_days: int = _setting("usage_retention_days")
     ledger_file: Path | None = None  # default: <cache>/usage.sqlite
     pools_file: Path | None = None  # default: <cache>/model-pools.json
+    ab_share: float = 0.0  # share of a role's requests sent to its runners-up (docs/experiments.md); 0: off
+    role_ab_shares: tuple[tuple[str, float], ...] = ()  # (role, share) of roles whose [roles.<name>] table sets one
 
     @classmethod
     def of(cls, client: ClientSettings, **changes: Any) -> ClientOptions:
@@ -104,7 +117,12 @@ class ClientOptions:
         """The options a Settings object holds."""
         from modelpools.slices import ClientSettings
 
-        return cls.of(ClientSettings.of(settings))
+        shares = tuple((r.name, r.ab_share) for r in settings.roles if r.ab_share is not None)
+        return cls.of(ClientSettings.of(settings), ab_share=settings.ab_share, role_ab_shares=shares)
+
+    def share_of(self, role: str) -> float:
+        """The A/B share of a role: its own ``ab_share`` when its table sets one, else the site's."""
+        return dict(self.role_ab_shares).get(role, self.ab_share)
 
 
 def _safe(text: Any, limit: int = 200) -> str:
@@ -124,6 +142,7 @@ class Client:
         pools: Pools | None = None,
         clock: Callable[[], float] = time_module.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        validators: Mapping[str, Callable[[str], float | bool]] | None = None,
     ) -> None:
         if options is None or options.ledger_file is None or (options.pools_file is None and pools is None):
             if settings is None:
@@ -153,6 +172,7 @@ class Client:
                 "set it to the key alone, as shown at https://openrouter.ai/keys"
             )
         self.__key = key.strip()
+        self.validators = dict(validators or {})  # role -> fn(reply text) -> quality 0..1 (or a bool)
         self._pools = pools
         self.clock, self.sleep = clock, sleep
         self._routers: dict[str, Router] = {}
@@ -163,6 +183,10 @@ class Client:
         self._session: aiohttp.ClientSession | None = None
         self._ledger: Ledger | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._paused: AccountPaused | None = None  # an account-level stop: every later request raises it at once
+        self._lacks: dict[str, frozenset[str]] = {}  # model -> gated parameters it answered "no endpoints support"
+        self._account: AccountStatus | None = None  # the last reading of the account's counter (GET /key)
+        self._account_lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:  # never shows the key
         return f"Client(base_url={self.options.base_url!r}, ledger={str(self.options.ledger_file)!r})"
@@ -186,7 +210,36 @@ class Client:
                 "X-Title": "modelpools",
             },
         )
+        self._account_lock = asyncio.Lock()
+        await self.read_account()
         return self
+
+    @property
+    def account(self) -> AccountStatus | None:
+        """The last reading of the account's own counter (``GET <base>/key``); None without one."""
+        return self._account
+
+    async def read_account(self) -> AccountStatus | None:
+        """Read the account's counter again (``modelpools.consumer.account``); a failed read keeps no reading, so the
+        ledger alone decides until the next one succeeds."""
+        if self._session is None or self._account_lock is None:
+            raise RuntimeError("use the Client as `async with Client() as client:`")
+        async with self._account_lock:
+            self._account = await read_key_status(
+                self._session, self.options.base_url, self.clock(), min(10.0, self.options.request_timeout)
+            )
+        return self._account
+
+    async def _recheck_account(self) -> None:
+        """Read the counter before a request while the account has RECHECK_BELOW requests or fewer left by the last
+        reading less what this ledger sent since: near the end of the day's count, the account decides each one."""
+        account = self._account
+        if account is None or not account.has_counter or self._ledger is None:
+            return
+        assert account.daily_remaining is not None  # has_counter
+        sent = self._ledger.used_since(account.read_at, self.clock())
+        if account.daily_remaining - sent <= RECHECK_BELOW:
+            await self.read_account()
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
@@ -290,13 +343,38 @@ class Client:
                 raise ValueError(f"{reserved!r} is set by the client; leave it out of the parameters")
         if isinstance(models, str):
             raise ValueError("models is a sequence of ids; pass models=(id,) for one")
+        if self._paused is not None:  # an account-level stop holds for the client's run: nothing is sent
+            paused = self._paused
+            raise AccountPaused(str(paused), paused.fix, (), paused.decision)
         payload_base = {"messages": list(messages), **params}
+        # model -> the payload of its one retry after a reasoning-exhausted reply
+        roomier: dict[str, dict[str, Any]] = {}
+        needed = frozenset(required_parameters(params))
         router = self._router(role) if models is None else self._fixed_router(models)
+        experiment, arm = self._arm(role, messages, router.chain)
+        if experiment is not None and arm != experiment:
+            router = self._fixed_router((arm, *(m for m in router.chain if m != arm)))
         session = router.session()
         attempts: list[Attempt] = []
         catalog = str((self.pools.document.get("inputs") or {}).get("catalogSha256") or "")[:16] or None
         while True:
             model = session.model
+            if model is not None:
+                unfit = unfit_reason(self.pools, model, messages, params)
+                lacks = self._lacks.get(model)
+                if unfit is None and lacks and lacks <= needed:
+                    unfit = f"{model} answered that it cannot serve {', '.join(sorted(lacks))}; skipped"
+                if unfit is not None:  # known before sending: no request spent
+                    session.apply(Decision("next_model", None, None, False, unfit))
+                    continue
+            if model is None and attempts and all(a.outcome == "data_policy" for a in attempts):
+                self._pause(
+                    "every model answered that the account's privacy settings exclude its providers; allow the "
+                    f"providers of free models at {PRIVACY_SETTINGS}, then run again",
+                    PRIVACY_SETTINGS,
+                    attempts,
+                    session.last,
+                )
             if model is None:
                 stop = router.stopped
                 last = stop or session.last
@@ -313,14 +391,18 @@ class Client:
             pause = router.wait_time()
             if pause > 0:
                 await self.sleep(pause)
+            await self._recheck_account()
+            account = self._account if self._account is not None and self._account.has_counter else None
             reservation = self._ledger.reserve(
                 model=model,
                 role=role,
                 now=self.clock(),
-                default_limit=self.options.daily_cap,
+                default_limit=account.daily_limit if account is not None else self.options.daily_cap,
                 per_minute=self.options.requests_per_minute,
                 catalog=catalog,
                 role_quota=daily_quota,
+                experiment=experiment if model == arm else None,
+                account=account,
             )
             budget = reservation.budget
             if budget is not None and reservation.quota and daily_quota is not None:
@@ -332,8 +414,9 @@ class Client:
                     attempts,
                 )
             if budget is not None:
+                whose = " by the account's count (GET /key)" if budget.limit_source == "account" else ""
                 raise DailyCapReached(
-                    f"daily free-request cap reached: {budget.used} of {budget.limit} used today (UTC); "
+                    f"daily free-request cap reached: {budget.used} of {budget.limit} used today (UTC){whose}; "
                     f"resets at {iso_time(budget.reset_at)}",
                     budget.reset_at,
                     attempts,
@@ -342,7 +425,9 @@ class Client:
                 await self.sleep(min(reservation.wait_seconds, self.options.max_wait))  # the per-minute pace is full
                 continue
             pieces = None if on_text is None else _numbered(on_text, len(attempts), model)
-            answer, latency_ms, status = await self._send(model, payload_base, session.retries, pieces)
+            answer, latency_ms, status = await self._send(
+                model, roomier.get(model, payload_base), session.retries, pieces
+            )
             self._ledger.finish(
                 reservation.attempt_id,
                 outcome=answer.outcome,
@@ -357,10 +442,12 @@ class Client:
                 rate_reset=answer.decision.reset_at
                 if answer.outcome == "daily_cap" and answer.decision
                 else answer.rate[2],
+                scope=answer.scope,
             )
             if answer.decision is None:
                 session.succeeded()
                 attempts.append(Attempt(model, answer.outcome, status, latency_ms, "done", "reply"))
+                self._validate(role, reservation.attempt_id, answer.text or "")
                 return Reply(
                     answer.text or "",
                     model,
@@ -369,12 +456,31 @@ class Client:
                     answer.completion_tokens,
                     answer.tool_calls,
                     answer.finish_reason,
+                    reservation.attempt_id,
+                    experiment if model == arm else None,
+                    self.feedback,
                 )
-            decision = session.apply(answer.decision)
+            planned = answer.decision
+            if answer.outcome == "reasoning_exhausted" and model not in roomier:
+                roomier[model], room = more_room(payload_base)
+                planned = Decision("retry", None, None, False, f"{planned.reason}; once more with {room}")
+            elif answer.outcome == "unsupported" and needed:
+                self._lacks[model] = self._lacks.get(model, needed) & needed
+            decision = session.apply(planned)
             attempts.append(Attempt(model, answer.outcome, status, latency_ms, decision.action, _safe(decision.reason)))
             if decision.model_dead:
                 self._dead[model] = decision.reason
+            if answer.outcome == "daily_cap":
+                await self.read_account()  # the account's counter after the cap: the next reservation reads it
             if decision.action == "stop":
+                if answer.outcome == "no_credits":
+                    self._pause(
+                        f"no reply for {role}: the account's credit balance is negative (HTTP 402); add credits at "
+                        f"{CREDITS_PAGE}; nothing more is sent in this run",
+                        CREDITS_PAGE,
+                        attempts,
+                        decision,
+                    )
                 if answer.outcome == "daily_cap":
                     reset = decision.reset_at or self._ledger.budget(self.options.daily_cap, self.clock()).reset_at
                     raise DailyCapReached(
@@ -386,6 +492,53 @@ class Client:
                 raise CompletionFailed(f"no reply for {role}: {_safe(decision.reason)}", attempts, decision)
             if decision.action == "retry" and decision.wait_seconds:
                 await self.sleep(decision.wait_seconds)
+
+    def _arm(self, role: str, messages: Sequence[Mapping[str, Any]], chain: Sequence[str]) -> tuple[str | None, str]:
+        """(experiment, arm model) of a request: the role default the A/B experiment compares against and the model
+        the request's hash sends it to (rules.experiments.assign_arm); (None, "") when the role runs no experiment
+        (share 0, a chain that does not start with the role's default, no runner-up). A runner-up the ledger marks
+        unavailable, dead in this run or not in the chain walked is never asked: its requests go to the default."""
+        from modelpools.rules.experiments import assign_arm, request_fraction
+        from modelpools.rules.roles import ROLE_ALIASES
+
+        key = ROLE_ALIASES.get(role, role)
+        share = self.options.share_of(key)
+        spec = (self.pools.document.get("roles") or {}).get(key) if share > 0 else None
+        if not isinstance(spec, Mapping) or not chain or chain[0] != spec.get("model"):
+            return None, ""
+        runners = [
+            r["id"] for r in spec.get("runnersUp") or () if isinstance(r, Mapping) and isinstance(r.get("id"), str)
+        ]
+        if not runners:
+            return None, ""
+        default = chain[0]
+        challenger = assign_arm(request_fraction(key, messages), share, runners)
+        pool_model = self.pools.model(challenger) if challenger is not None else None
+        if challenger is None or pool_model is None or pool_model.unavailable or challenger in self._dead:
+            return default, default
+        return (default, challenger) if challenger in chain else (default, default)
+
+    def _validate(self, role: str, reply_id: int, text: str) -> None:
+        """Score a reply with the role's validator (if the site registered one) into the ledger's feedback."""
+        from modelpools.rules.roles import ROLE_ALIASES
+
+        validator = self.validators.get(role) or self.validators.get(ROLE_ALIASES.get(role, role))
+        if validator is None or self._ledger is None:
+            return
+        score = validator(text)
+        self._ledger.add_feedback(reply_id, float(score), source="validator")
+
+    def feedback(self, reply_id: int, score: float) -> None:
+        """Record a quality score (0 to 1) for the reply with this id (``Reply.id``) in the usage ledger: the A/B
+        experiments weigh each success by its reply's newest score (docs/experiments.md)."""
+        if self._ledger is None:
+            raise RuntimeError("use the Client as `async with Client() as client:`")
+        self._ledger.add_feedback(reply_id, score)
+
+    def _pause(self, message: str, fix: str, attempts: Sequence[Attempt], decision: Decision | None) -> None:
+        """Stop for an account-level failure: raise AccountPaused now and, with nothing sent, on every later call."""
+        self._paused = AccountPaused(message, fix, attempts, decision)
+        raise self._paused
 
     async def _send(
         self,
@@ -456,6 +609,22 @@ class Client:
         if on_text is not None and not streamed and answer.decision is None and answer.text:
             on_text(answer.text)  # a provider that ignored "stream": its whole text at once
         return answer, latency, status
+
+
+def more_room(payload: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The payload of the one retry after a reasoning-exhausted reply, and what changed: twice the ``max_tokens``
+    the request set (none set: 4096, so the reasoning and the answer both have room), and a ``low`` reasoning effort
+    unless the request chose its own ``reasoning``."""
+    roomier = dict(payload)
+    given = payload.get("max_tokens")
+    roomier["max_tokens"] = (
+        given * 2 if isinstance(given, int) and not isinstance(given, bool) and given > 0 else REASONING_ROOM
+    )
+    changes = [f"max_tokens {roomier['max_tokens']}"]
+    if "reasoning" not in payload:
+        roomier["reasoning"] = {"effort": "low"}
+        changes.append("reasoning effort low")
+    return roomier, " and ".join(changes)
 
 
 def _file_stamp(path: Path | None) -> tuple[int, int, int] | None:

@@ -9,8 +9,8 @@ it and the router's last ``decision``, so a caller can tell a model's failure fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -47,6 +47,8 @@ class Reply:
 
     ``tool_calls`` holds the message's tool calls (OpenAI shape) when the request passed ``tools`` and the model
     called one; ``finish_reason`` is the upstream's (``stop``, ``length``, ``tool_calls``), when it said.
+    ``id`` is the usage ledger's id of the attempt that wrote the reply (``Client.feedback(id, score)``);
+    ``experiment`` the role default it was compared against when the request was an arm of an A/B experiment.
     """
 
     text: str
@@ -56,3 +58,13 @@ class Reply:
     completion_tokens: int | None = None
     tool_calls: tuple[Mapping[str, Any], ...] = ()
     finish_reason: str | None = None
+    id: int | None = None
+    experiment: str | None = None
+    rater: Callable[[int, float], None] | None = field(default=None, repr=False, compare=False)
+
+    def rate(self, score: float) -> None:
+        """Record the reply's quality (0 to 1) in the usage ledger, for the role's A/B experiment (docs/experiments.md);
+        the newest score of a reply counts. Call it while the Client that wrote the reply is open."""
+        if self.rater is None or self.id is None:
+            raise RuntimeError("this reply was not written by an open Client; it cannot be rated")
+        self.rater(self.id, score)

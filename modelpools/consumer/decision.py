@@ -18,11 +18,36 @@ from typing import Any
 
 from modelpools.io.http import parse_retry_after
 
-__all__ = ["Decision", "decide", "parse_reset", "MIN_WAIT"]
+__all__ = [
+    "Decision",
+    "decide",
+    "parse_reset",
+    "is_data_policy",
+    "is_unsupported",
+    "MIN_WAIT",
+    "MINUTE_WINDOW",
+    "PRIVACY_SETTINGS",
+    "CREDITS_PAGE",
+]
 DAY = 86400.0
 LAST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z: a reset time past this is no time at all
 DEFAULT_MINUTE_WAIT = 60.0  # a per-minute cap whose reset time says nothing (absent, already past, out of range)
 MIN_WAIT = 1.0  # the shortest wait a rate-limit answer gets (a reset already past, Retry-After: 0 or a past date)
+MINUTE_WINDOW = 120.0  # a 429 without Retry-After whose X-RateLimit-Reset is this close is the free tier's minute
+PRIVACY_SETTINGS = "https://openrouter.ai/settings/privacy"
+CREDITS_PAGE = "https://openrouter.ai/settings/credits"
+
+
+def is_data_policy(message: str) -> bool:
+    """A 404 that blames the account's privacy settings, in both wordings OpenRouter used ("No endpoints found
+    matching your data policy", "No endpoints available matching your guardrail restrictions and data policy")."""
+    lowered = message.lower()
+    return "data policy" in lowered or "guardrail" in lowered
+
+
+def is_unsupported(message: str) -> bool:
+    """A 404 that says no endpoint of the model supports what the request asked for (tool use, another parameter)."""
+    return "no endpoints found that support" in message.lower()
 
 
 @dataclass(frozen=True)
@@ -143,7 +168,26 @@ def decide(
                 False,
                 f"rate limited ({short}); Retry-After {retry_after:g}s",
             )
+        if until_reset is not None and until_reset <= MINUTE_WINDOW:  # the free tier's minute window: no retry burnt
+            return Decision(
+                "wait",
+                max(MIN_WAIT, until_reset),
+                reset_at,
+                False,
+                f"rate limited ({short}); wait for the minute's reset",
+            )
         return Decision("next_model", None, reset_at, False, f"rate limited ({short})")
+    if (status == 404 or "no endpoints" in message.lower()) and is_data_policy(message):
+        return Decision(
+            "next_model",
+            None,
+            None,
+            True,
+            f"the account's privacy settings exclude this model's providers: allow them at {PRIVACY_SETTINGS} "
+            f"({short})",
+        )
+    if (status == 404 or "no endpoints" in message.lower()) and is_unsupported(message):
+        return Decision("next_model", None, None, False, f"this model cannot serve this request ({short})")
     if status == 404 or "no endpoints found" in message.lower():
         return Decision("next_model", None, None, True, f"model unavailable ({short}); skipped for this run")
     if status == 400:
@@ -153,9 +197,16 @@ def decide(
         if "context length" in lowered or "context window" in lowered or "too many tokens" in lowered:
             return Decision("next_model", None, None, False, f"request too long for this model ({short})")
         return Decision("stop", None, None, False, f"bad request ({short}); fix the request")
-    if status in (401, 402):
-        what = "invalid or missing API key" if status == 401 else "insufficient credits"
-        return Decision("stop", None, None, False, f"{what} ({short})")
+    if status == 402:
+        return Decision(
+            "stop",
+            None,
+            None,
+            False,
+            f"the account's credit balance is negative: add credits at {CREDITS_PAGE} ({short})",
+        )
+    if status == 401:
+        return Decision("stop", None, None, False, f"invalid or missing API key ({short})")
     if status == 403:
         return Decision("next_model", None, None, False, f"refused by moderation or provider policy ({short})")
     if status in (408, 409, 425) or status >= 500:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelpools.consumer.overview import Report, model_entries
-from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel
+from modelpools.consumer.pools_view import PoolModel, Pools, UnrankedModel, estimate_of
 from modelpools.errors import DataError
 from modelpools.rules.ranking import tier_cut
 from modelpools.rules.roles import ROLE_ALIASES
@@ -40,8 +40,7 @@ def tier_rule(pools: Pools) -> str:
     """The rank ranges of the tiers and the rounded-up cut-offs behind them, from the pools file's own settings."""
     settings = pools.document["inputs"]["settings"]  # validated: both cut-offs are there
     large_cutoff, medium_cutoff = settings["large_cutoff"], settings["medium_cutoff"]
-    provisional = sum(1 for e in model_entries(pools).values() if e.get("provisional"))
-    cut = tier_cut(len(pools.models) - provisional, large_cutoff, medium_cutoff)
+    cut = tier_cut(len(pools.models), large_cutoff, medium_cutoff)  # provisional models are cut like measured ones
 
     def rounded(cutoff: float, value: int, end: int) -> str:
         text = f"ceil({cut.n} x {cutoff:g}) = {value}"
@@ -52,11 +51,6 @@ def tier_rule(pools: Pools) -> str:
         f"MEDIUM {_ranks(cut.large_end + 1, cut.medium_end)} "
         f"(up to {rounded(medium_cutoff, cut.medium_ceil, cut.medium_end)}), "
         f"SMALL {_ranks(cut.medium_end + 1, cut.n)} (the rest)"
-    ) + (
-        f", counting the {cut.n} measured models; each of the {provisional} provisional models joins the tier of the "
-        "measured model ranked above it"
-        if provisional
-        else ""
     )
 
 
@@ -127,7 +121,7 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
         page = f", page {e['pageRankScore']:.1f}" if isinstance(e.get("pageRankScore"), (int, float)) else ""
         active = f", {e['activeParameters']:g}B active" if isinstance(e.get("activeParameters"), (int, float)) else ""
         return (
-            f"{e['id']}: estimate {e['codingScore']:.1f} ±{e['uncertainty']:.1f} (rank score "
+            f"{e['id']}: estimate {estimate_of(e):.1f} ±{e['uncertainty']:.1f} (rank score "
             f"{e['rankScore']:.1f}{page}), evidence {e['evidence']:g} units from "
             f"{', '.join(e['sources']) or 'none'}{active}"
         )
@@ -140,6 +134,10 @@ def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
     lines += [f"    runner-up: {describe(e)}" for e in role.get("runnersUp") or ()]
     lines += [f"    note: {n}" for n in role.get("notes") or ()]
     lines += [f"    gate {_gate_text(g)}" for g in role.get("gates") or () if g.get("result") != "not applied"]
+    if isinstance(role.get("experiment"), Mapping):
+        from modelpools.rules.experiments import experiment_lines
+
+        lines += [f"    {line}" for line in experiment_lines(role["experiment"])]
     return lines
 
 
@@ -183,7 +181,8 @@ def _web_text(page: Mapping[str, Any]) -> str:
         else "the coding estimate"
     )
     if not web:
-        return f"no web Elo: {indirect} stands in"
+        spread = f": {coding['estimate']:.1f} ±{coding['sd']:.1f} (the line's residual spread added)" if coding else ""
+        return f"no web Elo: the coding estimate stands in{spread}"
     seen = f", remembered from {web['rememberedFrom']}" if web.get("rememberedFrom") else ""
     arena = str(web["source"]).removeprefix("web:")
     return (
@@ -219,6 +218,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         "rank": model.rank,
         "tier": model.tier,
         "codingScore": model.coding_score,
+        "estimate": model.estimate,
         "contextLength": model.context_length,
         "expirationDate": model.expiration_date,
         "defaultFor": roles,
@@ -234,7 +234,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
     }
     lines = [
         f"{model.id}  ({model.name})",
-        f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f}",
+        f"  tier {model.tier}, rank {model.rank}, coding score {model.coding_score:.1f} (what the ranking orders by)",
         f"  why: {why}",
     ]
     if "uncertainty" in entry:
@@ -244,7 +244,7 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
         )
         data["scoreSources"] = [dict(s) for s in entry.get("scoreSources") or ()]
         lines.append(
-            f"  estimate {entry['codingScore']:.1f} ±{entry['uncertainty']:.1f}, ranked by "
+            f"  estimate {estimate_of(entry):.1f} ±{entry['uncertainty']:.1f}, ranked by "
             f"{entry['rankScore']:.1f} (estimate - uncertainty); evidence {entry['evidence']:g} units"
             + (" (thin: below the minimum)" if entry["thinEvidence"] else "")
             + f"; prior {prior['mean']:g} ±{prior['sd']:g} ({prior['sizeClass']})"

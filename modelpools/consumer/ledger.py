@@ -19,9 +19,14 @@ import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelpools.errors import DataError
-from modelpools.rules.usage import quota_allowance
+from modelpools.rules.experiments import ExperimentAttempt
+from modelpools.rules.usage import failure_scope, quota_allowance
+
+if TYPE_CHECKING:
+    from modelpools.consumer.account import AccountStatus
 
 __all__ = [
     "Ledger",
@@ -29,6 +34,7 @@ __all__ = [
     "Reservation",
     "read_rows",
     "read_budget",
+    "read_experiment_attempts",
     "DailyBudget",
     "SCHEMA_VERSION",
     "MIGRATIONS",
@@ -68,12 +74,35 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX attempts_model_started ON attempts (model, started)",
         "CREATE INDEX attempts_outcome_started ON attempts (outcome, started)",
     ),
+    # 2: who a failure's lesson is about (rules.usage.failure_scope): 'account', 'model' or 'request'; NULL for a
+    # success, a pending row, or a row written before version 2 (read back from its outcome and status)
+    ("ALTER TABLE attempts ADD COLUMN scope TEXT",),
+    # 3: A/B experiments (docs/experiments.md): the arm tag of an attempt and the quality scores of replies
+    (
+        "ALTER TABLE attempts ADD COLUMN experiment TEXT",  # the role's default the experiment compares against
+        """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        reply_id INTEGER NOT NULL,        -- attempts.id of the attempt that wrote the reply
+        role TEXT NOT NULL,
+        model TEXT NOT NULL,
+        score REAL NOT NULL,              -- 0..1; the newest score of a reply counts
+        ts REAL NOT NULL,                 -- epoch seconds
+        source TEXT NOT NULL              -- 'caller' (reply.rate, Client.feedback) or 'validator'
+    )""",
+        "CREATE INDEX feedback_reply ON feedback (reply_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _ROWS_SQL = (
-    "SELECT started, model, role, outcome, status, latency_ms, catalog FROM attempts "
+    "SELECT started, model, role, outcome, status, latency_ms, catalog, {scope} FROM attempts "
     "WHERE outcome != 'pending' AND started >= ? ORDER BY started, id"
 )
+
+
+def _rows_sql(version: int) -> str:
+    """The rows query for a file of schema ``version`` (a version-1 file, read read-only, has no scope column)."""
+    return _ROWS_SQL.format(scope="scope" if version >= 2 else "NULL")
 
 
 def utc_midnight(now: float) -> float:
@@ -87,7 +116,7 @@ class DailyBudget:
 
     used: int
     limit: int
-    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer) or "setting"
+    limit_source: str  # "header" (X-RateLimit-Limit of a daily-cap answer), "account" (GET /key) or "setting"
     reset_at: float
     capped: bool
 
@@ -121,6 +150,7 @@ class LedgerRow:
     status: int | None
     latency_ms: int | None
     catalog: str | None
+    scope: str | None = None  # account, model or request (rules.usage.failure_scope); None for a success
 
 
 class Ledger:
@@ -226,6 +256,8 @@ class Ledger:
         per_minute: int = 0,
         catalog: str | None = None,
         role_quota: int | None = None,
+        experiment: str | None = None,
+        account: AccountStatus | None = None,
     ) -> Reservation:
         """Insert a pending attempt unless the daily cap is used up or the per-minute pace says wait.
 
@@ -233,10 +265,22 @@ class Ledger:
         process's. ``default_limit`` is the daily cap when no daily-cap answer has told it (None: no cap check);
         ``per_minute`` > 0 allows that many attempts (of every process) in any 60 seconds. ``role_quota`` (needs
         ``default_limit``): ``role`` may send that many requests today, and only while the other roles keep
-        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True.
+        ``limit - role_quota`` of the cap (rules.usage.quota_allowance); refused with ``quota`` True. ``account``: a
+        reading of the account's daily counter (modelpools.consumer.account) taken today: refused once the requests
+        counted since it was taken (every process of this ledger; a request in flight then counts too) reach its
+        ``remaining``.
+        ``experiment``: the attempt is an arm of the A/B experiment against this role default (rules.experiments).
         """
         now = self.clock() if now is None else now
         with self._write() as db:
+            if account is not None and account.has_counter and utc_midnight(account.read_at) == utc_midnight(now):
+                assert account.daily_limit is not None and account.daily_remaining is not None  # has_counter
+                since = self._used_since(db, now, account.read_at)
+                if since >= account.daily_remaining:
+                    used = account.daily_limit - account.daily_remaining + since
+                    return Reservation(
+                        None, 0.0, DailyBudget(used, account.daily_limit, "account", utc_midnight(now) + DAY, True)
+                    )
             if default_limit is not None:
                 budget = self._budget(db, now, default_limit)
                 if budget.capped:
@@ -249,10 +293,18 @@ class Ledger:
                 newest = self._newest_starts(db, now - 60.0, now + 60.0, per_minute)
                 if len(newest) >= per_minute:  # the window is full until the oldest of these leaves it
                     return Reservation(None, min(60.0, max(0.001, newest[-1] + 60.0 - now)), None)
-            cursor = db.execute(
-                "INSERT INTO attempts (started, model, role, outcome, catalog, pid) VALUES (?, ?, ?, 'pending', ?, ?)",
-                (now, model, role, catalog, _pid()),
-            )
+            if experiment is None:
+                cursor = db.execute(
+                    "INSERT INTO attempts (started, model, role, outcome, catalog, pid) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?)",
+                    (now, model, role, catalog, _pid()),
+                )
+            else:
+                cursor = db.execute(
+                    "INSERT INTO attempts (started, model, role, outcome, catalog, pid, experiment) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                    (now, model, role, catalog, _pid(), experiment),
+                )
             assert cursor.lastrowid is not None  # set by the INSERT
             return Reservation(cursor.lastrowid, 0.0, None)
 
@@ -269,12 +321,14 @@ class Ledger:
         rate_limit: int | None = None,
         rate_remaining: int | None = None,
         rate_reset: float | None = None,
+        scope: str | None = None,
     ) -> None:
-        """Record the outcome of a reserved attempt."""
+        """Record the outcome of a reserved attempt; ``scope`` defaults to the outcome's (rules.usage.failure_scope)."""
         finished = self.clock() if finished is None else finished
+        scope = scope if scope is not None else failure_scope(outcome, status)
         self._db.execute(
             "UPDATE attempts SET finished = ?, outcome = ?, status = ?, latency_ms = ?, prompt_tokens = ?, "
-            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ? WHERE id = ?",
+            "completion_tokens = ?, rate_limit = ?, rate_remaining = ?, rate_reset = ?, scope = ? WHERE id = ?",
             (
                 finished,
                 outcome,
@@ -285,8 +339,22 @@ class Ledger:
                 rate_limit,
                 rate_remaining,
                 rate_reset,
+                scope,
                 attempt_id,
             ),
+        )
+
+    def add_feedback(self, reply_id: int, score: float, *, source: str = "caller", now: float | None = None) -> None:
+        """Record a quality score (0..1) for the reply written by attempt ``reply_id``; ValueError for a score out
+        of range or an attempt that did not end in a reply."""
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
+            raise ValueError(f"a reply's score is a number from 0 to 1 (got {score!r})")
+        row = self._db.execute("SELECT role, model, outcome FROM attempts WHERE id = ?", (int(reply_id),)).fetchone()
+        if row is None or row[2] != "ok":
+            raise ValueError(f"no reply with id {reply_id!r} in the usage ledger at {self.path}")
+        self._db.execute(
+            "INSERT INTO feedback (reply_id, role, model, score, ts, source) VALUES (?, ?, ?, ?, ?, ?)",
+            (int(reply_id), row[0], row[1], float(score), self.clock() if now is None else now, source),
         )
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -306,6 +374,21 @@ class Ledger:
         if role is not None:
             sql, args = sql + " AND role = ?", args + (role,)
         return db.execute(sql, args).fetchone()[0]
+
+    def used_since(self, since: float, now: float | None = None) -> int:
+        """Today's counted requests sent after ``since`` or in flight then, across every process (see reserve)."""
+        return self._used_since(self._db, self.clock() if now is None else now, since)
+
+    @staticmethod
+    def _used_since(db: sqlite3.Connection, now: float, since: float) -> int:
+        """Today's counted requests sent after ``since``, or still in flight then (pending, or finished after
+        ``since``: the account's counter may not hold them yet)."""
+        placeholders = ", ".join("?" * len(NOT_COUNTED))
+        return db.execute(
+            f"SELECT count(*) FROM attempts WHERE started >= ? AND outcome NOT IN ({placeholders}) "
+            "AND (started > ? OR finished IS NULL OR finished > ?)",
+            (utc_midnight(now), *NOT_COUNTED, since, since),
+        ).fetchone()[0]
 
     @staticmethod
     def _budget(db: sqlite3.Connection, now: float, default_limit: int) -> DailyBudget:
@@ -334,7 +417,7 @@ class Ledger:
 
     def rows(self, since: float | None = None) -> Iterator[LedgerRow]:
         """Finished attempts (oldest first), from ``since`` (epoch seconds) on when given."""
-        for row in self._db.execute(_ROWS_SQL, (since or 0.0,)):
+        for row in self._db.execute(_rows_sql(SCHEMA_VERSION), (since or 0.0,)):
             yield LedgerRow(*row)
 
     def count(self, outcome: str | None = None) -> int:
@@ -423,7 +506,31 @@ def read_rows(path: Path | str, since: float | None = None) -> list[LedgerRow]:
     if db is None:
         return []
     try:
-        return [LedgerRow(*r) for r in db.execute(_ROWS_SQL, (since or 0.0,))]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return [LedgerRow(*r) for r in db.execute(_rows_sql(version), (since or 0.0,))]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(_problem(Path(path), exc, "unreadable")) from None
+    finally:
+        db.close()
+
+
+_EXPERIMENT_SQL = (
+    "SELECT a.started, a.role, a.model, a.experiment, a.outcome, a.latency_ms, a.completion_tokens, "
+    "(SELECT f.score FROM feedback f WHERE f.reply_id = a.id ORDER BY f.ts DESC, f.id DESC LIMIT 1) "
+    "FROM attempts a WHERE a.experiment IS NOT NULL AND a.outcome != 'pending' ORDER BY a.started, a.id"
+)
+
+
+def read_experiment_attempts(path: Path | str) -> list[ExperimentAttempt]:
+    """The finished attempts of A/B experiments in the ledger at path, each with its reply's newest quality score
+    (oldest first); [] without a ledger or with one written before experiments (schema version 1 or 2)."""
+    db = _open_read_only(Path(path))
+    if db is None:
+        return []
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 3:
+            return []
+        return [ExperimentAttempt(*r) for r in db.execute(_EXPERIMENT_SQL)]
     except sqlite3.DatabaseError as exc:
         raise DataError(_problem(Path(path), exc, "unreadable")) from None
     finally:

@@ -30,11 +30,16 @@ __all__ = [
     "role_chain",
     "role_names",
     "required_parameters",
+    "lacking",
+    "estimated_tokens",
+    "unfit_reason",
+    "CHARS_PER_TOKEN",
 ]
 
 AUTO = "auto"
 # request fields a model must list in supported_parameters to be tried (OpenRouter rejects or ignores them otherwise)
 GATED_PARAMETERS = ("tools", "tool_choice", "response_format")
+CHARS_PER_TOKEN = 4  # the size estimate of a request: its JSON characters / 4, plus max_tokens
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,39 @@ def _supported(pools: Pools, model_id: str) -> frozenset[str]:
         if isinstance(entry, Mapping) and entry.get("id") == model_id:
             return frozenset(str(p) for p in entry.get("supportedParameters") or ())
     return frozenset()  # an unranked model: the pools file does not say what it supports
+
+
+def lacking(pools: Pools, model_id: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The gated parameters ``params`` set that the model's ``supportedParameters`` do not list (all of them for a
+    model the file does not describe): the one rule for ``resolve_model``, the server and the client."""
+    supported = _supported(pools, model_id)
+    return tuple(name for name in required_parameters(params) if name not in supported)
+
+
+def estimated_tokens(messages: Any, params: Mapping[str, Any]) -> int:
+    """A request's size in tokens, estimated without a tokenizer: the characters of its messages (and tools, if
+    any) as JSON over CHARS_PER_TOKEN, rounded up, plus the ``max_tokens`` it asks room for."""
+    import json
+
+    text = json.dumps([messages, params.get("tools")], ensure_ascii=False, default=str)
+    room = params.get("max_tokens")
+    room = room if isinstance(room, int) and not isinstance(room, bool) and room > 0 else 0
+    return -(-len(text) // CHARS_PER_TOKEN) + room
+
+
+def unfit_reason(pools: Pools, model_id: str, messages: Any, params: Mapping[str, Any]) -> str | None:
+    """Why the model cannot take this request, known before sending it (None when nothing says so): gated
+    parameters it does not support, or an estimated size beyond its ``context_length``."""
+    missing = lacking(pools, model_id, params)
+    if missing:
+        return f"{model_id} does not support {', '.join(missing)} (supportedParameters); skipped"
+    model = pools.model(model_id) or next((u for u in pools.unranked if u.id == model_id), None)
+    context = model.context_length if model is not None else None
+    if isinstance(context, int) and context > 0:
+        size = estimated_tokens(messages, params)
+        if size > context:
+            return f"the request needs about {size} tokens, more than {model_id}'s context of {context}; skipped"
+    return None
 
 
 def role_names(pools: Pools) -> tuple[str, ...]:
@@ -115,7 +153,7 @@ def resolve_model(pools: Pools, spec: str, params: Mapping[str, Any] | None = No
         return choice
     kept, left_out = [], []
     for model_id in choice.models:
-        missing = [name for name in needed if name not in _supported(pools, model_id)]
+        missing = lacking(pools, model_id, params or {})
         if missing:
             left_out.append((model_id, f"does not support {', '.join(missing)}"))
         else:

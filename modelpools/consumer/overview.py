@@ -8,6 +8,8 @@ best first with its scores, the unranked and excluded ids, and a line on where t
 >>> from modelpools.consumer.pools_view import load_pools
 >>> pools = load_pools(Path("tests/data/pools-sample.json"))
 >>> pools_overview(pools).lines[1]
+'ordered by score = estimate - sd (the conservative score), best first; ties: longer context first'
+>>> pools_overview(pools).lines[2]
 'LARGE (2)'
 >>> provenance_line({"catalog": {"source": "bundled-snapshot", "capturedAt": "2026-08-18"}})
 'catalog: bundled snapshot of 2026-08-18; benchmarks: none, curated scores only'
@@ -52,18 +54,24 @@ def model_entries(pools: Pools) -> dict[str, Mapping[str, Any]]:
     return {m["id"]: m for m in pools.document.get("models") or () if isinstance(m, Mapping) and "id" in m}
 
 
+# What `show` says the models are ordered by (the pools file's codingScore; docs/scoring.md).
+ORDERED_BY = "ordered by score = estimate - sd (the conservative score), best first; ties: longer context first"
+
+
 def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
-    """The provenance line (when given), role defaults, then each tier best first under column headers (rank,
-    coding score and its uncertainty, context length, id), then the unranked and excluded ids."""
+    """The provenance line (when given), role defaults, what the models are ordered by, then each tier best first
+    under column headers (rank, the score they are ranked by, the estimate and its uncertainty, context length, id),
+    then the unranked and excluded ids."""
     by_id = {m.id: m for m in pools.models}
     entries = model_entries(pools)
     lines = [provenance] if provenance else []
     lines.append("role defaults: " + ", ".join(f"{k}={v or 'none'}" for k, v in pools.defaults))
+    lines.append(ORDERED_BY)
     tiers = []
     for name, ids in pools.tiers:
         lines.append(f"{name} ({len(ids)})")
         if ids:
-            lines.append(f"  {'rank':>4}  {'score':>5} {'±sd':>5}  {'context':>8}  id")
+            lines.append(f"  {'rank':>4}  {'score':>5}  {'estimate':>8} {'±sd':>5}  {'context':>8}  id")
         rows = []
         for model_id in ids:
             m = by_id[model_id]
@@ -79,7 +87,8 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
                 if on
             )
             lines.append(
-                f"  {m.rank:>4}  {_score(m.coding_score)} ±{_sd(entry.get('uncertainty'))}  {ctx}  {m.id}{marks}"
+                f"  {m.rank:>4}  {_score(m.coding_score)}  {_score(m.estimate):>8} ±{_sd(entry.get('uncertainty'))}"
+                f"  {ctx}  {m.id}{marks}"
             )
             rows.append(
                 {
@@ -87,6 +96,7 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
                     "name": m.name,
                     "rank": m.rank,
                     "codingScore": m.coding_score,
+                    "estimate": m.estimate,
                     "uncertainty": entry.get("uncertainty"),
                     "deprecated": entry.get("deprecated"),
                     "thinEvidence": entry.get("thinEvidence"),
@@ -101,6 +111,7 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
         lines.append(f"excluded ({len(excluded)}, not for code): " + ", ".join(e["id"] for e in excluded))
     data = {
         "chosenDefaults": dict(pools.defaults),
+        "orderedBy": ORDERED_BY,
         "tiers": tiers,
         "unranked": [{"id": u.id, "reason": u.reason} for u in pools.unranked],
         "excluded": excluded,

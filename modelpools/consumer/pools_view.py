@@ -45,6 +45,7 @@ __all__ = [
     "MatchInfo",
     "load_pools",
     "pools_from_document",
+    "estimate_of",
     "ROLES",
 ]
 
@@ -61,12 +62,13 @@ class PoolModel:
     vendor: str
     rank: int
     tier: str
-    coding_score: float
+    coding_score: float  # the score the models are ranked by: estimate - uncertainty (docs/scoring.md)
     context_length: int | None
     expiration_date: str | None
     score_sources: tuple[ScoreSource, ...]
     match: MatchInfo
     usage: Mapping[str, Any] | None = None  # the pools file's usage verdict (unavailable, demoted, preferred)
+    estimate: float | None = None  # the estimate itself (None in a version-1 file)
 
     @property
     def unavailable(self) -> bool:
@@ -242,7 +244,29 @@ def _readable_version(version: Any) -> bool:
     return type(version) is int and 1 <= version <= POOLS_VERSION
 
 
+def estimate_of(entry: Mapping[str, Any]) -> Any:
+    """The estimate of a pools file's model or role-evidence entry: ``estimate`` from version 4 on, ``codingScore``
+    before (which version 4 made the rank score, estimate - uncertainty)."""
+    return entry["estimate"] if "estimate" in entry else entry.get("codingScore")
+
+
+def _ranked_by(entry: Mapping[str, Any], version: int) -> float:
+    """The score a model entry is ranked by: codingScore from version 4 on; before, codingScore was the estimate and
+    rankScore (version 2 and 3) the conservative score the ranking used."""
+    if version < 4 and entry.get("rankScore") is not None:
+        return float(entry["rankScore"])
+    return float(entry["codingScore"])
+
+
+def _estimate(entry: Mapping[str, Any], version: int) -> float | None:
+    """The estimate of a model entry: ``estimate`` from version 4 on, codingScore in versions 2 and 3."""
+    if version >= 4:
+        return float(entry["estimate"]) if entry.get("estimate") is not None else None
+    return float(entry["codingScore"]) if version >= 2 else None
+
+
 def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
+    version = doc["schemaVersion"]
     models = tuple(
         PoolModel(
             id=str(m["id"]),
@@ -250,7 +274,7 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
             vendor=str(m.get("vendor") or ""),
             rank=int(m["rank"]),
             tier=_tier_name(m["tier"]),
-            coding_score=float(m["codingScore"]),
+            coding_score=_ranked_by(m, version),
             context_length=m.get("contextLength"),
             expiration_date=m.get("expirationDate"),
             score_sources=tuple(ScoreSource.from_json(s) for s in m.get("scoreSources") or ()),
@@ -260,6 +284,7 @@ def _build(doc: Mapping[str, Any], path: Path | None) -> Pools:
                 float((m.get("match") or {}).get("confidence", 0.0)),
             ),
             usage=dict(m["usage"]) if isinstance(m.get("usage"), Mapping) else None,
+            estimate=_estimate(m, version),
         )
         for m in doc["models"]
     )

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from modelpools.consumer.decision import Decision, decide, parse_reset
-from modelpools.rules.usage import SUCCESS
+from modelpools.consumer.decision import Decision, decide, is_data_policy, is_unsupported, parse_reset
+from modelpools.rules.usage import SUCCESS, failure_scope
 
 __all__ = ["Answer", "classify"]
 
@@ -30,6 +30,12 @@ class Answer:
     rate: tuple[int | None, int | None, float | None] = (None, None, None)  # limit, remaining, reset
     tool_calls: tuple[Mapping[str, Any], ...] = ()  # the message's tool calls (a request that passed ``tools``)
     finish_reason: str | None = None
+    status: int | None = None  # the HTTP status the answer stands for (an error object's code in a 200 stream)
+
+    @property
+    def scope(self) -> str | None:
+        """Whose failure this is: account, model or request (rules.usage.failure_scope); None for a success."""
+        return failure_scope(self.outcome, self.status)
 
 
 _INT64 = 2**63  # the ledger stores integers as SQLite INTEGER (64-bit)
@@ -88,11 +94,19 @@ def _failure_outcome(status: int | None, body: Any, decision: Decision) -> str:
             return "daily_cap"
         if "free-models-per-min" in message or source == "openrouter_free_tier_minute":
             return "minute_cap"
+        if decision.action == "wait" and decision.reason.endswith("wait for the minute's reset"):
+            return "minute_cap"  # a bare 429 whose X-RateLimit-Reset is within the minute window
         return "upstream_429" if decision.action == "next_model" and "upstream" in decision.reason else "rate_limited"
-    if status == 404 or "no endpoints found" in message:
-        return "no_endpoints"
+    if status == 404 or "no endpoints" in message:
+        if is_data_policy(message):
+            return "data_policy"
+        return "unsupported" if is_unsupported(message) else "no_endpoints"
+    if status == 402:
+        return "no_credits"
     if status == 400 and decision.model_dead:
         return "invalid_model"
+    if status == 400 and decision.action == "next_model":
+        return "too_long"
     if status in (408, 409, 425) or status >= 500:
         return "server_error"
     return "rejected"
@@ -138,10 +152,21 @@ def classify(
             )
         text = _content_text(message.get("content"))
         tool_calls = _tool_calls(message.get("tool_calls"))
+        finish = choices[0].get("finish_reason") if isinstance(choices, list) else None
         if text.strip() or tool_calls:
-            finish = choices[0].get("finish_reason") if isinstance(choices, list) else None
             return Answer(SUCCESS, text, None, *tokens, rate, tool_calls, finish if isinstance(finish, str) else None)
         reasoning = message.get("reasoning") or message.get("reasoning_details")
+        if reasoning and finish == "length":  # the budget ran out while thinking: the answer was lost, not the model
+            return Answer(
+                "reasoning_exhausted",
+                None,
+                Decision(
+                    "next_model", None, None, False, "the reply's token budget ran out while reasoning (empty content)"
+                ),
+                *tokens,
+                rate,
+                status=effective,
+            )
         if reasoning:
             return Answer(
                 "reasoning_only",
@@ -160,4 +185,4 @@ def classify(
         backoff=backoff,
         now=now,
     )
-    return Answer(_failure_outcome(effective, parsed, decision), None, decision, rate=rate)
+    return Answer(_failure_outcome(effective, parsed, decision), None, decision, rate=rate, status=effective)

@@ -23,6 +23,7 @@ from modelpools.consumer.markup import (
     tier_badge,
     verdict_badge,
 )
+from modelpools.consumer.pools_view import estimate_of
 from modelpools.rules.probestats import SOURCE as PROBE_SOURCE
 from modelpools.rules.roles import BUILTIN_ROLES
 
@@ -53,7 +54,7 @@ def _evidence_row(label: str, ev: Mapping[str, Any], page: bool, tiers: Mapping[
         label,
         code(model_id),
         tier_badge(tiers.get(model_id) if isinstance(model_id, str) else None),
-        f'{num(ev.get("codingScore"))} <span class="muted">± {num(ev.get("uncertainty"))}</span>',
+        f'{num(estimate_of(ev))} <span class="muted">± {num(ev.get("uncertainty"))}</span>',
         num(ev.get("rankScore")),
     ]
     if page:
@@ -105,6 +106,7 @@ def roles_section(doc: Mapping[str, Any]) -> str:
             + (f'<p class="needs">{"; ".join(needs)}</p>' if needs else "")
             + table(head, rows, "compact")
             + (f'<ul class="notes">{notes}</ul>' if notes else "")
+            + _experiment_html(role.get("experiment"))
             + "</article>"
         )
     return (
@@ -112,6 +114,17 @@ def roles_section(doc: Mapping[str, Any]) -> str:
         "order (docs/scoring.md §5). The chosen model and the two runners-up, with the evidence the rule "
         f'used.</p><div class="roles">{"".join(cards)}</div></section>'
     )
+
+
+def _experiment_html(experiment: Any) -> str:
+    """A role's A/B experiment (roles.<role>.experiment), when the usage summary held one: its verdict and arms."""
+    if not isinstance(experiment, Mapping):
+        return ""
+    from modelpools.rules.experiments import experiment_lines
+
+    head, *arms = experiment_lines(experiment)
+    items = "".join(f"<li>{esc(line.strip())}</li>" for line in arms)
+    return f'<div class="experiment"><p>{esc(head)}</p><ul>{items}</ul></div>'
 
 
 def tiers_section(doc: Mapping[str, Any]) -> str:
@@ -198,7 +211,7 @@ def models_section(doc: Mapping[str, Any]) -> str:
                 esc(m.get("rank")),
                 f'{code(m.get("id"))}<div class="name">{esc(m.get("name"))}</div>{_flags(m)}',
                 tier_badge(m.get("tier")),
-                f'<b>{num(m.get("codingScore"))}</b> <span class="muted">± {num(m.get("uncertainty"))}</span>',
+                f'<b>{num(estimate_of(m))}</b> <span class="muted">± {num(m.get("uncertainty"))}</span>',
                 num(m.get("rankScore")),
                 f'{num(m.get("evidence"))} units<div class="muted">prior {num(prior.get("mean"), 0)}, '
                 f"{esc(prior.get('sizeClass'))}</div>",

@@ -35,6 +35,7 @@ from modelpools.consumer.completion import Reply, TextPiece
 from modelpools.consumer.model_spec import required_parameters, role_chain, role_names
 from modelpools.consumer.pools_view import ROLES
 from modelpools.errors import (
+    AccountPaused,
     CompletionFailed,
     DailyCapReached,
     ModelPoolsError,
@@ -138,6 +139,8 @@ class _Endpoint:
 
         if isinstance(exc, DailyCapReached):
             status, kind, code = 429, "rate_limit_error", "daily_cap_reached"
+        elif isinstance(exc, AccountPaused):  # the account's settings or credits: the message names the page
+            status, kind, code = 403, "permission_error", "account_paused"
         elif exc.attempts and exc.attempts[-1].status in (400, 413):
             status, kind, code = 400, "invalid_request_error", "upstream_rejected_request"
         else:

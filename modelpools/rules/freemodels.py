@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 from modelpools.errors import DataError
+from modelpools.gcpause import gc_paused
 from modelpools.jsonbytes import dump_json, parse_json_bytes
 from modelpools.rules.modelids import is_model_id
 from modelpools.rules.numbers import is_integer, is_number
@@ -28,7 +29,6 @@ __all__ = [
     "select_reference_scores",
 ]
 
-T = TypeVar("T")
 _WEB_CATEGORIES = {("models", "website"), ("agents", "webapps")}
 # Ids that route to other models: never a model of their own, even when priced at zero.
 ROUTER_IDS = frozenset({"openrouter/auto", "openrouter/free"})
@@ -116,12 +116,8 @@ def _int_or_none(value: Any) -> int | None:
     return value if is_integer(value) and 0 <= value <= _MAX_INT else None
 
 
-def normalize_model(entry: Any, shared: dict[tuple, Any] | None = None) -> dict[str, Any] | None:
-    """The cache record for one upstream entry (records.CatalogCache holds them); None when the entry is malformed.
-
-    With ``shared`` (one dict for a whole catalog), records with equal prices, parameter lists or modality lists hold
-    one object: records are read-only values, and 50k records hold a few hundred distinct ones (about 17 MiB less).
-    """
+def normalize_model(entry: Any) -> dict[str, Any] | None:
+    """The cache record for one upstream entry (records.CatalogCache holds them); None when the entry is malformed."""
     if not isinstance(entry, dict):
         return None
     model_id = entry.get("id")
@@ -145,15 +141,11 @@ def normalize_model(entry: Any, shared: dict[tuple, Any] | None = None) -> dict[
         "hugging_face_id": _str_or_none(entry.get("hugging_face_id")),
         "created": _int_or_none(entry.get("created")),
         "context_length": _int_or_none(entry.get("context_length")) or _int_or_none(top.get("context_length")),
-        "pricing": _one(shared, prices, tuple(prices.items()))
-        if all(isinstance(v, str) for v in prices.values())
-        else prices,
+        "pricing": prices,
         "expiration_date": _str_or_none(entry.get("expiration_date")),
-        "supported_parameters": _one(
-            shared, sorted({p for p in params if isinstance(p, str)}) if isinstance(params, list) else []
-        ),
-        "input_modalities": _one(shared, _modalities(entry, "input_modalities", 0) or ["text"]),
-        "output_modalities": _one(shared, _modalities(entry, "output_modalities", 1) or ["text"]),
+        "supported_parameters": sorted({p for p in params if isinstance(p, str)}) if isinstance(params, list) else [],
+        "input_modalities": _modalities(entry, "input_modalities", 0) or ["text"],
+        "output_modalities": _modalities(entry, "output_modalities", 1) or ["text"],
     }
     description = _str_or_none(entry.get("description"))
     if description:  # read by the eligibility rules (deprecation notices open the text)
@@ -164,13 +156,6 @@ def normalize_model(entry: Any, shared: dict[tuple, Any] | None = None) -> dict[
     if isinstance(entry.get("benchmarks"), dict):
         record["benchmarks"] = entry["benchmarks"]
     return record
-
-
-def _one(shared: dict[tuple, Any] | None, value: T, key: tuple | None = None) -> T:
-    """value, or the equal one already in shared (key: the value as a tuple; a list's items by default)."""
-    if shared is None:
-        return value
-    return shared.setdefault(key if key is not None else ("list", *value), value)  # type: ignore[misc]
 
 
 def _shallow(value: Any, levels: int) -> bool:
@@ -195,14 +180,14 @@ def _cacheable(record: dict[str, Any]) -> bool:
     )
 
 
+@gc_paused
 def select_free_models(body: Any, include_non_text: bool = False) -> list[dict[str, Any]]:
     """Normalized free models of an upstream body, sorted by id; malformed entries skipped; DataError if no data list."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise DataError("the catalog body has no 'data' list")
     chosen: dict[str, dict[str, Any]] = {}
-    shared: dict[tuple, Any] = {}
     for entry in body["data"]:
-        record = normalize_model(entry, shared)
+        record = normalize_model(entry)
         if record is None or not is_free_model(entry):
             continue
         if not include_non_text and not is_text_model(entry):

@@ -37,7 +37,6 @@ from modelpools.rules.evidence import (
     bench_variance,
     combine,
     memory_keep,
-    parameter_counts,
     prior_for,
 )
 from modelpools.rules.freemodels import coding_index
@@ -45,6 +44,7 @@ from modelpools.rules.modelids import base_id, vendor_of
 from modelpools.rules.numbers import finite_number as _number
 from modelpools.rules.numbers import is_integer
 from modelpools.rules.rawscores import MatchInfo, curated_index, curated_score, llm_stats_score, match_map, web_elo
+from modelpools.rules.sizes import Architecture, model_size
 
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
@@ -162,17 +162,18 @@ class FusedModel:
     sources: tuple[ScoreSource, ...]
     match: MatchInfo
     reason: str | None = None
-    parameters: tuple[float | None, float | None] = (None, None)
+    parameters: tuple[float | None, float | None] = (None, None)  # total and active, billions (rules.sizes)
+    active_from: str | None = None  # where the active count came from (rules.sizes.ModelSize.source)
     provisional: Provisional | None = None  # no source measured it: its estimate is the listing's prior
 
     @property
     def coding_score(self) -> float | None:
-        """The estimate's mean (the pools file's codingScore)."""
+        """The estimate's mean (the pools file's ``estimate``; its ``codingScore`` is ``conservative``)."""
         return self.estimate.mean if self.estimate else None
 
     @property
     def conservative(self) -> float | None:
-        """The ranking score: estimate minus its uncertainty."""
+        """The ranking score: estimate minus its uncertainty (the pools file's ``codingScore`` and ``rankScore``)."""
         return round(self.estimate.conservative, 2) if self.estimate else None
 
 
@@ -181,13 +182,10 @@ def _context(model: Mapping[str, Any]) -> int:
     return value if is_integer(value) and value > 0 else 0
 
 
-_NO_EVIDENCE = "no coding score: no catalog coding_index, no benchmark match, no curated score"
-
-
 def _reason(match: MatchInfo, benchmark_ids: Any) -> str:
     if not match.benchmark_id:
-        return _NO_EVIDENCE  # the common case at scale: one string for all of them
-    if match.benchmark_id in benchmark_ids:
+        bench = "no benchmark match"
+    elif match.benchmark_id in benchmark_ids:
         bench = f"matched {match.benchmark_id} has no coding benchmarks"
     else:
         bench = f"matched {match.benchmark_id} is not in benchmark-scores.json"
@@ -208,6 +206,7 @@ class Evidence:
     reference_matches: Mapping[str, MatchInfo] | None = None
     remembered: Mapping[str, Remembered] | None = None
     probe: Mapping[str, ProbeTally] | None = None
+    architectures: Mapping[str, Architecture] | None = None  # rules.sizes: known total and active parameters
 
     @cached_property
     def calibration_entries(self) -> list[CalibrationEntry]:
@@ -351,8 +350,8 @@ def _fused(model: Mapping[str, Any], readings: Sequence[Reading], evidence: Evid
     """A model's estimate from its sources' readings (none: no estimate, with the reason)."""
     mid = model["id"]
     known_total = next((r.params for r in readings if r.params is not None), None)
-    params = parameter_counts(mid, str(model.get("name") or ""), model.get("hugging_face_id"), known_total=known_total)
-    prior = prior_for(params[0])
+    size = model_size(model, known_total, evidence.architectures)
+    prior = prior_for(size.total)
     estimate = combine(prior, [r.measurement for r in readings]) if readings else None
     precision = sum(1.0 / r.measurement.variance for r in readings)
     sources = tuple(
@@ -381,7 +380,8 @@ def _fused(model: Mapping[str, Any], readings: Sequence[Reading], evidence: Evid
         sources=sources,
         match=match,
         reason=None if readings else _reason(match, evidence.bench.keys()),
-        parameters=params,
+        parameters=(size.total, size.active),
+        active_from=size.source,
     )
 
 
@@ -403,6 +403,7 @@ def fuse_scores(
     *,
     sources: Sequence[Source] = SOURCES,
     provisional: bool = True,
+    architectures: Mapping[str, Architecture] | None = None,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
     """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
 
@@ -412,9 +413,10 @@ def fuse_scores(
     ``remembered`` maps a catalog id to its remembered coding index, used only when the listing has none.
     ``probe`` (catalog id -> probe tally) adds the coding probe as a source: its accuracy is calibrated on the
     anchors, the models both the probe and well-evidenced estimates measure (rules/probestats.py); with fewer than
-    three anchors it adds nothing. A model that no source measures gets a provisional estimate (rules/provisional.py:
-    the prior fitted on this listing's index values, 0 evidence units, ``provisional`` set) unless provisional is
-    False, when it keeps no estimate (the reason says why).
+    three anchors it adds nothing. ``architectures`` (rules.sizes) gives the known total and active parameters.
+    A model that no source measures gets a provisional estimate (rules/provisional.py: the prior fitted on this
+    listing's index values, 0 evidence units, ``provisional`` set) unless provisional is False, when it keeps no
+    estimate (the reason says why).
     """
     evidence = Evidence(
         sorted(catalog_models, key=lambda m: m["id"]),
@@ -425,6 +427,7 @@ def fuse_scores(
         match_map(reference_matches),
         remembered,
         probe,
+        architectures,
     )
     first = [(s, line) for s in sources if not s.second_pass and (line := s.line(evidence, {})) is not None]
     fused = [_fused(m, _readings(m, evidence, first), evidence) for m in evidence.models]

@@ -194,7 +194,7 @@ def match_models(
         else:
             found = _match_one(cat, csig, tables, threshold, search, closeness)
             out.append(_veto_later_release(found, cat, csig, sigs))
-    clear_memos()  # 50k ids' token memos would outlive the run by 5 MiB (benchmarks/bench_scale.py)
+    clear_memos()  # the token memos serve this run only (what they hold at 50k: BENCHMARKS.md, section 16)
     return out
 
 

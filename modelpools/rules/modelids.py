@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
@@ -124,23 +123,16 @@ class Signature:
     sizes: frozenset = frozenset()
     variants: frozenset = frozenset()
     words: frozenset = frozenset()  # other alphabetic words
-    _text: str | None = field(default=None, init=False, repr=False, compare=False)  # computed on first use
-    _core: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
         """Words, variants, versions and sizes as one space-separated string, for fuzzy scoring."""
-        if self._text is None:
-            text = " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
-            object.__setattr__(self, "_text", text)
-        return self._text  # type: ignore[return-value]
+        return " ".join(sorted(self.words) + sorted(self.variants) + sorted(self.versions) + sorted(self.sizes))
 
     @property
     def core(self) -> str:
         """The slug without neutral words: the key for exact matching."""
-        if self._core is None:
-            object.__setattr__(self, "_core", "-".join(t for t in self.slug.split("-") if t not in NEUTRAL))
-        return self._core  # type: ignore[return-value]
+        return "-".join(t for t in self.slug.split("-") if t not in NEUTRAL)
 
 
 def is_model_id(value: object) -> bool:
@@ -154,10 +146,8 @@ def base_id(model_id: str) -> str:
 
 
 def vendor_of(model_id: str) -> str:
-    """The vendor part of an id as written (before "/", without a leading "~"); normalize_id maps it for matching.
-
-    Interned: a catalog has a few vendors for thousands of ids, and every pools entry keeps its vendor."""
-    return sys.intern(model_id.lstrip("~").split("/", 1)[0])
+    """The vendor part of an id as written (before "/", without a leading "~"); normalize_id maps it for matching."""
+    return model_id.lstrip("~").split("/", 1)[0]
 
 
 def normalize_id(model_id: str) -> tuple[str, str]:

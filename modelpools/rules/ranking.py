@@ -16,7 +16,6 @@ __all__ = [
     "tier_cut",
     "tier_sizes",
     "assign_tiers",
-    "assign_tiers_measured",
 ]
 
 TIER_NAMES = ("LARGE", "MEDIUM", "SMALL")
@@ -91,21 +90,3 @@ def assign_tiers(
     large, medium, _ = tier_sizes(len(ranked_ids), large_cutoff, medium_cutoff)
     ids = list(ranked_ids)
     return dict(zip(TIER_NAMES, (ids[:large], ids[large : large + medium], ids[large + medium :])))
-
-
-def assign_tiers_measured(
-    ranked_ids: Sequence[str], provisional: Iterable[str], large_cutoff: float = 0.15, medium_cutoff: float = 0.50
-) -> dict[str, list[str]]:
-    """Tiers for ids in rank order, some of them provisional (no measurement, rules/provisional.py): the cut-offs
-    apply to the measured models alone (as if the provisional ones were not there), and each provisional model joins
-    the tier of the nearest measured model ranked above it (LARGE when none is). So unmeasured models never push a
-    measured one into another tier, and every tier stays in rank order."""
-    unmeasured = set(provisional)
-    measured = assign_tiers([m for m in ranked_ids if m not in unmeasured], large_cutoff, medium_cutoff)
-    tier_of = {mid: name for name, ids in measured.items() for mid in ids}
-    current = TIER_NAMES[0]
-    out: dict[str, list[str]] = {name: [] for name in TIER_NAMES}
-    for mid in ranked_ids:
-        current = tier_of.get(mid, current)
-        out[current].append(mid)
-    return out

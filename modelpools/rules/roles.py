@@ -4,12 +4,13 @@ its target measure and its text; the built-in roles and the names they answer to
     rule     measure                order (best first; ties left to right)                 gates of its own
     coding   the coding estimate    rank score, context, max output, id                    -
     page     the website Elo        page rank score, context, max output, id               another vendor than bulk
-    small    active parameters      fewest active parameters (unknown: most), rank score   in the small-tasks tier
+    small    active parameters      fewest active parameters (unknown: most), rank score   active size known, in
+                                                                                           the small-tasks tier
 
 Every role first passes the common gates (requirements, usage ledger, not deprecated, measured rather than
-provisional, evidence minimum, not another role's default), then its rule's gates; a gate no candidate passes gives way. Settings parse
-``[tool.modelpools.roles.<name>]`` into RoleRule records (modelpools.setting_values.parse_roles); the pools stage
-chooses with them, and ``explain`` and the report print their text from the pools file.
+provisional, evidence minimum, not another role's default), then its rule's gates; a gate no candidate passes gives
+way. Settings parse ``[tool.modelpools.roles.<name>]`` into RoleRule records (modelpools.setting_values.parse_roles);
+the pools stage chooses with them, and ``explain`` and the report print their text from the pools file.
 
 Imported on every doit run (through modelpools.settings, for the built-in roles): standard-library imports only.
 """
@@ -223,7 +224,15 @@ SMALL = Rule(
     lambda c: (c.active_parameters if c.active_parameters is not None else math.inf, -c.conservative, c.id),
     "cheapest adequate model: fewest active parameters (unknown counts as the most), then the higher conservative "
     "score",
-    (Gate("tier", lambda ch: f"in the small-tasks tier ({ch.small_tier})", _in_tier),),
+    (  # a known size comes before the tier: an unknown one wins only when no candidate's size is known
+        Gate(
+            "knownSize",
+            lambda _: "active parameters known (architecture table, id tag, description or a dense size)",
+            lambda _: lambda c: c.active_parameters is not None,
+            "no candidate's active size is known; {role} goes to the best-scored of them",
+        ),
+        Gate("tier", lambda ch: f"in the small-tasks tier ({ch.small_tier})", _in_tier),
+    ),
     latency_breaks_ties=True,
 )
 RULES = {rule.name: rule for rule in (CODING, PAGE, SMALL)}
@@ -240,6 +249,7 @@ class RoleRule:
     rule: Rule
     requires: tuple[str, ...] = ()
     min_context: int = 0
+    ab_share: float | None = None  # the role's A/B share over the site's ab_share (a client setting: not fingerprinted)
 
     @property
     def gates(self) -> tuple[Gate, ...]:

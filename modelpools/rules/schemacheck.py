@@ -1,7 +1,8 @@
 """A jsonschema verdict (valid or not) on big documents: the schema's applicators walked with prebuilt validators.
 
 jsonschema builds a new validator object for every sub-schema it descends into (``evolve``), once per field of every
-model: at 50k models that, not the checks themselves, was most of the validation time. ``SchemaCheck`` compiles the
+model, and on a large document that, not the checks themselves, is where the time goes (BENCHMARKS.md, section 16).
+``SchemaCheck`` compiles the
 schema once into a tree: at each node a prebuilt jsonschema validator checks the node's own keywords, with the
 sub-schemas of ``properties``, ``prefixItems``, ``items`` and ``allOf`` replaced by ``true``; the walk then applies the
 compiled sub-schemas itself, exactly where jsonschema would (``properties`` to the present keys of an object,

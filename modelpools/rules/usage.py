@@ -13,6 +13,11 @@ Verdicts (``usage_verdicts``), applied by the pools stage:
 * **demoted**: success rate below ``DEMOTE_BELOW`` over at least ``MIN_ATTEMPTS`` attempts in the window. Kept in
   the chains, but not chosen as a role default while another model is available.
 
+Every failure has a **scope** (``failure_scope``): ``account`` (the account's settings, credits or caps: the same
+answer would come from every model), ``request`` (this request asked for more than the model gives: tools it lacks,
+a context it cannot hold, a reasoning budget that ran out) or ``model`` (the model itself failed). Only model-level
+failures count against a model: the success rate of the verdicts is successes over successes plus model failures.
+
 ``prefer_faster`` breaks an exact score tie for ``smallTasksModel`` by the lower latency p50.
 
 ``quota_allowance`` is the rule that lets a side role (the coding probe) share the daily cap with the site: the side
@@ -32,6 +37,8 @@ __all__ = [
     "OUTCOMES",
     "SUCCESS",
     "FAILURES",
+    "SCOPES",
+    "failure_scope",
     "DEMOTE_BELOW",
     "MIN_ATTEMPTS",
     "UNAVAILABLE_404S",
@@ -62,14 +69,42 @@ FAILURES = (
     "network",  # no answer: connection error or timeout
     "too_large",  # the reply exceeded the size cap
     "malformed",  # 2xx whose body is not a chat completion
-    "rejected",  # other 4xx: bad request, key, credits, moderation
+    "rejected",  # other 4xx: bad request, key, moderation
+    "data_policy",  # 404 "No endpoints found matching your data policy" (the account's privacy settings)
+    "no_credits",  # 402: negative credit balance (even on free models)
+    "unsupported",  # 404 "No endpoints found that support tool use" (or another parameter of the request)
+    "too_long",  # 400 context length: the request does not fit the model's context
+    "reasoning_exhausted",  # 2xx, content empty, finish_reason "length", reasoning present: thinking used the budget
 )
 OUTCOMES = (SUCCESS, *FAILURES)
+SCOPES = ("account", "model", "request")
+_ACCOUNT_OUTCOMES = frozenset({"daily_cap", "minute_cap", "data_policy", "no_credits"})
+_REQUEST_OUTCOMES = frozenset({"unsupported", "too_long", "reasoning_exhausted"})
 
 UNAVAILABLE_404S = 2  # "No endpoints" 404s within the hour before the anchor
 UNAVAILABLE_WINDOW = 3600.0
 DEMOTE_BELOW = 0.5  # success rate below which a model is demoted from the role defaults ...
 MIN_ATTEMPTS = 5  # ... once it has at least this many attempts in the window
+
+
+def failure_scope(outcome: str, status: int | None = None) -> str | None:
+    """Who a failed attempt's lesson is about: ``account``, ``model`` or ``request``; None for a success or pending.
+
+    ``rejected`` depends on the status: 401 (the key) is the account's, other 4xx (a bad request, a moderation
+    refusal, a body too large) the request's."""
+    if outcome == SUCCESS or outcome not in OUTCOMES:
+        return None
+    if outcome in _ACCOUNT_OUTCOMES or (outcome == "rejected" and status == 401):
+        return "account"
+    if outcome in _REQUEST_OUTCOMES or outcome == "rejected":
+        return "request"
+    return "model"
+
+
+def _scope(row: Any) -> str | None:
+    """A ledger row's scope: the stored one, else (a row written before scopes were stored) the outcome's."""
+    stored = getattr(row, "scope", None)
+    return stored if stored in SCOPES else failure_scope(row.outcome, getattr(row, "status", None))
 
 
 def iso_time(epoch: float | None) -> str | None:
@@ -117,8 +152,11 @@ def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
     for model_id in sorted(per_model):
         attempts = per_model[model_id]
         outcomes: dict[str, int] = {}
+        scopes: dict[str, int] = {}
         for row in attempts:
             outcomes[row.outcome] = outcomes.get(row.outcome, 0) + 1
+            if (scope := _scope(row)) is not None:
+                scopes[scope] = scopes.get(scope, 0) + 1
         ok = [r for r in attempts if r.outcome == SUCCESS]
         latencies = [int(r.latency_ms) for r in ok if r.latency_ms is not None]
         not_found = [r for r in attempts if r.outcome == "no_endpoints"]
@@ -128,6 +166,7 @@ def summarize(rows: Iterable[Any], window_days: int) -> dict[str, Any]:
             "successes": len(ok),
             "successRate": round(len(ok) / len(attempts), 4),
             "outcomes": dict(sorted(outcomes.items())),
+            "failureScopes": dict(sorted(scopes.items())),
             "latencyMs": {"p50": percentile(latencies, 0.5), "p90": percentile(latencies, 0.9)},
             "lastSuccess": iso_time(ok[-1].started) if ok else None,
             "last404": iso_time(last_404.started) if last_404 else None,
@@ -173,13 +212,26 @@ def usage_verdicts(summary: Mapping[str, Any], catalog_sha256: str | None) -> di
                 "no success since",
                 (("last404", m["last404"]), ("noEndpoints", m["noEndpointsLastHour"])),
             )
-        elif m.get("attempts", 0) >= MIN_ATTEMPTS and m.get("successRate", 1.0) < DEMOTE_BELOW:
+            continue
+        judged, rate = _model_rate(m)
+        if judged >= MIN_ATTEMPTS and rate < DEMOTE_BELOW:
             verdicts[model_id] = Verdict(
                 "demoted",
-                f"success rate {m['successRate']:.0%} over {m['attempts']} attempts is below {DEMOTE_BELOW:.0%}",
-                (("attempts", m["attempts"]), ("successRate", round(m["successRate"], 2))),
+                f"success rate {rate:.0%} over {judged} attempts is below {DEMOTE_BELOW:.0%}",
+                (("attempts", judged), ("successRate", round(rate, 2))),
             )
     return verdicts
+
+
+def _model_rate(m: Mapping[str, Any]) -> tuple[int, float]:
+    """(attempts that judge the model, success rate among them): successes and model-level failures only. A summary
+    without ``failureScopes`` (written before scopes) counts every attempt, as it was then."""
+    scopes = m.get("failureScopes")
+    if not isinstance(scopes, Mapping):
+        return int(m.get("attempts", 0)), float(m.get("successRate", 1.0))
+    successes = int(m.get("successes", 0))
+    judged = successes + int(scopes.get("model", 0))
+    return judged, (successes / judged if judged else 1.0)
 
 
 def prefer_faster(candidates: Sequence[tuple[str, float]], summary: Mapping[str, Any]) -> str | None:

@@ -44,8 +44,8 @@ def _invalid(parts: Iterable[Any], detail: str) -> PoolsInvalid:
 
 def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
     """The schema with every local ``{"$ref": "#/$defs/<name>"}`` replaced by that definition (siblings kept under
-    ``allOf``), so a validator never looks a reference up: with a ``$ref`` per model field, the ``referencing``
-    lookups were half the validation time at 50k models. The errors (keyword, message, path) are the same."""
+    ``allOf``), so a validator never looks a reference up (a ``$ref`` per model field is a ``referencing`` lookup per
+    model), and rules.schemacheck can split the schema. The errors (keyword, message, path) are the same."""
     defs = schema.get("$defs", {})
 
     def inline(node: Any, stack: tuple[str, ...]) -> Any:
@@ -130,10 +130,25 @@ def _check_ids_and_ranks(doc: Mapping[str, Any], catalog_ids: Collection[str] | 
             raise _invalid(
                 ("models", i, "rank"), f"rank {entry['rank']} at position {i + 1}; ranks must be 1..n in order"
             )
-        if i and rank_key(entry["rankScore"], entry["contextLength"], entry["id"]) < rank_key(
-            models[i - 1]["rankScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
+        if i and rank_key(entry["codingScore"], entry["contextLength"], entry["id"]) < rank_key(
+            models[i - 1]["codingScore"], models[i - 1]["contextLength"], models[i - 1]["id"]
         ):
-            raise _invalid(("models", i), f"{entry['id']!r} (rank score {entry['rankScore']}) is out of rank order")
+            raise _invalid(("models", i), f"{entry['id']!r} (coding score {entry['codingScore']}) is out of rank order")
+        _check_published_score(entry, i)
+
+
+def _check_published_score(entry: Mapping[str, Any], i: int) -> None:
+    """The contract of a ranked entry's numbers: codingScore is the rank score, estimate - uncertainty (each rounded
+    to 0.01 on its own, so within 0.011)."""
+    if entry["rankScore"] != entry["codingScore"]:
+        raise _invalid(
+            ("models", i, "rankScore"), f"{entry['rankScore']} differs from codingScore {entry['codingScore']}"
+        )
+    if abs(entry["estimate"] - entry["uncertainty"] - entry["codingScore"]) > 0.011:
+        raise _invalid(
+            ("models", i, "codingScore"),
+            f"{entry['codingScore']} is not estimate - uncertainty ({entry['estimate']} - {entry['uncertainty']})",
+        )
 
 
 def _check_tiers(doc: Mapping[str, Any]) -> None:
@@ -164,22 +179,11 @@ def _check_tiers(doc: Mapping[str, Any]) -> None:
         if entry["id"] not in placed:
             raise _invalid(("models", i), f"{entry['id']!r} is in no tier")
     settings = doc["inputs"]["settings"]
-    measured = [m for m in models if not m.get("provisional")]  # the cut-offs count the measured models only
-    sizes = tier_sizes(len(measured), settings["large_cutoff"], settings["medium_cutoff"])
-    for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):
-        held = sum(1 for mid in tier["models"] if not models[position[mid]].get("provisional"))
-        if held != size:
+    sizes = tier_sizes(len(models), settings["large_cutoff"], settings["medium_cutoff"])
+    for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):  # provisional models are cut like measured ones
+        if len(tier["models"]) != size:
             raise _invalid(
-                ("tiers", t, "models"), f"{tier['name']} holds {held} measured models; the cut-offs give {size}"
-            )
-    above = "LARGE"
-    for i, entry in enumerate(models):  # a provisional model sits in the tier of the measured model above it
-        if not entry.get("provisional"):
-            above = tier_of[entry["id"]]
-        elif tier_of[entry["id"]] != above:
-            raise _invalid(
-                ("models", i, "tier"),
-                f"{entry['id']!r} is provisional in {tier_of[entry['id']]}; the measured model above it is {above}",
+                ("tiers", t, "models"), f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}"
             )
 
 

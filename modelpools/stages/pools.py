@@ -19,6 +19,7 @@ from modelpools.io import log
 from modelpools.io.files import write_if_changed
 from modelpools.io.log import printable
 from modelpools.records import (
+    Architectures,
     BenchmarkScores,
     CatalogCache,
     ChangeReport,
@@ -28,7 +29,7 @@ from modelpools.records import (
     PoolsSchema,
     UsageSummary,
 )
-from modelpools.resources import PACKAGE_CURATED, PACKAGE_OVERRIDES
+from modelpools.resources import PACKAGE_ARCHITECTURES, PACKAGE_CURATED, PACKAGE_OVERRIDES
 from modelpools.rules.changes import compare_pools, format_changes
 from modelpools.rules.validation import describe_pools, expiry_warning, validate_pools
 from modelpools.slices import PoolsSettings, RankingSettings
@@ -38,7 +39,7 @@ from modelpools.stages.pools_document import PoolsInputs, build_document, is_zer
 if TYPE_CHECKING:
     from modelpools.rules.probestats import ProbeTally
 
-__all__ = ["build_pools", "read_inputs", "ranking_document", "sha256_bytes"]
+__all__ = ["architecture_files", "build_pools", "read_architectures", "read_inputs", "ranking_document", "sha256_bytes"]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -86,7 +87,22 @@ def read_inputs(files: Any, settings: PoolsSettings | None = None) -> PoolsInput
         memory=memory,
         usage_summary=usage,
         probe=probe,
+        architectures=read_architectures(settings).models,
     )
+
+
+def architecture_files(settings: PoolsSettings | None) -> list[Path]:
+    """The architecture tables, in the order they are merged: the shipped one, then the site's (if set)."""
+    site = settings.architectures_path if settings is not None else None
+    return [PACKAGE_ARCHITECTURES] + ([site] if site is not None else [])
+
+
+def read_architectures(settings: PoolsSettings | None = None) -> Architectures:
+    """The shipped architecture table with the site's ``architectures_file`` merged over it."""
+    table = Architectures()
+    for path in architecture_files(settings):
+        table = table.merged(Architectures.load(path))
+    return table
 
 
 def _stage_inputs(
@@ -100,6 +116,9 @@ def _stage_inputs(
         "benchmarkScoresSha256": sha256_bytes(_read_bytes(files.benchmark_scores_file if scores else None)),
         "benchmarkCommit": scores.commit if scores else None,
         "overridesSha256": sha256_bytes(b"".join(sha256_bytes(_read_bytes(p)).encode() for p in overrides)),
+        "architecturesSha256": sha256_bytes(
+            b"".join(sha256_bytes(_read_bytes(p)).encode() for p in architecture_files(settings))
+        ),
         "curatedScoresSha256": sha256_bytes(_read_bytes(PACKAGE_CURATED)),
         "evidenceMemorySha256": sha256_bytes(memory_bytes),
         "settings": settings.ranking.fingerprint(),

@@ -18,47 +18,23 @@ from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import PAGE_SCALE, FusedModel, PageEstimate, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
-from modelpools.rules.ranking import TIER_NAMES, assign_tiers_measured, rank_models
+from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
 from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
 if TYPE_CHECKING:
     from modelpools.rules.calibration import Calibration
-    from modelpools.rules.evidence import Prior
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
+    from modelpools.rules.sizes import Architecture
 
 __all__ = ["PoolsInputs", "build_document", "is_zero_priced", "pools_provenance", "roles_of"]
 
 
 # The evidence, kept in every pools entry, that the model is free (the catalog's prices, normalized).
 ZERO_PRICING = {"prompt": "0", "completion": "0"}
-
-
-class _Fragments:
-    """The sub-objects many entries of one document repeat, one object each: the document is a read-only JSON value,
-    and 50k entries then hold a few hundred of these instead of 100k copies (10 MiB less). Made for one document:
-    nothing in it is shared with another document or with the input records."""
-
-    def __init__(self) -> None:
-        self.pricing = dict(ZERO_PRICING)
-        self._priors: dict[Prior, dict[str, Any]] = {}
-        self._lists: dict[tuple[str, ...], list[str]] = {}
-
-    def prior(self, prior: Prior) -> dict[str, Any]:
-        """The pools-file form of a prior (a few size classes)."""
-        if prior not in self._priors:
-            self._priors[prior] = prior.to_json()
-        return self._priors[prior]
-
-    def strings(self, values: Any) -> list[str]:
-        """The strings of a catalog record's list (its supported parameters), one list per distinct value."""
-        found = tuple(v for v in values or () if isinstance(v, str))
-        if found not in self._lists:
-            self._lists[found] = list(found)
-        return self._lists[found]
 
 
 def is_zero_priced(model: Mapping[str, Any]) -> bool:
@@ -74,7 +50,6 @@ def _model_json(
     page_line: Calibration | None,
     deprecated: str | None,
     entry: Mapping[str, Any],
-    fragments: _Fragments,
     usage: Verdict | None = None,
 ) -> dict[str, Any]:
     estimate = model.estimate
@@ -85,19 +60,20 @@ def _model_json(
         "vendor": model.vendor,
         "rank": rank,
         "tier": tier,
-        "codingScore": model.coding_score,
+        "codingScore": model.conservative,  # the number the models are ranked by (docs/scoring.md)
+        "estimate": estimate.mean,
         "uncertainty": estimate.sd,
         "rankScore": model.conservative,
         "evidence": estimate.units,
         "thinEvidence": estimate.thin,
-        "prior": fragments.prior(model.prior),
-        "parameters": {"total": model.parameters[0], "active": model.parameters[1]},
+        "prior": model.prior.to_json(),
+        "parameters": {"total": model.parameters[0], "active": model.parameters[1], "activeFrom": model.active_from},
         "contextLength": model.context_length,
         "maxOutputTokens": _positive_int(entry.get("max_completion_tokens")),
-        "supportedParameters": fragments.strings(entry.get("supported_parameters")),
+        "supportedParameters": [p for p in entry.get("supported_parameters") or () if isinstance(p, str)],
         "expirationDate": model.expiration_date,
         "deprecated": deprecated,
-        "pricing": fragments.pricing,
+        "pricing": dict(ZERO_PRICING),
         "scoreSources": [s.to_json() for s in model.sources],
         "match": model.match.to_json(),
     }
@@ -154,7 +130,28 @@ def roles_of(settings: RankingSettings) -> tuple[RoleRule, ...]:
     return tuple(settings.roles) or BUILTIN_ROLES
 
 
-def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _experiment(
+    choice: RoleChoice, summary: Mapping[str, Any], candidates: Sequence[Candidate]
+) -> tuple[RoleChoice, dict[str, Any] | None]:
+    """The role's A/B experiment against the default the rules chose (the usage summary's ``experiments``), and the
+    choice it makes: a promoted challenger that is still a usable ranked model becomes the role's model and the old
+    default its first runner-up. An experiment against another default (the catalog moved on) does not apply."""
+    found = ((summary.get("experiments") or {}).get(choice.role.name) or {}).get(choice.model or "")
+    if not isinstance(found, Mapping):
+        return choice, None
+    experiment = dict(found)
+    usable = {c.id for c in candidates if c.usage not in ("unavailable", "demoted") and not c.deprecated}
+    challenger = experiment.get("challenger")
+    if experiment.get("verdict") != "promote" or challenger not in usable or choice.model is None:
+        return choice, experiment
+    runners = (choice.model, *(m for m in choice.runners_up if m != challenger))[:2]
+    note = f"A/B experiment: {challenger} replaces {choice.model} ({experiment.get('reason')})"
+    return dataclasses.replace(choice, model=challenger, runners_up=runners, notes=choice.notes + (note,)), experiment
+
+
+def _role_json(
+    choice: RoleChoice, by_id: Mapping[str, dict[str, Any]], experiment: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     def evidence(mid: str | None) -> dict[str, Any] | None:
         entry = by_id.get(mid) if mid else None
         if entry is None:
@@ -162,6 +159,7 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
         return {
             "id": mid,
             "codingScore": entry["codingScore"],
+            "estimate": entry["estimate"],
             "uncertainty": entry["uncertainty"],
             "rankScore": entry["rankScore"],
             "evidence": entry["evidence"],
@@ -182,6 +180,7 @@ def _role_json(choice: RoleChoice, by_id: Mapping[str, dict[str, Any]]) -> dict[
         "runnersUp": [evidence(m) for m in choice.runners_up],
         "notes": list(choice.notes),
         "gates": [g.to_json() for g in choice.gates],
+        **({"experiment": dict(experiment)} if experiment is not None else {}),
     }
 
 
@@ -195,6 +194,8 @@ class PoolsInputs:
     usage_summary (records.UsageSummary.doc) passes over unavailable and demoted models for the defaults while
     another is left, and breaks an exact smallTasksModel tie on latency; empty or None changes nothing.
     probe (catalog id -> rules.probestats.ProbeTally) adds the coding probe as a score source once it is calibrated.
+    architectures (table key -> rules.sizes.Architecture): the known total and active parameters (records.Architectures:
+    the shipped table with the site's merged over it); None or empty: sizes from ids and descriptions only.
     fingerprints: the document's ``inputs`` block (content hashes and settings); provenance (see pools_provenance):
     where the catalog and benchmark data came from.
     """
@@ -210,6 +211,7 @@ class PoolsInputs:
     memory: Mapping[str, Any] | None = None
     usage_summary: Mapping[str, Any] | None = None
     probe: Mapping[str, ProbeTally] | None = None
+    architectures: Mapping[str, Architecture] | None = None
 
 
 @gc_paused
@@ -234,13 +236,14 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         inputs.reference_matches,
         remembered,
         inputs.probe,
+        architectures=inputs.architectures,
     )
     web_lines = web_calibrations(coding_models, reference_scores)
     pages = page_estimates(fused, coding_models, web_lines, remembered)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
     provisional = [m.id for m in ranked if m.provisional is not None]
-    tiers = assign_tiers_measured(ranked_ids, provisional, settings.large_cutoff, settings.medium_cutoff)
+    tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)  # provisional ones ranked alike
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
     entry_of = {m["id"]: m for m in coding_models}
     deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
@@ -268,7 +271,11 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         )
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
     choices = [_latency_tie(c, candidates, choices, summary, verdicts) for c in choices]
-    fragments = _Fragments()
+    experiments: dict[str, dict[str, Any]] = {}
+    if summary.get("experiments"):
+        tried = [_experiment(c, summary, candidates) for c in choices]
+        choices = [c for c, _ in tried]
+        experiments = {c.role.name: e for c, e in tried if e is not None}
     models_json = [
         _model_json(
             m,
@@ -278,7 +285,6 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
             web_lines.get(PAGE_SCALE),
             deprecated[m.id],
             entry_of[m.id],
-            fragments,
             verdicts.get(m.id),
         )
         for i, m in enumerate(ranked)
@@ -288,7 +294,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
     return {
         "schemaVersion": POOLS_VERSION,
         "chosenDefaults": chosen_defaults(choices),
-        "roles": {c.role.name: _role_json(c, by_id) for c in choices},
+        "roles": {c.role.name: _role_json(c, by_id, experiments.get(c.role.name)) for c in choices},
         "tiers": [{"name": name, "models": tiers[name]} for name in TIER_NAMES],
         "models": models_json,
         "unranked": [
@@ -299,7 +305,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 "contextLength": m.context_length,
                 "expirationDate": m.expiration_date,
                 "deprecated": deprecated[m.id],
-                "pricing": fragments.pricing,
+                "pricing": dict(ZERO_PRICING),
                 "reason": m.reason,
             }
             for m in unranked
