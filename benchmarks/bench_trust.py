@@ -7,11 +7,15 @@ rules select the free models and the reference scores, the LLM-Stats snapshot of
 2025-10-15, 24a9ccf from 2025-10-16, its commit date) is parsed and scored, the matcher runs with the shipped
 overrides, and build_document fuses, ranks and chooses the defaults. Printed per dump:
 
-- coverage: ranked eligible free models / eligible free models (eligible = not a safety, guard, moderation, OCR,
+- coverage: measured eligible free models / eligible free models (eligible = not a safety, guard, moderation, OCR,
   embedding or rerank model, judged by this script's own name check, independent of the pipeline);
-- agreement: Spearman correlation between the dump's rank order and the coding_index of the newest catalog
+- agreement: Spearman correlation between the dump's rank order of its measured models and the coding_index of the newest catalog
   (models-2026-08-18.json, paid entries included) over the models found in both (joined by base id, canonical
   slug or Hugging Face id); n is the number of models in both;
+- a second table for the provisional estimates (rules/provisional.py): coverage as measured / provisional / none
+  among the eligible free models; agreement over the measured models (the figure above before provisional estimates
+  existed), over every ranked model (provisional ones included), and with the size prior switched off (a flat prior
+  and no provisional estimates: the evidence alone); how the provisional priors were made and their sds;
 - the three defaults, each flagged when deprecated (its description says so, or its expiration_date is at most
   7 days after the dump date), excluded (not a code-generating model), or thin (measured evidence below the
   documented minimum, counted by this script from the raw inputs: see evidence_units).
@@ -24,6 +28,7 @@ how much the figures lean on that. --fit prints the lines fitted on the newest d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import itertools
 import json
@@ -42,7 +47,7 @@ from modelpools.records import (  # noqa: E402
     CuratedScores,
 )
 from modelpools.resources import PACKAGE_OVERRIDES  # noqa: E402
-from modelpools.rules import calibration, rawscores  # noqa: E402
+from modelpools.rules import calibration, evidence, fusion, rawscores  # noqa: E402
 from modelpools.rules.freemodels import coding_index, select_free_models, select_reference_scores  # noqa: E402
 from modelpools.rules.matching import BenchmarkModel, CatalogModel, Match, match_models  # noqa: E402
 from modelpools.settings import Settings  # noqa: E402
@@ -198,7 +203,7 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
     body, free, scores, matches, doc, snapshot = pipeline(dump, data, overrides, curated)
     catalog_raw = {e["id"]: e for e in body["data"] if isinstance(e, dict) and isinstance(e.get("id"), str)}
     eligible = [m["id"] for m in free if not (NOT_CODE.search(m["id"]) or NOT_CODE.search(m.get("name") or ""))]
-    ranked = [m["id"] for m in doc["models"]]
+    ranked = [m["id"] for m in doc["models"] if not m.get("provisional")]  # measured: the figure before provisionals
     covered = sum(1 for mid in ranked if mid in set(eligible))
     pairs = []
     for position, mid in enumerate(ranked):
@@ -229,6 +234,80 @@ def run_dump(dump: Path, data: Path, newest: dict[str, float], overrides, curate
         "defaults": defaults,
         "contract": contract_and_sizes(doc),
     }
+
+
+@contextlib.contextmanager
+def size_prior_off():
+    """Within: every measured model's estimate is its evidence alone (a flat prior) and no model gets a provisional
+    estimate, so the figures show what the measurements alone rank."""
+    saved = fusion.prior_for, fusion._provisional
+    fusion.prior_for = lambda _total: evidence.Prior("off", 0.0, 1e6)
+    fusion._provisional = lambda fused, _evidence: fused
+    try:
+        yield
+    finally:
+        fusion.prior_for, fusion._provisional = saved
+
+
+def agreement(doc: dict[str, Any], catalog_raw: dict[str, dict], newest: dict[str, float], measured_only: bool):
+    """(Spearman rho, n) of the document's rank order against the newest index: over the measured models (the
+    figure before provisional estimates existed) or over every ranked model, provisional ones included."""
+    pairs = []
+    models = [m for m in doc["models"] if not (measured_only and m.get("provisional"))]
+    for position, m in enumerate(models):
+        keys = identities(catalog_raw[m["id"]])
+        value = next((newest[k] for k in sorted(keys) if k in newest), None)
+        if value is not None:
+            pairs.append((-position, value))
+    return spearman([p[0] for p in pairs], [p[1] for p in pairs]), len(pairs)
+
+
+def coverage(doc: dict[str, Any], eligible: list[str]) -> tuple[int, int, int]:
+    """(measured, provisional, none) among the eligible free models."""
+    entries = {m["id"]: m for m in doc["models"]}
+    measured = sum(1 for mid in eligible if mid in entries and not entries[mid].get("provisional"))
+    provisional = sum(1 for mid in eligible if mid in entries and entries[mid].get("provisional"))
+    return measured, provisional, len(eligible) - measured - provisional
+
+
+def run_prior(dump: Path, data: Path, newest: dict[str, float], overrides, curated) -> dict[str, Any]:
+    """Per dump: coverage (measured / provisional / none), agreement over the measured models, over every ranked
+    model, and with the size prior switched off (evidence alone), and how the provisional estimates were made."""
+    body, free, _scores, _matches, doc, _snapshot = pipeline(dump, data, overrides, curated)
+    catalog_raw = {e["id"]: e for e in body["data"] if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    eligible = [m["id"] for m in free if not (NOT_CODE.search(m["id"]) or NOT_CODE.search(m.get("name") or ""))]
+    with size_prior_off():
+        alone = pipeline(dump, data, overrides, curated)[4]
+    methods = sorted({(m["provisional"]["method"], m["provisional"]["points"]) for m in doc["models"]
+                      if m.get("provisional")})  # fmt: skip
+    sds = sorted({m["prior"]["sd"] for m in doc["models"] if m.get("provisional")})
+    return {
+        "dump": dump.name,
+        "coverage": coverage(doc, eligible),
+        "measured": agreement(doc, catalog_raw, newest, True),
+        "all": agreement(doc, catalog_raw, newest, False),
+        "alone": agreement(alone, catalog_raw, newest, True),
+        "prior": ", ".join(f"{m} ({n} values)" if n else m for m, n in methods) or "-",
+        "sd": sds,
+    }
+
+
+def print_prior(rows: list[dict[str, Any]]) -> None:
+    def rho(pair):
+        return "   -" if pair[0] is None else f"{pair[0]:.2f}"
+
+    print()
+    print("provisional estimates: coverage of eligible free models and agreement with the newest index")
+    print(f"{'dump':<24}{'measured/prov/none':>20}  {'measured':>8} {'n':>3}  {'all':>5} {'n':>3}  "
+          f"{'evidence alone':>14} {'n':>3}  prior (sd)")  # fmt: skip
+    for r in rows:
+        m, p, none = r["coverage"]
+        sd = "/".join(f"{x:g}" for x in r["sd"]) or "-"
+        print(
+            f"{r['dump']:<24}{f'{m} / {p} / {none}':>20}  {rho(r['measured']):>8} {r['measured'][1]:>3}  "
+            f"{rho(r['all']):>5} {r['all'][1]:>3}  {rho(r['alone']):>14} {r['alone'][1]:>3}  {r['prior']} ({sd})"
+        )
+    print(f"eligible free models without an estimate: {sum(r['coverage'][2] for r in rows)}")
 
 
 def contract_and_sizes(doc: dict[str, Any]) -> dict[str, Any]:
@@ -315,6 +394,7 @@ def main(argv=None) -> int:
         print(f"{r['dump']:<24}{r['snapshot']:<10}{cover:>14}  {rho:>9} {r['n']:>3}  {'; '.join(parts)}")
     late = [r["rho"] for r in rows if r["dump"] >= "models-2025-12" and r["rho"] is not None]
     print(f"flagged defaults: {flagged}; lowest agreement from 2025-12 on: {min(late):.2f}" if late else "")
+    print_prior([run_prior(d, args.data, newest, overrides, curated) for d in dumps])
     print_contract_and_sizes(rows)
     return 0
 

@@ -239,3 +239,17 @@ def modelpools_command(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "modelpools", *argv], capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def unranked_entry(mid, reason="x"):
+    """A well-formed ``unranked`` entry of a pools file (the builds leave none since every model gets an estimate)."""
+    return {
+        "id": mid,
+        "name": "x",
+        "vendor": "x",
+        "contextLength": 1,
+        "expirationDate": None,
+        "deprecated": None,
+        "pricing": {"prompt": "0", "completion": "0"},
+        "reason": reason,
+    }

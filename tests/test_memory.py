@@ -84,16 +84,17 @@ def test_the_pools_stage_uses_remembered_evidence_at_reduced_weight(tmp_path, li
     line = doc["calibration"]["web:models/website"]
     assert (web["source"], web["raw"], web["rememberedFrom"]) == ("web:models/website", 1020, "2026-07-15")
     assert web["calibrated"] == round(line["slope"] * 1020 + line["intercept"], 2)
-    assert web["sd"] == round(line["residualSd"] / 0.5 ** (DAYS / 90 / 2), 2)
+    assert web["sd"] == round(line["slope"] * 25.0 / 0.5 ** (DAYS / 90 / 2), 2)  # the Elo's own noise, aged
     assert web["calibrated"] > vl["codingScore"] and vl["pageScore"]["estimate"] > vl["codingScore"]
     memory_bytes = settings.files.memory_file.read_bytes()
     assert doc["inputs"]["evidenceMemorySha256"] == pools.sha256_bytes(memory_bytes)
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 1e9)  # another day, same inputs: the same bytes
     assert json.loads(settings.files.pools_file.read_text()) == doc
-    # without the memory, the model is unranked as before
+    # without the memory, nothing measures the model: its estimate is provisional (the listing's prior)
     settings.files.memory_file.unlink()
     pools.build_pools(PoolsSettings.of(settings), clock=lambda: 0.0)
-    assert VL in {u["id"] for u in json.loads(settings.files.pools_file.read_text())["unranked"]}
+    forgotten = next(m for m in json.loads(settings.files.pools_file.read_text())["models"] if m["id"] == VL)
+    assert forgotten["provisional"]["method"] in ("fitted", "fixed") and forgotten["scoreSources"] == []
 
 
 def test_a_part_a_newer_listing_lacks_is_remembered_with_its_own_date(listings):
@@ -170,3 +171,38 @@ def test_parts_are_carried_from_every_identity_the_model_was_known_by():
     listing[0]["benchmarks"] = {}
     found = recall({"models": [bad]}, listing)["acme/x:free"]
     assert (found.coding_index, found.web_elo) == (31.0, None)
+
+
+def revised(listing, change):
+    """listing with every coding index passed through change (a revised index, or run-to-run noise)."""
+    out = copy.deepcopy(listing)
+    for i, model in enumerate(out):
+        aa = (model.get("benchmarks") or {}).get("artificial_analysis") or {}
+        if isinstance(aa.get("coding_index"), (int, float)):
+            aa["coding_index"] = round(change(aa["coding_index"], i), 1)
+    return out
+
+
+def test_remembered_values_are_rescaled_when_the_index_was_revised(listings):
+    """The later listing revises the index (1.2 x old + 5 for the ten models both listings score): the drift check
+    fires, and nemotron-nano-12b-v2-vl's remembered 12.4, which only the earlier listing had, is mapped onto the new
+    scale through those ten models, so the pools never mix the two scales."""
+    earlier, later = listings
+    memory = remember(remember(empty_memory(), earlier), revised(later, lambda value, _i: 1.2 * value + 5))
+    entry = next(e for e in memory["models"] if e["id"] == VL.split(":")[0])
+    assert entry["evidence"]["artificial_analysis"]["coding_index"] == pytest.approx(1.2 * 12.4 + 5, abs=0.05)
+    assert entry["rescaled"]["on"] == "2026-08-14" and entry["rescaled"]["points"] == 10
+    assert entry["rescaled"]["from"] == 12.4 and entry["rescaled"]["slope"] == pytest.approx(1.2, abs=0.01)
+    assert recall(memory, later)[VL].coding_index == pytest.approx(19.88, abs=0.05)
+    glm = next(e for e in memory["models"] if e["id"] == "z-ai/glm-5.2")  # listed now: its new value, not rescaled
+    assert "rescaled" not in glm
+    again = remember(memory, revised(later, lambda value, _i: 1.2 * value + 5))  # the same listing once more
+    assert again == memory  # nothing is rescaled twice
+
+
+def test_run_to_run_noise_is_no_revision(listings):
+    earlier, later = listings
+    noisy = revised(later, lambda value, i: value + (2.0 if i % 2 else -2.0))  # within the index's own sd of 3
+    memory = remember(remember(empty_memory(), earlier), noisy)
+    entry = next(e for e in memory["models"] if e["id"] == VL.split(":")[0])
+    assert entry["evidence"]["artificial_analysis"]["coding_index"] == 12.4 and "rescaled" not in entry

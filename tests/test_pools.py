@@ -9,6 +9,10 @@ from dataclasses import replace
 import pytest
 from support import TEST_DATA
 
+from modelpools.consumer.explanation import explain_model, explain_role
+from modelpools.consumer.overview import pools_overview
+from modelpools.consumer.pools_view import load_pools
+from modelpools.consumer.report_pools import roles_section
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
 from modelpools.jsonbytes import dump_json
@@ -122,17 +126,29 @@ NOW = 1_786_752_000.0  # 2026-08-15 00:00 UTC: the clock only warns about expiry
 EXPECTED_RANKING = [
     ("z-ai/glm-5.2:free", 62.56, 2.76, "LARGE"),  # catalog 68.8 + curated, unknown size
     ("nvidia/nemotron-3-ultra-550b-a55b:free", 46.03, 2.76, "LARGE"),
-    ("google/gemma-4-31b-it:free", 39.84, 2.76, "MEDIUM"),
+    ("google/gemma-4-31b-it:free", 39.84, 2.76, "LARGE"),
     ("nvidia/nemotron-3-super-120b-a12b:free", 36.95, 2.91, "MEDIUM"),
     ("google/gemma-4-26b-a4b-it:free", 36.54, 2.76, "MEDIUM"),
     ("cohere/north-mini-code:free", 35.41, 2.91, "MEDIUM"),
-    ("nvidia/nemotron-3.5-lightning:free", 26.28, 2.91, "SMALL"),
-    ("openai/gpt-oss-20b:free", 21.62, 2.69, "SMALL"),
+    ("nvidia/nemotron-3.5-lightning:free", 26.28, 2.91, "MEDIUM"),
+    ("openai/gpt-oss-20b:free", 21.62, 2.69, "MEDIUM"),
     ("poolside/laguna-s-2.1:free", 25.22, 6.97, "SMALL"),  # a higher estimate, ranked lower: one result only
     ("nvidia/nemotron-3-nano-30b-a3b:free", 15.86, 2.8, "SMALL"),
     ("nvidia/nemotron-3-nano-omni-30b-a3b-reasoning:free", 14.05, 2.91, "SMALL"),
+    # provisional (nothing measures them; no paid index values in this test's catalog, so the fixed size-class
+    # prior), ranked and tiered like the others by estimate - uncertainty; ties on rank score go to the longer context
+    ("dots-studio/dots-3-note-preview:free", 18.0, 12.0, "SMALL"),
+    ("poolside/laguna-xs-2.1:free", 18.0, 12.0, "SMALL"),
+    ("nvidia/nemotron-nano-12b-v2-vl:free", 18.0, 12.0, "SMALL"),
     ("liquid/lfm-2.5-2.6b:free", 12.26, 7.7, "SMALL"),  # one LiveCodeBench through a fuzzy match: thin evidence
+    ("nvidia/nemotron-nano-9b-v2:free", 8.0, 12.0, "SMALL"),  # provisional, under 10B
 ]
+PROVISIONAL = {
+    "dots-studio/dots-3-note-preview:free",
+    "poolside/laguna-xs-2.1:free",
+    "nvidia/nemotron-nano-12b-v2-vl:free",
+    "nvidia/nemotron-nano-9b-v2:free",
+}
 
 
 def catalog_models(name="models-2026-08-18.json"):
@@ -197,19 +213,21 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     assert [(m["id"], m["estimate"], m["uncertainty"], m["tier"]) for m in doc["models"]] == EXPECTED_RANKING
     assert all(m["codingScore"] == pytest.approx(m["estimate"] - m["uncertainty"], abs=0.011) for m in doc["models"])
     assert all(m["rankScore"] == m["codingScore"] for m in doc["models"])
-    assert [m["rank"] for m in doc["models"]] == list(range(1, 13))
+    assert [m["rank"] for m in doc["models"]] == list(range(1, 17))
+    assert {m["id"] for m in doc["models"] if m.get("provisional")} == PROVISIONAL
     assert doc["chosenDefaults"] == {
         "bulkModel": "z-ai/glm-5.2:free",
         "pageModel": "nvidia/nemotron-3-ultra-550b-a55b:free",  # another vendor than z-ai
-        "smallTasksModel": "google/gemma-4-26b-a4b-it:free",  # fewest active parameters (4B) in MEDIUM
+        "smallTasksModel": "nvidia/nemotron-3.5-lightning:free",  # fewest active parameters (3B) in MEDIUM
     }
-    assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-super-120b-a12b:free"  # 12B
+    assert doc["roles"]["smallTasksModel"]["runnersUp"][0]["id"] == "openai/gpt-oss-20b:free"  # 3.6B of 21B
     assert doc["summary"] == {
         "freeModels": 16,
-        "ranked": 12,
-        "unranked": 4,
+        "ranked": 16,
+        "unranked": 0,
+        "provisional": 4,
         "excluded": 1,
-        "tiers": {"LARGE": 2, "MEDIUM": 4, "SMALL": 6},
+        "tiers": {"LARGE": 3, "MEDIUM": 5, "SMALL": 8},  # the cut-offs count all 16 ranked models
     }
     assert doc["excluded"] == [
         {
@@ -218,12 +236,24 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
             "reason": "not a code-writing model (content-safety model, by its id)",
         }
     ]
-    assert [u["id"] for u in doc["unranked"]] == [
-        "dots-studio/dots-3-note-preview:free",
-        "nvidia/nemotron-nano-12b-v2-vl:free",
-        "nvidia/nemotron-nano-9b-v2:free",
-        "poolside/laguna-xs-2.1:free",
-    ]
+    assert doc["unranked"] == []
+    dots = next(m for m in doc["models"] if m["id"] == "dots-studio/dots-3-note-preview:free")
+    assert dots["provisional"] == {
+        "method": "fixed",
+        "points": 0,
+        "inputs": {"totalParameters": None, "activeParameters": None, "created": "2026-08-14", "vendor": "dots-studio"},
+        "reason": "no coding score: no catalog coding_index, no benchmark match, no curated score",
+    }
+    assert dots["scoreSources"] == [] and dots["evidence"] == 0.0 and dots["thinEvidence"]
+    pools_file = load_pools(settings.files.pools_file)  # show and explain mark it and say what the prior read
+    assert "dots-studio/dots-3-note-preview:free  [provisional]" in "\n".join(pools_overview(pools_file).lines)
+    explained = explain_model(pools_file, "dots-studio/dots-3-note-preview:free").lines
+    assert (
+        "  provisional: no measurement (no coding score: no catalog coding_index, no benchmark match, no curated "
+        "score); the estimate is the fixed size-class prior (this listing has too few coding-index values to fit "
+        "one), from unknown size, released 2026-08-14, vendor dots-studio; never a role default while a measured "
+        "model is eligible; the probe measures it first"
+    ) in explained
     # the documented fixed lines, never slope 1, with the three common points each for the chart
     assert {k: (c["method"], c["points"]) for k, c in doc["calibration"].items()} == {
         "artificial_analysis": ("reference", 0),
@@ -262,17 +292,61 @@ def test_golden_pools_from_the_2026_08_18_catalog(settings, capsys):
     assert all(m["pricing"] == {"prompt": "0", "completion": "0"} for m in doc["models"] + doc["unranked"])
     lines = summary.splitlines()
     assert lines[1] == "   1. z-ai/glm-5.2:free 59.8 (LARGE, 256k ctx)"  # the score it is ranked by
-    assert "tiers: LARGE 2, MEDIUM 4, SMALL 6" in lines
+    assert "tiers: LARGE 3, MEDIUM 5, SMALL 8" in lines
     assert (
         "scale: artificial_analysis (reference); curated fixed line (3 common models); "
         "llm-stats fixed line (3 common models); web:models/website fixed line (3 common models)"
     ) in lines
     assert lines[-2:] == [
         "defaults: bulk=z-ai/glm-5.2:free page=nvidia/nemotron-3-ultra-550b-a55b:free "
-        "smallTasks=google/gemma-4-26b-a4b-it:free",
+        "smallTasks=nvidia/nemotron-3.5-lightning:free",
         "first build: 16 free models",
     ]
     assert capsys.readouterr().err == ""  # nothing expires within 7 days of 2026-08-15 among the ranked
+
+
+def with_website_elo(models, model_id, elo):
+    """models with model_id given a Design Arena website Elo (an edit of the real entry)."""
+    arena = [{"arena": "models", "category": "website", "elo": elo, "win_rate": 60.0, "rank": 3}]
+    return [
+        {**m, "benchmarks": {**(m.get("benchmarks") or {}), "design_arena": arena}} if m["id"] == model_id else m
+        for m in models
+    ]
+
+
+def test_a_free_model_with_a_clearly_higher_website_elo_wins_the_page_role(settings):
+    """The page role ranks by the website Elo: gemma-4-31b (no Elo in the listing, coding estimate 39.8, below
+    nemotron-3-ultra's 46.0) given an Elo 150 points above nemotron-3-ultra's 1130 takes pageModel from it."""
+    build(settings)
+    before = json.loads(settings.files.pools_file.read_text())
+    assert before["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    entries = {m["id"]: m for m in before["models"]}
+    gemma = entries["google/gemma-4-31b-it:free"]
+    # without an Elo it competes through its coding estimate, with the website line's residual spread added
+    residual = FIXED_LINES["web:models/website"][3]
+    assert gemma["pageScore"]["web"] is None and gemma["pageScore"]["estimate"] == gemma["estimate"]
+    assert gemma["pageScore"]["uncertainty"] == pytest.approx((gemma["uncertainty"] ** 2 + residual**2) ** 0.5, 0.01)
+    ultra = entries["nvidia/nemotron-3-ultra-550b-a55b:free"]["pageScore"]
+    assert ultra["web"]["raw"] == 1130 and ultra["scale"]["measure"] == "web:models/website"
+
+    write_inputs(settings, models=with_website_elo(catalog_models(), "google/gemma-4-31b-it:free", 1280))
+    build(settings)
+    after = json.loads(settings.files.pools_file.read_text())
+    page = {m["id"]: m for m in after["models"]}["google/gemma-4-31b-it:free"]["pageScore"]
+    # 150 Elo points above, far beyond both Elos' noise (25 each): the page role follows the Elo, not the coding
+    assert page["scale"]["elo"] - 25 > ultra["scale"]["elo"] + 25
+    assert after["chosenDefaults"]["pageModel"] == "google/gemma-4-31b-it:free"
+    assert after["chosenDefaults"]["bulkModel"] == before["chosenDefaults"]["bulkModel"]  # coding is unchanged
+    assert after["roles"]["pageModel"]["runnersUp"][0]["id"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    # the page scale in `explain page`, the report's role card and the pools file
+    scale = "page scale: Design Arena models/website Elo on the coding-index scale (0.1483 x Elo - 128.48)"
+    explained = explain_role(load_pools(settings.files.pools_file), "pageModel").lines
+    assert explained[2] == f"    {scale}"
+    assert scale in roles_section(after)
+    assert any(
+        "web Elo 1280 (models/website) ->" in line and "% of the weight; coding estimate" in line
+        for line in explain_model(load_pools(settings.files.pools_file), "google/gemma-4-31b-it:free").lines
+    )
 
 
 def test_an_estimate_is_the_precision_weighted_mean_of_prior_and_sources(settings):
@@ -356,10 +430,13 @@ def test_settings_change_tiers_and_defaults(settings):
     )
     build(s)
     doc = json.loads(s.files.pools_file.read_text())
-    assert doc["summary"]["tiers"] == {"LARGE": 3, "MEDIUM": 6, "SMALL": 3}
+    assert doc["summary"]["tiers"] == {"LARGE": 4, "MEDIUM": 8, "SMALL": 4}  # ceil(16 x 0.25), ceil(16 x 0.75)
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
-    # the fewest active parameters in SMALL with enough evidence: 3B active; lfm-2.5-2.6b is smaller but thin
-    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3-nano-30b-a3b:free"
+    # SMALL holds three provisional models and lfm-2.5-2.6b, whose evidence is thin: the tier gate gives way, and
+    # the fewest known active parameters among the measured models win (3B, the higher of the two 3B scores)
+    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3.5-lightning:free"
+    tier = next(g for g in doc["roles"]["smallTasksModel"]["gates"] if g["gate"] == "tier")
+    assert tier["result"] == "given up"
     assert doc["inputs"]["settings"]["small_tasks_tier"] == "SMALL"
 
 
@@ -386,12 +463,18 @@ def test_invalid_document_leaves_the_previous_file_byte_for_byte(settings, monke
 def test_change_report_compares_with_the_previous_file(settings):
     build(settings)
     assert json.loads(settings.files.changes_file.read_text())["firstBuild"] is True
-    write_inputs(settings, matches=MATCHES[:3])  # lfm loses its only score source
+    # cohere/north-mini-code (MEDIUM) loses its catalog index, its only score source: provisional now, with the wide
+    # spread of the size-class prior, it ranks low and falls to SMALL
+    models = [
+        {k: v for k, v in m.items() if k != "benchmarks"} if m["id"] == "cohere/north-mini-code:free" else m
+        for m in catalog_models()
+    ]
+    write_inputs(settings, models=models)
     summary = build(settings)
     report = json.loads(settings.files.changes_file.read_text())
     assert report["firstBuild"] is False
-    assert {"id": "liquid/lfm-2.5-2.6b:free", "from": "SMALL", "to": None} in report["tierMoves"]
-    assert summary.splitlines()[-1] == "~ liquid/lfm-2.5-2.6b:free: SMALL -> unranked"
+    assert {"id": "cohere/north-mini-code:free", "from": "MEDIUM", "to": "SMALL"} in report["tierMoves"]
+    assert "~ cohere/north-mini-code:free: MEDIUM -> SMALL" in summary.splitlines()
 
 
 def test_one_self_reported_result_is_shrunk_ranked_low_and_never_a_default(settings):
@@ -454,7 +537,7 @@ def test_expiring_ranked_models_are_one_warning_line_and_do_not_change_the_file(
     assert err == [
         "modelpools: warning: 2 ranked models expired or expiring within 7 days: "  # in rank order
         "z-ai/glm-5.2:free (LARGE) expires 2026-08-20 (in 5 d), "
-        "google/gemma-4-31b-it:free (MEDIUM) expired 2026-08-01 (14 d ago); "
+        "google/gemma-4-31b-it:free (LARGE) expired 2026-08-01 (14 d ago); "
         "they stay ranked while the catalog lists them"
     ]
     pools.build_pools(
@@ -486,7 +569,7 @@ def test_missing_benchmark_files_warn_and_rank_from_the_catalog(settings, capsys
     settings.files.matches_file.unlink()
     build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    assert doc["summary"]["ranked"] == 11  # lfm loses its only source
+    assert doc["summary"]["ranked"] == 16 and doc["summary"]["provisional"] == 5  # lfm loses its only source
     assert doc["inputs"]["benchmarkCommit"] is None
     assert doc["inputs"]["benchmarkScoresSha256"] == hashlib.sha256(b"").hexdigest()
     assert "benchmark scores not found" in capsys.readouterr().err
@@ -503,12 +586,13 @@ def test_empty_catalog_gives_empty_tiers_and_null_defaults(settings):
     assert [t["models"] for t in doc["tiers"]] == [[], [], []]
 
 
-def test_unranked_models_keep_their_expiration_date(settings):
+def test_provisional_models_keep_their_expiration_date_and_why_nothing_measured_them(settings):
     build(settings)
     doc = json.loads(settings.files.pools_file.read_text())
-    vl = next(u for u in doc["unranked"] if u["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
+    vl = next(m for m in doc["models"] if m["id"] == "nvidia/nemotron-nano-12b-v2-vl:free")
     assert vl["expirationDate"] == "2026-08-24"
-    assert vl["reason"] == "no coding score: no catalog coding_index, no benchmark match, no curated score"
+    reason = "no coding score: no catalog coding_index, no benchmark match, no curated score"
+    assert vl["provisional"]["reason"] == reason
 
 
 def test_curated_scores_have_one_reader():
@@ -535,16 +619,19 @@ def test_site_roles_and_requirements_are_recorded_with_their_rationale(settings)
     entry = next(m for m in doc["models"] if m["id"] == bulk["model"])
     assert "tools" in entry["supportedParameters"] and bulk["requires"] == ["tools"]
     long = doc["roles"]["longModel"]
-    # the two 1M-context models: nemotron-3-ultra already serves pageModel, so the other one
+    # the two measured 1M-context models both serve a role already: nemotron-3-ultra pageModel, nemotron-3.5-lightning
+    # (3B active, MEDIUM) smallTasksModel; so "not another role's default" gives way and the better-ranked one wins
     assert doc["chosenDefaults"]["pageModel"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
-    assert long["model"] == "nvidia/nemotron-3.5-lightning:free"
+    assert doc["chosenDefaults"]["smallTasksModel"] == "nvidia/nemotron-3.5-lightning:free"
+    assert long["model"] == "nvidia/nemotron-3-ultra-550b-a55b:free"
+    assert {g["gate"]: g["result"] for g in long["gates"]}["unused"] == "given up"
     assert "gates in order, each given up only when no candidate passes it: context >= 500000, " in long["ruleText"]
     assert len(long["runnersUp"]) == 2
     assert long["gates"][0] == {  # the two best-ranked models have shorter contexts
         "gate": "requirements",
         "text": "context >= 500000",
         "result": "passed",
-        "setAside": ["z-ai/glm-5.2:free", "google/gemma-4-31b-it:free"],
+        "setAside": ["z-ai/glm-5.2:free"],
     }
 
 

@@ -226,8 +226,9 @@ def test_probed_models_are_ranked_as_probed_with_their_uncertainty_once_the_anch
     pools.build_pools(PoolsSettings.of(site), clock=lambda: NOON)
     doc = json.loads(site.files.pools_file.read_text())
     ranked = {m["id"]: m for m in doc["models"]}
-    assert {DOTS, LAGUNA, NANO12} <= set(ranked) and {DOTS, LAGUNA, NANO12} <= {u["id"] for u in without["unranked"]}
-    assert NANO9 in {u["id"] for u in doc["unranked"]}  # unreachable: still unranked, not scored zero
+    provisional_before = {m["id"] for m in without["models"] if m.get("provisional")}  # nothing measured them
+    assert {DOTS, LAGUNA, NANO12} <= provisional_before and not any(ranked[m].get("provisional") for m in skill)
+    assert ranked[NANO9]["provisional"]  # unreachable: still provisional (the listing's prior), not scored zero
     [source] = ranked[DOTS]["scoreSources"]
     assert source["source"] == "probe" and source["items"] == 90 and source["probeSet"] == probe_set_id()
     assert source["interval"][0] < source["raw"] < source["interval"][1]

@@ -76,3 +76,22 @@ def test_candidates_are_unranked_then_thin_and_anchors_span_the_score_range():
     candidates, anchors = candidates_from(doc)
     assert candidates == ["a/new", "z/new", "m/thinner", "m/thin"]
     assert anchors[:3] == ["m/1", "m/5", "m/3"] and sorted(anchors) == ["m/1", "m/2", "m/3", "m/4", "m/5"]
+
+
+def test_provisional_models_are_probed_first_in_rank_order():
+    """A provisional model (no measurement: its estimate is the listing's prior) is measured before anything else, the
+    most promising first; it is never an anchor."""
+    prior = {"method": "fitted", "points": 122, "inputs": {}, "reason": "no coding score"}
+    doc = {
+        "unranked": [{"id": "a/new"}],
+        "models": [
+            {"id": "m/1", "evidence": 6.0, "thinEvidence": False},
+            {"id": "p/strong", "evidence": 0.0, "thinEvidence": True, "provisional": prior},
+            {"id": "m/thin", "evidence": 1.5, "thinEvidence": True},
+            {"id": "m/2", "evidence": 6.0, "thinEvidence": False},
+            {"id": "p/weak", "evidence": 0.0, "thinEvidence": True, "provisional": prior},
+        ],
+    }
+    candidates, anchors = candidates_from(doc)
+    assert candidates == ["p/strong", "p/weak", "a/new", "m/thin"]
+    assert anchors == ["m/1", "m/2"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from phone import view_on_phone
-from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo
+from support import TEST_DATA, LoopbackServer, Reply, new_layout_repo, unranked_entry
 
 from modelpools.cli import main
 from modelpools.consumer.charts import TIER_PLOT_WIDTH
@@ -214,7 +214,8 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
             assert f"<code>{runner['id']}</code>" in card
 
     (tiers,) = svg_blocks(dom, "tiers")  # one bar and one whisker per ranked model
-    assert tiers.count('<g class="model">') == len(doc["models"]) == 12  # 11 + laguna, measured by the probe alone
+    # 11 measured + laguna, measured by the probe alone, + 4 provisional (nothing measures them)
+    assert tiers.count('<g class="model">') == len(doc["models"]) == 16
     assert tiers.count('class="bar"') == len(doc["models"]) and tiers.count('class="whisker"') == 3 * len(doc["models"])
     for model in doc["models"]:
         assert f"{model['rank']}. {model['id']}</text>" in tiers
@@ -248,7 +249,8 @@ def test_the_report_renders_in_headless_chromium_with_defaults_and_charts(build,
     )
     laguna = next(m for m in doc["models"] if m["id"] == LAGUNA)
     assert [s["source"] for s in laguna["scoreSources"]] == ["probe"] and laguna["thinEvidence"]
-    assert LAGUNA in [u["id"] for u in build["before_probe"]["unranked"]]
+    before = next(m for m in build["before_probe"]["models"] if m["id"] == LAGUNA)  # provisional until probed
+    assert before["provisional"] and not before["scoreSources"] and not laguna.get("provisional")
 
     # the second build's change report, and usage from the ledger at the clock the CLI was given
     dead = build["before_usage"]["chosenDefaults"]["smallTasksModel"]  # two 404s: unavailable, replaced
@@ -317,7 +319,8 @@ def test_hostile_names_and_reasons_are_escaped(build, tmp_path):
     doc = json.loads(json.dumps(build["pools"]))
     evil = '<script>alert("x")</script>\x1b[2J\x07 \u202eevil & <b>bold</b>'
     doc["models"][0]["name"] = evil
-    doc["unranked"][0]["reason"] = evil
+    doc["unranked"].append(unranked_entry("x/unranked:free", evil))
+    doc["summary"].update(unranked=1, freeModels=doc["summary"]["freeModels"] + 1)
     doc["excluded"][0]["name"] = evil
     doc["roles"]["bulkModel"]["notes"] = [evil]
     cache = tmp_path / "cache"

@@ -126,7 +126,7 @@ def test_defaults_for_tiny_rankings():
 def test_the_built_in_roles_and_their_rules():
     assert [(r.name, r.rule.name, r.rule.measure) for r in BUILTIN_ROLES] == [
         ("bulkModel", "coding", "coding estimate"),
-        ("pageModel", "page", "page estimate"),
+        ("pageModel", "page", "website Elo (page scale)"),
         ("smallTasksModel", "small", "active parameters"),
     ]
     assert RoleRule("agentModel", CODING, ("tools",), 100000).to_json() == ["agentModel", "coding", ["tools"], 100000]
@@ -165,6 +165,7 @@ def test_each_choice_records_what_every_gate_did():
         "available": "passed",
         "notDemoted": "passed",
         "notDeprecated": "passed",
+        "measured": "passed",
         "evidence": "given up",  # no candidate has the minimum: the note says so too
         "unused": "passed",
     }
@@ -176,6 +177,23 @@ def test_each_choice_records_what_every_gate_did():
         "not another role's default, active parameters known (architecture table, id tag, description or a dense "
         "size), in the small-tasks tier (MEDIUM)"
     )
+
+
+def test_a_provisional_model_is_never_a_default_while_a_measured_one_is_eligible():
+    """Provisional models (no measurement, the listing's prior) ranked first, with the best scores and the fewest
+    parameters, still give way to the measured ones, even thin ones; only when no measured model is left do they
+    fill a role, with a note."""
+    ids = ["p/a:free", "p/b:free", "p/c:free", "m/d:free", "n/e:free", "o/f:free", "q/g:free"]
+    provisional = {"provisional": True, "thin": True, "active_parameters": 1.0}
+    ranked = candidates(ids, **{mid: provisional for mid in ids[:3]}, **{"q/g:free": {"thin": True}})
+    # the small-tasks tier is LARGE here: it holds only provisional models (1B active), and they still give way
+    chosen = choose_roles(ranked, page_model_other_vendor=False, small_tasks_tier="LARGE")
+    assert [c.model for c in chosen] == ["m/d:free", "n/e:free", "o/f:free"]
+    assert all({g.gate: g.result for g in c.gates}["measured"] == "passed" for c in chosen)
+    assert chosen[0].gates[4].set_aside == ("p/a:free", "p/b:free")  # what the gate passed over, best first
+    only = candidates(["p/a:free", "p/b:free"], **{mid: provisional for mid in ["p/a:free", "p/b:free"]})
+    bulk = choose_roles(only)[0]
+    assert bulk.model == "p/a:free" and "no candidate is measured; bulkModel takes a provisional estimate" in bulk.notes
 
 
 def test_role_rules_cross_to_another_process_as_the_same_records():

@@ -128,8 +128,9 @@ def test_a_bad_table_entry_is_a_one_line_data_error(tmp_path, models, message):
 def test_every_real_listing_gives_small_tasks_to_the_fewest_known_active_parameters(shared_data):
     """On every real listing the small-tasks default has a known active size, and no candidate of its tier that
     passed the same gates has fewer. 2025-08-31: gpt-oss-120b (5.1B active) instead of qwq-32b (32B dense), which
-    won while the id made gpt-oss 120B. 2025-12-04: qwen3-235b-a22b stays (22B active, the only MEDIUM model with
-    enough evidence and a known size: GLM-4.5-Air, 12B, is the page default)."""
+    won while the id made gpt-oss 120B. 2025-12-04: gemma-3-27b (27B): with the 17 provisional models counted in the
+    tier cut (29 ranked), qwen3-235b-a22b (22B active) is LARGE, and gemma-3-27b is the only MEDIUM model with enough
+    evidence and a known size (gemini-2.0-flash-exp's is unknown)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_trust
 
@@ -149,5 +150,5 @@ def test_every_real_listing_gives_small_tasks_to_the_fewest_known_active_paramet
         assert entry["parameters"]["active"] == fewest, dump.name
         small[dump.stem[7:]] = (chosen, entry["parameters"]["active"])
     assert small["2025-08-31"] == ("openai/gpt-oss-120b:free", 5.1)
-    assert small["2025-12-04"] == ("qwen/qwen3-235b-a22b:free", 22.0)
+    assert small["2025-12-04"] == ("google/gemma-3-27b-it:free", 27.0)
     assert small["2026-08-18"] == ("cohere/north-mini-code:free", 3.0)  # "30B total parameters and 3B active"

@@ -164,10 +164,10 @@ def test_settings_shape_the_window(settings):
 
 
 def test_explain_small_names_the_gates_that_kept_a_model_of_unknown_size_out(settings, capsys):
-    """The ledger demotes the three MEDIUM models of known size; the one MEDIUM model left (north-mini-code, whose
-    description this excerpt leaves out) has no known size, so it does not win "fewest active parameters": the size
-    gate comes before the tier, the tier gate gives way, and the small default is a known 3B model of SMALL. The rule
-    text and `explain small` say which gates decided."""
+    """The ledger demotes three models of known size (4B, 12B, 31B); north-mini-code (MEDIUM, whose description this
+    excerpt leaves out) has no known size, so it does not win "fewest active parameters": the size gate comes before
+    the tier, and the small default is nemotron-3.5-lightning, 3B, MEDIUM since the provisional models count toward
+    the tier cut. The rule text and `explain small` say which gates decided."""
     sized = ["google/gemma-4-26b-a4b-it:free", "nvidia/nemotron-3-super-120b-a12b:free", "google/gemma-4-31b-it:free"]
     for model in sized:
         for i in range(6):
@@ -178,9 +178,9 @@ def test_explain_small_names_the_gates_that_kept_a_model_of_unknown_size_out(set
     assert (unknown["tier"], unknown["parameters"]["active"]) == ("MEDIUM", None)
     assert small["model"] == "nvidia/nemotron-3.5-lightning:free" and small["evidence"]["activeParameters"] == 3
     assert small["ruleText"].endswith(
-        "available (usage ledger), not demoted (usage ledger), not deprecated, evidence >= the minimum, "
-        "not another role's default, active parameters known (architecture table, id tag, description or a dense "
-        "size), in the small-tasks tier (MEDIUM)"
+        "available (usage ledger), not demoted (usage ledger), not deprecated, measured (no provisional estimate), "
+        "evidence >= the minimum, not another role's default, active parameters known (architecture table, id tag, "
+        "description or a dense size), in the small-tasks tier (MEDIUM)"
     )
     gates = {g["gate"]: g for g in small["gates"]}
     assert gates["notDemoted"] == {
@@ -189,13 +189,13 @@ def test_explain_small_names_the_gates_that_kept_a_model_of_unknown_size_out(set
         "result": "passed",
         "setAside": [],  # the demoted ones (4B, 12B, 31B) come after the winner's 3B in the order
     }
-    assert (gates["knownSize"]["result"], gates["tier"]["result"]) == ("passed", "given up")
+    assert (gates["knownSize"]["result"], gates["tier"]["result"]) == ("passed", "passed")
     assert gates["requirements"]["result"] == "not applied"
     code = main(["--project-dir", str(settings.project_dir), "explain", "small"])
     out = capsys.readouterr().out
     assert code == 0 and "  smallTasksModel: nvidia/nemotron-3.5-lightning:free" in out
     assert "in the small-tasks tier (MEDIUM)" in out.split("    rule: ")[1].splitlines()[0]
-    assert "    gate in the small-tasks tier (MEDIUM): given up" in out
+    assert "    gate in the small-tasks tier (MEDIUM): passed" in out
     assert "    gate not another role's default: passed" in out and "gate requirements" not in out
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support import TEST_DATA
+from support import TEST_DATA, unranked_entry
 
 from modelpools.errors import DataError, PoolsInvalid
 from modelpools.io import files
@@ -48,7 +48,8 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def valid():
-    """10 ranked (2/3/5), 7 unranked: ranked by the catalog's own coding_index."""
+    """10 measured by the catalog's own coding_index and 6 provisional (sd 12: all ranked below them), cut together:
+    3/5/8."""
     return build_document(PoolsInputs(catalog(), PROVENANCE, INPUTS), RankingSettings())
 
 
@@ -68,7 +69,8 @@ def rejected(doc, **kwargs):
 
 def test_the_built_document_is_valid(valid):
     validate_pools(valid, catalog_ids={m["id"] for m in catalog()}, schema=PoolsSchema.installed().check)
-    assert [len(t["models"]) for t in valid["tiers"]] == [2, 3, 5]
+    assert [len(t["models"]) for t in valid["tiers"]] == [3, 5, 8]
+    assert sum(1 for m in valid["models"] if m.get("provisional")) == 6 and valid["unranked"] == []
 
 
 def test_schema_file_is_a_2020_12_schema_and_loads():
@@ -115,7 +117,7 @@ SCHEMA_CASES = [
     ("role rule enum", put(["roles", "bulkModel", "rule"], "vibes"), "$.roles.bulkModel.rule"),
     ("no wall-clock keys", put(["generatedAt"], "2026-08-18"), "$"),
     ("only free models: priced", put(["models", 0, "pricing", "prompt"], "0.0000004"), "$.models[0].pricing.prompt"),
-    ("only free models: evidence kept", lambda d: d["unranked"][0].pop("pricing"), "$.unranked[0]"),
+    ("only free models: evidence kept", lambda d: d["models"][12].pop("pricing"), "$.models[12]"),
     (
         "calibration methods",
         put(["calibration", "artificial_analysis", "method"], "identity"),
@@ -132,8 +134,8 @@ def test_schema_violations(valid, what, mutate, path):
 def move_first_medium_to_large(doc):
     mid = doc["tiers"][1]["models"].pop(0)
     doc["tiers"][0]["models"].append(mid)
-    doc["models"][2]["tier"] = "LARGE"
-    doc["summary"]["tiers"].update(LARGE=3, MEDIUM=2)
+    doc["models"][3]["tier"] = "LARGE"
+    doc["summary"]["tiers"].update(LARGE=4, MEDIUM=4)
 
 
 def swap(doc, a, b):
@@ -155,11 +157,11 @@ INVARIANT_CASES = [
         "$.models[1].codingScore",
         "46.0 is not estimate - uncertainty (48.16 - 2.91)",
     ),
-    ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[9]", "is in no tier"),
+    ("in no tier", lambda d: d["tiers"][2]["models"].pop(), "$.models[15]", "is in no tier"),
     (
         "in two tiers",
         lambda d: d["tiers"][2]["models"].append(d["tiers"][0]["models"][0]),
-        "$.tiers[2].models[5]",
+        "$.tiers[2].models[8]",
         "in more than one tier (LARGE and SMALL)",
     ),
     (
@@ -170,7 +172,7 @@ INVARIANT_CASES = [
     ),
     (
         "tier lists a ranked model",
-        lambda d: d["tiers"][1]["models"].insert(0, d["unranked"][0]["id"]),
+        lambda d: d["tiers"][1]["models"].insert(0, d["excluded"][0]["id"]),
         "$.tiers[1].models[0]",
         "is not a ranked model",
     ),
@@ -179,7 +181,7 @@ INVARIANT_CASES = [
         "tier sizes follow the cut-offs",
         move_first_medium_to_large,
         "$.tiers[0].models",
-        "LARGE holds 3 models; the cut-offs give 2",
+        "LARGE holds 4 models; the cut-offs give 3",
     ),
     (
         "page default ranked",
@@ -207,14 +209,14 @@ INVARIANT_CASES = [
     ),
     (
         "ids unique",
-        lambda d: d["unranked"][0].update(id=d["models"][3]["id"]),
+        lambda d: d["unranked"].append(unranked_entry(d["models"][3]["id"])),
         "$.unranked[0].id",
         "is listed twice (first at $.models[3].id)",
     ),
-    ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 10"),
+    ("summary ranked", put(["summary", "ranked"], 11), "$.summary.ranked", "says 11 but the file lists 16"),
     ("summary free", put(["summary", "freeModels"], 17), "$.summary.freeModels", "says 17 but the file lists 16"),
     ("summary excluded", put(["summary", "excluded"], 0), "$.summary.excluded", "says 0 but the file lists 1"),
-    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 5"),
+    ("summary tiers", put(["summary", "tiers", "SMALL"], 4), "$.summary.tiers.SMALL", "says 4 but the tier lists 8"),
 ]
 
 
@@ -274,7 +276,7 @@ def test_validate_pools_file_warns_about_expiring_ranked_models(tmp_path, valid,
     files.write_if_changed(settings.files.pools_file, dump_json(doc))
     aug_20 = 1_787_184_000.0  # 2026-08-20 00:00 UTC
     validate_pools_file(ValidateSettings.of(settings), clock=lambda: aug_20)
-    assert capsys.readouterr().err == (
+    assert capsys.readouterr().err == (  # not nemotron-nano-12b-v2-vl, provisional, expiring that day too
         "modelpools: warning: 1 ranked model expired or expiring within 7 days: nvidia/nemotron-3-ultra-550b-a55b:free "
         "(LARGE) expires 2026-08-24 (in 4 d); they stay ranked while the catalog lists them\n"
     )
@@ -289,7 +291,7 @@ def test_validate_pools_file(tmp_path, valid):
     files.write_if_changed(settings.files.pools_file, dump_json(valid))
     text = validate_pools_file(ValidateSettings.of(settings))
     assert text.splitlines()[0].endswith("model-pools.json: valid (schema, invariants)")
-    assert "  LARGE    2: z-ai/glm-5.2:free (62.9), nvidia/nemotron-3-ultra-550b-a55b:free (45.2)" in text
+    assert "  LARGE    3: z-ai/glm-5.2:free (62.9), nvidia/nemotron-3-ultra-550b-a55b:free (45.2), " in text
     assert "defaults: bulk=z-ai/glm-5.2:free" in text
     assert len(text.splitlines()) <= 25
     # Checked against the catalog cache the pools file was built from (inputs.catalogSha256): every ranked id is in it.

@@ -40,7 +40,7 @@ def tier_rule(pools: Pools) -> str:
     """The rank ranges of the tiers and the rounded-up cut-offs behind them, from the pools file's own settings."""
     settings = pools.document["inputs"]["settings"]  # validated: both cut-offs are there
     large_cutoff, medium_cutoff = settings["large_cutoff"], settings["medium_cutoff"]
-    cut = tier_cut(len(pools.models), large_cutoff, medium_cutoff)
+    cut = tier_cut(len(pools.models), large_cutoff, medium_cutoff)  # provisional models are cut like measured ones
 
     def rounded(cutoff: float, value: int, end: int) -> str:
         text = f"ceil({cut.n} x {cutoff:g}) = {value}"
@@ -107,7 +107,11 @@ def role_name(pools: Pools, text: str) -> str | None:
 def explain_role(pools: Pools, name: str) -> Report:
     """How a role's default was chosen: the rule, the winner's evidence, the two runners-up, relaxed gates."""
     role = pools.document["roles"][name]
-    return Report({"role": name, **role}, tuple(_role_lines(name, role)))
+    lines = _role_lines(name, role)
+    if role.get("rule") == "page":  # the scale the page rule ranks on, from the winner's pageScore
+        text = page_scale_text(model_entries(pools).get(role.get("model") or "", {}).get("pageScore"))
+        lines[2:2] = [f"    {text}"] if text else []
+    return Report({"role": name, **role}, tuple(lines))
 
 
 def _role_lines(name: str, role: Mapping[str, Any]) -> list[str]:
@@ -147,12 +151,57 @@ def _gate_text(gate: Mapping[str, Any]) -> str:
     )
 
 
-def _web_text(web: Mapping[str, Any] | None) -> str:
+def _provisional_text(provisional: Mapping[str, Any]) -> str:
+    """Why an estimate is provisional and what its prior read."""
+    inputs = provisional.get("inputs") or {}
+    size = inputs.get("totalParameters")
+    read = (
+        f"{'unknown size' if size is None else f'{size:g}B total'}"
+        + (f", {inputs['activeParameters']:g}B active" if inputs.get("activeParameters") not in (None, size) else "")
+        + f", released {inputs.get('created') or 'unknown'}, vendor {inputs.get('vendor')}"
+    )
+    how = (
+        f"the prior fitted on {provisional.get('points')} coding-index values of this listing"
+        if provisional.get("method") == "fitted"
+        else "the fixed size-class prior (this listing has too few coding-index values to fit one)"
+    )
+    return (
+        f"  provisional: no measurement ({provisional.get('reason')}); the estimate is {how}, from {read}; never a "
+        "role default while a measured model is eligible; the probe measures it first"
+    )
+
+
+def _web_text(page: Mapping[str, Any]) -> str:
+    """Both measurements of a page score: the web Elo (direct) and the coding estimate (indirect), with weights."""
+    web, coding = page.get("web"), page.get("coding")
+    indirect = (
+        f"coding estimate {coding['estimate']:.1f} ±{coding['sd']:.1f} (the line's residual spread added), "
+        f"{100 * coding['weight']:.0f}% of the weight"
+        if coding
+        else "the coding estimate"
+    )
     if not web:
-        return "no web Elo: the coding estimate stands in"
+        spread = f": {coding['estimate']:.1f} ±{coding['sd']:.1f} (the line's residual spread added)" if coding else ""
+        return f"no web Elo: the coding estimate stands in{spread}"
     seen = f", remembered from {web['rememberedFrom']}" if web.get("rememberedFrom") else ""
     arena = str(web["source"]).removeprefix("web:")
-    return f"web Elo {web['raw']:g} ({arena}) -> {web['calibrated']:.1f} ±{web.get('sd', 0):.1f}{seen}"
+    return (
+        f"web Elo {web['raw']:g} ({arena}) -> {web['calibrated']:.1f} ±{web.get('sd', 0):.1f}, "
+        f"{100 * web.get('weight', 0):.0f}% of the weight{seen}; {indirect}"
+    )
+
+
+def page_scale_text(page: Mapping[str, Any] | None) -> str | None:
+    """The page scale in words, from a pageScore's ``scale``; None when the entry has none (an older file)."""
+    scale = (page or {}).get("scale")
+    if not scale:
+        return None
+    measure = str(scale["measure"]).removeprefix("web:")
+    sign = "-" if scale["intercept"] < 0 else "+"
+    return (
+        f"page scale: Design Arena {measure} Elo on the coding-index scale ({scale['slope']:g} x Elo {sign} "
+        f"{abs(scale['intercept']):g})"
+    )
 
 
 def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], list[str]]:
@@ -214,12 +263,15 @@ def _explain_ranked(pools: Pools, model: PoolModel) -> tuple[dict[str, Any], lis
                 f"units, {100 * source['weight']:.0f}% of the measured weight{seen}  [{source['ref']}]"
             )
         page = entry.get("pageScore")
-        if page:  # what the page roles rank by: the coding estimate updated with the model's web Elo, if any
+        if page:  # what the page roles rank by: the web Elo, else the coding estimate through the web line
             data["pageScore"] = dict(page)
+            elo = f" (website Elo {page['scale']['elo']:g})" if page.get("scale") else ""
             lines.append(
-                f"  page score {page['estimate']:.1f} ±{page['uncertainty']:.1f}, page roles rank by "
-                f"{page['rankScore']:.1f}; {_web_text(page.get('web'))}"
+                f"  page score {page['estimate']:.1f} ±{page['uncertainty']:.1f}{elo}, page roles rank by "
+                f"{page['rankScore']:.1f}; {_web_text(page)}"
             )
+        if entry.get("provisional"):
+            lines.append(_provisional_text(entry["provisional"]))
         if entry.get("deprecated"):
             lines.append(f"  deprecated: {entry['deprecated']} (never a role default)")
     else:  # a version-1 file

@@ -79,7 +79,11 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
             entry = entries.get(m.id, {})
             marks = "".join(
                 f"  [{mark}]"
-                for mark, on in (("deprecated", entry.get("deprecated")), ("thin evidence", entry.get("thinEvidence")))
+                for mark, on in (
+                    ("deprecated", entry.get("deprecated")),
+                    ("provisional", entry.get("provisional")),
+                    ("thin evidence", entry.get("thinEvidence") and not entry.get("provisional")),
+                )
                 if on
             )
             lines.append(
@@ -97,6 +101,7 @@ def pools_overview(pools: Pools, provenance: str | None = None) -> Report:
                     "deprecated": entry.get("deprecated"),
                     "thinEvidence": entry.get("thinEvidence"),
                     "contextLength": m.context_length,
+                    **({"provisional": entry["provisional"]} if entry.get("provisional") else {}),
                 }
             )
         tiers.append({"name": name, "models": rows})

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelpools.consumer.charts import calibration_scatter, tier_chart
+from modelpools.consumer.explanation import page_scale_text
 from modelpools.consumer.markup import (
     TIER_COLOURS,
     badge,
@@ -71,6 +72,7 @@ def roles_section(doc: Mapping[str, Any]) -> str:
     roles = doc.get("roles") or {}
     defaults = doc.get("chosenDefaults") or {}
     tiers = {m.get("id"): m.get("tier") for m in doc.get("models") or ()}
+    entries = {m.get("id"): m for m in doc.get("models") or () if isinstance(m, Mapping)}
     cards = []
     for name in _roles_in_order(roles):
         role = roles[name]
@@ -92,6 +94,9 @@ def roles_section(doc: Mapping[str, Any]) -> str:
         for i, runner in enumerate(role.get("runnersUp") or (), 1):
             if isinstance(runner, Mapping):
                 rows.append(_evidence_row(f"runner-up {i}", runner, page, tiers))
+        if page:  # the scale the page rule ranks on, from the winner's pageScore
+            scale = page_scale_text(entries.get(role.get("model"), {}).get("pageScore"))
+            needs += [esc(scale)] if scale else []
         notes = "".join(f"<li>{esc(n)}</li>" for n in role.get("notes") or ())
         cards.append(
             f'<article class="role" id="role-{esc(name)}"><header><h3>{esc(name)}</h3>'
@@ -175,7 +180,11 @@ def _flags(m: Mapping[str, Any]) -> str:
     flags = []
     if m.get("deprecated"):
         flags.append(badge("deprecated", "bad", m["deprecated"]))
-    if m.get("thinEvidence"):
+    if m.get("provisional"):
+        how = m["provisional"]
+        fitted = f"fitted on {how.get('points')} index values" if how.get("method") == "fitted" else "fixed"
+        flags.append(badge("provisional", "warn", f"no measurement: the listing's prior ({fitted})"))
+    elif m.get("thinEvidence"):
         flags.append(badge("thin evidence", "warn", "below the evidence minimum"))
     probed = [s for s in m.get("scoreSources") or () if isinstance(s, Mapping) and s.get("source") == PROBE_SOURCE]
     if probed:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelpools.rules.evidence import bench_variance
+from modelpools.rules.evidence import AA_SD, bench_variance
 from modelpools.rules.freemodels import coding_index
 from modelpools.rules.modelids import base_id
 from modelpools.rules.numbers import finite_number as _number
@@ -41,6 +41,7 @@ __all__ = [
     "curated_line",
     "calibrate",
     "web_calibrations",
+    "index_revision",
 ]
 
 # (slope, intercept, points, residual sd) of each fixed line: raw -> the catalog's coding index. Fitted on
@@ -292,3 +293,21 @@ def web_calibrations(
         for key, elo in web_elos(model).items():
             points[key].setdefault(base_id(model["id"]), (elo, aa, 1.0))
     return {key: calibration_line(key, [p[k] for k in sorted(p)]) for key, p in points.items()}
+
+
+def index_revision(pairs: Sequence[tuple[float, float]]) -> LineFit | None:
+    """The line from an earlier listing's coding index onto this listing's, when the index was revised; else None.
+
+    pairs: (earlier value, value now) of the models both listings score (rules/memory.py remembers the earlier ones).
+    The drift check of the fixed lines, applied to the index itself: with at least MIN_DRIFT_POINTS pairs whose mean
+    difference lies beyond DRIFT_Z standard errors (each difference's sd AA_SD * sqrt(2): two runs of the index), the
+    index counts as revised, and the least-squares line through the pairs (their median offset without a positive
+    slope) maps remembered values onto the new scale.
+    """
+    pts = list(pairs)
+    if len(pts) < MIN_DRIFT_POINTS:
+        return None
+    shift = sum(new - old for old, new in pts) / len(pts)
+    if abs(shift) <= DRIFT_Z * AA_SD * math.sqrt(2.0) / math.sqrt(len(pts)):
+        return None
+    return fit_calibration("index revision", pts)

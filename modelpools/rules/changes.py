@@ -42,9 +42,13 @@ def days_left(expiration_date: str, now: float) -> int | None:
 
 
 def expiring_models(doc: Mapping[str, Any], warning_days: int, now: float) -> list[tuple[str, str, int]]:
-    """(id, expirationDate, days left) of the ranked models (those the pools hand out; rank order) expired or within
-    warning_days: the one set the change report, ``check``, ``doit pools`` and ``doit validate`` warn about."""
-    dates = {model["id"]: model.get("expirationDate") for model in doc.get("models") or ()}
+    """(id, expirationDate, days left) of the measured ranked models (those the pools hand out as defaults; rank order)
+    expired or within warning_days: the one set the change report, ``check``, ``doit pools`` and ``doit validate``
+    warn about. Provisional models (no measurement, docs/scoring.md section 4) are left out: no default rests on one
+    while a measured model is eligible, and their entries carry their expirationDate."""
+    dates = {
+        model["id"]: model.get("expirationDate") for model in doc.get("models") or () if not model.get("provisional")
+    }
     out = []
     for model_id, date in dates.items():
         left = days_left(date, now) if isinstance(date, str) and date else None

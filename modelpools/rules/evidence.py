@@ -23,6 +23,7 @@ __all__ = [
     "EVIDENCE_MINIMUM",
     "MEMORY_HALF_LIFE_DAYS",
     "PRIOR_SD",
+    "WEB_ELO_SD",
     "SIZE_CLASSES",
     "Estimate",
     "Measurement",
@@ -51,6 +52,10 @@ BENCH_SD_PER_UNIT = 11.0
 # one independent modern benchmark (Aider Polyglot, 2.5) is enough; one self-reported LiveCodeBench (1.5) is not.
 EVIDENCE_MINIMUM = 2.5
 CONSERVATIVE_K = 1.0
+# A Design Arena Elo's own noise, in Elo points: the page role's direct measurement (rules/fusion.page_estimates).
+# The catalog gives no interval with the Elo; arena leaderboards with a few hundred votes per model publish 95 %
+# intervals of about +-30 to +-60, so one sd of 25 (3.7 points on the page scale through the website line's slope).
+WEB_ELO_SD = 25.0
 PRIOR_SD = 12.0
 # (upper bound of total parameters in billions, class name, prior mean on the reference scale). Chosen by hand from
 # the medians of the 2026-08-18 catalog's coding index per class (8 / 18 / 38 / 49 for the four classes), with the

@@ -1,5 +1,5 @@
 """Fuse per-model coding evidence (catalog index, LLM-Stats, curated, remembered, probe) into one estimate with
-uncertainty, and the page role's estimate on top of it.
+uncertainty; and the page role's estimate, the model's web Elo with the coding estimate as its indirect measurement.
 
 The scale is the catalog's ``artificial_analysis.coding_index`` (0-100). Each score source is one ``Source`` record
 in ``SOURCES``: its name, its calibration line (rules/calibration.py: the documented fixed lines and the drift check)
@@ -12,6 +12,7 @@ measured once the others have given every model its estimate. Design Arena web E
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from modelpools.rules.calibration import (
     llm_stats_line,
 )
 from modelpools.rules.evidence import (
+    WEB_ELO_SD,
     Estimate,
     Measurement,
     Prior,
@@ -47,6 +49,7 @@ from modelpools.rules.sizes import Architecture, model_size
 if TYPE_CHECKING:
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
+    from modelpools.rules.provisional import Provisional
     from modelpools.rules.scoring import CuratedScore
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "FusedModel",
     "Remembered",
     "fuse_scores",
+    "PAGE_SCALE",
+    "PageEstimate",
     "page_estimates",
 ]
 
@@ -159,6 +164,7 @@ class FusedModel:
     reason: str | None = None
     parameters: tuple[float | None, float | None] = (None, None)  # total and active, billions (rules.sizes)
     active_from: str | None = None  # where the active count came from (rules.sizes.ModelSize.source)
+    provisional: Provisional | None = None  # no source measured it: its estimate is the listing's prior
 
     @property
     def coding_score(self) -> float | None:
@@ -396,6 +402,7 @@ def fuse_scores(
     probe: Mapping[str, ProbeTally] | None = None,
     *,
     sources: Sequence[Source] = SOURCES,
+    provisional: bool = True,
     architectures: Mapping[str, Architecture] | None = None,
 ) -> tuple[list[FusedModel], dict[str, Calibration]]:
     """Every catalog model (sorted by id) with its estimate, plus the calibration of each source that has one.
@@ -407,6 +414,9 @@ def fuse_scores(
     ``probe`` (catalog id -> probe tally) adds the coding probe as a source: its accuracy is calibrated on the
     anchors, the models both the probe and well-evidenced estimates measure (rules/probestats.py); with fewer than
     three anchors it adds nothing. ``architectures`` (rules.sizes) gives the known total and active parameters.
+    A model that no source measures gets a provisional estimate (rules/provisional.py: the prior fitted on this
+    listing's index values, 0 evidence units, ``provisional`` set) unless provisional is False, when it keeps no
+    estimate (the reason says why).
     """
     evidence = Evidence(
         sorted(catalog_models, key=lambda m: m["id"]),
@@ -429,8 +439,38 @@ def fuse_scores(
         calibrations.update((s.name, line) for s, line in second)
         if second:
             fused = [_refused(m, f, evidence, first, second) for m, f in zip(evidence.models, fused)]
+    if provisional:
+        fused = _provisional(fused, evidence)
     used = {s.source for f in fused for s in f.sources}
     return fused, {name: c for name, c in calibrations.items() if name in used}
+
+
+def _index_value(model: Mapping[str, Any]) -> float | None:
+    """A catalog model's coding index, or a reference record's."""
+    return _number(model.get("coding_index")) if "coding_index" in model else _number(coding_index(model))
+
+
+def _provisional(fused: list[FusedModel], evidence: Evidence) -> list[FusedModel]:
+    """fused with a provisional estimate for every model no source measured: the prior fitted on this listing's
+    index values (rules/provisional.py), else the fixed size-class prior; 0 evidence units."""
+    from modelpools.rules.provisional import (
+        fit_listing_prior,
+        listing_points,
+        prior_inputs,
+        provisional_prior,
+    )
+
+    if all(f.estimate is not None for f in fused):
+        return fused
+    fitted = fit_listing_prior(listing_points(evidence.models, evidence.reference_scores, _index_value))
+    by_id = {m["id"]: m for m in evidence.models}
+    out = []
+    for f in fused:
+        if f.estimate is None:
+            prior, how = provisional_prior(prior_inputs(by_id[f.id], f.parameters), fitted)
+            f = dataclasses.replace(f, estimate=Estimate(prior.mean, prior.sd, 0.0), prior=prior, provisional=how)
+        out.append(f)
+    return out
 
 
 def _refused(
@@ -445,21 +485,67 @@ def _refused(
     return _fused(model, _readings(model, evidence, first) + added, evidence) if added else fused
 
 
+# The page role's scale (docs/scoring.md section 5): the Design Arena website Elo, mapped onto the coding-index scale
+# through its fixed line (rules/calibration.py FIXED_LINES), so a page score of 40 is the website quality of a model
+# with Elo (40 + 128.48) / 0.1483 = 1136. The web Elo is the direct measurement; the coding estimate the indirect one.
+PAGE_SCALE = "web:models/website"
+
+
+@dataclass(frozen=True)
+class PageEstimate:
+    """A model's page-role estimate on the page scale (PAGE_SCALE): the estimate, its web Elo reading (None: no Elo),
+    and the coding estimate as the indirect measurement: its value, its sd (the coding uncertainty and the line's
+    residual spread) and its share of the page estimate's precision."""
+
+    estimate: Estimate
+    web: ScoreSource | None
+    coding: float
+    coding_sd: float
+    coding_weight: float
+
+    def to_json(self, line: Calibration | None) -> dict[str, Any]:
+        """The pools file's ``pageScore``: the estimate, its rank score, the scale (with the estimate as a website
+        Elo) and both measurements."""
+        out: dict[str, Any] = {
+            "estimate": self.estimate.mean,
+            "uncertainty": self.estimate.sd,
+            "rankScore": round(self.estimate.conservative, 2),
+            "web": self.web.to_json() if self.web is not None else None,
+            "coding": {"estimate": self.coding, "sd": self.coding_sd, "weight": self.coding_weight},
+        }
+        if line is not None and line.slope > 0:
+            out["scale"] = {
+                "measure": PAGE_SCALE,
+                "slope": line.slope,
+                "intercept": line.intercept,
+                "elo": round((self.estimate.mean - line.intercept) / line.slope, 1),
+            }
+        return out
+
+
 def page_estimates(
     fused: Sequence[FusedModel],
     catalog_models: Sequence[Mapping[str, Any]],
     calibrations: Mapping[str, Calibration],
     remembered: Mapping[str, Remembered] | None = None,
-) -> dict[str, tuple[Estimate, ScoreSource | None]]:
-    """Page-role estimate per estimated model: its coding estimate updated with its web Elo (calibrated onto the
-    coding scale, variance = the line's residual sd squared) where it has one, else with a remembered web Elo (the
-    variance divided by its age's memory_keep, as every remembered value); else the coding estimate itself."""
+) -> dict[str, PageEstimate]:
+    """Page-role estimate per estimated model, on the page scale (PAGE_SCALE): the target is the model's Design Arena
+    website Elo (agents/webapps where it has none), each through its fixed line onto the coding-index scale.
+
+    The web Elo is the direct measurement, with the Elo's own noise (WEB_ELO_SD Elo points times the line's slope;
+    a remembered Elo's variance divided by its age's memory_keep, as every remembered value). The coding estimate is
+    the indirect one: its mean, with its variance plus the website line's residual variance (how far a model's
+    website quality sits from its coding ability). The page estimate is their precision-weighted mean; without an
+    Elo it is the coding estimate with that wider spread."""
     by_id = {m["id"]: m for m in catalog_models}
     remembered = remembered or {}
-    out: dict[str, tuple[Estimate, ScoreSource | None]] = {}
+    spread = max(calibrations[PAGE_SCALE].residual_sd if PAGE_SCALE in calibrations else 0.0, 1.0)
+    out: dict[str, PageEstimate] = {}
     for model in fused:
         if model.estimate is None:
             continue
+        coding_sd = math.sqrt(model.estimate.sd**2 + spread**2)
+        indirect = Prior("coding estimate", model.estimate.mean, coding_sd)
         found, seen, keep = web_elo(by_id.get(model.id, {})), None, 1.0
         memory = remembered.get(model.id)
         if found is None and memory is not None and memory.web_elo is not None:
@@ -467,19 +553,17 @@ def page_estimates(
             age = memory.age_days if memory.web_age_days is None else memory.web_age_days
             found, keep = memory.web_elo, memory_keep(age)
         if found is None:
-            out[model.id] = (model.estimate, None)
+            estimate = Estimate(model.estimate.mean, round(coding_sd, 2), model.estimate.units)
+            out[model.id] = PageEstimate(estimate, None, model.estimate.mean, round(coding_sd, 2), 1.0)
             continue
         key, elo = found
         cal = calibrations[key]
         value = cal.apply(elo)
-        variance = max(cal.residual_sd, 1.0) ** 2 / keep
-        start = Prior("coding estimate", model.estimate.mean, max(model.estimate.sd, 0.01))
-        estimate = combine(start, [Measurement(key, value, variance, 0.0)])
-        estimate = Estimate(estimate.mean, estimate.sd, model.estimate.units)
-        share = (1.0 / variance) / (1.0 / variance + 1.0 / start.sd**2)
+        variance = (max(cal.slope, 1e-6) * WEB_ELO_SD) ** 2 / keep
+        combined = combine(indirect, [Measurement(key, value, variance, 0.0)])
+        estimate = Estimate(combined.mean, combined.sd, model.estimate.units)
+        share = (1.0 / variance) / (1.0 / variance + 1.0 / coding_sd**2)
         ref = "openrouter:benchmarks.design_arena" + (" (remembered)" if seen else "")
-        out[model.id] = (
-            estimate,
-            ScoreSource(key, elo, value, ref, round(share, 4), round(math.sqrt(variance), 2), 0.0, seen),
-        )
+        web = ScoreSource(key, elo, value, ref, round(share, 4), round(math.sqrt(variance), 2), 0.0, seen)
+        out[model.id] = PageEstimate(estimate, web, model.estimate.mean, round(coding_sd, 2), round(1 - share, 4))
     return out

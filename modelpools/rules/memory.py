@@ -13,7 +13,13 @@ Memory file (``evidence-memory.json``)::
      "models": [{"id": "openai/gpt-oss-20b", "keys": ["hf:openai/gpt-oss-20b", "id:openai/gpt-oss-20b"],
                  "lastSeen": "2026-08-14",
                  "evidence": {"artificial_analysis": {"coding_index": 20.7, ...}, "design_arena": [...]},
-                 "seen": {"design_arena": "2026-06-02"}}]}       (only for parts older than lastSeen)
+                 "seen": {"design_arena": "2026-06-02"},       (only for parts older than lastSeen)
+                 "rescaled": {"on": "2026-08-14", "slope": 1.2, "intercept": 5.0, "points": 10, "from": 12.4}}]}
+                                 (only when a later listing's revised index rescaled the remembered coding index)
+
+A listing whose coding index was revised (calibration.index_revision: the drift check on the models it and the memory
+both score) maps every coding index remembered from an earlier listing onto the new scale, so the pools stage never
+mixes values of two scales.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from modelpools.rules.calibration import LineFit, index_revision
 from modelpools.rules.eligibility import catalog_date
 from modelpools.rules.freemodels import coding_index, on_index_scale
 from modelpools.rules.fusion import Remembered
@@ -113,6 +120,9 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
             "models": sorted(entries, key=lambda e: e["id"]),
         }
     seen = day.isoformat()
+    previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
+    newer = not isinstance(previous_day, str) or seen >= previous_day
+    revision = index_revision(_index_pairs(entries, catalog_models, seen)) if newer else None
     for model in sorted(catalog_models, key=lambda m: str(m.get("id"))):
         evidence = _evidence(model)
         if evidence is None:
@@ -136,7 +146,8 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
             entry["evidence"] = dict(evidence, **{part: value for part, (_, value) in carried.items()})
             entry["seen"] = {part: part_seen for part, (part_seen, _) in sorted(carried.items())}
         entries.append(entry)
-    previous_day = previous.get("asOf") if isinstance(previous, Mapping) else None
+    if revision is not None:
+        entries = [_rescaled(entry, revision, seen) for entry in entries]
     as_of = max(seen, previous_day) if isinstance(previous_day, str) else seen
     limit = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=FORGET_AFTER_DAYS)).isoformat()
     kept: dict[str, dict[str, Any]] = {}
@@ -144,6 +155,45 @@ def remember(previous: Any, catalog_models: Iterable[Mapping[str, Any]]) -> dict
         if entry["lastSeen"] >= limit:
             kept.setdefault(entry["id"], _without_parts_before(entry, limit))
     return {"schemaVersion": EVIDENCE_MEMORY_VERSION, "asOf": as_of, "models": [kept[k] for k in sorted(kept)]}
+
+
+def _remembered_index(entry: Mapping[str, Any]) -> float | None:
+    """An entry's remembered coding index, on the 0-100 scale, or None."""
+    return finite_number(on_index_scale((entry["evidence"].get("artificial_analysis") or {}).get("coding_index")))
+
+
+def _index_pairs(
+    entries: Iterable[Mapping[str, Any]], catalog_models: Iterable[Mapping[str, Any]], seen: str
+) -> list[tuple[float, float]]:
+    """(remembered, listed now) coding index of each remembered model (one per entry) this listing scores too, the
+    remembered value from an earlier listing: the points that show a revised index."""
+    by_key: dict[str, Mapping[str, Any]] = {}
+    for entry in entries:
+        if _part_seen(entry, "artificial_analysis") < seen and _remembered_index(entry) is not None:
+            for key in entry["keys"]:
+                if isinstance(key, str) and (key not in by_key or entry["lastSeen"] > by_key[key]["lastSeen"]):
+                    by_key[key] = entry
+    pairs: dict[str, tuple[float, float]] = {}
+    for model in sorted(catalog_models, key=lambda m: str(m.get("id"))):
+        now = finite_number(on_index_scale(coding_index(model)))
+        found = [by_key[k] for k in identity_keys(model) if k in by_key]
+        if now is not None and found:
+            entry = max(found, key=lambda e: (e["lastSeen"], e["id"]))
+            old = _remembered_index(entry)
+            if old is not None:
+                pairs.setdefault(entry["id"], (old, now))
+    return [pairs[k] for k in sorted(pairs)]
+
+
+def _rescaled(entry: dict[str, Any], revision: LineFit, seen: str) -> dict[str, Any]:
+    """entry with its coding index mapped onto the revised index, when it was seen on an earlier listing."""
+    old = _remembered_index(entry)
+    if old is None or _part_seen(entry, "artificial_analysis") >= seen:
+        return entry
+    aa = dict(entry["evidence"]["artificial_analysis"], coding_index=revision.apply(old))
+    note = {"on": seen, "slope": round(revision.slope, 4), "intercept": round(revision.intercept, 2),
+            "points": revision.points, "from": old}  # fmt: skip
+    return dict(entry, evidence=dict(entry["evidence"], artificial_analysis=aa), rescaled=note)
 
 
 def _part_seen(entry: Mapping[str, Any], part: str) -> str:

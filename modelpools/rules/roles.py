@@ -3,14 +3,14 @@ its target measure and its text; the built-in roles and the names they answer to
 
     rule     measure                order (best first; ties left to right)                 gates of its own
     coding   the coding estimate    rank score, context, max output, id                    -
-    page     the page estimate      page rank score, context, max output, id               another vendor than bulk
+    page     the website Elo        page rank score, context, max output, id               another vendor than bulk
     small    active parameters      fewest active parameters (unknown: most), rank score   active size known, in
                                                                                            the small-tasks tier
 
-Every role first passes the common gates (requirements, usage ledger, not deprecated, evidence minimum, not another
-role's default), then its rule's gates; a gate no candidate passes gives way. Settings parse
-``[tool.modelpools.roles.<name>]`` into RoleRule records (modelpools.setting_values.parse_roles); the pools stage
-chooses with them, and ``explain`` and the report print their text from the pools file.
+Every role first passes the common gates (requirements, usage ledger, not deprecated, measured rather than
+provisional, evidence minimum, not another role's default), then its rule's gates; a gate no candidate passes gives
+way. Settings parse ``[tool.modelpools.roles.<name>]`` into RoleRule records (modelpools.setting_values.parse_roles);
+the pools stage chooses with them, and ``explain`` and the report print their text from the pools file.
 
 Imported on every doit run (through modelpools.settings, for the built-in roles): standard-library imports only.
 """
@@ -59,6 +59,7 @@ class Candidate:
     deprecated: str | None = None
     supported_parameters: tuple[str, ...] = ()
     usage: str | None = None  # the usage ledger's verdict: "unavailable", "demoted", "preferred" or None
+    provisional: bool = False  # no source measured it: its estimate is the listing's prior (rules/provisional.py)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,12 @@ COMMON_GATES = (
         "every candidate is deprecated",
     ),
     Gate(
+        "measured",
+        lambda _: "measured (no provisional estimate)",
+        lambda _: lambda c: not c.provisional,
+        "no candidate is measured; {role} takes a provisional estimate",
+    ),
+    Gate(
         "evidence",
         lambda _: "evidence >= the minimum",
         lambda _: lambda c: not c.thin,
@@ -204,10 +211,11 @@ CODING = Rule(
 )
 PAGE = Rule(
     "page",
-    "page estimate",
+    "website Elo (page scale)",
     lambda c: (-c.page_conservative, -c.context_length, -c.max_output, c.id),
-    "highest conservative page score (coding evidence updated with Design Arena website/webapps Elo where the "
-    "catalog has it); ties: longer context, then longer output",
+    "highest conservative page score: the Design Arena website Elo (agents/webapps where it has none) on the "
+    "coding-index scale through its fixed line, measured directly where the catalog has it, else through the coding "
+    "estimate with the line's residual spread; ties: longer context, then longer output",
     (Gate("otherVendor", lambda ch: "another vendor than bulkModel" if ch.other_vendor else None, _other_vendor),),
 )
 SMALL = Rule(

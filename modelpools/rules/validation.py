@@ -180,7 +180,7 @@ def _check_tiers(doc: Mapping[str, Any]) -> None:
             raise _invalid(("models", i), f"{entry['id']!r} is in no tier")
     settings = doc["inputs"]["settings"]
     sizes = tier_sizes(len(models), settings["large_cutoff"], settings["medium_cutoff"])
-    for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):
+    for t, (tier, size) in enumerate(zip(doc["tiers"], sizes)):  # provisional models are cut like measured ones
         if len(tier["models"]) != size:
             raise _invalid(
                 ("tiers", t, "models"), f"{tier['name']} holds {len(tier['models'])} models; the cut-offs give {size}"
@@ -249,7 +249,10 @@ def describe_pools(doc: Mapping[str, Any], top: int | None = None) -> list[str]:
     """Human lines for a valid pools document: counts, tiers with ids and scores, defaults."""
     summary = doc["summary"]
     scores = {m["id"]: m["codingScore"] for m in doc["models"]}
-    lines = [f"{summary['freeModels']} free models: {summary['ranked']} ranked, {summary['unranked']} unranked"]
+    provisional = f" ({summary['provisional']} provisional)" if summary.get("provisional") else ""
+    lines = [
+        f"{summary['freeModels']} free models: {summary['ranked']} ranked{provisional}, {summary['unranked']} unranked"
+    ]
     for tier in doc["tiers"]:
         shown = tier["models"] if top is None else tier["models"][:top]
         more = len(tier["models"]) - len(shown)

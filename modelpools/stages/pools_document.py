@@ -16,7 +16,7 @@ from modelpools.records import POOLS_VERSION, BenchmarkScores
 from modelpools.rules.calibration import web_calibrations
 from modelpools.rules.eligibility import catalog_date, deprecation, not_for_code
 from modelpools.rules.freemodels import prices_are_zero
-from modelpools.rules.fusion import FusedModel, fuse_scores, page_estimates
+from modelpools.rules.fusion import PAGE_SCALE, FusedModel, PageEstimate, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
 from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
@@ -24,6 +24,7 @@ from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
 if TYPE_CHECKING:
+    from modelpools.rules.calibration import Calibration
     from modelpools.rules.matching import Match
     from modelpools.rules.probestats import ProbeTally
     from modelpools.rules.scoring import CuratedScore
@@ -45,7 +46,8 @@ def _model_json(
     model: FusedModel,
     rank: int,
     tier: str,
-    page: tuple | None,
+    page: PageEstimate | None,
+    page_line: Calibration | None,
     deprecated: str | None,
     entry: Mapping[str, Any],
     usage: Verdict | None = None,
@@ -76,13 +78,9 @@ def _model_json(
         "match": model.match.to_json(),
     }
     if page is not None:
-        page_estimate, web = page
-        out["pageScore"] = {
-            "estimate": page_estimate.mean,
-            "uncertainty": page_estimate.sd,
-            "rankScore": round(page_estimate.conservative, 2),
-            "web": web.to_json() if web is not None else None,
-        }
+        out["pageScore"] = page.to_json(page_line)
+    if model.provisional is not None:  # no source measured it: the listing's prior, with what it read
+        out["provisional"] = {**model.provisional.to_json(), "reason": model.reason or ""}
     if usage is not None:  # only when the usage ledger held something against (or for) the model
         out["usage"] = usage.to_json()
     return out
@@ -244,7 +242,8 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
     pages = page_estimates(fused, coding_models, web_lines, remembered)
     ranked = rank_models(fused)
     ranked_ids = [m.id for m in ranked]
-    tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)
+    provisional = [m.id for m in ranked if m.provisional is not None]
+    tiers = assign_tiers(ranked_ids, settings.large_cutoff, settings.medium_cutoff)  # provisional ones ranked alike
     tier_of = {mid: name for name in TIER_NAMES for mid in tiers[name]}
     entry_of = {m["id"]: m for m in coding_models}
     deprecated = {m["id"]: deprecation(m, as_of, settings.expiry_warning_days) for m in coding_models}
@@ -259,7 +258,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 id=m.id,
                 tier=tier_of[m.id],
                 conservative=conservative,
-                page_conservative=pages[m.id][0].conservative,
+                page_conservative=pages[m.id].estimate.conservative,
                 context_length=m.context_length,
                 max_output=_positive_int(entry_of[m.id].get("max_completion_tokens")) or 0,
                 active_parameters=m.parameters[1],
@@ -267,6 +266,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
                 deprecated=deprecated[m.id],
                 supported_parameters=tuple(entry_of[m.id].get("supported_parameters") or ()),
                 usage=getattr(verdicts.get(m.id), "verdict", None),
+                provisional=m.provisional is not None,
             )
         )
     choices = choose_roles(candidates, roles_of(settings), settings.page_model_other_vendor, settings.small_tasks_tier)
@@ -277,7 +277,16 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
         choices = [c for c, _ in tried]
         experiments = {c.role.name: e for c, e in tried if e is not None}
     models_json = [
-        _model_json(m, i + 1, tier_of[m.id], pages.get(m.id), deprecated[m.id], entry_of[m.id], verdicts.get(m.id))
+        _model_json(
+            m,
+            i + 1,
+            tier_of[m.id],
+            pages.get(m.id),
+            web_lines.get(PAGE_SCALE),
+            deprecated[m.id],
+            entry_of[m.id],
+            verdicts.get(m.id),
+        )
         for i, m in enumerate(ranked)
     ]
     by_id = {m["id"]: m for m in models_json}
@@ -309,6 +318,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
             "freeModels": len(fused),
             "ranked": len(ranked),
             "unranked": len(unranked),
+            "provisional": len(provisional),
             "excluded": len(excluded),
             "tiers": {name: len(tiers[name]) for name in TIER_NAMES},
         },
@@ -317,7 +327,7 @@ def build_document(inputs: PoolsInputs, settings: RankingSettings) -> dict[str, 
             for name, c in sorted(
                 {
                     **calibrations,
-                    **{k: v for k, v in web_lines.items() if any((p[1] and p[1].source == k) for p in pages.values())},
+                    **{k: v for k, v in web_lines.items() if any(p.web and p.web.source == k for p in pages.values())},
                 }.items()
             )
         },

@@ -98,16 +98,21 @@ def plan_requests(
 def candidates_from(document: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(models to probe, anchors) from a pools document built without the probe.
 
-    To probe: every unranked model, then ranked models with thin evidence (``thinEvidence``: below the evidence
+    To probe: every provisional model (no measurement: its estimate is the listing's prior; in rank order), every
+    unranked model, then ranked models with thin evidence (``thinEvidence``: below the evidence
     minimum; least evidence first). Excluded models (not for code) are never probed. Anchors: well-evidenced ranked
     models, spread over the score range (best, worst, middle, ...).
     """
     unranked = sorted(m["id"] for m in document.get("unranked", ()))
     ranked = list(document.get("models", ()))
+    provisional = [m["id"] for m in ranked if m.get("provisional")]  # in rank order: the most promising first
     evidence = {m["id"]: float(m.get("evidence") or 0.0) for m in ranked}
-    thin = sorted((m["id"] for m in ranked if m.get("thinEvidence")), key=lambda mid: (evidence[mid], mid))
+    thin = sorted(
+        (m["id"] for m in ranked if m.get("thinEvidence") and not m.get("provisional")),
+        key=lambda mid: (evidence[mid], mid),
+    )
     solid = [m["id"] for m in ranked if not m.get("thinEvidence")]  # in rank order
-    return unranked + thin, _spread(solid)
+    return provisional + unranked + thin, _spread(solid)
 
 
 def _spread(ordered: Sequence[str]) -> list[str]:
