@@ -462,7 +462,12 @@ def _provisional(fused: list[FusedModel], evidence: Evidence) -> list[FusedModel
 
     if all(f.estimate is not None for f in fused):
         return fused
-    fitted = fit_listing_prior(listing_points(evidence.models, evidence.reference_scores, _index_value))
+
+    def sizes(model: Mapping[str, Any]) -> tuple[float | None, float | None]:
+        size = model_size(model, None, evidence.architectures)
+        return size.total, size.active
+
+    fitted = fit_listing_prior(listing_points(evidence.models, evidence.reference_scores, _index_value, sizes))
     by_id = {m["id"]: m for m in evidence.models}
     out = []
     for f in fused:

@@ -190,14 +190,16 @@ def provisional_prior(inputs: PriorInputs, fitted: ListingPrior | None) -> tuple
 
 
 def listing_points(
-    models: Sequence[Mapping[str, Any]], reference_scores: Iterable[Any], index_of: Any
+    models: Sequence[Mapping[str, Any]], reference_scores: Iterable[Any], index_of: Any, sizes: Any = None
 ) -> list[tuple[PriorInputs, float]]:
     """(inputs, coding index) of every model of the listing with an index, free or paid, one per base id (the first
-    in id order: the free entries come first, then the references)."""
+    in id order: the free entries come first, then the references). ``sizes`` (a record -> (total, active)) reads
+    the sizes the way the predictions do (rules.sizes), so the fit and its use see the same numbers."""
     points: dict[str, tuple[PriorInputs, float]] = {}
     for model in list(models) + [r for r in reference_scores if isinstance(r, Mapping)]:
         mid = model.get("id")
         value = index_of(model)
         if isinstance(mid, str) and value is not None:
-            points.setdefault(base_id(mid).lstrip("~").lower(), (prior_inputs(model), float(value)))
+            parameters = sizes(model) if sizes is not None else None
+            points.setdefault(base_id(mid).lstrip("~").lower(), (prior_inputs(model, parameters), float(value)))
     return [points[key] for key in sorted(points)]
