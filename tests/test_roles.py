@@ -175,7 +175,7 @@ def test_each_choice_records_what_every_gate_did():
     assert {g.gate: (g.result, g.set_aside) for g in small.gates}["unused"] == ("given up", ())
     assert small.rule_text.endswith(
         "not another role's default, active parameters known (architecture table, id tag, description or a dense "
-        "size), in the small-tasks tier (MEDIUM)"
+        "size), in the small-tasks tier (MEDIUM) or above"
     )
 
 

@@ -180,7 +180,7 @@ def test_explain_small_names_the_gates_that_kept_a_model_of_unknown_size_out(set
     assert small["ruleText"].endswith(
         "available (usage ledger), not demoted (usage ledger), not deprecated, measured (no provisional estimate), "
         "evidence >= the minimum, not another role's default, active parameters known (architecture table, id tag, "
-        "description or a dense size), in the small-tasks tier (MEDIUM)"
+        "description or a dense size), in the small-tasks tier (MEDIUM) or above"
     )
     gates = {g["gate"]: g for g in small["gates"]}
     assert gates["notDemoted"] == {
@@ -195,7 +195,7 @@ def test_explain_small_names_the_gates_that_kept_a_model_of_unknown_size_out(set
     out = capsys.readouterr().out
     assert code == 0 and "  smallTasksModel: nvidia/nemotron-3.5-lightning:free" in out
     assert "in the small-tasks tier (MEDIUM)" in out.split("    rule: ")[1].splitlines()[0]
-    assert "    gate in the small-tasks tier (MEDIUM): passed" in out
+    assert "    gate in the small-tasks tier (MEDIUM) or above: passed" in out
     assert "    gate not another role's default: passed" in out and "gate requirements" not in out
 
 

@@ -112,9 +112,15 @@ def _other_vendor(choosing: Choosing) -> Callable[[Candidate], bool] | None:
     return lambda c: vendor_of(c.id) != bulk_vendor
 
 
+# rules.ranking.TIER_NAMES as numbers: a higher tier is the larger number, so a lower tier sorts first
+_TIER_RANK = {"LARGE": 0, "MEDIUM": -1, "SMALL": -2}
+
+
 def _in_tier(choosing: Choosing) -> Callable[[Candidate], bool]:
-    tier = choosing.small_tier
-    return lambda c: c.tier == tier
+    """The small-tasks tier or a higher one: adequate means at least that tier (a cheaper model of a higher tier is
+    not passed over for being better; the "not another role's default" gate keeps bulk's and page's models out)."""
+    floor = _TIER_RANK.get(choosing.small_tier, 0)
+    return lambda c: _TIER_RANK.get(c.tier, -3) >= floor
 
 
 # The gates every role passes, in order.
@@ -221,17 +227,22 @@ PAGE = Rule(
 SMALL = Rule(
     "small",
     "active parameters",
-    lambda c: (c.active_parameters if c.active_parameters is not None else math.inf, -c.conservative, c.id),
-    "cheapest adequate model: fewest active parameters (unknown counts as the most), then the higher conservative "
-    "score",
+    lambda c: (
+        c.active_parameters if c.active_parameters is not None else math.inf,
+        _TIER_RANK.get(c.tier, 0),  # the lower tier first when the sizes tie (or are unknown): likely the cheaper
+        -c.conservative,
+        c.id,
+    ),
+    "cheapest adequate model: fewest active parameters (unknown counts as the most), then the lower tier, then the "
+    "higher conservative score",
     (  # a known size comes before the tier: an unknown one wins only when no candidate's size is known
         Gate(
             "knownSize",
             lambda _: "active parameters known (architecture table, id tag, description or a dense size)",
             lambda _: lambda c: c.active_parameters is not None,
-            "no candidate's active size is known; {role} goes to the best-scored of them",
+            "no candidate's active size is known; {role} goes to the lowest tier's best-scored",
         ),
-        Gate("tier", lambda ch: f"in the small-tasks tier ({ch.small_tier})", _in_tier),
+        Gate("tier", lambda ch: f"in the small-tasks tier ({ch.small_tier}) or above", _in_tier),
     ),
     latency_breaks_ties=True,
 )
