@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from modelpools.rules.ranking import assign_tiers
+from modelpools.rules.rolechoice import Candidate, choose_roles, chosen_defaults
 from modelpools.rules.roles import (
     BUILTIN_ROLES,
     CODING,
@@ -11,10 +12,7 @@ from modelpools.rules.roles import (
     RULES,
     SMALL,
     SUPPORTED_PARAMETERS,
-    Candidate,
     RoleRule,
-    choose_roles,
-    chosen_defaults,
 )
 
 

@@ -13,7 +13,7 @@ from modelpools.errors import DataError
 from modelpools.records import Architectures
 from modelpools.resources import PACKAGE_ARCHITECTURES
 from modelpools.rules.ranking import assign_tiers
-from modelpools.rules.roles import Candidate, choose_roles
+from modelpools.rules.rolechoice import Candidate, choose_roles
 from modelpools.rules.sizes import ModelSize, described_sizes, model_size
 from modelpools.stages.pools import read_architectures
 

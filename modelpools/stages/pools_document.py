@@ -19,7 +19,8 @@ from modelpools.rules.freemodels import prices_are_zero
 from modelpools.rules.fusion import PAGE_SCALE, FusedModel, PageEstimate, fuse_scores, page_estimates
 from modelpools.rules.memory import recall
 from modelpools.rules.ranking import TIER_NAMES, assign_tiers, rank_models
-from modelpools.rules.roles import BUILTIN_ROLES, Candidate, RoleChoice, RoleRule, choose_roles, chosen_defaults
+from modelpools.rules.rolechoice import Candidate, RoleChoice, choose_roles, chosen_defaults
+from modelpools.rules.roles import BUILTIN_ROLES, RoleRule
 from modelpools.rules.usage import Verdict, prefer_faster, usage_verdicts
 from modelpools.slices import RankingSettings
 
