@@ -56,6 +56,12 @@ def chat_server():
 
 
 @pytest.fixture
+def server(chat_server):
+    """The chat server under the name the client tests give it (a module's own ``server`` fixture takes precedence)."""
+    return chat_server
+
+
+@pytest.fixture
 def http_server():
     """A running LoopbackServer; script it with ``.add(Reply(...))``, ``.handler`` or ``.default``."""
     server = LoopbackServer().start()

@@ -27,11 +27,6 @@ KEY = "sk-or-v1-test-0123456789abcdef"
 START = 1_780_000_000.0
 
 
-@pytest.fixture
-def server(chat_server):
-    return chat_server
-
-
 def simulated(pass_rate: float, seed: int):
     """A model whose pages pass the page validator with a known probability (else it answers prose)."""
     rng = random.Random(seed)

@@ -20,15 +20,6 @@ TESTS = Path(__file__).resolve().parent
 SAMPLE = TESTS / "data" / "pools-sample.json"
 
 
-@pytest.fixture
-def server():
-    chat = ChatServer().start()
-    try:
-        yield chat
-    finally:
-        chat.stop()
-
-
 def test_the_documented_key_answer_gives_the_daily_counter_and_the_tier():
     status = parse_key_status((ANSWERS / "key-free-tier.json").read_bytes(), 100.0)
     assert status is not None and status.has_counter

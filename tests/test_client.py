@@ -56,22 +56,13 @@ class FakeTime:
         await asyncio.sleep(0)
 
 
-@pytest.fixture
-def server():
-    chat = ChatServer().start()
-    try:
-        yield chat
-    finally:
-        chat.stop()
-
-
 def options(server: ChatServer, tmp_path: Path, **changes) -> ClientOptions:
     return client_options(server.base_url, tmp_path, SAMPLE, **changes)
 
 
-def run(server, tmp_path, *calls, clock=None, budget=None, **changes):
-    """Run complete() calls (role names) in one Client; return the replies or CompletionFailed exceptions (any other
-    exception fails the test). ``budget``: each call must end within that many real seconds."""
+def complete_each(server, tmp_path, requests, clock=None, budget=None, **changes):
+    """complete(**request) for each request in one Client; return the replies or CompletionFailed exceptions (any
+    other exception fails the test). ``budget``: each call must end within that many real seconds."""
     fake = clock or FakeTime(time.time())
 
     async def main():
@@ -79,15 +70,20 @@ def run(server, tmp_path, *calls, clock=None, budget=None, **changes):
             options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
         ) as client:
             out = []
-            for role in calls:
+            for request in requests:
                 try:
-                    call = client.complete(role=role, messages=MESSAGES, temperature=0.2)
-                    out.append(await asyncio.wait_for(call, budget))
+                    out.append(await asyncio.wait_for(client.complete(**request), budget))
                 except CompletionFailed as exc:
                     out.append(exc)
             return out
 
     return asyncio.run(main())
+
+
+def run(server, tmp_path, *calls, clock=None, budget=None, **changes):
+    """complete_each of one request per role name (MESSAGES, temperature 0.2)."""
+    requests = [{"role": role, "messages": MESSAGES, "temperature": 0.2} for role in calls]
+    return complete_each(server, tmp_path, requests, clock, budget, **changes)
 
 
 def ledger_rows(tmp_path: Path) -> list[tuple]:

@@ -3,50 +3,25 @@ docs/consumer-client.md), against the loopback chat server answering with tests/
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
-from chatserver import Answer, ChatServer, answer_file, error_file, no_endpoints, ok, streamed
-from test_client import KEY, MESSAGES, PAGE, POOLS, FakeTime, options
+from chatserver import Answer, answer_file, error_file, no_endpoints, ok, streamed
+from test_client import MESSAGES, PAGE, POOLS, FakeTime, complete_each
 
-from modelpools.consumer.client import Client, more_room
-from modelpools.errors import AccountPaused, CompletionFailed, DailyCapReached
+from modelpools.consumer.client import more_room
+from modelpools.errors import AccountPaused, DailyCapReached
 
 PRIVACY = "https://openrouter.ai/settings/privacy"
-
-
-@pytest.fixture
-def server():
-    chat = ChatServer().start()
-    try:
-        yield chat
-    finally:
-        chat.stop()
 
 
 def ask(server, tmp_path, *requests: dict, clock: FakeTime | None = None, **changes) -> list:
     """complete(**request) for each request (role page and MESSAGES unless given) in one Client; the replies or the
     CompletionFailed raised, each call within 20 real seconds."""
-    fake = clock or FakeTime(time.time())
-
-    async def main():
-        async with Client(
-            options=options(server, tmp_path, **changes), api_key=KEY, clock=fake, sleep=fake.sleep
-        ) as client:
-            out = []
-            for request in requests:
-                try:
-                    call = client.complete(**{"role": "page", "messages": MESSAGES, **request})
-                    out.append(await asyncio.wait_for(call, 20.0))
-                except CompletionFailed as exc:
-                    out.append(exc)
-            return out
-
-    return asyncio.run(main())
+    full = [{"role": "page", "messages": MESSAGES, **request} for request in requests]
+    return complete_each(server, tmp_path, full, clock, 20.0, **changes)
 
 
 def scopes(tmp_path: Path) -> list[tuple]:

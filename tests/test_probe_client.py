@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from chatserver import ChatServer, error_file, huge, ok, server_error, solver
+from chatserver import error_file, huge, ok, server_error, solver
 from test_pools import CURATED, write_inputs
 
 from modelpools.consumer.client import Client, ClientOptions
@@ -41,15 +41,6 @@ DOTS, LAGUNA, NANO12 = (
 NANO9, SAFETY = "nvidia/nemotron-nano-9b-v2:free", "nvidia/nemotron-3.5-content-safety:free"  # SAFETY: not for code
 LFM = "liquid/lfm-2.5-2.6b:free"  # ranked on thin evidence (1.6 units): probed too
 EVERY = (TOP, MID, LOW, DOTS, LAGUNA, NANO12, NANO9, SAFETY, LFM)
-
-
-@pytest.fixture
-def server():
-    chat = ChatServer().start()
-    try:
-        yield chat
-    finally:
-        chat.stop()
 
 
 @pytest.fixture
