@@ -221,36 +221,33 @@ def client_run(settings, server, at: float) -> CompletionFailed:
     return asyncio.run(main())
 
 
+def two_runs_where_every_model_answers(settings, server, answer) -> list:
+    """Script every model of the pools file to answer ``answer(model)``, then two client runs ten minutes apart."""
+    for model in load_pools(settings.files.pools_file).ids:
+        server.always(model, answer(model))
+    return [client_run(settings, server, T), client_run(settings, server, T + 600)]
+
+
 @pytest.mark.parametrize("body", ["404-data-policy.json", "404-data-policy-guardrail.json"])
-def test_a_site_whose_privacy_settings_block_every_model_gets_one_message_and_unchanged_pools(settings, body):
-    from chatserver import ChatServer, answer_file
+def test_a_site_whose_privacy_settings_block_every_model_gets_one_message_and_unchanged_pools(
+    settings, chat_server, body
+):
+    from chatserver import answer_file
 
     plain = build(settings)
-    server = ChatServer().start()
-    try:
-        for model in load_pools(settings.files.pools_file).ids:
-            server.always(model, answer_file(body))
-        stops = [client_run(settings, server, T), client_run(settings, server, T + 600)]
-    finally:
-        server.stop()
+    stops = two_runs_where_every_model_answers(settings, chat_server, lambda _model: answer_file(body))
     assert all(isinstance(stop, AccountPaused) and "openrouter.ai/settings/privacy" in str(stop) for stop in stops)
     assert build(settings) == plain and build(settings) == plain  # two builds: the defaults stay
     summary = json.loads(settings.files.usage_summary_file.read_text())
     assert {tuple(m["failureScopes"]) for m in summary["models"].values()} == {("account",)}
 
 
-def test_the_same_run_with_delisted_models_does_change_the_pools(settings):
+def test_the_same_run_with_delisted_models_does_change_the_pools(settings, chat_server):
     """The control of the test above: 'No endpoints found for <model>.' twice in the hour is the models' failure."""
-    from chatserver import ChatServer, no_endpoints
+    from chatserver import no_endpoints
 
     plain = build(settings)
-    server = ChatServer().start()
-    try:
-        for model in load_pools(settings.files.pools_file).ids:
-            server.always(model, no_endpoints(model))
-        stops = [client_run(settings, server, T), client_run(settings, server, T + 600)]
-    finally:
-        server.stop()
+    stops = two_runs_where_every_model_answers(settings, chat_server, no_endpoints)
     assert not any(isinstance(stop, AccountPaused) for stop in stops)
     assert build(settings) != plain
 
