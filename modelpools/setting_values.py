@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from modelpools.rules.roles import BUILTIN_ROLES, RULES, SUPPORTED_PARAMETERS, RoleRule
+from modelpools.rules.roles import BUILTIN_ROLES, RULES, SUPPORTED_PARAMETERS, TIER_NAMES, RoleRule
 
 __all__ = [
     "parse_bool",
@@ -154,8 +154,6 @@ def parse_prefix(value: Any) -> str:
 
 
 def parse_tier(value: Any) -> str:
-    from modelpools.rules.ranking import TIER_NAMES  # only when the setting is given: keeps the no-op import cheap
-
     text = str(value).strip().upper()
     if text not in TIER_NAMES:
         raise ValueError("one of " + ", ".join(TIER_NAMES))

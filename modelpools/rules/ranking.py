@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol, TypeVar
 
+from modelpools.rules.roles import TIER_NAMES  # the tier vocabulary, beside the role rules that read it
+
 __all__ = [
     "TIER_NAMES",
     "rank_key",
@@ -17,8 +19,6 @@ __all__ = [
     "tier_sizes",
     "assign_tiers",
 ]
-
-TIER_NAMES = ("LARGE", "MEDIUM", "SMALL")
 
 
 class _Rankable(Protocol):

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from modelpools.rules.rolechoice import Candidate
 
 __all__ = [
+    "TIER_NAMES",
     "BUILTIN_ROLES",
     "CODING",
     "PAGE",
@@ -93,8 +94,9 @@ def _other_vendor(choosing: Choosing) -> Callable[[Candidate], bool] | None:
     return lambda c: vendor_of(c.id) != bulk_vendor
 
 
-# rules.ranking.TIER_NAMES as numbers: a higher tier is the larger number, so a lower tier sorts first
-_TIER_RANK = {"LARGE": 0, "MEDIUM": -1, "SMALL": -2}
+TIER_NAMES = ("LARGE", "MEDIUM", "SMALL")  # best first; rules.ranking cuts the ranked models into them
+# a tier as a number: a higher tier is the larger number, so a lower tier sorts first
+_TIER_RANK = {name: -place for place, name in enumerate(TIER_NAMES)}
 
 
 def _in_tier(choosing: Choosing) -> Callable[[Candidate], bool]:
